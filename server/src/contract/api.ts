@@ -1,0 +1,222 @@
+// API v1 wire types: the stable surface between pillarsd, the tray, the CLI and the admin pane.
+// Extend, don't break. This file imports nothing; clients import it type-only.
+
+export const API_VERSION = 'v1';
+
+export type Role = 'viewer' | 'admin';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'blocked';
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export type JobType = 'restic-backup' | 'restic-forget' | 'restic-check' | 'rclone-sync' | 'rclone-copy';
+
+export type RunTrigger = 'schedule' | 'manual' | 'catch-up' | 'dependency' | 'retry' | 'approval';
+
+/** One progress shape for restic and rclone. */
+export interface Progress {
+  percent: number | null; // 0..100
+  bytesDone: number;
+  bytesTotal: number | null;
+  filesDone: number;
+  filesTotal: number | null;
+  rate: number | null; // bytes per second
+  etaSeconds: number | null;
+  current: string[]; // items in flight
+}
+
+export interface ResticBackupSummary {
+  kind: 'restic-backup';
+  snapshotId: string;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  bytesAdded: number;
+  totalBytesProcessed: number;
+  totalFilesProcessed: number;
+  durationSeconds: number;
+  unreadableFiles?: number; // restic exit 3
+}
+export interface ResticForgetSummary {
+  kind: 'restic-forget';
+  kept: number;
+  removed: number;
+  pruned: boolean;
+}
+export interface ResticCheckSummary {
+  kind: 'restic-check';
+  ok: boolean;
+  readDataSubset: string | null;
+}
+export interface RcloneSummary {
+  kind: 'rclone-sync' | 'rclone-copy';
+  bytesTransferred: number;
+  filesTransferred: number;
+  filesDeleted: number;
+  errors: number;
+  durationSeconds: number;
+}
+export type RunSummary = ResticBackupSummary | ResticForgetSummary | ResticCheckSummary | RcloneSummary;
+
+/** Why a run is blocked and what approving it would do. */
+export interface BlockInfo {
+  guard: 'pillar-sentinel' | 'pillar-not-mounted' | 'empty-source' | 'missing-source' | 'delete-threshold' | 'retention-minimum' | string;
+  message: string;
+  needsApproval: boolean; // true only where an admin approval lets the run go on (delete-threshold)
+  deletes?: { count: number; bytes: number; percent: number; sample: string[] };
+}
+
+export interface Run {
+  id: string;
+  jobId: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  attempt: number;
+  queuedAt: string; // ISO 8601
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  error: string | null; // one line, never a secret
+  progress: Progress | null;
+  summary: RunSummary | null;
+  block: BlockInfo | null;
+  approvedBy: string | null;
+  logTail: string; // the last lines of the run's log
+}
+
+export interface JobInfo {
+  id: string;
+  type: JobType;
+  schedule: string | null;
+  timezone: string | null;
+  enabled: boolean;
+  after: string[];
+  repository: string | null; // pillar:path of a restic repository
+  source: string | null;
+  destination: string | null;
+  state: 'idle' | 'queued' | 'running' | 'blocked';
+  nextRunAt: string | null;
+  lastRun: Run | null;
+  lastSuccessAt: string | null;
+  overdue: boolean; // the schedule's last due time passed without a successful run
+}
+
+export interface PillarStatus {
+  id: string;
+  path: string;
+  online: boolean; // mounted (or allowed as folder) and readable
+  sentinel: boolean;
+  mounted: boolean;
+  totalBytes: number | null;
+  freeBytes: number | null;
+  usedBytes: number | null;
+  warnings: string[];
+}
+
+export interface TimeMachineBundle {
+  name: string; // the Mac's bundle, e.g. "count-zero.sparsebundle"
+  sizeBytes: number;
+  lastBackupAt: string | null;
+  capBytes: number | null;
+  capShare: number | null; // 0..1
+  stale: boolean;
+}
+
+export interface HotSetStatus {
+  id: string;
+  label: string;
+  path: string;
+  state: string; // idle, syncing, error, paused, unknown
+  completion: number | null; // 0..100
+  errors: number;
+  conflicts: string[];
+}
+
+export interface B2Plan {
+  spaceBytes: number;
+  uplinkMbps: number | null;
+  seedEtaSeconds: number | null;
+  monthlyCost: number | null;
+  currency: string;
+  pricePerTbMonth: number;
+  priceDate: string;
+}
+
+export interface StatusResponse {
+  version: string;
+  time: string;
+  pillars: PillarStatus[];
+  jobs: JobInfo[];
+  timeMachine: TimeMachineBundle[];
+  hotSets: HotSetStatus[];
+  b2: B2Plan | null;
+  warnings: string[];
+}
+
+export interface RunsPage {
+  runs: Run[];
+  next: string | null;
+}
+
+export interface HealthResponse {
+  ok: true;
+  version: string;
+}
+
+/** RFC 9457 problem JSON: the only error shape of the API. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail?: string;
+}
+
+// Live events (SSE `event:` is the type, `data:` the JSON, `id:` the sequence).
+export type ServerEvent =
+  | { type: 'run.queued'; run: Run }
+  | { type: 'run.started'; run: Run }
+  | { type: 'run.progress'; runId: string; jobId: string; progress: Progress }
+  | { type: 'run.finished'; run: Run }
+  | { type: 'run.blocked'; run: Run }
+  | { type: 'run.log'; runId: string; lines: string[] }
+  | { type: 'status.changed'; reason: string };
+
+export type ServerEventType = ServerEvent['type'];
+
+export interface StoredEvent {
+  id: number;
+  at: string;
+  event: ServerEvent;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string; // token name and id
+  action: string;
+  target: string | null;
+  detail: string | null;
+}
+
+export interface PairResponse {
+  token: string;
+  role: Role;
+  fingerprint: string | null; // SHA-256 of the server certificate, hex with colons
+}
+
+export interface SambaState {
+  rendered: string;
+  live: string | null;
+  diff: string;
+  drift: boolean;
+  valid: boolean;
+  messages: string[];
+  versions: Array<{ id: string; at: string }>;
+}

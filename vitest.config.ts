@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for every Node-side test and for the browser tests (playwright-core drives Debian's
+// Chromium from inside ordinary test files). Real components make tests slow to start, so the
+// timeouts are generous; the fault and benchmark suites have their own entry points.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    exclude: ['test/faults/**', 'test/fixtures/**', '**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    fileParallelism: true,
+    reporters: ['default'],
+  },
+});
