@@ -1,0 +1,10 @@
+// Numbered migrations, applied in order once each. Ranges keep parallel work apart:
+// 1–9 runs and events (engine), 10–19 tokens, pairing and audit (API), 20–29 Samba, capacity and
+// watchers. Never edit a released migration: add the next number.
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [];
