@@ -1,0 +1,106 @@
+// The smbd helper really serves SMB: smbclient lists and writes a share, a reload picks up a new
+// share (rendered by us or included from a file the caller rewrites), and kill/pause/resume act on
+// the real process group.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { procState, startSmbd } from './smbd';
+import type { Smbd } from './smbd';
+import { tryConnect } from './net';
+import { isAlive } from './proc';
+import { useCleanup } from './tmp';
+
+const USER = 'pillarst1';
+const PW = 'correct horse 1';
+
+describe('startSmbd', () => {
+  const cleanup = useCleanup();
+  let smbd: Smbd;
+  let flux: string;
+
+  beforeAll(async () => {
+    flux = path.join(cleanup.tempDir('pillars-flux-').path, 'flux');
+    smbd = cleanup.track(await startSmbd({ users: [{ name: USER, password: PW }], shares: [{ name: 'flux', path: flux }] }));
+  });
+  afterAll(() => cleanup.run());
+
+  it('binds its own loopback address, not 127.0.0.1', () => {
+    expect(smbd.address).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(['127.0.0.1', '127.0.1.1']).not.toContain(smbd.address);
+    expect(readFileSync(smbd.confPath, 'utf8')).toContain(`interfaces = ${smbd.address}/8`);
+    expect(isAlive(smbd.pid)).toBe(true);
+  });
+
+  it('lists and writes a share through smbclient; the file lands in the folder', async () => {
+    const src = path.join(smbd.dir, 'hello.txt');
+    writeFileSync(src, 'hello over smb\n');
+    const put = await smbd.smbclient('flux', USER, PW, `put ${src} hello.txt`);
+    expect(put.code, put.stderr + put.stdout).toBe(0);
+    expect(readFileSync(path.join(flux, 'hello.txt'), 'utf8')).toBe('hello over smb\n');
+    const ls = await smbd.smbclient('flux', USER, PW, 'ls');
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/hello\.txt/);
+  });
+
+  it('rejects a wrong password and keeps the password out of argv', async () => {
+    const r = await smbd.smbclient('flux', USER, 'wrong', 'ls');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/NT_STATUS_LOGON_FAILURE/);
+  });
+
+  it('setPassword changes the SMB password', async () => {
+    await smbd.setPassword(USER, 'second pw');
+    expect((await smbd.smbclient('flux', USER, PW, 'ls')).code).not.toBe(0);
+    expect((await smbd.smbclient('flux', USER, 'second pw', 'ls')).code).toBe(0);
+    await smbd.setPassword(USER, PW);
+  });
+
+  it('reload picks up a new share, also one included from a file the caller rewrites', async () => {
+    const space = path.join(smbd.dir, 'space-data');
+    expect((await smbd.smbclient('space', USER, PW, 'ls')).stdout).toMatch(/NT_STATUS_BAD_NETWORK_NAME/);
+    await smbd.addShare({ name: 'space', path: space });
+    const ls = await smbd.smbclient('space', USER, PW, 'ls');
+    expect(ls.code, ls.stdout + ls.stderr).toBe(0);
+
+    // the Samba engineer's way: render a file of their own, include it, rewrite, reload
+    const own = path.join(smbd.dir, 'rendered.conf');
+    writeFileSync(own, '');
+    smbd.writeConfig(`include = ${own}\n`);
+    await smbd.reload();
+    expect((await smbd.smbclient('flux', USER, PW, 'ls')).stdout).toMatch(/NT_STATUS_BAD_NETWORK_NAME/);
+    writeFileSync(own, `[time]\n   path = ${flux}\n   read only = yes\n`);
+    await smbd.reload();
+    const time = await smbd.smbclient('time', USER, PW, 'ls');
+    expect(time.code, time.stdout + time.stderr).toBe(0);
+    expect(time.stdout).toMatch(/hello\.txt/);
+  });
+
+  it('pause hangs the server, resume brings it back; kill stops it, restart revives it', async () => {
+    await smbd.pause();
+    expect(procState(smbd.pid)).toBe('T');
+    const hung = await smbd.smbclient('time', USER, PW, 'ls', { timeoutMs: 1_500 });
+    expect(hung.timedOut).toBe(true);
+    await smbd.resume();
+    expect((await smbd.smbclient('time', USER, PW, 'ls')).code).toBe(0);
+
+    const oldPid = smbd.pid;
+    await smbd.kill();
+    expect(isAlive(oldPid)).toBe(false);
+    expect(await tryConnect(smbd.address, 445)).toBe(false);
+    const down = await smbd.smbclient('time', USER, PW, 'ls', { timeoutMs: 10_000 });
+    expect(down.code).not.toBe(0);
+
+    await smbd.restart();
+    expect(smbd.pid).not.toBe(oldPid);
+    expect((await smbd.smbclient('time', USER, PW, 'ls')).code).toBe(0);
+  });
+
+  it('stop() is idempotent and removes the temp dir', async () => {
+    const other = await startSmbd({ users: [{ name: USER, password: PW }] });
+    const { pid, dir } = other;
+    await other.stop();
+    await other.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
