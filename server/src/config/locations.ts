@@ -1,0 +1,24 @@
+// `pillar:/path` and `remote:path` references, resolved against the configuration.
+import path from 'node:path';
+import type { Config } from './schema';
+
+export type Location =
+  | { kind: 'pillar'; pillar: string; root: string; path: string } // path: absolute on this host
+  | { kind: 'remote'; remote: string; path: string };
+
+export function resolveLocation(c: Config, ref: string): Location {
+  const i = ref.indexOf(':');
+  const name = ref.slice(0, i);
+  const rest = ref.slice(i + 1);
+  const p = c.pillars[name];
+  if (p) return { kind: 'pillar', pillar: name, root: p.path, path: path.posix.join(p.path, rest) };
+  if (c.remotes[name]) return { kind: 'remote', remote: name, path: rest };
+  throw new Error(`"${ref}" names neither a pillar nor a remote`);
+}
+
+/** True when `inner` is `outer` or lies inside it (plain path prefix on folder boundaries). */
+export function pathContains(outer: string, inner: string): boolean {
+  const a = path.posix.normalize(outer).replace(/\/+$/, '') || '/';
+  const b = path.posix.normalize(inner).replace(/\/+$/, '') || '/';
+  return a === '/' || b === a || b.startsWith(`${a}/`);
+}

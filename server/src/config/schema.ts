@@ -1,0 +1,205 @@
+// The schema of pillarsd.yaml (DESIGN "pillarsd.yaml"). Strict objects: a misspelt key is an error
+// that names itself, not a setting silently ignored. Cross-field rules (pillar and secret names,
+// `after:` targets) are checked in validate.ts where every name is known.
+import { z } from 'zod';
+import { Cron } from 'croner';
+
+const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
+export const secretRef = z
+  .string()
+  .regex(SECRET_REF, 'must be a secret reference: akv://VAULT/NAME, env:NAME, file:/absolute/path or op://vault/item/field');
+
+const ID = /^[a-z][a-z0-9-]{0,39}$/;
+const id = z.string().regex(ID, 'must be lower-case letters, digits and dashes, starting with a letter');
+
+/** `pillar:/path` or `remote:path`; which one is decided in validate.ts. */
+export const locationRef = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*:.*$/, 'must be PILLAR:/path or REMOTE:path (e.g. flux:/ or b2:bucket)');
+
+const SIZE = /^\d+(\.\d+)?\s*([KMGTP]i?B?|B)?$/i;
+export const sizeString = z.union([z.number().int().nonnegative(), z.string().regex(SIZE, 'must be a size such as 4T, 500G or 1048576')]);
+
+export function validCron(expr: string): string | null {
+  try {
+    new Cron(expr, { paused: true, mode: '5-or-6-parts' });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+export function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cron = z.string().superRefine((s, ctx) => {
+  const why = validCron(s);
+  if (why) ctx.addIssue({ code: 'custom', message: `invalid cron expression "${s}": ${why}` });
+});
+const timezone = z.string().refine(validTimezone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' });
+
+const hook = z.strictObject({
+  argv: z.array(z.string().min(1)).min(1, 'needs the program and its arguments'),
+  timeoutSeconds: z.number().int().positive().default(300),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+});
+export type Hook = z.infer<typeof hook>;
+
+const jobCommon = {
+  description: z.string().optional(),
+  schedule: cron.optional(),
+  timezone: timezone.optional(),
+  enabled: z.boolean().default(true),
+  after: z.array(id).default([]),
+  pre: z.array(hook).default([]),
+  post: z.array(hook).default([]),
+  timeoutMinutes: z.number().positive().optional(),
+  retries: z.strictObject({ count: z.number().int().min(0).max(10).default(2), backoffSeconds: z.number().min(0).default(60) }).default({ count: 2, backoffSeconds: 60 }),
+  catchUp: z.boolean().default(true),
+};
+
+const keepPolicy = z
+  .strictObject({
+    last: z.number().int().positive().optional(),
+    hourly: z.number().int().positive().optional(),
+    daily: z.number().int().positive().optional(),
+    weekly: z.number().int().positive().optional(),
+    monthly: z.number().int().positive().optional(),
+    yearly: z.number().int().positive().optional(),
+    within: z.string().regex(/^(\d+[ymdh])+$/, 'must be a duration such as 1y2m3d').optional(),
+  })
+  .refine((k) => Object.values(k).some((v) => v !== undefined), { message: 'keep needs at least one rule (last, daily, weekly, …), or forget would remove every snapshot' });
+export type KeepPolicy = z.infer<typeof keepPolicy>;
+
+const bwlimit = z.string().regex(/^[\w.:, -]+$/, 'must be an rclone bandwidth limit such as 4M or "08:00,4M 23:00,off"');
+
+const resticBackup = z.strictObject({
+  type: z.literal('restic-backup'),
+  ...jobCommon,
+  source: locationRef,
+  repository: locationRef,
+  password: z.string(),
+  exclude: z.array(z.string()).default([]),
+  tags: z.array(z.string().regex(/^[\w.-]+$/)).default([]),
+  host: z.string().regex(/^[\w.-]+$/).optional(),
+});
+const resticForget = z.strictObject({
+  type: z.literal('restic-forget'),
+  ...jobCommon,
+  repository: locationRef,
+  password: z.string(),
+  keep: keepPolicy,
+  prune: z.boolean().default(false),
+});
+const resticCheck = z.strictObject({
+  type: z.literal('restic-check'),
+  ...jobCommon,
+  repository: locationRef,
+  password: z.string(),
+  readDataSubset: z
+    .string()
+    .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a percentage (5%), a part (1/10) or a size (2G)')
+    .optional(),
+});
+const rcloneCommon = {
+  source: locationRef,
+  destination: locationRef,
+  bwlimit: bwlimit.optional(),
+  transfers: z.number().int().positive().max(128).optional(),
+  checkers: z.number().int().positive().max(256).optional(),
+  exclude: z.array(z.string()).default([]),
+};
+const rcloneSync = z.strictObject({
+  type: z.literal('rclone-sync'),
+  ...jobCommon,
+  ...rcloneCommon,
+  guard: z
+    .strictObject({ maxDeletePercent: z.number().min(0).max(100).default(1), maxDeleteCount: z.number().int().min(0).default(1000) })
+    .default({ maxDeletePercent: 1, maxDeleteCount: 1000 }),
+});
+const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
+
+export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
+export type JobConfig = z.infer<typeof jobSchema>;
+export type ResticBackupJob = z.infer<typeof resticBackup>;
+export type ResticForgetJob = z.infer<typeof resticForget>;
+export type ResticCheckJob = z.infer<typeof resticCheck>;
+export type RcloneSyncJob = z.infer<typeof rcloneSync>;
+export type RcloneCopyJob = z.infer<typeof rcloneCopy>;
+
+const pillar = z.strictObject({
+  path: z.string().startsWith('/', 'must be an absolute path'),
+  requireMount: z.boolean().default(true),
+  label: z.string().optional(),
+  timeMachine: z.strictObject({ maxSize: sizeString.optional(), staleDays: z.number().positive().default(7) }).optional(),
+});
+export type PillarConfig = z.infer<typeof pillar>;
+
+const tls = z.union([z.literal('auto'), z.literal('off'), z.strictObject({ cert: z.string(), key: z.string() })]);
+
+export const configSchema = z.strictObject({
+  stateDir: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/pillars'),
+  server: z
+    // loose: the HTTP layer may read settings of its own here (DESIGN lists listen, tls, allowedHosts)
+    .looseObject({
+      listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT').default('0.0.0.0:8443'),
+      tls: tls.default('auto'),
+      allowedHosts: z.array(z.string()).default([]),
+    })
+    .default({ listen: '0.0.0.0:8443', tls: 'auto', allowedHosts: [] }),
+  pillars: z.record(id, pillar).default({}),
+  samba: z
+    .strictObject({
+      mode: z.enum(['include', 'whole']).default('include'),
+      configFile: z.string().startsWith('/').default('/etc/samba/smb.conf'),
+      validUsers: z.array(z.string()).default([]),
+      keepVersions: z.number().int().positive().default(10),
+      testparm: z.string().optional(),
+      smbcontrol: z.string().optional(),
+    })
+    .optional(),
+  secrets: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'secret names are letters, digits, _ and -'), secretRef).default({}),
+  akv: z
+    .strictObject({
+      // where akv://VAULT/NAME is looked up: {vault} is replaced (tests point it at a local vault)
+      endpoint: z.string().default('https://{vault}.vault.azure.net'),
+      disableChallengeResourceVerification: z.boolean().default(false),
+    })
+    .optional(),
+  remotes: z.record(id, z.looseObject({ type: z.string().regex(/^[a-z0-9]+$/, 'must be an rclone backend name') })).default({}),
+  jobs: z.record(id, jobSchema).default({}),
+  capacity: z
+    .strictObject({
+      warnFreePercent: z.number().min(0).max(100).default(10),
+      critFreePercent: z.number().min(0).max(100).default(5),
+      sampleMinutes: z.number().positive().optional(),
+    })
+    .optional(),
+  syncthing: z
+    .strictObject({
+      url: z.string().url(),
+      apiKey: secretRef,
+      hotRoot: z.string().default('flux:/hot'),
+      pauseDuringBackup: z.boolean().default(false),
+    })
+    .optional(),
+  b2plan: z
+    .strictObject({
+      uplinkMbps: z.number().positive().optional(),
+      pricePerTbMonth: z.number().nonnegative().optional(),
+      currency: z.string().default('USD'),
+      priceDate: z.string().optional(),
+    })
+    .optional(),
+  layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  history: z
+    .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
+    .default({ keepDays: 180, keepRuns: 5000 }),
+});
+
+export type Config = z.infer<typeof configSchema>;

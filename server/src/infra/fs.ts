@@ -1,0 +1,133 @@
+// File-system effects the engine needs, kept in infra so config/, jobs/ and secrets/ stay testable
+// and the lint rule "only infra touches fs" holds. Pillars on the server are local disks (the
+// network mounts live on the clients), so synchronous calls are acceptable here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export function readText(file: string): string {
+  return fs.readFileSync(file, 'utf8');
+}
+
+export function exists(p: string): boolean {
+  return fs.existsSync(p);
+}
+
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The permission bits of a file (e.g. 0o600), or throws the fs error. */
+export function fileMode(file: string): number {
+  return fs.statSync(file).mode & 0o777;
+}
+
+export function ensureDir(dir: string, mode = 0o755): void {
+  fs.mkdirSync(dir, { recursive: true, mode });
+}
+
+/** A folder only this user can enter: where password files for children live (rule 6). */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+}
+
+/** Writes `content` to a new 0600 file with a random name inside `dir` and returns its path. */
+export function writePrivateFile(dir: string, prefix: string, content: string): string {
+  ensurePrivateDir(dir);
+  const file = path.join(dir, `${prefix}-${randomBytes(8).toString('hex')}`);
+  fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+  return file;
+}
+
+export function removeFile(file: string): void {
+  fs.rmSync(file, { force: true });
+}
+
+/** Writes a file atomically (temp + rename) so a crash never leaves it half-written. */
+export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
+  ensureDir(path.dirname(file));
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, content, { mode });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Whether a folder has at least one entry other than the names in `ignore`. Reads the directory
+ * stream lazily: an archive of millions of files is not listed to answer "is it empty?".
+ */
+export function hasEntries(dir: string, ignore: readonly string[] = []): boolean {
+  const d = fs.opendirSync(dir);
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) if (!ignore.includes(e.name)) return true;
+    return false;
+  } finally {
+    d.closeSync();
+  }
+}
+
+export interface SpaceInfo {
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export function diskSpace(p: string): SpaceInfo | null {
+  try {
+    const s = fs.statfsSync(p);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  } catch {
+    return null;
+  }
+}
+
+/** Mount points from /proc/self/mountinfo (Linux), with the kernel's octal escapes decoded. */
+export function mountPoints(): Set<string> | null {
+  try {
+    const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    const out = new Set<string>();
+    for (const line of text.split('\n')) {
+      const f = line.split(' ');
+      if (f.length > 4) out.add(f[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** True when `p` is a mount point: listed in mountinfo, or (elsewhere) on another device than its parent. */
+export function isMountPoint(p: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    return false;
+  }
+  const mounts = mountPoints();
+  if (mounts) return mounts.has(real);
+  try {
+    return fs.statSync(real).dev !== fs.statSync(path.dirname(real)).dev || real === path.dirname(real);
+  } catch {
+    return false;
+  }
+}
+
+/** The text of a small file, or null when it is missing or unreadable. */
+export function readSmallFile(file: string, maxBytes = 4096): string | null {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(maxBytes);
+      const n = fs.readSync(fd, buf, 0, maxBytes, 0);
+      return buf.subarray(0, n).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,59 @@
+// Process-group helpers for recovery: a kill -9 of pillarsd leaves its children (restic, rclone)
+// running in their own groups; at start-up we find them by the pid recorded in the run and end them.
+import fs from 'node:fs';
+import { killGroup } from './exec';
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** argv[0] of a live process (Linux /proc), or null. Used to avoid killing a recycled pid. */
+export function processName(pid: number): string | null {
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Process start time in clock ticks since boot (field 22 of /proc/pid/stat), or null. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** SIGTERM to the group, SIGKILL after `graceMs` if its leader is still alive. */
+export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
+  killGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  killGroup(pid, 'SIGKILL');
+  const d2 = Date.now() + 2000;
+  while (Date.now() < d2 && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+export function which(cmd: string, pathEnv = process.env.PATH ?? ''): string | null {
+  if (cmd.includes('/')) return fs.existsSync(cmd) ? cmd : null;
+  for (const dir of pathEnv.split(':')) {
+    if (!dir) continue;
+    const p = `${dir}/${cmd}`;
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
