@@ -1,0 +1,30 @@
+// What the Samba manager needs from the machine; the real one is infra/samba-host.ts.
+export interface ToolResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SambaHost {
+  /** File text, or null when it does not exist. */
+  readText(path: string): Promise<string | null>;
+  /** Temp file in the same folder, fsync, rename over, fsync the folder. Keeps an existing file's mode. */
+  writeAtomic(path: string, text: string): Promise<void>;
+  mkdirp(path: string): Promise<void>;
+  list(dir: string): Promise<string[]>;
+  remove(path: string): Promise<void>;
+  isDirectory(path: string): Promise<boolean>;
+  userExists(name: string): Promise<boolean>;
+  /** A private temp folder (0700), removed by the returned cleanup. */
+  tempDir(): Promise<{ path: string; cleanup(): Promise<void> }>;
+  testparm(confPath: string): Promise<ToolResult>;
+  /** smbcontrol --configfile=CONF smbd reload-config */
+  reload(configFile: string): Promise<ToolResult>;
+  /** smbpasswd -c CONF -s -a USER with the password twice on stdin. */
+  setSmbPassword(configFile: string, user: string, password: string): Promise<ToolResult>;
+}
+
+/** Checks after a reload that the shares answer (smbclient, password through env). */
+export interface ShareProbe {
+  check(shares: string[]): Promise<string[]>;
+}

@@ -1,0 +1,261 @@
+// render → validate → testparm → atomic replace (keeping versions) → reload → probe, and rollback.
+// Drift policy: a live file that differs from what we last wrote (a hand edit) is never silently
+// discarded. `apply` refuses (DriftError, exit 3) unless forced; forced, the hand-edited file is
+// first saved in the version history, so `rollback` brings it back.
+import type { SambaState } from '../contract/api';
+import type { Clock } from '../infra/clock';
+import { buildModel, type SambaModel, type SambaModelInput } from './model';
+import { renderModel } from './render';
+import { checkFacts } from './validate';
+import { compareWithModel, parseTestparm, sectionNames, testparmProblems } from './testparm';
+import { checkIncludePlacement, withIncludeAt } from './include';
+import { unifiedDiff } from './diff';
+import { SambaValidationError } from './values';
+import type { SambaHost, ShareProbe } from './host';
+
+export type SambaErrorKind = 'invalid' | 'testparm' | 'drift' | 'no-version' | 'io';
+
+export class SambaApplyError extends Error {
+  /** For the HTTP layer: the request is fine, the server's state or config does not allow it. */
+  readonly statusCode = 409;
+  constructor(
+    readonly kind: SambaErrorKind,
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+    this.name = 'SambaApplyError';
+  }
+  /** pillarsd exit codes: 2 invalid config, 3 refused by a guard, 1 the action failed. */
+  get exitCode(): number {
+    return this.kind === 'invalid' ? 2 : this.kind === 'drift' ? 3 : 1;
+  }
+}
+
+export interface SambaManagerDeps {
+  host: SambaHost;
+  clock: Clock;
+  /** Where versions and the last-applied copy live: <stateDir>/samba. */
+  stateDir: string;
+  /** Read at every call, so config reloads take effect. */
+  input: () => SambaModelInput;
+  probe?: ShareProbe;
+  audit?: (actor: string, action: string, target: string, detail: string) => void;
+}
+
+export interface ApplyResult {
+  changed: boolean;
+  reloaded: boolean;
+  backup: string | null;
+  messages: string[];
+  state: SambaState;
+}
+
+interface Version {
+  id: string;
+  at: string;
+  kind: 'previous' | 'drift' | 'undone';
+  file: string;
+}
+
+const VERSION_RE = /^(\d{8}T\d{9}Z)-(\d{3})\.(previous|drift|undone)\.conf$/;
+
+function idToIso(id: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-\d{3}$/.exec(id)!;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+}
+
+export class SambaManager {
+  private queue: Promise<unknown> = Promise.resolve();
+  constructor(private readonly d: SambaManagerDeps) {}
+
+  private get dir(): string {
+    return `${this.d.stateDir}/samba`;
+  }
+  private get versionsDir(): string {
+    return `${this.dir}/versions`;
+  }
+  private get appliedFile(): string {
+    return `${this.dir}/applied.conf`;
+  }
+
+  /** One apply or rollback at a time: two admins clicking at once must not interleave writes. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Builds and renders; throws SambaApplyError('invalid') naming every bad field. */
+  async plan(): Promise<{ model: SambaModel; text: string }> {
+    let model: SambaModel;
+    try {
+      model = buildModel(this.d.input());
+    } catch (e) {
+      if (e instanceof SambaValidationError) throw new SambaApplyError('invalid', `invalid Samba settings: ${e.message}`, e.problems.map((p) => `${p.field}: ${p.message}`));
+      throw e;
+    }
+    const facts = await checkFacts(model, this.d.host);
+    if (facts.length > 0) throw new SambaApplyError('invalid', `invalid Samba settings: ${facts.map((p) => `${p.field}: ${p.message}`).join('; ')}`, facts.map((p) => `${p.field}: ${p.message}`));
+    return { model, text: renderModel(model) };
+  }
+
+  /** Runs testparm on exactly what would be live, and compares its reading with the model. */
+  async verify(model: SambaModel, text: string): Promise<string[]> {
+    const tmp = await this.d.host.tempDir();
+    try {
+      const candidate = `${tmp.path}/pillars.conf`;
+      await this.d.host.writeAtomic(candidate, text);
+      let confPath = candidate;
+      let base: string[] = [];
+      if (model.mode === 'include') {
+        const conf = await this.d.host.readText(model.configFile);
+        if (conf === null) return [`${model.configFile} does not exist`];
+        const inc = checkIncludePlacement(conf, model.configFile, model.targetFile);
+        if (!inc.ok) return [inc.problem!];
+        base = sectionNames(conf);
+        confPath = `${tmp.path}/smb.conf`;
+        await this.d.host.writeAtomic(confPath, withIncludeAt(conf, inc.line, candidate));
+      }
+      const r = await this.d.host.testparm(confPath);
+      const problems = testparmProblems(r.stderr, r.code);
+      if (problems.length > 0) return problems.map((p) => `testparm: ${p}`);
+      return compareWithModel(model, parseTestparm(r.stdout), base);
+    } finally {
+      await tmp.cleanup();
+    }
+  }
+
+  async versions(): Promise<Version[]> {
+    const out: Version[] = [];
+    for (const f of await this.d.host.list(this.versionsDir)) {
+      const m = VERSION_RE.exec(f);
+      if (m) out.push({ id: `${m[1]}-${m[2]}`, at: idToIso(`${m[1]}-${m[2]}`), kind: m[3] as Version['kind'], file: `${this.versionsDir}/${f}` });
+    }
+    return out.sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  private async saveVersion(text: string, kind: Version['kind']): Promise<string> {
+    await this.d.host.mkdirp(this.versionsDir);
+    const stamp = this.d.clock.now().toISOString().replace(/[-:.]/g, '');
+    const existing = new Set((await this.versions()).map((v) => v.id));
+    let n = 0;
+    let id = `${stamp}-000`;
+    while (existing.has(id)) id = `${stamp}-${String(++n).padStart(3, '0')}`;
+    await this.d.host.writeAtomic(`${this.versionsDir}/${id}.${kind}.conf`, text);
+    return id;
+  }
+
+  private async prune(keep: number): Promise<void> {
+    const all = await this.versions();
+    for (const v of all.slice(keep)) await this.d.host.remove(v.file);
+  }
+
+  async state(): Promise<SambaState> {
+    const messages: string[] = [];
+    let rendered = '';
+    let valid = false;
+    let target: string;
+    try {
+      const { model, text } = await this.plan();
+      rendered = text;
+      target = model.targetFile;
+      const problems = await this.verify(model, text);
+      messages.push(...problems);
+      valid = problems.length === 0;
+    } catch (e) {
+      if (!(e instanceof SambaApplyError)) throw e;
+      messages.push(...(e.problems.length ? e.problems : [e.message]));
+      const raw = this.d.input();
+      target = raw.mode === 'whole' ? raw.configFile : (raw.includeFile ?? '');
+    }
+    const live = target && target.startsWith('/') ? await this.d.host.readText(target) : null;
+    const applied = await this.d.host.readText(this.appliedFile);
+    const drift = live !== null && live !== applied && live !== rendered;
+    if (drift) messages.push(`${target} was edited outside pillarsd (drift): apply refuses to overwrite it without --force`);
+    return {
+      rendered,
+      live,
+      diff: rendered ? unifiedDiff(target, live, rendered) : '',
+      drift,
+      valid,
+      messages,
+      versions: (await this.versions()).filter((v) => v.kind !== 'undone').map((v) => ({ id: v.id, at: v.at })),
+    };
+  }
+
+  apply(actor: string, opts: { force?: boolean } = {}): Promise<ApplyResult> {
+    return this.serial(async () => {
+      const { model, text } = await this.plan();
+      const problems = await this.verify(model, text);
+      if (problems.length > 0) throw new SambaApplyError('testparm', `the rendered Samba config did not pass testparm; nothing was changed: ${problems.join('; ')}`, problems);
+      const live = await this.d.host.readText(model.targetFile);
+      const applied = await this.d.host.readText(this.appliedFile);
+      const messages: string[] = [];
+      if (live === text) {
+        await this.d.host.mkdirp(this.dir);
+        if (applied !== text) await this.d.host.writeAtomic(this.appliedFile, text);
+        return { changed: false, reloaded: false, backup: null, messages: ['already up to date'], state: await this.state() };
+      }
+      const drift = live !== null && live !== applied;
+      if (drift && !opts.force) {
+        throw new SambaApplyError('drift', `${model.targetFile} was changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`);
+      }
+      await this.d.host.mkdirp(this.dir);
+      const backup = live === null ? null : await this.saveVersion(live, drift ? 'drift' : 'previous');
+      if (backup) messages.push(`previous file saved as version ${backup}${drift ? ' (hand-edited)' : ''}`);
+      await this.d.host.writeAtomic(model.targetFile, text);
+      await this.d.host.writeAtomic(this.appliedFile, text);
+      await this.prune(model.keepVersions);
+      const reloaded = await this.reloadAndProbe(model, messages);
+      this.d.audit?.(actor, 'samba.apply', model.targetFile, backup ? `backup ${backup}` : 'first apply');
+      return { changed: true, reloaded, backup, messages, state: await this.state() };
+    });
+  }
+
+  private async reloadAndProbe(model: SambaModel, messages: string[]): Promise<boolean> {
+    const r = await this.d.host.reload(model.configFile);
+    const reloaded = r.code === 0;
+    if (!reloaded) messages.push(`smbd did not reload (is it running?): ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`);
+    else messages.push('smbd reloaded its configuration');
+    if (reloaded && this.d.probe) {
+      const problems = await this.d.probe.check(model.shares.map((s) => s.name));
+      messages.push(...problems);
+      if (problems.length === 0) messages.push(`shares answer: ${model.shares.map((s) => s.name).join(', ')}`);
+    }
+    return reloaded;
+  }
+
+  /** Puts the newest saved version back byte for byte; the file it replaces is kept as 'undone'. */
+  rollback(actor: string): Promise<ApplyResult> {
+    return this.serial(async () => {
+      const raw = this.d.input();
+      const target = raw.mode === 'whole' ? raw.configFile : (raw.includeFile ?? `${raw.configFile.slice(0, raw.configFile.lastIndexOf('/'))}/pillars.conf`);
+      const v = (await this.versions()).find((x) => x.kind !== 'undone');
+      if (!v) throw new SambaApplyError('no-version', 'there is no previous Samba config version to roll back to');
+      const text = await this.d.host.readText(v.file);
+      if (text === null) throw new SambaApplyError('io', `version ${v.id} vanished while rolling back`);
+      const live = await this.d.host.readText(target);
+      const messages: string[] = [];
+      if (live !== null) {
+        const id = await this.saveVersion(live, 'undone');
+        messages.push(`replaced file kept as version ${id} (undone)`);
+      }
+      await this.d.host.writeAtomic(target, text);
+      await this.d.host.writeAtomic(this.appliedFile, text);
+      await this.d.host.remove(v.file);
+      messages.push(`restored version ${v.id} from ${v.at}`);
+      let model: SambaModel | null = null;
+      try {
+        model = buildModel(raw);
+      } catch {
+        /* the config may be the thing that is broken; reload with the raw file names */
+      }
+      const reloaded = model
+        ? await this.reloadAndProbe({ ...model, shares: [] }, messages)
+        : (await this.d.host.reload(raw.configFile)).code === 0;
+      this.d.audit?.(actor, 'samba.rollback', target, `restored ${v.id}`);
+      return { changed: true, reloaded, backup: null, messages, state: await this.state() };
+    });
+  }
+}
