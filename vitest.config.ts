@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     exclude: ['test/faults/**', 'test/fixtures/**', '**/node_modules/**'],
+    // Creates the test CA and sets NODE_EXTRA_CA_CERTS before the workers are forked (test/README.md).
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
