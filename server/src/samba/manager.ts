@@ -60,6 +60,11 @@ interface Version {
 
 const VERSION_RE = /^(\d{8}T\d{9}Z)-(\d{3})\.(previous|drift|undone)\.conf$/;
 
+/** A live file we did not write. An empty one (the admin just created it for the include) holds nothing to lose. */
+function isDrift(live: string | null, applied: string | null): boolean {
+  return live !== null && live.trim() !== '' && live !== applied;
+}
+
 function idToIso(id: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-\d{3}$/.exec(id)!;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
@@ -171,7 +176,7 @@ export class SambaManager {
     }
     const live = target && target.startsWith('/') ? await this.d.host.readText(target) : null;
     const applied = await this.d.host.readText(this.appliedFile);
-    const drift = live !== null && live !== applied && live !== rendered;
+    const drift = isDrift(live, applied) && live !== rendered;
     if (drift) messages.push(`${target} was edited outside pillarsd (drift): apply refuses to overwrite it without --force`);
     return {
       rendered,
@@ -197,7 +202,7 @@ export class SambaManager {
         if (applied !== text) await this.d.host.writeAtomic(this.appliedFile, text);
         return { changed: false, reloaded: false, backup: null, messages: ['already up to date'], state: await this.state() };
       }
-      const drift = live !== null && live !== applied;
+      const drift = isDrift(live, applied);
       if (drift && !opts.force) {
         throw new SambaApplyError('drift', `${model.targetFile} was changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`);
       }
