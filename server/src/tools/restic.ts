@@ -1,0 +1,275 @@
+// restic: argv + env builders and JSON output parsers. Pure: the runner executes what these return.
+// The password never appears in argv: it reaches restic through RESTIC_PASSWORD_FILE (rule 6).
+import type { Progress, ResticBackupSummary } from '../contract/api';
+import type { KeepPolicy } from '../config/schema';
+import type { ResticCaps } from './versions';
+
+export interface ResticTarget {
+  repository: string; // a local path (pillar:path resolved)
+  passwordFile: string;
+  cacheDir: string;
+}
+
+export interface Command {
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+const LOCK_WAIT = '2m';
+
+export function resticEnv(t: ResticTarget, base: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ']) if (base[k] !== undefined) env[k] = base[k]!;
+  env.RESTIC_REPOSITORY = t.repository;
+  env.RESTIC_PASSWORD_FILE = t.passwordFile;
+  env.RESTIC_CACHE_DIR = t.cacheDir;
+  // status lines at 4 a second: the engine forwards at most that many anyway
+  env.RESTIC_PROGRESS_FPS = '4';
+  return env;
+}
+
+function lockArgs(caps: ResticCaps | null): string[] {
+  return caps?.retryLock ? ['--retry-lock', LOCK_WAIT] : [];
+}
+
+export function resticInit(bin: string, t: ResticTarget, base: Record<string, string | undefined>): Command {
+  return { cmd: bin, args: ['init'], env: resticEnv(t, base) };
+}
+
+export function resticBackup(
+  bin: string,
+  t: ResticTarget,
+  base: Record<string, string | undefined>,
+  o: { source: string; exclude: readonly string[]; tags: readonly string[]; host?: string; caps: ResticCaps | null },
+): Command {
+  const args = ['backup', '--json', ...lockArgs(o.caps)];
+  for (const e of o.exclude) args.push('--exclude', e);
+  for (const tag of o.tags) args.push('--tag', tag);
+  if (o.host) args.push('--host', o.host);
+  args.push('--', o.source);
+  return { cmd: bin, args, env: resticEnv(t, base) };
+}
+
+export function keepArgs(k: KeepPolicy): string[] {
+  const a: string[] = [];
+  if (k.last) a.push('--keep-last', String(k.last));
+  if (k.hourly) a.push('--keep-hourly', String(k.hourly));
+  if (k.daily) a.push('--keep-daily', String(k.daily));
+  if (k.weekly) a.push('--keep-weekly', String(k.weekly));
+  if (k.monthly) a.push('--keep-monthly', String(k.monthly));
+  if (k.yearly) a.push('--keep-yearly', String(k.yearly));
+  if (k.within) a.push('--keep-within', k.within);
+  return a;
+}
+
+export function resticForget(
+  bin: string,
+  t: ResticTarget,
+  base: Record<string, string | undefined>,
+  o: { keep: KeepPolicy; prune: boolean; dryRun: boolean; caps: ResticCaps | null },
+): Command {
+  const args = ['forget', '--json', ...lockArgs(o.caps), ...keepArgs(o.keep)];
+  if (o.dryRun) args.push('--dry-run');
+  else if (o.prune) args.push('--prune');
+  return { cmd: bin, args, env: resticEnv(t, base) };
+}
+
+export function resticCheck(bin: string, t: ResticTarget, base: Record<string, string | undefined>, o: { readDataSubset?: string; caps: ResticCaps | null }): Command {
+  const args = ['check', ...lockArgs(o.caps)];
+  if (o.readDataSubset) args.push(`--read-data-subset=${o.readDataSubset}`);
+  return { cmd: bin, args, env: resticEnv(t, base) };
+}
+
+/** Removes stale locks only; never --remove-all, which would break a backup that is running (rule 4). */
+export function resticUnlock(bin: string, t: ResticTarget, base: Record<string, string | undefined>): Command {
+  return { cmd: bin, args: ['unlock'], env: resticEnv(t, base) };
+}
+
+export function resticStats(bin: string, t: ResticTarget, base: Record<string, string | undefined>, snapshotId: string): Command {
+  return { cmd: bin, args: ['stats', '--json', '--mode', 'restore-size', snapshotId], env: resticEnv(t, base) };
+}
+
+// ---- output parsers ------------------------------------------------------------------------
+
+interface ResticStatus {
+  message_type: 'status';
+  seconds_elapsed?: number;
+  seconds_remaining?: number;
+  percent_done?: number;
+  total_files?: number;
+  files_done?: number;
+  total_bytes?: number;
+  bytes_done?: number;
+  current_files?: string[];
+}
+interface ResticSummaryLine {
+  message_type: 'summary';
+  snapshot_id?: string;
+  files_new?: number;
+  files_changed?: number;
+  files_unmodified?: number;
+  data_added?: number;
+  total_files_processed?: number;
+  total_bytes_processed?: number;
+  total_duration?: number;
+}
+interface ResticErrorLine {
+  message_type: 'error';
+  error?: { message?: string } | string;
+  during?: string;
+  item?: string;
+}
+
+export type ResticBackupLine =
+  | { kind: 'progress'; progress: Progress }
+  | { kind: 'summary'; summary: ResticBackupSummary }
+  | { kind: 'error'; message: string; item: string | null }
+  | { kind: 'text'; text: string };
+
+function parseJsonObject(line: string): Record<string, unknown> | null {
+  const t = line.trim();
+  if (!t.startsWith('{')) return null;
+  try {
+    const v: unknown = JSON.parse(t);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function parseResticBackupLine(line: string): ResticBackupLine | null {
+  if (!line.trim()) return null;
+  const o = parseJsonObject(line);
+  if (!o) return { kind: 'text', text: line };
+  if (o.message_type === 'status') {
+    const s = o as unknown as ResticStatus;
+    const elapsed = num(s.seconds_elapsed);
+    const bytesDone = num(s.bytes_done) ?? 0;
+    return {
+      kind: 'progress',
+      progress: {
+        percent: s.percent_done !== undefined ? Math.min(100, Math.max(0, s.percent_done * 100)) : null,
+        bytesDone,
+        bytesTotal: num(s.total_bytes),
+        filesDone: num(s.files_done) ?? 0,
+        filesTotal: num(s.total_files),
+        rate: elapsed && elapsed > 0 ? bytesDone / elapsed : null,
+        etaSeconds: num(s.seconds_remaining),
+        current: Array.isArray(s.current_files) ? s.current_files.slice(0, 8) : [],
+      },
+    };
+  }
+  if (o.message_type === 'summary') {
+    const s = o as unknown as ResticSummaryLine;
+    return {
+      kind: 'summary',
+      summary: {
+        kind: 'restic-backup',
+        snapshotId: s.snapshot_id ?? '',
+        filesNew: s.files_new ?? 0,
+        filesChanged: s.files_changed ?? 0,
+        filesUnmodified: s.files_unmodified ?? 0,
+        bytesAdded: s.data_added ?? 0,
+        totalBytesProcessed: s.total_bytes_processed ?? 0,
+        totalFilesProcessed: s.total_files_processed ?? 0,
+        durationSeconds: s.total_duration ?? 0,
+      },
+    };
+  }
+  if (o.message_type === 'error') {
+    const e = o as unknown as ResticErrorLine;
+    const msg = typeof e.error === 'string' ? e.error : (e.error?.message ?? 'error');
+    return { kind: 'error', message: msg, item: e.item ?? null };
+  }
+  return null; // verbose_status and future message types carry nothing we show
+}
+
+export interface ResticSnapshot {
+  id: string;
+  short_id?: string;
+  time: string;
+  paths?: string[];
+  tags?: string[] | null;
+  hostname?: string;
+}
+export interface ForgetGroup {
+  keep: ResticSnapshot[];
+  remove: ResticSnapshot[] | null;
+}
+
+/** `forget --json` prints one JSON array line, then (with --prune) plain text. */
+export function parseForgetOutput(stdout: string): ForgetGroup[] {
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('[')) continue;
+    try {
+      const v: unknown = JSON.parse(t);
+      if (Array.isArray(v)) return v.map((g: { keep?: ResticSnapshot[] | null; remove?: ResticSnapshot[] | null }) => ({ keep: g.keep ?? [], remove: g.remove ?? [] }));
+    } catch {
+      /* not the array line */
+    }
+  }
+  throw new Error('restic forget printed no JSON result');
+}
+
+/** `stats --json --mode restore-size` → file count of a snapshot. */
+export function parseStatsFileCount(stdout: string): number | null {
+  for (const line of stdout.split('\n')) {
+    const o = parseJsonObject(line);
+    if (o && typeof o.total_file_count === 'number') return o.total_file_count;
+  }
+  return null;
+}
+
+export type ResticFailure = 'no-repository' | 'locked' | 'wrong-password' | 'partial' | 'interrupted' | 'other';
+
+/** Classifies an exit: codes where restic ≥0.17 gives them, else its messages (0.14). */
+export function classifyResticExit(code: number | null, stderr: string, caps: ResticCaps | null): ResticFailure | null {
+  if (code === 0) return null;
+  if (code === 3) return 'partial';
+  if (code === 130) return 'interrupted';
+  if (caps?.exitCodes) {
+    if (code === 10) return 'no-repository';
+    if (code === 11) return 'locked';
+    if (code === 12) return 'wrong-password';
+  }
+  if (/repository is already locked|unable to create lock/i.test(stderr)) return 'locked';
+  if (/wrong password|no key found/i.test(stderr)) return 'wrong-password';
+  if (/Is there a repository at the following location|repository does not exist|unable to open config file/i.test(stderr)) return 'no-repository';
+  return 'other';
+}
+
+/** A one-line reason for a failed restic command, free of secrets (restic never prints the password). */
+export function resticFailureMessage(what: string, f: ResticFailure, code: number | null, stderr: string): string {
+  switch (f) {
+    case 'no-repository':
+      return `${what}: no restic repository at the configured location`;
+    case 'locked':
+      return `${what}: the repository is locked by another restic process`;
+    case 'wrong-password':
+      return `${what}: wrong password for the repository (check the secret the job names)`;
+    case 'partial':
+      return `${what}: snapshot made, but some files could not be read`;
+    default: {
+      const lines = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('{'));
+      return `${what}: restic exited ${code ?? 'by a signal'}${lines.length ? `: ${lines[lines.length - 1]!.slice(0, 300)}` : ''}`;
+    }
+  }
+}
+
+/** `ls --json ID` streams the snapshot's nodes; the caller may stop at the first file. */
+export function resticLs(bin: string, t: ResticTarget, base: Record<string, string | undefined>, snapshotId: string): Command {
+  return { cmd: bin, args: ['ls', '--json', snapshotId], env: resticEnv(t, base) };
+}
+
+/** True for an `ls --json` line describing a regular file (not the snapshot header, not a folder). */
+export function isFileNode(line: string): boolean {
+  const o = parseJsonObject(line);
+  return !!o && o.struct_type === 'node' && o.type === 'file';
+}

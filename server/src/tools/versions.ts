@@ -1,0 +1,47 @@
+// Tool version detection: Debian 12 ships restic 0.14 and rclone 1.60; newer restic adds exit
+// codes 10–12 and --retry-lock, which we use only where present.
+export interface SemVer {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+export function parseSemVer(s: string): SemVer | null {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : null;
+}
+
+export function atLeast(v: SemVer, major: number, minor: number, patch = 0): boolean {
+  if (v.major !== major) return v.major > major;
+  if (v.minor !== minor) return v.minor > minor;
+  return v.patch >= patch;
+}
+
+export const fmtVersion = (v: SemVer) => `${v.major}.${v.minor}.${v.patch}`;
+
+/** `restic version` → "restic 0.14.0 compiled with go1.19.8 on linux/amd64". */
+export function parseResticVersion(out: string): SemVer | null {
+  const m = /^restic\s+v?(\d+\.\d+(?:\.\d+)?)/m.exec(out);
+  return m ? parseSemVer(m[1]!) : null;
+}
+
+/** `rclone version` → "rclone v1.60.1-DEV" on the first line. */
+export function parseRcloneVersion(out: string): SemVer | null {
+  const m = /^rclone\s+v?(\d+\.\d+(?:\.\d+)?)/m.exec(out);
+  return m ? parseSemVer(m[1]!) : null;
+}
+
+export interface ResticCaps {
+  version: SemVer;
+  /** 0.17: exit codes 10 (no repository), 11 (locked), 12 (wrong password). */
+  exitCodes: boolean;
+  /** 0.16: --retry-lock DURATION. */
+  retryLock: boolean;
+}
+
+export function resticCaps(v: SemVer): ResticCaps {
+  return { version: v, exitCodes: atLeast(v, 0, 17), retryLock: atLeast(v, 0, 16) };
+}
+
+export const MIN_RESTIC: SemVer = { major: 0, minor: 14, patch: 0 };
+export const MIN_RCLONE: SemVer = { major: 1, minor: 60, patch: 0 };

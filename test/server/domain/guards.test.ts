@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { deleteGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
+import { assertTransition, backoffSeconds, canTransition, exitCodeFor } from '../../../server/src/domain/run-state';
+import { conflicts, jobResources } from '../../../server/src/domain/resources';
+import { parseConfig } from '../../../server/src/config/load';
+
+const pillar = { id: 'space', path: '/space', requireMount: true, exists: true, mounted: true, sentinel: 'space\n' };
+
+describe('rule 1: pillar guard', () => {
+  it('passes a mounted pillar with its sentinel, in either sentinel form', () => {
+    expect(pillarGuard(pillar)).toBeNull();
+    expect(pillarGuard({ ...pillar, sentinel: '# pillars\nid: space\n' })).toBeNull();
+    expect(sentinelId('id: "flux"')).toBe('flux');
+  });
+  it('blocks an unmounted pillar unless it may be a folder', () => {
+    expect(pillarGuard({ ...pillar, mounted: false })).toMatchObject({ guard: 'pillar-not-mounted', needsApproval: false });
+    expect(pillarGuard({ ...pillar, mounted: false, requireMount: false })).toBeNull();
+    expect(pillarGuard({ ...pillar, exists: false, requireMount: false })?.message).toMatch(/does not exist/);
+  });
+  it('blocks a missing or foreign sentinel', () => {
+    expect(pillarGuard({ ...pillar, sentinel: null })?.message).toMatch(/\/space\/\.pillar is missing/);
+    expect(pillarGuard({ ...pillar, sentinel: 'flux' })).toMatchObject({ guard: 'pillar-sentinel', message: expect.stringMatching(/names "flux", not "space"/) });
+  });
+});
+
+describe('rule 3: empty or vanished source', () => {
+  it('refuses both and passes a source with entries', () => {
+    expect(sourceGuard({ path: '/flux', exists: false, hasEntries: false })?.guard).toBe('missing-source');
+    expect(sourceGuard({ path: '/flux', exists: true, hasEntries: false })?.guard).toBe('empty-source');
+    expect(sourceGuard({ path: '/flux', exists: true, hasEntries: true })).toBeNull();
+  });
+});
+
+describe('rule 2: delete threshold', () => {
+  const base = { count: 0, bytes: 0, sample: [], destinationCount: 1000, maxDeletePercent: 1, maxDeleteCount: 100, approvedCount: null };
+  it('lets a sync under both limits go', () => {
+    expect(deleteGuard({ ...base, count: 10 })).toBeNull();
+  });
+  it('blocks above the percentage with count, size and samples', () => {
+    const b = deleteGuard({ ...base, count: 300, bytes: 3 * 1024 * 1024, sample: ['a/1', 'a/2'] });
+    expect(b).toMatchObject({ guard: 'delete-threshold', needsApproval: true, deletes: { count: 300, bytes: 3145728, percent: 30, sample: ['a/1', 'a/2'] } });
+    expect(b!.message).toMatch(/delete 300 files \(3\.0 MiB, 30% of the destination\).*e\.g\. a\/1, a\/2/);
+  });
+  it('blocks above the count even under the percentage', () => {
+    expect(deleteGuard({ ...base, destinationCount: 1e9, count: 101 })?.guard).toBe('delete-threshold');
+  });
+  it('an approval covers up to the approved count only', () => {
+    expect(deleteGuard({ ...base, count: 300, approvedCount: 300 })).toBeNull();
+    expect(deleteGuard({ ...base, count: 301, approvedCount: 300 })?.message).toMatch(/more than the 300 approved/);
+    expect(deleteGuard({ ...base, count: 300, approvedCount: Infinity })).toBeNull();
+  });
+  it('an empty destination with deletions is 100 %', () => {
+    expect(deleteGuard({ ...base, destinationCount: 0, count: 1, maxDeleteCount: 10 })?.deletes?.percent).toBe(100);
+  });
+});
+
+describe('rule 3: retention minimum', () => {
+  const empties = new Set(['e1']);
+  const empty = (id: string) => empties.has(id);
+  it('blocks when an empty snapshot is kept in place of one with data', () => {
+    expect(retentionGuard({ keep: ['e1'], remove: ['real1'], empty })).toMatchObject({ guard: 'retention-minimum' });
+  });
+  it('lets ordinary retention go', () => {
+    expect(retentionGuard({ keep: ['real2'], remove: ['real1'], empty })).toBeNull();
+    expect(retentionGuard({ keep: ['e1', 'real2'], remove: [], empty })).toBeNull();
+  });
+});
+
+describe('run state machine', () => {
+  it('allows the documented transitions only', () => {
+    expect(canTransition('queued', 'running')).toBe(true);
+    expect(canTransition('blocked', 'queued')).toBe(true);
+    expect(canTransition('succeeded', 'running')).toBe(false);
+    expect(() => assertTransition('interrupted', 'succeeded')).toThrow(/an interrupted run cannot become succeeded/);
+    expect([exitCodeFor('succeeded'), exitCodeFor('failed'), exitCodeFor('blocked'), exitCodeFor('cancelled')]).toEqual([0, 1, 3, 1]);
+    expect([backoffSeconds(1, 60), backoffSeconds(3, 60), backoffSeconds(20, 60)]).toEqual([60, 240, 3600]);
+  });
+});
+
+describe('resources: one queue per repository, no sync over a repository being written', () => {
+  const c = parseConfig(
+    `pillars: { flux: { path: /flux }, space: { path: /space } }
+secrets: { restic: env:RP }
+remotes: { b2: { type: b2 } }
+jobs:
+  backup: { type: restic-backup, source: "flux:/", repository: "space:/backups/restic/flux", password: restic }
+  other-backup: { type: restic-backup, source: "flux:/db", repository: "space:/backups/restic/db", password: restic }
+  retention: { type: restic-forget, repository: "space:/backups/restic/flux", password: restic, keep: { last: 3 } }
+  offsite: { type: rclone-sync, source: "space:/", destination: "b2:bucket" }
+  media: { type: rclone-copy, source: "space:/media", destination: "b2:bucket/media" }
+`,
+    'c.yaml',
+  );
+  const r = (id: string) => jobResources(c, c.jobs[id]!);
+  it('serialises jobs on the same repository', () => expect(conflicts(r('backup'), r('retention'))).toBe(true));
+  it('lets two backups into different repositories run together', () => expect(conflicts(r('backup'), r('other-backup'))).toBe(false));
+  it('keeps the Space sync away from a backup writing inside Space', () => expect(conflicts(r('offsite'), r('backup'))).toBe(true));
+  it('serialises two transfers writing the same bucket', () => expect(conflicts(r('offsite'), r('media'))).toBe(true));
+});
