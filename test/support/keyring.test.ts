@@ -1,13 +1,10 @@
 // keytar in the test process and secret-tool in a child both reach the private, unlocked keyring.
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeyring } from './keyring';
 import type { Keyring } from './keyring';
 import { isAlive } from './proc';
-
-// keytar is CommonJS with a native addon
-const keytar = createRequire(import.meta.url)('keytar') as typeof import('keytar');
 
 describe('startKeyring', () => {
   let kr: Keyring;
