@@ -7,4 +7,6 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [];
+import { engineMigrations } from './engine';
+
+export const migrations: Migration[] = [...engineMigrations];

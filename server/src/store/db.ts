@@ -1,0 +1,43 @@
+// The SQLite database: better-sqlite3 (synchronous, one connection per process), WAL so the CLI
+// and `serve` can share it, numbered migrations applied once each inside a transaction.
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { migrations as allMigrations } from './migrations/index';
+import type { Migration } from './migrations/index';
+import { ensureDir } from '../infra/fs';
+
+export type Db = Database.Database;
+
+export function openDb(file: string, opts: { migrations?: readonly Migration[] } = {}): Db {
+  if (file !== ':memory:') ensureDir(path.dirname(file), 0o750);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // a second process (CLI next to serve) waits for the write lock instead of failing at once
+  db.pragma('busy_timeout = 5000');
+  migrate(db, opts.migrations ?? allMigrations);
+  return db;
+}
+
+export function migrate(db: Db, migrations: readonly Migration[]): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const ids = migrations.map((m) => m.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined) throw new Error(`migration ${dup} is defined twice`);
+  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((r) => r.id));
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+    }).immediate();
+    done.push(m.id);
+  }
+  return done;
+}
+
+export function stateDbPath(stateDir: string): string {
+  return path.join(stateDir, 'pillarsd.db');
+}
