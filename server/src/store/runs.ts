@@ -169,9 +169,13 @@ export class RunStore {
   list(q: { job?: string; status?: RunStatus; limit: number; before?: string }): RunsPage & { records: RunRecord[] } {
     const where: string[] = [];
     const vals: unknown[] = [];
-    if (q.job) (where.push('job_id = ?'), vals.push(q.job));
-    if (q.status) (where.push('status = ?'), vals.push(q.status));
-    if (q.before) (where.push('id < ?'), vals.push(q.before));
+    const add = (sql: string, v: unknown) => {
+      where.push(sql);
+      vals.push(v);
+    };
+    if (q.job) add('job_id = ?', q.job);
+    if (q.status) add('status = ?', q.status);
+    if (q.before) add('id < ?', q.before);
     const limit = Math.max(1, Math.min(500, q.limit));
     const rows = this.db
       .prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
