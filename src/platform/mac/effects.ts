@@ -34,7 +34,9 @@ export function execWithDeadline(exec: Exec, req: ExecRequest, ms: number): Prom
 export function redact(text: string, secret: string | undefined): string {
   if (!secret) return text;
   let out = text;
-  for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+  // Whole forms first, then each line of a multi-line secret: a tool may print only part of it.
+  const lines = secret.split(/\r?\n/).filter((l) => l.length >= 4);
+  for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), ...lines])) {
     if (form) out = out.split(form).join('***');
   }
   return out;

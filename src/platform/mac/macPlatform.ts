@@ -165,7 +165,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
       if (r.timedOut) return { ok: false, kind: 'network', reason: `${where}: no answer within ${Math.round(t.mountMs / 1000)} s` };
       const parsed = parseMountScriptOutput(r.stdout);
       if (parsed === null) {
-        return { ok: false, kind: 'error', reason: `osascript failed: ${redact(firstLine(r.stderr) || `exit ${r.code}`, password)}` };
+        return { ok: false, kind: 'error', reason: `osascript failed: ${firstLine(redact(r.stderr, password)) || `exit ${r.code}`}` };
       }
       if ('error' in parsed) return { ok: false, kind: 'error', reason: `the NetFS script failed: ${redact(parsed.error, password)}` };
       if (parsed.status === 0) return { ok: true, path };
@@ -195,15 +195,17 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     return outcome;
   }
 
-  async function unmount(p: PillarSpec): Promise<void> {
+  async function unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void> {
     assertId(p);
     const path = mountPath(p);
     const table = await readTable();
     if (table === null) throw new Error('could not read the mount table (mount did not answer)');
     if (table.some((m) => m.path === path)) {
       // diskutil(8): "unmount force" unmounts even with open files; a hung SMB server can stall it,
-      // so it has a deadline and umount -f (umount(8)) is the second try.
-      const r = await execWithDeadline(exec, { cmd: MAC_BIN.diskutil, args: ['unmount', 'force', path] }, t.unmountMs);
+      // so it has a deadline (short when the caller already knows the share is hung) and
+      // umount -f (umount(8)) is the second try.
+      const ms = opts?.force ? Math.min(t.unmountMs, 5_000) : t.unmountMs;
+      const r = await execWithDeadline(exec, { cmd: MAC_BIN.diskutil, args: ['unmount', 'force', path] }, ms);
       if (r.code !== 0) {
         await execWithDeadline(exec, { cmd: MAC_BIN.umount, args: ['-f', path] }, t.unmountMs);
       }
