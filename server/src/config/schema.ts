@@ -169,6 +169,8 @@ export const configSchema = z.strictObject({
       // where akv://VAULT/NAME is looked up: {vault} is replaced (tests point it at a local vault)
       endpoint: z.string().default('https://{vault}.vault.azure.net'),
       disableChallengeResourceVerification: z.boolean().default(false),
+      // sovereign clouds or a local authority; instance discovery is off when it is set
+      authorityHost: z.string().url().optional(),
     })
     .optional(),
   remotes: z.record(id, z.looseObject({ type: z.string().regex(/^[a-z0-9]+$/, 'must be an rclone backend name') })).default({}),
