@@ -21,7 +21,7 @@ export function readFileSecret(path: string): string {
     mode = fileMode(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${code ?? (e as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${code ?? (e as Error).message}`, { cause: e });
   }
   if (mode & 0o077) {
     throw new Error(`${path} has mode 0${mode.toString(8)}; a secret file must be 0600 or stricter (chmod 600 ${path})`);
@@ -30,7 +30,7 @@ export function readFileSecret(path: string): string {
   try {
     text = readText(path);
   } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { cause: e });
   }
   return text.replace(/\r?\n$/, '');
 }
@@ -59,9 +59,9 @@ export function realBackends(deps: { env: NodeJS.ProcessEnv; exec: Exec; akv?: A
         return s.value;
       } catch (e) {
         const err = e as { statusCode?: number; code?: string; message?: string };
-        if (err.statusCode === 404) throw new Error(`no secret "${name}" in vault ${vault}`);
-        if (err.statusCode === 403) throw new Error(`access to "${name}" in vault ${vault} denied (check the identity's permissions)`);
-        throw new Error(`Key Vault ${vault}: ${(err.message ?? String(e)).split('\n')[0]}`);
+        if (err.statusCode === 404) throw new Error(`no secret "${name}" in vault ${vault}`, { cause: e });
+        if (err.statusCode === 403) throw new Error(`access to "${name}" in vault ${vault} denied (check the identity's permissions)`, { cause: e });
+        throw new Error(`Key Vault ${vault}: ${(err.message ?? String(e)).split('\n')[0]}`, { cause: e });
       }
     },
     async op(ref) {
@@ -71,7 +71,7 @@ export function realBackends(deps: { env: NodeJS.ProcessEnv; exec: Exec; akv?: A
       try {
         r = await deps.exec({ cmd: 'op', args: ['read', '--no-newline', ref], env: pass, timeoutMs: 30_000 });
       } catch (e) {
-        throw new Error((e as Error).message);
+        throw new Error((e as Error).message, { cause: e });
       }
       if (r.code !== 0) throw new Error(`op read failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()?.slice(0, 200) ?? ''}`);
       return r.stdout;
