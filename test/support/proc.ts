@@ -3,6 +3,7 @@
 // process group so one signal reaches it and every child it forked.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { onProcessExit } from './tmp';
 
 export interface RunResult {
@@ -82,14 +83,26 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Whether a process with this pid exists (zombies count as gone once reaped by node). */
+/** The state letter of /proc/PID/stat (R, S, D, T, Z…), or undefined when the process is gone. */
+export function procState(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a process with this pid is alive. A zombie (exited, not yet reaped: orphans wait for
+ * PID 1 to reap them) counts as dead.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  return procState(pid) !== 'Z';
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -9,10 +9,12 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { killGroup, run, runOk, sleep, stopGroup, tail, waitForExit } from './proc';
+import { killGroup, procState, run, runOk, sleep, stopGroup, tail, waitForExit } from './proc';
 import type { RunResult } from './proc';
 import { onProcessExit, once, tempDir } from './tmp';
 import { randomLoopback, waitForPort } from './net';
+
+export { procState };
 
 export const SMB_PORT = 445;
 
@@ -199,15 +201,6 @@ function prepareShareFolder(share: SmbShare, users: readonly SmbUser[]): void {
   if (owner) chownSync(share.path, uidOf(owner), statSync(share.path).gid);
   chmodSync(share.path, 0o777);
   makeReachable(share.path);
-}
-
-/** The state letter of /proc/PID/stat (R, S, D, T, Z…), or undefined when the process is gone. */
-export function procState(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-  } catch {
-    return undefined;
-  }
 }
 
 async function waitForState(pid: number, ok: (state: string | undefined) => boolean): Promise<void> {
