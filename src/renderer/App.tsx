@@ -1,3 +1,93 @@
+import { useEffect } from 'react';
+import { ErrorNote } from './components/ui';
+import { bridge } from './bridge';
+import { Jobs } from './pages/Jobs';
+import { HotSets } from './pages/HotSets';
+import { Login } from './pages/Login';
+import { Overview } from './pages/Overview';
+import { Preferences } from './pages/Preferences';
+import { RunPage } from './pages/RunPage';
+import { Runs } from './pages/Runs';
+import { Samba } from './pages/Samba';
+import { Snapshots } from './pages/Snapshots';
+import { useRoute, type Route } from './route';
+import { store, usePane } from './store';
+
+const NAV: Array<{ page: Route['page']; href: string; label: string; trayOnly?: boolean }> = [
+  { page: 'overview', href: '#/', label: 'Overview' },
+  { page: 'jobs', href: '#/jobs', label: 'Jobs' },
+  { page: 'runs', href: '#/runs', label: 'Runs' },
+  { page: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
+  { page: 'samba', href: '#/samba', label: 'Samba' },
+  { page: 'hotsets', href: '#/hotsets', label: 'Hot-sets' },
+  { page: 'preferences', href: '#/preferences', label: 'Preferences', trayOnly: true },
+];
+
+const CONNECTION_TEXT = { live: 'live', connecting: 'connecting…', offline: 'offline: reconnecting' } as const;
+
 export function App() {
-  return <h1>Pillars</h1>;
+  const { token, model, connection, statusError } = usePane();
+  const route = useRoute();
+  useEffect(() => {
+    void store.start();
+    return () => store.disconnect();
+  }, []);
+  useEffect(() => {
+    const label = NAV.find((n) => n.page === route.page)?.label ?? 'Run';
+    document.title = `${label} · Pillars`;
+  }, [route.page]);
+  if (!token) return <Login />;
+  const status = model.status;
+  const inTray = bridge() !== null;
+  const current = route.page === 'run' ? 'runs' : route.page;
+  return (
+    <>
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">Pillars</span>
+        <nav aria-label="Pages">
+          <ul>
+            {NAV.filter((n) => !n.trayOnly || inTray).map((n) => (
+              <li key={n.page}>
+                <a href={n.href} aria-current={current === n.page ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span className={`conn ${connection}`} role="status" aria-label={`Live updates: ${CONNECTION_TEXT[connection]}`}>
+          {CONNECTION_TEXT[connection]}
+        </span>
+        {status && <span className="muted small">pillarsd {status.version}</span>}
+        <button type="button" className="link" onClick={() => store.logout()}>
+          Log out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <ErrorNote error={statusError} />
+        {route.page === 'preferences' ? (
+          <Preferences />
+        ) : route.page === 'run' ? (
+          <RunPage id={route.id} />
+        ) : !status ? (
+          !statusError && <p className="muted">Loading…</p>
+        ) : route.page === 'jobs' ? (
+          <Jobs status={status} />
+        ) : route.page === 'runs' ? (
+          <Runs status={status} job={route.job} statusFilter={route.status} />
+        ) : route.page === 'snapshots' ? (
+          <Snapshots status={status} />
+        ) : route.page === 'samba' ? (
+          <Samba status={status} />
+        ) : route.page === 'hotsets' ? (
+          <HotSets status={status} />
+        ) : (
+          <Overview status={status} />
+        )}
+      </main>
+    </>
+  );
 }

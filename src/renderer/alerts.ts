@@ -1,0 +1,109 @@
+// What needs the owner's attention, derived from one status snapshot. Pure, so the rules are tested
+// without a browser. Order: errors first, then warnings, then information.
+import type { StatusResponse } from '../../server/src/contract/api';
+import { formatAge, formatBytes, formatDuration, formatMoney, formatShare } from '../shared/format';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Alert {
+  id: string;
+  severity: Severity;
+  title: string;
+  detail: string;
+  href: string;
+}
+
+/** A pillar below this share of free space raises a low-space warning. */
+export const LOW_SPACE_SHARE = 0.1;
+
+export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
+  const out: Alert[] = [];
+  for (const j of s.jobs) {
+    const last = j.lastRun;
+    if (j.state === 'blocked' || last?.status === 'blocked') {
+      const run = last?.status === 'blocked' ? last : null;
+      out.push({
+        id: `blocked:${j.id}`,
+        severity: 'error',
+        title: `${j.id} is blocked`,
+        detail: run?.block ? `${run.block.message}${run.block.needsApproval ? ' Needs approval.' : ''}` : 'A safety guard stopped the run.',
+        href: run ? `#/runs/${encodeURIComponent(run.id)}` : '#/jobs',
+      });
+    } else if (last && (last.status === 'failed' || last.status === 'interrupted')) {
+      out.push({
+        id: `failed:${j.id}`,
+        severity: 'error',
+        title: `${j.id} ${last.status}`,
+        detail: `${last.error ?? 'no message'} (${formatAge(last.finishedAt ?? last.queuedAt, now)})`,
+        href: `#/runs/${encodeURIComponent(last.id)}`,
+      });
+    }
+    if (j.overdue && j.enabled) {
+      out.push({
+        id: `overdue:${j.id}`,
+        severity: 'warning',
+        title: `${j.id} is overdue`,
+        detail: `Last success ${formatAge(j.lastSuccessAt, now)}; scheduled ${j.schedule ?? 'manually'}.`,
+        href: '#/jobs',
+      });
+    }
+  }
+  for (const p of s.pillars) {
+    if (!p.online || !p.sentinel) {
+      out.push({
+        id: `pillar:${p.id}`,
+        severity: 'error',
+        title: `${p.id} is ${!p.online ? 'offline' : 'missing its .pillar sentinel'}`,
+        detail: `${p.path}: jobs touching it are refused until it is back.`,
+        href: '#/',
+      });
+    } else if (p.totalBytes && p.freeBytes != null && p.freeBytes / p.totalBytes < LOW_SPACE_SHARE) {
+      out.push({
+        id: `space:${p.id}`,
+        severity: 'warning',
+        title: `${p.id} is low on space`,
+        detail: `${formatBytes(p.freeBytes)} free of ${formatBytes(p.totalBytes)} (${formatShare(p.freeBytes / p.totalBytes)}).`,
+        href: '#/',
+      });
+    }
+    for (const w of p.warnings) out.push({ id: `pw:${p.id}:${w}`, severity: 'warning', title: `${p.id}`, detail: w, href: '#/' });
+  }
+  for (const tm of s.timeMachine) {
+    if (tm.stale) {
+      out.push({
+        id: `tm:${tm.name}`,
+        severity: 'warning',
+        title: `Time Machine: ${tm.name.replace(/\.sparsebundle$/, '')} is stale`,
+        detail: `Last backup ${formatAge(tm.lastBackupAt, now)}.`,
+        href: '#/samba',
+      });
+    }
+    if (tm.capShare != null && tm.capShare >= 0.9) {
+      out.push({
+        id: `tmcap:${tm.name}`,
+        severity: 'warning',
+        title: `Time Machine: ${tm.name.replace(/\.sparsebundle$/, '')} is near its cap`,
+        detail: `${formatBytes(tm.sizeBytes)} of ${formatBytes(tm.capBytes)} (${formatShare(tm.capShare)}).`,
+        href: '#/samba',
+      });
+    }
+  }
+  for (const h of s.hotSets) {
+    if (h.errors > 0 || h.state === 'error' || h.conflicts.length > 0) {
+      const parts = [];
+      if (h.state === 'error') parts.push('in error');
+      if (h.errors > 0) parts.push(`${h.errors} error${h.errors === 1 ? '' : 's'}`);
+      if (h.conflicts.length) parts.push(`${h.conflicts.length} conflict${h.conflicts.length === 1 ? '' : 's'}`);
+      out.push({ id: `hot:${h.id}`, severity: h.errors > 0 || h.state === 'error' ? 'error' : 'warning', title: `Hot-set ${h.label}`, detail: parts.join(', '), href: '#/hotsets' });
+    }
+  }
+  for (const w of s.warnings) out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
+  if (s.b2) {
+    const b = s.b2;
+    const eta = b.seedEtaSeconds != null ? `seeding ${formatBytes(b.spaceBytes)} takes about ${formatDuration(b.seedEtaSeconds)}${b.uplinkMbps ? ` at ${b.uplinkMbps} Mbit/s` : ''}` : `${formatBytes(b.spaceBytes)} to keep offsite`;
+    const cost = b.monthlyCost != null ? `; about ${formatMoney(b.monthlyCost, b.currency)} a month (${formatMoney(b.pricePerTbMonth, b.currency)}/TB, prices of ${b.priceDate})` : '';
+    out.push({ id: 'b2', severity: 'info', title: 'Backblaze B2', detail: `${eta[0]!.toUpperCase()}${eta.slice(1)}${cost}.`, href: '#/jobs' });
+  }
+  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+  return out.sort((a, b) => rank[a.severity] - rank[b.severity]);
+}

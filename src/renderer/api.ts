@@ -1,0 +1,146 @@
+// The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
+// problem JSON and become ApiError with the server's own words, so every failure the user sees
+// names what was wrong.
+import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaState, StatusResponse } from '../../server/src/contract/api';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RunFilter {
+  job?: string;
+  status?: RunStatus | '';
+  limit?: number;
+  before?: string | null;
+}
+
+function isProblem(x: unknown): x is Problem {
+  return typeof x === 'object' && x !== null && typeof (x as Problem).title === 'string';
+}
+
+export class Api {
+  constructor(
+    /** '' for same origin (served by pillarsd), else the server's origin (tray window from file://). */
+    readonly baseUrl: string,
+    private readonly token: () => string | null,
+    /** Called on 401 so the shell can drop the token and ask again. */
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
+
+  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = this.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    } catch (e) {
+      throw new ApiError(0, `pillarsd is unreachable (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (res.ok) return res;
+    let message = `${method} ${path} failed with HTTP ${res.status}`;
+    try {
+      const p: unknown = await res.json();
+      if (isProblem(p)) message = p.detail ? `${p.title}: ${p.detail}` : p.title;
+      else if (typeof p === 'object' && p && typeof (p as { message?: unknown }).message === 'string') message = (p as { message: string }).message;
+    } catch {
+      // not JSON: keep the generic message
+    }
+    if (res.status === 401) this.onUnauthorized();
+    throw new ApiError(res.status, message);
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return (await (await this.request('GET', path)).json()) as T;
+  }
+
+  async post<T>(path: string, body: unknown = {}): Promise<T> {
+    const res = await this.request('POST', path, body);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  async put<T>(path: string, body: unknown): Promise<T> {
+    const res = await this.request('PUT', path, body);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  status(): Promise<StatusResponse> {
+    return this.get('/api/v1/status');
+  }
+
+  runs(f: RunFilter = {}): Promise<RunsPage> {
+    const q = new URLSearchParams();
+    if (f.job) q.set('job', f.job);
+    if (f.status) q.set('status', f.status);
+    q.set('limit', String(f.limit ?? 200));
+    if (f.before) q.set('before', f.before);
+    return this.get(`/api/v1/runs?${q}`);
+  }
+
+  run(id: string): Promise<Run> {
+    return this.get(`/api/v1/runs/${encodeURIComponent(id)}`);
+  }
+
+  /** The run's log as text, whether the server sends text/plain or {log}/{text}/{lines}. */
+  async log(id: string): Promise<string> {
+    const res = await this.request('GET', `/api/v1/runs/${encodeURIComponent(id)}/log`);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.includes('json')) return res.text();
+    const j = (await res.json()) as { log?: string; text?: string; lines?: string[] } | string;
+    if (typeof j === 'string') return j;
+    return j.log ?? j.text ?? (j.lines ? j.lines.join('\n') : '');
+  }
+
+  runNow(jobId: string): Promise<{ runId: string }> {
+    return this.post(`/api/v1/jobs/${encodeURIComponent(jobId)}/run`);
+  }
+
+  cancel(runId: string): Promise<Run> {
+    return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  approve(runId: string): Promise<Run> {
+    return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/approve`);
+  }
+
+  reject(runId: string): Promise<Run> {
+    return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/reject`);
+  }
+
+  setEnabled(jobId: string, enabled: boolean): Promise<JobInfo> {
+    return this.post(`/api/v1/jobs/${encodeURIComponent(jobId)}/${enabled ? 'enable' : 'disable'}`);
+  }
+
+  setSchedule(jobId: string, schedule: string): Promise<JobInfo> {
+    return this.put(`/api/v1/jobs/${encodeURIComponent(jobId)}/schedule`, { schedule });
+  }
+
+  samba(): Promise<SambaState> {
+    return this.get('/api/v1/samba');
+  }
+
+  sambaApply(): Promise<SambaState> {
+    return this.post('/api/v1/samba/apply');
+  }
+
+  sambaRollback(): Promise<SambaState> {
+    return this.post('/api/v1/samba/rollback');
+  }
+
+  eventTicket(): Promise<{ ticket: string }> {
+    return this.post('/api/v1/events/ticket');
+  }
+
+  eventsUrl(ticket: string): string {
+    return `${this.baseUrl}/api/v1/events?ticket=${encodeURIComponent(ticket)}`;
+  }
+}

@@ -1,0 +1,181 @@
+import { useState } from 'react';
+import type { JobInfo, StatusResponse } from '../../../server/src/contract/api';
+import { formatAge, formatDateTime } from '../../shared/format';
+import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui';
+import { useNow } from '../hooks';
+import { activeRunOf, isActive } from '../model';
+import { runHref, runsHref } from '../route';
+import { describeSchedule, previewSchedule } from '../schedule';
+import { store, usePane } from '../store';
+
+function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void }) {
+  const [expr, setExpr] = useState(job.schedule ?? '');
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const preview = previewSchedule(expr, new Date(), 5, job.timezone);
+  const inputId = `schedule-${job.id}`;
+  return (
+    <form
+      className="schedule-editor"
+      aria-label={`Schedule of ${job.id}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!preview.ok) return;
+        setSaveError(null);
+        try {
+          await store.api.setSchedule(job.id, expr.trim());
+          setSaved(true);
+          await store.refreshStatus();
+        } catch (err) {
+          setSaveError(err instanceof Error ? err.message : String(err));
+        }
+      }}
+    >
+      <label htmlFor={inputId}>Schedule of {job.id} (cron: minute hour day month weekday)</label>
+      <input
+        id={inputId}
+        value={expr}
+        onChange={(e) => {
+          setExpr(e.target.value);
+          setSaved(false);
+        }}
+        aria-invalid={!preview.ok}
+        aria-describedby={`${inputId}-help`}
+        spellCheck={false}
+        autoFocus
+      />
+      <div id={`${inputId}-help`} aria-live="polite">
+        {preview.ok ? (
+          <>
+            <p className="words">{preview.words}</p>
+            <p>Next five runs:</p>
+            <ol className="next-runs">
+              {preview.next.map((d) => (
+                <li key={d.getTime()}>{formatDateTime(d)}</li>
+              ))}
+            </ol>
+          </>
+        ) : (
+          <p className="error" role="alert">
+            {preview.error}
+          </p>
+        )}
+      </div>
+      <ErrorNote error={saveError} />
+      {saved && <p className="ok">Saved.</p>}
+      <div className="row">
+        <button type="submit" disabled={!preview.ok || expr.trim() === (job.schedule ?? '')}>
+          Save schedule
+        </button>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Jobs({ status }: { status: StatusResponse }) {
+  const now = useNow();
+  const { model } = usePane();
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const editJob = status.jobs.find((j) => j.id === editing);
+  return (
+    <div className="page jobs">
+      <Section title="Jobs">
+        <ErrorNote error={error} />
+        <table className="data">
+          <caption className="sr-only">Jobs with their schedules and actions</caption>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Type</th>
+              <th scope="col">Schedule</th>
+              <th scope="col">Next run</th>
+              <th scope="col">Last run</th>
+              <th scope="col">State</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {status.jobs.map((j) => {
+              const active = activeRunOf(model, j.id) ?? (j.lastRun && isActive(j.lastRun.status) ? j.lastRun : null);
+              const p = active?.progress;
+              return (
+                <tr key={j.id} className={j.enabled ? '' : 'disabled'}>
+                  <th scope="row">
+                    <a href={runsHref(j.id)}>{j.id}</a>
+                    {j.after.length > 0 && <div className="muted small">after {j.after.join(', ')}</div>}
+                  </th>
+                  <td>{j.type}</td>
+                  <td>
+                    <div>{describeSchedule(j.schedule)}</div>
+                    {j.schedule && <code>{j.schedule}</code>}
+                  </td>
+                  <td>{j.enabled ? (j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : '—') : 'disabled'}</td>
+                  <td>
+                    {j.lastRun ? (
+                      <a href={runHref(j.lastRun.id)}>
+                        <StatusBadge status={j.lastRun.status} /> {formatAge(j.lastRun.finishedAt ?? j.lastRun.startedAt ?? j.lastRun.queuedAt, now)}
+                      </a>
+                    ) : (
+                      <span className="muted">never</span>
+                    )}
+                  </td>
+                  <td>
+                    <StatusBadge status={j.state} />
+                    {j.overdue && <span className="badge st-overdue">overdue</span>}
+                    {p?.percent != null && <span className="small"> {p.percent.toFixed(0)} %</span>}
+                  </td>
+                  <td className="actions">
+                    <ActionButton
+                      onError={setError}
+                      disabled={!j.enabled || j.state === 'running' || j.state === 'queued'}
+                      action={async () => {
+                        setError(null);
+                        const { runId } = await store.api.runNow(j.id);
+                        // Show it queued at once; the event stream brings the rest.
+                        store.putRun(await store.api.run(runId));
+                      }}
+                    >
+                      Run now
+                    </ActionButton>
+                    <ActionButton
+                      onError={setError}
+                      disabled={!active}
+                      action={async () => {
+                        setError(null);
+                        if (active) store.putRun(await store.api.cancel(active.id));
+                      }}
+                    >
+                      Cancel
+                    </ActionButton>
+                    <ActionButton
+                      onError={setError}
+                      action={async () => {
+                        setError(null);
+                        await store.api.setEnabled(j.id, !j.enabled);
+                        await store.refreshStatus();
+                      }}
+                    >
+                      {j.enabled ? 'Disable' : 'Enable'}
+                    </ActionButton>
+                    <button type="button" onClick={() => setEditing(editing === j.id ? null : j.id)} aria-expanded={editing === j.id}>
+                      Edit schedule
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Section>
+      {editJob && (
+        <Section title={`Schedule: ${editJob.id}`}>
+          <ScheduleEditor key={editJob.id} job={editJob} onClose={() => setEditing(null)} />
+        </Section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'react';
+import { ErrorNote, Section } from '../components/ui';
+import { bridge, type TraySettings } from '../bridge';
+
+// Client settings live in the tray (electron-store), reached only through the preload bridge. In a
+// plain browser this page explains where to find them instead.
+
+interface PillarPref {
+  id: string;
+  share?: string;
+  label?: string;
+  drive?: string;
+}
+
+function obj(x: unknown): Record<string, unknown> {
+  return typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : {};
+}
+function str(x: unknown): string {
+  return typeof x === 'string' ? x : '';
+}
+
+export function Preferences() {
+  const b = bridge();
+  const [settings, setSettings] = useState<TraySettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    b?.settings
+      ?.get()
+      .then(setSettings)
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [b]);
+  if (!b?.settings) {
+    return (
+      <div className="page preferences">
+        <Section title="Preferences">
+          <p>Preferences belong to the Pillars tray app on each computer (server and pairing, vault, drive letters, notifications, start at login). Open this pane from the tray to change them.</p>
+        </Section>
+      </div>
+    );
+  }
+  const save = async (patch: TraySettings) => {
+    setSaved(false);
+    setError(null);
+    try {
+      setSettings(await b.settings!.set(patch));
+      setSaved(true);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const server = obj(settings?.server);
+  const secret = obj(settings?.secret);
+  const pillars = (Array.isArray(settings?.pillars) ? settings.pillars : []) as PillarPref[];
+  return (
+    <div className="page preferences">
+      <ErrorNote error={error} />
+      {saved && (
+        <p className="ok" role="status">
+          Saved.
+        </p>
+      )}
+      {settings && (
+        <>
+          <Section title="Server and pairing">
+            <dl className="summary">
+              <div>
+                <dt>Server</dt>
+                <dd>{str(server.url) || 'not paired'}</dd>
+              </div>
+              <div>
+                <dt>Certificate fingerprint</dt>
+                <dd>
+                  <code>{str(server.fingerprint) || '—'}</code>
+                </dd>
+              </div>
+            </dl>
+          </Section>
+          <Section title="Vault">
+            <form
+              className="prefs-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const f = new FormData(e.currentTarget);
+                void save({ secret: { ...secret, vaultUrl: String(f.get('vaultUrl') ?? ''), name: String(f.get('name') ?? '') } });
+              }}
+            >
+              <label>
+                Key Vault URL
+                <input name="vaultUrl" defaultValue={str(secret.vaultUrl)} />
+              </label>
+              <label>
+                Secret name
+                <input name="name" defaultValue={str(secret.name)} />
+              </label>
+              <button type="submit">Save vault</button>
+            </form>
+          </Section>
+          <Section title="Pillars and drive letters">
+            <form
+              className="prefs-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const f = new FormData(e.currentTarget);
+                void save({ pillars: pillars.map((p) => ({ ...p, drive: String(f.get(`drive-${p.id}`) ?? '') || undefined })) });
+              }}
+            >
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">Pillar</th>
+                    <th scope="col">Share</th>
+                    <th scope="col">Drive letter (Windows)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {pillars.map((p) => (
+                    <tr key={p.id}>
+                      <th scope="row">{p.label ?? p.id}</th>
+                      <td>{p.share ?? p.id}</td>
+                      <td>
+                        <input name={`drive-${p.id}`} aria-label={`Drive letter for ${p.label ?? p.id}`} defaultValue={p.drive ?? ''} pattern="[A-Za-z]:?" maxLength={2} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <button type="submit">Save drive letters</button>
+            </form>
+          </Section>
+          <Section title="Notifications and start-up">
+            <label className="check">
+              <input type="checkbox" checked={settings.notifications !== false} onChange={(e) => void save({ notifications: e.target.checked })} /> Notify me about failed, blocked and missed runs
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={settings.startAtLogin === true} onChange={(e) => void save({ startAtLogin: e.target.checked })} /> Start Pillars at login
+            </label>
+          </Section>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Run, RunStatus, StatusResponse } from '../../../server/src/contract/api';
+import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
+import { ErrorNote, Section, StatusBadge } from '../components/ui';
+import { runHref, runsHref } from '../route';
+import { store, usePane } from '../store';
+
+const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+const ROW = 36; // px; matches .runs-table tbody tr in the stylesheet
+const PAGE = 1000;
+
+export function runSeconds(r: Run): number | null {
+  if (!r.startedAt) return null;
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
+  return (end - Date.parse(r.startedAt)) / 1000;
+}
+
+export function summaryText(r: Run): string {
+  const s = r.summary;
+  if (!s) return r.block ? r.block.message : (r.error ?? '');
+  switch (s.kind) {
+    case 'restic-backup':
+      return `${formatBytes(s.bytesAdded)} added, ${s.filesNew} new files`;
+    case 'restic-forget':
+      return `kept ${s.kept}, removed ${s.removed}${s.pruned ? ', pruned' : ''}`;
+    case 'restic-check':
+      return s.ok ? 'repository OK' : 'check found errors';
+    default:
+      return `${formatBytes(s.bytesTransferred)} sent, ${s.filesDeleted} deleted${s.errors ? `, ${s.errors} errors` : ''}`;
+  }
+}
+
+export function matchesFilter(r: Run, job: string, status: string, text: string): boolean {
+  if (job && r.jobId !== job) return false;
+  if (status && r.status !== status) return false;
+  if (text) {
+    const t = text.toLowerCase();
+    return r.id.toLowerCase().includes(t) || r.jobId.toLowerCase().includes(t) || (r.error ?? '').toLowerCase().includes(t) || r.trigger.includes(t);
+  }
+  return true;
+}
+
+export function Runs({ status, job, statusFilter }: { status: StatusResponse; job: string; statusFilter: string }) {
+  const { model, syncGeneration } = usePane();
+  const [text, setText] = useState('');
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const parentRef = useRef<HTMLDivElement>(null);
+  const started = useRef(performance.now());
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    store.api
+      .runs({ job, status: statusFilter as RunStatus | '', limit: PAGE })
+      .then((page) => {
+        if (cancelled) return;
+        store.putRuns(page.runs);
+        setNext(page.next);
+        setError(null);
+      })
+      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)))
+      .finally(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [job, statusFilter, syncGeneration]);
+
+  const rows = useMemo(() => {
+    const list: Run[] = [];
+    for (const r of model.runs.values()) if (matchesFilter(r, job, statusFilter, text)) list.push(r);
+    return list.sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0));
+  }, [model.runs, job, statusFilter, text]);
+
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+  const items = v.getVirtualItems();
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = v.getTotalSize() - (items.at(-1)?.end ?? 0);
+
+  // Marks for bench/renderer-bundle.ts: the first paint of the history with its row count.
+  useLayoutEffect(() => {
+    if (rows.length > 0 && !performance.getEntriesByName('pillars:runs-rendered').length) {
+      performance.mark('pillars:runs-rendered', { detail: { rows: rows.length, ms: performance.now() - started.current } });
+    }
+  }, [rows.length]);
+
+  const lastIndex = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (!next || loading || lastIndex < rows.length - 50) return;
+    setLoading(true);
+    store.api
+      .runs({ job, status: statusFilter as RunStatus | '', limit: PAGE, before: next })
+      .then((page) => {
+        store.putRuns(page.runs);
+        setNext(page.next);
+      })
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+      .finally(() => setLoading(false));
+  }, [lastIndex, rows.length, next, loading, job, statusFilter]);
+
+  const go = (j: string, s: string) => {
+    window.location.hash = runsHref(j, s);
+  };
+
+  return (
+    <div className="page runs">
+      <Section title="Run history">
+        <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Job
+            <select value={job} onChange={(e) => go(e.target.value, statusFilter)}>
+              <option value="">all jobs</option>
+              {status.jobs.map((j) => (
+                <option key={j.id} value={j.id}>
+                  {j.id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Status
+            <select value={statusFilter} onChange={(e) => go(job, e.target.value)}>
+              <option value="">any status</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Search
+            <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="run id, job, error…" />
+          </label>
+          <span className="muted" aria-live="polite">
+            {rows.length.toLocaleString('en')} runs{next ? ' (more on scroll)' : ''}
+            {loading ? ' · loading…' : ''}
+          </span>
+        </form>
+        <ErrorNote error={error} />
+        <div className="runs-scroll" ref={parentRef} tabIndex={0} aria-label="Run history, scrollable">
+          <table className="data runs-table" aria-rowcount={rows.length + 1}>
+            <thead>
+              <tr>
+                <th scope="col">Run</th>
+                <th scope="col">Job</th>
+                <th scope="col">Status</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Queued</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {padTop > 0 && (
+                <tr aria-hidden="true" className="spacer">
+                  <td colSpan={7} style={{ height: padTop }} />
+                </tr>
+              )}
+              {items.map((it) => {
+                const r = rows[it.index]!;
+                return (
+                  <tr key={r.id} aria-rowindex={it.index + 2}>
+                    <td>
+                      <a href={runHref(r.id)}>{r.id}</a>
+                    </td>
+                    <td>{r.jobId}</td>
+                    <td>
+                      <StatusBadge status={r.status} />
+                    </td>
+                    <td>{r.trigger}</td>
+                    <td>{formatDateTime(r.queuedAt)}</td>
+                    <td>{formatDuration(runSeconds(r))}</td>
+                    <td className="result">{summaryText(r)}</td>
+                  </tr>
+                );
+              })}
+              {padBottom > 0 && (
+                <tr aria-hidden="true" className="spacer">
+                  <td colSpan={7} style={{ height: padBottom }} />
+                </tr>
+              )}
+            </tbody>
+          </table>
+          {rows.length === 0 && !loading && <p className="muted">No runs match.</p>}
+        </div>
+      </Section>
+    </div>
+  );
+}

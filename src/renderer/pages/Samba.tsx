@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'react';
+import type { SambaState, StatusResponse } from '../../../server/src/contract/api';
+import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
+import { CapacityBar } from '../components/charts';
+import { ActionButton, ErrorNote, Section } from '../components/ui';
+import { useNow } from '../hooks';
+import { store, usePane } from '../store';
+
+function DiffView({ diff }: { diff: string }) {
+  if (!diff.trim()) return <p className="muted no-diff">The live configuration matches the rendered one.</p>;
+  return (
+    <pre className="diff" tabIndex={0} aria-label="Difference between the live and the rendered configuration">
+      {diff.split('\n').map((l, i) => {
+        const cls = l.startsWith('+++') || l.startsWith('---') ? 'file' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : 'ctx';
+        return (
+          <span key={i} className={`dl ${cls}`}>
+            {l}
+            {'\n'}
+          </span>
+        );
+      })}
+    </pre>
+  );
+}
+
+export function Samba({ status }: { status: StatusResponse }) {
+  const now = useNow();
+  const { syncGeneration } = usePane();
+  const [state, setState] = useState<SambaState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = async () => {
+    try {
+      setState(await store.api.samba());
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [syncGeneration]);
+  const changed = state ? state.drift || state.diff.trim() !== '' : false;
+  return (
+    <div className="page samba">
+      <Section
+        title="Samba configuration"
+        actions={
+          <button type="button" onClick={() => void load()}>
+            Refresh
+          </button>
+        }
+      >
+        <ErrorNote error={error} />
+        {notice && (
+          <p className="ok" role="status">
+            {notice}
+          </p>
+        )}
+        {state && (
+          <>
+            <p className="samba-state">
+              <span className={`badge ${state.valid ? 'st-succeeded' : 'st-failed'}`}>{state.valid ? 'valid' : 'invalid'}</span>{' '}
+              <span className={`badge ${changed ? 'st-blocked' : 'st-idle'}`}>{changed ? 'changes to apply' : 'in sync'}</span>
+            </p>
+            {state.messages.length > 0 && (
+              <ul className={`messages ${state.valid ? 'warn' : 'bad'}`} role="alert" aria-label="Validation messages">
+                {state.messages.map((m) => (
+                  <li key={m}>{m}</li>
+                ))}
+              </ul>
+            )}
+            <h3>Live → rendered</h3>
+            <DiffView diff={state.diff} />
+            <div className="row">
+              <ActionButton
+                className="primary"
+                disabled={!state.valid || !changed}
+                title={!state.valid ? 'Fix the validation messages first' : !changed ? 'Nothing to apply' : undefined}
+                onError={(m) => {
+                  setNotice(null);
+                  setError(m);
+                }}
+                action={async () => {
+                  setError(null);
+                  const s = await store.api.sambaApply();
+                  setState(s);
+                  setNotice(`Applied at ${formatDateTime(new Date())}; smbd reloaded.`);
+                }}
+              >
+                Apply
+              </ActionButton>
+              <ActionButton
+                disabled={state.versions.length === 0}
+                title={state.versions.length === 0 ? 'No earlier version to go back to' : undefined}
+                onError={(m) => {
+                  setNotice(null);
+                  setError(m);
+                }}
+                action={async () => {
+                  setError(null);
+                  const s = await store.api.sambaRollback();
+                  setState(s);
+                  setNotice('Rolled back to the previous version; smbd reloaded.');
+                }}
+              >
+                Rollback
+              </ActionButton>
+            </div>
+            {state.versions.length > 0 && (
+              <details>
+                <summary>{state.versions.length} earlier versions</summary>
+                <ul>
+                  {state.versions.map((v) => (
+                    <li key={v.id}>
+                      <code>{v.id}</code> {formatDateTime(v.at)}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
+            <details>
+              <summary>Rendered configuration</summary>
+              <pre className="conf">{state.rendered}</pre>
+            </details>
+          </>
+        )}
+      </Section>
+      <Section title="Time Machine">
+        {status.timeMachine.length === 0 ? (
+          <p className="muted">No Mac has backed up to Time yet.</p>
+        ) : (
+          <table className="data">
+            <caption className="sr-only">Time Machine bundles per Mac</caption>
+            <thead>
+              <tr>
+                <th scope="col">Mac</th>
+                <th scope="col">Size</th>
+                <th scope="col">Cap</th>
+                <th scope="col">Share of cap</th>
+                <th scope="col">Last backup</th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.timeMachine.map((t) => (
+                <tr key={t.name} className={t.stale ? 'stale' : ''}>
+                  <th scope="row">{t.name.replace(/\.sparsebundle$/, '')}</th>
+                  <td>{formatBytes(t.sizeBytes)}</td>
+                  <td>{formatBytes(t.capBytes)}</td>
+                  <td className="bar-cell">
+                    <CapacityBar label={t.name} used={t.sizeBytes} total={t.capBytes} />
+                  </td>
+                  <td>
+                    {formatAge(t.lastBackupAt, now)} {t.stale && <span className="badge st-failed">stale</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </div>
+  );
+}

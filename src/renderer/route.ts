@@ -1,0 +1,59 @@
+// Hash routing: works the same from file:// in the tray and from / on the server (no history API,
+// no server-side fallback needed).
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { page: 'overview' }
+  | { page: 'jobs' }
+  | { page: 'runs'; job: string; status: string }
+  | { page: 'run'; id: string }
+  | { page: 'snapshots' }
+  | { page: 'samba' }
+  | { page: 'hotsets' }
+  | { page: 'preferences' };
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#\/?/, '');
+  const [pathPart = '', query = ''] = raw.split('?');
+  const parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const q = new URLSearchParams(query);
+  switch (parts[0]) {
+    case 'jobs':
+      return { page: 'jobs' };
+    case 'runs':
+      if (parts[1]) return { page: 'run', id: parts[1] };
+      return { page: 'runs', job: q.get('job') ?? '', status: q.get('status') ?? '' };
+    case 'snapshots':
+      return { page: 'snapshots' };
+    case 'samba':
+      return { page: 'samba' };
+    case 'hotsets':
+      return { page: 'hotsets' };
+    case 'preferences':
+      return { page: 'preferences' };
+    default:
+      return { page: 'overview' };
+  }
+}
+
+export function runHref(id: string): string {
+  return `#/runs/${encodeURIComponent(id)}`;
+}
+
+export function runsHref(job = '', status = ''): string {
+  const q = new URLSearchParams();
+  if (job) q.set('job', job);
+  if (status) q.set('status', status);
+  const s = q.toString();
+  return s ? `#/runs?${s}` : '#/runs';
+}
+
+function subscribe(fn: () => void): () => void {
+  window.addEventListener('hashchange', fn);
+  return () => window.removeEventListener('hashchange', fn);
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseRoute(hash);
+}

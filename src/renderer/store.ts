@@ -1,0 +1,231 @@
+// One store for the whole pane: the token, the live model, the SSE connection. Components read it
+// with useSyncExternalStore; every server event goes through model.applyEvent, and every
+// (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
+import { useSyncExternalStore } from 'react';
+import type { Run, ServerEvent, ServerEventType } from '../../server/src/contract/api';
+import { Api, ApiError } from './api';
+import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
+import { bridge } from './bridge';
+
+export type Connection = 'offline' | 'connecting' | 'live';
+
+export interface PaneState {
+  token: string | null;
+  model: LiveModel;
+  connection: Connection;
+  /** Bumped after each resync so pages holding their own fetched lists refetch them. */
+  syncGeneration: number;
+  loginError: string | null;
+  statusError: string | null;
+}
+
+const TOKEN_KEY = 'pillars.token';
+const EVENT_TYPES: readonly ServerEventType[] = ['run.queued', 'run.started', 'run.progress', 'run.finished', 'run.blocked', 'run.log', 'status.changed'];
+
+type LogListener = (runId: string, lines: string[]) => void;
+
+function readToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export class Store {
+  private state: PaneState;
+  private listeners = new Set<() => void>();
+  private logListeners = new Set<LogListener>();
+  private source: EventSource | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay = 1000;
+  private statusTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly api: Api;
+
+  constructor(baseUrl = '') {
+    this.state = {
+      token: readToken(),
+      model: { status: null, runs: new Map() },
+      connection: 'offline',
+      syncGeneration: 0,
+      loginError: null,
+      statusError: null,
+    };
+    this.api = new Api(baseUrl, () => this.state.token, () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'));
+  }
+
+  get = (): PaneState => this.state;
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  private set(patch: Partial<PaneState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  onLog(fn: LogListener): () => void {
+    this.logListeners.add(fn);
+    return () => this.logListeners.delete(fn);
+  }
+
+  /** Checks the token against the server before keeping it. */
+  async login(token: string): Promise<boolean> {
+    const t = token.trim();
+    if (!t) {
+      this.set({ loginError: 'Enter the token printed by `pillarsd demo` or `pillarsd token create`.' });
+      return false;
+    }
+    this.set({ token: t, loginError: null });
+    try {
+      const status = await this.api.status();
+      try {
+        sessionStorage.setItem(TOKEN_KEY, t);
+      } catch {
+        // storage disabled: the token lives for this page only
+      }
+      this.set({ model: withStatus(this.state.model, status), statusError: null });
+      this.connect();
+      return true;
+    } catch (e) {
+      const msg = e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e instanceof Error ? e.message : String(e);
+      this.set({ token: null, loginError: msg });
+      return false;
+    }
+  }
+
+  logout(reason: string | null = null): void {
+    try {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      // nothing stored
+    }
+    this.disconnect();
+    this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline' });
+  }
+
+  /** Starts the session: a token from the tray bridge or sessionStorage, then status and the event stream. */
+  async start(): Promise<void> {
+    if (!this.state.token) {
+      const fromTray = await bridge()?.adminToken?.().catch(() => null);
+      if (fromTray) this.set({ token: fromTray });
+    }
+    if (!this.state.token) return;
+    await this.refreshStatus();
+    if (this.state.token) this.connect();
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      const status = await this.api.status();
+      this.set({ model: withStatus(this.state.model, status), statusError: null });
+    } catch (e) {
+      this.set({ statusError: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** Coalesces bursts (a run finishing emits several events) into one status fetch. */
+  private refreshStatusSoon(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      void this.refreshStatus();
+    }, 250);
+  }
+
+  putRun(run: Run): void {
+    this.set({ model: withRun(this.state.model, run) });
+  }
+
+  putRuns(runs: readonly Run[]): void {
+    if (runs.length) this.set({ model: withRuns(this.state.model, runs) });
+  }
+
+  /** Applies a server event (exported for the stream and for tests of the shell). */
+  dispatch(e: ServerEvent): void {
+    if (e.type === 'run.log') {
+      for (const fn of this.logListeners) fn(e.runId, e.lines);
+      return;
+    }
+    if (e.type === 'status.changed') {
+      this.refreshStatusSoon();
+      return;
+    }
+    this.set({ model: applyEvent(this.state.model, e) });
+    if (e.type === 'run.finished' || e.type === 'run.blocked') this.refreshStatusSoon();
+  }
+
+  private async resync(): Promise<void> {
+    await this.refreshStatus();
+    this.set({ syncGeneration: this.state.syncGeneration + 1 });
+  }
+
+  connect(): void {
+    if (this.source || this.retryTimer || !this.state.token) return;
+    this.set({ connection: 'connecting' });
+    void this.open();
+  }
+
+  private async open(): Promise<void> {
+    let ticket: string;
+    try {
+      ticket = (await this.api.eventTicket()).ticket;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return;
+      this.scheduleReconnect();
+      return;
+    }
+    if (!this.state.token) return;
+    const es = new EventSource(this.api.eventsUrl(ticket));
+    this.source = es;
+    es.onopen = () => {
+      this.retryDelay = 1000;
+      this.set({ connection: 'live' });
+      // Whatever happened while we were away (or before the first open) is fetched again.
+      void this.resync();
+    };
+    es.onerror = () => {
+      // A ticket is single-use, so the browser's own retry would be refused: start over with a new one.
+      if (this.source !== es) return;
+      es.close();
+      this.source = null;
+      this.scheduleReconnect();
+    };
+    const handle = (msg: MessageEvent<string>) => {
+      try {
+        const data = JSON.parse(msg.data) as ServerEvent | { event: ServerEvent };
+        this.dispatch('event' in data && typeof data.event === 'object' ? data.event : (data as ServerEvent));
+      } catch {
+        // a malformed event is ignored; the next resync repairs the model
+      }
+    };
+    for (const t of EVENT_TYPES) es.addEventListener(t, handle as EventListener);
+    es.onmessage = handle;
+  }
+
+  private scheduleReconnect(): void {
+    this.set({ connection: 'offline' });
+    if (this.retryTimer || !this.state.token) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, 15_000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  disconnect(): void {
+    this.source?.close();
+    this.source = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
+
+export const store = new Store(bridge()?.serverUrl ?? '');
+
+export function usePane(): PaneState {
+  return useSyncExternalStore(store.subscribe, store.get);
+}
