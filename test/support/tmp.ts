@@ -5,8 +5,9 @@
 //   1. every handle has an explicit, idempotent `cleanup()`/`stop()` the test may call itself;
 //   2. `useCleanup()` registers a vitest afterAll/afterEach hook that runs whatever was added to it
 //      (in reverse order, every item even when one throws);
-//   3. a last-resort `process.on('exit')` pass kills process groups and removes folders
-//      synchronously if the worker exits before the hooks ran (e.g. a crash in a hook).
+//   3. a last-resort pass on process exit or SIGTERM/SIGINT/SIGHUP kills process groups and
+//      removes folders synchronously if the worker ends before the hooks ran (a test that forgot
+//      its stop(), a crash in a hook, vitest tearing the worker down).
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,21 +25,33 @@ let exitHookInstalled = false;
 export function onProcessExit(fn: SyncCleanup): () => void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const f of [...exitCleanups].reverse()) {
-        try {
-          f();
-        } catch {
-          // the process is going away; nothing better to do than try the next one
-        }
-      }
-      exitCleanups.clear();
-    });
+    process.on('exit', runExitCleanups);
+    // vitest ends its fork workers with SIGTERM (SIGKILL 10 s later), and a signal skips the
+    // 'exit' event: clean up, then let the signal do what it would have done without us.
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      const onSignal = () => {
+        runExitCleanups();
+        process.off(sig, onSignal);
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      process.on(sig, onSignal);
+    }
   }
   exitCleanups.add(fn);
   return () => {
     exitCleanups.delete(fn);
   };
+}
+
+function runExitCleanups(): void {
+  for (const f of [...exitCleanups].reverse()) {
+    try {
+      f();
+    } catch {
+      // the process is going away; nothing better to do than try the next one
+    }
+  }
+  exitCleanups.clear();
 }
 
 /** Wraps an async function so that calling it more than once runs it once (later calls share the promise). */
