@@ -105,7 +105,9 @@ export function createServerConnection(o: ServerConnectionOptions): ServerConnec
     backoffMs: o.backoffMs,
     onResync: () => void refresh(),
     onState: (s: StreamState) => {
-      if (s.kind === 'down') {
+      // An open stream proves the server is reachable and takes our token; the status follows.
+      if (s.kind === 'open') set({ connection: 'connected', lastError: null });
+      else if (s.kind === 'down') {
         if (!o.target()) set({ connection: 'unpaired' });
         else set({ connection: classifyError(s.error), lastError: s.error.message });
       }

@@ -112,7 +112,8 @@ export function openRequest(target: ServerTarget, opts: RequestOptions): Promise
       } catch (e) {
         return reject(e);
       }
-      req = https.request(url, { ...base, agent: false, createConnection: pinnedConnector(expected) });
+      // No agent: with one, Node would ignore createConnection (and pool sockets past the pin check).
+      req = https.request(url, { ...base, createConnection: pinnedConnector(expected) });
     } else if (url.protocol === 'http:') {
       req = http.request(url, { ...base, agent: false });
     } else {

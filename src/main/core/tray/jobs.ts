@@ -13,17 +13,16 @@ export type JobHealth =
 const cap = (s: string) => (s.length <= 2 ? s.toUpperCase() : s[0]!.toUpperCase() + s.slice(1));
 const before = (s: string | null) => (s ? s.split(':')[0]! : null);
 
-/** "Flux snapshot", "Space → B2", "Flux retention", …; falls back to the job id. */
-export function jobLabel(job: Pick<JobInfo, 'id' | 'type' | 'source' | 'destination' | 'repository'>): string {
+/** "Flux snapshot", "Space → B2", "flux-retention (retention)", …; falls back to the job id. */
+export function jobLabel(job: Pick<JobInfo, 'id' | 'type' | 'source' | 'destination'>): string {
   const src = before(job.source);
-  const repo = before(job.repository);
   switch (job.type) {
     case 'restic-backup':
       return src ? `${cap(src)} snapshot` : job.id;
     case 'restic-forget':
-      return `${repo ? cap(repo) + ' ' : ''}retention (${job.id})`;
+      return `${job.id} (retention)`;
     case 'restic-check':
-      return `${repo ? cap(repo) + ' ' : ''}check (${job.id})`;
+      return `${job.id} (check)`;
     case 'rclone-sync':
     case 'rclone-copy': {
       const dst = before(job.destination);
