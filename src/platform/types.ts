@@ -1,5 +1,11 @@
 // The seams between the client core and the operating system. Adapters (mac/, win/, linux/)
 // receive every effect through these interfaces, so each command they issue is testable here.
+//
+// Changes since the skeleton (all additive, existing signatures unchanged):
+// - FsPort.lstat may also report `uid` (optional field), for private-folder ownership checks.
+// - Platform.unmount takes an optional `{ force }` (Linux: abort a hung FUSE connection first).
+// - TcpProbe: the host's TCP connect probe, used by the core (never by adapters).
+// - ProbeResult gained the variant { kind: 'auth' } (adapters may return it; none has to).
 
 export interface ExecRequest {
   cmd: string;
@@ -24,7 +30,7 @@ export type Exec = (req: ExecRequest) => Promise<ExecResult>;
 
 /** The file operations adapters may perform on local (never network) paths. */
 export interface FsPort {
-  lstat(path: string): Promise<{ isDirectory: boolean; isSymbolicLink: boolean; mode: number } | null>;
+  lstat(path: string): Promise<{ isDirectory: boolean; isSymbolicLink: boolean; mode: number; uid?: number } | null>;
   readlink(path: string): Promise<string | null>;
   symlink(target: string, path: string): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -64,7 +70,12 @@ export interface MountedShare {
   healthy: boolean | null; // null when the platform's table does not say
 }
 
-export type ProbeResult = { kind: 'ok'; freeBytes: number | null; totalBytes: number | null } | { kind: 'stale'; reason: string } | { kind: 'missing'; reason: string };
+export type ProbeResult =
+  | { kind: 'ok'; freeBytes: number | null; totalBytes: number | null }
+  | { kind: 'stale'; reason: string }
+  | { kind: 'missing'; reason: string }
+  /** mounted, but the server now rejects the login (password rotated under a live mount) */
+  | { kind: 'auth'; reason: string };
 
 export interface TimeMachineInfo {
   destination: string | null;
@@ -76,7 +87,8 @@ export interface Platform {
   /** Where the user finds the pillar: ~/.mkt/flux on macOS and Linux, X: on Windows. */
   mountPath(p: PillarSpec): string;
   mount(server: SmbServer, p: PillarSpec, password: string): Promise<MountOutcome>;
-  unmount(p: PillarSpec): Promise<void>;
+  /** force: the share may be hung; break it loose (Linux: FUSE abort) instead of waiting on it. */
+  unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void>;
   list(): Promise<MountedShare[]>;
   /** Must answer within deadlineMs whatever the share does (DESIGN rule 8). */
   probe(p: PillarSpec, deadlineMs: number): Promise<ProbeResult>;
@@ -87,3 +99,6 @@ export interface Platform {
   guard(p: PillarSpec): Promise<void>;
   timeMachine?(): Promise<TimeMachineInfo | null>;
 }
+
+/** One TCP connect attempt with a deadline; true when the port accepted. Never rejects. */
+export type TcpProbe = (host: string, port: number, timeoutMs: number) => Promise<boolean>;

@@ -1,0 +1,53 @@
+// The SecretSource seam: each source answers with the SMB password or fails with a reason that
+// names the source and never contains a secret.
+
+export type SourceId = 'keychain' | 'akv' | '1password' | 'stdin';
+
+export interface SecretSource {
+  readonly id: SourceId;
+  /** A short description for messages: "Key Vault https://kv.vault.azure.net secret smb-mike". */
+  readonly describe: string;
+  /** Resolves with the secret, or rejects with a SecretSourceError. */
+  get(): Promise<string>;
+}
+
+/** The keychain as a cache in front of the authoritative sources. */
+export interface SecretCache {
+  readonly describe: string;
+  get(): Promise<string | null>;
+  set(secret: string): Promise<void>;
+  delete(): Promise<boolean>;
+}
+
+export class SecretSourceError extends Error {
+  constructor(
+    readonly source: SourceId,
+    readonly reason: string,
+    /** true when retrying later may help (network), false for configuration or permission problems */
+    readonly transient = false,
+  ) {
+    super(`${source}: ${reason}`);
+    this.name = 'SecretSourceError';
+  }
+}
+
+export class NoSecretError extends Error {
+  constructor(readonly failures: ReadonlyArray<{ source: SourceId; reason: string }>) {
+    super(failures.length ? `no SMB password: ${failures.map((f) => `${f.source}: ${f.reason}`).join('; ')}` : 'no SMB password: no secret source is configured');
+    this.name = 'NoSecretError';
+  }
+}
+
+/** Removes every occurrence of each secret from a message (defence in depth for third-party errors). */
+export function redact(message: string, secrets: ReadonlyArray<string | null | undefined>): string {
+  let out = message;
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** First line of an error message, trimmed to a readable length. */
+export function firstLine(e: unknown, max = 240): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split(/\r?\n/).find((l) => l.trim()) ?? msg;
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

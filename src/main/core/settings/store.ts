@@ -1,0 +1,79 @@
+// The settings store in plain Node: `conf` (electron-store's base) with the shared schema and the
+// file electron-store uses in the app, so the CLI and the tray read the same settings.
+import Conf from 'conf';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SETTINGS_SCHEMA, SettingsError, withDefaults } from '../../../shared/settings';
+import type { ClientSettings, SettingsStore } from '../../../shared/settings';
+
+/** electron-store's file: `app.getPath('userData')/config.json` for the product name "Pillars". */
+export function defaultSettingsPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Pillars', 'config.json');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Pillars', 'config.json');
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'Pillars', 'config.json');
+}
+
+/** Turns conf/ajv's "Config schema violation: `a/b` must …" into file + key + reason. */
+export function toSettingsError(file: string, e: unknown): SettingsError {
+  const msg = (e as Error).message ?? String(e);
+  const m = /Config schema violation: `([^`]*)` (.*)$/.exec(msg.split(';')[0] ?? msg);
+  if (m) return new SettingsError(file, (m[1] ?? '').replace(/^\//, '').replace(/\//g, '.') || '(root)', m[2] ?? 'invalid');
+  if (e instanceof SyntaxError || /JSON/.test(msg)) return new SettingsError(file, '(file)', `not valid JSON: ${msg}`);
+  return new SettingsError(file, '(file)', msg);
+}
+
+export interface OpenSettingsOptions {
+  /** `--config FILE`: must exist. Without it the default path is used (created on first run). */
+  file?: string;
+}
+
+export function openSettings(opts: OpenSettingsOptions = {}): SettingsStore {
+  const file = path.resolve(opts.file ?? defaultSettingsPath());
+  if (opts.file && !existsSync(file)) throw new SettingsError(file, '(file)', 'no such file');
+  const ext = path.extname(file);
+  let conf: Conf<Record<string, unknown>>;
+  try {
+    conf = new Conf<Record<string, unknown>>({
+      cwd: path.dirname(file),
+      configName: path.basename(file, ext),
+      fileExtension: ext.replace(/^\./, ''),
+      projectName: 'pillars',
+      projectSuffix: '',
+      schema: SETTINGS_SCHEMA.properties as never,
+      rootSchema: { additionalProperties: false },
+      clearInvalidConfig: false, // never drop a user's file because one key is wrong
+      configFileMode: 0o600,
+    });
+  } catch (e) {
+    throw toSettingsError(file, e);
+  }
+  const listeners = new Set<(s: ClientSettings) => void>();
+  const read = (): ClientSettings => withDefaults(conf.store as Record<string, unknown>);
+  conf.onDidAnyChange(() => {
+    const s = read();
+    for (const fn of listeners) fn(s);
+  });
+  return {
+    path: file,
+    get: read,
+    set(key, value) {
+      try {
+        conf.set(key, value as unknown);
+      } catch (e) {
+        throw toSettingsError(file, e);
+      }
+    },
+    onChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+/** `~` and `~/x` expanded against the home folder; other paths resolved as given. */
+export function expandHome(p: string, home = os.homedir()): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return path.resolve(p);
+}

@@ -1,0 +1,56 @@
+// The real FsPort on node:fs/promises, for local paths only (the adapters never hand it a path on
+// a network mount: a hung share would pin a libuv thread).
+import { promises as fsp } from 'node:fs';
+import type { FsPort } from '../types';
+
+const isMissing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+export function createFs(): FsPort {
+  return {
+    async lstat(p) {
+      try {
+        const s = await fsp.lstat(p);
+        return { isDirectory: s.isDirectory(), isSymbolicLink: s.isSymbolicLink(), mode: s.mode & 0o7777, uid: s.uid };
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    },
+    async readlink(p) {
+      try {
+        return await fsp.readlink(p);
+      } catch (e) {
+        if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'EINVAL') return null;
+        throw e;
+      }
+    },
+    symlink: (target, p) => fsp.symlink(target, p),
+    unlink: (p) => fsp.unlink(p),
+    mkdir: async (p, mode) => {
+      await fsp.mkdir(p, { recursive: true, mode });
+    },
+    rmdir: (p) => fsp.rmdir(p),
+    chmod: (p, mode) => fsp.chmod(p, mode),
+    readdir: (p) => fsp.readdir(p),
+    async readFile(p) {
+      try {
+        return await fsp.readFile(p, 'utf8');
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    },
+    async writeFile(p, data, mode) {
+      // write-then-rename: a reader never sees half a file (config, auth file)
+      const tmp = `${p}.${process.pid}.${Date.now()}.tmp`;
+      await fsp.writeFile(tmp, data, { mode: mode ?? 0o644, flag: 'wx' });
+      try {
+        if (mode !== undefined) await fsp.chmod(tmp, mode);
+        await fsp.rename(tmp, p);
+      } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,4 @@
+// The host's real effects, handed to the platform adapters and the core by a composition root.
+export { createExec, baseEnv } from './exec';
+export { createFs } from './fs';
+export { tcpProbe } from './net';

@@ -1,0 +1,233 @@
+// The Linux Platform: smbnetfs (FUSE) without a desktop, one mount per pillar at
+// `<mountRoot>/<pillar>` showing the share's root (libfuse's subdir module), its config and 0600
+// auth file in a private runtime folder found through HOME. Every look at a mount goes through
+// /proc/self/mountinfo, /sys/fs/fuse/connections or a child process with a deadline: this process
+// never makes a file-system call on a network mount (DESIGN rule 8).
+import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+import { mountAt, parseMountinfo } from './mountinfo';
+import type { MountEntry } from './mountinfo';
+import { classifyProbeError, fsName, renderAuth, renderConf, smbnetfsArgs } from './smbnetfs';
+import { liftGuardForMount, setGuard } from './guard';
+import { ensureLink } from './links';
+
+export interface LinuxOptions {
+  exec: Exec;
+  fs: FsPort;
+  home: string;
+  uid: number;
+  /** absolute, e.g. /home/mike/.mkt */
+  mountRoot: string;
+  /** a private folder for smbnetfs's HOME and auth files, e.g. $XDG_RUNTIME_DIR/pillars */
+  runtimeDir: string;
+  links: boolean;
+  /** how long a mount may take before we give up on it */
+  mountTimeoutMs?: number;
+  /** where /proc and /sys are (tests of the parsing use the real ones) */
+  procRoot?: string;
+  fuseCtlDir?: string;
+}
+
+const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
+
+export function createLinuxPlatform(o: LinuxOptions): Platform & {
+  readonly options: LinuxOptions;
+  mountEntry(p: PillarSpec): Promise<MountEntry | null>;
+  fuseWaiting(p: PillarSpec): Promise<number | null>;
+} {
+  const { exec, fs } = o;
+  const asRoot = o.uid === 0;
+  const proc = o.procRoot ?? '/proc';
+  const fusectl = o.fuseCtlDir ?? '/sys/fs/fuse/connections';
+  const mountPath = (p: PillarSpec) => join(o.mountRoot, p.id);
+  const homeFor = (p: PillarSpec) => join(o.runtimeDir, 'smbnetfs', p.id);
+
+  async function mounts(): Promise<MountEntry[]> {
+    return parseMountinfo((await fs.readFile(`${proc}/self/mountinfo`)) ?? '');
+  }
+  async function mountEntry(p: PillarSpec): Promise<MountEntry | null> {
+    const e = mountAt(await mounts(), mountPath(p));
+    return e && e.fsType.startsWith('fuse') ? e : null;
+  }
+
+  async function ensurePrivateDir(dir: string): Promise<void> {
+    const st = await fs.lstat(dir);
+    if (!st) {
+      await fs.mkdir(dir, 0o700);
+      await fs.chmod(dir, 0o700);
+      return;
+    }
+    if (st.isSymbolicLink || !st.isDirectory) throw new Error(`${dir} must be a folder, not a link or file`);
+    if (st.uid !== undefined && st.uid !== o.uid) throw new Error(`${dir} belongs to another user (uid ${st.uid})`);
+    if ((st.mode & 0o077) !== 0) await fs.chmod(dir, 0o700);
+  }
+
+  /** The mount folder as an empty directory (created when missing); an error string when it holds local files. */
+  async function ensureMountDir(p: PillarSpec): Promise<string | null> {
+    const mp = mountPath(p);
+    const rootSt = await fs.lstat(o.mountRoot);
+    if (!rootSt) await fs.mkdir(o.mountRoot, 0o755);
+    const st = await fs.lstat(mp);
+    if (st?.isSymbolicLink) {
+      await fs.unlink(mp); // a leftover link of ours (gvfs era): the folder takes its place
+    } else if (st && !st.isDirectory) {
+      return `${mp} is a file, not a folder: move it away so ${p.label} can be mounted there`;
+    } else if (st) {
+      const entries = await fs.readdir(mp);
+      if (entries.length > 0) return `${mp} holds local files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): move them away so ${p.label} can be mounted there`;
+      return null;
+    }
+    await fs.mkdir(mp, 0o755);
+    return null;
+  }
+
+  async function smbnetfsPids(mp: string): Promise<number[]> {
+    const pids: number[] = [];
+    for (const name of await fs.readdir(proc).catch(() => [] as string[])) {
+      if (!/^\d+$/.test(name)) continue;
+      // comm first: cheap and never blocks; cmdline only for smbnetfs processes
+      const comm = await fs.readFile(`${proc}/${name}/comm`).catch(() => null);
+      if (comm?.trim() !== 'smbnetfs') continue;
+      const argv = ((await fs.readFile(`${proc}/${name}/cmdline`).catch(() => null)) ?? '').split('\0');
+      if (argv[1] === mp) pids.push(Number(name));
+    }
+    return pids;
+  }
+
+  async function ensureFusectl(): Promise<boolean> {
+    const entries = await fs.readdir(fusectl).catch(() => null);
+    if (entries === null) return false;
+    if (entries.length > 0) return true;
+    const fuseMounted = (await mounts()).some((e) => e.mountPoint === fusectl);
+    if (fuseMounted) return true;
+    if (!asRoot) return false;
+    const r = await exec({ cmd: 'mount', args: ['-t', 'fusectl', 'fusectl', fusectl], timeoutMs: 5_000 });
+    return r.code === 0;
+  }
+
+  async function fuseWaiting(p: PillarSpec): Promise<number | null> {
+    const e = await mountEntry(p);
+    if (!e) return null;
+    const v = await fs.readFile(`${fusectl}/${e.minor}/waiting`).catch(() => null);
+    return v === null ? null : Number(v.trim());
+  }
+
+  /** `ls` of the share root in a child with a deadline: the only way we touch the share. */
+  async function probeChild(mp: string, deadlineMs: number) {
+    return exec({ cmd: 'ls', args: ['-A', '-U', '-1', '--', mp], timeoutMs: Math.max(100, deadlineMs) });
+  }
+
+  async function teardown(p: PillarSpec, force: boolean): Promise<void> {
+    const mp = mountPath(p);
+    const e = await mountEntry(p);
+    if (e) {
+      if (force && (await ensureFusectl())) {
+        // fails every call stuck on the hung server at once, so fusermount and the probes return
+        // tee, not FsPort.writeFile: a sysfs attribute must be written in place, not renamed over
+        await exec({ cmd: 'tee', args: [`${fusectl}/${e.minor}/abort`], stdin: '1', timeoutMs: 2_000 });
+      }
+      const u = await exec({ cmd: 'fusermount', args: ['-u', '--', mp], timeoutMs: 5_000 });
+      if (u.code !== 0 && (await mountEntry(p))) await exec({ cmd: 'fusermount', args: ['-u', '-z', '--', mp], timeoutMs: 5_000 });
+    }
+    for (const pid of await smbnetfsPids(mp)) await exec({ cmd: 'kill', args: [force ? '-KILL' : '-TERM', String(pid)], timeoutMs: 2_000 });
+    await fs.unlink(join(homeFor(p), '.smb', 'smbnetfs.auth')).catch(() => undefined);
+  }
+
+  const platform = {
+    os: 'linux' as const,
+    options: o,
+    mountEntry,
+    fuseWaiting,
+    mountPath,
+
+    async mount(server: SmbServer, p: PillarSpec, password: string): Promise<MountOutcome> {
+      const mp = mountPath(p);
+      try {
+        const existing = await mountEntry(p);
+        if (existing) {
+          const pr = await platform.probe(p, 3_000);
+          if (pr.kind === 'ok' && existing.source === fsName(server, p)) return { ok: true, path: mp };
+          await teardown(p, pr.kind === 'stale');
+        }
+        const problem = await ensureMountDir(p);
+        if (problem) return { ok: false, kind: 'error', reason: problem };
+        await ensurePrivateDir(o.runtimeDir);
+        await ensurePrivateDir(join(o.runtimeDir, 'smbnetfs'));
+        const home = homeFor(p);
+        await ensurePrivateDir(home);
+        await ensurePrivateDir(join(home, '.smb'));
+        await fs.writeFile(join(home, '.smb', 'smbnetfs.conf'), renderConf(), 0o600);
+        await fs.writeFile(join(home, '.smb', 'smbnetfs.auth'), renderAuth(server, password), 0o600);
+        await liftGuardForMount(fs, mp, asRoot);
+        const r = await exec({ cmd: 'smbnetfs', args: smbnetfsArgs(server, p, mp), env: { HOME: home }, timeoutMs: o.mountTimeoutMs ?? 15_000 });
+        if (r.code !== 0 || !(await mountEntry(p))) {
+          await teardown(p, true);
+          await platform.guard(p);
+          const why = r.timedOut ? 'smbnetfs did not finish mounting in time' : r.stderr.trim().split('\n').pop() || `smbnetfs exited ${r.code}`;
+          return { ok: false, kind: /not found|cannot start/i.test(why) ? 'error' : 'network', reason: why };
+        }
+        // smbnetfs mounts without logging in; a listing proves the login and the share
+        const ls = await probeChild(mp, 8_000);
+        if (ls.code === 0) return { ok: true, path: mp };
+        await teardown(p, true);
+        await platform.guard(p);
+        if (ls.timedOut) return { ok: false, kind: 'network', reason: `${server.host} did not answer for share ${p.share} within 8 s` };
+        const c = classifyProbeError(ls.stderr);
+        if (c.kind === 'auth') return { ok: false, kind: 'auth', reason: `${server.host} rejected the login of ${server.username} for share ${p.share}` };
+        if (c.kind === 'missing-share') return { ok: false, kind: 'error', reason: `share ${p.share} does not exist on ${server.host}` };
+        return { ok: false, kind: 'network', reason: c.reason };
+      } catch (e) {
+        return { ok: false, kind: 'error', reason: (e as Error).message };
+      }
+    },
+
+    async unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void> {
+      let force = opts?.force ?? false;
+      if (!force) force = ((await fuseWaiting(p)) ?? 0) > 0; // a call is stuck: don't wait behind it
+      await teardown(p, force);
+      await platform.guard(p);
+    },
+
+    async list(): Promise<MountedShare[]> {
+      const out: MountedShare[] = [];
+      for (const e of await mounts()) {
+        if (e.fsType !== 'fuse.smbnetfs') continue;
+        const m = /^\/\/([^/]+)\/(.+)$/.exec(e.source);
+        if (!m) continue;
+        out.push({ host: m[1] ?? '', share: m[2] ?? '', path: e.mountPoint, healthy: null });
+      }
+      return out;
+    },
+
+    async probe(p: PillarSpec, deadlineMs: number): Promise<ProbeResult> {
+      const started = Date.now();
+      const e = await mountEntry(p);
+      if (!e) return { kind: 'missing', reason: 'not mounted' };
+      const r = await probeChild(mountPath(p), deadlineMs - (Date.now() - started));
+      if (r.timedOut) return { kind: 'stale', reason: `the share did not answer within ${Math.round(deadlineMs / 100) / 10} s` };
+      if (r.code === 0) return { kind: 'ok', freeBytes: null, totalBytes: null }; // smbnetfs reports no sizes (statfs is all zeros)
+      const c = classifyProbeError(r.stderr);
+      if (c.kind === 'auth') return { kind: 'auth', reason: c.reason };
+      if (c.kind === 'missing-share') return { kind: 'missing', reason: c.reason };
+      return { kind: 'stale', reason: c.reason };
+    },
+
+    async open(p: PillarSpec): Promise<void> {
+      const r = await exec({ cmd: 'xdg-open', args: [mountPath(p)], timeoutMs: 10_000 });
+      if (r.code !== 0) throw new Error(`xdg-open ${mountPath(p)} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    },
+
+    async decorate(_server: SmbServer, p: PillarSpec): Promise<{ ok: boolean; note?: string }> {
+      if (!o.links) return { ok: true };
+      return ensureLink(fs, join(o.home, p.id), mountPath(p));
+    },
+
+    async guard(p: PillarSpec): Promise<void> {
+      if (await mountEntry(p)) return; // mounted: the share is what the folder shows
+      const problem = await ensureMountDir(p);
+      if (problem) throw new Error(problem);
+      const g = await setGuard(fs, exec, mountPath(p), asRoot);
+      if (g.note) throw new Error(g.note);
+    },
+  };
+  return platform;
+}
