@@ -41,8 +41,10 @@ export interface SmbdOptions {
   globalParams?: Record<string, string>;
   /** appended verbatim after the shares, e.g. `include = /path/you/render.conf` or whole share sections */
   extraConfig?: string;
-  /** loopback address to bind; default a random free 127.x.y.z */
+  /** loopback address to bind; default a random free 127.x.y.z (or the namespace's address) */
   address?: string;
+  /** run smbd inside this network namespace (see netns.ts), bound to its address by default */
+  netns?: { name: string; address: string };
   /** Samba `log level` (default 1); the log is at `<dir>/log/smbd.log` */
   logLevel?: number;
   /** how long to wait for port 445 to accept connections (default 20 s) */
@@ -224,7 +226,7 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
   let unregisterExit = () => {};
 
   try {
-    const address = opts.address ?? (await randomLoopback(SMB_PORT));
+    const address = opts.address ?? opts.netns?.address ?? (await randomLoopback(SMB_PORT));
     for (const sub of ['run', 'lock', 'state', 'cache', 'private', 'ncalrpc', 'bind-dns', 'usershares', 'log', 'client']) mkdirSync(path.join(dir, sub), { recursive: true });
     chmodSync(path.join(dir, 'private'), 0o700);
     const globals = { ...privateGlobals(dir, address, opts.logLevel ?? 1), ...(opts.globalParams ?? {}) };
@@ -261,7 +263,10 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
 
     const start = async () => {
       stderr = tail();
-      const c = spawn('smbd', ['-F', '--no-process-group', '-s', confPath], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const argv = ['smbd', '-F', '--no-process-group', '-s', confPath];
+      // `ip netns exec` execs smbd in place, so the pid and process group stay smbd's own
+      const [cmd, ...args] = opts.netns ? ['ip', 'netns', 'exec', opts.netns.name, ...argv] : argv;
+      const c = spawn(cmd as string, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.stdout?.on('data', (b: Buffer) => stderr.push(b));
       c.stderr?.on('data', (b: Buffer) => stderr.push(b));
