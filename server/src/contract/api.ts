@@ -119,6 +119,7 @@ export interface TimeMachineBundle {
   capBytes: number | null;
   capShare: number | null; // 0..1
   stale: boolean;
+  folder?: string | null; // the user's folder on Time holding the bundle, null at the top
 }
 
 export interface HotSetStatus {
@@ -219,4 +220,59 @@ export interface SambaState {
   valid: boolean;
   messages: string[];
   versions: Array<{ id: string; at: string }>;
+}
+
+// ---- added with the HTTP API (issue 4) ----
+
+export interface JobsResponse {
+  jobs: JobInfo[];
+}
+
+/** POST /api/v1/jobs/:id/run → 202 */
+export interface RunAccepted {
+  runId: string;
+}
+
+/** GET /api/v1/runs/:id/log (`?tail=N` for the last N lines; `?follow=1` streams it as SSE). */
+export interface RunLog {
+  runId: string;
+  log: string;
+  /** the tail length asked for, or null for the full (capped) log */
+  tail: number | null;
+}
+
+/** GET /api/v1/me: who the presented token is. */
+export interface WhoAmI {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+/** POST /api/v1/events/ticket: a single-use ticket for `EventSource` (`?ticket=`), valid 30 s. */
+export interface EventTicket {
+  ticket: string;
+  expiresAt: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: string | null;
+}
+
+export interface TokensResponse {
+  tokens: TokenInfo[];
+}
+
+/** POST /api/v1/pair/codes (admin) and `pillarsd pair`: a code valid 10 minutes, usable once. */
+export interface PairingCodeResponse {
+  code: string;
+  role: Role;
+  expiresAt: string;
+}
+
+/** POST /api/v1/pair body. */
+export interface PairRequest {
+  code: string;
+  /** how the new token is named in lists and the audit log, e.g. the client's host name */
+  name?: string;
 }

@@ -8,5 +8,6 @@ export interface Migration {
 }
 
 import { engineMigrations } from './engine';
+import { capacityMigrations } from './capacity';
 
-export const migrations: Migration[] = [...engineMigrations];
+export const migrations: Migration[] = [...engineMigrations, ...capacityMigrations];
