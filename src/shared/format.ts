@@ -4,7 +4,7 @@
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
-/** 1536 → "1.5 KiB"; null/undefined/NaN → "—". One decimal below 10 units, none above. */
+/** 1536 → "1.5 KiB"; null/undefined/NaN → "—". One decimal below 100 units, none above. */
 export function formatBytes(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return '—';
   const sign = n < 0 ? '-' : '';
@@ -15,7 +15,7 @@ export function formatBytes(n: number | null | undefined): string {
     i++;
   }
   if (i === 0) return `${sign}${Math.round(v)} B`;
-  const digits = v < 10 ? 1 : 0;
+  const digits = v < 100 ? 1 : 0;
   return `${sign}${v.toFixed(digits)} ${UNITS[i]}`;
 }
 
@@ -61,7 +61,7 @@ export function formatShare(share: number | null | undefined): string {
   return `${p < 10 ? p.toFixed(1) : Math.round(p)} %`;
 }
 
-/** A money amount with its ISO currency: (6.123, "USD") → "6.12 USD/month" is left to callers; this gives "6.12 USD". */
+/** A money amount with its ISO currency code: (6.123, "USD") → "6.12 USD". */
 export function formatMoney(amount: number | null | undefined, currency: string): string {
   if (amount == null || !Number.isFinite(amount)) return '—';
   return `${amount.toFixed(2)} ${currency}`;

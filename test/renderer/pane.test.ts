@@ -1,0 +1,177 @@
+// The admin pane in real Chromium against the stand-in server (fake-pillarsd.ts): login, live
+// progress over SSE, approval, Samba apply and refusal, the virtualized history, reconnect with
+// resync, keyboard use, and a clean console under the strict CSP.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import path from 'node:path';
+import { useCleanup } from '../support/tmp';
+import { buildPane, launchChromium, watchConsole } from './browser';
+import { startFake, type FakePillarsd } from './fake-pillarsd';
+
+const TOKEN = 'pt_admin_0123456789abcdef';
+
+describe('admin pane (stand-in server)', () => {
+  const cleanup = useCleanup();
+  let browser: Browser;
+  let fake: FakePillarsd;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    const dir = cleanup.tempDir('pillars-pane-');
+    const out = path.join(dir.path, 'renderer');
+    await buildPane(out);
+    fake = await startFake({ staticDir: out, token: TOKEN, historySize: 10_000, tickMs: 250 });
+    cleanup.add(() => fake.stop());
+    browser = await launchChromium(path.join(dir.path, 'home'));
+    cleanup.add(() => browser.close());
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    problems = watchConsole(page);
+  });
+
+  afterAll(() => {
+    // A CSP violation or an uncaught error anywhere in the session fails the suite.
+    expect(problems).toEqual([]);
+  });
+
+  test('a wrong token is refused with a message; the right one opens the overview', async () => {
+    await page.goto(fake.url + '/');
+    await page.getByLabel('Token').fill('nope');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+    problems.length = 0; // the 401 itself is logged by Chromium as a failed resource
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const pillars = page.getByRole('region', { name: 'Pillars' });
+    for (const id of ['flux', 'space', 'time']) await expect.poll(() => pillars.getByText(id, { exact: true }).count()).toBe(1);
+    await expect.poll(() => pillars.getByRole('img', { name: /space: 11\.1 TiB used of 12\.0 TiB/ }).count()).toBe(1);
+    const jobs = page.getByRole('region', { name: 'Jobs' });
+    for (const id of ['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']) expect(await jobs.getByRole('rowheader', { name: id }).count()).toBe(1);
+    const alerts = await page.getByRole('region', { name: 'Alerts' }).textContent();
+    expect(alerts).toContain('space-offsite is blocked');
+    expect(alerts).toContain('flux-verify is overdue');
+    expect(alerts).toContain('wintermute is stale');
+    expect(alerts).toContain('space is low on space');
+    expect(alerts).toContain('Hot-set Models');
+    expect(alerts).toMatch(/Seeding 11\.1 TiB takes about 28 d 0 h at 40 Mbit\/s; about 66\.60 USD a month/);
+    expect(await page.evaluate(() => sessionStorage.getItem('pillars.token'))).toBe(TOKEN);
+    await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count()).toBe(1);
+  });
+
+  test('Run now shows live progress and ends succeeded without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 1));
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    const row = page.getByRole('row', { name: /^flux-backup/ });
+    await row.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => row.getByText(/queued|running/).count()).toBeGreaterThan(0);
+    await row.getByRole('link', { name: /queued|running/ }).click();
+    await expect.poll(() => page.locator('.progress .pct').textContent(), { timeout: 5000 }).toMatch(/\d+\.\d %/);
+    expect(await page.locator('dd.rate').textContent()).toBe('210 MiB/s');
+    await expect.poll(() => page.getByRole('log', { name: 'Run log' }).textContent()).toContain('processed');
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 10_000 }).toBe('succeeded');
+    expect(await page.getByRole('region', { name: 'Summary' }).textContent()).toContain('512 MiB');
+    const log = await page.getByRole('log', { name: 'Run log' }).textContent();
+    expect(log).toContain('queued by admin');
+    expect(log).toContain('processed 800 files');
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
+  });
+
+  test('a blocked sync shows what would be deleted and is approved, then succeeds', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('link', { name: /space-offsite is blocked/ }).click();
+    const block = page.getByRole('region', { name: /Blocked/ });
+    await expect.poll(() => block.textContent()).toContain('1,523 files');
+    const text = await block.textContent();
+    expect(text).toContain('42.0 GiB');
+    expect(text).toContain('media/2019/IMG_0001.jpg');
+    await block.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 10_000 }).toBe('succeeded');
+    expect(await page.getByRole('region', { name: 'Was blocked' }).textContent()).toContain('Approved by admin (t1)');
+    expect(fake.requests).toContain('POST /api/v1/runs/r200001/approve');
+  });
+
+  test('Samba: the diff is shown and applied; an invalid model shows its message and applies nothing', async () => {
+    await page.getByRole('link', { name: 'Samba', exact: true }).click();
+    await expect.poll(() => page.locator('pre.diff').textContent()).toContain('+   valid users = mike ada');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Applied' }).count()).toBe(1);
+    expect(fake.sambaApplied).toBe(1);
+    expect(await page.locator('.no-diff').count()).toBe(1);
+
+    fake.samba.valid = false;
+    fake.samba.rendered += '   valid users = mike\n[evil]\n';
+    fake.samba.diff = '--- live\n+++ rendered\n@@ -5 +5,2 @@\n+[evil]\n';
+    fake.samba.drift = true;
+    fake.samba.messages = ['samba.validUsers[0]: "mike\\n[evil]" contains a line break'];
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.getByRole('alert', { name: 'Validation messages' }).textContent()).toContain('contains a line break');
+    expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+    expect(fake.sambaApplied).toBe(1);
+    expect(await page.getByRole('region', { name: 'Time Machine' }).getByRole('rowheader', { name: 'count-zero' }).count()).toBe(1);
+  });
+
+  test('the run history stays virtual with 10,000 runs, pages on scroll and filters', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    const scroller = page.getByLabel('Run history, scrollable');
+    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(10);
+    expect(await page.locator('.runs-table tbody tr').count()).toBeLessThan(100);
+    const before = fake.requests.filter((r) => r.startsWith('GET /api/v1/runs?') && r.includes('before=')).length;
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(() => fake.requests.filter((r) => r.startsWith('GET /api/v1/runs?') && r.includes('before=')).length).toBeGreaterThan(before);
+    expect(await page.locator('.runs-table tbody tr').count()).toBeLessThan(100);
+    await page.getByLabel('Status').selectOption('failed');
+    await expect.poll(() => page.url()).toContain('status=failed');
+    await expect.poll(async () => new Set(await page.locator('.runs-table tbody tr:not(.spacer) .badge').allTextContents()).size).toBe(1);
+    expect(await page.locator('.runs-table tbody tr:not(.spacer) .badge').first().textContent()).toBe('failed');
+  });
+
+  test('after the event stream drops, the pane reconnects, resyncs and applies new events', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await expect.poll(() => fake.streams()).toBe(1);
+    const statusFetches = () => fake.requests.filter((r) => r === 'GET /api/v1/status').length;
+    const n = statusFetches();
+    // Changed while the pane was away: only a resync can show it.
+    fake.status.pillars = fake.status.pillars.map((p) => (p.id === 'time' ? { ...p, online: false } : p));
+    fake.dropStreams();
+    await expect.poll(() => fake.streams(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => statusFetches()).toBeGreaterThan(n);
+    await expect.poll(() => page.getByRole('region', { name: 'Alerts' }).textContent()).toContain('time is offline');
+    await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count()).toBe(1);
+  });
+
+  test('keyboard: Tab reaches Run now; the schedule editor validates and previews five runs', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('row', { name: /^flux-retention/ }).getByRole('button', { name: 'Edit schedule' }).focus();
+    await page.keyboard.press('Enter');
+    const input = page.getByRole('textbox', { name: /Schedule of flux-retention/ });
+    await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
+    await input.fill('61 * * * *');
+    await expect.poll(() => page.getByRole('form', { name: 'Schedule of flux-retention' }).getByRole('alert').textContent()).toContain('not a valid schedule');
+    expect(await page.getByRole('button', { name: 'Save schedule' }).isDisabled()).toBe(true);
+    await input.fill('15 1 * * 1-5');
+    await expect.poll(() => page.locator('ol.next-runs li').count()).toBe(5);
+    expect(await page.locator('.schedule-editor .words').textContent()).toMatch(/01:15.*Monday through Friday/);
+
+    // From the page's first focusable element, Tab alone reaches a Run now button.
+    await page.locator('a.skip').focus();
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent === 'Run now' && !(document.activeElement as HTMLButtonElement).disabled);
+    }
+    expect(reached).toBe(true);
+    const runs = fake.requests.filter((r) => r.endsWith('/run')).length;
+    await page.keyboard.press('Enter');
+    await expect.poll(() => fake.requests.filter((r) => r.endsWith('/run')).length).toBe(runs + 1);
+  });
+
+  test('a revoked token sends the user back to the login form with the reason', async () => {
+    await page.evaluate(() => sessionStorage.setItem('pillars.token', 'revoked'));
+    await page.reload();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+    expect(await page.getByLabel('Token').count()).toBe(1);
+    problems.length = 0; // the refused requests are logged by Chromium
+  });
+});
