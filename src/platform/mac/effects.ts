@@ -45,3 +45,8 @@ export function redact(text: string, secret: string | undefined): string {
 export function firstLine(text: string): string {
   return text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? '';
 }
+
+/** JSON.stringify, then \uXXXX for everything outside printable ASCII: safe in any code page. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -19,6 +19,9 @@
 // value can become code. The tests evaluate the generated script with stand-ins for the ObjC bridge
 // and check each hostile value arrives intact.
 import type { MountOutcome } from '../types';
+import { asciiJson } from './effects';
+
+export { asciiJson };
 
 export interface NetfsMountInput {
   url: string;
@@ -27,10 +30,6 @@ export interface NetfsMountInput {
   password: string;
 }
 
-/** JSON.stringify, then \uXXXX for everything outside printable ASCII. */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** smb://[DOMAIN;]user@host/share, every part %-encoded (RFC 3986 as NetFS parses it). */
 export function smbUrl(host: string, share: string, user: string, domain?: string): string {
