@@ -140,7 +140,9 @@ export class Api {
     return this.post('/api/v1/events/ticket');
   }
 
-  eventsUrl(ticket: string): string {
-    return `${this.baseUrl}/api/v1/events?ticket=${encodeURIComponent(ticket)}`;
+  eventsUrl(ticket: string, lastEventId: string | null = null): string {
+    const q = new URLSearchParams({ ticket });
+    if (lastEventId && /^[0-9]{1,15}$/.test(lastEventId)) q.set('lastEventId', lastEventId);
+    return `${this.baseUrl}/api/v1/events?${q}`;
   }
 }

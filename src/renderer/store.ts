@@ -40,6 +40,8 @@ export class Store {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 1000;
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Id of the last event received, so a new stream replays what we missed (besides the resync). */
+  private lastEventId: string | null = null;
   readonly api: Api;
 
   constructor(baseUrl = '') {
@@ -103,6 +105,7 @@ export class Store {
       // nothing stored
     }
     this.disconnect();
+    this.lastEventId = null;
     this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline' });
   }
 
@@ -178,7 +181,7 @@ export class Store {
       return;
     }
     if (!this.state.token) return;
-    const es = new EventSource(this.api.eventsUrl(ticket));
+    const es = new EventSource(this.api.eventsUrl(ticket, this.lastEventId));
     this.source = es;
     es.onopen = () => {
       this.retryDelay = 1000;
@@ -194,6 +197,7 @@ export class Store {
       this.scheduleReconnect();
     };
     const handle = (msg: MessageEvent<string>) => {
+      if (msg.lastEventId) this.lastEventId = msg.lastEventId;
       try {
         const data = JSON.parse(msg.data) as ServerEvent | { event: ServerEvent };
         this.dispatch('event' in data && typeof data.event === 'object' ? data.event : (data as ServerEvent));

@@ -1,0 +1,166 @@
+// The pane's pure parts in plain Node: formatting, alerts, the live model, schedules and routes.
+import { describe, expect, test } from 'vitest';
+import type { StatusResponse } from '../../server/src/contract/api';
+import { formatAge, formatBytes, formatDuration, formatRate, formatShare, parseBytes } from '../../src/shared/format';
+import { deriveAlerts } from '../../src/renderer/alerts';
+import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/renderer/model';
+import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
+import { parseRoute, runsHref } from '../../src/renderer/route';
+import { addedPerNight } from '../../src/renderer/pages/Snapshots';
+import { makeRun } from './fake-pillarsd';
+
+const TiB = 1024 ** 4;
+
+describe('format', () => {
+  test.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [42 * 1024 ** 3, '42.0 GiB'],
+    [512 * 1024 ** 2, '512 MiB'],
+    [11.1 * TiB, '11.1 TiB'],
+    [-2048, '-2.0 KiB'],
+    [null, '—'],
+    [Number.NaN, '—'],
+  ])('formatBytes(%s) = %s', (n, s) => expect(formatBytes(n)).toBe(s));
+
+  test('durations, rates, ages and shares', () => {
+    expect(formatDuration(12)).toBe('12 s');
+    expect(formatDuration(250)).toBe('4 min 10 s');
+    expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
+    expect(formatDuration(28 * 86400)).toBe('28 d 0 h');
+    expect(formatDuration(-1)).toBe('—');
+    expect(formatRate(210 * 1024 ** 2)).toBe('210 MiB/s');
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    expect(formatAge('2026-11-25T11:59:50Z', now)).toBe('just now');
+    expect(formatAge('2026-11-25T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatAge('2026-11-25T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatAge('2026-11-20T12:00:00Z', now)).toBe('5 d ago');
+    expect(formatAge('2026-11-25T12:30:00Z', now)).toBe('in 30 min');
+    expect(formatAge(null, now)).toBe('never');
+    expect(formatShare(0.0456)).toBe('4.6 %');
+    expect(formatShare(0.55)).toBe('55 %');
+  });
+
+  test('parseBytes reads config sizes and refuses the rest', () => {
+    expect(parseBytes('4T')).toBe(4 * TiB);
+    expect(parseBytes('500 GiB')).toBe(500 * 1024 ** 3);
+    expect(parseBytes('1024')).toBe(1024);
+    expect(parseBytes('4 tera')).toBeNull();
+    expect(parseBytes('')).toBeNull();
+  });
+});
+
+function status(p: Partial<StatusResponse> = {}): StatusResponse {
+  return { version: '1', time: '2026-11-25T12:00:00Z', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [], ...p };
+}
+
+describe('alerts', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  test('nothing to say about a healthy server', () => {
+    expect(deriveAlerts(status({ pillars: [{ id: 'flux', path: '/flux', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 50, usedBytes: 50, warnings: [] }] }), now)).toEqual([]);
+  });
+
+  test('failed, blocked, overdue, offline, low space, stale Time Machine, hot-set errors, B2; errors first', () => {
+    const failed = makeRun({ id: 'a', jobId: 'flux-backup', status: 'failed', error: 'restic exited 1', finishedAt: '2026-11-25T10:00:00Z' });
+    const blocked = makeRun({ id: 'b', jobId: 'space-offsite', status: 'blocked', block: { guard: 'delete-threshold', message: 'would delete 2000 files', needsApproval: true } });
+    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
+    const alerts = deriveAlerts(
+      status({
+        jobs: [
+          { ...job, id: 'flux-backup', type: 'restic-backup', state: 'idle', lastRun: failed },
+          { ...job, id: 'space-offsite', type: 'rclone-sync', state: 'blocked', lastRun: blocked },
+          { ...job, id: 'flux-verify', type: 'restic-check', state: 'idle', lastRun: null, overdue: true },
+          { ...job, id: 'off', type: 'restic-check', state: 'idle', lastRun: null, overdue: true, enabled: false },
+        ],
+        pillars: [
+          { id: 'space', path: '/space', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 5, usedBytes: 95, warnings: [] },
+          { id: 'time', path: '/time', online: false, sentinel: false, mounted: false, totalBytes: null, freeBytes: null, usedBytes: null, warnings: [] },
+        ],
+        timeMachine: [{ name: 'count-zero.sparsebundle', sizeBytes: 95, capBytes: 100, capShare: 0.95, lastBackupAt: '2026-11-01T00:00:00Z', stale: true }],
+        hotSets: [{ id: 'm', label: 'Models', path: '/flux/models', state: 'idle', completion: 100, errors: 0, conflicts: ['x.sync-conflict'] }],
+        b2: { spaceBytes: 12 * TiB, uplinkMbps: 100, seedEtaSeconds: 11 * 86400, monthlyCost: 72, currency: 'USD', pricePerTbMonth: 6, priceDate: '2026-01' },
+      }),
+      now,
+    );
+    const ids = alerts.map((a) => a.id);
+    expect(ids).toEqual(['failed:flux-backup', 'blocked:space-offsite', 'pillar:time', 'overdue:flux-verify', 'space:space', 'tm:count-zero.sparsebundle', 'tmcap:count-zero.sparsebundle', 'hot:m', 'b2']);
+    expect(alerts[0]!.detail).toBe('restic exited 1 (2 h ago)');
+    expect(alerts[1]!.detail).toBe('would delete 2000 files Needs approval.');
+    expect(alerts[1]!.href).toBe('#/runs/b');
+    expect(alerts.at(-1)!.detail).toBe('Seeding 12.0 TiB takes about 11 d 0 h at 100 Mbit/s; about 72.00 USD a month (6.00 USD/TB, prices of 2026-01).');
+  });
+});
+
+describe('live model', () => {
+  const job = { id: 'flux-backup', type: 'restic-backup', schedule: null, timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, state: 'idle', nextRunAt: null, lastRun: null, lastSuccessAt: null, overdue: true } as const;
+  const base = (): LiveModel => withStatus({ status: null, runs: new Map() }, status({ jobs: [{ ...job }] }));
+
+  test('queued → progress → finished moves the job and the run along', () => {
+    const q = makeRun({ id: 'r1', jobId: 'flux-backup', status: 'queued', queuedAt: '2026-11-25T12:00:00Z' });
+    let m = applyEvent(base(), { type: 'run.queued', run: q });
+    expect(m.status!.jobs[0]!.state).toBe('queued');
+    expect(activeRunOf(m, 'flux-backup')?.id).toBe('r1');
+    const progress = { percent: 40, bytesDone: 4, bytesTotal: 10, filesDone: 1, filesTotal: 2, rate: 1, etaSeconds: 6, current: ['a'] };
+    m = applyEvent(m, { type: 'run.progress', runId: 'r1', jobId: 'flux-backup', progress });
+    expect(m.runs.get('r1')!.status).toBe('running');
+    expect(m.runs.get('r1')!.progress!.percent).toBe(40);
+    expect(m.status!.jobs[0]!.state).toBe('running');
+    const done = { ...q, status: 'succeeded' as const, finishedAt: '2026-11-25T12:05:00Z' };
+    m = applyEvent(m, { type: 'run.finished', run: done });
+    expect(m.status!.jobs[0]).toMatchObject({ state: 'idle', lastSuccessAt: '2026-11-25T12:05:00Z', overdue: false });
+    expect(activeRunOf(m, 'flux-backup')).toBeNull();
+  });
+
+  test('an older run never replaces a newer last run; unknown progress is ignored', () => {
+    const newer = makeRun({ id: 'r2', jobId: 'flux-backup', status: 'running', queuedAt: '2026-11-25T12:00:00Z' });
+    const older = makeRun({ id: 'r1', jobId: 'flux-backup', status: 'failed', queuedAt: '2026-11-24T12:00:00Z' });
+    let m = applyEvent(base(), { type: 'run.started', run: newer });
+    m = applyEvent(m, { type: 'run.finished', run: older });
+    expect(m.status!.jobs[0]!.lastRun!.id).toBe('r2');
+    expect(m.runs.size).toBe(2);
+    const same = applyEvent(m, { type: 'run.progress', runId: 'nope', jobId: 'flux-backup', progress: { percent: 1, bytesDone: 0, bytesTotal: null, filesDone: 0, filesTotal: null, rate: null, etaSeconds: null, current: [] } });
+    expect(same).toBe(m);
+  });
+});
+
+describe('schedules', () => {
+  test('words, the next five runs, and clear errors', () => {
+    expect(describeSchedule('0 2 * * *')).toBe('At 02:00');
+    expect(describeSchedule(null)).toBe('manual only');
+    const p = previewSchedule('30 3 * * *', new Date('2026-11-25T12:00:00'), 5);
+    expect(p.ok).toBe(true);
+    expect(p.next.map((d) => [d.getDate(), d.getHours(), d.getMinutes()])).toEqual([
+      [26, 3, 30],
+      [27, 3, 30],
+      [28, 3, 30],
+      [29, 3, 30],
+      [30, 3, 30],
+    ]);
+    expect(previewSchedule('61 * * * *', new Date()).error).toMatch(/not a valid schedule.*minute/);
+    expect(previewSchedule('0 2 * *', new Date()).error).toBe('A schedule has 5 fields (minute hour day-of-month month day-of-week); "0 2 * *" has 4.');
+    expect(previewSchedule('', new Date()).ok).toBe(false);
+  });
+});
+
+describe('routes', () => {
+  test('hash routes round-trip, unknown ones land on the overview', () => {
+    expect(parseRoute('')).toEqual({ page: 'overview' });
+    expect(parseRoute('#/nowhere')).toEqual({ page: 'overview' });
+    expect(parseRoute('#/runs/r%2F1')).toEqual({ page: 'run', id: 'r/1' });
+    expect(parseRoute(runsHref('flux-backup', 'failed'))).toEqual({ page: 'runs', job: 'flux-backup', status: 'failed' });
+    expect(parseRoute('#/samba')).toEqual({ page: 'samba' });
+  });
+});
+
+describe('snapshots', () => {
+  test('data added is summed per night, oldest first', () => {
+    const snap = (id: string, at: string, bytesAdded: number) =>
+      ({ ...makeRun({ id, jobId: 'flux-backup', status: 'succeeded', finishedAt: at }), summary: { kind: 'restic-backup', snapshotId: id, filesNew: 0, filesChanged: 0, filesUnmodified: 0, bytesAdded, totalBytesProcessed: 0, totalFilesProcessed: 0, durationSeconds: 1 } }) as const;
+    const bars = addedPerNight([snap('a', '2026-11-24T02:10:00', 5), snap('b', '2026-11-23T02:10:00', 7), snap('c', '2026-11-24T14:00:00', 1)]);
+    expect(bars).toEqual([
+      { key: '2026-11-23', label: '11-23', v: 7 },
+      { key: '2026-11-24', label: '11-24', v: 6 },
+    ]);
+  });
+});
