@@ -1,5 +1,151 @@
 // `pillars`: the client CLI, the composition root of the client core without a tray.
-import { Command } from 'commander';
+// Exit codes as for pillarsd: 0 success · 1 the action failed · 2 usage or invalid settings.
+import { Command, CommanderError } from 'commander';
+import { SettingsError } from '../shared/settings';
+import { createClient } from '../main/core/client';
+import type { ClientCore } from '../main/core/client';
+import type { PillarStatus } from '../main/core/mounts/manager';
+import { openSettings, defaultSettingsPath } from '../main/core/settings/store';
+import { createExec, tcpProbe } from '../platform/host';
+import { serverHealth } from './serverHealth';
+import type { ServerHealth } from './serverHealth';
+import { doctor } from './doctor';
 
-const program = new Command('pillars').version('0.1.0').description('mount and check the pillars from a shell');
-await program.parseAsync(process.argv);
+class UsageError extends Error {}
+
+interface Globals {
+  config?: string;
+  json?: boolean;
+}
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+
+function client(g: Globals, extra: { passwordStdin?: boolean } = {}): ClientCore {
+  return createClient({
+    settingsFile: g.config ?? process.env.PILLARS_SETTINGS,
+    stdin: extra.passwordStdin ? process.stdin : null,
+    prompt: (m) => err(m),
+    log: (m) => err(`pillars: ${m}`),
+  });
+}
+
+function printPillars(ps: PillarStatus[], json: boolean, server?: ServerHealth): void {
+  if (json) {
+    out(JSON.stringify({ pillars: ps.map((p) => ({ id: p.id, state: p.state, reason: p.reason, path: p.path, freeBytes: p.freeBytes })), ...(server ? { server } : {}) }));
+    return;
+  }
+  for (const p of ps) out(`${p.id.padEnd(8)} ${p.state.padEnd(15)} ${p.path}${p.reason ? `  (${p.reason})` : ''}`);
+  if (server) out(`server   ${server.ok ? 'ok' : server.reachable ? 'unhealthy' : 'unreachable'}${server.url ? ` ${server.url}` : ''}${server.error ? `  (${server.error})` : ''}`);
+}
+
+const allMounted = (ps: PillarStatus[]) => ps.every((p) => p.state === 'mounted');
+
+async function runMountCommand(g: Globals, ids: string[], what: 'mount' | 'unmount' | 'remount', passwordStdin: boolean): Promise<number> {
+  const c = client(g, { passwordStdin });
+  const ps = await (what === 'mount' ? c.manager.mount(ids) : what === 'remount' ? c.manager.remount(ids) : c.manager.unmount(ids));
+  const chosen = ids.length ? ps.filter((p) => ids.includes(p.id)) : ps;
+  printPillars(chosen, !!g.json);
+  if (what === 'unmount') return chosen.every((p) => p.state === 'unmounted') ? 0 : 1;
+  return allMounted(chosen) ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('pillars')
+    .version('0.1.0')
+    .description('mount and check the pillars from a shell')
+    .option('--config <file>', 'settings file (default: the tray app\'s, e.g. ~/.config/Pillars/config.json)')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => err(s.trimEnd()) });
+  let code = 0;
+  const g = () => program.opts<Globals>();
+
+  program
+    .command('status')
+    .description('state of each pillar and of the server')
+    .option('--json', 'print {"pillars":[…],"server":{…}}')
+    .action(async (o: { json?: boolean }) => {
+      const c = client(g());
+      const [ps, server] = await Promise.all([c.manager.check(), serverHealth(c.settings.server.url, c.settings.server.fingerprint)]);
+      printPillars(ps, !!(o.json || g().json), server);
+      code = allMounted(ps) ? 0 : 1;
+    });
+  for (const what of ['mount', 'unmount', 'remount'] as const) {
+    const cmd = program.command(`${what} [pillars...]`).description(`${what} the given pillars (all when none is named)`);
+    if (what !== 'unmount') cmd.option('--password-stdin', 'read the SMB password from standard input (after the keychain and the vault)');
+    cmd.action(async (ids: string[], o: { passwordStdin?: boolean }) => {
+      code = await runMountCommand(g(), ids ?? [], what, !!o.passwordStdin);
+    });
+  }
+  program
+    .command('open <pillar>')
+    .description('open the pillar in the file manager')
+    .action(async (id: string) => {
+      const c = client(g());
+      const p = c.pillars.find((x) => x.id === id);
+      if (!p) throw new UsageError(`no pillar ${JSON.stringify(id)} (configured: ${c.pillars.map((x) => x.id).join(', ')})`);
+      await c.platform.open(p);
+    });
+  program
+    .command('watch [pillars...]')
+    .description('keep the pillars mounted in the foreground (a tray without the tray: for systemd --user or a server without a desktop)')
+    .action(async (ids: string[]) => {
+      const c = client(g());
+      c.manager.onChange((ps) => printPillars(ps, !!g().json));
+      c.manager.start(ids ?? []);
+      await new Promise<void>((resolve) => {
+        const stop = () => void c.manager.stop().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+  program
+    .command('doctor')
+    .description('check settings, keychain, vault, server and each share\'s login; prints a fix for each failure')
+    .action(async () => {
+      const file = g().config ?? process.env.PILLARS_SETTINGS;
+      let settings = null;
+      let settingsError: string | undefined;
+      let settingsPath = file ?? defaultSettingsPath();
+      let secrets = null;
+      try {
+        const store = openSettings({ file });
+        settingsPath = store.path;
+        settings = store.get();
+        try {
+          secrets = client(g()).secrets;
+        } catch {
+          /* incomplete settings: reported by the settings check */
+        }
+      } catch (e) {
+        settingsError = (e as Error).message;
+      }
+      const checks = await doctor({ settingsPath, settings, settingsError, exec: createExec(), tcpProbe, secrets, env: process.env });
+      if (g().json) out(JSON.stringify({ checks }));
+      else for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(12)} ${c.detail}${c.ok || !c.fix ? '' : `\n     fix: ${c.fix}`}`);
+      code = checks.every((c) => c.ok) ? 0 : 1;
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SettingsError || e instanceof UsageError) {
+      err(`pillars: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof Error && /^no pillar /.test(e.message)) {
+      err(`pillars: ${e.message}`);
+      return 2;
+    }
+    err(`pillars: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+// the mounts are daemons of their own; nothing here should keep the process alive
+process.exitCode = code;
+setTimeout(() => process.exit(code), 50).unref();
