@@ -298,3 +298,29 @@ describe('macOS Time Machine', () => {
     expect(await platform.timeMachine()).toEqual({ destination: 'smb://motoko._smb._tcp.local./time', latestBackupAt: null });
   });
 });
+
+describe('every macOS command', () => {
+  it('has a deadline, an absolute path, no env, and stdin only for the NetFS script', async () => {
+    const { mac, platform } = setup();
+    mac.tmutil['destinationinfo -X'] = { stdout: fixture('mac/tmutil-destinationinfo.plist') };
+    mac.tmutil['latestbackup'] = { stdout: fixture('mac/tmutil-latestbackup-apfs.txt') };
+    await platform.guard(FLUX);
+    await platform.decorate(SERVER, FLUX);
+    await platform.mount(SERVER, FLUX, SECRET);
+    await platform.probe(FLUX, 2000);
+    await platform.list();
+    await platform.open(FLUX);
+    await platform.timeMachine();
+    await platform.unmount(FLUX, { force: true });
+    const cmds = new Set(mac.rec.calls.map((c) => c.cmd));
+    expect([...cmds].sort()).toEqual(['/bin/df', '/sbin/mount', '/usr/bin/chflags', '/usr/bin/open', '/usr/bin/osascript', '/usr/bin/tmutil', '/usr/sbin/diskutil']);
+    for (const c of mac.rec.calls) {
+      expect(c.timeoutMs, c.cmd).toBeGreaterThan(0);
+      expect(c.cmd.startsWith('/'), c.cmd).toBe(true);
+      expect(c.env, c.cmd).toBeUndefined();
+      if (c.cmd !== '/usr/bin/osascript') expect(c.stdin, c.cmd).toBeUndefined();
+    }
+    expect(mac.rec.calls.find((c) => c.cmd === '/usr/sbin/diskutil')!.timeoutMs).toBeLessThanOrEqual(5000);
+    expectSecretInNoArgv(mac.rec.calls);
+  });
+});

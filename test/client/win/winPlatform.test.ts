@@ -185,3 +185,30 @@ describe('Windows list, probe, unmount, open, labels, guard', () => {
     await expect(platform.guard({ id: 'zzz', share: 'z', label: 'Z' })).rejects.toThrow(/drive letter/);
   });
 });
+
+describe('every Windows command', () => {
+  it('has a deadline and no env; only the script gets stdin, always one ASCII JSON document', async () => {
+    const { rec, platform } = setup((req) =>
+      req['op'] === 'probe' ? { stdout: '{"ok":true,"mapped":false}' } : req['op'] === 'list' ? { stdout: '{"ok":true,"mappings":[]}' } : { stdout: '{"ok":true}' },
+    );
+    await platform.decorate(SERVER, FLUX);
+    await platform.mount(SERVER, FLUX, SECRET);
+    await platform.probe(FLUX, 3000);
+    await platform.list();
+    await platform.open(FLUX);
+    await platform.unmount(FLUX, { force: true });
+    expect([...new Set(rec.calls.map((c) => c.cmd))].sort()).toEqual(['explorer.exe', 'powershell.exe']);
+    for (const c of rec.calls) {
+      expect(c.timeoutMs, c.cmd).toBeGreaterThan(0);
+      expect(c.env, c.cmd).toBeUndefined();
+      if (c.cmd === 'powershell.exe') {
+        expect([c.cmd, ...c.args]).toEqual(PS);
+        expect(/^[\x20-\x7e]*$/.test(c.stdin!)).toBe(true);
+        expect(typeof JSON.parse(c.stdin!)).toBe('object');
+      } else {
+        expect(c.stdin).toBeUndefined();
+      }
+    }
+    expectSecretInNoArgv(rec.calls);
+  });
+});
