@@ -1,14 +1,177 @@
-// The Fastify app, built apart from listening so tests can `inject` or bind a real port.
+// The Fastify app, built apart from listening so tests can `inject` or bind a real port. Order of
+// the gates every request passes: Host allow-list → security headers → Origin check on writes →
+// failed-auth limit → token (or SSE ticket) → role → schema → thin handler → one error shape.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { HealthResponse } from '../contract/api';
-import { VERSION } from '../version';
+import fastifySse from '@fastify/sse';
+import fastifyStatic from '@fastify/static';
+import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
+import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } from './problem';
+import { allowedHostSet, crossOriginWrite, hostAllowed } from './guards';
+import { FailureLimiter } from './limiter';
+import { TicketBook } from './tickets';
+import { runRoutes } from './routes/runs';
+import { eventRoutes } from './routes/events';
+import { adminRoutes } from './routes/admin';
+import { publicRoutes } from './routes/public';
 
-export interface AppDeps {
-  logger?: boolean;
+export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
+
+/**
+ * The admin pane is a built React app: scripts and styles from our origin only, no inline script,
+ * API calls to our origin only, never framed. React sets styles through the CSSOM, which
+ * style-src does not restrict.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), usb=(), payment=()',
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, with its access level (filled by an onRoute hook). */
+    routeTable: RouteEntry[];
+  }
 }
 
-export async function buildApp(_deps: AppDeps = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  app.get('/api/v1/health', async (): Promise<HealthResponse> => ({ ok: true, version: VERSION }));
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
+  const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
+    forceCloseConnections: true,
+    // JSON bodies keep their prototype safety; unknown properties are rejected, not dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    routerOptions: { maxParamLength: 200 },
+    // Malformed URLs and the like: answered in our problem shape.
+    frameworkErrors: (err, _req, reply) => {
+      sendProblem(reply, (err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : 400, err.message);
+    },
+  });
+
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('auditDetail', null);
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    // Read lazily: hooks of child plugins (the pane's) may still amend the options after this one.
+    for (const m of methods)
+      app.routeTable.push({
+        method: m,
+        url: r.url,
+        get access() {
+          return (r.config?.access ?? 'admin') as Access;
+        },
+        get audit() {
+          return r.config?.audit ?? null;
+        },
+      });
+  });
+
+  const allowed = allowedHostSet(deps.config.allowedHosts);
+  const limiter = new FailureLimiter(deps.authFailures ?? { max: 20, windowMs: 5 * 60_000 }, now);
+  const tickets = new TicketBook(now, deps.sse?.ticketTtlMs);
+
+  app.setErrorHandler(makeErrorHandler(log));
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`));
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!hostAllowed(req.headers.host, allowed)) {
+      throw new HttpProblem(421, `host "${String(req.headers.host ?? '').slice(0, 100)}" is not one of this server's names (server.allowedHosts)`);
+    }
+    reply.headers(SECURITY_HEADERS);
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    const crossOrigin = crossOriginWrite(req);
+    if (crossOrigin) throw new HttpProblem(403, crossOrigin);
+
+    const cfg = req.routeOptions.config;
+    const access: Access = cfg.access ?? 'admin';
+    if (access === 'none') return;
+    const wait = limiter.retryAfter(req.ip);
+    if (wait > 0) throw new HttpProblem(429, `too many failed authentication attempts from ${req.ip}; try again in ${wait} s`, { 'retry-after': String(wait) });
+    const header = req.headers.authorization;
+    const ticket = cfg.ticket ? (req.query as { ticket?: unknown } | undefined)?.ticket : undefined;
+    let principal;
+    if (typeof header === 'string') {
+      const m = /^Bearer +([!-~]{1,200})$/i.exec(header);
+      principal = m ? deps.auth.verify(m[1]!) : null;
+      if (!principal) {
+        limiter.fail(req.ip);
+        throw new HttpProblem(401, 'invalid or revoked token', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+    } else if (typeof ticket === 'string') {
+      principal = tickets.consume(ticket);
+      if (!principal) {
+        limiter.fail(req.ip);
+        throw new HttpProblem(401, 'unknown, used or expired event ticket (POST /api/v1/events/ticket for a new one)');
+      }
+    } else {
+      throw new HttpProblem(401, 'this needs a token: Authorization: Bearer <token> (pillarsd token create, or pair)', { 'www-authenticate': 'Bearer' });
+    }
+    if (access === 'admin' && principal.role !== 'admin') throw new HttpProblem(403, `this needs an admin token; "${principal.name}" is a ${principal.role}`);
+    req.principal = principal;
+  });
+
+  // A POST without a body means "no input", like an empty JSON object.
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && req.method !== 'GET' && req.method !== 'HEAD') req.body = {};
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const action = req.routeOptions.config.audit;
+    if (!action || !req.principal || reply.statusCode >= 500) return;
+    const id = (req.params as { id?: unknown } | undefined)?.id;
+    try {
+      deps.audit.record({
+        actor: `${req.principal.name} (${req.principal.tokenId})`,
+        action,
+        target: typeof id === 'string' ? id : null,
+        detail: [`HTTP ${reply.statusCode}`, req.auditDetail].filter(Boolean).join(', '),
+      });
+    } catch (e) {
+      log('audit record failed', e);
+    }
+  });
+
+  await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
+
+  const ctx: RouteContext = { deps, tickets };
+  publicRoutes(app, ctx, limiter);
+  runRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => deps.status.status());
+
+  if (deps.config.adminDir) {
+    const root = deps.config.adminDir;
+    await app.register(async (pane) => {
+      // The page holds no data: it asks for a token and then calls the API like any client.
+      pane.addHook('onRoute', (r) => {
+        r.config = { ...(r.config ?? {}), access: 'none' };
+      });
+      await pane.register(fastifyStatic, { root, dotfiles: 'deny', index: ['index.html'], wildcard: true });
+    });
+  }
   return app;
 }
+
+export { problem, PROBLEM_TYPE };

@@ -1,9 +1,13 @@
 // What the HTTP layer needs from the rest of the server. The engine (jobs/), the Samba manager
 // (samba/) and the watchers (watch/) implement these; the composition root (cli/) wires them.
-import type { JobInfo, Run, RunsPage, RunStatus, SambaState, StatusResponse, StoredEvent } from '../contract/api';
+import type { AuditEntry, JobInfo, Role, Run, RunsPage, RunStatus, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export class NotFoundError extends Error {
   readonly statusCode = 404;
+}
+/** Input the route schema can't judge (e.g. a cursor that doesn't decode): answered 400 with the message. */
+export class BadRequestError extends Error {
+  readonly statusCode = 400;
 }
 /** The request is understood but the state does not allow it (e.g. approve a run that isn't blocked). */
 export class ConflictError extends Error {
@@ -35,6 +39,13 @@ export interface EngineApi {
   setEnabled?(jobId: string, enabled: boolean, actor: string): JobInfo;
 }
 
+/** Errors with a 4xx `statusCode` (like the classes above) are answered with that status and
+ * their message; anything else thrown by a port is a 500 whose message stays in the server log. */
+export function clientStatus(e: unknown): number | null {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
+}
+
 /** Every run change is stored, then published: SSE, notifications and the tray only subscribe. */
 export interface EventHub {
   subscribe(fn: (e: StoredEvent) => void): () => void;
@@ -51,4 +62,31 @@ export interface SambaApi {
   state(): Promise<SambaState>;
   apply(actor: string): Promise<SambaState>;
   rollback(actor: string): Promise<SambaState>;
+}
+
+// ---- the API's own stores (server/src/store/{tokens,audit,pairing}.ts implement these) ----
+
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export interface TokenAuth {
+  /** The principal behind a bearer token, or null; records last use. */
+  verify(token: string): Principal | null;
+  list(): TokenInfo[];
+  /** Undefined when there is no such token. */
+  revoke(id: string): TokenInfo | undefined;
+}
+
+export interface AuditSink {
+  record(e: { actor: string; action: string; target?: string | null; detail?: string | null }): AuditEntry;
+  list(opts: { limit: number; before?: number }): { entries: AuditEntry[]; next: string | null };
+}
+
+export interface Pairing {
+  create(opts: { role: Role; name?: string }): { code: string; role: Role; expiresAt: string };
+  /** A new token for a valid, unused, unexpired code; null otherwise. */
+  redeem(code: string, clientName?: string): { id: string; token: string; info: TokenInfo } | null;
 }

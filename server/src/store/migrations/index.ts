@@ -9,5 +9,6 @@ export interface Migration {
 
 import { engineMigrations } from './engine';
 import { capacityMigrations } from './capacity';
+import { apiMigrations } from './api';
 
-export const migrations: Migration[] = [...engineMigrations, ...capacityMigrations];
+export const migrations: Migration[] = [...engineMigrations, ...apiMigrations, ...capacityMigrations];

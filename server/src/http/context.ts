@@ -1,0 +1,79 @@
+// What routes share: their access level, the principal of a request and the route config shape.
+import type { Clock } from '../infra/clock';
+import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, StatusApi, TokenAuth } from './ports';
+import type { TicketBook } from './tickets';
+import type { FailureLimitOptions } from './limiter';
+
+/** none: anyone (health, pairing, the page); viewer: any valid token; admin: admin tokens only. */
+export type Access = 'none' | 'viewer' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Missing means admin: a route that forgets to say is closed, not open. */
+    access?: Access;
+    /** May authenticate with `?ticket=` (EventSource can't send headers). */
+    ticket?: boolean;
+    /** Recorded in the audit log under this action name. */
+    audit?: string;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Extra words for the audit entry (e.g. the run id a run request created). */
+    auditDetail: string | null;
+  }
+}
+
+export interface AppConfig {
+  /** Host names (besides loopback names and any IP address) the Host header may carry. */
+  allowedHosts: string[];
+  /** The built admin pane (dist/renderer), served at `/` when given. */
+  adminDir?: string;
+  version?: string;
+  /** SHA-256 of the TLS certificate, handed to clients that pair; null without TLS. */
+  fingerprint?: string | null;
+}
+
+export interface AppDeps {
+  engine: EngineApi;
+  events: EventHub;
+  status: StatusApi;
+  samba?: SambaApi;
+  auth: TokenAuth;
+  audit: AuditSink;
+  pairing: Pairing;
+  config: AppConfig;
+  clock?: Clock;
+  sse?: { heartbeatMs?: number; maxQueued?: number; ticketTtlMs?: number };
+  /** Failed authentications allowed per address and window (default 20 per 5 minutes). */
+  authFailures?: FailureLimitOptions;
+  /** Largest request body in bytes (default 64 KiB: every body of the API is tiny). */
+  bodyLimit?: number;
+  /** Where unexpected errors go (default: stderr). */
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+  audit: string | null;
+}
+
+export interface RouteContext {
+  deps: AppDeps;
+  tickets: TicketBook;
+}
+
+export function actorOf(p: Principal | null): string {
+  return p ? `${p.name} (${p.tokenId})` : 'anonymous';
+}
+
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+export const JOB_ID_PATTERN = '^[a-z][a-z0-9-]{0,39}$';
+
+export const idParams = (pattern = ID_PATTERN) =>
+  ({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern } } }) as const;
+
+/** For POSTs that take no input: nothing, or an empty JSON object. */
+export const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;

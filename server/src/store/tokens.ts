@@ -1,0 +1,104 @@
+// API tokens: shown once at creation, stored as a SHA-256 of the secret, compared in constant time.
+// A token reads `pil_<id>_<secret>`: the public id finds the row, the secret proves possession.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { Role, TokenInfo } from '../contract/api';
+import type { Principal, TokenAuth } from '../http/ports';
+
+export type { Principal };
+
+export interface CreatedToken {
+  id: string;
+  /** The bearer secret: returned once, never stored. */
+  token: string;
+  info: TokenInfo;
+}
+
+
+interface Row {
+  id: string;
+  name: string;
+  role: Role;
+  secret_hash: Buffer;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const TOKEN = /^pil_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** Last use is written at most this often per token, so a busy client costs no write per request. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+function info(r: Row): TokenInfo {
+  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+}
+
+export function validRole(x: unknown): x is Role {
+  return x === 'viewer' || x === 'admin';
+}
+
+export class TokenStore implements TokenAuth {
+  private readonly lastWritten = new Map<string, number>();
+  private readonly byId;
+  private readonly touch;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.byId = db.prepare<[string], Row>('SELECT * FROM api_tokens WHERE id = ?');
+    this.touch = db.prepare<[string, string]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
+  }
+
+  create(opts: { role: Role; name?: string }): CreatedToken {
+    if (!validRole(opts.role)) throw new Error(`role must be viewer or admin, not "${String(opts.role)}"`);
+    const name = (opts.name ?? '').trim() || `${opts.role} token`;
+    if (name.length > 100 || /[\p{Cc}]/u.test(name)) throw new Error('token name must be at most 100 printable characters');
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const createdAt = this.now().toISOString();
+    this.db
+      .prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, name, opts.role, sha256(secret), createdAt);
+    return { id, token: `pil_${id}_${secret}`, info: { id, name, role: opts.role, createdAt, lastUsedAt: null, revokedAt: null } };
+  }
+
+  list(): TokenInfo[] {
+    return this.db.prepare<[], Row>('SELECT * FROM api_tokens ORDER BY created_at, id').all().map(info);
+  }
+
+  get(id: string): TokenInfo | undefined {
+    const r = this.byId.get(id);
+    return r ? info(r) : undefined;
+  }
+
+  /** Marks the token revoked (kept for the audit trail). Undefined when no such token. */
+  revoke(id: string): TokenInfo | undefined {
+    const r = this.byId.get(id);
+    if (!r) return undefined;
+    if (!r.revoked_at) this.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ?').run(this.now().toISOString(), id);
+    this.lastWritten.delete(id);
+    return this.get(id);
+  }
+
+  /** The principal behind a bearer secret, or null (unknown, malformed or revoked). Records last use. */
+  verify(token: string): Principal | null {
+    const m = TOKEN.exec(token);
+    if (!m) return null;
+    const r = this.byId.get(m[1]!);
+    // Hash even when the id is unknown so both paths cost the same.
+    const presented = sha256(m[2]!);
+    const stored = r?.secret_hash ?? Buffer.alloc(32);
+    const ok = timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32));
+    if (!r || !ok || r.revoked_at) return null;
+    const now = this.now();
+    const last = this.lastWritten.get(r.id) ?? (r.last_used_at ? Date.parse(r.last_used_at) : 0);
+    if (now.getTime() - last >= LAST_USE_RESOLUTION_MS) {
+      this.touch.run(now.toISOString(), r.id);
+      this.lastWritten.set(r.id, now.getTime());
+    }
+    return { tokenId: r.id, name: r.name, role: r.role };
+  }
+}
