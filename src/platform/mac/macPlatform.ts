@@ -77,6 +77,9 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     if (!PILLAR_ID.test(p.id)) throw new Error(`pillar id ${JSON.stringify(p.id)} must be lowercase letters, digits and dashes`);
   };
 
+  // mount(8) with no arguments lists the table with getmntinfo(MNT_NOWAIT) (mount.c in Apple's
+  // diskdev_cmds, from FreeBSD): it reads the kernel's cached list and asks no file system, so a
+  // hung share doesn't stall it. It still runs in a child with a deadline.
   async function readTable(ms = t.tableMs): Promise<SmbfsMount[] | null> {
     const r = await execWithDeadline(exec, { cmd: MAC_BIN.mount, args: [] }, ms);
     if (r.timedOut || r.code !== 0) return null;
