@@ -1,13 +1,14 @@
 // The smbd helper really serves SMB: smbclient lists and writes a share, a reload picks up a new
 // share (rendered by us or included from a file the caller rewrites), and kill/pause/resume act on
 // the real process group.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { procState, startSmbd } from './smbd';
 import type { Smbd } from './smbd';
 import { tryConnect } from './net';
-import { isAlive } from './proc';
+import { isAlive, run, sleep } from './proc';
+import { spawnProcess } from './cli';
 import { useCleanup } from './tmp';
 
 const USER = 'pillarst1';
@@ -42,7 +43,26 @@ describe('startSmbd', () => {
     expect(ls.stdout).toMatch(/hello\.txt/);
   });
 
-  it('rejects a wrong password and keeps the password out of argv', async () => {
+  it('smbnetfs (the Linux client path) mounts the share through FUSE', async () => {
+    const home = cleanup.tempDir('pillars-smbnetfs-').path;
+    mkdirSync(path.join(home, '.smb'));
+    mkdirSync(path.join(home, 'mnt'));
+    writeFileSync(path.join(home, '.smb', 'smbnetfs.conf'), 'smb_query_browsers "false"\ninclude "smbnetfs.auth"\n');
+    writeFileSync(path.join(home, '.smb', 'smbnetfs.auth'), `auth "${smbd.address}" "${USER}" "${PW}"\n`, { mode: 0o600 });
+    const mnt = path.join(home, 'mnt');
+    const fuse = spawnProcess('smbnetfs', [mnt, '-f', '-o', 'smb_timeout=3000,reply_timeout=10,max_retry_count=1'], { env: { HOME: home } });
+    try {
+      for (let i = 0; i < 100 && !readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${mnt} `); i++) await sleep(50);
+      // read through the mount in a child with a deadline: a hung FUSE call must never pin this worker
+      const cat = await run('cat', [path.join(mnt, smbd.address, 'flux', 'hello.txt')], { timeoutMs: 15_000 });
+      expect(cat.stdout, cat.stderr).toBe('hello over smb\n');
+    } finally {
+      await run('fusermount', ['-u', '-z', mnt], { timeoutMs: 10_000 });
+      await fuse.stop();
+    }
+  });
+
+  it('rejects a wrong password', async () => {
     const r = await smbd.smbclient('flux', USER, 'wrong', 'ls');
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/NT_STATUS_LOGON_FAILURE/);
