@@ -1,0 +1,128 @@
+// The Electron main process's composition root: the real Electron module, electron-store behind
+// the shared SettingsStore, electron-log behind the redacting logger, the OS keychain for the
+// pillarsd token, and the client core's mount manager. Everything it wires is tested in Node
+// (test/tray/glue.test.ts) through the same boot() with a recording stand-in for Electron.
+import * as electron from 'electron';
+import Store from 'electron-store';
+import electronLog from 'electron-log/main';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SETTINGS_SCHEMA, withDefaults } from '../../shared/settings';
+import type { ClientSettings, SettingsStore } from '../../shared/settings';
+import { defaultSettingsPath, toSettingsError } from '../core/settings/store';
+import { createClient } from '../core/client';
+import { KeychainStore } from '../core/secrets/keychain';
+import { fileMemoryStore } from '../core/notify/memory';
+import { boot } from './app';
+import type { MountsPort, TokenStore } from './app';
+import { configureElectronLog } from './log';
+import type { ElectronLogLike } from './log';
+import { createLoginItem } from './login-item';
+import type { ElectronPort } from './port';
+import type { OsName } from '../../platform/types';
+
+export const APP_ID = 'net.pillars.tray'; // = electron-builder appId (Windows AppUserModelID)
+
+const port: ElectronPort = electron; // tsc proves the real module provides the whole port
+const osName = process.platform as OsName;
+const here = path.dirname(fileURLToPath(import.meta.url)); // dist/main
+const root = path.resolve(here, '..', '..'); // the app folder (or the repository in development)
+
+function electronSettings(file: string): SettingsStore {
+  const ext = path.extname(file);
+  let store: Store<Record<string, unknown>>;
+  try {
+    store = new Store<Record<string, unknown>>({
+      cwd: path.dirname(file),
+      name: path.basename(file, ext),
+      fileExtension: ext.replace(/^\./, ''),
+      schema: SETTINGS_SCHEMA.properties as never,
+      rootSchema: { additionalProperties: false },
+      clearInvalidConfig: false,
+      configFileMode: 0o600,
+    });
+  } catch (e) {
+    throw toSettingsError(file, e);
+  }
+  const read = (): ClientSettings => withDefaults(store.store as Record<string, unknown>);
+  const listeners = new Set<(s: ClientSettings) => void>();
+  store.onDidAnyChange(() => {
+    const s = read();
+    for (const fn of listeners) fn(s);
+  });
+  return {
+    path: file,
+    get: read,
+    set(key, value) {
+      try {
+        store.set(key, value as unknown);
+      } catch (e) {
+        throw toSettingsError(file, e);
+      }
+    },
+    onChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+const keychainTokens: TokenStore = {
+  get: (url) => new KeychainStore(`pillarsd-token@${url}`).get(),
+  set: (url, token) => new KeychainStore(`pillarsd-token@${url}`).set(token),
+};
+
+function mountsFrom(settingsFile: string, log: (m: string) => void): (s: ClientSettings) => MountsPort | null {
+  return () => {
+    let core: ReturnType<typeof createClient>;
+    try {
+      core = createClient({ settingsFile, log });
+    } catch (e) {
+      log(`not mounting yet: ${(e as Error).message}`);
+      return null;
+    }
+    const spec = (id: string) => {
+      const p = core.pillars.find((x) => x.id === id);
+      if (!p) throw new Error(`unknown pillar '${id}'`);
+      return p;
+    };
+    return {
+      status: () => core.manager.status(),
+      onChange: (fn) => core.manager.onChange(() => fn()),
+      start: () => core.manager.start(),
+      stop: () => core.manager.stop(),
+      remount: (ids) => core.manager.remount(ids),
+      open: (id) => core.platform.open(spec(id)),
+      nudge: (why) => core.manager.nudge(why),
+      ...(core.platform.timeMachine ? { timeMachine: () => core.platform.timeMachine!() } : {}),
+    };
+  };
+}
+
+void boot(port, {
+  appId: APP_ID,
+  os: osName,
+  deps: () => {
+    const log = configureElectronLog(electronLog as unknown as ElectronLogLike, { console: !port.app.isPackaged });
+    const settingsFile = defaultSettingsPath();
+    const settings = electronSettings(settingsFile);
+    const resources = port.app.isPackaged ? process.resourcesPath : path.join(root, 'assets');
+    return {
+      electron: port,
+      os: osName,
+      settings,
+      tokens: keychainTokens,
+      createMounts: mountsFrom(settingsFile, (m) => log.info(m)),
+      memory: fileMemoryStore(path.join(port.app.getPath('userData'), 'notifications.json')),
+      loginItem: createLoginItem(port, { os: osName, env: process.env, home: os.homedir(), execPath: process.execPath }),
+      assetsDir: resources,
+      preload: path.join(root, 'dist', 'preload', 'index.cjs'),
+      rendererDir: path.join(root, 'dist', 'renderer'),
+      log,
+    };
+  },
+}).catch((e: unknown) => {
+  console.error('Pillars failed to start:', e);
+  port.app.quit();
+});
