@@ -239,6 +239,9 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     // want to detect, in a child we stop waiting for at the deadline.
     const r = await execWithDeadline(exec, { cmd: MAC_BIN.df, args: ['-P', '-k', path] }, left);
     if (r.timedOut) return { kind: 'stale', reason: `no answer from ${path} within ${deadlineMs} ms` };
+    // statfs fails with EAUTH ("Authentication error") when the server refuses the session's login
+    // on reconnect: the password was rotated under a live mount.
+    if (r.code !== 0 && /Authentication error/i.test(r.stderr)) return { kind: 'auth', reason: `${path}: the server no longer accepts the login (${firstLine(r.stderr)})` };
     if (r.code !== 0) return { kind: 'stale', reason: `${path}: ${firstLine(r.stderr) || `df exited with ${r.code}`}` };
     const sizes = parseDfOutput(r.stdout);
     return { kind: 'ok', freeBytes: sizes?.freeBytes ?? null, totalBytes: sizes?.totalBytes ?? null };

@@ -111,6 +111,8 @@ export function parseNetUse(text: string): NetUseRow[] {
 const AUTH = new Set([86, 1326, 1244, 1907, 1909, 1330, 1331, 2242]);
 const NETWORK = new Set([51, 53, 59, 64, 67, 121, 1222, 1231, 1232, 1311, 1203]);
 
+export const isAuthError = (code: number | null): boolean => code !== null && AUTH.has(code);
+
 export function winErrorOutcome(code: number | null, message: string, drive: string, remote: string, host: string): MountOutcome {
   const why = message ? `: ${message}` : '';
   const tag = code === null ? '' : ` (error ${code})`;

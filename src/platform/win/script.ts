@@ -23,8 +23,10 @@
 //   connection; Pillars always passes the same user string so its own mappings never collide.
 // - Labels are written to HKCU\Software\Microsoft\Windows\CurrentVersion\Explorer\MountPoints2\
 //   ##server#share, value _LabelFromReg, BEFORE mapping, so Explorer shows "Flux" from the start.
-// - Probe: Test-Path then Get-PSDrive in this short-lived child; on a hung share they block and the
-//   adapter stops waiting at the deadline (the child is killed).
+// - Probe: Get-Item X:\ then Get-PSDrive in this short-lived child; on a hung share they block and
+//   the adapter stops waiting at the deadline (the child is killed). A failure carries its Win32
+//   code (from the exception's HRESULT 0x8007xxxx), so a password rotated under a live mapping
+//   (1326, 86) is told apart from an unreachable server.
 export const WIN_SCRIPT_NAME = 'pillars-smb.ps1';
 
 export const WIN_SCRIPT = String.raw`# Pillars SMB helper (generated; rewritten by Pillars when it differs). Input: one JSON document on
@@ -43,6 +45,8 @@ function Get-ErrorCode($err) {
   $e = $err.Exception
   while ($null -ne $e) {
     if ($e -is [System.ComponentModel.Win32Exception]) { return [int]$e.NativeErrorCode }
+    $h = '{0:X8}' -f $e.HResult
+    if ($h.StartsWith('8007')) { return [Convert]::ToInt32($h.Substring(4), 16) }
     $e = $e.InnerException
   }
   return $null
@@ -114,8 +118,10 @@ function Invoke-Probe($req) {
   $m = Get-Mappings ([string]$req.drive)
   if ($m.Count -eq 0) { Write-Result ([ordered]@{ ok = $true; mapped = $false }); return }
   $status = $m[0].Status
-  if (-not (Test-Path -LiteralPath ([string]$req.drive + '\'))) {
-    Write-Result ([ordered]@{ ok = $true; mapped = $true; reachable = $false; status = $status })
+  try {
+    $null = Get-Item -LiteralPath ([string]$req.drive + '\') -Force -ErrorAction Stop
+  } catch {
+    Write-Result ([ordered]@{ ok = $true; mapped = $true; reachable = $false; status = $status; code = (Get-ErrorCode $_); message = [string]$_.Exception.Message })
     return
   }
   $name = ([string]$req.drive).Substring(0, 1)

@@ -4,7 +4,7 @@
 import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
 // Generic Exec helpers (deadline, redaction), shared with the macOS adapter.
 import { asciiJson, execWithDeadline, firstLine, redact } from '../mac/effects';
-import { parseNetUse, parseSmbMappingJson, splitUnc, statusHealthy, statusName, winErrorOutcome } from './parse';
+import { isAuthError, parseNetUse, parseSmbMappingJson, splitUnc, statusHealthy, statusName, winErrorOutcome } from './parse';
 import { WIN_SCRIPT, WIN_SCRIPT_NAME } from './script';
 
 export const DEFAULT_DRIVES: Readonly<Record<string, string>> = { flux: 'X:', space: 'S:', time: 'T:' };
@@ -141,7 +141,12 @@ export function createWinPlatform(deps: WinPlatformDeps): Platform {
     if (!a.ok) return a.timedOut ? { kind: 'stale', reason: `no answer from ${drive} within ${deadlineMs} ms` } : { kind: 'stale', reason: `${drive}: ${a.message}` };
     if (a['mapped'] !== true) return { kind: 'missing', reason: `${drive} is not mapped` };
     const status = typeof a['status'] === 'number' ? a['status'] : null;
-    if (a['reachable'] !== true) return { kind: 'stale', reason: `${drive} is mapped but not reachable (${statusName(status)})` };
+    if (a['reachable'] !== true) {
+      const code = typeof a['code'] === 'number' ? a['code'] : null;
+      const msg = typeof a['message'] === 'string' && a['message'] ? `: ${a['message']}` : '';
+      if (isAuthError(code)) return { kind: 'auth', reason: `${drive}: the server no longer accepts the saved login${msg} (error ${code})` };
+      return { kind: 'stale', reason: `${drive} is mapped but not reachable (${statusName(status)})${msg}` };
+    }
     const free = typeof a['free'] === 'number' ? a['free'] : null;
     const used = typeof a['used'] === 'number' ? a['used'] : null;
     return { kind: 'ok', freeBytes: free, totalBytes: free !== null && used !== null ? free + used : null };

@@ -225,6 +225,8 @@ describe('macOS unmount, list, probe, open', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     mac.dfReply = { code: 1, stderr: 'df: /Users/alice/.mkt/flux: Host is down' };
     expect(await platform.probe(FLUX, 500)).toMatchObject({ kind: 'stale', reason: expect.stringContaining('Host is down') });
+    mac.dfReply = { code: 1, stderr: 'df: /Users/alice/.mkt/flux: Authentication error' };
+    expect(await platform.probe(FLUX, 500)).toMatchObject({ kind: 'auth', reason: expect.stringContaining('Authentication error') });
   });
 
   it('opens the mount point in Finder', async () => {

@@ -99,5 +99,7 @@ describe('the PowerShell script text', () => {
     expect(WIN_SCRIPT).toContain('ConvertTo-Json -InputObject $value');
     expect(WIN_SCRIPT).toContain('Status = [int]$_.Status');
     expect(WIN_SCRIPT).toContain("'Windows System Error (\\d+)'");
+    expect(WIN_SCRIPT).toContain("$h = '{0:X8}' -f $e.HResult");
+    expect(WIN_SCRIPT).toContain("Get-Item -LiteralPath ([string]$req.drive + '\\') -Force -ErrorAction Stop");
   });
 });

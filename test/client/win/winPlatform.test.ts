@@ -151,6 +151,10 @@ describe('Windows list, probe, unmount, open, labels, guard', () => {
     expect(await platform.probe(FLUX, 4000)).toMatchObject({ kind: 'missing' });
     reply = { stdout: '{"ok":true,"mapped":true,"reachable":false,"status":6}' };
     expect(await platform.probe(FLUX, 4000)).toEqual({ kind: 'stale', reason: 'X: is mapped but not reachable (Unavailable)' });
+    reply = { stdout: '{"ok":true,"mapped":true,"reachable":false,"status":2,"code":53,"message":"The network path was not found."}' };
+    expect(await platform.probe(FLUX, 4000)).toEqual({ kind: 'stale', reason: 'X: is mapped but not reachable (Disconnected): The network path was not found.' });
+    reply = { stdout: '{"ok":true,"mapped":true,"reachable":false,"status":0,"code":1326,"message":"The user name or password is incorrect."}' };
+    expect(await platform.probe(FLUX, 4000)).toMatchObject({ kind: 'auth', reason: expect.stringContaining('1326') });
     reply = 'hang';
     const t0 = Date.now();
     expect(await platform.probe(FLUX, 100)).toMatchObject({ kind: 'stale', reason: expect.stringContaining('100 ms') });
