@@ -90,10 +90,16 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     m.host.toLowerCase() === host.toLowerCase() && m.share.toLowerCase() === share.toLowerCase();
 
   async function ensureDir(path: string): Promise<string | null> {
-    const st = await fs.lstat(path);
+    let st = await fs.lstat(path);
     if (st === null) {
-      await fs.mkdir(path, 0o700);
-      return null;
+      try {
+        await fs.mkdir(path, 0o700);
+        return null;
+      } catch (e) {
+        // Pillars mount in parallel: another call may have created it between lstat and mkdir.
+        st = await fs.lstat(path);
+        if (st === null) throw e;
+      }
     }
     if (st.isSymbolicLink) return `${path} is a symbolic link; Pillars mounts only on a real folder it owns`;
     if (!st.isDirectory) return `${path} exists and is not a folder`;

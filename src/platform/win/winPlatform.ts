@@ -69,8 +69,15 @@ export function createWinPlatform(deps: WinPlatformDeps): Platform {
   const scriptPath = `${deps.runtimeDir.replace(/[\\/]+$/, '')}${sep}${WIN_SCRIPT_NAME}`;
   const powershell = deps.powershell ?? 'powershell.exe';
 
-  async function ensureScript(): Promise<void> {
-    if ((await fs.readFile(scriptPath)) !== WIN_SCRIPT) await fs.writeFile(scriptPath, WIN_SCRIPT, 0o600);
+  // Checked before every run (a changed file is rewritten), one check at a time: pillars mount in
+  // parallel, and a PowerShell must never read the file while another call rewrites it.
+  let scriptQueue: Promise<void> = Promise.resolve();
+  function ensureScript(): Promise<void> {
+    const next = scriptQueue.then(async () => {
+      if ((await fs.readFile(scriptPath)) !== WIN_SCRIPT) await fs.writeFile(scriptPath, WIN_SCRIPT, 0o600);
+    });
+    scriptQueue = next.catch(() => undefined);
+    return next;
   }
 
   /** Runs one operation of the script; the request is data on stdin, the answer JSON on stdout. */

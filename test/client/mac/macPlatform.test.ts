@@ -45,6 +45,14 @@ describe('macOS mount', () => {
     expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(false);
   });
 
+  it('mounts the three pillars in parallel', async () => {
+    const { mac, platform } = setup();
+    const pillars = ['flux', 'space', 'time'].map((id) => ({ id, share: id, label: id }));
+    const outcomes = await Promise.all(pillars.map((p) => platform.mount(SERVER, p, SECRET)));
+    expect(outcomes).toEqual(pillars.map((p) => ({ ok: true, path: `${HOME}/.mkt/${p.id}` })));
+    expect(mac.netfsCalls.map((c) => c.url).sort()).toEqual(['smb://alice@motoko/flux', 'smb://alice@motoko/space', 'smb://alice@motoko/time']);
+  });
+
   it('reports an existing mount of the same share at our path as mounted without mounting again', async () => {
     const { mac, platform } = setup();
     mac.table.push(`//alice@motoko/flux on ${HOME}/.mkt/flux (smbfs, nodev, nosuid, mounted by alice)`);

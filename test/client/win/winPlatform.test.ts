@@ -42,6 +42,18 @@ describe('Windows mount', () => {
     expect(WIN_SCRIPT).not.toContain('motoko');
   });
 
+  it('maps the three pillars in parallel, writing the script file once', async () => {
+    const { fs, platform, requests } = setup();
+    const pillars = ['flux', 'space', 'time'].map((id) => ({ id, share: id, label: id }));
+    expect(await Promise.all(pillars.map((p) => platform.mount(SERVER, p, SECRET)))).toEqual([
+      { ok: true, path: 'X:' },
+      { ok: true, path: 'S:' },
+      { ok: true, path: 'T:' },
+    ]);
+    expect(requests.map((r) => r['drive']).sort()).toEqual(['S:', 'T:', 'X:']);
+    expect(fs.writes).toHaveLength(1);
+  });
+
   it('writes the script once and rewrites it only when it differs', async () => {
     const { fs, platform } = setup();
     await platform.mount(SERVER, FLUX, SECRET);
