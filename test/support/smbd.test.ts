@@ -115,6 +115,11 @@ describe('startSmbd', () => {
     expect((await smbd.smbclient('time', USER, PW, 'ls')).code).toBe(0);
   });
 
+  it('refuses a value that would inject config lines, naming what was wrong', async () => {
+    await expect(startSmbd({ shares: [{ name: 'x', path: '/tmp/x', params: { comment: 'a\n[evil]' } }] })).rejects.toThrow(/share x: value of 'comment' contains a line break/);
+    await expect(smbd.addShare({ name: 'y', path: 'relative' })).rejects.toThrow(/share y: path must be absolute/);
+  });
+
   it('stop() is idempotent and removes the temp dir', async () => {
     const other = await startSmbd({ users: [{ name: USER, password: PW }] });
     const { pid, dir } = other;

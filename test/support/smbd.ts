@@ -103,6 +103,12 @@ const SAFE_VALUE = /^[^\n\r\0]*$/;
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_ .$-]*$/;
 const SAFE_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
+function checkShare(share: SmbShare): void {
+  if (!SAFE_NAME.test(share.name)) throw new Error(`smbd helper: invalid share name ${JSON.stringify(share.name)}`);
+  if (!path.isAbsolute(share.path) || !SAFE_VALUE.test(share.path)) throw new Error(`smbd helper: share ${share.name}: path must be absolute and on one line`);
+  checkParams(`share ${share.name}`, share.params ?? {});
+}
+
 function checkParams(where: string, params: Record<string, string>): void {
   for (const [k, v] of Object.entries(params)) {
     if (!/^[a-z0-9:_ ]+$/i.test(k)) throw new Error(`smbd helper: ${where}: bad parameter name ${JSON.stringify(k)}`);
@@ -213,10 +219,7 @@ async function waitForState(pid: number, ok: (state: string | undefined) => bool
 export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
   const users: SmbUser[] = [];
   const shares: SmbShare[] = [...(opts.shares ?? [])];
-  for (const s of shares) {
-    if (!SAFE_NAME.test(s.name)) throw new Error(`smbd helper: invalid share name ${JSON.stringify(s.name)}`);
-    checkParams(`share ${s.name}`, s.params ?? {});
-  }
+  for (const s of shares) checkShare(s);
   checkParams('globalParams', opts.globalParams ?? {});
 
   const tmp = tempDir('pillars-smbd-');
@@ -310,8 +313,7 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
       unc: (share) => `//${address}/${share}`,
       writeConfig,
       async addShare(share) {
-        if (!SAFE_NAME.test(share.name)) throw new Error(`smbd helper: invalid share name ${JSON.stringify(share.name)}`);
-        checkParams(`share ${share.name}`, share.params ?? {});
+        checkShare(share);
         prepareShareFolder(share, users);
         shares.push(share);
         renderOwn();
