@@ -1,15 +1,18 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ErrorNote } from './components/ui';
 import { bridge } from './bridge';
-import { Jobs } from './pages/Jobs';
-import { HotSets } from './pages/HotSets';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
-import { Preferences } from './pages/Preferences';
-import { RunPage } from './pages/RunPage';
 import { Runs } from './pages/Runs';
-import { Samba } from './pages/Samba';
-import { Snapshots } from './pages/Snapshots';
+
+// The first pages people open are in the main chunk; the rest (and cronstrue/croner, which only
+// the Jobs page needs) load on first visit, which keeps the start-up parse small.
+const Jobs = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.Jobs })));
+const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })));
+const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
+const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
+const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
+const Preferences = lazy(() => import('./pages/Preferences').then((m) => ({ default: m.Preferences })));
 import { useRoute, type Route } from './route';
 import { store, usePane } from './store';
 
@@ -68,16 +71,18 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         <ErrorNote error={statusError} />
+        <Suspense fallback={<p className="muted">Loading…</p>}>
         {route.page === 'preferences' ? (
           <Preferences />
         ) : route.page === 'run' ? (
           <RunPage id={route.id} />
+        ) : route.page === 'runs' ? (
+          // The history does not wait for the status: both are fetched at once.
+          <Runs jobs={status?.jobs.map((j) => j.id) ?? []} job={route.job} statusFilter={route.status} />
         ) : !status ? (
           !statusError && <p className="muted">Loading…</p>
         ) : route.page === 'jobs' ? (
           <Jobs status={status} />
-        ) : route.page === 'runs' ? (
-          <Runs status={status} job={route.job} statusFilter={route.status} />
         ) : route.page === 'snapshots' ? (
           <Snapshots status={status} />
         ) : route.page === 'samba' ? (
@@ -87,6 +92,7 @@ export function App() {
         ) : (
           <Overview status={status} />
         )}
+        </Suspense>
       </main>
     </>
   );

@@ -106,6 +106,7 @@ export class Store {
     }
     this.disconnect();
     this.lastEventId = null;
+    this.opened = false;
     this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline' });
   }
 
@@ -160,9 +161,17 @@ export class Store {
     if (e.type === 'run.finished' || e.type === 'run.blocked') this.refreshStatusSoon();
   }
 
+  private opened = false;
+
+  /**
+   * After a reconnect, everything is fetched again (pages watch syncGeneration). The first open
+   * only refreshes the status: pages fetched their data just before, and runs queued in between
+   * reach the jobs' lastRun through it.
+   */
   private async resync(): Promise<void> {
     await this.refreshStatus();
-    this.set({ syncGeneration: this.state.syncGeneration + 1 });
+    if (this.opened) this.set({ syncGeneration: this.state.syncGeneration + 1 });
+    this.opened = true;
   }
 
   connect(): void {

@@ -193,7 +193,10 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
   const updateJob = (run: Run) => {
     status.jobs = status.jobs.map((j) => (j.id === run.jobId ? { ...j, lastRun: run, state: run.status === 'queued' || run.status === 'running' || run.status === 'blocked' ? run.status : 'idle' } : j));
   };
+  // Serialized history pages, so the benchmark measures the pane rather than this stand-in.
+  const pageCache = new Map<string, string>();
   const put = (run: Run) => {
+    pageCache.clear();
     runs.set(run.id, run);
     updateJob(run);
   };
@@ -264,6 +267,11 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
         return json(res, 200, { ticket: t });
       }
       if (req.method === 'GET' && p === '/api/v1/runs') {
+        const cached = pageCache.get(url.search);
+        if (cached) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(cached);
+        }
         const job = url.searchParams.get('job');
         const st = url.searchParams.get('status');
         const limit = Number(url.searchParams.get('limit') ?? 50);
@@ -272,6 +280,7 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
         if (before) list = list.filter((x) => x.queuedAt < before);
         const page = opts.wholeHistory ? list : list.slice(0, limit);
         const out: RunsPage = { runs: page, next: page.length < list.length ? page.at(-1)!.queuedAt : null };
+        pageCache.set(url.search, JSON.stringify(out));
         return json(res, 200, out);
       }
       if ((r = m(/^\/api\/v1\/runs\/([^/]+)$/)) && req.method === 'GET') {
