@@ -161,6 +161,13 @@ export const configSchema = z.strictObject({
       keepVersions: z.number().int().positive().default(10),
       testparm: z.string().optional(),
       smbcontrol: z.string().optional(),
+      // Samba area (issue 5): the file we own in include mode (default: pillars.conf next to
+      // configFile), the Finder model string, each user's SMB password as a name under secrets:,
+      // and the user/host `apply` checks the shares with after a reload.
+      includeFile: z.string().startsWith('/').optional(),
+      fruitModel: z.string().optional(),
+      passwords: z.record(z.string(), z.string()).default({}),
+      check: z.strictObject({ host: z.string().min(1), user: z.string().min(1), smbclientConf: z.string().startsWith('/').optional() }).optional(),
     })
     .optional(),
   secrets: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'secret names are letters, digits, _ and -'), secretRef).default({}),
