@@ -41,7 +41,8 @@ export function isOverdue(f: OverdueFacts): boolean {
   if (!f.schedule || !f.enabled || f.active) return false;
   const due = lastDue(f.schedule, f.timezone, f.now);
   if (!due) return false;
-  if (f.since && due < f.since) return false;
+  // before the scheduler first ran nothing was ours to run
+  if (!f.since || due < f.since) return false;
   if (f.now.getTime() - due.getTime() < f.graceMinutes * 60_000) return false;
   return !f.lastSuccessAt || f.lastSuccessAt < due;
 }

@@ -1,8 +1,7 @@
 // The real secret backends: environment, 0600 files, Azure Key Vault (SecretClient with
 // DefaultAzureCredential) and 1Password's `op read` (the reference in argv, the value on stdout).
-import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
+import type { SecretClient } from '@azure/keyvault-secrets';
 import type { SecretBackends } from './resolver';
 import { fileMode, readText } from '../infra/fs';
 import type { Exec } from '../infra/exec';
@@ -46,6 +45,8 @@ export function realBackends(deps: { env: NodeJS.ProcessEnv; exec: Exec; akv?: A
       let client = clients.get(url);
       if (!client) {
         const authorityHost = deps.akv?.authorityHost ?? deps.env.AZURE_AUTHORITY_HOST;
+        // loaded on first use: the Azure SDK costs start-up time every other command would pay
+        const [{ DefaultAzureCredential }, { SecretClient }] = await Promise.all([import('@azure/identity'), import('@azure/keyvault-secrets')]);
         credential ??= new DefaultAzureCredential(authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {});
         client = new SecretClient(url, credential, {
           disableChallengeResourceVerification: deps.akv?.disableChallengeResourceVerification ?? false,

@@ -3,4 +3,8 @@ import type { Command } from 'commander';
 
 export type Register = (program: Command) => void;
 
-export const commandGroups: Register[] = [];
+import { registerEngineCommands } from './engine-commands';
+import { registerSamba } from './samba';
+import { registerLayout } from './layout';
+
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout];

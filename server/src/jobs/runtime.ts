@@ -1,0 +1,80 @@
+// Opens everything the engine needs for one process: the database, stores, hub, engine, status.
+// The CLI commands (`run`, `jobs`, `runs`, `serve`, `demo`) compose from here.
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load';
+import { openDb, stateDbPath } from '../store/db';
+import type { Db } from '../store/db';
+import { RunStore, StateStore } from '../store/runs';
+import { EventStore } from '../store/events';
+import { nodeExec } from '../infra/exec';
+import type { Exec } from '../infra/exec';
+import { systemClock } from '../infra/clock';
+import type { Clock } from '../infra/clock';
+import { realBackends } from '../secrets/sources';
+import type { SecretBackends } from '../secrets/resolver';
+import { Engine } from './engine';
+import type { AroundRun } from './engine';
+import { EngineStatus } from './status';
+import { ensureDir } from '../infra/fs';
+
+export interface Runtime {
+  file: string;
+  db: Db;
+  runs: RunStore;
+  state: StateStore;
+  hub: EventStore;
+  engine: Engine;
+  status: EngineStatus;
+  clock: Clock;
+  exec: Exec;
+  close(): void;
+}
+
+export interface RuntimeOptions {
+  exec?: Exec;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  secretBackends?: SecretBackends;
+  aroundRun?: AroundRun[];
+  dependents?: boolean;
+}
+
+export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runtime {
+  const c = loaded.config;
+  ensureDir(c.stateDir, 0o750);
+  const db = openDb(stateDbPath(c.stateDir));
+  const clock = o.clock ?? systemClock;
+  const exec = o.exec ?? nodeExec;
+  const env = o.env ?? process.env;
+  const runs = new RunStore(db);
+  const state = new StateStore(db);
+  const hub = new EventStore(db, () => clock.now());
+  const akv = c.akv ? { endpoint: c.akv.endpoint, disableChallengeResourceVerification: c.akv.disableChallengeResourceVerification, authorityHost: c.akv.authorityHost } : undefined;
+  const engine = new Engine({
+    config: c,
+    runs,
+    state,
+    hub,
+    exec,
+    clock,
+    env,
+    secretBackends: o.secretBackends ?? realBackends({ env, exec, akv }),
+    aroundRun: o.aroundRun,
+    dependents: o.dependents,
+  });
+  const status = new EngineStatus(engine, clock);
+  return {
+    file: loaded.file,
+    db,
+    runs,
+    state,
+    hub,
+    engine,
+    status,
+    clock,
+    exec,
+    close: () => db.close(),
+  };
+}
+
+export const logsDirOf = (stateDir: string) => path.join(stateDir, 'logs');
