@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../../../server/src/http/app';
+import { startHttpServer, type HttpServerSettings, type RunningHttpServer } from '../../../../server/src/http/server';
 import type { StatusResponse } from '../../../../server/src/contract/api';
 import { openDb, type Db } from '../../../../server/src/store/db';
 import { TokenStore } from '../../../../server/src/store/tokens';
@@ -27,7 +28,20 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function makeStack(over: Partial<AppDeps> = {}): Promise<Stack> {
+export interface Parts {
+  dir: TempDir;
+  db: Db;
+  deps: Omit<AppDeps, 'config'>;
+  engine: MiniEngine;
+  hub: EventStore;
+  tokens: TokenStore;
+  audit: AuditLog;
+  pairing: PairingStore;
+  admin: string;
+  viewer: string;
+}
+
+function parts(over: Partial<AppDeps>): Parts {
   const dir = tempDir('pillars-http-');
   const db = openDb(path.join(dir.path, 'pillarsd.db'));
   const tokens = new TokenStore(db);
@@ -40,36 +54,55 @@ export async function makeStack(over: Partial<AppDeps> = {}): Promise<Stack> {
       return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: engine.listJobs(), timeMachine: [], hotSets: [], b2: null, warnings: [] };
     },
   };
-  const app = await buildApp({
-    engine,
-    events: hub,
-    status,
-    auth: tokens,
-    audit,
-    pairing,
-    config: { allowedHosts: ['motoko', 'motoko.local'], version: 'test', fingerprint: 'AA:BB' },
-    log: () => {},
-    ...over,
-  });
   const admin = tokens.create({ role: 'admin', name: 'test admin' }).token;
   const viewer = tokens.create({ role: 'viewer', name: 'test viewer' }).token;
+  const deps = { engine, events: hub, status, auth: tokens, audit, pairing, log: () => {}, ...over };
+  return { dir, db, deps, engine, hub, tokens, audit, pairing, admin, viewer };
+}
+
+export async function makeStack(over: Partial<AppDeps> = {}): Promise<Stack> {
+  const p = parts(over);
+  const app = await buildApp({ ...p.deps, config: { allowedHosts: ['motoko', 'motoko.local'], version: 'test', fingerprint: 'AA:BB', ...over.config } });
   return {
-    dir,
-    db,
+    ...p,
     app,
-    engine,
-    hub,
-    tokens,
-    audit,
-    pairing,
-    admin,
-    viewer,
     async close() {
       await app.close();
-      db.close();
-      await dir.cleanup();
+      p.db.close();
+      await p.dir.cleanup();
     },
   };
+}
+
+export interface LiveStack extends Parts {
+  srv: RunningHttpServer;
+  close(): Promise<void>;
+}
+
+/** The stack behind a real listening server on 127.0.0.1 (port 0), TLS auto unless told. */
+export async function startStack(opts: { server?: Partial<HttpServerSettings>; over?: Partial<AppDeps>; adminDir?: string } = {}): Promise<LiveStack> {
+  const p = parts(opts.over ?? {});
+  try {
+    const srv = await startHttpServer({
+      server: { listen: '127.0.0.1:0', tls: 'auto', allowedHosts: ['motoko', 'motoko.local'], ...opts.server },
+      stateDir: p.dir.path,
+      deps: { ...p.deps, config: { version: 'test', ...(opts.adminDir ? { adminDir: opts.adminDir } : {}) } },
+      warn: () => {},
+    });
+    return {
+      ...p,
+      srv,
+      async close() {
+        await srv.close();
+        p.db.close();
+        await p.dir.cleanup();
+      },
+    };
+  } catch (e) {
+    p.db.close();
+    await p.dir.cleanup();
+    throw e;
+  }
 }
 
 export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });

@@ -1,0 +1,192 @@
+// Acceptance against a real listening server (HTTPS with the auto key pair, pinned by fingerprint):
+// every registered route is closed without a token and every write is closed to viewers; the
+// Host allow-list, the Origin check, the failed-auth limit, TLS pinning, plain HTTP only on
+// loopback, and the admin pane with its security headers.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startStack, type LiveStack } from './support/stack';
+import { PinMismatch, request, type Target } from './support/client';
+import { tempDir } from '../../support/tmp';
+import { plainHttpRefusal, startHttpServer } from '../../../server/src/http/server';
+
+let s: LiveStack;
+let t: Target;
+const pane = tempDir('pillars-pane-');
+
+beforeAll(async () => {
+  mkdirSync(path.join(pane.path, 'assets'));
+  writeFileSync(path.join(pane.path, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
+  writeFileSync(path.join(pane.path, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(path.join(pane.path, '.secret'), 'nope');
+  s = await startStack({ adminDir: pane.path });
+  t = { url: s.srv.url, fingerprint: s.srv.fingerprint };
+});
+afterAll(async () => {
+  await s?.close();
+  await pane.cleanup();
+});
+
+/** The routes DESIGN "HTTP API v1" promises; the table test fails if one goes missing. */
+const PROMISED = [
+  'GET /api/v1/health',
+  'GET /api/v1/status',
+  'GET /api/v1/jobs',
+  'GET /api/v1/jobs/:id',
+  'POST /api/v1/jobs/:id/run',
+  'GET /api/v1/runs',
+  'GET /api/v1/runs/:id',
+  'GET /api/v1/runs/:id/log',
+  'POST /api/v1/runs/:id/cancel',
+  'POST /api/v1/runs/:id/approve',
+  'POST /api/v1/runs/:id/reject',
+  'GET /api/v1/events',
+  'POST /api/v1/events/ticket',
+  'GET /api/v1/samba',
+  'POST /api/v1/samba/apply',
+  'POST /api/v1/samba/rollback',
+  'GET /api/v1/audit',
+  'GET /api/v1/tokens',
+  'DELETE /api/v1/tokens/:id',
+  'POST /api/v1/pair',
+];
+/** Open to anyone, on purpose. */
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'POST /api/v1/pair', 'GET /', 'HEAD /', 'GET /*', 'HEAD /*']);
+/** Non-GET routes a viewer may call: they change nothing but the caller's own session. */
+const VIEWER_WRITES = new Set(['POST /api/v1/events/ticket']);
+
+function concrete(url: string, runId: string): string {
+  return url
+    .replace('/jobs/:id', '/jobs/flux-backup')
+    .replace('/runs/:id', `/runs/${runId}`)
+    .replace('/tokens/:id', '/tokens/0123456789abcdef')
+    .replace('*', 'index.html');
+}
+
+describe('every registered route', () => {
+  it('is closed without a token (except the public ones) and to viewers when it writes', async () => {
+    const table = s.srv.app.routeTable;
+    const keys = table.map((r) => `${r.method} ${r.url}`);
+    for (const p of PROMISED) expect(keys, p).toContain(p);
+    const runId = s.engine.runNow('flux-backup').id;
+    let checked = 0;
+    for (const r of table) {
+      const key = `${r.method} ${r.url}`;
+      const url = concrete(r.url, runId);
+      expect(r.access === 'none', `${key} is public but not in PUBLIC`).toBe(PUBLIC.has(key));
+      const anon = await request(t, { method: r.method, path: url, headers: { host: 'motoko' } });
+      if (PUBLIC.has(key)) expect(anon.status, key).not.toBe(401);
+      else {
+        expect(anon.status, key).toBe(401);
+        expect(anon.headers['content-type'], key).toMatch(/problem\+json/);
+      }
+      const write = !['GET', 'HEAD'].includes(r.method);
+      if (write && !PUBLIC.has(key)) {
+        expect(r.access === 'viewer', `${key} lets viewers write but is not in VIEWER_WRITES`).toBe(VIEWER_WRITES.has(key));
+        if (!VIEWER_WRITES.has(key)) {
+          const v = await request(t, { method: r.method, path: url, headers: { host: 'motoko', ...bearer(s.viewer) } });
+          expect(v.status, key).toBe(403);
+        }
+      }
+      if (r.access === 'admin' && !write) {
+        const v = await request(t, { method: r.method, path: url, headers: { host: 'motoko', ...bearer(s.viewer) } });
+        expect(v.status, key).toBe(403);
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(PROMISED.length);
+  });
+});
+
+describe('request guards', () => {
+  it('rejects a Host that is not ours (DNS rebinding) and accepts ours and IP literals', async () => {
+    const bad = await request(t, { path: '/api/v1/health', headers: { host: 'evil.example:8443' } });
+    expect(bad.status).toBe(421);
+    expect((bad.json() as { detail: string }).detail).toMatch(/evil\.example/);
+    for (const host of ['motoko:8443', 'MOTOKO.local', 'localhost', '127.0.0.1:1', '[::1]:8443', '192.168.1.10']) {
+      expect((await request(t, { path: '/api/v1/health', headers: { host } })).status, host).toBe(200);
+    }
+  });
+
+  it('refuses cross-origin writes and accepts same-origin ones', async () => {
+    const h = { host: 'motoko:8443', ...bearer(s.admin) };
+    const evil = await request(t, { method: 'POST', path: '/api/v1/jobs/flux-backup/run', headers: { ...h, origin: 'https://evil.example' }, body: {} });
+    expect(evil.status).toBe(403);
+    const site = await request(t, { method: 'POST', path: '/api/v1/jobs/flux-backup/run', headers: { ...h, 'sec-fetch-site': 'cross-site' }, body: {} });
+    expect(site.status).toBe(403);
+    const same = await request(t, { method: 'POST', path: '/api/v1/jobs/flux-backup/run', headers: { ...h, origin: 'https://motoko:8443', 'sec-fetch-site': 'same-origin' }, body: {} });
+    expect(same.status).toBe(202);
+  });
+
+  it('limits failed authentication per address, then refuses even valid tokens for a while', async () => {
+    const lim = await startStack({ over: { authFailures: { max: 5, windowMs: 60_000 } }, server: { tls: 'off' } });
+    try {
+      const lt: Target = { url: lim.srv.url };
+      const bad = { host: 'localhost', authorization: 'Bearer pil_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+      for (let i = 0; i < 5; i++) expect((await request(lt, { path: '/api/v1/status', headers: bad })).status).toBe(401);
+      const limited = await request(lt, { path: '/api/v1/status', headers: bad });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', ...bearer(lim.admin) } })).status).toBe(429);
+      expect((await request(lt, { path: '/api/v1/health', headers: { host: 'localhost' } })).status).toBe(200);
+    } finally {
+      await lim.close();
+    }
+  });
+});
+
+describe('TLS', () => {
+  it('a client that pinned the fingerprint talks to this server and refuses another certificate', async () => {
+    expect(s.srv.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect((await request(t, { path: '/api/v1/health', headers: { host: 'localhost' } })).status).toBe(200);
+    const other = await startStack();
+    try {
+      expect(other.srv.fingerprint).not.toBe(s.srv.fingerprint);
+      // Same pin, other server (as if someone answered on motoko's address with their own key).
+      await expect(request({ url: other.srv.url, fingerprint: s.srv.fingerprint }, { path: '/api/v1/health' })).rejects.toBeInstanceOf(PinMismatch);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps its key pair across restarts (the pin stays valid) with the key private', async () => {
+    const { statSync } = await import('node:fs');
+    expect(statSync(path.join(s.dir.path, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
+    const again = await startHttpServer({ server: { listen: '127.0.0.1:0', tls: 'auto', allowedHosts: [] }, stateDir: s.dir.path, deps: s.deps, warn: () => {} });
+    try {
+      expect(again.fingerprint).toBe(s.srv.fingerprint);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('serves plain HTTP only on loopback unless forced, with a warning', async () => {
+    expect(plainHttpRefusal('127.0.0.1', false)).toBeNull();
+    expect(plainHttpRefusal('::1', false)).toBeNull();
+    await expect(startHttpServer({ server: { listen: '0.0.0.0:0', tls: 'off', allowedHosts: [] }, stateDir: s.dir.path, deps: s.deps, warn: () => {} })).rejects.toThrow(/--insecure-listen/);
+    const warnings: string[] = [];
+    const forced = await startHttpServer({ server: { listen: '0.0.0.0:0', tls: 'off', allowedHosts: [] }, insecureListen: true, stateDir: s.dir.path, deps: s.deps, warn: (m) => warnings.push(m) });
+    try {
+      expect(warnings.join('\n')).toMatch(/plain HTTP.*clear text/);
+      expect(forced.url).toMatch(/^http:\/\//);
+    } finally {
+      await forced.close();
+    }
+  });
+});
+
+describe('the admin pane', () => {
+  it('is served at / with a strict Content-Security-Policy and no dotfiles', async () => {
+    const page = await request(t, { path: '/', headers: { host: 'motoko' } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('assets/app.js');
+    const csp = String(page.headers['content-security-policy']);
+    for (const d of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) expect(csp).toContain(d);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect((await request(t, { path: '/assets/app.js', headers: { host: 'motoko' } })).status).toBe(200);
+    expect((await request(t, { path: '/.secret', headers: { host: 'motoko' } })).status).toBeGreaterThanOrEqual(400);
+    expect((await request(t, { path: '/assets/..%2f..%2f.secret', headers: { host: 'motoko' } })).status).toBeGreaterThanOrEqual(400);
+  });
+});
