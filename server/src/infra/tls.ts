@@ -69,7 +69,7 @@ export function loadTlsFiles(certPath: string, keyPath: string): TlsMaterial {
     try {
       return fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new Error(`server.tls: cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`server.tls: cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
   };
   const cert = read(certPath, 'certificate');
@@ -78,7 +78,7 @@ export function loadTlsFiles(certPath: string, keyPath: string): TlsMaterial {
   try {
     fingerprint = fingerprintOf(cert);
   } catch (e) {
-    throw new Error(`server.tls: ${certPath} is not a PEM certificate (${(e as Error).message})`);
+    throw new Error(`server.tls: ${certPath} is not a PEM certificate (${(e as Error).message})`, { cause: e });
   }
   return { cert, key, fingerprint, certPath, keyPath, created: false };
 }
