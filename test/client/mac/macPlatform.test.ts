@@ -275,6 +275,15 @@ describe('macOS links and exclusions', () => {
     expect(await fs.readFile(`${HOME}/time`)).toBe('a file');
   });
 
+  it('accepts our link written relative or with a trailing slash', async () => {
+    const { fs, platform } = setup();
+    await fs.symlink('.mkt/flux', `${HOME}/flux`);
+    await fs.symlink(`${HOME}/.mkt/space/`, `${HOME}/space`);
+    expect(await platform.decorate(SERVER, FLUX)).toEqual({ ok: true });
+    expect(await platform.decorate(SERVER, { id: 'space', share: 'space', label: 'Space' })).toEqual({ ok: true });
+    expect(await fs.readlink(`${HOME}/flux`)).toBe('.mkt/flux');
+  });
+
   it('with links off, only excludes', async () => {
     const { fs, platform } = setup({ links: false });
     expect(await platform.decorate(SERVER, FLUX)).toEqual({ ok: true });
