@@ -148,3 +148,35 @@ describe('Time Machine bundles', () => {
     expect(s.warnings.some((x) => /neuromancer/.test(x))).toBe(true);
   });
 });
+
+describe('watchers from pillarsd.yaml', () => {
+  it('resolves the hot root, picks the Flux backup for the pause and contributes status', async () => {
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const { watchFromConfig, resolvePillarPath } = await import('../../../server/src/watch/compose');
+    const config = parseConfig(
+      `stateDir: ${dir.path}/state
+pillars:
+  flux: { path: ${dir.path}, requireMount: false }
+  space: { path: ${dir.path}, requireMount: false }
+  time: { path: ${dir.path}/time, requireMount: false, timeMachine: { maxSize: 1T, staleDays: 3 } }
+secrets: { restic: env:RESTIC_PW }
+syncthing: { url: "http://127.0.0.1:9", apiKey: "env:ST_KEY", hotRoot: "flux:/hot", pauseDuringBackup: true }
+b2plan: { uplinkMbps: 50 }
+jobs:
+  flux-backup: { type: restic-backup, source: "flux:/", repository: "space:/backups/restic/flux", password: restic, schedule: "0 2 * * *" }
+`,
+      'pillarsd.yaml',
+    );
+    expect(resolvePillarPath(config, 'flux:/hot')).toBe(`${dir.path}/hot`);
+    const w = watchFromConfig(config, { env: { ST_KEY: 'k' } });
+    expect(w.aroundRun).not.toBeNull();
+    expect(w.createHotSet).not.toBeNull();
+    // Syncthing is unreachable (port 9): the job still runs, and other jobs are not wrapped.
+    await expect(w.aroundRun!({ jobId: 'flux-backup' }, async () => 'done')).resolves.toBe('done');
+    const s: StatusResponse = { version: 't', time: '', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [] };
+    await w.contributor(s);
+    expect(s.b2!.uplinkMbps).toBe(50);
+    expect(s.timeMachine[0]!.capBytes).toBe(1024 ** 4);
+    expect(s.warnings.join('\n')).toMatch(/hot-sets: Syncthing at http:\/\/127\.0\.0\.1:9 did not answer/);
+  });
+});
