@@ -177,7 +177,14 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
         return { ok: false, kind: 'error', reason: `osascript failed: ${firstLine(redact(r.stderr, password)) || `exit ${r.code}`}` };
       }
       if ('error' in parsed) return { ok: false, kind: 'error', reason: `the NetFS script failed: ${redact(parsed.error, password)}` };
-      if (parsed.status === 0) return { ok: true, path };
+      if (parsed.status === 0) {
+        // With MountAtMountDir NetFS mounts exactly at our path; anything else would leave the
+        // pillar's folder empty while the share sits elsewhere.
+        if (parsed.mountpoints.length > 0 && !parsed.mountpoints.includes(path)) {
+          return { ok: false, kind: 'busy', reason: `${where} was mounted at ${parsed.mountpoints.join(', ')} instead of ${path}` };
+        }
+        return { ok: true, path };
+      }
       if (parsed.status === 17) {
         // EEXIST: this share is already mounted, by us at our path or by someone else elsewhere.
         const again = await readTable();

@@ -79,6 +79,15 @@ describe('macOS mount', () => {
     }
   });
 
+  it('refuses a NetFS mount that landed somewhere else', async () => {
+    const mac = new FakeMac();
+    const platform = createMacPlatform({
+      exec: async (req) => (req.cmd === '/usr/bin/osascript' ? { code: 0, stdout: '{"status":0,"mountpoints":["/Volumes/flux"]}\n', stderr: '', timedOut: false } : mac.rec.exec(req)),
+      fs: new MemoryFs(['/Users', HOME]), home: HOME, user: 'alice', runtimeDir: '/tmp',
+    });
+    expect(await platform.mount(SERVER, FLUX, SECRET)).toMatchObject({ ok: false, kind: 'busy', reason: expect.stringContaining('/Volumes/flux') });
+  });
+
   it('on EEXIST (17) tells where the share is already mounted', async () => {
     const { mac, platform } = setup();
     mac.netfsStatus = 17;
