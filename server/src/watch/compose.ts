@@ -15,14 +15,21 @@ import { SyncthingClient } from './syncthing';
 import { createHotSet, pauseHotSetsAround, type AroundRun, type CreateHotSetInput } from './hotsets';
 import { sampleCapacity, watchStatusContributor, type WatchDeps } from './status';
 import type { StatusResponse } from '../contract/api';
+import type { AroundRun as EngineAroundRun } from '../jobs/engine';
 
 export interface WatchWiring {
   contributor: (s: StatusResponse) => Promise<void>;
-  /** Present when syncthing.pauseDuringBackup is on. */
-  aroundRun: AroundRun | null;
+  /** Present when syncthing.pauseDuringBackup is on; in the engine's hook shape. */
+  aroundRun: EngineAroundRun | null;
   /** Starts sampling capacity every capacity.sampleMinutes (default 60); returns the stop function. */
   startSampler(): () => void;
   createHotSet: ((input: CreateHotSetInput) => Promise<{ id: string; label: string; path: string }>) | null;
+}
+
+function toEngineHook(around: AroundRun): EngineAroundRun {
+  return async (job, run) => {
+    await around({ jobId: job.id }, run);
+  };
 }
 
 /** `flux:/hot` → the absolute folder inside the flux pillar. */
@@ -71,7 +78,7 @@ export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; 
     .map(([id]) => id);
   return {
     contributor: watchStatusContributor(watch),
-    aroundRun: client && hotRoot && config.syncthing?.pauseDuringBackup ? pauseHotSetsAround(client, { hotRoot, jobIds: backupJobs, log: deps.log }) : null,
+    aroundRun: client && hotRoot && config.syncthing?.pauseDuringBackup ? toEngineHook(pauseHotSetsAround(client, { hotRoot, jobIds: backupJobs, log: deps.log })) : null,
     startSampler() {
       if (!store) return () => {};
       const everyMs = (config.capacity?.sampleMinutes ?? 60) * 60_000;
