@@ -399,6 +399,7 @@ export async function runAttempt(ctx: RunnerContext): Promise<Outcome> {
     preRan = ctx.job.pre.length > 0;
     for (const h of ctx.job.pre) {
       const err = await runHook(ctx, 'pre', h, 'running');
+      if (err && ctx.signal.aborted) throw new Stop({ status: 'cancelled', error: String(ctx.signal.reason ?? 'cancelled') });
       if (err) fail(err);
     }
     outcome = await main(ctx);

@@ -1,0 +1,280 @@
+// The engine against the real restic 0.14 and rclone 1.60, in-process (the CLI tests cover the
+// same paths through `pillarsd`): byte-identical restores, guards, approval, the Space sync
+// waiting for a backup into Space, hooks, cancel/timeout of whole process groups, retention.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openRuntime } from '../../../server/src/jobs/runtime';
+import type { Runtime } from '../../../server/src/jobs/runtime';
+import { makeSandbox } from './sandbox';
+import { hashTree, makeTree } from '../../support/trees';
+import { run, runOk, isAlive, sleep } from '../../support/proc';
+import { useCleanup } from '../../support/tmp';
+
+const reg = useCleanup();
+
+function runtime(sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
+  const rt = openRuntime(sb.loaded(), o);
+  reg.add(async () => {
+    await rt.engine.stop();
+    rt.close();
+  });
+  return rt;
+}
+
+async function runJob(rt: Runtime, job: string) {
+  const r = rt.engine.enqueue(job, 'manual')!;
+  return rt.engine.waitFor(r.id);
+}
+
+const withoutSentinel = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== '.pillar'));
+
+describe('restic backup', () => {
+  it('backs up a tree of awkward names (and a 100 MB file) that plain restic restores byte-identical', async () => {
+    const sb = makeSandbox(reg);
+    await makeTree(path.join(sb.flux, 'work'), { bigFileBytes: 100 << 20 });
+    mkdirSync(path.join(sb.flux, 'work/node_modules/x'), { recursive: true });
+    writeFileSync(path.join(sb.flux, 'work/node_modules/x/index.js'), 'excluded');
+    const rt = runtime(sb);
+    const done = await runJob(rt, 'flux-backup');
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.summary).toMatchObject({ kind: 'restic-backup', snapshotId: expect.stringMatching(/^[0-9a-f]{8}/) });
+    expect(rt.engine.readLog(done.id)).resolves.toMatch(/initialising a new one \(restic init\)/);
+    const target = path.join(sb.dir, 'restore');
+    await runOk('restic', ['restore', 'latest', '--target', target], { env: { ...process.env, ...sb.resticEnv } });
+    const original = await hashTree(path.join(sb.flux, 'work'));
+    const restored = await hashTree(path.join(target, sb.flux, 'work'));
+    delete original['node_modules'];
+    delete original['node_modules/x'];
+    delete original['node_modules/x/index.js'];
+    expect(restored).toEqual(original);
+    expect(Object.keys(restored)).toContain('line\nbreak.txt');
+  });
+});
+
+describe('guards (rules 1–3) keep destinations untouched', () => {
+  it('Space without its sentinel: backup and sync end blocked, nothing written', async () => {
+    const sb = makeSandbox(reg);
+    writeFileSync(path.join(sb.flux, 'a.txt'), 'a');
+    writeFileSync(path.join(sb.space, 'keep.txt'), 'archive');
+    writeFileSync(path.join(sb.cloud, 'keep.txt'), 'archive');
+    writeFileSync(path.join(sb.cloud, 'only-in-cloud.txt'), 'must survive');
+    rmSync(path.join(sb.space, '.pillar'));
+    const spaceBefore = await hashTree(sb.space);
+    const cloudBefore = await hashTree(sb.cloud);
+    const rt = runtime(sb);
+    const b = await runJob(rt, 'flux-backup');
+    expect(b.status).toBe('blocked');
+    expect(b.block).toMatchObject({ guard: 'pillar-sentinel', needsApproval: false });
+    expect(b.error).toMatch(/\.pillar is missing/);
+    const s = await runJob(rt, 'space-offsite');
+    expect(s.status).toBe('blocked');
+    expect(await hashTree(sb.space)).toEqual(spaceBefore);
+    expect(await hashTree(sb.cloud)).toEqual(cloudBefore);
+    expect(() => rt.engine.approve(s.id, 'admin')).toThrow(/an approval cannot lift/);
+  });
+
+  it('an empty Flux: the backup is refused and the repository gets no snapshot', async () => {
+    const sb = makeSandbox(reg);
+    await makeTree(path.join(sb.flux, 'w'), { newlineName: false });
+    const rt = runtime(sb);
+    expect((await runJob(rt, 'flux-backup')).status).toBe('succeeded');
+    rmSync(path.join(sb.flux, 'w'), { recursive: true });
+    const repoBefore = await hashTree(sb.repo);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status).toBe('blocked');
+    expect(r.block?.guard).toBe('empty-source');
+    expect(await hashTree(sb.repo)).toEqual(repoBefore);
+  });
+
+  it('30 % of Space deleted: the sync is blocked with the count; approved, it runs and the cloud matches', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(sb.space, `photo-${i}.jpg`), `p${i}`);
+    const rt = runtime(sb);
+    const first = await runJob(rt, 'space-offsite');
+    expect(first.status, first.error ?? '').toBe('succeeded');
+    expect(first.summary).toMatchObject({ kind: 'rclone-sync', filesTransferred: 40, filesDeleted: 0 });
+    expect(existsSync(path.join(sb.cloud, '.pillar'))).toBe(false);
+    for (let i = 0; i < 12; i++) rmSync(path.join(sb.space, `photo-${i}.jpg`));
+    const cloudBefore = await hashTree(sb.cloud);
+    const blocked = await runJob(rt, 'space-offsite');
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.block).toMatchObject({ guard: 'delete-threshold', needsApproval: true, deletes: { count: 12, bytes: 12 * 2 + 2 } });
+    expect(blocked.error).toMatch(/would delete 12 files .*30% of the destination/);
+    expect(await hashTree(sb.cloud)).toEqual(cloudBefore);
+    expect(rt.engine.jobInfo('space-offsite').state).toBe('blocked');
+    rt.engine.approve(blocked.id, 'admin (t1)');
+    const done = await rt.engine.waitFor(blocked.id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done).toMatchObject({ approvedBy: 'admin (t1)', trigger: 'approval', summary: { filesDeleted: 12 } });
+    expect(await hashTree(sb.cloud)).toEqual(withoutSentinel(await hashTree(sb.space)));
+  });
+
+  it('retention refuses to keep an empty snapshot in place of one with data', async () => {
+    const sb = makeSandbox(reg);
+    writeFileSync(path.join(sb.flux, 'data.txt'), 'precious');
+    const rt = runtime(sb);
+    expect((await runJob(rt, 'flux-backup')).status).toBe('succeeded');
+    // an empty snapshot of the same path made behind our back (plain restic has no guard)
+    renameSync(path.join(sb.flux, 'data.txt'), path.join(sb.dir, 'data.txt'));
+    rmSync(path.join(sb.flux, '.pillar'));
+    await runOk('restic', ['backup', sb.flux + '/'], { env: { ...process.env, ...sb.resticEnv } });
+    const r = await runJob(rt, 'flux-retention');
+    expect(r.status).toBe('blocked');
+    expect(r.block?.guard).toBe('retention-minimum');
+    const snaps = JSON.parse((await runOk('restic', ['snapshots', '--json'], { env: { ...process.env, ...sb.resticEnv } })).stdout) as unknown[];
+    expect(snaps).toHaveLength(2);
+  });
+});
+
+describe('queue, hooks and process groups', () => {
+  it('never runs the Space sync while a backup writes the repository inside Space; after: follows success', async () => {
+    const sb = makeSandbox(reg, {
+      extraJobs: `  nightly-offsite:
+    type: rclone-sync
+    source: space:/
+    destination: cloud:${'${CLOUD}'}/n
+    after: [flux-backup]
+    retries: { count: 0 }
+`,
+    });
+    const yaml = sb.yaml.replace('${CLOUD}', sb.cloud);
+    writeFileSync(sb.configFile, yaml);
+    await makeTree(path.join(sb.flux, 'w'), { bigFileBytes: 20 << 20 });
+    writeFileSync(path.join(sb.space, 'x.txt'), 'x');
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const rt = openRuntime({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) });
+    reg.add(async () => {
+      await rt.engine.stop();
+      rt.close();
+    });
+    const backup = rt.engine.enqueue('flux-backup', 'manual')!;
+    const sync = rt.engine.enqueue('space-offsite', 'manual')!;
+    const [b, s] = await Promise.all([rt.engine.waitFor(backup.id), rt.engine.waitFor(sync.id)]);
+    expect(b.status).toBe('succeeded');
+    expect(s.status, s.error ?? '').toBe('succeeded');
+    expect(Date.parse(s.startedAt!)).toBeGreaterThanOrEqual(Date.parse(b.finishedAt!));
+    // the dependent job was queued by the backup's success and ran
+    let dep = rt.runs.last('nightly-offsite');
+    for (let i = 0; i < 200 && (!dep || dep.status === 'queued' || dep.status === 'running'); i++) {
+      await sleep(100);
+      dep = rt.runs.last('nightly-offsite');
+    }
+    expect(dep).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
+  });
+
+  it('a failing pre hook fails the run; the post hook always runs with the status', async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  guarded:
+    type: restic-check
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 0 }
+    pre: [{ argv: ["sh", "-c", "echo dumping; exit 4"], timeoutSeconds: 5 }]
+    post: [{ argv: ["sh", "-c", "echo $PILLARS_RUN_STATUS > \\"$0\\"", "MARK"], timeoutSeconds: 5 }]
+`,
+    });
+    const mark = path.join(sb.dir, 'post-ran');
+    writeFileSync(sb.configFile, sb.yaml.replace('"MARK"', JSON.stringify(mark)));
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const rt = openRuntime({ file: sb.configFile, config: parseConfig(readFileSync(sb.configFile, 'utf8'), sb.configFile) });
+    reg.add(async () => {
+      await rt.engine.stop();
+      rt.close();
+    });
+    const r = await runJob(rt, 'guarded');
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('pre hook sh exited 4');
+    expect(readFileSync(mark, 'utf8').trim()).toBe('failed');
+    expect(await rt.engine.readLog(r.id)).toMatch(/\[pre\] dumping/);
+  });
+
+  it('cancel and timeout end the whole process group; aroundRun wraps each attempt', async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  slow:
+    type: restic-check
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 0 }
+    pre: [{ argv: ["sh", "-c", "sleep 60 & echo child $!; wait"], timeoutSeconds: 120 }]
+  slower:
+    type: restic-check
+    repository: space:/backups/restic/db
+    password: restic
+    timeoutMinutes: 0.02
+    retries: { count: 0 }
+    pre: [{ argv: ["sh", "-c", "sleep 60 & echo child $!; wait"], timeoutSeconds: 120 }]
+`,
+    });
+    const seen: string[] = [];
+    const rt = runtime(sb, {
+      aroundRun: [
+        async (job, next) => {
+          seen.push(`before ${job.id}`);
+          await next();
+          seen.push(`after ${job.id}`);
+        },
+      ],
+    });
+    const q = rt.engine.enqueue('slow', 'manual')!;
+    let log = '';
+    for (let i = 0; i < 100 && !/child \d+/.test(log); i++) {
+      await sleep(100);
+      log = await rt.engine.readLog(q.id);
+    }
+    const grandchild = Number(/child (\d+)/.exec(log)![1]);
+    expect(isAlive(grandchild)).toBe(true);
+    rt.engine.cancel(q.id, 'tester');
+    const c = await rt.engine.waitFor(q.id);
+    expect(c.status).toBe('cancelled');
+    expect(c.error).toBe('cancelled by tester');
+    await sleep(200);
+    expect(isAlive(grandchild)).toBe(false);
+    const t = await runJob(rt, 'slower');
+    expect(t.status).toBe('failed');
+    expect(t.error).toBe('timed out after 0.02 minutes');
+    expect(seen).toEqual(['before slow', 'after slow', 'before slower', 'after slower']);
+  });
+});
+
+describe('secrets stay out of argv, logs and the database (rule 6)', () => {
+  it('samples /proc/*/cmdline during runs and reads every log and database byte', async () => {
+    const sb = makeSandbox(reg, { passwordRef: 'env:PILLARS_TEST_RESTIC_PW' });
+    await makeTree(path.join(sb.flux, 'w'), { bigFileBytes: 30 << 20 });
+    writeFileSync(path.join(sb.space, 'x'), 'x');
+    const rt = runtime(sb, { env: { ...process.env, PILLARS_TEST_RESTIC_PW: sb.password } });
+    let sampling = true;
+    let samples = 0;
+    const leaks: string[] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            samples++;
+            if (cmd.includes(sb.password)) leaks.push(cmd.replace(/\0/g, ' '));
+          } catch {
+            /* gone */
+          }
+        }
+        await sleep(15);
+      }
+    })();
+    for (const job of ['flux-backup', 'flux-verify', 'flux-retention', 'space-offsite']) {
+      const r = await runJob(rt, job);
+      expect(r.status, `${job}: ${r.error}`).toBe('succeeded');
+    }
+    sampling = false;
+    await sampler;
+    expect(samples).toBeGreaterThan(100);
+    expect(leaks).toEqual([]);
+    rt.db.pragma('wal_checkpoint(TRUNCATE)');
+    const files = [...readdirSync(path.join(sb.state, 'logs')).map((f) => path.join(sb.state, 'logs', f)), ...readdirSync(sb.state).filter((f) => f.startsWith('pillarsd.db')).map((f) => path.join(sb.state, f))];
+    expect(files.length).toBeGreaterThan(4);
+    for (const f of files) expect(readFileSync(f).includes(Buffer.from(sb.password)), f).toBe(false);
+    // and no password file is left in the runtime folder
+    expect(readdirSync(path.join(sb.state, 'runtime'))).toEqual([]);
+    const plain = await run('restic', ['snapshots'], { env: { ...process.env, ...sb.resticEnv } });
+    expect(plain.code).toBe(0);
+  });
+});
