@@ -3,7 +3,7 @@
 // process group so one signal reaches it and every child it forked.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { onProcessExit } from './tmp';
 
 export interface RunResult {
@@ -90,6 +90,31 @@ export function procState(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Pids of processes (other than this one) with an argument equal to `arg` or ending in `=arg`,
+ * e.g. a daemon's unique temp config path. Finds what a daemon started outside its own process
+ * group (samba-dcerpcd calls setsid) without matching anything by name.
+ */
+export function pidsWithArg(arg: string): number[] {
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a === arg || a.endsWith(`=${arg}`))) found.push(Number(e));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
 }
 
 /**

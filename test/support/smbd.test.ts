@@ -120,12 +120,21 @@ describe('startSmbd', () => {
     await expect(smbd.addShare({ name: 'y', path: 'relative' })).rejects.toThrow(/share y: path must be absolute/);
   });
 
-  it('stop() is idempotent and removes the temp dir', async () => {
-    const other = await startSmbd({ users: [{ name: USER, password: PW }] });
+  it('stop() ends smbd and the samba-dcerpcd it started, removes the temp dir, and is idempotent', async () => {
+    const share = cleanup.tempDir().path;
+    const other = await startSmbd({ users: [{ name: USER, password: PW }], shares: [{ name: 'listed', path: share }] });
     const { pid, dir } = other;
+    // share listing goes through RPC: smbd spawns samba-dcerpcd, which leaves smbd's process group
+    expect(await other.listShares(USER, PW)).toContain('listed');
+    const procs = other.processes();
+    expect(procs.length).toBeGreaterThan(1);
+    const cmdlines = procs.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+    expect(cmdlines.some((c) => c.includes('samba-dcerpcd'))).toBe(true);
     await other.stop();
     await other.stop();
     expect(isAlive(pid)).toBe(false);
+    expect(procs.filter((p) => isAlive(p))).toEqual([]);
+    expect(other.processes()).toEqual([]);
     expect(existsSync(dir)).toBe(false);
   });
 });

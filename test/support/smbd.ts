@@ -9,7 +9,7 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { killGroup, procState, run, runOk, sleep, stopGroup, tail, waitForExit } from './proc';
+import { killGroup, pidsWithArg, procState, run, runOk, sleep, stopGroup, tail, waitForExit } from './proc';
 import type { RunResult } from './proc';
 import { onProcessExit, once, tempDir } from './tmp';
 import { randomLoopback, waitForPort } from './net';
@@ -95,6 +95,10 @@ export interface Smbd {
   setPassword(user: string, password: string): Promise<void>;
   /** runs `smbclient //address/share -U user -c commands`; the password goes in the PASSWD env var */
   smbclient(share: string, user: string, password: string, commands: string, opts?: SmbclientOptions): Promise<RunResult>;
+  /** `smbclient -L` as `user`: the disk shares the server announces (goes through samba-dcerpcd) */
+  listShares(user: string, password: string): Promise<string[]>;
+  /** pids of every process running with this instance's config: smbd, its children, samba-dcerpcd, rpcd_* */
+  processes(): number[];
   /** the smbd log so far (for failure messages) */
   log(): string;
 }
@@ -278,11 +282,13 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
       unregisterExit();
       unregisterExit = onProcessExit(() => {
         if (pid) killGroup(pid, 'SIGKILL');
+        killHelpers('SIGKILL');
       });
       try {
         await waitForPort(address, SMB_PORT, { timeoutMs: opts.startTimeoutMs ?? 20_000, what: 'smbd', alive: () => c.exitCode === null && c.signalCode === null });
       } catch (e) {
         await stopGroup(c, 1_000);
+        killHelpers('SIGKILL');
         throw new Error(`${(e as Error).message}\n--- smbd output ---\n${stderr.text()}\n--- smbd log ---\n${readLog()}`, { cause: e });
       }
     };
@@ -293,8 +299,22 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
         return '';
       }
     };
+    // smbd starts samba-dcerpcd (and its rpcd_* workers) on demand for RPC such as share
+    // listing; it calls setsid, so the group signal misses it. Our unique conf path finds it.
+    const killHelpers = (sig: NodeJS.Signals) => {
+      for (const p of pidsWithArg(confPath)) {
+        try {
+          process.kill(p, sig);
+        } catch {
+          // already gone
+        }
+      }
+    };
     const halt = async () => {
       if (child) await stopGroup(child);
+      killHelpers('SIGTERM');
+      for (let i = 0; i < 50 && pidsWithArg(confPath).length > 0; i++) await sleep(20);
+      killHelpers('SIGKILL');
     };
     const smbctl = (...args: string[]) => runOk('smbcontrol', [`--configfile=${confPath}`, 'smbd', ...args], { timeoutMs: 15_000 });
 
@@ -357,6 +377,15 @@ export async function startSmbd(opts: SmbdOptions = {}): Promise<Smbd> {
           timeoutMs: o.timeoutMs ?? 30_000,
         });
       },
+      async listShares(user, password) {
+        const r = await run('smbclient', ['-L', `//${address}`, '-s', clientConfPath, '-U', user, '-g'], { env: { ...process.env, PASSWD: password }, timeoutMs: 30_000 });
+        if (r.code !== 0) throw new Error(`smbclient -L //${address} as ${user} exited ${r.code}: ${(r.stdout + r.stderr).trim().slice(-1000)}`);
+        return r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('Disk|'))
+          .map((l) => l.split('|')[1] ?? '');
+      },
+      processes: () => pidsWithArg(confPath),
       log: readLog,
     };
     return handle;
