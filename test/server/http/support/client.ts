@@ -84,6 +84,8 @@ export interface SseClient {
   /** resolves when `n` messages arrived (or rejects after `ms`) */
   waitFor(pred: (m: EventSourceMessage[]) => boolean, ms?: number): Promise<void>;
   close(): void;
+  /** starts reading a stream opened with `pause` */
+  resume(): void;
   res: http.IncomingMessage;
 }
 
@@ -104,12 +106,15 @@ export async function sse(t: Target, path: string, headers: Record<string, strin
     },
   });
   res.setEncoding('utf8');
+  const read = () => res.on('data', (c: string) => parser.feed(c));
   if (opts.pause) res.pause();
-  else res.on('data', (c: string) => parser.feed(c));
+  else read();
   const ended = new Promise<void>((resolve) => {
     res.once('end', () => resolve());
     res.once('close', () => resolve());
     res.once('error', () => resolve());
+    // A paused response emits neither 'end' nor 'close' when the server drops it; the socket does.
+    res.socket?.once('close', () => resolve());
   });
   return {
     status: res.statusCode ?? 0,
@@ -134,6 +139,10 @@ export async function sse(t: Target, path: string, headers: Record<string, strin
         waiters.add(check);
         void ended.then(check);
       });
+    },
+    resume() {
+      read();
+      res.resume();
     },
     close() {
       ac.abort();
