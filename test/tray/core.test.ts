@@ -176,7 +176,7 @@ describe('pairing inputs', () => {
   });
 
   it('normalizes pairing codes and fingerprints', () => {
-    expect(normalizePairingCode(' k7q2-mx9p ')).toBe('k7q2mx9p');
+    expect(normalizePairingCode(' k7q2-mx9p ')).toBe('K7Q2MX9P');
     expect(() => normalizePairingCode('12')).toThrow(/pillarsd pair/);
     const hex = 'ab'.repeat(32);
     expect(normalizeFingerprint(hex)).toBe(Array(32).fill('AB').join(':'));

@@ -63,6 +63,8 @@ export interface TrayAppDeps {
   connection?: { backoffMs?: readonly number[]; coalesceMs?: number; refreshMs?: number };
   tickMs?: number;
   netPollMs?: number;
+  /** The token's name on the server ("Pillars tray on count-zero"), so it can be told apart and revoked. */
+  deviceName?: string;
 }
 
 export interface TrayApp {
@@ -252,7 +254,7 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
       token: async () => token,
       probe: (url) => probeServer(url),
       pair: async (url, fingerprint, code) => {
-        const paired = await pairWithServer(url, fingerprint, code);
+        const paired = await pairWithServer(url, fingerprint, code, { deviceName: d.deviceName });
         await d.tokens.set(paired.url, paired.token);
         token = paired.token;
         const s = d.settings.get();

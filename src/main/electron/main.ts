@@ -120,6 +120,7 @@ void boot(port, {
       preload: path.join(root, 'dist', 'preload', 'index.cjs'),
       rendererDir: path.join(root, 'dist', 'renderer'),
       log,
+      deviceName: `Pillars tray on ${os.hostname()}`,
     };
   },
 }).catch((e: unknown) => {

@@ -26,8 +26,8 @@ export function normalizeServerUrl(text: string): string {
 
 /** A pairing code as printed by `pillarsd pair`: spaces and dashes are ignored, case too. */
 export function normalizePairingCode(text: string): string {
-  const c = text.replace(/[\s-]/g, '');
-  if (!/^[A-Za-z0-9]{6,64}$/.test(c)) throw new Error('pairing code must be the letters and digits printed by `pillarsd pair`');
+  const c = text.replace(/[\s-]/g, '').toUpperCase();
+  if (!/^[A-Z0-9]{4,20}$/.test(c)) throw new Error('pairing code must be the letters and digits printed by `pillarsd pair` (like ABCD-EFGH)');
   return c;
 }
 
@@ -55,12 +55,13 @@ export interface Paired {
 }
 
 /** Step 2, after the user confirmed `confirmedFingerprint`: trade the code for a token. */
-export async function pair(urlText: string, confirmedFingerprint: string | null, codeText: string, timeoutMs = 10_000): Promise<Paired> {
+export async function pair(urlText: string, confirmedFingerprint: string | null, codeText: string, opts: { deviceName?: string; timeoutMs?: number } = {}): Promise<Paired> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const url = normalizeServerUrl(urlText);
   const code = normalizePairingCode(codeText);
   const fingerprint = confirmedFingerprint ? normalizeFingerprint(confirmedFingerprint) : null;
   if (url.startsWith('https:') && !fingerprint) throw new Error('confirm the server certificate fingerprint before pairing');
-  const res = await requestJson<PairResponse>({ url, fingerprint, token: null }, { method: 'POST', path: 'api/v1/pair', body: { code }, timeoutMs });
+  const res = await requestJson<PairResponse>({ url, fingerprint, token: null }, { method: 'POST', path: 'api/v1/pair', body: { code, ...(opts.deviceName ? { name: opts.deviceName.slice(0, 100) } : {}) }, timeoutMs });
   if (!res || typeof res.token !== 'string' || !res.token) throw new Error('the server answered the pairing without a token');
   // The server also states its fingerprint; it must be the one we are connected to.
   if (fingerprint && res.fingerprint && normalizeFingerprint(res.fingerprint) !== fingerprint) {

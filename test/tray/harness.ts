@@ -1,0 +1,121 @@
+// Builds the tray app's dependencies for tests: the recording Electron stand-in (the Electron
+// binary can't run here), the client core's real settings store (conf) in a temp folder, the real
+// notification memory file, the real Linux autostart writer, and a recording mounts port. The
+// mounts port is a stand-in because the subject here is the glue; the MountManager itself is
+// tested by the client core against a real smbd.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createElectronStandin } from '../support/electron-standin';
+import { boot } from '../../src/main/electron/app';
+import type { MountsPort, TokenStore, TrayApp, TrayAppDeps } from '../../src/main/electron/app';
+import { createLoginItem } from '../../src/main/electron/login-item';
+import { createLogger } from '../../src/main/electron/log';
+import { fileMemoryStore } from '../../src/main/core/notify/memory';
+import { openSettings } from '../../src/main/core/settings/store';
+import type { PillarState, OsName } from '../../src/platform/types';
+
+export class RecordingMounts implements MountsPort {
+  calls: Array<[string, ...unknown[]]> = [];
+  private listeners = new Set<() => void>();
+  pillars: Array<{ id: string; label: string; state: PillarState; reason: string; freeBytes: number | null }> = [
+    { id: 'flux', label: 'Flux', state: 'mounted', reason: '', freeBytes: 2 * 1024 ** 4 },
+    { id: 'space', label: 'Space', state: 'mounted', reason: '', freeBytes: 5 * 1024 ** 4 },
+  ];
+  statusReads = 0;
+  status() {
+    this.statusReads++;
+    return this.pillars.map((p) => ({ ...p }));
+  }
+  onChange(fn: () => void) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  set(id: string, state: PillarState, reason = '') {
+    const p = this.pillars.find((x) => x.id === id)!;
+    p.state = state;
+    p.reason = reason;
+    for (const fn of this.listeners) fn();
+  }
+  start() {
+    this.calls.push(['start']);
+  }
+  async stop() {
+    this.calls.push(['stop']);
+  }
+  async remount(ids?: string[]) {
+    this.calls.push(['remount', ids]);
+  }
+  async open(id: string) {
+    this.calls.push(['open', id]);
+  }
+  nudge(why: 'wake' | 'network-change' | 'user') {
+    this.calls.push(['nudge', why]);
+  }
+}
+
+export interface Harness {
+  dir: string;
+  electron: ReturnType<typeof createElectronStandin>['electron'];
+  control: ReturnType<typeof createElectronStandin>['control'];
+  mounts: RecordingMounts;
+  tokens: Map<string, string>;
+  logs: string[];
+  deps: TrayAppDeps;
+  app: TrayApp | null;
+  cleanup(): Promise<void>;
+}
+
+export async function startHarness(o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean } = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pillars-tray-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(o.settings ?? {}), { mode: 0o600 });
+  const { electron, control } = createElectronStandin({ userData: dir });
+  const mounts = new RecordingMounts();
+  const tokens = new Map(Object.entries(o.tokens ?? {}));
+  const tokenStore: TokenStore = { get: async (u) => tokens.get(u) ?? null, set: async (u, t) => void tokens.set(u, t) };
+  const logs: string[] = [];
+  const osName = o.os ?? 'linux';
+  const deps: TrayAppDeps = {
+    electron,
+    os: osName,
+    settings: openSettings({ file }),
+    tokens: tokenStore,
+    createMounts: () => (o.mounts === false ? null : mounts),
+    memory: fileMemoryStore(path.join(dir, 'notifications.json')),
+    loginItem: createLoginItem(electron, { os: osName, env: { XDG_CONFIG_HOME: path.join(dir, 'xdg') }, home: dir, execPath: '/opt/Pillars/pillars' }),
+    assetsDir: path.resolve('assets'),
+    preload: path.resolve('dist/preload/index.cjs'),
+    rendererDir: path.join(dir, 'renderer'),
+    log: createLogger({ info: (m) => logs.push(`info ${m}`), warn: (m) => logs.push(`warn ${m}`), error: (m) => logs.push(`error ${m}`) }),
+    connection: { backoffMs: [100], coalesceMs: 20 },
+    tickMs: 200,
+    netPollMs: 50,
+    deviceName: 'test tray',
+    ...o.overrides,
+  };
+  control.ready();
+  const app = await boot(electron, { appId: 'net.pillars.tray', os: osName, deps: () => deps });
+  return {
+    dir,
+    electron,
+    control,
+    mounts,
+    tokens,
+    logs,
+    deps,
+    app,
+    async cleanup() {
+      await app?.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
