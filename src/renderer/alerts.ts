@@ -16,6 +16,11 @@ export interface Alert {
 /** A pillar below this share of free space raises a low-space warning. */
 export const LOW_SPACE_SHARE = 0.1;
 
+function sentence(s: string): string {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
 export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   const out: Alert[] = [];
   for (const j of s.jobs) {
@@ -26,7 +31,7 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
         id: `blocked:${j.id}`,
         severity: 'error',
         title: `${j.id} is blocked`,
-        detail: run?.block ? `${run.block.message}${run.block.needsApproval ? ' Needs approval.' : ''}` : 'A safety guard stopped the run.',
+        detail: run?.block ? `${sentence(run.block.message)}${run.block.needsApproval ? ' Needs approval.' : ''}` : 'A safety guard stopped the run.',
         href: run ? `#/runs/${encodeURIComponent(run.id)}` : '#/jobs',
       });
     } else if (last && (last.status === 'failed' || last.status === 'interrupted')) {
@@ -97,7 +102,13 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
       out.push({ id: `hot:${h.id}`, severity: h.errors > 0 || h.state === 'error' ? 'error' : 'warning', title: `Hot-set ${h.label}`, detail: parts.join(', '), href: '#/hotsets' });
     }
   }
-  for (const w of s.warnings) out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
+  // pillarsd repeats job problems in its warnings; those already have their own alert above.
+  const alerted = new Set(out.map((a) => a.id.split(':')[1]));
+  for (const w of s.warnings) {
+    const about = /^job (\S+) /.exec(w)?.[1];
+    if (about && alerted.has(about)) continue;
+    out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
+  }
   if (s.b2) {
     const b = s.b2;
     const eta = b.seedEtaSeconds != null ? `seeding ${formatBytes(b.spaceBytes)} takes about ${formatDuration(b.seedEtaSeconds)}${b.uplinkMbps ? ` at ${b.uplinkMbps} Mbit/s` : ''}` : `${formatBytes(b.spaceBytes)} to keep offsite`;

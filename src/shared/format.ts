@@ -47,7 +47,9 @@ export function formatAge(iso: string | null | undefined, now: number): string {
   const future = diff < 0;
   const a = Math.abs(diff);
   let text: string;
-  if (a < 45) return future ? 'in a moment' : 'just now';
+  // Clocks of server and browser differ by a little, and a page's "now" ticks only now and then:
+  // a moment either way is "just now", not "in a moment".
+  if (a < 45 || (future && a < 300)) return 'just now';
   if (a < 3600) text = `${Math.max(1, Math.round(a / 60))} min`;
   else if (a < 48 * 3600) text = `${Math.round(a / 3600)} h`;
   else text = `${Math.round(a / 86400)} d`;

@@ -37,6 +37,7 @@ describe('format', () => {
     expect(formatAge('2026-11-25T09:00:00Z', now)).toBe('3 h ago');
     expect(formatAge('2026-11-20T12:00:00Z', now)).toBe('5 d ago');
     expect(formatAge('2026-11-25T12:30:00Z', now)).toBe('in 30 min');
+    expect(formatAge('2026-11-25T12:01:00Z', now)).toBe('just now');
     expect(formatAge(null, now)).toBe('never');
     expect(formatShare(0.0456)).toBe('4.6 %');
     expect(formatShare(0.55)).toBe('55 %');
@@ -79,14 +80,15 @@ describe('alerts', () => {
         ],
         timeMachine: [{ name: 'count-zero.sparsebundle', sizeBytes: 95, capBytes: 100, capShare: 0.95, lastBackupAt: '2026-11-01T00:00:00Z', stale: true }],
         hotSets: [{ id: 'm', label: 'Models', path: '/flux/models', state: 'idle', completion: 100, errors: 0, conflicts: ['x.sync-conflict'] }],
+        warnings: ['job space-offsite is blocked: would delete 2000 files', 'flux: the disk /dev/sda reports a SMART failure: replace it'],
         b2: { spaceBytes: 12 * TiB, uplinkMbps: 100, seedEtaSeconds: 11 * 86400, monthlyCost: 72, currency: 'USD', pricePerTbMonth: 6, priceDate: '2026-01' },
       }),
       now,
     );
     const ids = alerts.map((a) => a.id);
-    expect(ids).toEqual(['failed:flux-backup', 'blocked:space-offsite', 'pillar:time', 'overdue:flux-verify', 'space:space', 'tm:count-zero.sparsebundle', 'tmcap:count-zero.sparsebundle', 'hot:m', 'b2']);
+    expect(ids).toEqual(['failed:flux-backup', 'blocked:space-offsite', 'pillar:time', 'overdue:flux-verify', 'space:space', 'tm:count-zero.sparsebundle', 'tmcap:count-zero.sparsebundle', 'hot:m', 'w:flux: the disk /dev/sda reports a SMART failure: replace it', 'b2']);
     expect(alerts[0]!.detail).toBe('restic exited 1 (2 h ago)');
-    expect(alerts[1]!.detail).toBe('would delete 2000 files Needs approval.');
+    expect(alerts[1]!.detail).toBe('would delete 2000 files. Needs approval.');
     expect(alerts[1]!.href).toBe('#/runs/b');
     expect(alerts.at(-1)!.detail).toBe('Seeding 12.0 TiB takes about 11 d 0 h at 100 Mbit/s; about 72.00 USD a month (6.00 USD/TB, prices of 2026-01).');
   });

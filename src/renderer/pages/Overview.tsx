@@ -6,8 +6,12 @@ import { Section, StatusBadge } from '../components/ui';
 import { useJobRuns, useNow } from '../hooks';
 import { runHref } from '../route';
 
-/** Source size per backup run: the best history of a pillar's usage the server keeps. */
-export function usageSeries(status: StatusResponse, runs: readonly Run[], now: number): Series[] {
+/**
+ * Source size per backup run: the history of a pillar's usage the API exposes (the capacity
+ * watcher keeps statfs samples, but no route serves them yet). Not mixed with statfs figures,
+ * which count the whole file system a pillar lives on.
+ */
+export function usageSeries(status: StatusResponse, runs: readonly Run[]): Series[] {
   const byPillar = new Map<string, Series>();
   const jobs = new Map(status.jobs.map((j) => [j.id, j]));
   for (const r of runs) {
@@ -17,11 +21,6 @@ export function usageSeries(status: StatusResponse, runs: readonly Run[], now: n
     const s = byPillar.get(pillar) ?? { name: pillar, points: [] };
     s.points.push({ t: Date.parse(r.finishedAt), v: r.summary.totalBytesProcessed });
     byPillar.set(pillar, s);
-  }
-  // The live figure from the status ends each line, so the chart reaches today.
-  for (const p of status.pillars) {
-    const s = byPillar.get(p.id);
-    if (s && p.usedBytes != null) s.points.push({ t: now, v: p.usedBytes });
   }
   return [...byPillar.values()];
 }
@@ -41,7 +40,7 @@ export function Overview({ status }: { status: StatusResponse }) {
   const alerts = deriveAlerts(status, now);
   const backupJobs = status.jobs.filter((j) => j.type === 'restic-backup').map((j) => j.id);
   const { runs } = useJobRuns(backupJobs, 90);
-  const series = usageSeries(status, runs, now);
+  const series = usageSeries(status, runs);
   return (
     <div className="page overview">
       <Section title="Alerts">

@@ -124,7 +124,6 @@ function BlockView({ run }: { run: Run }) {
         </div>
       )}
       {pending && !b.needsApproval && <p className="muted">This guard cannot be overridden: fix the cause and run the job again.</p>}
-      {run.approvedBy && <p>Approved by {run.approvedBy}.</p>}
     </Section>
   );
 }
@@ -269,6 +268,12 @@ export function RunPage({ id }: { id: string }) {
           <dd>{run.finishedAt ? `${formatDateTime(run.finishedAt)} (${formatAge(run.finishedAt, now)})` : '—'}</dd>
           <dt>Duration</dt>
           <dd>{formatDuration(runSeconds(run))}</dd>
+          {run.approvedBy && (
+            <>
+              <dt>Approved by</dt>
+              <dd className="approved">{run.approvedBy}</dd>
+            </>
+          )}
           {run.exitCode != null && (
             <>
               <dt>Exit code</dt>
@@ -276,7 +281,7 @@ export function RunPage({ id }: { id: string }) {
             </>
           )}
         </dl>
-        {run.error && (
+        {run.error && run.error !== run.block?.message && (
           <p className="error" role="alert">
             {run.error}
           </p>
