@@ -21,8 +21,10 @@ interface Globals {
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-function client(g: Globals, extra: { passwordStdin?: boolean } = {}): ClientCore {
+function client(g: Globals, extra: { passwordStdin?: boolean; quick?: boolean } = {}): ClientCore {
   return createClient({
+    // status must answer fast even when a share hangs: short deadlines, never awaited past them
+    ...(extra.quick ? { manager: { probeDeadlineMs: 1_000, tcpTimeoutMs: 800 } } : {}),
     settingsFile: g.config ?? process.env.PILLARS_SETTINGS,
     stdin: extra.passwordStdin ? process.stdin : null,
     prompt: (m) => err(m),
@@ -66,8 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('state of each pillar and of the server')
     .option('--json', 'print {"pillars":[…],"server":{…}}')
     .action(async (o: { json?: boolean }) => {
-      const c = client(g());
-      const [ps, server] = await Promise.all([c.manager.check(), serverHealth(c.settings.server.url, c.settings.server.fingerprint)]);
+      const c = client(g(), { quick: true });
+      const [ps, server] = await Promise.all([c.manager.check(), serverHealth(c.settings.server.url, c.settings.server.fingerprint, 1_000)]);
       printPillars(ps, !!(o.json || g().json), server);
       code = allMounted(ps) ? 0 : 1;
     });

@@ -22,10 +22,20 @@ export interface LinuxOptions {
   links: boolean;
   /** how long a mount may take before we give up on it */
   mountTimeoutMs?: number;
+  /** how long the first listing after a mount (the login) may take */
+  verifyTimeoutMs?: number;
   /** where /proc and /sys are (tests of the parsing use the real ones) */
   procRoot?: string;
   fuseCtlDir?: string;
 }
+
+/**
+ * smbnetfs asks libsecret for passwords on every access when a session bus is around (0.5 s per
+ * call here, and stuck lookups made first listings exceed 15 s under test). The auth file is the
+ * only source we want it to use, and `use_libsecret=false` is refused as a FUSE option when a bus
+ * exists, so it gets a bus address that fails at once instead.
+ */
+const NO_SESSION_BUS = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/dev/null' };
 
 const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
 
@@ -158,7 +168,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
         await fs.writeFile(join(home, '.smb', 'smbnetfs.conf'), renderConf(), 0o600);
         await fs.writeFile(join(home, '.smb', 'smbnetfs.auth'), renderAuth(server, password), 0o600);
         await liftGuardForMount(fs, mp, asRoot);
-        const r = await exec({ cmd: 'smbnetfs', args: smbnetfsArgs(server, p, mp), env: { HOME: home }, timeoutMs: o.mountTimeoutMs ?? 15_000 });
+        const r = await exec({ cmd: 'smbnetfs', args: smbnetfsArgs(server, p, mp), env: { HOME: home, ...NO_SESSION_BUS }, timeoutMs: o.mountTimeoutMs ?? 15_000 });
         if (r.code !== 0 || !(await mountEntry(p))) {
           await teardown(p, true);
           await platform.guard(p);
@@ -166,11 +176,12 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
           return { ok: false, kind: /not found|cannot start/i.test(why) ? 'error' : 'network', reason: why };
         }
         // smbnetfs mounts without logging in; a listing proves the login and the share
-        const ls = await probeChild(mp, 8_000);
+        const verifyMs = o.verifyTimeoutMs ?? 15_000;
+        const ls = await probeChild(mp, verifyMs);
         if (ls.code === 0) return { ok: true, path: mp };
         await teardown(p, true);
         await platform.guard(p);
-        if (ls.timedOut) return { ok: false, kind: 'network', reason: `${server.host} did not answer for share ${p.share} within 8 s` };
+        if (ls.timedOut) return { ok: false, kind: 'network', reason: `${server.host} did not answer for share ${p.share} within ${Math.round(verifyMs / 1000)} s` };
         const c = classifyProbeError(ls.stderr);
         if (c.kind === 'auth') return { ok: false, kind: 'auth', reason: `${server.host} rejected the login of ${server.username} for share ${p.share}` };
         if (c.kind === 'missing-share') return { ok: false, kind: 'error', reason: `share ${p.share} does not exist on ${server.host}` };

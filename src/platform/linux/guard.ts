@@ -13,7 +13,8 @@ export interface GuardResult {
 }
 
 export async function setGuard(fs: FsPort, exec: Exec, dir: string, asRoot: boolean): Promise<GuardResult> {
-  await fs.chmod(dir, 0o555);
+  // an immutable folder refuses chmod too (EPERM): it is guarded already when its mode is right
+  if (((await fs.lstat(dir))?.mode ?? 0) !== 0o555) await fs.chmod(dir, 0o555);
   if (!asRoot) return { mode: true, immutable: false };
   const r = await exec({ cmd: 'chattr', args: ['+i', '--', dir], timeoutMs: 5_000 });
   if (r.code === 0) return { mode: true, immutable: true };

@@ -25,13 +25,14 @@ export function fsName(server: SmbServer, p: PillarSpec): string {
 /**
  * smbnetfs argv: one mount per pillar, the share root itself at the mount point through libfuse's
  * subdir module. Short SMB timeouts make a hung server fail calls in about 9 s instead of 80 s.
+ * (No `use_libsecret=false`: with a session bus present smbnetfs 0.6.3 rejects it as an unknown
+ * FUSE option and fails to mount while exiting 0; the auth file is consulted first anyway.)
  */
 export function smbnetfsArgs(server: SmbServer, p: PillarSpec, mountPoint: string): string[] {
   const opts = [
     'smb_timeout=3000',
     'reply_timeout=10',
     'max_retry_count=1',
-    'use_libsecret=false',
     'modules=subdir',
     `subdir=/${server.host}/${p.share}`,
     `fsname=${fsName(server, p)}`,

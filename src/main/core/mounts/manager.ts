@@ -119,16 +119,18 @@ export class MountManager {
 
   /** One look at every pillar (server, mount table, probe child), no mount attempts. */
   async check(): Promise<PillarStatus[]> {
-    const reachable = await this.reachable();
+    // everything at once: the answer takes one deadline, not the sum of them
+    const [reachable, probes] = await Promise.all([
+      this.reachable(),
+      Promise.all(this.o.pillars.map(async (p) => (this.busy.has(p.id) ? null : this.o.platform.probe(p, this.o.probeDeadlineMs ?? 3_000)))),
+    ]);
     const away = reachable ? false : await this.isAway();
-    await Promise.all(
-      this.o.pillars.map(async (p) => {
-        if (this.busy.has(p.id)) return;
-        const r = await this.o.platform.probe(p, this.o.probeDeadlineMs ?? 3_000);
-        if (!reachable && r.kind !== 'ok') this.apply(p, { type: 'unreachable', away, host: this.o.server.host }, { wanted: true });
-        else this.apply(p, { type: 'probe', result: r }, r.kind === 'ok' ? { wanted: true } : {});
-      }),
-    );
+    this.o.pillars.forEach((p, i) => {
+      const r = probes[i];
+      if (!r) return;
+      if (!reachable && r.kind !== 'ok' && r.kind !== 'missing') this.apply(p, { type: 'unreachable', away, host: this.o.server.host }, { wanted: true });
+      else this.apply(p, { type: 'probe', result: r }, r.kind === 'ok' ? { wanted: true } : {});
+    });
     return this.status();
   }
 
