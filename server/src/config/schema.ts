@@ -136,7 +136,8 @@ const pillar = z.strictObject({
   path: z.string().startsWith('/', 'must be an absolute path'),
   requireMount: z.boolean().default(true),
   label: z.string().optional(),
-  timeMachine: z.strictObject({ maxSize: sizeString.optional(), staleDays: z.number().positive().default(7) }).optional(),
+  // perUser (issue 5): the Time share's path is <path>/%U, each user's Macs back up into time/<user>
+  timeMachine: z.strictObject({ maxSize: sizeString.optional(), staleDays: z.number().positive().default(7), perUser: z.boolean().default(true) }).optional(),
 });
 export type PillarConfig = z.infer<typeof pillar>;
 

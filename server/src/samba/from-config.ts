@@ -15,7 +15,7 @@ export function sambaInputFromConfig(config: Config): SambaModelInput {
       id,
       path: p.path,
       comment: p.label,
-      timeMachine: p.timeMachine ? { maxSize: p.timeMachine.maxSize === undefined ? '' : String(p.timeMachine.maxSize) } : undefined,
+      timeMachine: p.timeMachine ? { maxSize: p.timeMachine.maxSize === undefined ? '' : String(p.timeMachine.maxSize), perUser: p.timeMachine.perUser } : undefined,
     })),
   };
 }

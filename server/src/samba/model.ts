@@ -24,8 +24,12 @@ export interface PillarShareInput {
   path: string;
   comment?: string;
   readOnly?: boolean;
-  /** Only the Time pillar: marks the share as a Time Machine target with its cap. */
-  timeMachine?: { maxSize: string };
+  /**
+   * Only the Time pillar: marks the share as a Time Machine target with its cap. perUser (default
+   * true) points the share at <path>/%U, so each user's Macs back up into time/<user> (created by
+   * `layout init`) and the cap applies per user.
+   */
+  timeMachine?: { maxSize: string; perUser?: boolean };
 }
 
 /** Global settings only used in mode `whole`, where pillarsd owns the entire smb.conf. */
@@ -54,6 +58,11 @@ export interface SambaParam {
   value: string;
   /** The config field the value came from, for messages. */
   field: string;
+  /**
+   * Set only by buildModel for `path = <validated path>/%U` on a per-user Time share: the one
+   * macro we emit, a constant of ours appended to a checked path, never taken from input.
+   */
+  userMacro?: true;
 }
 
 export interface SambaSection {
@@ -170,7 +179,8 @@ export function buildModel(input: SambaModelInput): SambaModel {
     g('printing', 'bsd', 'samba.global');
     g('printcap name', '/dev/null', 'samba.global');
     g('disable spoolss', 'Yes', 'samba.global');
-    g('server min protocol', 'SMB2_10', 'samba.global');
+    // SMB2 is Samba's name for SMB2_10 (testparm prints it back as SMB2): no SMB1, no 2.02.
+    g('server min protocol', 'SMB2', 'samba.global');
     if (gi.interfaces !== undefined) {
       if (!Array.isArray(gi.interfaces) || gi.interfaces.length === 0) check('samba.global.interfaces', 'must list at least one interface');
       else {
@@ -209,7 +219,10 @@ export function buildModel(input: SambaModelInput): SambaModel {
       if (pathOk) paths.push({ field: `${base}.path`, path: p.path });
       const s: SambaSection = { name: nameOk ? p.id : `invalid-${i}`, params: [] };
       const add = (key: string, value: string, field: string) => s.params.push({ key, value, field });
-      add('path', pathOk ? p.path : '/invalid', `${base}.path`);
+      const perUser = p.timeMachine !== undefined && p.timeMachine !== null && p.timeMachine.perUser !== false;
+      if (p.timeMachine?.perUser !== undefined) check(`${base}.timeMachine.perUser`, checkBoolean(p.timeMachine.perUser));
+      if (perUser && pathOk) s.params.push({ key: 'path', value: `${p.path.replace(/\/$/, '')}/%U`, field: `${base}.path`, userMacro: true });
+      else add('path', pathOk ? p.path : '/invalid', `${base}.path`);
       if (p.comment !== undefined && check(`${base}.comment`, checkComment(p.comment))) add('comment', p.comment, `${base}.comment`);
       if (users.length > 0) add('valid users', users.join(' '), 'samba.validUsers');
       if (p.readOnly !== undefined) check(`${base}.readOnly`, checkBoolean(p.readOnly));

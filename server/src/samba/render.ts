@@ -11,9 +11,14 @@ function renderSection(s: SambaSection): string[] {
     if (p) throw new SambaValidationError([{ field: `share ${JSON.stringify(s.name.slice(0, 40))}`, message: p }]);
   }
   const lines = [`[${s.name}]`];
-  for (const { key, value, field } of s.params) {
+  for (const param of s.params) {
+    const { key, value, field } = param;
     if (!KNOWN_KEYS.has(key)) throw new SambaValidationError([{ field, message: `parameter '${key.slice(0, 40)}' is not one pillarsd manages` }]);
-    assertRenderable(field, value);
+    if (param.userMacro && key === 'path' && value.endsWith('/%U')) {
+      const base = value.slice(0, -3);
+      assertRenderable(field, base);
+      if (!base.startsWith('/')) throw new SambaValidationError([{ field, message: 'must be an absolute path' }]);
+    } else assertRenderable(field, value);
     lines.push(`\t${key} = ${value}`);
   }
   return lines;

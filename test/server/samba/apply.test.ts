@@ -39,6 +39,10 @@ beforeAll(async () => {
     chownSync(dir, uid(USER), 0);
     chmodSync(dir, 0o770);
   }
+  // The Time share points at time/%U: each user's own folder (layout init creates it).
+  mkdirSync(path.join(work.path, 'time', USER));
+  chownSync(path.join(work.path, 'time', USER), uid(USER), 0);
+  chmodSync(path.join(work.path, 'time', USER), 0o700);
   input = {
     mode: 'include',
     configFile: smbd.confPath,

@@ -49,12 +49,24 @@ describe('Samba model and render', () => {
       expect(parsed.get(s)!.get('fruit:delete_empty_adfiles')).toBe('yes');
     }
     expect(parsed.get('time')!.get('fruit:time machine')).toBe('yes');
+    // Each user's Macs back up into time/<user>: the one macro we emit, appended to a checked path.
+    expect(parsed.get('time')!.get('path')).toBe('/time/%U');
+    expect(parsed.get('flux')!.get('path')).toBe('/flux');
     expect(parsed.get('time')!.get('fruit:time machine max size')).toBe('4T');
     expect(parsed.get('flux')!.has('fruit:time machine')).toBe(false);
     expect(parsed.get('global')!.get('fruit:model')).toBe('MacSamba');
     expect(parsed.get('global')!.get('fruit:posix_rename')).toBe('yes');
     expect(parsed.get('global')!.get('fruit:zero_file_id')).toBe('yes');
     expect(model.targetFile).toBe('/etc/samba/pillars.conf');
+  });
+
+  it('a shared Time share when perUser is off; a % in the path itself is still refused', () => {
+    const m = buildModel(validInput({ pillars: [{ id: 'time', path: '/time', timeMachine: { maxSize: '4T', perUser: false } }] }));
+    expect(parseTestparm(renderModel(m)).get('time')!.get('path')).toBe('/time');
+    expect(() => buildModel(validInput({ pillars: [{ id: 'time', path: '/time/%U', timeMachine: { maxSize: '4T' } }] }))).toThrow(/pillars\.time\.path/);
+    const hand = buildModel(validInput());
+    hand.shares[0]!.params[0] = { key: 'path', value: '/flux/%U', field: 'pillars.flux.path' };
+    expect(() => renderModel(hand)).toThrow(/pillars\.flux\.path/);
   });
 
   it('is deterministic: the same input renders the same bytes', () => {
