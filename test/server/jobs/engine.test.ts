@@ -39,7 +39,7 @@ describe('restic backup', () => {
     const done = await runJob(rt, 'flux-backup');
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.summary).toMatchObject({ kind: 'restic-backup', snapshotId: expect.stringMatching(/^[0-9a-f]{8}/) });
-    expect(rt.engine.readLog(done.id)).resolves.toMatch(/initialising a new one \(restic init\)/);
+    expect(await rt.engine.readLog(done.id)).toMatch(/initialising a new one \(restic init\)/);
     const target = path.join(sb.dir, 'restore');
     await runOk('restic', ['restore', 'latest', '--target', target], { env: { ...process.env, ...sb.resticEnv } });
     const original = await hashTree(path.join(sb.flux, 'work'));

@@ -1,0 +1,138 @@
+// `pillarsd` as a user runs it: exit codes and messages (DESIGN: 0 ok, 1 failed, 2 usage/config,
+// 3 guard), a kill -9 in the middle of a backup, and demo/serve stopping cleanly on SIGTERM.
+import { describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runPillarsd, spawnPillarsd } from '../../support/cli';
+import { isAlive, runOk, sleep } from '../../support/proc';
+import { hashTree, makeTree } from '../../support/trees';
+import { useCleanup } from '../../support/tmp';
+import { makeSandbox } from '../jobs/sandbox';
+
+const reg = useCleanup();
+
+describe('exit codes and messages', () => {
+  it('unknown job, bad cron, invalid YAML → 2; missing restic, unreadable secret → 1; blocked → 3', async () => {
+    const sb = makeSandbox(reg);
+    writeFileSync(path.join(sb.flux, 'f.txt'), 'f');
+    const badCron = path.join(sb.dir, 'bad-cron.yaml');
+    writeFileSync(badCron, sb.yaml.replace('    exclude: ["**/node_modules"]\n', '    exclude: ["**/node_modules"]\n    schedule: "61 * * * *"\n'));
+    const badYaml = path.join(sb.dir, 'bad.yaml');
+    writeFileSync(badYaml, 'stateDir: /x\njobs:\n  a: [unclosed\n');
+    const noSentinel = makeSandbox(reg);
+    writeFileSync(path.join(noSentinel.flux, 'f.txt'), 'f');
+    rmSync(path.join(noSentinel.space, '.pillar'));
+    const loose = makeSandbox(reg);
+    writeFileSync(path.join(loose.flux, 'f.txt'), 'f');
+    chmodSync(loose.passwordFile, 0o644);
+
+    const [unknown, cron, yaml, noRestic, secret, blocked] = await Promise.all([
+      runPillarsd(['run', 'nope', '--config', sb.configFile]),
+      runPillarsd(['check', '--config', badCron]),
+      runPillarsd(['jobs'], { env: { PILLARS_CONFIG: badYaml } }),
+      runPillarsd(['run', 'flux-backup', '--config', sb.configFile], { env: { PATH: '/nonexistent' } }),
+      runPillarsd(['run', 'flux-backup', '--config', loose.configFile]),
+      runPillarsd(['run', 'space-offsite', '--json', '--config', noSentinel.configFile]),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`unknown job "nope" in ${sb.configFile} (known: flux-backup, flux-retention, flux-verify, space-offsite)`);
+    expect(cron.code).toBe(2);
+    expect(cron.stderr).toMatch(new RegExp(`${badCron.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: jobs\\.flux-backup\\.schedule: invalid cron expression "61 \\* \\* \\* \\*"`));
+    expect(yaml.code).toBe(2);
+    expect(yaml.stderr).toMatch(new RegExp(`${badYaml.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: \\(top level\\): invalid YAML`));
+    expect(noRestic.code, noRestic.stderr).toBe(1);
+    expect(noRestic.stdout).toContain('flux-backup: failed — restic is not installed or not on PATH (PATH=/nonexistent)');
+    expect(secret.code).toBe(1);
+    expect(secret.stdout).toContain(`secret "restic" (file:${loose.passwordFile}): ${loose.passwordFile} has mode 0644; a secret file must be 0600 or stricter`);
+    expect(secret.stdout + secret.stderr).not.toContain(loose.password);
+    expect(blocked.code).toBe(3);
+    const run = JSON.parse(blocked.stdout) as { status: string; block: { guard: string } };
+    expect(run).toMatchObject({ status: 'blocked', block: { guard: 'pillar-sentinel' } });
+    // the failures are in the history too, with the same reasons
+    const hist = await runPillarsd(['runs', '--json', '--config', loose.configFile]);
+    expect(JSON.parse(hist.stdout).runs[0]).toMatchObject({ jobId: 'flux-backup', status: 'failed', error: expect.stringContaining('mode 0644') });
+  });
+});
+
+describe('kill -9 during a backup (rule 5)', () => {
+  it('the run becomes interrupted, the orphaned restic dies, and backup, check and prune then succeed', async () => {
+    const sb = makeSandbox(reg);
+    await makeTree(path.join(sb.flux, 'w'), { bigFileBytes: 200 << 20, newlineName: false });
+    const p = reg.track(spawnPillarsd(['run', 'flux-backup', '--config', sb.configFile]));
+    const logs = path.join(sb.state, 'logs');
+    let log = '';
+    for (let i = 0; i < 300 && !log.includes('$ restic backup'); i++) {
+      await sleep(50);
+      const f = existsSync(logs) ? readdirSync(logs)[0] : undefined;
+      log = f ? readFileSync(path.join(logs, f), 'utf8') : '';
+    }
+    expect(log).toContain('$ restic backup');
+    await sleep(250);
+    process.kill(p.pid, 'SIGKILL');
+    await p.exited;
+    const { openDb } = await import('../../../server/src/store/db');
+    const db = openDb(path.join(sb.state, 'pillarsd.db'));
+    const row = db.prepare("SELECT id, status, child_pid FROM runs WHERE job_id = 'flux-backup'").get() as { id: string; status: string; child_pid: number | null };
+    db.close();
+    expect(row.status).toBe('running'); // the lie a crash leaves, until the next start
+    expect(row.child_pid && isAlive(row.child_pid)).toBeTruthy(); // restic lives on in its own group
+
+    const again = await runPillarsd(['run', 'flux-backup', '--json', '--config', sb.configFile], { timeoutMs: 120_000 });
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(isAlive(row.child_pid!)).toBe(false);
+    const hist = JSON.parse((await runPillarsd(['runs', '--json', '--config', sb.configFile])).stdout) as { runs: Array<{ id: string; status: string; error: string | null }> };
+    expect(hist.runs.find((r) => r.id === row.id)).toMatchObject({ status: 'interrupted', error: 'pillarsd stopped while this run was running' });
+    const second = await runPillarsd(['run', 'flux-verify', '--config', sb.configFile], { timeoutMs: 120_000 });
+    expect(second.code, second.stdout).toBe(0);
+    const prune = await runPillarsd(['run', 'flux-retention', '--config', sb.configFile], { timeoutMs: 120_000 });
+    expect(prune.code, prune.stdout).toBe(0);
+    expect(prune.stdout).toMatch(/kept 1, removed \d+ snapshots, pruned/);
+    await runOk('restic', ['check'], { env: { ...process.env, ...sb.resticEnv } });
+  });
+});
+
+describe('approve from the CLI', () => {
+  it('30 % deleted: exit 3 with the count; --approve runs it and the cloud matches Space', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc ${i}.txt`), `d${i}`);
+    expect((await runPillarsd(['run', 'space-offsite', '--config', sb.configFile])).code).toBe(0);
+    for (let i = 0; i < 6; i++) rmSync(path.join(sb.space, `doc ${i}.txt`));
+    const before = await hashTree(sb.cloud);
+    const blocked = await runPillarsd(['run', 'space-offsite', '--config', sb.configFile]);
+    expect(blocked.code).toBe(3);
+    expect(blocked.stdout).toMatch(/space-offsite: blocked — the sync would delete 6 files/);
+    expect(blocked.stdout).toContain('pillarsd run space-offsite --approve');
+    expect(await hashTree(sb.cloud)).toEqual(before);
+    const ok = await runPillarsd(['run', 'space-offsite', '--approve', '--config', sb.configFile]);
+    expect(ok.code, ok.stdout).toBe(0);
+    const space = await hashTree(sb.space);
+    delete space['.pillar'];
+    expect(await hashTree(sb.cloud)).toEqual(space);
+  });
+});
+
+describe('demo and serve', () => {
+  it('demo builds the sandbox, prints the admin URL and a token that works, and stops on SIGTERM', async () => {
+    const dir = path.join(reg.tempDir('pillars-demo-').path, 'demo');
+    const d = reg.track(spawnPillarsd(['demo', '--dir', dir, '--port', '0']));
+    const url = (await d.waitForLine(/admin URL:\s+(\S+)/, 60_000))[1]!.replace(/\/$/, '');
+    const token = (await d.waitForLine(/admin token:\s+(\S+)/))[1]!;
+    for (const f of ['flux/.pillar', 'space/.pillar', 'time/.pillar', 'pillarsd.yaml']) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);
+    expect((await fetch(`${url}/api/v1/status`)).status).toBe(401);
+    const status = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(status.status).toBe(200);
+    const body = (await status.json()) as { pillars: Array<{ id: string; online: boolean }>; jobs: Array<{ id: string }> };
+    expect(body.pillars.map((p) => [p.id, p.online])).toEqual([
+      ['flux', true],
+      ['space', true],
+      ['time', true],
+    ]);
+    expect(body.jobs.map((j) => j.id)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite', 'media-seed']);
+    // the scenario switch works without the API
+    const sc = await runPillarsd(['demo', '--dir', dir, '--scenario', 'blocked-sync']);
+    expect(sc.stdout).toMatch(/moved \d+ of \d+ Space files/);
+    const { code, signal } = await d.kill('SIGTERM');
+    expect([code, signal]).toEqual([0, null]);
+  });
+});
