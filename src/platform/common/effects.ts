@@ -1,4 +1,4 @@
-// Small helpers every macOS module uses around the injected Exec: a hard deadline that holds even if
+// Helpers every platform adapter uses around the injected Exec: a hard deadline that holds even if
 // an Exec implementation misbehaves (DESIGN rule 8), and redaction so that no message we build from a
 // child's output can carry the password back out (rule 6).
 import type { Exec, ExecRequest, ExecResult } from '../types';

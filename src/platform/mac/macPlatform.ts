@@ -3,7 +3,7 @@
 // injected Exec and is checked by test/client/mac. Commands are called by absolute path so a PATH
 // entry can't stand in for them.
 import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer, TimeMachineInfo } from '../types';
-import { execWithDeadline, firstLine, redact } from './effects';
+import { execWithDeadline, firstLine, redact } from '../common/effects';
 import { ensureLink } from './links';
 import { parseDfOutput, parseMountOutput, type SmbfsMount } from './mountTable';
 import { buildMountScript, netfsFailure, parseMountScriptOutput, smbUrl } from './netfs';

@@ -19,7 +19,7 @@
 // value can become code. The tests evaluate the generated script with stand-ins for the ObjC bridge
 // and check each hostile value arrives intact.
 import type { MountOutcome } from '../types';
-import { asciiJson } from './effects';
+import { asciiJson } from '../common/effects';
 
 export { asciiJson };
 

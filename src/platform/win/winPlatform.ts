@@ -3,7 +3,7 @@
 // test/client/win: argv, the JSON on stdin, deadlines, and that the password is in no argv.
 import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
 // Generic Exec helpers (deadline, redaction), shared with the macOS adapter.
-import { asciiJson, execWithDeadline, firstLine, redact } from '../mac/effects';
+import { asciiJson, execWithDeadline, firstLine, redact } from '../common/effects';
 import { isAuthError, parseNetUse, parseSmbMappingJson, splitUnc, statusHealthy, statusName, winErrorOutcome } from './parse';
 import { WIN_SCRIPT, WIN_SCRIPT_NAME } from './script';
 
