@@ -86,20 +86,22 @@ export function LineChart({ series, label, format = formatBytes }: { series: Ser
   );
 }
 
-export function BarChart({ bars, label, format = formatBytes }: { bars: Array<{ key: string; label: string; v: number }>; label: string; format?: (v: number) => string }) {
+export function BarChart({ bars, label, format = formatBytes, width = W }: { bars: Array<{ key: string; label: string; v: number }>; label: string; format?: (v: number) => string; width?: number }) {
   if (bars.length === 0) return <p className="muted">No data yet for {label.toLowerCase()}.</p>;
   const vmax = Math.max(...bars.map((b) => b.v)) * 1.1 || 1;
-  const inner = W - PAD.l - PAD.r;
-  const bw = inner / bars.length;
+  const inner = width - PAD.l - PAD.r;
+  // A few nights must not become a few slabs: bars are at most 48 units wide, packed to the right.
+  const bw = Math.min(48, inner / bars.length);
+  const x0 = PAD.l + inner - bw * bars.length;
   const y = (v: number) => H - PAD.b - (v / vmax) * (H - PAD.t - PAD.b);
   const every = Math.max(1, Math.ceil(bars.length / 8));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
+      <svg viewBox={`0 0 ${width} ${H}`} role="img" aria-label={label}>
         <title>{label}</title>
         {niceTicks(vmax).map((v) => (
           <g key={v} className="grid">
-            <line x1={PAD.l} x2={W - PAD.r} y1={y(v)} y2={y(v)} />
+            <line x1={PAD.l} x2={width - PAD.r} y1={y(v)} y2={y(v)} />
             <text x={PAD.l - 6} y={y(v) + 4} textAnchor="end">
               {format(v)}
             </text>
@@ -107,11 +109,11 @@ export function BarChart({ bars, label, format = formatBytes }: { bars: Array<{ 
         ))}
         {bars.map((b, i) => (
           <g key={b.key} className="bar">
-            <rect x={PAD.l + i * bw + bw * 0.15} y={y(b.v)} width={Math.max(1, bw * 0.7)} height={Math.max(0, H - PAD.b - y(b.v))}>
+            <rect x={x0 + i * bw + bw * 0.15} y={y(b.v)} width={Math.max(1, bw * 0.7)} height={Math.max(0, H - PAD.b - y(b.v))}>
               <title>{`${b.label}: ${format(b.v)}`}</title>
             </rect>
             {i % every === 0 && (
-              <text className="axis" x={PAD.l + i * bw + bw / 2} y={H - 8} textAnchor="middle">
+              <text className="axis" x={x0 + i * bw + bw / 2} y={H - 8} textAnchor="middle">
                 {b.label}
               </text>
             )}

@@ -41,7 +41,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
         const snaps = runs.filter((r): r is SnapshotRun => jobIds.includes(r.jobId) && r.summary?.kind === 'restic-backup' && (r.status === 'succeeded' || r.status === 'failed'));
         return (
           <Section key={repo} title={`Repository ${repo}`}>
-            <BarChart bars={addedPerNight(snaps)} label={`Data added per night to ${repo}`} />
+            <BarChart bars={addedPerNight(snaps)} label={`Data added per night to ${repo}`} width={1200} />
             <table className="data">
               <caption className="sr-only">Snapshots in {repo}</caption>
               <thead>
