@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Platform } from './types';
 import { createExec, createFs } from './host';
 import { createLinuxPlatform } from './linux/adapter';
+import { createMacPlatform } from './mac/macPlatform';
+import { createWinPlatform } from './win/winPlatform';
 
 export interface PlatformConfig {
   /** absolute mount root (settings.mountRoot with ~ expanded) */
@@ -25,8 +27,12 @@ export function createPlatform(cfg: PlatformConfig): Platform {
   switch (process.platform) {
     case 'linux':
       return createLinuxPlatform({ exec, fs, home: env.HOME ?? os.homedir(), uid: process.getuid?.() ?? 1000, mountRoot: cfg.mountRoot, runtimeDir: runtimeDir(env), links: cfg.links });
+    case 'darwin':
+      // $TMPDIR is per user and private on macOS
+      return createMacPlatform({ exec, fs, home: env.HOME ?? os.homedir(), user: os.userInfo().username, runtimeDir: path.join(os.tmpdir(), 'pillars-run'), mountRoot: cfg.mountRoot, links: cfg.links });
+    case 'win32':
+      return createWinPlatform({ exec, fs, home: os.homedir(), user: os.userInfo().username, runtimeDir: path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'Pillars', 'run') });
     default:
-      // the macOS and Windows adapters plug in here (src/platform/mac, src/platform/win)
-      throw new Error(`no platform adapter for ${process.platform} yet`);
+      throw new Error(`no platform adapter for ${process.platform}`);
   }
 }
