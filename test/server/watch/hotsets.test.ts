@@ -8,6 +8,9 @@ import { tempDir, type TempDir } from '../../support/tmp';
 import { SyncthingClient, SyncthingError } from '../../../server/src/watch/syncthing';
 import { createHotSet, hotSetStatus, pauseHotSetsAround, HotSetError } from '../../../server/src/watch/hotsets';
 import { conflictFinder } from '../../../server/src/infra/watch-host';
+import Fastify from 'fastify';
+import { hotSetRoutes } from '../../../server/src/http/routes/hotsets';
+import { makeErrorHandler } from '../../../server/src/http/problem';
 
 let a: Syncthing;
 let b: Syncthing;
@@ -126,5 +129,27 @@ describe('Syncthing hot-sets', () => {
     await expect(createHotSet(client, hotRoot, { path: '../../etc' })).rejects.toThrow(/not inside the hot root/);
     await expect(createHotSet(client, hotRoot, { path: 'papers' })).rejects.toThrow(/already exists/);
     await expect(createHotSet(client, hotRoot, { path: 'x', devices: ['nope'] })).rejects.toThrow(/devices: 'nope' is not a Syncthing device ID/);
+  });
+
+  it('POST /api/v1/hotsets: 201 for a path under flux/hot, 400 with a message otherwise', async () => {
+    // The route alone (auth and roles are the app's gates, tested with the app).
+    const app = Fastify({ ajv: { customOptions: { removeAdditional: false } } }); // as the app configures it
+    app.setErrorHandler(makeErrorHandler(() => {}));
+    hotSetRoutes(app, { hotSets: { create: (i) => createHotSet(client, hotRoot, i) } });
+    try {
+      mkdirSync(path.join(hotRoot, 'music'));
+      const ok = await app.inject({ method: 'POST', url: '/api/v1/hotsets', payload: { path: 'music', label: 'Music' } });
+      expect(ok.statusCode, ok.body).toBe(201);
+      expect(ok.json()).toMatchObject({ id: 'hot-music', label: 'Music', path: path.join(hotRoot, 'music') });
+      const outside = await app.inject({ method: 'POST', url: '/api/v1/hotsets', payload: { path: '/etc' } });
+      expect(outside.statusCode).toBe(400);
+      expect(outside.json().detail).toMatch(/not inside the hot root/);
+      const bad = await app.inject({ method: 'POST', url: '/api/v1/hotsets', payload: { path: 'x', devices: ['nope'] } });
+      expect(bad.statusCode).toBe(400);
+      const extra = await app.inject({ method: 'POST', url: '/api/v1/hotsets', payload: { path: 'x', owner: 'root' } });
+      expect(extra.statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
   });
 });
