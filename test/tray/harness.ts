@@ -3,7 +3,7 @@
 // notification memory file, the real Linux autostart writer, and a recording mounts port. The
 // mounts port is a stand-in because the subject here is the glue; the MountManager itself is
 // tested by the client core against a real smbd.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createElectronStandin } from '../support/electron-standin';
@@ -66,10 +66,12 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function startHarness(o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean } = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pillars-tray-'));
+export async function startHarness(
+  o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean; /** reuse (and keep) this folder: a restart */ dir?: string } = {},
+): Promise<Harness> {
+  const dir = o.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pillars-tray-'));
   const file = path.join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(o.settings ?? {}), { mode: 0o600 });
+  if (!o.dir || !existsSync(file)) writeFileSync(file, JSON.stringify(o.settings ?? {}), { mode: 0o600 });
   const { electron, control } = createElectronStandin({ userData: dir });
   const mounts = new RecordingMounts();
   const tokens = new Map(Object.entries(o.tokens ?? {}));
@@ -107,7 +109,7 @@ export async function startHarness(o: { os?: OsName; settings?: Record<string, u
     app,
     async cleanup() {
       await app?.dispose();
-      rmSync(dir, { recursive: true, force: true });
+      if (!o.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
