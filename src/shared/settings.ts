@@ -85,7 +85,7 @@ export const SETTINGS_SCHEMA = {
         clientId: str({ pattern: '^[0-9A-Za-z-]{0,64}$' }),
         authorityHost: str({ pattern: '^(https://[^\\s]+)?$' }),
         disableChallengeResourceVerification: { type: 'boolean' },
-        opRef: str({ pattern: '^(op://[^\\s]+)?$' }),
+        opRef: str({ pattern: '^(op://[^/\\s][^\\r\\n]*)?$' }),
       },
       default: {},
     },

@@ -16,13 +16,13 @@ export function onePasswordSource(opts: { ref: string; exec: Exec; env?: NodeJS.
     id: '1password',
     describe: `1Password ${opts.ref}`,
     async get() {
-      if (!/^op:\/\/[^\s]+$/.test(opts.ref)) throw new SecretSourceError('1password', `secret.opRef ${JSON.stringify(opts.ref)} is not an op:// reference`);
+      if (!/^op:\/\/[^/\s][^\r\n\0]*$/.test(opts.ref)) throw new SecretSourceError('1password', `secret.opRef ${JSON.stringify(opts.ref)} is not an op:// reference`);
       const r = await opts.exec({ cmd: opts.bin ?? 'op', args: ['read', '--no-newline', opts.ref], env: opEnv(opts.env ?? process.env), timeoutMs: opts.timeoutMs ?? 60_000 });
       if (r.timedOut) throw new SecretSourceError('1password', `op read ${opts.ref} did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s (is the 1Password app waiting for approval?)`, true);
       if (r.code === null && /cannot start|ENOENT/.test(r.stderr)) throw new SecretSourceError('1password', "the 1Password CLI 'op' is not installed or not on PATH");
       if (r.code !== 0) {
         const why = redact(firstLine(r.stderr || `exit ${r.code}`), [r.stdout]);
-        const hint = /not signed in|no accounts|sign in|session/i.test(why) ? ' (run `op signin`, or set OP_SERVICE_ACCOUNT_TOKEN)' : '';
+        const hint = /signed in|sign in|no accounts|session/i.test(why) ? ' (run `op signin`, or set OP_SERVICE_ACCOUNT_TOKEN)' : '';
         throw new SecretSourceError('1password', `op read ${opts.ref} failed: ${why}${hint}`);
       }
       const v = r.stdout.replace(/\r?\n$/, '');
