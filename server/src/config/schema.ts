@@ -151,8 +151,10 @@ export const configSchema = z.strictObject({
       listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT').default('0.0.0.0:8443'),
       tls: tls.default('auto'),
       allowedHosts: z.array(z.string()).default([]),
+      // plain HTTP beyond loopback only when forced (the HTTP layer refuses it otherwise)
+      insecureListen: z.boolean().default(false),
     })
-    .default({ listen: '0.0.0.0:8443', tls: 'auto', allowedHosts: [] }),
+    .default({ listen: '0.0.0.0:8443', tls: 'auto', allowedHosts: [], insecureListen: false }),
   pillars: z.record(id, pillar).default({}),
   samba: z
     .strictObject({

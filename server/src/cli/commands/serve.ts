@@ -1,8 +1,5 @@
 // `pillarsd serve`: API + scheduler in the foreground (systemd runs this); SIGTERM stops it cleanly:
 // no new runs, running ones end `interrupted`, the HTTP server and the database close.
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { action, CliExit, loadOrExit, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
@@ -13,9 +10,7 @@ import { Scheduler } from '../../jobs/scheduler';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
-import { ensureSelfSigned, loadTlsFiles } from '../../infra/tls';
 import { findAdminDir } from '../../infra/admin-dir';
-import type { TlsMaterial } from '../../infra/tls';
 import { VERSION } from '../../version';
 
 export interface Served {
@@ -35,11 +30,6 @@ export interface ServeOptions extends RuntimeOptions {
   tls?: 'off' | 'auto';
 }
 
-function splitListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
-}
-
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
 export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Promise<Served> {
   const c = loaded.config;
@@ -50,50 +40,38 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
     const pairing = new PairingStore(rt.db, tokens);
-    const tlsSetting = o.tls ?? c.server.tls;
-    let tls: TlsMaterial | null = null;
-    if (tlsSetting === 'auto') tls = ensureSelfSigned(c.stateDir, c.server.allowedHosts);
-    else if (typeof tlsSetting === 'object') tls = loadTlsFiles(tlsSetting.cert, tlsSetting.key);
     // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
-    const { buildApp } = await import('../../http/app');
-    const app = await buildApp({
-      engine: rt.engine,
-      events: rt.hub,
-      status: rt.status,
-      auth: tokens,
-      audit,
-      pairing,
-      config: { allowedHosts: c.server.allowedHosts, adminDir: findAdminDir(import.meta.url), version: VERSION, fingerprint: tls?.fingerprint ?? null },
-      clock: rt.clock,
+    const { startHttpServer } = await import('../../http/server');
+    const http = await startHttpServer({
+      server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
+      stateDir: c.stateDir,
+      host: o.host,
+      port: o.port,
+      deps: {
+        engine: rt.engine,
+        events: rt.hub,
+        status: rt.status,
+        auth: tokens,
+        audit,
+        pairing,
+        clock: rt.clock,
+        config: { adminDir: findAdminDir(import.meta.url), version: VERSION },
+      },
     });
-    await app.ready();
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
-    const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
-    const listen = splitListen(c.server.listen);
-    const host = o.host ?? listen.host;
-    const port = o.port ?? listen.port;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const addr = server.address() as AddressInfo;
-    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    const url = `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${addr.port}`;
+    const url = http.url;
     scheduler.start();
     let stopped: Promise<void> | null = null;
     return {
       url,
-      fingerprint: tls?.fingerprint ?? null,
+      fingerprint: http.fingerprint,
       rt,
       tokens,
       scheduler,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
-          server.close();
-          server.closeAllConnections();
+          await http.close();
           await rt.engine.stop();
-          await app.close();
           rt.close();
         })()),
     };
