@@ -201,7 +201,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
     async list(): Promise<MountedShare[]> {
       const out: MountedShare[] = [];
       for (const e of await mounts()) {
-        if (e.fsType !== 'fuse.smbnetfs') continue;
+        if (e.fsType !== 'fuse.smbnetfs' || !e.mountPoint.startsWith(`${o.mountRoot}/`)) continue; // ours only
         const m = /^\/\/([^/]+)\/(.+)$/.exec(e.source);
         if (!m) continue;
         out.push({ host: m[1] ?? '', share: m[2] ?? '', path: e.mountPoint, healthy: null });

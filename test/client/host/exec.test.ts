@@ -1,0 +1,60 @@
+// The real Exec: argv (never a shell), env merged over a minimal base, stdin, and a deadline that
+// settles the promise whatever the child does — including children that keep the pipes open.
+import { describe, expect, it } from 'vitest';
+import { createExec } from '../../../src/platform/host';
+import { tcpProbe } from '../../../src/platform/host/net';
+import { isAlive, sleep } from '../../support/proc';
+import { freePort } from '../../support/net';
+import net from 'node:net';
+
+describe('host Exec', () => {
+  const exec = createExec({ env: { PATH: process.env.PATH, HOME: '/root', SECRET_OF_PARENT: 'x' } });
+
+  it('passes argv literally, stdin as data, env over a minimal base', async () => {
+    const r = await exec({ cmd: 'sh', args: ['-c', 'printf "%s|" "$1" "$EXTRA" "${SECRET_OF_PARENT:-none}" "$LC_ALL"; cat', 'sh', '$(touch /tmp/never); *'], env: { EXTRA: 'e' }, stdin: 'from stdin' });
+    expect(r).toMatchObject({ code: 0, timedOut: false });
+    expect(r.stdout).toBe('$(touch /tmp/never); *|e|none|C|from stdin');
+  });
+
+  it('reports a missing program without throwing', async () => {
+    const r = await exec({ cmd: '/nonexistent/prog', args: [] });
+    expect(r.code).toBeNull();
+    expect(r.stderr).toMatch(/cannot start \/nonexistent\/prog/);
+  });
+
+  it('settles at the deadline and kills the whole process group, even when a grandchild holds the pipes', async () => {
+    const t0 = Date.now();
+    const r = await exec({ cmd: 'sh', args: ['-c', 'sleep 30 & echo $!; wait'], timeoutMs: 400 });
+    const took = Date.now() - t0;
+    expect(r.timedOut).toBe(true);
+    expect(took).toBeLessThan(1_500);
+    const grandchild = Number(r.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    await sleep(200);
+    expect(isAlive(grandchild)).toBe(false);
+  });
+
+  it('an abort signal settles it at once', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = Date.now();
+    const r = await exec({ cmd: 'sleep', args: ['30'], signal: ac.signal });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+  });
+});
+
+describe('TCP probe', () => {
+  it('true for a listening port, false for a closed one, within its deadline', async () => {
+    const srv = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => srv.once('listening', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    expect(await tcpProbe('127.0.0.1', port, 1_000)).toBe(true);
+    srv.close();
+    expect(await tcpProbe('127.0.0.1', await freePort(), 1_000)).toBe(false);
+    // a black hole (TEST-NET-1, not routed here) answers nothing: the deadline decides
+    const t0 = Date.now();
+    expect(await tcpProbe('192.0.2.1', 445, 300)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+});
