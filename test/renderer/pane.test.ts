@@ -140,6 +140,8 @@ describe('admin pane (stand-in server)', () => {
     await expect.poll(() => statusFetches()).toBeGreaterThan(n);
     await expect.poll(() => page.getByRole('region', { name: 'Alerts' }).textContent()).toContain('time is offline');
     await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count()).toBe(1);
+    // The dropped stream itself is logged by Chromium; that one is expected here.
+    problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('ERR_INCOMPLETE_CHUNKED_ENCODING')));
   });
 
   test('keyboard: Tab reaches Run now; the schedule editor validates and previews five runs', async () => {

@@ -114,10 +114,10 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     {j.schedule && <code>{j.schedule}</code>}
                   </td>
                   <td>{j.enabled ? (j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : '—') : 'disabled'}</td>
-                  <td>
+                  <td className="lastrun">
                     {j.lastRun ? (
                       <a href={runHref(j.lastRun.id)}>
-                        <StatusBadge status={j.lastRun.status} /> {formatAge(j.lastRun.finishedAt ?? j.lastRun.startedAt ?? j.lastRun.queuedAt, now)}
+                        <StatusBadge status={j.lastRun.status} /> <span className="age">{formatAge(j.lastRun.finishedAt ?? j.lastRun.startedAt ?? j.lastRun.queuedAt, now)}</span>
                       </a>
                     ) : (
                       <span className="muted">never</span>

@@ -99,7 +99,7 @@ export function Overview({ status }: { status: StatusResponse }) {
                   <a href={`#/runs?job=${encodeURIComponent(j.id)}`}>{j.id}</a>
                 </th>
                 <td>{j.type}</td>
-                <td>
+                <td className="lastrun">
                   <LastResult job={j} now={now} />
                 </td>
                 <td>{j.enabled ? formatDateTime(j.nextRunAt) : 'disabled'}</td>
