@@ -3,10 +3,9 @@
 // local HTTPS vault (ClientSecretCredential against the local authority), the built `pillars` CLI
 // and the client core's MountManager running in this process, whose event loop is measured.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmbd } from '../../support/smbd';
 import type { Smbd } from '../../support/smbd';
@@ -15,7 +14,7 @@ import type { Vault } from '../../support/vault';
 import { startKeyring } from '../../support/keyring';
 import type { Keyring } from '../../support/keyring';
 import { run, sleep } from '../../support/proc';
-import { REPO_ROOT } from '../../support/cli';
+import { buildCliBundle } from './bundle';
 import { useCleanup } from '../../support/tmp';
 import { createClient } from '../../../src/main/core/client';
 import type { ClientCore } from '../../../src/main/core/client';
@@ -88,20 +87,9 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     env = { HOME: home, XDG_RUNTIME_DIR: runtime, ...keyring.env, AZURE_CLIENT_SECRET: vault.clientSecret };
 
     // the shipped artifact (esbuild bundle), not tsx: `status` must answer within 2 s under load
-    const outDir = path.join(REPO_ROOT, 'dist', `test-cli-${process.pid}`);
-    cleanup.add(() => rmSync(outDir, { recursive: true, force: true }));
-    cliJs = path.join(outDir, 'pillars.js');
-    await build({
-      entryPoints: [path.join(REPO_ROOT, 'src/cli/main.ts')],
-      outfile: cliJs,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
-    });
+    const bundle = await buildCliBundle('accept');
+    cleanup.add(bundle.remove);
+    cliJs = bundle.js;
 
     sampler = spawn(process.execPath, [path.join(import.meta.dirname, 'argv-sampler.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
     cleanup.add(() => sampler.kill('SIGKILL'));
