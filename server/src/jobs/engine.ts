@@ -86,6 +86,11 @@ export class Engine implements EngineApi {
     return this.d.config;
   }
 
+  /** Adds a wrapper around every attempt (innermost so far); the composition root calls this. */
+  addAroundRun(fn: AroundRun): void {
+    this.d.aroundRun = [...(this.d.aroundRun ?? []), fn];
+  }
+
   // ---- recovery ----------------------------------------------------------------------------
 
   private ownerAlive(r: RunRecord): boolean {

@@ -37,6 +37,11 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
   try {
     await rt.engine.recover();
     const scheduler = new Scheduler({ engine: rt.engine, runs: rt.runs, state: rt.state, hub: rt.hub, clock: rt.clock });
+    // watchers: capacity/health/Time Machine/hot-sets/B2 in the status, hot-sets paused around the Flux backup
+    const { watchFromConfig } = await import('../../watch/compose');
+    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) });
+    rt.status.contributors.push(watch.contributor);
+    if (watch.aroundRun) rt.engine.addAroundRun(watch.aroundRun);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
     const pairing = new PairingStore(rt.db, tokens);
@@ -60,6 +65,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     });
     const url = http.url;
     scheduler.start();
+    const stopSampler = watch.startSampler();
     let stopped: Promise<void> | null = null;
     return {
       url,
@@ -70,6 +76,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
+          stopSampler();
           await http.close();
           await rt.engine.stop();
           rt.close();
