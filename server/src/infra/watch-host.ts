@@ -2,11 +2,12 @@
 // bundles, a bounded walk for Syncthing conflict files, and disk health through systeminformation.
 import { promises as fs } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from './samba-host';
 import si from 'systeminformation';
 import type { StatfsPort } from '../watch/capacity';
 import { BUNDLE_RE, type BundleScan, type TimeMachineScanPort } from '../watch/timemachine';
-import type { ConflictFinder } from '../watch/hotsets';
+import type { ConflictFinder, PauseJournal } from '../watch/hotsets';
 
 export const statfsPort: StatfsPort = {
   async statfs(path) {
@@ -124,4 +125,22 @@ export async function diskHealth(mount: string, timeoutMs = 5_000): Promise<Disk
   })();
   const timeout = new Promise<DiskHealth>((r) => setTimeout(() => r(unknown), timeoutMs).unref());
   return Promise.race([work.catch(() => unknown), timeout]);
+}
+
+/** The hot-set pause journal as a small JSON file in the state folder, replaced atomically. */
+export function fileJournal(path: string): PauseJournal {
+  return {
+    async load() {
+      try {
+        const v: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
+        return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+      } catch {
+        return [];
+      }
+    },
+    async save(ids) {
+      await fs.mkdir(dirname(path), { recursive: true, mode: 0o750 });
+      await writeFileAtomic(path, JSON.stringify(ids));
+    },
+  };
 }

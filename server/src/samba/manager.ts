@@ -60,6 +60,12 @@ interface Version {
 
 const VERSION_RE = /^(\d{8}T\d{9}Z)-(\d{3})\.(previous|drift|undone)\.conf$/;
 
+/** The file we own, even when the rest of the input is invalid (for state and rollback). */
+function targetOf(raw: SambaModelInput): string {
+  if (raw.mode === 'whole') return raw.configFile;
+  return raw.includeFile ?? `${raw.configFile.slice(0, raw.configFile.lastIndexOf('/'))}/pillars.conf`;
+}
+
 /** A live file we did not write. An empty one (the admin just created it for the include) holds nothing to lose. */
 function isDrift(live: string | null, applied: string | null): boolean {
   return live !== null && live.trim() !== '' && live !== applied;
@@ -171,8 +177,7 @@ export class SambaManager {
     } catch (e) {
       if (!(e instanceof SambaApplyError)) throw e;
       messages.push(...(e.problems.length ? e.problems : [e.message]));
-      const raw = this.d.input();
-      target = raw.mode === 'whole' ? raw.configFile : (raw.includeFile ?? '');
+      target = targetOf(this.d.input());
     }
     const live = target && target.startsWith('/') ? await this.d.host.readText(target) : null;
     const applied = await this.d.host.readText(this.appliedFile);
@@ -235,7 +240,7 @@ export class SambaManager {
   rollback(actor: string): Promise<ApplyResult> {
     return this.serial(async () => {
       const raw = this.d.input();
-      const target = raw.mode === 'whole' ? raw.configFile : (raw.includeFile ?? `${raw.configFile.slice(0, raw.configFile.lastIndexOf('/'))}/pillars.conf`);
+      const target = targetOf(raw);
       const v = (await this.versions()).find((x) => x.kind !== 'undone');
       if (!v) throw new SambaApplyError('no-version', 'there is no previous Samba config version to roll back to');
       const text = await this.d.host.readText(v.file);

@@ -6,13 +6,13 @@ import type { Config } from '../config/schema';
 import type { Db } from '../store/db';
 import { nodeExec, type Exec } from '../infra/exec';
 import { systemClock, type Clock } from '../infra/clock';
-import { conflictFinder, diskHealth, statfsPort, timeMachineScanner } from '../infra/watch-host';
+import { conflictFinder, diskHealth, fileJournal, statfsPort, timeMachineScanner } from '../infra/watch-host';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
 import { sizeToBytes } from '../samba/values';
 import { CapacityStore, DEFAULT_THRESHOLDS } from './capacity';
 import { SyncthingClient } from './syncthing';
-import { createHotSet, pauseHotSetsAround, type AroundRun, type CreateHotSetInput } from './hotsets';
+import { createHotSet, pauseHotSetsAround, resumeLeftovers, type AroundRun, type CreateHotSetInput } from './hotsets';
 import { sampleCapacity, watchStatusContributor, type WatchDeps } from './status';
 import type { StatusResponse } from '../contract/api';
 import type { AroundRun as EngineAroundRun } from '../jobs/engine';
@@ -24,6 +24,8 @@ export interface WatchWiring {
   /** Starts sampling capacity every capacity.sampleMinutes (default 60); returns the stop function. */
   startSampler(): () => void;
   createHotSet: ((input: CreateHotSetInput) => Promise<{ id: string; label: string; path: string }>) | null;
+  /** Call once at start: resumes hot-sets a crashed process left paused. */
+  resumeLeftovers(): Promise<string[]>;
 }
 
 function toEngineHook(around: AroundRun): EngineAroundRun {
@@ -72,13 +74,15 @@ export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; 
     hotSets: client && hotRoot ? { client, hotRoot, conflicts: conflictFinder } : undefined,
     b2: config.pillars.space ? { pillar: 'space', plan: config.b2plan ?? {} } : undefined,
   };
+  const journal = fileJournal(posix.join(config.stateDir, 'hotsets-paused.json'));
   const hotPillar = config.syncthing?.hotRoot.split(':')[0];
   const backupJobs = Object.entries(config.jobs)
     .filter(([, j]) => j.type === 'restic-backup' && j.source.split(':')[0] === hotPillar)
     .map(([id]) => id);
   return {
     contributor: watchStatusContributor(watch),
-    aroundRun: client && hotRoot && config.syncthing?.pauseDuringBackup ? toEngineHook(pauseHotSetsAround(client, { hotRoot, jobIds: backupJobs, log: deps.log })) : null,
+    aroundRun: client && hotRoot && config.syncthing?.pauseDuringBackup ? toEngineHook(pauseHotSetsAround(client, { hotRoot, jobIds: backupJobs, log: deps.log, journal })) : null,
+    resumeLeftovers: async () => (client ? resumeLeftovers(client, journal) : []),
     startSampler() {
       if (!store) return () => {};
       const everyMs = (config.capacity?.sampleMinutes ?? 60) * 60_000;

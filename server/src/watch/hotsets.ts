@@ -52,7 +52,34 @@ export async function hotSetStatus(client: SyncthingClient, hotRoot: string, con
 /** The engine's hook around a run: `next` runs the job. */
 export type AroundRun = (ctx: { jobId: string; signal?: AbortSignal }, next: () => Promise<unknown>) => Promise<unknown>;
 
+/**
+ * Remembers which folders we paused, so a crash during the backup can't leave them paused for
+ * good: `serve` calls resumeLeftovers() at start (DESIGN rule 5, a crash leaves no lie).
+ */
+export interface PauseJournal {
+  load(): Promise<string[]>;
+  save(ids: string[]): Promise<void>;
+}
+
+/** Resumes folders a previous process paused and did not get to resume; returns their ids. */
+export async function resumeLeftovers(client: SyncthingClient, journal: PauseJournal): Promise<string[]> {
+  const ids = await journal.load();
+  const done: string[] = [];
+  for (const id of ids) {
+    try {
+      await client.setPaused(id, false);
+      done.push(id);
+    } catch (e) {
+      // A folder removed meanwhile (404) is done too; anything else stays for the next start.
+      if ((e as { status?: number }).status === 404) done.push(id);
+    }
+  }
+  await journal.save(ids.filter((id) => !done.includes(id)));
+  return done;
+}
+
 export interface PauseOptions {
+  journal?: PauseJournal;
   hotRoot: string;
   /** Only these jobs pause the hot-sets (the Flux backup). */
   jobIds: readonly string[];
@@ -73,10 +100,12 @@ export function pauseHotSetsAround(client: SyncthingClient, o: PauseOptions): Ar
     if (!o.jobIds.includes(ctx.jobId)) return next();
     const paused: string[] = [];
     try {
-      for (const f of await hotSetFolders(client, o.hotRoot)) {
-        if (f.paused) continue;
-        await client.setPaused(f.id, true);
-        paused.push(f.id);
+      const targets = (await hotSetFolders(client, o.hotRoot)).filter((f) => !f.paused).map((f) => f.id);
+      // Journal first: if we die between the pause and the resume, the next start resumes them.
+      await o.journal?.save(targets);
+      for (const id of targets) {
+        await client.setPaused(id, true);
+        paused.push(id);
       }
       if (paused.length) o.log?.(`paused hot-sets ${paused.join(', ')} for ${ctx.jobId}`);
     } catch (e) {
@@ -99,6 +128,7 @@ export function pauseHotSetsAround(client: SyncthingClient, o: PauseOptions): Ar
         }
         if (!ok) left.push(id);
       }
+      await o.journal?.save(left).catch(() => undefined);
       if (left.length) o.log?.(`could not resume hot-sets ${left.join(', ')}: resume them in Syncthing`);
       else if (paused.length) o.log?.(`resumed hot-sets ${paused.join(', ')}`);
     }

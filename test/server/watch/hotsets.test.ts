@@ -6,8 +6,8 @@ import path from 'node:path';
 import { startSyncthing, pairSyncthing, type Syncthing } from '../../support/syncthing';
 import { tempDir, type TempDir } from '../../support/tmp';
 import { SyncthingClient, SyncthingError } from '../../../server/src/watch/syncthing';
-import { createHotSet, hotSetStatus, pauseHotSetsAround, HotSetError } from '../../../server/src/watch/hotsets';
-import { conflictFinder } from '../../../server/src/infra/watch-host';
+import { createHotSet, hotSetStatus, pauseHotSetsAround, resumeLeftovers, HotSetError } from '../../../server/src/watch/hotsets';
+import { conflictFinder, fileJournal } from '../../../server/src/infra/watch-host';
 import Fastify from 'fastify';
 import { hotSetRoutes } from '../../../server/src/http/routes/hotsets';
 import { makeErrorHandler } from '../../../server/src/http/problem';
@@ -116,6 +116,24 @@ describe('Syncthing hot-sets', () => {
     });
     const st = await hotSetStatus(client, hotRoot, conflictFinder);
     expect(st.hotSets.find((h) => h.id === 'hot-held')!.state).toBe('paused');
+  });
+
+  it('a crash between pause and resume is healed at the next start from the journal', async () => {
+    const journal = fileJournal(path.join(dir.path, 'state', 'hotsets-paused.json'));
+    const around = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], journal });
+    // The "crash": the job never finishes and the process is gone; only the journal survives.
+    let release!: () => void;
+    const hung = around({ jobId: 'flux-backup' }, () => new Promise<void>((r) => (release = r)));
+    await until('the pause', async () => (await client.folders()).find((f) => f.id === FOLDER)!.paused);
+    expect(await journal.load()).toEqual([FOLDER]);
+    // A new process starts: it resumes what the journal lists (not hot-held, which the admin paused).
+    expect(await resumeLeftovers(client, fileJournal(path.join(dir.path, 'state', 'hotsets-paused.json')))).toEqual([FOLDER]);
+    const folders = await client.folders();
+    expect(folders.find((f) => f.id === FOLDER)!.paused).toBe(false);
+    expect(folders.find((f) => f.id === 'hot-held')!.paused).toBe(true);
+    expect(await journal.load()).toEqual([]);
+    release();
+    await hung;
   });
 
   it('creates a hot-set from a path under flux/hot, and refuses one outside', async () => {
