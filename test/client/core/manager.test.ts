@@ -1,0 +1,73 @@
+// The mount manager away from home: the real Linux adapter and the real TCP probe against an
+// address where nothing listens. Only the network signature is a stand-in (this machine cannot
+// change its gateway or Wi-Fi during a test); the real locator is systeminformation's.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../../support/tmp';
+import { sleep } from '../../support/proc';
+import { createExec, createFs, tcpProbe } from '../../../src/platform/host';
+import { createLinuxPlatform } from '../../../src/platform/linux/adapter';
+import { MountManager } from '../../../src/main/core/mounts/manager';
+import type { PillarStatus } from '../../../src/main/core/mounts/manager';
+import { memoryHomeStore, systemNetworkLocator } from '../../../src/main/core/mounts/network';
+import { secretsChain } from '../../../src/main/core/secrets';
+
+describe('mount manager', () => {
+  const cleanup = useCleanup();
+
+  const setup = (here: string | null, home: string | null) => {
+    const dir = cleanup.tempDir('pillars-mgr-').path;
+    mkdirSync(path.join(dir, 'home'));
+    const platform = createLinuxPlatform({ exec: createExec(), fs: createFs(), home: path.join(dir, 'home'), uid: 0, mountRoot: path.join(dir, 'home', '.mkt'), runtimeDir: path.join(dir, 'run'), links: true });
+    let asked = 0;
+    const secrets = secretsChain({ cache: null, sources: [{ id: 'stdin', describe: 'counted', get: async () => (asked++, 'x') }] });
+    const changes: PillarStatus[][] = [];
+    const m = new MountManager({
+      platform,
+      secrets,
+      server: { host: '127.0.0.3', username: 'mike' }, // nothing listens there
+      pillars: [
+        { id: 'flux', share: 'flux', label: 'Flux' },
+        { id: 'space', share: 'space', label: 'Space' },
+      ],
+      tcpProbe,
+      network: { signature: async () => here },
+      home: memoryHomeStore(home),
+      checkIntervalMs: 200,
+      tcpTimeoutMs: 300,
+    });
+    m.onChange((s) => changes.push(s));
+    return { m, changes, secretsAsked: () => asked };
+  };
+
+  it('away from home is calm: one change per pillar, no mount attempt, no secret fetched', async () => {
+    const { m, changes, secretsAsked } = setup('{"gateway":"10.9.9.1"}', '{"gateway":"192.168.1.1"}');
+    m.start();
+    await sleep(2_000);
+    await m.stop();
+    expect(m.status().map((p) => [p.id, p.state])).toEqual([['flux', 'away'], ['space', 'away']]);
+    expect(m.status()[0]!.reason).toBe('away from home: 127.0.0.3 is not reachable from this network');
+    expect(changes.length).toBe(2);
+    expect([...m.attempts.values()]).toEqual([]);
+    expect(secretsAsked()).toBe(0);
+  });
+
+  it('on the home network an unreachable server is failed-network; with no network at all, away', async () => {
+    const home = setup('{"gateway":"192.168.1.1"}', '{"gateway":"192.168.1.1"}');
+    expect((await home.m.mount()).map((p) => p.state)).toEqual(['failed-network', 'failed-network']);
+    expect(home.secretsAsked()).toBe(0);
+    const offline = setup(null, '{"gateway":"192.168.1.1"}');
+    expect((await offline.m.check()).map((p) => p.state)).toEqual(['unmounted', 'unmounted']); // not wanted yet
+    expect((await offline.m.mount()).map((p) => p.state)).toEqual(['away', 'away']);
+  });
+
+  it('the real locator answers with a signature (or null) and caches it', async () => {
+    const loc = systemNetworkLocator({ cacheMs: 60_000 });
+    const a = await loc.signature();
+    const t0 = Date.now();
+    expect(await loc.signature()).toBe(a);
+    expect(Date.now() - t0).toBeLessThan(50);
+    if (a !== null) expect(Object.keys(JSON.parse(a) as object)).toEqual(['gateway', 'ssid', 'iface']);
+  });
+});
