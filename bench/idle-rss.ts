@@ -1,0 +1,159 @@
+// Idle memory of the two long-running processes, as shipped (esbuild bundles built the way
+// scripts/build.mjs builds them, into a temp folder): `pillarsd demo` (the server with the demo
+// config: scheduler, API, SQLite, after its first backup and offsite sync have finished) and
+// `pillars watch` (the client core keeping three real smbnetfs mounts of a private smbd healthy).
+// RSS is read from /proc/PID/status once a second over the idle window; the mount helpers
+// (smbnetfs) and tools (restic, rclone) are separate processes and not counted.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { fmt, stats, writeSection } from './lib/report';
+import { MB, rssOf, sleep, verdict, isMet } from './lib/measure';
+import { spawnProcess } from '../test/support/cli';
+import { startSmbd } from '../test/support/smbd';
+import { run } from '../test/support/proc';
+
+const FULL = !!process.env.PILLARS_FULL;
+const IDLE_S = FULL ? 60 : 10;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-rss-'));
+
+// next to where scripts/build.mjs puts each bundle: the server's dependencies resolve from server/node_modules
+const outDirs = [path.join(ROOT, 'server/dist', `bench-${process.pid}`), path.join(ROOT, 'dist', `bench-${process.pid}`)];
+
+async function bundle(entry: string, outDir: string, out: string): Promise<string> {
+  const outfile = path.join(outDir, out);
+  await build({
+    entryPoints: [path.join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+async function idleSamples(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < IDLE_S; i++) {
+    await sleep(1000);
+    const r = rssOf(pid);
+    if (r === null) throw new Error(`process ${pid} exited during the idle window`);
+    out.push(r / MB);
+  }
+  return out;
+}
+
+async function serverIdle(js: string): Promise<number[]> {
+  const dir = path.join(tmp, 'demo');
+  const p = spawnProcess(process.execPath, [js, 'demo', '--dir', dir, '--port', '0', '--json'], { cwd: tmp, env: { HOME: tmp } });
+  try {
+    await p.waitForLine(/"token"/, 60_000);
+    const info = JSON.parse(p.stdout()) as { url: string; token: string };
+    const h = { authorization: `Bearer ${info.token}` };
+    // idle = the first backup and the offsite sync after it have finished
+    const t0 = Date.now();
+    for (;;) {
+      const r = (await (await fetch(`${info.url}/api/v1/runs?limit=20`, { headers: h })).json()) as { runs: Array<{ jobId: string; status: string }> };
+      const busy = r.runs.some((x) => x.status === 'queued' || x.status === 'running');
+      if (!busy && r.runs.some((x) => x.jobId === 'space-offsite')) break;
+      if (Date.now() - t0 > 120_000) throw new Error(`the demo's first runs did not finish: ${JSON.stringify(r.runs)}`);
+      await sleep(500);
+    }
+    return await idleSamples(p.pid);
+  } finally {
+    await p.stop();
+  }
+}
+
+async function clientIdle(js: string): Promise<number[]> {
+  const user = 'pillarsbr';
+  const password = `bench-${Math.random().toString(36).slice(2)}`;
+  const srv = path.join(tmp, 'srv');
+  const ids = ['flux', 'space', 'time'];
+  const smbd = await startSmbd({ users: [{ name: user, password }], shares: ids.map((id) => ({ name: id, path: path.join(srv, id) })) });
+  const home = path.join(tmp, 'home');
+  mkdirSync(home, { recursive: true });
+  const settings = path.join(tmp, 'settings.json');
+  writeFileSync(
+    settings,
+    JSON.stringify({
+      smb: { host: smbd.address, username: user, domain: '' },
+      secret: { source: 'stdin' },
+      pillars: ids.map((id) => ({ id, share: id, label: id })),
+      mountRoot: path.join(home, '.mkt'),
+      links: false,
+    }),
+  );
+  const env = { HOME: home, XDG_RUNTIME_DIR: path.join(tmp, 'run'), DBUS_SESSION_BUS_ADDRESS: undefined };
+  mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  let w: ReturnType<typeof spawnProcess> | null = null;
+  try {
+    for (const id of ids) writeFileSync(path.join(srv, id, '.pillar'), `${id}\n`);
+    const m = await run(process.execPath, [js, '--config', settings, 'mount', '--password-stdin'], { env: { ...process.env, ...env }, cwd: home, input: `${password}\n`, timeoutMs: 60_000 });
+    if (m.code !== 0) throw new Error(`pillars mount failed (${m.code}): ${m.stdout}${m.stderr}`);
+    w = spawnProcess(process.execPath, [js, '--config', settings, 'watch'], { cwd: home, env });
+    // watch prints the three pillars on every change: idle starts once the last report is all mounted
+    const healthy = () => w!.stdout().trim().split('\n').slice(-3).filter((l) => /^\S+\s+mounted\s/.test(l)).length === 3;
+    for (let t = 0; !healthy(); t += 250) {
+      if (t > 20_000) throw new Error(`pillars watch does not see three healthy mounts:\n${w.stdout()}${w.stderr()}`);
+      await sleep(250);
+    }
+    await sleep(2000);
+    return await idleSamples(w.pid);
+  } finally {
+    await w?.stop();
+    await run(process.execPath, [js, '--config', settings, 'unmount'], { env: { ...process.env, ...env }, cwd: home, timeoutMs: 30_000 });
+    await smbd.stop();
+  }
+}
+
+/** A bare Node process doing nothing: the floor every figure above stands on. */
+async function nodeIdle(): Promise<number[]> {
+  const p = spawnProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], { cwd: tmp });
+  try {
+    await p.waitForLine(/up/);
+    return await idleSamples(p.pid);
+  } finally {
+    await p.stop();
+  }
+}
+
+try {
+  const bare = stats(await nodeIdle());
+  const server = await bundle('server/src/cli/main.ts', outDirs[0]!, 'pillarsd.js');
+  const client = await bundle('src/cli/main.ts', outDirs[1]!, 'pillars.js');
+  const s = stats(await serverIdle(server));
+  const c = stats(await clientIdle(client));
+  const vs = verdict(s.max, 80);
+  const vc = verdict(c.max, 60);
+  const md = `## Idle memory (\`bench/idle-rss.ts\`)
+
+Method: both processes run as shipped (esbuild bundles built like \`scripts/build.mjs\`, Node
+${process.version}). Server: \`pillarsd demo\` (the demo config: scheduler, API, SQLite, every job
+of the sample motoko) after its first backup and the offsite sync that follows have finished.
+Client core: \`pillars watch\` keeping three real smbnetfs mounts of a private smbd healthy (mounted
+first by \`pillars mount --password-stdin\`). RSS from /proc/PID/status once a second for
+${IDLE_S} s of idle; the verdict uses the maximum. Child processes (restic, rclone, smbnetfs) are
+not counted.
+
+| measure | median | min | max | target | verdict |
+|---|---|---|---|---|---|
+| baseline: bare \`node\` idling (${bare.n} samples) | ${fmt(bare.median)} MB | ${fmt(bare.min)} MB | ${fmt(bare.max)} MB | | |
+| pillarsd idle RSS (${s.n} samples) | ${fmt(s.median)} MB | ${fmt(s.min)} MB | ${fmt(s.max)} MB | ≤ 80 MB | ${vs}; ${fmt(s.median / bare.median, 2)}× bare node |
+| client core (\`pillars watch\`) idle RSS (${c.n} samples) | ${fmt(c.median)} MB | ${fmt(c.min)} MB | ${fmt(c.max)} MB | ≤ 60 MB | ${vc}; ${fmt(c.median / bare.median, 2)}× bare node |
+`;
+  console.log(md);
+  writeSection('idle-rss', md);
+  if (!isMet(vs) || !isMet(vc)) process.exitCode = 1;
+} finally {
+  for (const d of outDirs) rmSync(d, { recursive: true, force: true });
+  // the client guards unmounted mount folders with the immutable flag (DESIGN rule 9)
+  await run('chattr', ['-R', '-i', '--', tmp], { timeoutMs: 10_000 }).catch(() => undefined);
+  rmSync(tmp, { recursive: true, force: true });
+}
