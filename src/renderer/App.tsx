@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { ErrorNote } from './components/ui';
-import { bridge } from './bridge';
+import { onTrayPage } from './bridge';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { Runs } from './pages/Runs';
@@ -39,9 +39,19 @@ export function App() {
     const label = NAV.find((n) => n.page === route.page)?.label ?? 'Run';
     document.title = `${label} · Pillars`;
   }, [route.page]);
+  // Preferences belong to the tray, not to a server session: they work before pairing, without a token.
+  if (route.page === 'preferences' && !token) {
+    return (
+      <main id="main" className="solo">
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Preferences />
+        </Suspense>
+      </main>
+    );
+  }
   if (!token) return <Login />;
   const status = model.status;
-  const inTray = bridge() !== null;
+  const inTray = onTrayPage();
   const current = route.page === 'run' ? 'runs' : route.page;
   return (
     <>

@@ -14,6 +14,16 @@ export interface PillarsBridge {
     get: () => Promise<TraySettings>;
     set: (patch: TraySettings) => Promise<TraySettings>;
   };
+  /** First run: find the server and show its fingerprint, then pair with the code from `pillarsd pair`. */
+  setup?: {
+    probe: (url: string) => Promise<{ url: string; fingerprint: string | null; version: string }>;
+    pair: (req: { url: string; fingerprint: string | null; code: string }) => Promise<{ url: string; fingerprint: string | null; role: 'viewer' | 'admin' }>;
+  };
+}
+
+/** True on the tray's own pages (pillars://app), where the bridge's settings answer. */
+export function onTrayPage(): boolean {
+  return bridge()?.settings !== undefined && !/^https?:$/.test(globalThis.location?.protocol ?? '');
 }
 
 export function bridge(): PillarsBridge | null {

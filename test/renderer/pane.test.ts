@@ -177,4 +177,52 @@ describe('admin pane (stand-in server)', () => {
     expect(await page.getByLabel('Token').count()).toBe(1);
     problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('status of 401')));
   });
+
+  test('Preferences through the tray bridge: pairing with fingerprint check, settings saved as patches', async () => {
+    // The Electron preload cannot run here (no Electron binary): this stands in for window.pillars
+    // with the shape of src/preload/api.ts and records what the page asks of it.
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.addInitScript(`(() => {
+      const calls = (window.__calls = []);
+      let settings = { server: { url: '', fingerprint: '' }, secret: { vaultUrl: 'https://kv-miket-ops.vault.azure.net', name: 'smb-mike' },
+        pillars: [{ id: 'flux', share: 'flux', label: 'Flux', drive: 'X:' }], notifications: true, startAtLogin: false };
+      window.pillars = {
+        adminToken: async () => null,
+        settings: {
+          get: async () => settings,
+          set: async (patch) => { calls.push(['set', patch]); settings = { ...settings, ...patch }; return settings; },
+        },
+        setup: {
+          probe: async (url) => { calls.push(['probe', url]); return { url, fingerprint: 'AB:CD:EF', version: '0.1.0' }; },
+          pair: async (req) => { calls.push(['pair', req]); if (req.code !== 'K7Q2-9XZ4') throw new Error('pairing code not accepted'); settings = { ...settings, server: { url: req.url, fingerprint: req.fingerprint } }; return { url: req.url, fingerprint: req.fingerprint, role: 'admin' }; },
+        },
+      };
+    })()`);
+    const p = await ctx.newPage();
+    const pageProblems = watchConsole(p);
+    try {
+      await p.goto(`${fake.url}/#/preferences`);
+      await p.getByLabel('Server URL').fill('https://motoko:8443');
+      await p.getByRole('button', { name: 'Check server' }).click();
+      await expect.poll(() => p.locator('code.fingerprint').textContent()).toBe('AB:CD:EF');
+      await p.getByLabel(/Pairing code/).fill('WRONG');
+      await p.getByRole('button', { name: 'Pair' }).click();
+      await expect.poll(() => p.getByRole('form', { name: 'Pair with a server' }).getByRole('alert').textContent()).toContain('pairing code not accepted');
+      await p.getByLabel(/Pairing code/).fill('K7Q2-9XZ4');
+      await p.getByRole('button', { name: 'Pair' }).click();
+      await expect.poll(() => p.getByRole('status').filter({ hasText: 'Paired' }).textContent()).toBe('Paired with https://motoko:8443 as admin.');
+      await expect.poll(() => p.getByRole('region', { name: 'Server and pairing' }).textContent()).toContain('AB:CD:EF');
+      await p.getByLabel('Start Pillars at login').check();
+      await p.getByLabel('Drive letter for Flux').fill('F:');
+      await p.getByRole('button', { name: 'Save drive letters' }).click();
+      await expect.poll(() => p.evaluate('window.__calls.filter((c) => c[0] === "set").length')).toBe(2);
+      const calls = (await p.evaluate('window.__calls')) as Array<[string, unknown]>;
+      expect(calls.filter((c) => c[0] === 'set').map((c) => c[1])).toEqual([{ startAtLogin: true }, { pillars: [{ id: 'flux', share: 'flux', label: 'Flux', drive: 'F:' }] }]);
+      expect(calls.filter((c) => c[0] === 'pair').map((c) => (c[1] as { code: string }).code)).toEqual(['WRONG', 'K7Q2-9XZ4']);
+      expect(calls.filter((c) => c[0] === 'pair').at(-1)![1]).toEqual({ url: 'https://motoko:8443', fingerprint: 'AB:CD:EF', code: 'K7Q2-9XZ4' });
+      expect(pageProblems).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
 });

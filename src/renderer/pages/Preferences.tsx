@@ -19,17 +19,83 @@ function str(x: unknown): string {
   return typeof x === 'string' ? x : '';
 }
 
+function Pairing({ onPaired }: { onPaired: () => void }) {
+  const b = bridge();
+  const [url, setUrl] = useState('');
+  const [code, setCode] = useState('');
+  const [probe, setProbe] = useState<{ url: string; fingerprint: string | null; version: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [paired, setPaired] = useState<string | null>(null);
+  if (!b?.setup) return null;
+  const setup = b.setup;
+  return (
+    <form
+      className="prefs-form"
+      aria-label="Pair with a server"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        try {
+          if (!probe) {
+            setProbe(await setup.probe(url.trim()));
+          } else {
+            const r = await setup.pair({ url: probe.url, fingerprint: probe.fingerprint, code: code.trim() });
+            setPaired(`Paired with ${r.url} as ${r.role}.`);
+            onPaired();
+          }
+        } catch (err) {
+          setError(err instanceof Error ? err.message : String(err));
+        }
+      }}
+    >
+      <label>
+        Server URL
+        <input value={url} onChange={(e) => (setUrl(e.target.value), setProbe(null))} placeholder="https://motoko:8443" />
+      </label>
+      {probe && (
+        <>
+          <p>
+            pillarsd {probe.version} at {probe.url}
+            {probe.fingerprint ? (
+              <>
+                {' '}
+                presents the certificate <code className="fingerprint">{probe.fingerprint}</code>. Compare it with what <code>pillarsd pair</code> printed on the server before you go on.
+              </>
+            ) : (
+              ' (plain HTTP: no certificate to check).'
+            )}
+          </p>
+          <label>
+            Pairing code (from <code>pillarsd pair</code>)
+            <input value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />
+          </label>
+        </>
+      )}
+      <ErrorNote error={error} />
+      {paired && (
+        <p className="ok" role="status">
+          {paired}
+        </p>
+      )}
+      <button type="submit" disabled={probe ? !code.trim() : !url.trim()}>
+        {probe ? 'Pair' : 'Check server'}
+      </button>
+    </form>
+  );
+}
+
 export function Preferences() {
   const b = bridge();
   const [settings, setSettings] = useState<TraySettings | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     b?.settings
       ?.get()
       .then(setSettings)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, [b]);
+  }, [b, generation]);
   if (!b?.settings) {
     return (
       <div className="page preferences">
@@ -75,6 +141,8 @@ export function Preferences() {
                 </dd>
               </div>
             </dl>
+            <h3>{str(server.url) ? 'Pair with another server' : 'Pair with your server'}</h3>
+            <Pairing onPaired={() => setGeneration((g) => g + 1)} />
           </Section>
           <Section title="Vault">
             <form
