@@ -246,10 +246,13 @@ export class SambaManager {
       const text = await this.d.host.readText(v.file);
       if (text === null) throw new SambaApplyError('io', `version ${v.id} vanished while rolling back`);
       const live = await this.d.host.readText(target);
+      const applied = await this.d.host.readText(this.appliedFile);
       const messages: string[] = [];
       if (live !== null) {
-        const id = await this.saveVersion(live, 'undone');
-        messages.push(`replaced file kept as version ${id} (undone)`);
+        // A hand edit being rolled over stays a first-class version (listed, restorable).
+        const kind = isDrift(live, applied) ? 'drift' : 'undone';
+        const id = await this.saveVersion(live, kind);
+        messages.push(`replaced file kept as version ${id} (${kind === 'drift' ? 'hand-edited' : 'undone'})`);
       }
       await this.d.host.writeAtomic(target, text);
       await this.d.host.writeAtomic(this.appliedFile, text);

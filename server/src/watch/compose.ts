@@ -70,7 +70,7 @@ export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; 
     thresholds: { ...DEFAULT_THRESHOLDS, ...(config.capacity ?? {}) },
     store,
     diskHealth: (p) => diskHealth(p),
-    timeMachine: tmEntry ? { pillar: tmEntry[0], capBytes, staleDays: tmEntry[1].timeMachine?.staleDays ?? 7, scanner: timeMachineScanner } : undefined,
+    timeMachine: tmEntry ? { pillar: tmEntry[0], capBytes, staleDays: tmEntry[1].timeMachine?.staleDays ?? 7, perUser: tmEntry[1].timeMachine?.perUser !== false, scanner: timeMachineScanner } : undefined,
     hotSets: client && hotRoot ? { client, hotRoot, conflicts: conflictFinder } : undefined,
     b2: config.pillars.space ? { pillar: 'space', plan: config.b2plan ?? {} } : undefined,
   };

@@ -21,7 +21,7 @@ export interface WatchDeps {
   thresholds: CapacityThresholds;
   store?: CapacityStore;
   diskHealth?: (path: string) => Promise<DiskHealthInfo>;
-  timeMachine?: { pillar: string; capBytes: number | null; staleDays: number; scanner: TimeMachineScanPort };
+  timeMachine?: { pillar: string; capBytes: number | null; staleDays: number; perUser?: boolean; scanner: TimeMachineScanPort };
   hotSets?: { client: SyncthingClient; hotRoot: string; conflicts: ConflictFinder };
   b2?: { pillar: string; plan: B2PlanInput };
   cacheMs?: number;
@@ -62,7 +62,7 @@ export async function collectWatchStatus(d: WatchDeps): Promise<WatchStatus> {
   if (d.timeMachine) {
     const root = d.pillars.find((p) => p.id === d.timeMachine!.pillar)?.path;
     if (root) {
-      const ev = evaluateBundles(await d.timeMachine.scanner.scan(root), { capBytes: d.timeMachine.capBytes, staleDays: d.timeMachine.staleDays, now: d.clock.now() });
+      const ev = evaluateBundles(await d.timeMachine.scanner.scan(root), { capBytes: d.timeMachine.capBytes, staleDays: d.timeMachine.staleDays, perUser: d.timeMachine.perUser, now: d.clock.now() });
       timeMachine = ev.bundles;
       warnings.push(...ev.warnings);
     }

@@ -45,7 +45,11 @@ export interface TimeMachineEvaluation {
   totalBytes: number;
 }
 
-export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: number | null; staleDays: number; now: Date }): TimeMachineEvaluation {
+/**
+ * `perUser`: the share is <time>/%U, so Samba's cap applies to each user's folder on its own;
+ * otherwise to all bundles on the share together.
+ */
+export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: number | null; staleDays: number; now: Date; perUser?: boolean }): TimeMachineEvaluation {
   const warnings: string[] = [];
   const staleMs = o.staleDays * 86_400_000;
   const bundles = scans.map((s): TimeMachineBundle => {
@@ -70,9 +74,17 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
     };
   });
   const totalBytes = scans.reduce((a, s) => a + s.sizeBytes, 0);
-  // Samba's cap counts all bundles on the share together; Time Machine thins old backups near it.
-  if (o.capBytes && totalBytes > 0.9 * o.capBytes) {
-    warnings.push(`Time Machine: bundles use ${formatBytes(totalBytes)} of the ${formatBytes(o.capBytes)} cap (${Math.round((totalBytes / o.capBytes) * 100)}%)`);
+  // Time Machine thins old backups near the cap; warn before a Mac has to.
+  const groups = new Map<string, number>();
+  for (const s of scans) {
+    const key = o.perUser ? (s.rel.includes('/') ? s.rel.slice(0, s.rel.indexOf('/')) : '') : '';
+    groups.set(key, (groups.get(key) ?? 0) + s.sizeBytes);
+  }
+  for (const [group, bytes] of groups) {
+    if (o.capBytes && bytes > 0.9 * o.capBytes) {
+      const who = group ? ` in ${group}/` : '';
+      warnings.push(`Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${Math.round((bytes / o.capBytes) * 100)}%)`);
+    }
   }
   return { bundles, warnings, totalBytes };
 }

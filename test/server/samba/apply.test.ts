@@ -210,6 +210,10 @@ describe('samba apply against a real smbd', () => {
     expect(readFileSync(includeFile, 'utf8')).toContain('comment = Space again');
     await manager.rollback('test');
     expect(readFileSync(includeFile, 'utf8')).toBe(hand);
+    // Hand-edit the file again, then roll back over it: the edit is kept as a listed version.
+    writeFileSync(includeFile, hand + '# second edit\n');
+    const rb = await manager.rollback('test');
+    expect(rb.messages.join('\n')).toMatch(/hand-edited/);
     expect(clean.versions.length).toBeGreaterThan(0);
   });
 });

@@ -110,7 +110,10 @@ describe('Time Machine bundles', () => {
     expect(by['mona-lisa.sparsebundle']!.lastBackupAt).toBe('2026-11-25T06:30:00.000Z');
     expect(by['mona-lisa.sparsebundle']!.stale).toBe(false);
     expect(ev.warnings).toEqual([expect.stringMatching(/ana\/neuromancer\.backupbundle last backed up 55 days ago \(more than 7\)/)]);
-    expect(evaluateBundles(scans, { capBytes: 16_000, staleDays: 90, now: new Date('2026-11-25T12:00:00Z') }).warnings[0]).toMatch(/of the .* cap/);
+    expect(evaluateBundles(scans, { capBytes: 16_000, staleDays: 90, now: new Date('2026-11-25T12:00:00Z') }).warnings[0]).toMatch(/bundles use .* of the .* cap/);
+    // Per user (share path time/%U) the cap is each user's: only mike's folder is near it.
+    const per = evaluateBundles(scans, { capBytes: 13_500, staleDays: 90, perUser: true, now: new Date('2026-11-25T12:00:00Z') });
+    expect(per.warnings).toEqual([expect.stringMatching(/^Time Machine: bundles in mike\/ use /)]);
     expect(snapshotDates('<date>nonsense-date-value</date>')).toEqual([]);
   });
 
