@@ -62,20 +62,34 @@ export function plainHttpRefusal(host: string, forced: boolean): string | null {
   return `server.tls is off but server.listen binds ${host}, which is reachable from the network: tokens would cross it in clear text. Listen on 127.0.0.1, turn tls back to auto, or force it with --insecure-listen (server.insecureListen: true)`;
 }
 
+/** The names this server answers to: configured ones, this machine's, and the listen host. */
+export function serverNames(settings: HttpServerSettings, host: string): string[] {
+  return [...settings.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
+}
+
+/**
+ * The TLS material `server.tls` asks for (creating the auto pair on first use), or null for off.
+ * `token create` and `pair` call it too, so the fingerprint they print is the one `serve` uses.
+ */
+export function resolveTls(settings: HttpServerSettings, stateDir: string, host = splitListen(settings.listen).host): TlsMaterial | null {
+  if (settings.tls === 'auto') {
+    const ips = isIP(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [];
+    return ensureSelfSigned(stateDir, [...serverNames(settings, host), ...ips]);
+  }
+  if (typeof settings.tls === 'object') return loadTlsFiles(settings.tls.cert, settings.tls.key);
+  return null;
+}
+
 export async function startHttpServer(o: StartHttpServerOptions): Promise<RunningHttpServer> {
   const warn = o.warn ?? ((m: string) => process.stderr.write(`pillarsd: ${m}\n`));
   const listen = splitListen(o.server.listen);
   const host = o.host ?? listen.host;
   const port = o.port ?? listen.port;
-  const names = [...o.server.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
+  const names = serverNames(o.server, host);
 
-  let tls: TlsMaterial | null = null;
-  if (o.server.tls === 'auto') {
-    tls = ensureSelfSigned(o.stateDir, [...names, ...(isIP(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [])]);
-    if (tls.created) warn(`created a TLS key pair in ${o.stateDir}; certificate SHA-256 fingerprint ${tls.fingerprint}`);
-  } else if (typeof o.server.tls === 'object') {
-    tls = loadTlsFiles(o.server.tls.cert, o.server.tls.key);
-  } else {
+  const tls = resolveTls(o.server, o.stateDir, host);
+  if (tls?.created) warn(`created a TLS key pair in ${o.stateDir}; certificate SHA-256 fingerprint ${tls.fingerprint}`);
+  if (!tls) {
     const forced = o.insecureListen ?? o.server.insecureListen ?? false;
     const refusal = plainHttpRefusal(host, forced);
     if (refusal) throw new Error(refusal);

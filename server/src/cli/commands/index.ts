@@ -6,5 +6,8 @@ export type Register = (program: Command) => void;
 import { registerEngineCommands } from './engine-commands';
 import { registerSamba } from './samba';
 import { registerLayout } from './layout';
+import { registerToken } from './token';
+import { registerPair } from './pair';
+import { registerSystemd } from './systemd';
 
-export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout];
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerSystemd];
