@@ -17,6 +17,15 @@ export interface SambaHostOptions {
 
 const TOOL_TIMEOUT_MS = 30_000;
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function writeFileAtomic(path: string, text: string | Buffer, defaultMode = 0o644): Promise<void> {
   let mode = defaultMode;
   try {
@@ -95,6 +104,26 @@ export function createSambaHost(opts: SambaHostOptions): SambaHost {
     async tempDir() {
       const path = await fs.mkdtemp(join(tmpdir(), 'pillars-samba-'));
       return { path, cleanup: () => fs.rm(path, { recursive: true, force: true }) };
+    },
+    async lock(path) {
+      await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const fh = await fs.open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+          await fh.writeFile(String(process.pid));
+          await fh.close();
+          return async () => {
+            await fs.rm(path, { force: true });
+          };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          const pid = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
+          if (pid > 0 && pid !== process.pid && isAlive(pid)) return null;
+          // Left by a process that died (or unreadable): take it over once.
+          await fs.rm(path, { force: true });
+        }
+      }
+      return null;
     },
     testparm: (confPath) => run(opts.testparmBin ?? 'testparm', ['-s', confPath]),
     reload: (configFile) => run(opts.smbcontrolBin ?? 'smbcontrol', [`--configfile=${configFile}`, 'smbd', 'reload-config']),

@@ -20,6 +20,12 @@ export interface SambaHost {
   testparm(confPath: string): Promise<ToolResult>;
   /** smbcontrol --configfile=CONF smbd reload-config */
   reload(configFile: string): Promise<ToolResult>;
+  /**
+   * Takes a lock file (O_EXCL, holding our pid) so a CLI apply and the server's apply never
+   * interleave; a lock whose pid is gone is taken over. Resolves to the release function, or null
+   * when another live process holds it.
+   */
+  lock(path: string): Promise<(() => Promise<void>) | null>;
   /** smbpasswd -c CONF -s -a USER with the password twice on stdin. */
   setSmbPassword(configFile: string, user: string, password: string): Promise<ToolResult>;
 }

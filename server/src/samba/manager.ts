@@ -13,7 +13,7 @@ import { unifiedDiff } from './diff';
 import { SambaValidationError } from './values';
 import type { SambaHost, ShareProbe } from './host';
 
-export type SambaErrorKind = 'invalid' | 'testparm' | 'drift' | 'no-version' | 'io';
+export type SambaErrorKind = 'invalid' | 'testparm' | 'drift' | 'no-version' | 'io' | 'busy';
 
 export class SambaApplyError extends Error {
   /** For the HTTP layer: the request is fine, the server's state or config does not allow it. */
@@ -90,9 +90,21 @@ export class SambaManager {
     return `${this.dir}/applied.conf`;
   }
 
-  /** One apply or rollback at a time: two admins clicking at once must not interleave writes. */
+  /**
+   * One apply or rollback at a time: in this process (a queue) and across processes (a lock file,
+   * for `pillarsd samba apply` next to `serve`); two writers must not interleave versions.
+   */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    const locked = async () => {
+      const release = await this.d.host.lock(`${this.dir}/apply.lock`);
+      if (!release) throw new SambaApplyError('busy', `another pillarsd process is applying the Samba config (${this.dir}/apply.lock); try again in a moment`);
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    };
+    const next = this.queue.then(locked, locked);
     this.queue = next.catch(() => undefined);
     return next;
   }

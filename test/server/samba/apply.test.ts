@@ -2,7 +2,7 @@
 // smbcontrol and smbclient. Mode `include`: the helper's smb.conf includes the file we own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startSmbd, type Smbd } from '../../support/smbd';
@@ -215,5 +215,18 @@ describe('samba apply against a real smbd', () => {
     const rb = await manager.rollback('test');
     expect(rb.messages.join('\n')).toMatch(/hand-edited/);
     expect(clean.versions.length).toBeGreaterThan(0);
+  });
+
+  it('another live process holding the apply lock makes apply wait its turn; a dead one is taken over', async () => {
+    const lock = path.join(work.path, 'state', 'samba', 'apply.lock');
+    const before = readFileSync(includeFile);
+    // pid 1 is always alive and never us.
+    writeFileSync(lock, '1');
+    await expect(manager.apply('test', { force: true })).rejects.toMatchObject({ kind: 'busy' });
+    expect(readFileSync(includeFile).equals(before)).toBe(true);
+    // A pid that can't exist: the lock is stale and taken over.
+    writeFileSync(lock, '4194305');
+    await manager.apply('test', { force: true });
+    expect(existsSync(lock)).toBe(false);
   });
 });
