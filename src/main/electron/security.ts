@@ -110,10 +110,11 @@ export function hardenApp(electron: Pick<ElectronPort, 'app' | 'shell' | 'sessio
 export function hardenSession(session: SessionPort, serverOrigin: () => string | null): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
+  // Every response gets a strict CSP. A response that brings its own (pillarsd's pane sends one
+  // just as strict, made for its build) keeps it: adding ours on top would enforce both.
   session.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...details.responseHeaders };
-    for (const k of Object.keys(headers)) if (k.toLowerCase() === 'content-security-policy') delete headers[k];
-    headers['Content-Security-Policy'] = [contentSecurityPolicy(serverOrigin())];
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-security-policy')) headers['Content-Security-Policy'] = [contentSecurityPolicy(serverOrigin())];
     callback({ responseHeaders: headers });
   });
 }
