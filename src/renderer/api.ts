@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaState, StatusResponse } from '../../server/src/contract/api';
+import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 export class ApiError extends Error {
   constructor(
@@ -71,6 +71,10 @@ export class Api {
     const res = await this.request('PUT', path, body);
     const text = await res.text();
     return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  me(): Promise<WhoAmI> {
+    return this.get('/api/v1/me');
   }
 
   status(): Promise<StatusResponse> {

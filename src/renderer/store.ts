@@ -2,7 +2,7 @@
 // with useSyncExternalStore; every server event goes through model.applyEvent, and every
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
-import type { Run, ServerEvent, ServerEventType } from '../../server/src/contract/api';
+import type { Role, Run, ServerEvent, ServerEventType } from '../../server/src/contract/api';
 import { Api, ApiError } from './api';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
@@ -17,6 +17,8 @@ export interface PaneState {
   syncGeneration: number;
   loginError: string | null;
   statusError: string | null;
+  /** The token's role; null until known (actions stay enabled and the server decides). */
+  role: Role | null;
 }
 
 const TOKEN_KEY = 'pillars.token';
@@ -52,6 +54,7 @@ export class Store {
       syncGeneration: 0,
       loginError: null,
       statusError: null,
+      role: null,
     };
     this.api = new Api(baseUrl, () => this.state.token, () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'));
   }
@@ -89,6 +92,7 @@ export class Store {
         // storage disabled: the token lives for this page only
       }
       this.set({ model: withStatus(this.state.model, status), statusError: null });
+      void this.loadRole();
       this.connect();
       return true;
     } catch (e) {
@@ -107,7 +111,7 @@ export class Store {
     this.disconnect();
     this.lastEventId = null;
     this.opened = false;
-    this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline' });
+    this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline', role: null });
   }
 
   /** Starts the session: a token from the tray bridge or sessionStorage, then status and the event stream. */
@@ -117,8 +121,17 @@ export class Store {
       if (fromTray) this.set({ token: fromTray });
     }
     if (!this.state.token) return;
+    void this.loadRole();
     await this.refreshStatus();
     if (this.state.token) this.connect();
+  }
+
+  private async loadRole(): Promise<void> {
+    try {
+      this.set({ role: (await this.api.me()).role });
+    } catch {
+      // an older pillarsd without /me: leave the decision to the server
+    }
   }
 
   async refreshStatus(): Promise<void> {
@@ -241,4 +254,9 @@ export const store = new Store(bridge()?.serverUrl ?? '');
 
 export function usePane(): PaneState {
   return useSyncExternalStore(store.subscribe, store.get);
+}
+
+/** Why an admin action is unavailable to this token, or undefined when it is allowed. */
+export function viewerReason(role: Role | null): string | undefined {
+  return role === 'viewer' ? 'This token is a viewer token: actions need an admin token.' : undefined;
 }

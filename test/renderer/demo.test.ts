@@ -86,6 +86,8 @@ describe('admin pane against pillarsd demo', () => {
     // Its page shows the summary of the snapshot it made.
     await row.getByRole('link').nth(1).click();
     await expect.poll(() => page.getByRole('region', { name: 'Summary' }).textContent(), { timeout: 10_000 }).toMatch(/Snapshot[0-9a-f]{8}/);
+    // …and its log, read from the server after the run ended.
+    await expect.poll(() => page.getByRole('log', { name: 'Run log' }).locator('.line').count(), { timeout: 10_000 }).toBeGreaterThan(0);
   });
 
   test('a blocked sync shows what it would delete, is approved from the pane and succeeds', async () => {

@@ -16,6 +16,8 @@ const TiB = 1024 ** 4;
 export interface FakeOptions {
   staticDir: string;
   token: string;
+  /** A second token with the viewer role (read-only). */
+  viewerToken?: string;
   /** Extra runs in history (for the 10,000-row checks). */
   historySize?: number;
   /** Ignore `limit` and answer with the whole history (worst case for a first render). */
@@ -215,9 +217,11 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
         const cur = runs.get(run.id)!;
         if (cur.status !== 'running') return clearInterval(timer);
         const progress: Progress = { percent: (i / total) * 100, bytesDone: i * 64 * 1024 ** 2, bytesTotal: total * 64 * 1024 ** 2, filesDone: i * 100, filesTotal: total * 100, rate: 210 * 1024 ** 2, etaSeconds: (total - i) * 2, current: [`projects/site/file-${i}.bin`] };
-        put({ ...cur, progress });
+        const line = `processed ${i * 100} files`;
+        // The log file grows as the events go out, as the engine's run log does.
+        put({ ...cur, progress, logTail: cur.logTail ? `${cur.logTail}\n${line}` : line });
         fake.emit({ type: 'run.progress', runId: run.id, jobId: run.jobId, progress });
-        fake.emit({ type: 'run.log', runId: run.id, lines: [`processed ${i * 100} files`] });
+        fake.emit({ type: 'run.log', runId: run.id, lines: [line] });
         if (i >= total) {
           clearInterval(timer);
           const done: Run = { ...runs.get(run.id)!, status: 'succeeded', finishedAt: new Date().toISOString(), exitCode: 0, summary: run.jobId === 'space-offsite' ? { kind: 'rclone-sync', bytesTransferred: 512 * 1024 ** 2, filesTransferred: 800, filesDeleted: 1523, errors: 0, durationSeconds: 3 } : { kind: 'restic-backup', snapshotId: 'feedc0de12345678', filesNew: 800, filesChanged: 0, filesUnmodified: 0, bytesAdded: 512 * 1024 ** 2, totalBytesProcessed: 1.31 * TiB, totalFilesProcessed: 91800, durationSeconds: 3 } };
@@ -254,12 +258,15 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
       req.on('close', () => streams.delete(res));
       return;
     }
-    if (req.headers.authorization !== `Bearer ${opts.token}`) return problem(res, 401, 'Unauthorized', 'a valid bearer token is required');
+    const viewer = opts.viewerToken !== undefined && req.headers.authorization === `Bearer ${opts.viewerToken}`;
+    if (req.headers.authorization !== `Bearer ${opts.token}` && !viewer) return problem(res, 401, 'Unauthorized', 'a valid bearer token is required');
+    if (viewer && req.method !== 'GET' && p !== '/api/v1/events/ticket') return problem(res, 403, 'Forbidden', 'this needs an admin token');
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const m = (re: RegExp) => re.exec(p);
       let r: RegExpExecArray | null;
+      if (req.method === 'GET' && p === '/api/v1/me') return json(res, 200, { tokenId: viewer ? 'v1' : 't1', name: viewer ? 'viewer' : 'admin', role: viewer ? 'viewer' : 'admin' });
       if (req.method === 'GET' && p === '/api/v1/status') return json(res, 200, { ...status, time: new Date().toISOString() });
       if (req.method === 'POST' && p === '/api/v1/events/ticket') {
         const t = randomBytes(16).toString('hex');

@@ -9,6 +9,7 @@ import { buildPane, launchChromium, watchConsole } from './browser';
 import { startFake, type FakePillarsd } from './fake-pillarsd';
 
 const TOKEN = 'pt_admin_0123456789abcdef';
+const VIEWER = 'pt_viewer_0123456789abcdef';
 
 describe('admin pane (stand-in server)', () => {
   const cleanup = useCleanup();
@@ -22,7 +23,7 @@ describe('admin pane (stand-in server)', () => {
     const dir = cleanup.tempDir('pillars-pane-');
     const out = path.join(dir.path, 'renderer');
     await buildPane(out);
-    fake = await startFake({ staticDir: out, token: TOKEN, historySize: 10_000, tickMs: 250 });
+    fake = await startFake({ staticDir: out, token: TOKEN, viewerToken: VIEWER, historySize: 10_000, tickMs: 250 });
     cleanup.add(() => fake.stop());
     browser = await launchChromium(path.join(dir.path, 'home'));
     cleanup.add(() => browser.close());
@@ -221,6 +222,26 @@ describe('admin pane (stand-in server)', () => {
       expect(calls.filter((c) => c[0] === 'pair').map((c) => (c[1] as { code: string }).code)).toEqual(['WRONG', 'K7Q2-9XZ4']);
       expect(calls.filter((c) => c[0] === 'pair').at(-1)![1]).toEqual({ url: 'https://motoko:8443', fingerprint: 'AB:CD:EF', code: 'K7Q2-9XZ4' });
       expect(pageProblems).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a viewer token sees everything but its actions are disabled with the reason', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(VIEWER)})`);
+    const p = await ctx.newPage();
+    try {
+      await p.goto(`${fake.url}/#/jobs`);
+      const run = p.getByRole('row', { name: /^flux-backup/ }).getByRole('button', { name: 'Run now' });
+      await expect.poll(() => run.getAttribute('title')).toBe('This token is a viewer token: actions need an admin token.');
+      expect(await run.isDisabled()).toBe(true);
+      const blocked = fake.runs.get('r200001')!;
+      fake.runs.set('r200002', { ...blocked, id: 'r200002', status: 'blocked', approvedBy: null, finishedAt: null, summary: null });
+      await p.goto(`${fake.url}/#/runs/r200002`);
+      await expect.poll(() => p.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+      expect(await p.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+      expect(await p.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
     } finally {
       await ctx.close();
     }

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import type { JobInfo, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
+import { ApiError } from '../api';
 import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui';
 import { useNow } from '../hooks';
 import { activeRunOf, isActive } from '../model';
 import { runHref, runsHref } from '../route';
 import { describeSchedule, previewSchedule } from '../schedule';
-import { store, usePane } from '../store';
+import { store, usePane, viewerReason } from '../store';
 
 function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void }) {
   const [expr, setExpr] = useState(job.schedule ?? '');
@@ -27,7 +28,8 @@ function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void })
           setSaved(true);
           await store.refreshStatus();
         } catch (err) {
-          setSaveError(err instanceof Error ? err.message : String(err));
+          const notHere = err instanceof ApiError && (err.status === 404 || err.status === 405);
+          setSaveError(notHere ? `This pillarsd cannot change schedules over the API: set jobs.${job.id}.schedule to "${expr.trim()}" in pillarsd.yaml and restart it.` : err instanceof Error ? err.message : String(err));
         }
       }}
     >
@@ -77,7 +79,8 @@ function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void })
 
 export function Jobs({ status }: { status: StatusResponse }) {
   const now = useNow();
-  const { model } = usePane();
+  const { model, role } = usePane();
+  const readOnly = viewerReason(role);
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const editJob = status.jobs.find((j) => j.id === editing);
@@ -131,7 +134,8 @@ export function Jobs({ status }: { status: StatusResponse }) {
                   <td className="actions">
                     <ActionButton
                       onError={setError}
-                      disabled={!j.enabled || j.state === 'running' || j.state === 'queued'}
+                      title={readOnly}
+                      disabled={!!readOnly || !j.enabled || j.state === 'running' || j.state === 'queued'}
                       action={async () => {
                         setError(null);
                         const { runId } = await store.api.runNow(j.id);
@@ -143,7 +147,8 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     </ActionButton>
                     <ActionButton
                       onError={setError}
-                      disabled={!active}
+                      title={readOnly}
+                      disabled={!!readOnly || !active}
                       action={async () => {
                         setError(null);
                         if (active) store.putRun(await store.api.cancel(active.id));
@@ -153,6 +158,8 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     </ActionButton>
                     <ActionButton
                       onError={setError}
+                      title={readOnly}
+                      disabled={!!readOnly}
                       action={async () => {
                         setError(null);
                         await store.api.setEnabled(j.id, !j.enabled);

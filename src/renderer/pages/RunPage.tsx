@@ -5,7 +5,7 @@ import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui'
 import { useNow } from '../hooks';
 import { isActive } from '../model';
 import { runsHref } from '../route';
-import { store, usePane } from '../store';
+import { store, usePane, viewerReason } from '../store';
 import { runSeconds } from './Runs';
 
 const MAX_LOG_LINES = 20_000;
@@ -87,6 +87,7 @@ function SummaryView({ run }: { run: Run }) {
 }
 
 function BlockView({ run }: { run: Run }) {
+  const readOnly = viewerReason(usePane().role);
   const b = run.block;
   if (!b) return null;
   const pending = run.status === 'blocked';
@@ -117,10 +118,13 @@ function BlockView({ run }: { run: Run }) {
       )}
       {pending && b.needsApproval && (
         <div className="row">
-          <ActionButton className="danger" action={async () => store.putRun(await store.api.approve(run.id))}>
+          <ActionButton className="danger" disabled={!!readOnly} title={readOnly} action={async () => store.putRun(await store.api.approve(run.id))}>
             Approve
           </ActionButton>
-          <ActionButton action={async () => store.putRun(await store.api.reject(run.id))}>Reject</ActionButton>
+          <ActionButton disabled={!!readOnly} title={readOnly} action={async () => store.putRun(await store.api.reject(run.id))}>
+            Reject
+          </ActionButton>
+          {readOnly && <span className="muted">{readOnly}</span>}
         </div>
       )}
       {pending && !b.needsApproval && <p className="muted">This guard cannot be overridden: fix the cause and run the job again.</p>}
@@ -135,14 +139,17 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
   const [onlyMatches, setOnlyMatches] = useState(false);
   const [follow, setFollow] = useState(true);
   const pre = useRef<HTMLDivElement>(null);
+  const pushed = useRef(false);
 
+  // The log file, fetched when the page opens and again when the run ends (so it is complete).
   useEffect(() => {
     let cancelled = false;
-    // Lines pushed while the full log is being fetched are kept and appended after it.
+    // Lines pushed while the file is being fetched are kept and appended after it.
     let pending: string[] = [];
     let loaded = false;
     const off = store.onLog((id, more) => {
       if (id !== runId) return;
+      pushed.current = true;
       if (!loaded) pending.push(...more);
       else setLines((l) => (l.length + more.length > MAX_LOG_LINES ? [...l, ...more].slice(-MAX_LOG_LINES) : [...l, ...more]));
     });
@@ -167,7 +174,20 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
       cancelled = true;
       off();
     };
-  }, [runId]);
+  }, [runId, active]);
+
+  // A server that publishes no run.log events still shows a live log: re-read it while the run lasts.
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => {
+      if (pushed.current) return;
+      store.api
+        .log(runId)
+        .then((text) => setLines((text ? text.replace(/\n$/, '').split('\n') : []).slice(-MAX_LOG_LINES)))
+        .catch(() => {});
+    }, 2000);
+    return () => clearInterval(t);
+  }, [runId, active]);
 
   useEffect(() => {
     if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
@@ -217,7 +237,7 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
 }
 
 export function RunPage({ id }: { id: string }) {
-  const { model, syncGeneration } = usePane();
+  const { model, syncGeneration, role } = usePane();
   const now = useNow(5_000);
   const run = model.runs.get(id);
   const [error, setError] = useState<string | null>(null);
@@ -251,7 +271,9 @@ export function RunPage({ id }: { id: string }) {
         title={`Run ${run.id}`}
         actions={
           active && run.status !== 'blocked' ? (
-            <ActionButton action={async () => store.putRun(await store.api.cancel(run.id))}>Cancel</ActionButton>
+            <ActionButton disabled={!!viewerReason(role)} title={viewerReason(role)} action={async () => store.putRun(await store.api.cancel(run.id))}>
+              Cancel
+            </ActionButton>
           ) : undefined
         }
       >
