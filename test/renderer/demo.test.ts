@@ -106,6 +106,11 @@ describe('admin pane against pillarsd demo', () => {
     await block.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('succeeded');
     expect(await page.locator('dd.approved').textContent()).toMatch(/\S/);
+    // The audit trail names both actions taken from the pane.
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    const audit = page.getByRole('region', { name: 'Recent actions' });
+    await expect.poll(() => audit.textContent(), { timeout: 10_000 }).toContain('run.approve');
+    expect(await audit.textContent()).toContain('job.run');
   });
 
   test('the Samba page shows what the server says about its Samba configuration', async () => {

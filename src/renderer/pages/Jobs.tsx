@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { JobInfo, StatusResponse } from '../../../server/src/contract/api';
+import { useEffect, useState } from 'react';
+import type { AuditEntry, AuditPage, JobInfo, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
 import { ApiError } from '../api';
 import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui';
@@ -74,6 +74,54 @@ function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void })
         </button>
       </div>
     </form>
+  );
+}
+
+/** Who did what (admin tokens only; the section stays hidden for viewers and older servers). */
+function RecentActions() {
+  const { model, syncGeneration, role } = usePane();
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const runCount = model.runs.size;
+  useEffect(() => {
+    if (role === 'viewer') return;
+    let cancelled = false;
+    store.api
+      .get<AuditPage>('/api/v1/audit?limit=15')
+      .then((p) => !cancelled && setEntries(p.entries))
+      .catch(() => !cancelled && setEntries(null));
+    return () => {
+      cancelled = true;
+    };
+  }, [runCount, syncGeneration, role]);
+  if (!entries || entries.length === 0) return null;
+  return (
+    <Section title="Recent actions">
+      <table className="data">
+        <caption className="sr-only">The last actions taken through the API</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Detail</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td>{formatDateTime(e.at)}</td>
+              <td>{e.actor}</td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>{e.target ?? '—'}</td>
+              <td>{e.detail ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
   );
 }
 
@@ -183,6 +231,7 @@ export function Jobs({ status }: { status: StatusResponse }) {
           <ScheduleEditor key={editJob.id} job={editJob} onClose={() => setEditing(null)} />
         </Section>
       )}
+      <RecentActions />
     </div>
   );
 }
