@@ -268,8 +268,8 @@ export class Engine implements EngineApi {
     const maxAttempts = 1 + job.retries.count;
     let attempt = rec.attempt;
     try {
+      const unlockKey = job.type.startsWith('restic') ? `unlock:${this.repoKey(job)}` : null;
       for (;;) {
-        const unlockKey = job.type.startsWith('restic') ? `unlock:${this.repoKey(job)}` : null;
         const attemptOnce = async () => {
           outcome = await runAttempt({
             config: this.d.config,
@@ -306,6 +306,8 @@ export class Engine implements EngineApi {
           outcome = { status: 'failed', error: `around-run hook failed: ${(e as Error).message}` };
         }
         if (outcome.status !== 'failed' || !outcome.transient || attempt >= maxAttempts || a.abort.signal.aborted) break;
+        // the lock's owner may have died since: the next attempt removes stale locks first (never live ones)
+        if (unlockKey) this.state.set(unlockKey, '1');
         const wait = backoffSeconds(attempt, job.retries.backoffSeconds);
         log.write(`attempt ${attempt} failed (${outcome.error}); retrying in ${wait}s`);
         attempt++;

@@ -145,7 +145,7 @@ async function resticBackupRun(ctx: RunnerContext, job: ResticBackupJob): Promis
       if (r.code !== 0) return resticFailed(ctx, 'restic init', r, caps);
       ctx.log(`repository ${repoLoc.path} initialised`);
     }
-    if (ctx.unlockFirst) await unlock(ctx, bin, t, 'an earlier run on this repository was interrupted');
+    if (ctx.unlockFirst) await unlock(ctx, bin, t, 'an earlier attempt was interrupted or found the repository locked');
     let summary: RunSummary | undefined;
     let errors = 0;
     const r = await run(ctx, restic.resticBackup(bin, t, ctx.env, { source: src.kind === 'pillar' ? src.path : job.source, exclude: job.exclude, tags: job.tags, host: job.host, caps }), {

@@ -278,3 +278,74 @@ describe('secrets stay out of argv, logs and the database (rule 6)', () => {
     expect(plain.code).toBe(0);
   });
 });
+
+describe('retries and rclone remotes', () => {
+  it('retries a backup that found the repository locked by a live restic, with backoff', async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  flux-backup:
+    type: restic-backup
+    source: flux:/
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 3, backoffSeconds: 1 }
+`,
+    });
+    await makeTree(path.join(sb.flux, 'w'), { bigFileBytes: 40 << 20, newlineName: false });
+    const rt = runtime(sb);
+    expect((await runJob(rt, 'flux-backup')).status).toBe('succeeded');
+    // a real exclusive lock held by a live restic: `check --read-data`, paused once it has the lock
+    const { spawnProcess } = await import('../../support/cli');
+    const check = reg.track(spawnProcess('restic', ['check', '--read-data'], { env: { ...sb.resticEnv } }));
+    const locks = path.join(sb.repo, 'locks');
+    for (let i = 0; i < 2000 && readdirSync(locks).length === 0; i++) await sleep(5);
+    process.kill(check.pid, 'SIGSTOP');
+    expect(readdirSync(locks)).toHaveLength(1);
+    const q = rt.engine.enqueue('flux-backup', 'manual')!;
+    let attempt = 1;
+    for (let i = 0; i < 200 && attempt < 2; i++) {
+      await sleep(50);
+      attempt = rt.runs.get(q.id)!.attempt;
+    }
+    expect(attempt).toBe(2);
+    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository is locked by another restic process\); retrying in 1s/);
+    // the other restic dies without removing its lock: the next attempt unlocks the stale lock
+    // (owner gone on this host) and goes through
+    process.kill(check.pid, 'SIGKILL');
+    const done = await rt.engine.waitFor(q.id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.attempt).toBeGreaterThanOrEqual(2);
+    expect(await rt.engine.readLog(q.id)).toMatch(/restic unlock \(an earlier run on this repository was interrupted\)/);
+  });
+
+  it('defines remotes from env only and obscures passwords through stdin (a crypt remote round-trips)', async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  offsite-crypt:
+    type: rclone-sync
+    source: space:/
+    destination: "vault:"
+    retries: { count: 0 }
+`,
+    });
+    const store = path.join(sb.dir, 'crypt-store');
+    const cryptPw = `crypt-${Date.now().toString(36)}-secret`;
+    const yaml = sb.yaml.replace('  cloud: { type: local }', `  cloud: { type: local }\n  vault: { type: crypt, remote: "${store}", password: cryptpw }`).replace('secrets:\n', 'secrets:\n  cryptpw: env:PILLARS_TEST_CRYPT_PW\n');
+    const { parseConfig } = await import('../../../server/src/config/load');
+    writeFileSync(path.join(sb.space, 'secret plan.txt'), 'the plan');
+    const rt = openRuntime({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) }, { env: { ...process.env, PILLARS_TEST_CRYPT_PW: cryptPw } });
+    reg.add(async () => {
+      await rt.engine.stop();
+      rt.close();
+    });
+    const r = await runJob(rt, 'offsite-crypt');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    // names are encrypted in the store…
+    expect(readdirSync(store).some((n) => n.includes('secret plan'))).toBe(false);
+    // …and plain rclone with the same password (obscured by rclone itself) reads them back
+    const obscured = (await runOk('rclone', ['obscure', '-'], { input: cryptPw })).stdout.trim();
+    const cat = await runOk('rclone', ['cat', 'v:secret plan.txt'], {
+      env: { ...process.env, RCLONE_CONFIG: '/dev/null', RCLONE_CONFIG_V_TYPE: 'crypt', RCLONE_CONFIG_V_REMOTE: store, RCLONE_CONFIG_V_PASSWORD: obscured },
+    });
+    expect(cat.stdout).toBe('the plan');
+    expect(await rt.engine.readLog(r.id)).not.toContain(cryptPw);
+  });
+});
