@@ -1,15 +1,16 @@
 // `pillars`: the client CLI, the composition root of the client core without a tray.
 // Exit codes as for pillarsd: 0 success · 1 the action failed · 2 usage or invalid settings.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Command, CommanderError } from 'commander';
+// Only what `status` needs is imported up front; conf/ajv, keytar and the Azure SDK load with the
+// commands that use them, so a status answers in what a bare start costs plus its deadlines.
 import { SettingsError } from '../shared/settings';
-import { createClient } from '../main/core/client';
 import type { ClientCore } from '../main/core/client';
 import type { PillarStatus } from '../main/core/mounts/manager';
-import { openSettings, defaultSettingsPath } from '../main/core/settings/store';
-import { createExec, tcpProbe } from '../platform/host';
+import { defaultSettingsPath } from '../main/core/settings/peek';
+import { statusCheck } from '../main/core/statusCheck';
 import { serverHealth } from './serverHealth';
 import type { ServerHealth } from './serverHealth';
-import { doctor } from './doctor';
 
 class UsageError extends Error {}
 
@@ -21,10 +22,10 @@ interface Globals {
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-function client(g: Globals, extra: { passwordStdin?: boolean; quick?: boolean } = {}): ClientCore {
+async function client(g: Globals, extra: { passwordStdin?: boolean } = {}): Promise<ClientCore> {
+  const { createClient, preloadClientModules } = await import('../main/core/client');
+  await preloadClientModules();
   return createClient({
-    // status must answer fast even when a share hangs: short deadlines, never awaited past them
-    ...(extra.quick ? { manager: { probeDeadlineMs: 1_000, tcpTimeoutMs: 800 } } : {}),
     settingsFile: g.config ?? process.env.PILLARS_SETTINGS,
     stdin: extra.passwordStdin ? process.stdin : null,
     prompt: (m) => err(m),
@@ -44,7 +45,7 @@ function printPillars(ps: PillarStatus[], json: boolean, server?: ServerHealth):
 const allMounted = (ps: PillarStatus[]) => ps.every((p) => p.state === 'mounted');
 
 async function runMountCommand(g: Globals, ids: string[], what: 'mount' | 'unmount' | 'remount', passwordStdin: boolean): Promise<number> {
-  const c = client(g, { passwordStdin });
+  const c = await client(g, { passwordStdin });
   const ps = await (what === 'mount' ? c.manager.mount(ids) : what === 'remount' ? c.manager.remount(ids) : c.manager.unmount(ids));
   const chosen = ids.length ? ps.filter((p) => ids.includes(p.id)) : ps;
   printPillars(chosen, !!g.json);
@@ -68,8 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('state of each pillar and of the server')
     .option('--json', 'print {"pillars":[…],"server":{…}}')
     .action(async (o: { json?: boolean }) => {
-      const c = client(g(), { quick: true });
-      const [ps, server] = await Promise.all([c.manager.check(), serverHealth(c.settings.server.url, c.settings.server.fingerprint, 1_000)]);
+      // short deadlines, never awaited past them: status answers even while a share hangs
+      const { settings, pillars: ps } = await statusCheck({ settingsFile: g().config ?? process.env.PILLARS_SETTINGS, probeDeadlineMs: 800, tcpTimeoutMs: 700 });
+      const server = await serverHealth(settings.server.url, settings.server.fingerprint, 800);
       printPillars(ps, !!(o.json || g().json), server);
       code = allMounted(ps) ? 0 : 1;
     });
@@ -84,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('open <pillar>')
     .description('open the pillar in the file manager')
     .action(async (id: string) => {
-      const c = client(g());
+      const c = await client(g());
       const p = c.pillars.find((x) => x.id === id);
       if (!p) throw new UsageError(`no pillar ${JSON.stringify(id)} (configured: ${c.pillars.map((x) => x.id).join(', ')})`);
       await c.platform.open(p);
@@ -92,8 +94,11 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('watch [pillars...]')
     .description('keep the pillars mounted in the foreground (a tray without the tray: for systemd --user or a server without a desktop)')
-    .action(async (ids: string[]) => {
-      const c = client(g());
+    .option('--loop-stats', 'on exit, print how long the event loop was ever held up (diagnostics for rule 8)')
+    .action(async (ids: string[], o: { loopStats?: boolean }) => {
+      const c = await client(g());
+      const loop = o.loopStats ? monitorEventLoopDelay({ resolution: 10 }) : null;
+      loop?.enable();
       c.manager.onChange((ps) => printPillars(ps, !!g().json));
       c.manager.start(ids ?? []);
       await new Promise<void>((resolve) => {
@@ -101,6 +106,10 @@ export async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      if (loop) {
+        loop.disable();
+        out(JSON.stringify({ eventLoop: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } }));
+      }
     });
   program
     .command('doctor')
@@ -112,17 +121,20 @@ export async function main(argv: string[]): Promise<number> {
       let settingsPath = file ?? defaultSettingsPath();
       let secrets = null;
       try {
+        const { openSettings } = await import('../main/core/settings/store');
         const store = openSettings({ file });
         settingsPath = store.path;
         settings = store.get();
         try {
-          secrets = client(g()).secrets;
+          secrets = (await client(g())).secrets;
         } catch {
           /* incomplete settings: reported by the settings check */
         }
       } catch (e) {
         settingsError = (e as Error).message;
       }
+      const { doctor } = await import('./doctor');
+      const { createExec, tcpProbe } = await import('../platform/host');
       const checks = await doctor({ settingsPath, settings, settingsError, exec: createExec(), tcpProbe, secrets, env: process.env });
       if (g().json) out(JSON.stringify({ checks }));
       else for (const c of checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(12)} ${c.detail}${c.ok || !c.fix ? '' : `\n     fix: ${c.fix}`}`);

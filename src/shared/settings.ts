@@ -210,3 +210,25 @@ export function completeness(s: ClientSettings): Array<{ key: string; reason: st
     out.push({ key: 'secret.opRef', reason: 'not set (secret.source is 1password)', fix: 'set secret.opRef to op://vault/item/field' });
   return out;
 }
+
+type SchemaNode = { type?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode; additionalProperties?: boolean };
+
+/**
+ * Keys the schema does not allow, as dotted paths: the cheap half of validation (no ajv) that a
+ * read-only look still needs, since an unknown key is where a pasted password would sit.
+ */
+export function unknownKeys(value: unknown, schema: SchemaNode = SETTINGS_SCHEMA as unknown as SchemaNode, at = ''): string[] {
+  if (Array.isArray(value)) return schema.items ? value.flatMap((v, i) => unknownKeys(v, schema.items, `${at}.${i}`)) : [];
+  if (!value || typeof value !== 'object' || !schema.properties) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const sub = schema.properties[k];
+    const key = at ? `${at}.${k}` : k;
+    if (!sub) {
+      if (schema.additionalProperties === false) out.push(key);
+      continue;
+    }
+    out.push(...unknownKeys(v, sub, key));
+  }
+  return out;
+}

@@ -1,6 +1,5 @@
 // The client core's composition root for Node (CLI, tests; the tray builds the same pieces with
 // electron-store): settings → platform → secrets chain → mount manager.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClientSettings, SettingsStore } from '../../shared/settings';
 import { completeness, SettingsError } from '../../shared/settings';
@@ -14,7 +13,8 @@ import type { SecretCache } from './secrets/types';
 import { MountManager } from './mounts/manager';
 import type { ManagerOptions } from './mounts/manager';
 import { systemNetworkLocator } from './mounts/network';
-import type { HomeNetworkStore } from './mounts/network';
+import { fileHomeStore } from './homeStore';
+export { fileHomeStore } from './homeStore';
 
 export interface ClientCore {
   store: SettingsStore;
@@ -29,6 +29,8 @@ export interface ClientCore {
 
 export interface ClientOptions {
   settingsFile?: string;
+  /** an already open store (the tray's electron-store, or a read-only peek) */
+  store?: SettingsStore;
   env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream | null;
   prompt?: (message: string) => void;
@@ -39,40 +41,31 @@ export interface ClientOptions {
   log?: (msg: string) => void;
 }
 
-/** The recorded home network lives next to the settings (it is not a setting and not a secret). */
-export function fileHomeStore(file: string): HomeNetworkStore {
-  return {
-    get() {
-      try {
-        return (JSON.parse(readFileSync(file, 'utf8')) as { signature?: string }).signature ?? null;
-      } catch {
-        return null;
-      }
-    },
-    set(signature) {
-      try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(`${file}.tmp`, JSON.stringify({ signature, at: new Date().toISOString() }));
-        renameSync(`${file}.tmp`, file);
-      } catch {
-        /* best effort: without it, an unreachable server reads as failed-network instead of away */
-      }
-    },
-  };
+/**
+ * Loads the modules the core would otherwise import in the middle of its work (keytar's native
+ * addon, the Azure SDK): compiling them takes hundreds of milliseconds of the event loop, which a
+ * long-running core pays once at start instead of during a remount.
+ */
+export async function preloadClientModules(): Promise<void> {
+  await Promise.all([import('keytar').catch(() => undefined), import('@azure/identity').catch(() => undefined), import('@azure/keyvault-secrets').catch(() => undefined)]);
+}
+
+function checked(store: SettingsStore): ClientSettings {
+  const settings = store.get();
+  const missing = completeness(settings);
+  if (missing.length) throw new SettingsError(store.path, missing[0]!.key, `${missing[0]!.reason} (fix: ${missing[0]!.fix})`);
+  return settings;
 }
 
 /** Opens the settings and checks they are complete enough to mount; throws SettingsError otherwise. */
 export function loadSettings(file?: string): { store: SettingsStore; settings: ClientSettings } {
   const store = openSettings({ file });
-  const settings = store.get();
-  const missing = completeness(settings);
-  if (missing.length) throw new SettingsError(store.path, missing[0]!.key, `${missing[0]!.reason} (fix: ${missing[0]!.fix})`);
-  return { store, settings };
+  return { store, settings: checked(store) };
 }
 
 export function createClient(o: ClientOptions = {}): ClientCore {
   const env = o.env ?? process.env;
-  const { store, settings } = loadSettings(o.settingsFile);
+  const { store, settings } = o.store ? { store: o.store, settings: checked(o.store) } : loadSettings(o.settingsFile);
   const exec = createExec({ env });
   const server: SmbServer = { host: settings.smb.host, username: settings.smb.username, ...(settings.smb.domain ? { domain: settings.smb.domain } : {}) };
   const pillars: PillarSpec[] = settings.pillars.map((p) => ({ id: p.id, share: p.share, label: p.label, ...(p.drive ? { drive: p.drive } : {}) }));

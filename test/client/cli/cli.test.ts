@@ -79,6 +79,9 @@ describe('pillars CLI', () => {
     const bad = await pillars(['--config', withPw, 'status']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/pw\.json: smb: must NOT have additional properties/);
+    const badMount = await pillars(['--config', withPw, 'mount']);
+    expect(badMount.code).toBe(2);
+    expect(badMount.stderr).toMatch(/pw\.json: smb: must NOT have additional properties/);
     expect(bad.stderr).not.toContain('leak');
 
     expect((await pillars(['frobnicate'])).code).toBe(2);

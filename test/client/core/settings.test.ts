@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCleanup } from '../../support/tmp';
 import { defaultSettingsPath, expandHome, openSettings } from '../../../src/main/core/settings/store';
+import { peekSettings } from '../../../src/main/core/settings/peek';
 import { DEFAULT_SETTINGS, SettingsError, completeness, withDefaults } from '../../../src/shared/settings';
 import { loadSettings } from '../../../src/main/core/client';
 
@@ -12,7 +13,7 @@ describe('client settings', () => {
   const cleanup = useCleanup();
   const dir = () => cleanup.tempDir('pillars-settings-').path;
 
-  it('reads a partial file with every default filled in', () => {
+  it('reads a partial file with every default filled in', async () => {
     const f = path.join(dir(), 'config.json');
     writeFileSync(f, JSON.stringify({ smb: { host: 'motoko', username: 'mike' } }));
     const s = openSettings({ file: f }).get();
@@ -23,7 +24,7 @@ describe('client settings', () => {
     expect(s.pillars.map((p) => [p.id, p.drive])).toEqual([['flux', 'X:'], ['space', 'S:'], ['time', 'T:']]);
   });
 
-  it('rejects a password in the file, naming file and key', () => {
+  it('rejects a password in the file, naming file and key', async () => {
     const f = path.join(dir(), 'config.json');
     writeFileSync(f, JSON.stringify({ smb: { host: 'motoko', username: 'mike', password: 'hunter2' } }));
     const e = (() => {
@@ -42,7 +43,7 @@ describe('client settings', () => {
     expect(JSON.parse(readFileSync(f, 'utf8')).smb.password).toBe('hunter2'); // the user's file is left as it was
   });
 
-  it('rejects bad values on set and leaves the file unchanged', () => {
+  it('rejects bad values on set and leaves the file unchanged', async () => {
     const f = path.join(dir(), 'config.json');
     writeFileSync(f, JSON.stringify({ smb: { host: 'motoko', username: 'mike' } }));
     const store = openSettings({ file: f });
@@ -55,16 +56,17 @@ describe('client settings', () => {
     expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 
-  it('--config must name an existing file; broken JSON is an error, not a reset', () => {
+  it('--config must name an existing file; broken JSON is an error, not a reset', async () => {
     const d = dir();
     expect(() => openSettings({ file: path.join(d, 'missing.json') })).toThrow(/missing\.json: \(file\): no such file/);
     const f = path.join(d, 'broken.json');
     writeFileSync(f, '{"smb": ');
     expect(() => openSettings({ file: f })).toThrow(SettingsError);
+    expect(() => peekSettings(f)).toThrow(/broken\.json: \(file\): not valid JSON/);
     expect(readFileSync(f, 'utf8')).toBe('{"smb": ');
   });
 
-  it('says what is missing to mount, with a fix', () => {
+  it('says what is missing to mount, with a fix', async () => {
     const s = withDefaults({ smb: { host: 'motoko' } });
     const keys = completeness(s).map((m) => m.key);
     expect(keys).toEqual(['smb.username', 'secret.vaultUrl', 'secret.name']);

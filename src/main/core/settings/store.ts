@@ -2,17 +2,12 @@
 // file electron-store uses in the app, so the CLI and the tray read the same settings.
 import Conf from 'conf';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SETTINGS_SCHEMA, SettingsError, withDefaults } from '../../../shared/settings';
 import type { ClientSettings, SettingsStore } from '../../../shared/settings';
 
-/** electron-store's file: `app.getPath('userData')/config.json` for the product name "Pillars". */
-export function defaultSettingsPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Pillars', 'config.json');
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Pillars', 'config.json');
-  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'Pillars', 'config.json');
-}
+export { defaultSettingsPath } from './peek';
+import { defaultSettingsPath } from './peek';
 
 /** Turns conf/ajv's "Config schema violation: `a/b` must …" into file + key + reason. */
 export function toSettingsError(file: string, e: unknown): SettingsError {
@@ -71,9 +66,4 @@ export function openSettings(opts: OpenSettingsOptions = {}): SettingsStore {
   };
 }
 
-/** `~` and `~/x` expanded against the home folder; other paths resolved as given. */
-export function expandHome(p: string, home = os.homedir()): string {
-  if (p === '~') return home;
-  if (p.startsWith('~/')) return path.join(home, p.slice(2));
-  return path.resolve(p);
-}
+export { expandHome } from './peek';
