@@ -20,6 +20,14 @@ export interface RunFilter {
   before?: string | null;
 }
 
+/** Page size of the run history (pillarsd's maximum `limit`). */
+export const HISTORY_PAGE = 1000;
+
+/** The first history page for a filter; one function so a prefetch and the page ask the same thing. */
+export function historyFilter(job: string, status: string): RunFilter {
+  return { job, status: status as RunStatus | '', limit: HISTORY_PAGE };
+}
+
 function isProblem(x: unknown): x is Problem {
   return typeof x === 'object' && x !== null && typeof (x as Problem).title === 'string';
 }

@@ -3,7 +3,8 @@
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
 import type { Role, Run, ServerEvent, ServerEventType } from '../../server/src/contract/api';
-import { Api, ApiError } from './api';
+import { Api, ApiError, type RunFilter } from './api';
+import type { RunsPage } from '../../server/src/contract/api';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
 
@@ -69,6 +70,24 @@ export class Store {
   private set(patch: Partial<PaneState>): void {
     this.state = { ...this.state, ...patch };
     for (const fn of this.listeners) fn();
+  }
+
+  private prefetched = new Map<string, Promise<RunsPage>>();
+
+  /** Starts a history request before React's first render (main.tsx), so the two overlap. */
+  prefetchRuns(f: RunFilter): void {
+    if (!this.state.token) return;
+    const p = this.api.runs(f);
+    p.catch(() => {}); // a failure is reported when the page takes it
+    this.prefetched.set(JSON.stringify(f), p);
+  }
+
+  /** A history page: the prefetched one when it matches (taken once), else a new request. */
+  runsPage(f: RunFilter): Promise<RunsPage> {
+    const key = JSON.stringify(f);
+    const p = this.prefetched.get(key);
+    this.prefetched.delete(key);
+    return p ?? this.api.runs(f);
   }
 
   onLog(fn: LogListener): () => void {

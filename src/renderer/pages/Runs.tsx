@@ -3,12 +3,12 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Run, RunStatus } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
 import { ErrorNote, Section, StatusBadge } from '../components/ui';
+import { historyFilter } from '../api';
 import { runHref, runsHref } from '../route';
 import { store, usePane } from '../store';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 const ROW = 36; // px; matches .runs-table tbody tr in the stylesheet
-const PAGE = 1000;
 
 export function runSeconds(r: Run): number | null {
   if (!r.startedAt) return null;
@@ -52,8 +52,8 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
-    store.api
-      .runs({ job, status: statusFilter as RunStatus | '', limit: PAGE })
+    store
+      .runsPage(historyFilter(job, statusFilter))
       .then((page) => {
         if (cancelled) return;
         if (!performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: page.runs.length } });
@@ -91,7 +91,7 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
     if (!next || loading || lastIndex < rows.length - 50) return;
     setLoading(true);
     store.api
-      .runs({ job, status: statusFilter as RunStatus | '', limit: PAGE, before: next })
+      .runs({ ...historyFilter(job, statusFilter), before: next })
       .then((page) => {
         store.putRuns(page.runs);
         setNext(page.next);
