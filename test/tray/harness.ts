@@ -81,7 +81,7 @@ export async function startHarness(
   const deps: TrayAppDeps = {
     electron,
     os: osName,
-    settings: openSettings({ file }),
+    settings: await openSettings({ file }),
     tokens: tokenStore,
     createMounts: () => (o.mounts === false ? null : mounts),
     memory: fileMemoryStore(path.join(dir, 'notifications.json')),

@@ -51,7 +51,7 @@ export interface TrayAppDeps {
   settings: SettingsStore;
   tokens: TokenStore;
   /** Builds the mount manager once the settings allow mounting; null while they don't. */
-  createMounts: (s: ClientSettings) => MountsPort | null;
+  createMounts: (s: ClientSettings) => MountsPort | null | Promise<MountsPort | null>;
   memory: MemoryStore;
   loginItem: LoginItem;
   assetsDir: string;
@@ -146,18 +146,32 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
     ...d.connection,
   });
 
-  const attachMounts = (s: ClientSettings) => {
-    if (mounts) return;
-    try {
-      mounts = d.createMounts(s);
-    } catch (e) {
-      log.warn(`mounts not started: ${(e as Error).message}`);
-      mounts = null;
-    }
-    if (!mounts) return;
-    unsubscribeMounts = mounts.onChange(() => throttle.request());
-    mounts.start();
-    void refreshTimeMachine();
+  let attaching: Promise<void> | null = null;
+  let disposed = false;
+  const attachMounts = (s: ClientSettings): Promise<void> => {
+    if (mounts || attaching) return attaching ?? Promise.resolve();
+    attaching = (async () => {
+      let m: MountsPort | null;
+      try {
+        m = await d.createMounts(s);
+      } catch (e) {
+        log.warn(`mounts not started: ${(e as Error).message}`);
+        m = null;
+      }
+      if (!m) return;
+      if (disposed) {
+        await m.stop();
+        return;
+      }
+      mounts = m;
+      unsubscribeMounts = m.onChange(() => throttle.request());
+      m.start();
+      throttle.request();
+      void refreshTimeMachine();
+    })().finally(() => {
+      attaching = null;
+    });
+    return attaching;
   };
 
   const refreshTimeMachine = async () => {
@@ -269,7 +283,7 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
   );
   disposers.push(
     d.settings.onChange((s) => {
-      attachMounts(s);
+      void attachMounts(s);
       throttle.request();
     }),
   );
@@ -284,8 +298,8 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
       }
     }
     connection.start();
-    attachMounts(d.settings.get());
     throttle.request();
+    await attachMounts(d.settings.get());
     if (!target()) windows.openPreferences(); // first run: pairing happens in the preferences
   })();
 
@@ -295,6 +309,8 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
     renderNow: render,
     connection,
     async dispose() {
+      disposed = true;
+      await attaching;
       throttle.cancel();
       timers.clearTimeout(netTimer);
       timers.clearTimeout(tickTimer);

@@ -73,11 +73,11 @@ const keychainTokens: TokenStore = {
   set: (url, token) => new KeychainStore(`pillarsd-token@${url}`).set(token),
 };
 
-function mountsFrom(settingsFile: string, log: (m: string) => void): (s: ClientSettings) => MountsPort | null {
-  return () => {
-    let core: ReturnType<typeof createClient>;
+function mountsFrom(settingsFile: string, log: (m: string) => void): (s: ClientSettings) => Promise<MountsPort | null> {
+  return async () => {
+    let core: Awaited<ReturnType<typeof createClient>>;
     try {
-      core = createClient({ settingsFile, log });
+      core = await createClient({ settingsFile, log });
     } catch (e) {
       log(`not mounting yet: ${(e as Error).message}`);
       return null;
