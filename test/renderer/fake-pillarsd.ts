@@ -266,6 +266,13 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
     req.on('end', () => {
       const m = (re: RegExp) => re.exec(p);
       let r: RegExpExecArray | null;
+      if (req.method === 'GET' && p === '/api/v1/audit') {
+        const entries = requests
+          .filter((r) => r.startsWith('POST ') && !r.includes('/events/ticket'))
+          .map((r, i) => ({ id: i + 1, at: new Date().toISOString(), actor: 'admin (t1)', action: r.slice(5), target: null, detail: null }))
+          .reverse();
+        return json(res, 200, { entries, next: null });
+      }
       if (req.method === 'GET' && p === '/api/v1/me') return json(res, 200, { tokenId: viewer ? 'v1' : 't1', name: viewer ? 'viewer' : 'admin', role: viewer ? 'viewer' : 'admin' });
       if (req.method === 'GET' && p === '/api/v1/status') return json(res, 200, { ...status, time: new Date().toISOString() });
       if (req.method === 'POST' && p === '/api/v1/events/ticket') {
