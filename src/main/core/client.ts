@@ -69,7 +69,7 @@ export function createClient(o: ClientOptions = {}): ClientCore {
   const exec = createExec({ env });
   const server: SmbServer = { host: settings.smb.host, username: settings.smb.username, ...(settings.smb.domain ? { domain: settings.smb.domain } : {}) };
   const pillars: PillarSpec[] = settings.pillars.map((p) => ({ id: p.id, share: p.share, label: p.label, ...(p.drive ? { drive: p.drive } : {}) }));
-  const platform = o.platform ?? createPlatform({ mountRoot: expandHome(settings.mountRoot, env.HOME), links: settings.links, env });
+  const platform = o.platform ?? createPlatform({ mountRoot: expandHome(settings.mountRoot, env.HOME), links: settings.links, linuxBackend: settings.linux.backend, env });
   const secrets = buildSecrets(settings, { exec, env, stdin: o.stdin ?? null, prompt: o.prompt, ...(o.cache !== undefined ? { cache: o.cache } : {}) });
   const homeFile = path.join(path.dirname(store.path), 'home-network.json');
   const manager = new MountManager({

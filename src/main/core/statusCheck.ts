@@ -22,7 +22,7 @@ export async function statusCheck(o: { settingsFile?: string; env?: NodeJS.Proce
   const server: SmbServer = { host: settings.smb.host, username: settings.smb.username, ...(settings.smb.domain ? { domain: settings.smb.domain } : {}) };
   const pillars: PillarSpec[] = settings.pillars.map((p) => ({ id: p.id, share: p.share, label: p.label, ...(p.drive ? { drive: p.drive } : {}) }));
   const manager = new MountManager({
-    platform: createPlatform({ mountRoot: expandHome(settings.mountRoot, env.HOME), links: settings.links, env }),
+    platform: createPlatform({ mountRoot: expandHome(settings.mountRoot, env.HOME), links: settings.links, linuxBackend: settings.linux.backend, env }),
     secrets: secretsChain({ cache: null, sources: [] }),
     server,
     pillars,
