@@ -36,8 +36,19 @@ describe('restic backup', () => {
     mkdirSync(path.join(sb.flux, 'work/node_modules/x'), { recursive: true });
     writeFileSync(path.join(sb.flux, 'work/node_modules/x/index.js'), 'excluded');
     const rt = runtime(sb);
+    const events: Array<{ type: string; at: number; percent?: number | null }> = [];
+    rt.hub.subscribe((e) => events.push({ type: e.event.type, at: Date.now(), percent: e.event.type === 'run.progress' ? e.event.progress.percent : undefined }));
     const done = await runJob(rt, 'flux-backup');
     expect(done.status, done.error ?? '').toBe('succeeded');
+    // stored, then published: queued → started → progress… → finished, progress at most 4 a second
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('run.queued');
+    expect(types[1]).toBe('run.started');
+    expect(types.at(-1)).toBe('run.finished');
+    const progress = events.filter((e) => e.type === 'run.progress');
+    expect(progress.length).toBeGreaterThan(0);
+    for (let i = 4; i < progress.length; i++) expect(progress[i]!.at - progress[i - 4]!.at).toBeGreaterThanOrEqual(990);
+    expect(rt.hub.since(0).map((e) => e.event.type)).toEqual(types);
     expect(done.summary).toMatchObject({ kind: 'restic-backup', snapshotId: expect.stringMatching(/^[0-9a-f]{8}/) });
     expect(await rt.engine.readLog(done.id)).toMatch(/initialising a new one \(restic init\)/);
     const target = path.join(sb.dir, 'restore');
@@ -349,5 +360,34 @@ describe('retries and rclone remotes', () => {
     });
     expect(cat.stdout).toBe('the plan');
     expect(await rt.engine.readLog(r.id)).not.toContain(cryptPw);
+  });
+});
+
+describe('status', () => {
+  it('reports pillars (mount, sentinel, space) and jobs, and lets contributors add theirs', async () => {
+    const sb = makeSandbox(reg);
+    const yaml = sb.yaml.replace(`flux: { path: ${sb.flux}, requireMount: false }`, `flux: { path: ${sb.flux} }`);
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const rt = openRuntime({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) });
+    reg.add(() => rt.close());
+    rmSync(path.join(sb.dir, 'time', '.pillar'));
+    rt.status.contributors.push((s) => {
+      s.hotSets.push({ id: 'h', label: 'hot', path: '/flux/hot', state: 'idle', completion: 100, errors: 0, conflicts: [] });
+    });
+    rt.status.contributors.push(() => {
+      throw new Error('syncthing unreachable');
+    });
+    const s = await rt.status.status();
+    const byId = Object.fromEntries(s.pillars.map((p) => [p.id, p]));
+    expect(byId.flux).toMatchObject({ online: false, mounted: false, sentinel: true });
+    expect(byId.flux!.warnings[0]).toMatch(/is not a mount point/);
+    expect(byId.space).toMatchObject({ online: true, sentinel: true, totalBytes: expect.any(Number), freeBytes: expect.any(Number) });
+    expect(byId.time).toMatchObject({ online: false, sentinel: false });
+    expect(s.jobs.map((j) => j.id)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']);
+    expect(s.hotSets).toHaveLength(1);
+    expect(s.warnings).toContain('status: syncthing unreachable');
+    const { isMountPoint } = await import('../../../server/src/infra/fs');
+    expect(isMountPoint('/')).toBe(true);
+    expect(isMountPoint(sb.space)).toBe(false);
   });
 });
