@@ -24,6 +24,20 @@ export interface StreamOptions {
 
 const REPLAY_PAGE = 500;
 
+/** One JSON text per event, however many clients it goes to (fan-out to hundreds of streams). */
+const serialized = new WeakMap<StoredEvent, string>();
+function json(e: StoredEvent): string {
+  let s = serialized.get(e);
+  if (s === undefined) {
+    s = JSON.stringify(e);
+    serialized.set(e, s);
+  }
+  return s;
+}
+
+/** @fastify/sse route option: data that is already JSON text goes out as it is. */
+export const SSE_ROUTE = { serializer: (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d)) };
+
 export function streamEvents(reply: FastifyReply, o: StreamOptions): void {
   const sse = reply.sse;
   sse.keepAlive();
@@ -58,7 +72,7 @@ export function streamEvents(reply: FastifyReply, o: StreamOptions): void {
     if (e.id <= position) return;
     position = e.id;
     if (o.filter && !o.filter(e)) return;
-    await sse.send({ id: String(e.id), event: e.event.type, data: e });
+    await sse.send({ id: String(e.id), event: e.event.type, data: json(e) });
     if (o.endAfter?.(e)) {
       end();
       sse.close();

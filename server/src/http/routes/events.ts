@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventTicket } from '../../contract/api';
 import { HttpProblem } from '../problem';
 import { noBody, noQuery, type RouteContext } from '../context';
-import { streamEvents } from '../sse';
+import { SSE_ROUTE, streamEvents } from '../sse';
 
 export function eventRoutes(app: FastifyInstance, { deps, tickets }: RouteContext): void {
   app.post('/api/v1/events/ticket', { config: { access: 'viewer' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<EventTicket> => tickets.issue(req.principal!));
@@ -12,7 +12,7 @@ export function eventRoutes(app: FastifyInstance, { deps, tickets }: RouteContex
     '/api/v1/events',
     {
       config: { access: 'viewer', ticket: true },
-      sse: true,
+      sse: SSE_ROUTE,
       schema: {
         querystring: {
           type: 'object',

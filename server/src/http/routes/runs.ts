@@ -4,7 +4,7 @@ import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from
 import { HttpProblem } from '../problem';
 import { ConflictError } from '../ports';
 import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
-import { streamEvents } from '../sse';
+import { SSE_ROUTE, streamEvents } from '../sse';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'blocked'];
 const TERMINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'interrupted']);
@@ -79,7 +79,7 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     '/api/v1/runs/:id/log',
     {
       config: { access: 'viewer' },
-      sse: true,
+      sse: SSE_ROUTE,
       schema: {
         params: runParams,
         querystring: {
