@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SETTINGS_SCHEMA, withDefaults } from '../../shared/settings';
 import type { ClientSettings, SettingsStore } from '../../shared/settings';
 import { defaultSettingsPath, toSettingsError } from '../core/settings/store';
-import { createClient } from '../core/client';
+import { createClient, preloadClientModules } from '../core/client';
 import { KeychainStore } from '../core/secrets/keychain';
 import { fileMemoryStore } from '../core/notify/memory';
 import { boot } from './app';
@@ -73,11 +73,13 @@ const keychainTokens: TokenStore = {
   set: (url, token) => new KeychainStore(`pillarsd-token@${url}`).set(token),
 };
 
-function mountsFrom(settingsFile: string, log: (m: string) => void): (s: ClientSettings) => Promise<MountsPort | null> {
+function mountsFrom(store: SettingsStore, log: (m: string) => void): (s: ClientSettings) => Promise<MountsPort | null> {
   return async () => {
     let core: Awaited<ReturnType<typeof createClient>>;
     try {
-      core = await createClient({ settingsFile, log });
+      // keytar and the Azure SDK compile once now, not in the middle of the manager's first remount
+      await preloadClientModules();
+      core = await createClient({ store, log });
     } catch (e) {
       log(`not mounting yet: ${(e as Error).message}`);
       return null;
@@ -113,7 +115,7 @@ void boot(port, {
       os: osName,
       settings,
       tokens: keychainTokens,
-      createMounts: mountsFrom(settingsFile, (m) => log.info(m)),
+      createMounts: mountsFrom(settings, (m) => log.info(m)),
       memory: fileMemoryStore(path.join(port.app.getPath('userData'), 'notifications.json')),
       loginItem: createLoginItem(port, { os: osName, env: process.env, home: os.homedir(), execPath: process.execPath }),
       assetsDir: resources,
