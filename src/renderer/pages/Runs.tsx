@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Run, RunStatus } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
 import { ErrorNote, Section, StatusBadge } from '../components/ui';
@@ -40,6 +40,25 @@ export function matchesFilter(r: Run, job: string, status: string, text: string)
   }
   return true;
 }
+
+/** One history row; memoized so rows that stay in view are not rendered again while scrolling. */
+const RunRow = memo(function RunRow({ run: r, index }: { run: Run; index: number }) {
+  return (
+    <tr aria-rowindex={index + 2}>
+      <td>
+        <a href={runHref(r.id)}>{r.id}</a>
+      </td>
+      <td>{r.jobId}</td>
+      <td>
+        <StatusBadge status={r.status} />
+      </td>
+      <td>{r.trigger}</td>
+      <td>{formatDateTime(r.queuedAt)}</td>
+      <td>{formatDuration(runSeconds(r))}</td>
+      <td className="result">{summaryText(r)}</td>
+    </tr>
+  );
+});
 
 export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string; statusFilter: string }) {
   const { model, syncGeneration } = usePane();
@@ -159,24 +178,9 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
                   <td colSpan={7} style={{ height: padTop }} />
                 </tr>
               )}
-              {items.map((it) => {
-                const r = rows[it.index]!;
-                return (
-                  <tr key={r.id} aria-rowindex={it.index + 2}>
-                    <td>
-                      <a href={runHref(r.id)}>{r.id}</a>
-                    </td>
-                    <td>{r.jobId}</td>
-                    <td>
-                      <StatusBadge status={r.status} />
-                    </td>
-                    <td>{r.trigger}</td>
-                    <td>{formatDateTime(r.queuedAt)}</td>
-                    <td>{formatDuration(runSeconds(r))}</td>
-                    <td className="result">{summaryText(r)}</td>
-                  </tr>
-                );
-              })}
+              {items.map((it) => (
+                <RunRow key={rows[it.index]!.id} run={rows[it.index]!} index={it.index} />
+              ))}
               {padBottom > 0 && (
                 <tr aria-hidden="true" className="spacer">
                   <td colSpan={7} style={{ height: padBottom }} />
