@@ -199,6 +199,10 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
     steps: [{ at: 0, input: { server: { connection: 'unauthorized', status: null, host: 'motoko' } }, icon: 'error', tooltip: 'Pillars: motoko refused this device: pair again', told: [['critical', 'motoko refused the connection']] }],
   },
   {
+    name: 'connected, but no status yet: working, not green',
+    steps: [{ at: 0, input: { server: { connection: 'connected', status: null, host: 'motoko' } }, icon: 'working', tooltip: 'Pillars: connecting…', menuHas: ['Backups: no status from the server yet'], told: [] }],
+  },
+  {
     name: 'first run (not paired)',
     steps: [{ at: 0, input: { server: { connection: 'unpaired', status: null, host: null }, pillars: [] }, icon: 'warning', tooltip: 'Pillars: not set up: open Preferences', menuHas: ['Set up Pillars…', 'Quit Pillars'], menuLacks: ['Remount all', 'Backups: no status from the server yet'], told: [] }],
   },

@@ -175,7 +175,7 @@ export function buildTrayModel(input: TrayInput): TrayModel {
 function pickIcon(input: TrayInput, problems: Problem[], healths: JobHealth[]): TrayIcon {
   if (problems.some((p) => p.severity === 'error')) return 'error';
   if (problems.some((p) => p.severity === 'warning')) return 'warning';
-  if (healths.some((h) => h.kind === 'running') || input.pillars.some((p) => p.state === 'mounting') || input.server.connection === 'connecting') return 'working';
+  if (healths.some((h) => h.kind === 'running') || input.pillars.some((p) => p.state === 'mounting') || waitingForStatus(input)) return 'working';
   if (input.location === 'away' || input.server.connection === 'unreachable') return 'offline';
   return 'ok';
 }
@@ -185,9 +185,12 @@ function headline(input: TrayInput, problems: Problem[]): string {
   if (ranked.length === 1) return ranked[0]!.text;
   if (ranked.length > 1) return `${ranked.length} problems: ${ranked[0]!.text}`;
   if (input.location === 'away') return 'away from home, pillars unmounted';
-  if (input.server.connection === 'connecting') return 'connecting…';
+  if (waitingForStatus(input)) return 'connecting…';
   return 'all good';
 }
+
+/** Connecting, or connected with no status yet: green would claim what we don't know. */
+const waitingForStatus = (input: TrayInput) => input.server.connection === 'connecting' || (input.server.connection === 'connected' && !input.server.status);
 
 const rank = (s: Problem['severity']) => (s === 'error' ? 2 : s === 'warning' ? 1 : 0);
 
