@@ -12,7 +12,7 @@ import { makeSandbox } from '../jobs/sandbox';
 const reg = useCleanup();
 
 describe('exit codes and messages', () => {
-  it('unknown job, bad cron, invalid YAML → 2; missing restic, unreadable secret → 1; blocked → 3', async () => {
+  it('unknown job, bad cron, invalid YAML → 2; missing restic, unreadable secret → 1; blocked → 3', { timeout: 180_000 }, async () => {
     const sb = makeSandbox(reg);
     writeFileSync(path.join(sb.flux, 'f.txt'), 'f');
     const badCron = path.join(sb.dir, 'bad-cron.yaml');
@@ -55,7 +55,7 @@ describe('exit codes and messages', () => {
 });
 
 describe('kill -9 during a backup (rule 5)', () => {
-  it('the run becomes interrupted, the orphaned restic dies, and backup, check and prune then succeed', async () => {
+  it('the run becomes interrupted, the orphaned restic dies, and backup, check and prune then succeed', { timeout: 240_000 }, async () => {
     const sb = makeSandbox(reg);
     await makeTree(path.join(sb.flux, 'w'), { bigFileBytes: 200 << 20, newlineName: false });
     const p = reg.track(spawnPillarsd(['run', 'flux-backup', '--config', sb.configFile]));
@@ -92,7 +92,7 @@ describe('kill -9 during a backup (rule 5)', () => {
 });
 
 describe('approve from the CLI', () => {
-  it('30 % deleted: exit 3 with the count; --approve runs it and the cloud matches Space', async () => {
+  it('30 % deleted: exit 3 with the count; --approve runs it and the cloud matches Space', { timeout: 180_000 }, async () => {
     const sb = makeSandbox(reg);
     for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc ${i}.txt`), `d${i}`);
     expect((await runPillarsd(['run', 'space-offsite', '--config', sb.configFile])).code).toBe(0);
@@ -112,7 +112,7 @@ describe('approve from the CLI', () => {
 });
 
 describe('demo and serve', () => {
-  it('demo builds the sandbox, prints the admin URL and a token that works, and stops on SIGTERM', async () => {
+  it('demo builds the sandbox, prints the admin URL and a token that works, and stops on SIGTERM', { timeout: 180_000 }, async () => {
     const dir = path.join(reg.tempDir('pillars-demo-').path, 'demo');
     const d = reg.track(spawnPillarsd(['demo', '--dir', dir, '--port', '0']));
     const url = (await d.waitForLine(/admin URL:\s+(\S+)/, 60_000))[1]!.replace(/\/$/, '');

@@ -67,7 +67,7 @@ describe('pillarsd.yaml loader', () => {
     const c = parseConfig(DESIGN_EXAMPLE, 'x.yaml');
     expect(Object.keys(c.jobs)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']);
     expect(c.pillars.flux!.requireMount).toBe(true);
-    expect(c.pillars.time!.timeMachine).toEqual({ maxSize: '4T', staleDays: 7 });
+    expect(c.pillars.time!.timeMachine).toMatchObject({ maxSize: '4T', staleDays: 7 });
     expect(c.samba!.keepVersions).toBe(10);
     const sync = c.jobs['space-offsite']!;
     expect(sync.type === 'rclone-sync' && sync.guard).toEqual({ maxDeletePercent: 1, maxDeleteCount: 1000 });
