@@ -61,7 +61,7 @@ describe('kill -9 during a backup (rule 5)', () => {
     const p = reg.track(spawnPillarsd(['run', 'flux-backup', '--config', sb.configFile]));
     const logs = path.join(sb.state, 'logs');
     let log = '';
-    for (let i = 0; i < 300 && !log.includes('$ restic backup'); i++) {
+    for (let i = 0; i < 1200 && !log.includes('$ restic backup'); i++) {
       await sleep(50);
       const f = existsSync(logs) ? readdirSync(logs)[0] : undefined;
       log = f ? readFileSync(path.join(logs, f), 'utf8') : '';
