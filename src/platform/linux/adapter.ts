@@ -138,7 +138,9 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
       const u = await exec({ cmd: 'fusermount', args: ['-u', '--', mp], timeoutMs: 5_000 });
       if (u.code !== 0 && (await mountEntry(p))) await exec({ cmd: 'fusermount', args: ['-u', '-z', '--', mp], timeoutMs: 5_000 });
     }
-    for (const pid of await smbnetfsPids(mp)) await exec({ cmd: 'kill', args: [force ? '-KILL' : '-TERM', String(pid)], timeoutMs: 2_000 });
+    // one kill for all of the mount's processes: every spawn holds the event loop until the child execs
+    const pids = await smbnetfsPids(mp);
+    if (pids.length) await exec({ cmd: 'kill', args: [force ? '-KILL' : '-TERM', ...pids.map(String)], timeoutMs: 2_000 });
     await fs.unlink(join(homeFor(p), '.smb', 'smbnetfs.auth')).catch(() => undefined);
   }
 
