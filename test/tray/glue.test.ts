@@ -110,6 +110,10 @@ describe('tray menu actions', () => {
     h.control.clickMenu('Start at login');
     expect(existsSync(desktop)).toBe(false);
 
+    // the preferences page changes the setting: the OS login item follows
+    await h.control.invoke(CHANNELS.settingsSet, 'pillars://app/index.html#/preferences', { startAtLogin: true });
+    await waitFor(() => existsSync(desktop), 'the autostart entry after the settings change');
+
     h.control.clickMenu('Quit Pillars');
     expect(h.control.calls.map((c) => c.api)).toContain('app.quit');
   });

@@ -192,6 +192,13 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
     throttle.request();
   };
 
+  /** The preferences page changes settings.startAtLogin; the OS login item follows it. */
+  const syncLoginItem = (s: ClientSettings) => {
+    if (s.startAtLogin === login.enabled) return;
+    const next = safeLogin(() => d.loginItem.set(s.startAtLogin), log);
+    if (next) login = next;
+  };
+
   function dispatch(a: TrayAction): void {
     const fail = (what: string) => (e: unknown) => log.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
     switch (a.kind) {
@@ -284,6 +291,7 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
   disposers.push(
     d.settings.onChange((s) => {
       void attachMounts(s);
+      syncLoginItem(s);
       throttle.request();
     }),
   );
@@ -298,6 +306,9 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
       }
     }
     connection.start();
+    // An installed app honours the setting from the first start (default on); a development run
+    // from the repository never registers itself.
+    if (electron.app.isPackaged) syncLoginItem(d.settings.get());
     throttle.request();
     await attachMounts(d.settings.get());
     if (!target()) windows.openPreferences(); // first run: pairing happens in the preferences
