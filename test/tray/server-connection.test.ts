@@ -166,6 +166,20 @@ describe('live connection', () => {
     expect(snaps.some((s) => s.connection === 'connected' && s.status !== null)).toBe(true);
   });
 
+  it('treats a silent stream (no heartbeat) as dead and reconnects', async () => {
+    const opens = () => seen.filter((s) => s.url === '/api/v1/events').length;
+    const before = opens();
+    const states: string[] = [];
+    const conn = createServerConnection({ target: () => ({ url, fingerprint, token: TOKEN }), timers: realTimers, onChange: (s) => states.push(s.connection), onRun: () => {}, backoffMs: [50], idleMs: 300 });
+    try {
+      conn.start();
+      // the test server sends one comment and then stays silent
+      await waitFor(() => opens() >= before + 3, 'two reconnects after silent periods');
+    } finally {
+      conn.stop();
+    }
+  });
+
   it('reports a revoked token as unauthorized and a dead server as unreachable', async () => {
     const states: string[] = [];
     const conn = createServerConnection({ target: () => ({ url, fingerprint, token: 'revoked' }), timers: realTimers, onChange: (s) => states.push(s.connection), onRun: () => {}, backoffMs: [5_000] });
