@@ -131,6 +131,23 @@ describe('tray menu actions', () => {
     await waitFor(() => h!.mounts.calls.some((c) => c[0] === 'nudge' && c[1] === 'network-change'), 'the network re-check');
   });
 
+  it('shows the policy\'s notifications (a click acts), and none when notifications are off', async () => {
+    h = await startHarness();
+    await waitFor(() => h!.control.menuLabels().some((l) => l.startsWith('Flux: mounted')), 'the pillars');
+    h.mounts.set('flux', 'failed-auth', 'motoko rejected the password');
+    await waitFor(() => h!.control.notifications.length === 1, 'the notification');
+    const n = h.control.notifications[0]!;
+    expect(n.options).toMatchObject({ title: 'Flux: password rejected', body: 'motoko rejected the password', urgency: 'critical' });
+    expect(n.shown).toBe(true);
+    n.click();
+    expect(h.control.windows.at(-1)!.webContents.url).toBe('pillars://app/index.html#/preferences');
+
+    await h.control.invoke(CHANNELS.settingsSet, 'pillars://app/index.html', { notifications: false });
+    h.mounts.set('space', 'failed-auth', 'rejected');
+    await waitFor(() => h!.logs.some((l) => l.includes('notify [critical] Space: password rejected')), 'the logged notice');
+    expect(h.control.notifications.length).toBe(1); // logged, not shown
+  });
+
   it('renders at most once a second under a burst of changes, and the last state is rendered', async () => {
     h = await startHarness({ overrides: { tickMs: 60_000, netPollMs: 60_000 } });
     await waitFor(() => h!.control.tray !== undefined, 'the tray');
