@@ -6,6 +6,10 @@ import type { Db } from './db';
 
 export class EventStore implements EventHub {
   private readonly subs = new Set<(e: StoredEvent) => void>();
+  /** ids this process published (already delivered to its subscribers) */
+  private readonly own = new Set<number>();
+  private cursor = 0;
+  private following = false;
   private readonly insert;
   constructor(
     private readonly db: Db,
@@ -19,6 +23,12 @@ export class EventStore implements EventHub {
     const runId = 'run' in event ? event.run.id : 'runId' in event ? event.runId : null;
     const info = this.insert.run(at, event.type, runId, JSON.stringify(event));
     const stored: StoredEvent = { id: Number(info.lastInsertRowid), at, event };
+    if (this.following) this.own.add(stored.id);
+    this.deliver(stored);
+    return stored;
+  }
+
+  private deliver(stored: StoredEvent): void {
     for (const fn of [...this.subs]) {
       try {
         fn(stored);
@@ -26,7 +36,38 @@ export class EventStore implements EventHub {
         // one broken subscriber (a closed SSE socket) must not stop the others or the engine
       }
     }
-    return stored;
+  }
+
+  /**
+   * Delivers events other processes stored (a `pillarsd run` next to `serve`) to this process's
+   * subscribers: polled, since SQLite has no cross-process notification. Returns the stop function.
+   */
+  followOtherProcesses(setTimer: (fn: () => void, ms: number) => { cancel(): void }, intervalMs = 1000): () => void {
+    this.cursor = this.lastId();
+    this.following = true;
+    let timer: { cancel(): void } | null = null;
+    let stopped = false;
+    const poll = () => {
+      try {
+        for (const e of this.since(this.cursor, 500)) {
+          this.cursor = e.id;
+          if (this.own.delete(e.id)) continue;
+          this.deliver(e);
+        }
+        // own ids below the cursor can never come back from since(): forget them
+        for (const id of this.own) if (id <= this.cursor) this.own.delete(id);
+      } catch {
+        // the database is busy or closing: try again at the next tick
+      }
+      if (!stopped) timer = setTimer(poll, intervalMs);
+    };
+    timer = setTimer(poll, intervalMs);
+    return () => {
+      stopped = true;
+      this.following = false;
+      this.own.clear();
+      timer?.cancel();
+    };
   }
 
   subscribe(fn: (e: StoredEvent) => void): () => void {

@@ -26,14 +26,22 @@ describe('exit codes and messages', () => {
     writeFileSync(path.join(loose.flux, 'f.txt'), 'f');
     chmodSync(loose.passwordFile, 0o644);
 
-    const [unknown, cron, yaml, noRestic, secret, blocked] = await Promise.all([
+    const [unknown, cron, yaml, noRestic, secret, blocked, checkOk, checkBad] = await Promise.all([
       runPillarsd(['run', 'nope', '--config', sb.configFile]),
       runPillarsd(['check', '--config', badCron]),
       runPillarsd(['jobs'], { env: { PILLARS_CONFIG: badYaml } }),
       runPillarsd(['run', 'flux-backup', '--config', sb.configFile], { env: { PATH: '/nonexistent' } }),
       runPillarsd(['run', 'flux-backup', '--config', loose.configFile]),
       runPillarsd(['run', 'space-offsite', '--json', '--config', noSentinel.configFile]),
+      runPillarsd(['check', '--json', '--config', sb.configFile]),
+      runPillarsd(['check', '--config', loose.configFile], { env: { PATH: '/nonexistent' } }),
     ]);
+    expect(checkOk.code, checkOk.stdout).toBe(0);
+    const items = (JSON.parse(checkOk.stdout) as { ok: boolean; items: Array<{ what: string; ok: boolean }> }).items;
+    expect(items.map((i) => i.what)).toEqual(expect.arrayContaining(['config', 'restic', 'rclone', 'pillar flux', 'pillar space', 'stateDir', 'secret restic']));
+    expect(checkBad.code).toBe(1);
+    expect(checkBad.stdout).toMatch(/FAIL restic +restic is not installed or not on PATH/);
+    expect(checkBad.stdout).toMatch(/FAIL secret restic +file:\S+ has mode 0644/);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(`unknown job "nope" in ${sb.configFile} (known: flux-backup, flux-retention, flux-verify, space-offsite)`);
     expect(cron.code).toBe(2);

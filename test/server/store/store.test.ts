@@ -101,3 +101,33 @@ describe('event hub', () => {
     expect(hub.since(hub.lastId())).toEqual([]);
   });
 });
+
+describe('event hub across processes', () => {
+  it('delivers events another connection stored, once each, and not its own twice', async () => {
+    const dir = cleanup.tempDir('pillars-store-').path;
+    const file = path.join(dir, 'pillarsd.db');
+    const serveDb = openDb(file);
+    const cliDb = openDb(file);
+    cleanup.add(() => serveDb.close());
+    cleanup.add(() => cliDb.close());
+    const serve = new EventStore(serveDb);
+    const cli = new EventStore(cliDb);
+    const seen: string[] = [];
+    serve.subscribe((e) => seen.push(e.event.type === 'status.changed' ? e.event.reason : e.event.type));
+    const stop = serve.followOtherProcesses((fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return { cancel: () => clearTimeout(t) };
+    }, 20);
+    serve.publish({ type: 'status.changed', reason: 'serve 1' });
+    cli.publish({ type: 'status.changed', reason: 'cli 1' });
+    cli.publish({ type: 'status.changed', reason: 'cli 2' });
+    serve.publish({ type: 'status.changed', reason: 'serve 2' });
+    await new Promise((r) => setTimeout(r, 150));
+    stop();
+    cli.publish({ type: 'status.changed', reason: 'after stop' });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(seen.filter((x) => x.startsWith('serve'))).toEqual(['serve 1', 'serve 2']);
+    expect(seen.filter((x) => x.startsWith('cli'))).toEqual(['cli 1', 'cli 2']);
+    expect(seen).not.toContain('after stop');
+  });
+});

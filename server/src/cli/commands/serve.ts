@@ -66,6 +66,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const url = http.url;
     scheduler.start();
     const stopSampler = watch.startSampler();
+    // runs started by `pillarsd run` in another process reach this server's SSE clients too
+    const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
     let stopped: Promise<void> | null = null;
     return {
       url,
@@ -77,6 +79,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopFollowing();
           await http.close();
           await rt.engine.stop();
           rt.close();
