@@ -5,7 +5,8 @@ import type { ClientSettings, SettingsStore } from '../../shared/settings';
 import { completeness, SettingsError } from '../../shared/settings';
 import type { Exec, Platform, PillarSpec, SmbServer } from '../../platform/types';
 import { createExec, tcpProbe } from '../../platform/host';
-import { createPlatform } from '../../platform';
+import { createPlatform, runtimeDir } from '../../platform';
+import { statusFilePath, statusWriter } from './statusFile';
 import { expandHome, openSettings } from './settings/store';
 import { buildSecrets } from './secrets';
 import type { Secrets } from './secrets';
@@ -81,6 +82,7 @@ export function createClient(o: ClientOptions = {}): ClientCore {
     network: systemNetworkLocator(),
     home: fileHomeStore(homeFile),
     log: o.log,
+    persist: statusWriter(statusFilePath(runtimeDir(env))),
     ...o.manager,
   });
   return { store, settings, server, pillars, platform, secrets, manager, exec };

@@ -3,7 +3,9 @@
 import { completeness, SettingsError } from '../../shared/settings';
 import type { PillarSpec, SmbServer } from '../../platform/types';
 import { tcpProbe } from '../../platform/host';
-import { createPlatform } from '../../platform';
+import { createPlatform, runtimeDir } from '../../platform';
+import { readStatusFile, statusFilePath } from './statusFile';
+import { mergeRecorded } from './mounts/recorded';
 import { expandHome, peekSettings } from './settings/peek';
 import { MountManager } from './mounts/manager';
 import type { PillarStatus } from './mounts/manager';
@@ -32,5 +34,7 @@ export async function statusCheck(o: { settingsFile?: string; env?: NodeJS.Proce
     probeDeadlineMs: o.probeDeadlineMs,
     tcpTimeoutMs: o.tcpTimeoutMs,
   });
-  return { settings, pillars: await manager.check() };
+  const live = await manager.check();
+  const { rec, alive } = readStatusFile(statusFilePath(runtimeDir(env)));
+  return { settings, pillars: mergeRecorded(live, rec, alive) };
 }

@@ -175,6 +175,10 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     expect(c.manager.status().find((p) => p.id === 'space')!.state).toBe('failed-auth');
     expect((smbd.log().match(/NT_STATUS_WRONG_PASSWORD/g) ?? []).length).toBe(failuresBefore);
 
+    // a one-shot `pillars status` learns why from the running core (this process)
+    const st = JSON.parse((await cli(['status', '--json'])).stdout) as { pillars: Array<{ id: string; state: string; reason: string }> };
+    expect(st.pillars.find((p) => p.id === 'space')).toMatchObject({ state: 'failed-auth', reason: expect.stringMatching(/rejected the login/) });
+
     // the admin fixes the vault: the next remount heals
     vault.setSecret('smb-mike', PW3);
     const healed = await c.manager.remount(['space']);

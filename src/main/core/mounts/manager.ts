@@ -39,6 +39,8 @@ export interface ManagerOptions {
   log?: (msg: string) => void;
   /** decorate (links/labels) after a mount; default true */
   decorate?: boolean;
+  /** called with every change (the Node composition writes it where `pillars status` finds it) */
+  persist?: (s: PillarStatus[]) => void;
 }
 
 export class MountManager {
@@ -322,6 +324,7 @@ export class MountManager {
     if (changed) {
       const s = this.status();
       for (const fn of this.listeners) fn(s);
+      this.o.persist?.(s);
     }
   }
 }
