@@ -9,6 +9,7 @@ import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { runPillarsd, spawnPillarsd } from '../support/cli';
 import { buildPane, launchChromium, ROOT, watchConsole } from './browser';
+import { TERMINAL_STATUSES, type RunsPage } from '../../server/src/contract/api';
 
 const DIST = path.join(ROOT, 'dist/renderer');
 
@@ -91,7 +92,22 @@ describe('admin pane against pillarsd demo', () => {
   });
 
   test('a blocked sync shows what it would delete, is approved from the pane and succeeds', async () => {
-    // The space-offsite run that follows the backup must be over before the scenario moves data.
+    // The space-offsite run that follows our backup (after: [flux-backup]) must be over before the
+    // scenario moves data; asked of the API so a not-yet-queued follower can't slip through.
+    const last = async (job: string) => {
+      const r = await fetch(`${url}/api/v1/runs?job=${job}&limit=1`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await r.json()) as RunsPage).runs[0];
+    };
+    const backup = await last('flux-backup');
+    await expect
+      .poll(
+        async () => {
+          const s = await last('space-offsite');
+          return !!s && !!backup?.finishedAt && s.queuedAt >= backup.finishedAt && TERMINAL_STATUSES.includes(s.status);
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     const row = page.getByRole('row', { name: /^space-offsite/ });
     await expect.poll(() => row.getByRole('button', { name: 'Run now' }).isEnabled(), { timeout: 60_000 }).toBe(true);
