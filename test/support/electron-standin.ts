@@ -79,6 +79,9 @@ export function createElectronStandin(opts: { platform?: NodeJS.Platform; userDa
       this.menu = menu as unknown as FakeMenu | null;
       rec('tray.setContextMenu', this.menu?.template.length ?? 0);
     }
+    popUpContextMenu(menu?: E.Menu, position?: E.Point): void {
+      rec('tray.popUpContextMenu', menu, position);
+    }
     destroy(): void {
       this.destroyed = true;
       rec('tray.destroy');

@@ -13,6 +13,7 @@ import { createLoginItem, autostartEntry } from '../../src/main/electron/login-i
 import { configureElectronLog, createLogger, LOG_MAX_BYTES } from '../../src/main/electron/log';
 import type { ElectronLogLike } from '../../src/main/electron/log';
 import { notificationOptions } from '../../src/main/electron/notifier';
+import { trayIconPath } from '../../src/main/electron/tray-view';
 import { fingerprintOfPem } from '../../src/main/core/server/http';
 import { startHarness, waitFor } from './harness';
 import type { Harness } from './harness';
@@ -33,6 +34,10 @@ describe('boot', () => {
       expect(h.control.calls.filter((c) => c.api === 'app.setAppUserModelId').map((c) => c.args[0])).toEqual(os === 'win32' ? ['net.pillars.tray'] : []);
       expect(apis.includes('app.dock.hide')).toBe(os === 'darwin');
       expect(h.control.privileged[0]).toMatchObject({ scheme: 'pillars', privileges: { standard: true, secure: true } });
+      await waitFor(() => h!.control.tray !== undefined, 'the tray');
+      h.control.tray!.emit('click', {}, {}, {});
+      expect(h.control.calls.some((c) => c.api === 'tray.popUpContextMenu')).toBe(os === 'win32');
+      expect(h.control.tray!.image.fakePath).toBe(path.resolve(`assets/tray/${{ linux: 'linux/tray-warning.png', win32: 'win/tray-warning.ico', darwin: 'mac/tray-warningTemplate.png' }[os]}`));
       await h.cleanup();
       h = null;
     }
@@ -269,6 +274,14 @@ describe('login items, notifications and logs', () => {
     const win = createLoginItem(electron, { os: 'win32', env: {}, home: 'C:\\Users\\u', execPath: 'C:\\Pillars\\Pillars.exe' });
     expect(win.set(true)).toEqual({ enabled: true, needsApproval: false });
     expect(control.calls.filter((c) => c.api === 'app.setLoginItemSettings').at(-1)!.args[0]).toEqual({ args: ['--hidden'], openAtLogin: true });
+  });
+
+  it('every state has an icon file on every OS; red on macOS is a coloured image, not a template', () => {
+    for (const os of ['darwin', 'win32', 'linux'] as const) {
+      for (const icon of ['ok', 'working', 'warning', 'error', 'offline'] as const) expect(existsSync(trayIconPath('assets', os, icon)), `${os} ${icon}`).toBe(true);
+    }
+    expect(trayIconPath('assets', 'darwin', 'error')).toBe(path.join('assets', 'tray', 'mac', 'tray-errorColor.png'));
+    expect(trayIconPath('assets', 'darwin', 'ok')).toBe(path.join('assets', 'tray', 'mac', 'tray-okTemplate.png'));
   });
 
   it('Linux autostart entries quote the Exec path per the Desktop Entry spec', () => {

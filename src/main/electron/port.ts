@@ -10,7 +10,7 @@ export type BrowserWindowPort = Pick<E.BrowserWindow, 'loadURL' | 'on' | 'once' 
   webContents: WebContentsPort;
 };
 
-export type TrayPort = Pick<E.Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'on' | 'destroy' | 'isDestroyed'>;
+export type TrayPort = Pick<E.Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'popUpContextMenu' | 'on' | 'destroy' | 'isDestroyed'>;
 
 export type NotificationPort = Pick<E.Notification, 'show' | 'on' | 'close'>;
 

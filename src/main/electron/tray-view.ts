@@ -42,7 +42,7 @@ export interface TrayView {
   destroy(): void;
 }
 
-export function createTrayView(electron: Pick<ElectronPort, 'Tray' | 'Menu' | 'nativeImage'>, opts: { os: OsName; assetsDir: string; dispatch: (a: TrayAction) => void; onClick?: () => void }): TrayView {
+export function createTrayView(electron: Pick<ElectronPort, 'Tray' | 'Menu' | 'nativeImage'>, opts: { os: OsName; assetsDir: string; dispatch: (a: TrayAction) => void }): TrayView {
   const image = (icon: TrayIcon) => electron.nativeImage.createFromPath(trayIconPath(opts.assetsDir, opts.os, icon));
   let tray: TrayPort | null = null;
   let lastIcon: TrayIcon | null = null;
@@ -53,8 +53,12 @@ export function createTrayView(electron: Pick<ElectronPort, 'Tray' | 'Menu' | 'n
       if (!tray) {
         tray = new electron.Tray(image(model.icon));
         lastIcon = model.icon;
-        // Windows and Linux users expect a left click to show the menu too.
-        if (opts.onClick) tray.on('click', opts.onClick);
+        // Windows shows the context menu on a right click only; a left click should show it too.
+        // (macOS opens it on any click; Linux AppIndicators have no click event.)
+        if (opts.os === 'win32') {
+          const t = tray;
+          t.on('click', () => t.popUpContextMenu());
+        }
       }
       let changed = false;
       if (model.icon !== lastIcon) {
