@@ -94,6 +94,17 @@ describe('admin pane (stand-in server)', () => {
     expect(fake.requests).toContain('POST /api/v1/runs/r200001/approve');
   });
 
+  test('Reject ends a blocked run as cancelled without running it', async () => {
+    const blocked = fake.runs.get('r200001')!;
+    fake.runs.set('r200003', { ...blocked, id: 'r200003', status: 'blocked', approvedBy: null, finishedAt: null, summary: null, queuedAt: new Date(Date.now() - 60_000).toISOString() });
+    await page.goto(`${fake.url}/#/runs/r200003`);
+    await page.getByRole('region', { name: /Blocked/ }).getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => page.locator('.run-head .badge').textContent()).toBe('cancelled');
+    expect(fake.requests).toContain('POST /api/v1/runs/r200003/reject');
+    expect(fake.requests).not.toContain('POST /api/v1/runs/r200003/approve');
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+  });
+
   test('Samba: the diff is shown and applied; an invalid model shows its message and applies nothing', async () => {
     await page.getByRole('link', { name: 'Samba', exact: true }).click();
     await expect.poll(() => page.locator('pre.diff').textContent()).toContain('+   valid users = mike ada');
