@@ -206,7 +206,14 @@ export class Store {
     this.opened = true;
   }
 
+  private safetyTimer: ReturnType<typeof setInterval> | null = null;
+
   connect(): void {
+    // EventSource cannot see the server's heartbeat comments, so a silently dead connection looks
+    // live: a status fetch every minute bounds how stale the pane can get.
+    this.safetyTimer ??= setInterval(() => {
+      if (this.state.token) void this.refreshStatus();
+    }, 60_000);
     if (this.source || this.retryTimer || !this.state.token) return;
     this.set({ connection: 'connecting' });
     void this.open();
@@ -262,6 +269,8 @@ export class Store {
   }
 
   disconnect(): void {
+    if (this.safetyTimer) clearInterval(this.safetyTimer);
+    this.safetyTimer = null;
     this.source?.close();
     this.source = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
