@@ -9,6 +9,7 @@ import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } fro
 import { allowedHostSet, crossOriginWrite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
+import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
@@ -159,7 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   adminRoutes(app, ctx);
-  app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => deps.status.status());
+  const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
+  app.addHook('onClose', async () => status.stop());
+  app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => status.status());
 
   if (deps.config.adminDir) {
     const root = deps.config.adminDir;

@@ -46,6 +46,8 @@ export interface AppDeps {
   sse?: { heartbeatMs?: number; maxQueued?: number; ticketTtlMs?: number };
   /** Failed authentications allowed per address and window (default 20 per 5 minutes). */
   authFailures?: FailureLimitOptions;
+  /** How long one computed status may answer GET /status (default 1000 ms; any event invalidates it; 0: never reused). */
+  statusCacheMs?: number;
   /** Largest request body in bytes (default 64 KiB: every body of the API is tiny). */
   bodyLimit?: number;
   /** Where unexpected errors go (default: stderr). */

@@ -113,3 +113,30 @@ describe('API v1', () => {
     expect(after.statusCode).toBe(401);
   });
 });
+
+describe('GET /api/v1/status', () => {
+  it('shares one computation between concurrent requests and recomputes after any event', async () => {
+    let calls = 0;
+    const st = await makeStack({
+      statusCacheMs: 60_000,
+      status: {
+        async status() {
+          calls++;
+          await new Promise((r) => setTimeout(r, 20));
+          return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [`call ${calls}`] };
+        },
+      },
+    });
+    try {
+      const get = () => st.app.inject({ url: '/api/v1/status', headers: { ...H, ...bearer(st.viewer) } });
+      const answers = await Promise.all([get(), get(), get()]);
+      expect(answers.map((a) => a.json().warnings[0])).toEqual(['call 1', 'call 1', 'call 1']);
+      expect((await get()).json().warnings[0]).toBe('call 1');
+      st.engine.runNow('flux-backup'); // an event: the next status is fresh
+      expect((await get()).json().warnings[0]).toBe('call 2');
+      expect(calls).toBe(2);
+    } finally {
+      await st.close();
+    }
+  });
+});
