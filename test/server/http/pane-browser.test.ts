@@ -56,8 +56,8 @@ it('runs the pane’s own script and blocks inline code and foreign connections'
   });
   await page.goto(`${s.srv.url}/`);
   await page.waitForSelector('body[data-done="1"]', { timeout: 20_000 });
-  expect(await page.evaluate(() => document.body.dataset.health)).toBe('true');
-  expect(await page.evaluate(() => document.body.dataset.foreign)).toBe('blocked');
+  expect(await page.getAttribute('body', 'data-health')).toBe('true');
+  expect(await page.getAttribute('body', 'data-foreign')).toBe('blocked');
   expect(await page.title()).toBe('');
   expect(violations.some((v) => /inline/i.test(v))).toBe(true);
   expect(violations.some((v) => /connect-src/.test(v))).toBe(true);
