@@ -87,9 +87,19 @@ export function toWire(r: RunRecord): Run {
   };
 }
 
-/** Time-sortable ids: ordering by id is ordering by creation, which makes cursors trivial. */
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * Time-sortable ids: ordering by id is ordering by creation (FIFO for the queue, trivial cursors).
+ * A counter keeps two runs created in the same millisecond in order; the random tail keeps ids of
+ * different processes apart.
+ */
 export function newRunId(now: Date): string {
-  return `r${now.getTime().toString(36).padStart(9, '0')}${randomBytes(4).toString('hex')}`;
+  const ms = Math.max(now.getTime(), lastMs);
+  seq = ms === lastMs ? seq + 1 : 0;
+  lastMs = ms;
+  return `r${ms.toString(36).padStart(9, '0')}${seq.toString(36).padStart(3, '0')}${randomBytes(3).toString('hex')}`;
 }
 
 export interface RunPatch {

@@ -29,6 +29,13 @@ describe('database', () => {
 });
 
 describe('runs', () => {
+  it('makes ids that sort in creation order, even within one millisecond', () => {
+    const t = new Date('2026-11-25T00:00:00Z');
+    const ids = Array.from({ length: 50 }, () => newRunId(t));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(50);
+  });
+
   it('creates, updates, pages by cursor and keeps JSON columns', () => {
     const { db } = fresh();
     const runs = new RunStore(db);
