@@ -391,3 +391,31 @@ describe('status', () => {
     expect(isMountPoint(sb.space)).toBe(false);
   });
 });
+
+describe('rclone-copy (seeding)', () => {
+  it('copies without deleting anything at the destination and needs no approval', async () => {
+    const sb = makeSandbox(reg, {
+      extraJobs: `  seed:
+    type: rclone-copy
+    source: space:/
+    destination: cloud:CLOUD/seed
+    retries: { count: 0 }
+`,
+    });
+    const yaml = sb.yaml.replace('cloud:CLOUD/seed', `cloud:${sb.cloud}/seed`);
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const rt = openRuntime({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) });
+    reg.add(async () => {
+      await rt.engine.stop();
+      rt.close();
+    });
+    for (let i = 0; i < 10; i++) writeFileSync(path.join(sb.space, `f${i}`), `${i}`);
+    mkdirSync(path.join(sb.cloud, 'seed'), { recursive: true });
+    writeFileSync(path.join(sb.cloud, 'seed', 'only-in-cloud'), 'stays');
+    const r = await runJob(rt, 'seed');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    expect(r.summary).toMatchObject({ kind: 'rclone-copy', filesTransferred: 10, filesDeleted: 0 });
+    expect(readFileSync(path.join(sb.cloud, 'seed', 'only-in-cloud'), 'utf8')).toBe('stays');
+    expect(existsSync(path.join(sb.cloud, 'seed', '.pillar'))).toBe(false);
+  });
+});
