@@ -131,3 +131,21 @@ export function readSmallFile(file: string, maxBytes = 4096): string | null {
     return null;
   }
 }
+
+/** Removes `<prefix>-<pid>-…` files of processes that are gone (a kill -9 skips every finally). */
+export function removeOrphanedPrivateFiles(dir: string, alive: (pid: number) => boolean): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = /-(\d+)-[0-9a-f]+$/.exec(n);
+    if (!m || alive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, n), { force: true });
+    removed.push(n);
+  }
+  return removed;
+}

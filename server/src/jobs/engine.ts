@@ -11,7 +11,7 @@ import { conflicts, jobResources } from '../domain/resources';
 import { isOverdue, nextRun } from '../domain/schedule';
 import type { Clock } from '../infra/clock';
 import type { Exec } from '../infra/exec';
-import { ensurePrivateDir } from '../infra/fs';
+import { ensurePrivateDir, removeOrphanedPrivateFiles } from '../infra/fs';
 import { endGroup, isAlive, processName, processStartTicks } from '../infra/process';
 import { openRunLog, readRunLog } from '../infra/run-log';
 import type { RunLog } from '../infra/run-log';
@@ -102,6 +102,8 @@ export class Engine implements EngineApi {
   /** Rule 5: runs whose process died become `interrupted`; their children die; their repository gets unlocked. */
   async recover(): Promise<RunRecord[]> {
     ensurePrivateDir(this.runtimeDir);
+    // password files of a process that died mid-run (rule 6: no secret stays on disk)
+    removeOrphanedPrivateFiles(this.runtimeDir, (pid) => pid === process.pid || isAlive(pid));
     const out: RunRecord[] = [];
     for (const r of this.runs.withStatus(ACTIVE)) {
       if (this.ownerAlive(r)) continue;

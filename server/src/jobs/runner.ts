@@ -115,7 +115,8 @@ async function resticTarget(ctx: RunnerContext, job: ResticBackupJob | ResticFor
   checkPillar(ctx.config, repoLoc);
   const repository = repoLoc.kind === 'pillar' ? repoLoc.path : `rclone:${repoLoc.remote}:${repoLoc.path}`;
   const password = await ctx.secrets.get(job.password);
-  const passwordFile = writePrivateFile(ctx.runtimeDir, 'restic-pw', password);
+  // the pid in the name lets a later start remove what a killed process left behind
+  const passwordFile = writePrivateFile(ctx.runtimeDir, `restic-pw-${process.pid}`, password);
   const t: ResticTarget = { repository, passwordFile, cacheDir: path.join(ctx.cacheDir, 'restic') };
   return { bin, caps, t, repoLoc, cleanup: () => removeFile(passwordFile) };
 }

@@ -84,10 +84,14 @@ describe('kill -9 during a backup (rule 5)', () => {
     db.close();
     expect(row.status).toBe('running'); // the lie a crash leaves, until the next start
     expect(row.child_pid && isAlive(row.child_pid)).toBeTruthy(); // restic lives on in its own group
+    // the password file of the killed process is still there (no finally ran)…
+    expect(readdirSync(path.join(sb.state, 'runtime'))).toHaveLength(1);
 
     const again = await runPillarsd(['run', 'flux-backup', '--json', '--config', sb.configFile], { timeoutMs: 120_000 });
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(isAlive(row.child_pid!)).toBe(false);
+    // …until the next start removes it
+    expect(readdirSync(path.join(sb.state, 'runtime'))).toEqual([]);
     const hist = JSON.parse((await runPillarsd(['runs', '--json', '--config', sb.configFile])).stdout) as { runs: Array<{ id: string; status: string; error: string | null }> };
     expect(hist.runs.find((r) => r.id === row.id)).toMatchObject({ status: 'interrupted', error: 'pillarsd stopped while this run was running' });
     const second = await runPillarsd(['run', 'flux-verify', '--config', sb.configFile], { timeoutMs: 120_000 });
