@@ -53,4 +53,20 @@ describe('serve', () => {
     expect(record()).toMatchObject({ status: 'interrupted', error: 'pillarsd stopped while this run was running' });
     expect(rt.engine.isIdle()).toBe(true);
   });
+
+  it('serves the Samba API when pillarsd.yaml has a samba: section', async () => {
+    const sb = makeSandbox(reg);
+    const yaml = `${sb.yaml.replace('remotes:', `samba:\n  mode: include\n  configFile: ${sb.dir}/smb.conf\n  validUsers: [mike]\nremotes:`)}`;
+    const { parseConfig } = await import('../../../server/src/config/load');
+    const s = await startServe({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) }, { host: '127.0.0.1', port: 0, tls: 'off' });
+    reg.add(() => s.stop());
+    const token = s.tokens.create({ role: 'admin', name: 'test' }).token;
+    const noSamba = await startServe(sb.loaded(), { host: '127.0.0.1', port: 0, tls: 'off' });
+    reg.add(() => noSamba.stop());
+    const token2 = noSamba.tokens.create({ role: 'admin', name: 'test' }).token;
+    const withIt = await fetch(`${s.url}/api/v1/samba`, { headers: { authorization: `Bearer ${token}` } });
+    const without = await fetch(`${noSamba.url}/api/v1/samba`, { headers: { authorization: `Bearer ${token2}` } });
+    expect(without.status).not.toBe(withIt.status);
+    expect(withIt.status).toBe(200);
+  });
 });

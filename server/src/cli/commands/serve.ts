@@ -45,6 +45,15 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
     const pairing = new PairingStore(rt.db, tokens);
+    // the Samba manager's API, when pillarsd.yaml has a samba: section
+    const samba = c.samba
+      ? (await import('../../samba/compose')).sambaFromConfig(c, {
+          exec: rt.exec,
+          clock: rt.clock,
+          env: o.env ?? process.env,
+          audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
+        }).api
+      : undefined;
     // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
     const { startHttpServer } = await import('../../http/server');
     const http = await startHttpServer({
@@ -56,6 +65,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         engine: rt.engine,
         events: rt.hub,
         status: rt.status,
+        samba,
         auth: tokens,
         audit,
         pairing,
