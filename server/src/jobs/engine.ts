@@ -333,6 +333,8 @@ export class Engine implements EngineApi {
     const timedOut = typeof reason === 'string' && reason.startsWith('timed out');
     const status: RunStatus = final.status === 'cancelled' && timedOut ? 'failed' : this.stopping && final.status === 'cancelled' ? 'interrupted' : final.status;
     const error = status === 'succeeded' ? null : status === 'interrupted' ? 'pillarsd stopped while this run was running' : (final.error ?? null);
+    // restic 0.14 leaves its lock behind when it is terminated: the repository's next user unlocks first
+    if (a.abort.signal.aborted && job.type.startsWith('restic')) this.state.set(`unlock:${this.repoKey(job)}`, '1');
     log.write(`run ended ${status}${error ? `: ${error}` : ''}`);
     rec = this.runs.update(rec.id, {
       status,
