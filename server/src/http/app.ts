@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
+import { hotSetRoutes } from './routes/hotsets';
 import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } from './problem';
 import { allowedHostSet, crossOriginWrite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
@@ -160,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   adminRoutes(app, ctx);
+  hotSetRoutes(app, { hotSets: deps.hotSets });
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => status.status());

@@ -1,4 +1,5 @@
 // What routes share: their access level, the principal of a request and the route config shape.
+import type { HotSetsApi } from './routes/hotsets';
 import type { Clock } from '../infra/clock';
 import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, StatusApi, TokenAuth } from './ports';
 import type { TicketBook } from './tickets';
@@ -38,6 +39,8 @@ export interface AppDeps {
   events: EventHub;
   status: StatusApi;
   samba?: SambaApi;
+  /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
+  hotSets?: HotSetsApi;
   auth: TokenAuth;
   audit: AuditSink;
   pairing: Pairing;

@@ -45,6 +45,7 @@ const PROMISED = [
   'GET /api/v1/samba',
   'POST /api/v1/samba/apply',
   'POST /api/v1/samba/rollback',
+  'POST /api/v1/hotsets',
   'GET /api/v1/audit',
   'GET /api/v1/tokens',
   'DELETE /api/v1/tokens/:id',

@@ -42,6 +42,12 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) });
     rt.status.contributors.push(watch.contributor);
     if (watch.aroundRun) rt.engine.addAroundRun(watch.aroundRun);
+    // hot-sets a crashed pillarsd left paused around a backup are resumed before anything runs
+    const resumed = await watch.resumeLeftovers().catch((e: unknown) => {
+      process.stderr.write(`pillarsd: could not resume hot-sets left paused: ${e instanceof Error ? e.message : String(e)}\n`);
+      return [] as string[];
+    });
+    if (resumed.length) process.stderr.write(`pillarsd: resumed hot-sets left paused by a crash: ${resumed.join(', ')}\n`);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
     const pairing = new PairingStore(rt.db, tokens);
@@ -66,6 +72,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
+        hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,
         pairing,
