@@ -1,9 +1,10 @@
 // A Key Vault secret that can also be written (for `samba passwd --rotate`), through the real
 // SDK. Credential: DefaultAzureCredential (managed identity, environment, Azure CLI…), with a
 // custom authority host when AZURE_AUTHORITY_HOST is set (as the engine's secret backend does).
-import { DefaultAzureCredential } from '@azure/identity';
+// The SDK is loaded on first use: it costs a third of a second at start-up and most commands never
+// touch the vault.
 import type { TokenCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
+import type { SecretClient } from '@azure/keyvault-secrets';
 import type { PasswordSecret } from '../samba/passwd';
 
 export interface AkvPasswordOptions {
@@ -20,8 +21,9 @@ export function akvPasswordSecret(o: AkvPasswordOptions): PasswordSecret {
   const env = o.env ?? process.env;
   const url = (o.endpoint ?? 'https://{vault}.vault.azure.net').replace('{vault}', o.vault);
   let client: SecretClient | undefined;
-  const get = () => {
+  const get = async () => {
     if (!client) {
+      const [{ DefaultAzureCredential }, { SecretClient }] = await Promise.all([import('@azure/identity'), import('@azure/keyvault-secrets')]);
       const authorityHost = env.AZURE_AUTHORITY_HOST;
       const credential = o.credential ?? new DefaultAzureCredential(authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {});
       client = new SecretClient(url, credential, { disableChallengeResourceVerification: o.disableChallengeResourceVerification ?? false, retryOptions: { maxRetries: 2 } });
@@ -38,7 +40,7 @@ export function akvPasswordSecret(o: AkvPasswordOptions): PasswordSecret {
     ref: `akv://${o.vault}/${o.name}`,
     async get() {
       try {
-        const s = await get().getSecret(o.name);
+        const s = await (await get()).getSecret(o.name);
         if (s.value === undefined) throw new Error('the vault returned no value');
         return s.value;
       } catch (e) {
@@ -47,7 +49,7 @@ export function akvPasswordSecret(o: AkvPasswordOptions): PasswordSecret {
     },
     async set(value) {
       try {
-        await get().setSecret(o.name, value, { contentType: 'smb-password' });
+        await (await get()).setSecret(o.name, value, { contentType: 'smb-password' });
       } catch (e) {
         throw new Error(explain(e), { cause: e });
       }

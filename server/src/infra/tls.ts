@@ -5,7 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
-import selfsigned from 'selfsigned';
+import { createRequire } from 'node:module';
+// selfsigned (node-forge) is loaded only when a key pair is made: once per server, never per command.
+const requireLazy = createRequire(import.meta.url);
+import type SelfSigned from 'selfsigned';
 
 export interface TlsMaterial {
   cert: string;
@@ -47,6 +50,7 @@ export function ensureSelfSigned(stateDir: string, hosts: readonly string[] = []
   const names = hosts.filter((h) => !ips.includes(h));
   const altNames = [...new Set(['localhost', ...names])].map((value) => ({ type: 2, value })).concat([...new Set(['127.0.0.1', '::1', ...ips])].map((ip) => ({ type: 7, ip }) as never));
   const cn = names[0] ?? 'pillarsd';
+  const selfsigned = requireLazy('selfsigned') as typeof SelfSigned;
   const gen = selfsigned.generate([{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'pillarsd' }], {
     days,
     algorithm: 'sha256',

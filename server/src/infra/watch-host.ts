@@ -4,7 +4,6 @@ import { promises as fs } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './samba-host';
-import si from 'systeminformation';
 import type { StatfsPort } from '../watch/capacity';
 import { BUNDLE_RE, type BundleScan, type TimeMachineScanPort } from '../watch/timemachine';
 import type { ConflictFinder, PauseJournal } from '../watch/hotsets';
@@ -108,6 +107,8 @@ export interface DiskHealth {
 export async function diskHealth(mount: string, timeoutMs = 5_000): Promise<DiskHealth> {
   const unknown: DiskHealth = { device: null, smart: 'unknown', model: null, temperatureC: null };
   const work = (async (): Promise<DiskHealth> => {
+    // loaded on use: disk health is sampled, never needed at start-up
+    const { default: si } = await import('systeminformation');
     const sizes = await si.fsSize();
     const fsEntry = sizes.filter((f) => mount === f.mount || mount.startsWith(f.mount.endsWith('/') ? f.mount : `${f.mount}/`)).sort((a, b) => b.mount.length - a.mount.length)[0];
     if (!fsEntry) return unknown;
