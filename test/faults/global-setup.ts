@@ -52,6 +52,7 @@ function isMountPoint(p: string): boolean {
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const BUNDLE_DIR = path.join(REPO, 'server/dist', `faults-${process.pid}`);
+const CLI_DIR = path.join(REPO, 'dist', `faults-${process.pid}`);
 
 export async function setup(): Promise<void> {
   root = mkdtempSync(path.join(os.tmpdir(), 'pillars-faults-'));
@@ -71,6 +72,20 @@ export async function setup(): Promise<void> {
     banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
   });
   process.env.PILLARS_FAULTS_PILLARSD = outfile;
+  // and the client CLI (`pillars watch` hosts the client core in its own process, as in production)
+  const cliOut = path.join(CLI_DIR, 'pillars.js');
+  await build({
+    entryPoints: [path.join(REPO, 'src/cli/main.ts')],
+    outfile: cliOut,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
+  });
+  process.env.PILLARS_FAULTS_PILLARS = cliOut;
   writeFileSync(path.join(root, 'secrets.txt'), '', { mode: 0o600 });
   sampler = spawn(process.execPath, [path.join(import.meta.dirname, 'support/argv-sampler.mjs'), path.join(root, 'secrets.txt')], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
@@ -135,6 +150,7 @@ not scanned: holding the secret is their purpose.
   }
   rmSync(root, { recursive: true, force: true });
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  rmSync(CLI_DIR, { recursive: true, force: true });
   if (!ok) {
     throw new Error(
       `secret scan failed: ${report.hits.length} argv hits ${JSON.stringify(report.hits.slice(0, 5))}, files ${JSON.stringify(fileHits.slice(0, 10))}; ${report.samples} samples, ${secrets.length} secrets, ${files.length} files`,
