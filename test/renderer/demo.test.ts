@@ -4,7 +4,7 @@
 // Samba page showing the server's own answer.
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { runPillarsd, spawnPillarsd } from '../support/cli';
@@ -98,16 +98,17 @@ describe('admin pane against pillarsd demo', () => {
       const r = await fetch(`${url}/api/v1/runs?job=${job}&limit=1`, { headers: { authorization: `Bearer ${token}` } });
       return ((await r.json()) as RunsPage).runs[0];
     };
-    const backup = await last('flux-backup');
     await expect
       .poll(
         async () => {
+          // both read fresh each time: the backup may still be queued behind the demo's first sync
+          const backup = await last('flux-backup');
           const s = await last('space-offsite');
-          // started after our backup ended: a follower queued before it (the demo's first) is
-          // reused by the engine rather than queued twice, so queuedAt is no bound
-          return !!s && !!backup?.finishedAt && !!s.startedAt && s.startedAt >= backup.finishedAt && TERMINAL_STATUSES.includes(s.status);
+          // the sync that ran after our backup ended (a follower queued earlier is reused by the
+          // engine rather than queued twice, so its queuedAt is no bound)
+          return !!backup?.finishedAt && TERMINAL_STATUSES.includes(backup.status) && !!s?.startedAt && s.startedAt >= backup.finishedAt && TERMINAL_STATUSES.includes(s.status);
         },
-        { timeout: 60_000 },
+        { timeout: 90_000 },
       )
       .toBe(true);
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
@@ -131,13 +132,30 @@ describe('admin pane against pillarsd demo', () => {
     expect(await audit.textContent()).toContain('job.run');
   }, 240_000);
 
-  test('the Samba page shows what the server says about its Samba configuration', async () => {
+  test('a Samba change shows its diff and applies; a bad value shows its message and applies nothing', async () => {
+    // The demo owns a whole smb.conf in its sandbox; no smbd runs for it, so an apply is validated
+    // (our checks, then testparm), written, and reports that smbd did not reload.
+    const live = path.join(dir, 'samba', 'smb.conf');
+    expect(existsSync(live)).toBe(false);
     await page.getByRole('link', { name: 'Samba', exact: true }).click();
-    // The demo has no samba: section yet, and pillarsd answers 503 with its reason; the pane must
-    // show that reason rather than an empty page. (The apply/refuse flow is covered against the
-    // stand-in in pane.test.ts until the demo manages a Samba configuration.)
-    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 10_000 }).toContain('does not manage Samba');
-    problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('503')));
+    await expect.poll(() => page.locator('pre.diff').textContent(), { timeout: 10_000 }).toContain('+[flux]');
+    // A bad value: the Time pillar's folder vanishes, so its share path is not an existing folder.
+    renameSync(path.join(dir, 'time'), path.join(dir, 'time.moved'));
+    try {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect.poll(() => page.getByRole('alert', { name: 'Validation messages' }).textContent(), { timeout: 10_000 }).toContain('pillars.time.path');
+      expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+      expect(existsSync(live)).toBe(false);
+    } finally {
+      renameSync(path.join(dir, 'time.moved'), path.join(dir, 'time'));
+    }
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Apply' }).isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => existsSync(live), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => page.locator('.no-diff').count(), { timeout: 10_000 }).toBe(1);
+    expect(readFileSync(live, 'utf8')).toContain('fruit:time machine = yes');
+    problems.splice(0, problems.length, ...problems.filter((p) => !/\b(409|503)\b/.test(p)));
     expect(problems).toEqual([]);
   });
 });

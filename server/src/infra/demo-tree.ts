@@ -2,6 +2,7 @@
 // local folder standing in for B2, a restic password in a 0600 file, and the switch that makes
 // the next offsite sync blocked (30 % of Space moved aside) or puts things back.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -37,7 +38,7 @@ export function demoLayout(dir: string): DemoLayout {
   };
 }
 
-export function demoConfigText(l: DemoLayout): string {
+export function demoConfigText(l: DemoLayout, user: string = os.userInfo().username): string {
   return `# pillarsd demo sandbox: pillars are plain folders (requireMount: false), "cloud" is a local folder.
 stateDir: ${l.state}
 server:
@@ -52,6 +53,12 @@ secrets:
   restic: file:${l.passwordFile}
 remotes:
   cloud: { type: local }
+# Samba: the demo owns a whole smb.conf of its own in the sandbox (no smbd runs for it, so an apply
+# is validated by testparm and written, and says that smbd did not reload).
+samba:
+  mode: whole
+  configFile: ${l.dir}/samba/smb.conf
+  validUsers: [${user}]
 jobs:
   flux-backup:
     type: restic-backup
@@ -118,6 +125,7 @@ export function buildDemo(dir: string): { layout: DemoLayout; created: boolean }
   fs.cpSync(l.space, path.join(l.cloud, 'space'), { recursive: true, filter: (src) => path.basename(src) !== '.pillar' });
   fs.mkdirSync(path.dirname(l.passwordFile), { recursive: true, mode: 0o700 });
   fs.writeFileSync(l.passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  fs.mkdirSync(path.join(l.dir, 'samba'), { recursive: true });
   fs.writeFileSync(l.configFile, demoConfigText(l), { mode: 0o644 });
   return { layout: l, created: true };
 }
