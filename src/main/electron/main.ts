@@ -8,9 +8,9 @@ import electronLog from 'electron-log/main';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS_SCHEMA, withDefaults } from '../../shared/settings';
+import { SETTINGS_SCHEMA } from '../../shared/settings';
 import type { ClientSettings, SettingsStore } from '../../shared/settings';
-import { defaultSettingsPath, toSettingsError } from '../core/settings/store';
+import { defaultSettingsPath, settingsOver, toSettingsError } from '../core/settings/store';
 import { createClient, preloadClientModules } from '../core/client';
 import { KeychainStore } from '../core/secrets/keychain';
 import { fileMemoryStore } from '../core/notify/memory';
@@ -45,27 +45,7 @@ function electronSettings(file: string): SettingsStore {
   } catch (e) {
     throw toSettingsError(file, e);
   }
-  const read = (): ClientSettings => withDefaults(store.store as Record<string, unknown>);
-  const listeners = new Set<(s: ClientSettings) => void>();
-  store.onDidAnyChange(() => {
-    const s = read();
-    for (const fn of listeners) fn(s);
-  });
-  return {
-    path: file,
-    get: read,
-    set(key, value) {
-      try {
-        store.set(key, value as unknown);
-      } catch (e) {
-        throw toSettingsError(file, e);
-      }
-    },
-    onChange(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-  };
+  return settingsOver(file, store);
 }
 
 const keychainTokens: TokenStore = {

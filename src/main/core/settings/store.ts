@@ -43,6 +43,18 @@ export function openSettings(opts: OpenSettingsOptions = {}): SettingsStore {
   } catch (e) {
     throw toSettingsError(file, e);
   }
+  return settingsOver(file, conf);
+}
+
+/** What conf and electron-store (a subclass of conf) both offer; the tray wraps electron-store with it. */
+export interface ConfLike {
+  readonly store: unknown;
+  set(key: string, value: unknown): void;
+  onDidAnyChange(fn: () => void): unknown;
+}
+
+/** A SettingsStore over an opened conf or electron-store: defaults filled in, errors naming file and key. */
+export function settingsOver(file: string, conf: ConfLike): SettingsStore {
   const listeners = new Set<(s: ClientSettings) => void>();
   const read = (): ClientSettings => withDefaults(conf.store as Record<string, unknown>);
   conf.onDidAnyChange(() => {
