@@ -34,6 +34,30 @@ export function processStartTicks(pid: number): string | null {
 }
 
 /** SIGTERM to the group, SIGKILL after `graceMs` if its leader is still alive. */
+/**
+ * Pids of the processes whose environment holds KEY=VALUE (Linux /proc; root reads every one).
+ * Finds a child started for a run even when a killed pillarsd never got to record its pid.
+ */
+export function pidsWithEnv(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(needle)) out.push(Number(e));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
 export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
   killGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;

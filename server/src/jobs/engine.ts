@@ -12,7 +12,7 @@ import { isOverdue, nextRun } from '../domain/schedule';
 import type { Clock } from '../infra/clock';
 import type { Exec } from '../infra/exec';
 import { ensurePrivateDir, removeOrphanedPrivateFiles } from '../infra/fs';
-import { endGroup, isAlive, processName, processStartTicks } from '../infra/process';
+import { endGroup, isAlive, pidsWithEnv, processName, processStartTicks } from '../infra/process';
 import { openRunLog, readRunLog } from '../infra/run-log';
 import type { RunLog } from '../infra/run-log';
 import { runSecrets } from '../secrets/resolver';
@@ -111,6 +111,11 @@ export class Engine implements EngineApi {
         const name = processName(r.childPid) ?? '';
         // only what we start: a recycled pid of some other program is left alone
         if (/(^|\/)(restic|rclone)$/.test(name) || r.childPid === r.ownerPid) await endGroup(r.childPid);
+      }
+      // a child spawned just before the kill may not have its pid recorded yet: its environment
+      // names the run, and a live orphan keeps its restic lock fresh (unlock can't remove it)
+      for (const pid of pidsWithEnv('PILLARS_RUN_ID', r.id)) {
+        if (pid !== process.pid && /(^|\/)(restic|rclone)$/.test(processName(pid) ?? '')) await endGroup(pid);
       }
       const job = this.d.config.jobs[r.jobId];
       if (job && r.status === 'running' && job.type.startsWith('restic')) this.state.set(`unlock:${this.repoKey(job)}`, '1');

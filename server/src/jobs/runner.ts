@@ -92,7 +92,8 @@ async function run(ctx: RunnerContext, c: Command, opts: { stdin?: string; onStd
     r = await ctx.exec({
       cmd: c.cmd,
       args: c.args,
-      env: c.env,
+      // the run id marks the child, so recovery finds it even if its pid was never recorded
+      env: { ...c.env, PILLARS_RUN_ID: ctx.runId },
       stdin: opts.stdin,
       signal: ctx.signal,
       onSpawn: (pid) => ctx.onChild(pid),

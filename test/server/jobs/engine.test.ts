@@ -2,7 +2,7 @@
 // same paths through `pillarsd`): byte-identical restores, guards, approval, the Space sync
 // waiting for a backup into Space, hooks, cancel/timeout of whole process groups, retention.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
@@ -328,6 +328,32 @@ describe('retries and rclone remotes', () => {
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.attempt).toBeGreaterThanOrEqual(2);
     expect(await rt.engine.readLog(q.id)).toMatch(/restic unlock \(an earlier attempt was interrupted or found the repository locked\)/);
+  });
+
+  it('recovery ends a restic a killed pillarsd never recorded, found by the run id in its environment', async () => {
+    const sb = makeSandbox(reg);
+    const rt = runtime(sb);
+    // a run left running by a dead owner, with no child pid recorded (killed right after the spawn)
+    const rec = rt.runs.create({ id: 'r-orphan-0001', jobId: 'flux-backup', trigger: 'manual', queuedAt: new Date().toISOString(), resources: [], ownerPid: 2 ** 22 + 1, ownerStart: null });
+    rt.runs.update(rec.id, { status: 'running', startedAt: new Date().toISOString() });
+    // the orphan: a process named restic in its own group, carrying the run id as the runner sets it
+    const bin = path.join(sb.dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync('/bin/sleep', path.join(bin, 'restic'));
+    const { spawn } = await import('node:child_process');
+    const orphan = spawn(path.join(bin, 'restic'), ['60'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, PILLARS_RUN_ID: rec.id } });
+    reg.add(() => {
+      try {
+        process.kill(-orphan.pid!, 'SIGKILL');
+      } catch {
+        /* ended */
+      }
+    });
+    await sleep(100);
+    expect(isAlive(orphan.pid!)).toBe(true);
+    const recovered = await rt.engine.recover();
+    expect(recovered.map((r) => [r.id, r.status])).toContainEqual([rec.id, 'interrupted']);
+    expect(isAlive(orphan.pid!)).toBe(false);
   });
 
   it('defines remotes from env only and obscures passwords through stdin (a crypt remote round-trips)', async () => {
