@@ -7,7 +7,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleFile, bundleServer } from '../scripts/bundle.mjs';
 import { fmt, stats, writeSection } from './lib/report';
 import { MB, rssOf, sleep, verdict, isMet } from './lib/measure';
 import { spawnProcess } from '../test/support/cli';
@@ -22,21 +22,6 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-rss-'));
 // next to where scripts/build.mjs puts each bundle: the server's dependencies resolve from server/node_modules
 const outDirs = [path.join(ROOT, 'server/dist', `bench-${process.pid}`), path.join(ROOT, 'dist', `bench-${process.pid}`)];
 
-async function bundle(entry: string, outDir: string, out: string): Promise<string> {
-  const outfile = path.join(outDir, out);
-  await build({
-    entryPoints: [path.join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
-  });
-  return outfile;
-}
 
 async function idleSamples(pid: number): Promise<number[]> {
   const out: number[] = [];
@@ -126,8 +111,8 @@ async function nodeIdle(): Promise<number[]> {
 
 try {
   const bare = stats(await nodeIdle());
-  const server = await bundle('server/src/cli/main.ts', outDirs[0]!, 'pillarsd.js');
-  const client = await bundle('src/cli/main.ts', outDirs[1]!, 'pillars.js');
+  const server = await bundleServer(path.join(ROOT, 'server/src/cli/main.ts'), outDirs[0]!);
+  const client = await bundleFile(path.join(ROOT, 'src/cli/main.ts'), path.join(outDirs[1]!, 'pillars.js'));
   const s = stats(await serverIdle(server));
   const c = stats(await clientIdle(client));
   const vs = verdict(s.max, 80);

@@ -13,7 +13,7 @@ import { sleep, verdict } from './lib/measure';
 import { startSmbd } from '../test/support/smbd';
 import { startKeyring } from '../test/support/keyring';
 import { spawnProcess } from '../test/support/cli';
-import { build } from 'esbuild';
+import { bundleFile } from '../scripts/bundle.mjs';
 import { KeychainStore } from '../src/main/core/secrets';
 import { createExec, createFs, tcpProbe } from '../src/platform/host';
 import { createLinuxPlatform } from '../src/platform/linux/adapter';
@@ -69,7 +69,7 @@ const manager = new MountManager({
 const ROOT = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(ROOT, 'dist', `bench-mount-${process.pid}`);
 const cliJs = path.join(outDir, 'pillars.js');
-await build({ entryPoints: [path.join(ROOT, 'src/cli/main.ts')], outfile: cliJs, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'warning', banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" } });
+await bundleFile(path.join(ROOT, 'src/cli/main.ts'), cliJs);
 const keyring = await startKeyring();
 keyring.applyToProcess();
 await new KeychainStore(`${USER}@${smbd.address}`).set(PW);

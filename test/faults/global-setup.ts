@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registeredSecrets, writeReliability } from './support/run';
 import { releaseMounts } from '../client/linux/fixture';
-import { build } from 'esbuild';
+import { bundleFile, bundleServer } from '../../scripts/bundle.mjs';
 
 let sampler: ChildProcess | null = null;
 let root = '';
@@ -57,34 +57,12 @@ const CLI_DIR = path.join(REPO, 'dist', `faults-${process.pid}`);
 export async function setup(): Promise<void> {
   root = mkdtempSync(path.join(os.tmpdir(), 'pillars-faults-'));
   process.env.PILLARS_FAULTS_ROOT = root;
-  // pillarsd as shipped (an esbuild bundle like scripts/build.mjs makes; next to server/node_modules
+  // pillarsd as shipped (scripts/bundle.mjs, split as scripts/build.mjs makes it; next to server/node_modules
   // so its dependencies resolve): the crash points and the load run start it dozens of times
-  const outfile = path.join(BUNDLE_DIR, 'pillarsd.js');
-  await build({
-    entryPoints: [path.join(REPO, 'server/src/cli/main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
-  });
+  const outfile = await bundleServer(path.join(REPO, 'server/src/cli/main.ts'), BUNDLE_DIR);
   process.env.PILLARS_FAULTS_PILLARSD = outfile;
   // and the client CLI (`pillars watch` hosts the client core in its own process, as in production)
-  const cliOut = path.join(CLI_DIR, 'pillars.js');
-  await build({
-    entryPoints: [path.join(REPO, 'src/cli/main.ts')],
-    outfile: cliOut,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
-  });
+  const cliOut = await bundleFile(path.join(REPO, 'src/cli/main.ts'), path.join(CLI_DIR, 'pillars.js'));
   process.env.PILLARS_FAULTS_PILLARS = cliOut;
   writeFileSync(path.join(root, 'secrets.txt'), '', { mode: 0o600 });
   sampler = spawn(process.execPath, [path.join(import.meta.dirname, 'support/argv-sampler.mjs'), path.join(root, 'secrets.txt')], { stdio: ['ignore', 'pipe', 'inherit'] });
