@@ -33,7 +33,6 @@ export function processStartTicks(pid: number): string | null {
   }
 }
 
-/** SIGTERM to the group, SIGKILL after `graceMs` if its leader is still alive. */
 /**
  * Pids of the processes whose environment holds KEY=VALUE (Linux /proc; root reads every one).
  * Finds a child started for a run even when a killed pillarsd never got to record its pid.
@@ -58,13 +57,43 @@ export function pidsWithEnv(key: string, value: string): number[] {
   return out;
 }
 
+/** The state letter of /proc/pid/stat (R, S, D, Z...), or null once the pid is gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until `pid` has left the process table. A dead orphan stays a zombie until init reaps
+ * it (seconds on a slow reaper), and while it does, restic counts its lock as live: `kill(pid, 0)`
+ * still succeeds, so `restic unlock` keeps the lock. True if it went within `ms`.
+ */
+export async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (processState(pid) !== null) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** SIGTERM to the group, SIGKILL after `graceMs` if its leader is still alive. */
+/** Alive and not yet exited: a zombie has run its course (its signals go nowhere). */
+function running(pid: number): boolean {
+  return isAlive(pid) && processState(pid) !== 'Z';
+}
+
 export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
   killGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && running(pid)) await new Promise((r) => setTimeout(r, 50));
   killGroup(pid, 'SIGKILL');
   const d2 = Date.now() + 2000;
-  while (Date.now() < d2 && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < d2 && running(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
 export function which(cmd: string, pathEnv = process.env.PATH ?? ''): string | null {

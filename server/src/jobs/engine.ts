@@ -12,7 +12,7 @@ import { isOverdue, nextRun } from '../domain/schedule';
 import type { Clock } from '../infra/clock';
 import type { Exec } from '../infra/exec';
 import { ensurePrivateDir, removeOrphanedPrivateFiles } from '../infra/fs';
-import { endGroup, isAlive, pidsWithEnv, processName, processStartTicks } from '../infra/process';
+import { endGroup, isAlive, pidsWithEnv, processName, processStartTicks, processState, waitGone } from '../infra/process';
 import { openRunLog, readRunLog } from '../infra/run-log';
 import type { RunLog } from '../infra/run-log';
 import { runSecrets } from '../secrets/resolver';
@@ -107,22 +107,34 @@ export class Engine implements EngineApi {
     const out: RunRecord[] = [];
     for (const r of this.runs.withStatus(ACTIVE)) {
       if (this.ownerAlive(r)) continue;
+      const orphans = new Set<number>();
       if (r.childPid && isAlive(r.childPid)) {
         const name = processName(r.childPid) ?? '';
         // only what we start: a recycled pid of some other program is left alone
-        if (/(^|\/)(restic|rclone)$/.test(name) || r.childPid === r.ownerPid) await endGroup(r.childPid);
+        if (/(^|\/)(restic|rclone)$/.test(name) || r.childPid === r.ownerPid) orphans.add(r.childPid);
+        // an orphan that already died (restic dies of SIGPIPE writing to the killed pillarsd's
+        // pipe, lock left behind) has no name any more: it is ours until init reaps it
+        else if (processState(r.childPid) === 'Z') orphans.add(r.childPid);
       }
       // a child spawned just before the kill may not have its pid recorded yet: its environment
       // names the run, and a live orphan keeps its restic lock fresh (unlock can't remove it)
       for (const pid of pidsWithEnv('PILLARS_RUN_ID', r.id)) {
-        if (pid !== process.pid && /(^|\/)(restic|rclone)$/.test(processName(pid) ?? '')) await endGroup(pid);
+        if (pid !== process.pid && /(^|\/)(restic|rclone)$/.test(processName(pid) ?? '')) orphans.add(pid);
+      }
+      const lingering: number[] = [];
+      for (const pid of orphans) {
+        await endGroup(pid);
+        // restic's stale-lock test is kill(pid, 0): until the zombie is reaped its lock looks live
+        if (!(await waitGone(pid, 15_000))) lingering.push(pid);
       }
       const job = this.d.config.jobs[r.jobId];
       if (job && r.status === 'running' && job.type.startsWith('restic')) this.state.set(`unlock:${this.repoKey(job)}`, '1');
       const rec = this.runs.update(r.id, {
         status: 'interrupted',
         finishedAt: this.now(),
-        error: r.status === 'running' ? 'pillarsd stopped while this run was running' : 'pillarsd stopped before this run started',
+        error:
+          (r.status === 'running' ? 'pillarsd stopped while this run was running' : 'pillarsd stopped before this run started') +
+          (lingering.length ? `; its child ${lingering.join(', ')} would not leave the process table, so its lock may stay until it does` : ''),
         childPid: null,
       });
       this.d.hub.publish({ type: 'run.finished', run: toWire(rec) });

@@ -187,8 +187,9 @@ async function snapshotIsEmpty(ctx: RunnerContext, bin: string, t: ResticTarget,
     await ctx.exec({
       cmd: c.cmd,
       args: c.args,
-      env: c.env,
+      env: { ...c.env, PILLARS_RUN_ID: ctx.runId },
       signal: inner.signal,
+      onSpawn: (pid) => ctx.onChild(pid),
       keepBytes: 64 << 10,
       onStdoutLine: (l) => {
         if (!found && restic.isFileNode(l)) {
@@ -198,6 +199,7 @@ async function snapshotIsEmpty(ctx: RunnerContext, bin: string, t: ResticTarget,
       },
     });
   } finally {
+    ctx.onChild(null);
     ctx.signal.removeEventListener('abort', onOuter);
   }
   if (ctx.signal.aborted) throw new Stop({ status: 'cancelled', error: 'cancelled' });

@@ -10,6 +10,7 @@ import { makeSandbox } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { run, runOk, isAlive, sleep } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
+import { processState } from '../../../server/src/infra/process';
 
 const reg = useCleanup();
 
@@ -354,6 +355,24 @@ describe('retries and rclone remotes', () => {
     const recovered = await rt.engine.recover();
     expect(recovered.map((r) => [r.id, r.status])).toContainEqual([rec.id, 'interrupted']);
     expect(isAlive(orphan.pid!)).toBe(false);
+  });
+
+  it('recovery waits until a dead orphan leaves the process table (restic takes a zombie for the live owner of its lock)', async () => {
+    const sb = makeSandbox(reg);
+    const rt = runtime(sb);
+    // a restic that died of SIGPIPE after pillarsd was killed: a zombie until something reaps it.
+    // Here its parent blocks for 2 s before it can reap, as a slow init does.
+    const { spawn } = await import('node:child_process');
+    const parent = spawn(process.execPath, ['-e', "const c = require('node:child_process').spawn('/bin/true', { stdio: 'ignore' }); process.stdout.write(c.pid + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    reg.add(() => parent.kill('SIGKILL'));
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    for (let i = 0; i < 100 && processState(zombie) !== 'Z'; i++) await sleep(10);
+    expect(processState(zombie)).toBe('Z');
+    const rec = rt.runs.create({ id: 'r-zombie-0001', jobId: 'flux-retention', trigger: 'manual', queuedAt: new Date().toISOString(), resources: [], ownerPid: 2 ** 22 + 2, ownerStart: null });
+    rt.runs.update(rec.id, { status: 'running', startedAt: new Date().toISOString(), childPid: zombie });
+    const recovered = await rt.engine.recover();
+    expect(recovered.map((r) => [r.id, r.status])).toContainEqual([rec.id, 'interrupted']);
+    expect(processState(zombie), 'recovery returned while the zombie still held its pid').toBeNull();
   });
 
   it('defines remotes from env only and obscures passwords through stdin (a crypt remote round-trips)', async () => {
