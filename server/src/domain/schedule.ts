@@ -1,8 +1,18 @@
 // Schedules through croner (cron with time zones): next runs, the last due time, overdue, catch-up.
 import { Cron } from 'croner';
 
+// a paused Cron is a parsed pattern and nothing else: parse each (pattern, zone) once, since every
+// status answer asks each job for its next and last due times
+const parsed = new Map<string, Cron>();
+
 function cron(expr: string, tz: string | null | undefined): Cron {
-  return new Cron(expr, { paused: true, mode: '5-or-6-parts', ...(tz ? { timezone: tz } : {}) });
+  const key = `${expr}\u0000${tz ?? ''}`;
+  let c = parsed.get(key);
+  if (!c) {
+    c = new Cron(expr, { paused: true, mode: '5-or-6-parts', ...(tz ? { timezone: tz } : {}) });
+    if (parsed.size < 256) parsed.set(key, c);
+  }
+  return c;
 }
 
 export function nextRun(expr: string, tz: string | null | undefined, from: Date): Date | null {

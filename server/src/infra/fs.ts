@@ -99,15 +99,14 @@ export function mountPoints(): Set<string> | null {
   }
 }
 
-/** True when `p` is a mount point: listed in mountinfo, or (elsewhere) on another device than its parent. */
-export function isMountPoint(p: string): boolean {
+/** True when `p` is a mount point: listed in mountinfo (`mounts`: read once for many checks), or (elsewhere) on another device than its parent. */
+export function isMountPoint(p: string, mounts: Set<string> | null = mountPoints()): boolean {
   let real: string;
   try {
     real = fs.realpathSync(p);
   } catch {
     return false;
   }
-  const mounts = mountPoints();
   if (mounts) return mounts.has(real);
   try {
     return fs.statSync(real).dev !== fs.statSync(path.dirname(real)).dev || real === path.dirname(real);

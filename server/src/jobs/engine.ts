@@ -405,10 +405,10 @@ export class Engine implements EngineApi {
     return o === null ? this.d.config.jobs[jobId]!.enabled : o === '1';
   }
 
-  jobInfo(id: string): JobInfo {
+  jobInfo(id: string, liveRuns: RunRecord[] = this.liveRuns()): JobInfo {
     const job = this.d.config.jobs[id]!;
     const now = this.d.clock.now();
-    const live = this.runs.list({ job: id, limit: 20 }).records;
+    const live = liveRuns.filter((r) => r.jobId === id);
     const running = live.find((r) => r.status === 'running' && this.ownerAlive(r));
     const queued = live.find((r) => r.status === 'queued' && this.ownerAlive(r));
     const blocked = live.find((r) => r.status === 'blocked');
@@ -446,11 +446,18 @@ export class Engine implements EngineApi {
   }
 
   listJobs(): JobInfo[] {
-    return Object.keys(this.d.config.jobs).map((id) => this.jobInfo(id));
+    // one indexed query for every job's live runs, not a page of history per job
+    const live = this.liveRuns();
+    return Object.keys(this.d.config.jobs).map((id) => this.jobInfo(id, live));
   }
 
   getJob(id: string): JobInfo | undefined {
-    return this.d.config.jobs[id] ? this.jobInfo(id) : undefined;
+    return this.d.config.jobs[id] ? this.jobInfo(id, this.liveRuns()) : undefined;
+  }
+
+  /** queued, running and blocked runs, newest first: few, and found through the status index */
+  private liveRuns(): RunRecord[] {
+    return this.runs.withStatus(['queued', 'running', 'blocked']).reverse();
   }
 
   runNow(jobId: string, _actor: string): Run {

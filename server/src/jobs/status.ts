@@ -4,16 +4,16 @@ import path from 'node:path';
 import type { PillarStatus, StatusResponse } from '../contract/api';
 import type { StatusApi } from '../http/ports';
 import { pillarGuard } from '../domain/guards';
-import { diskSpace, isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
+import { diskSpace, isDirectory, isMountPoint, mountPoints, readSmallFile } from '../infra/fs';
 import type { Clock } from '../infra/clock';
 import type { Engine } from './engine';
 import { VERSION } from '../version';
 
 export type StatusContributor = (s: StatusResponse) => void | Promise<void>;
 
-export function pillarStatus(id: string, p: { path: string; requireMount: boolean }): PillarStatus {
+export function pillarStatus(id: string, p: { path: string; requireMount: boolean }, mounts: Set<string> | null = mountPoints()): PillarStatus {
   const existsDir = isDirectory(p.path);
-  const mounted = existsDir && isMountPoint(p.path);
+  const mounted = existsDir && isMountPoint(p.path, mounts);
   const sentinelText = existsDir ? readSmallFile(path.join(p.path, '.pillar')) : null;
   const block = pillarGuard({ id, path: p.path, requireMount: p.requireMount, exists: existsDir, mounted, sentinel: sentinelText });
   const space = existsDir ? diskSpace(p.path) : null;
@@ -39,7 +39,8 @@ export class EngineStatus implements StatusApi {
 
   async status(): Promise<StatusResponse> {
     const c = this.engine.config;
-    const pillars = Object.entries(c.pillars).map(([id, p]) => pillarStatus(id, p));
+    const mounts = mountPoints();
+    const pillars = Object.entries(c.pillars).map(([id, p]) => pillarStatus(id, p, mounts));
     const jobs = this.engine.listJobs();
     const warnings = [
       ...pillars.flatMap((p) => p.warnings),

@@ -11,6 +11,7 @@ export type Db = Database.Database;
 export function openDb(file: string, opts: { migrations?: readonly Migration[] } = {}): Db {
   if (file !== ':memory:') ensureDir(path.dirname(file), 0o750);
   const db = new Database(file);
+  cacheStatements(db);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -18,6 +19,26 @@ export function openDb(file: string, opts: { migrations?: readonly Migration[] }
   db.pragma('busy_timeout = 5000');
   migrate(db, opts.migrations ?? allMigrations);
   return db;
+}
+
+/**
+ * Compiles each SQL text once per connection. Status answers and run updates repeat the same few
+ * statements thousands of times (every progress tick, every GET /status), and better-sqlite3
+ * recompiles on every prepare(). Safe while no code iterates a statement or switches it to
+ * pluck/raw mode, which would change it for every other user: none does.
+ */
+function cacheStatements(db: Db): void {
+  const compile = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = compile(sql);
+      // statements built from user input would grow it without bound; ours are a few dozen texts
+      if (cache.size < 256) cache.set(sql, s);
+    }
+    return s;
+  }) as Db['prepare'];
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {
