@@ -13,13 +13,15 @@ export interface SseClient {
   events: Arrived[];
   /** resolves once the response headers arrived (the stream is open) */
   open: Promise<void>;
+  /** set when the stream ended or broke without close() being called: how it ended */
+  ended: string | null;
   close(): void;
   onEvent?: (e: Arrived) => void;
 }
 
 export function sse(url: string, token: string, headers: Record<string, string> = {}): SseClient {
   const ac = new AbortController();
-  const c: SseClient = { events: [], open: Promise.resolve(), close: () => ac.abort() };
+  const c: SseClient = { events: [], open: Promise.resolve(), ended: null, close: () => ac.abort() };
   c.open = (async () => {
     const res = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...headers }, signal: ac.signal });
     if (!res.ok || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
@@ -37,12 +39,15 @@ export function sse(url: string, token: string, headers: Record<string, string> 
       try {
         for (;;) {
           const { done, value } = await reader.read();
-          if (done) break;
+          if (done) {
+            c.ended = 'the server ended the stream';
+            break;
+          }
           at = Date.now();
           parser.feed(dec.decode(value, { stream: true }));
         }
-      } catch {
-        /* aborted */
+      } catch (e) {
+        if (!ac.signal.aborted) c.ended = `the stream broke: ${(e as Error).message}`;
       }
     })();
   })();
