@@ -24,13 +24,14 @@ const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`)
 
 async function client(g: Globals, extra: { passwordStdin?: boolean } = {}): Promise<ClientCore> {
   const { createClient, preloadClientModules } = await import('../main/core/client');
-  await preloadClientModules();
-  return createClient({
+  const c = createClient({
     settingsFile: g.config ?? process.env.PILLARS_SETTINGS,
     stdin: extra.passwordStdin ? process.stdin : null,
     prompt: (m) => err(m),
     log: (m) => err(`pillars: ${m}`),
   });
+  await preloadClientModules(c.settings);
+  return c;
 }
 
 function printPillars(ps: PillarStatus[], json: boolean, server?: ServerHealth): void {

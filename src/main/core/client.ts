@@ -45,10 +45,16 @@ export interface ClientOptions {
 /**
  * Loads the modules the core would otherwise import in the middle of its work (keytar's native
  * addon, the Azure SDK): compiling them takes hundreds of milliseconds of the event loop, which a
- * long-running core pays once at start instead of during a remount.
+ * long-running core pays once at start instead of during a remount. The Azure SDK only when the
+ * settings fetch the password from Key Vault (or are not known yet): it is the largest thing the
+ * core could load (about 20 MB resident, for good), and a core without a vault never imports it.
  */
-export async function preloadClientModules(): Promise<void> {
-  await Promise.all([import('keytar').catch(() => undefined), import('@azure/identity').catch(() => undefined), import('@azure/keyvault-secrets').catch(() => undefined)]);
+export async function preloadClientModules(settings?: Pick<ClientSettings, 'secret'>): Promise<void> {
+  const vault = !settings || settings.secret.source === 'akv';
+  await Promise.all([
+    import('keytar').catch(() => undefined),
+    ...(vault ? [import('@azure/identity').catch(() => undefined), import('@azure/keyvault-secrets').catch(() => undefined)] : []),
+  ]);
 }
 
 function checked(store: SettingsStore): ClientSettings {

@@ -320,7 +320,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
       return { destination: null, latestBackupAt: null, problem: FULL_DISK_ACCESS_HINT };
     }
     if (d.timedOut) return { destination: null, latestBackupAt: null, problem: 'tmutil destinationinfo did not answer' };
-    const dests = d.code === 0 ? parseDestinationInfo(d.stdout) : [];
+    const dests = d.code === 0 ? await parseDestinationInfo(d.stdout) : [];
     if (dests.length === 0) return null;
     const chosen = dests.find((x) => x.last) ?? dests[0]!;
     const destination = describeDestination(chosen);

@@ -1,5 +1,6 @@
 // Time Machine as `tmutil` reports it (tmutil(8)). Parsing only: the adapter runs the commands.
-import { parse as parsePlist } from 'plist';
+// plist (with its XML parser and builder, about 10 MB resident) is imported on the first parse: only
+// macOS ever asks tmutil, and the client core runs everywhere.
 
 export interface TmDestination {
   id: string | null;
@@ -16,10 +17,11 @@ export interface TmDestination {
  * LastDestination). With no destination it prints an empty dict, or on some releases a plain
  * sentence; both mean "none" here.
  */
-export function parseDestinationInfo(text: string): TmDestination[] {
+export async function parseDestinationInfo(text: string): Promise<TmDestination[]> {
   const trimmed = text.trim();
   // Anything but a complete plist (a sentence, a truncated answer) is "no destination".
   if (!trimmed.startsWith('<') || !trimmed.includes('</plist>')) return [];
+  const { parse: parsePlist } = await import('plist');
   let root: unknown;
   try {
     root = parsePlist(trimmed);

@@ -37,8 +37,8 @@ describe('df -P -k output', () => {
 });
 
 describe('tmutil', () => {
-  it('reads destinationinfo -X and prefers the last destination, without the user name', () => {
-    const dests = parseDestinationInfo(fixture('mac/tmutil-destinationinfo.plist'));
+  it('reads destinationinfo -X and prefers the last destination, without the user name', async () => {
+    const dests = await parseDestinationInfo(fixture('mac/tmutil-destinationinfo.plist'));
     expect(dests).toHaveLength(2);
     expect(dests[0]).toMatchObject({ kind: 'Local', name: 'Travel SSD', last: false, url: null });
     expect(dests[1]).toMatchObject({ kind: 'Network', name: 'time', last: true, id: '5E0D6C2A-7F1B-4C4E-9A43-2B0C8D1E5F60' });
@@ -46,10 +46,10 @@ describe('tmutil', () => {
     expect(describeDestination(dests[0]!)).toBe('Travel SSD');
   });
 
-  it('treats an empty dict or a sentence as no destination', () => {
-    expect(parseDestinationInfo(fixture('mac/tmutil-destinationinfo-empty.plist'))).toEqual([]);
-    expect(parseDestinationInfo('tmutil: No destinations configured.\n')).toEqual([]);
-    expect(parseDestinationInfo('<plist><dict><key>Destinations</key>')).toEqual([]);
+  it('treats an empty dict or a sentence as no destination', async () => {
+    expect(await parseDestinationInfo(fixture('mac/tmutil-destinationinfo-empty.plist'))).toEqual([]);
+    expect(await parseDestinationInfo('tmutil: No destinations configured.\n')).toEqual([]);
+    expect(await parseDestinationInfo('<plist><dict><key>Destinations</key>')).toEqual([]);
   });
 
   it('reads the latest backup time from APFS and HFS+ paths (Mac local time)', () => {
