@@ -2,13 +2,30 @@
 // tests and benchmarks that need a CLI bundle of their own use it too, so they measure the same thing.
 import { build } from 'esbuild';
 
+/**
+ * Pure-JS dependencies every command loads, inlined: Node resolves, reads and compiles each file
+ * of an external package on every start (zod and yaml are a few hundred ESM files), which was
+ * most of `pillarsd run`'s start-up. Everything else stays in node_modules: native modules must,
+ * and the large ones (Fastify, the Azure SDK) load only on the paths that need them.
+ */
+export const INLINED = ['zod', 'yaml', 'commander', 'croner'];
+
+const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+
+const externalsExceptInlined = {
+  name: 'externals-except-inlined',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => (INLINED.includes(packageName(a.path)) ? undefined : { external: true }));
+  },
+};
+
 export const nodeOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
-  packages: 'external', // dependencies stay in node_modules (native modules must)
+  plugins: [externalsExceptInlined],
   logLevel: 'warning',
   banner: { js: "import { createRequire as __pillarsCreateRequire } from 'node:module'; const require = __pillarsCreateRequire(import.meta.url);" },
 };

@@ -3,22 +3,15 @@
 // `demo` call this; tests call it with port 0.
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type AddressInfo } from 'node:net';
-import os from 'node:os';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import type { AppConfig, AppDeps } from './context';
-import { ensureSelfSigned, loadTlsFiles, type TlsMaterial } from '../infra/tls';
+import type { TlsMaterial } from '../infra/tls';
+import { isLoopback, plainHttpRefusal, resolveTls, serverNames, splitListen, type HttpServerSettings } from './listen';
 
-export type TlsSetting = 'auto' | 'off' | { cert: string; key: string };
-
-export interface HttpServerSettings {
-  listen: string; // HOST:PORT
-  tls: TlsSetting;
-  allowedHosts: string[];
-  /** Serve plain HTTP on a non-loopback address anyway (config flag; CLI --insecure-listen). */
-  insecureListen?: boolean;
-}
+export { isLoopback, plainHttpRefusal, resolveTls, serverNames, splitListen } from './listen';
+export type { HttpServerSettings, TlsSetting } from './listen';
 
 export interface StartHttpServerOptions {
   server: HttpServerSettings;
@@ -41,43 +34,6 @@ export interface RunningHttpServer {
   app: FastifyInstance;
   server: http.Server | https.Server;
   close(): Promise<void>;
-}
-
-export function splitListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  if (i <= 0) throw new Error(`server.listen must be HOST:PORT, not "${listen}"`);
-  const port = Number(listen.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`server.listen: "${listen.slice(i + 1)}" is not a port`);
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port };
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
-}
-
-/** Why plain HTTP may not listen here, or null when it may. */
-export function plainHttpRefusal(host: string, forced: boolean): string | null {
-  if (isLoopback(host) || forced) return null;
-  return `server.tls is off but server.listen binds ${host}, which is reachable from the network: tokens would cross it in clear text. Listen on 127.0.0.1, turn tls back to auto, or force it with --insecure-listen (server.insecureListen: true)`;
-}
-
-/** The names this server answers to: configured ones, this machine's, and the listen host. */
-export function serverNames(settings: HttpServerSettings, host: string): string[] {
-  return [...settings.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
-}
-
-/**
- * The TLS material `server.tls` asks for (creating the auto pair on first use), or null for off.
- * `token create` and `pair` call it too, so the fingerprint they print is the one `serve` uses.
- */
-export function resolveTls(settings: HttpServerSettings, stateDir: string, host = splitListen(settings.listen).host): TlsMaterial | null {
-  if (settings.tls === 'auto') {
-    const ips = isIP(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [];
-    return ensureSelfSigned(stateDir, [...serverNames(settings, host), ...ips]);
-  }
-  if (typeof settings.tls === 'object') return loadTlsFiles(settings.tls.cert, settings.tls.key);
-  return null;
 }
 
 export async function startHttpServer(o: StartHttpServerOptions): Promise<RunningHttpServer> {
