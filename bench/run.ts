@@ -23,6 +23,8 @@ interface Outcome {
   rows: string[];
   missed: string[];
   tail: string;
+  /** the first measurement's missed rows, when the bench was measured again */
+  firstMissed?: string[];
 }
 
 /** Markdown table rows (not the header or the rule) a bench printed. */
@@ -82,7 +84,15 @@ async function main(): Promise<number> {
       continue;
     }
     console.log(`▶ ${name}`);
-    const r = await runOne(name);
+    let r = await runOne(name);
+    if (r.code === 0 && r.missed.length) {
+      // a burst of someone else's load on a shared runner can push one timing over; a real
+      // regression misses twice. Both measurements are printed, and a second miss fails.
+      console.log(`… ${name} missed ${r.missed.length} target(s); measuring once more\n`);
+      const first = r.missed;
+      r = await runOne(name);
+      r.firstMissed = first;
+    }
     results.push(r);
     console.log(`${r.code === 0 && !r.missed.length ? '✓' : '✗'} ${name}: exit ${r.code}, ${(r.ms / 1000).toFixed(1)} s\n`);
   }
@@ -91,12 +101,14 @@ async function main(): Promise<number> {
   for (const r of results) {
     const ok = r.code === 0 && r.missed.length === 0 && r.rows.length > 0;
     if (!ok) failed++;
-    console.log(`${ok ? 'ok    ' : 'FAILED'} ${r.name} (${(r.ms / 1000).toFixed(1)} s)`);
+    console.log(`${ok ? 'ok    ' : 'FAILED'} ${r.name} (${(r.ms / 1000).toFixed(1)} s)${r.firstMissed ? ` (measured twice: the first run missed ${r.firstMissed.length} target(s))` : ''}`);
+    for (const row of r.firstMissed ?? []) console.log(`       first run: ${row}`);
     for (const row of r.rows) console.log(`       ${row}`);
     if (!ok && r.code !== 0) console.log(r.tail.replace(/^/gm, '       > '));
     if (!ok && r.code === 0 && !r.rows.length) console.log('       > printed no result table');
   }
-  console.log(`\n${results.length - failed} of ${results.length} benches met their targets; docs/benchmarks.md regenerated.`);
+  const doc = process.env.PILLARS_DOCS_DIR ? path.join(process.env.PILLARS_DOCS_DIR, 'benchmarks.md') : 'docs/benchmarks.md';
+  console.log(`\n${results.length - failed} of ${results.length} benches met their targets; ${doc} regenerated.`);
   return failed ? 1 : 0;
 }
 

@@ -28,7 +28,9 @@ export function machine(): string {
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-const DOC = path.resolve(import.meta.dirname, '../../docs/benchmarks.md');
+const COMMITTED = path.resolve(import.meta.dirname, '../../docs/benchmarks.md');
+/** PILLARS_DOCS_DIR: write there instead (the test command does, so a test run leaves the committed figures alone). */
+const DOC = process.env.PILLARS_DOCS_DIR ? path.join(process.env.PILLARS_DOCS_DIR, 'benchmarks.md') : COMMITTED;
 const HEADER = `# Benchmarks
 
 Every figure below is written by a script in \`bench/\` (\`npm run bench\`, or one script with
@@ -41,7 +43,7 @@ run; \`PILLARS_FULL=1\` runs the full sizes.
 export function writeSection(name: string, markdown: string): void {
   const begin = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : existsSync(COMMITTED) ? readFileSync(COMMITTED, 'utf8') : HEADER;
   const block = `${begin}\n${markdown.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}._\n${end}`;
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);

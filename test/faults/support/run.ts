@@ -34,7 +34,9 @@ export function registeredSecrets(root: string): string[] {
   return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-const DOC = path.resolve(import.meta.dirname, '../../../docs/reliability.md');
+const COMMITTED = path.resolve(import.meta.dirname, '../../../docs/reliability.md');
+/** PILLARS_DOCS_DIR: write there instead (the test command does, so a test run leaves the committed figures alone). */
+const DOC = process.env.PILLARS_DOCS_DIR ? path.join(process.env.PILLARS_DOCS_DIR, 'reliability.md') : COMMITTED;
 const HEADER = `# Reliability: the fault-injection suite
 
 Every figure below is written by \`npm run faults\` (\`test/faults/\`, vitest.faults.config.ts) from
@@ -49,7 +51,7 @@ the suite.
 export function writeReliability(name: string, markdown: string): void {
   const begin = `<!-- faults:${name} -->`;
   const end = `<!-- /faults:${name} -->`;
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : existsSync(COMMITTED) ? readFileSync(COMMITTED, 'utf8') : HEADER;
   const block = `${begin}\n${markdown.trim()}\n\n_${MODE} mode, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC._\n${end}`;
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
