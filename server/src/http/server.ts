@@ -59,6 +59,11 @@ export async function startHttpServer(o: StartHttpServerOptions): Promise<Runnin
   // Slow-loris guard; SSE streams stay open because only the request (not the response) is timed.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  // Node's own default (5 s) closes an idle keep-alive socket while a busy client may be reusing
+  // it, and the client sees ECONNRESET (the load fault did, 15 of 30,000 requests). Clients time
+  // their idle sockets out sooner (undici: 4 s, and it honours the Keep-Alive header), so the server
+  // keeping them longer is safe; 72 s is what Fastify sets on servers it creates itself.
+  server.keepAliveTimeout = 72_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

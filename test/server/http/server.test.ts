@@ -161,6 +161,33 @@ describe('TLS', () => {
     }
   });
 
+  it('keeps an idle keep-alive connection past the 5 s Node default, so a busy client reusing it is not reset', async () => {
+    const plain = await startHttpServer({ server: { listen: '127.0.0.1:0', tls: 'off', allowedHosts: [] }, stateDir: s.dir.path, deps: s.deps, warn: () => {} });
+    const net = await import('node:net');
+    const sock = net.connect(plain.port, '127.0.0.1');
+    try {
+      let buf = '';
+      let closedAt: number | null = null;
+      sock.on('data', (b) => (buf += b.toString()));
+      sock.on('close', () => (closedAt = Date.now()));
+      const get = async () => {
+        buf = '';
+        sock.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+        for (let i = 0; i < 200 && !/\r\n\r\n[\s\S]*\}/.test(buf); i++) await new Promise((r) => setTimeout(r, 10));
+        return buf;
+      };
+      const first = await get();
+      expect(first).toMatch(/^HTTP\/1\.1 200/);
+      expect(first).toMatch(/keep-alive: timeout=72/i);
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(closedAt, 'the server closed the idle connection').toBeNull();
+      expect(await get()).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      sock.destroy();
+      await plain.close();
+    }
+  }, 20_000);
+
   it('serves plain HTTP only on loopback unless forced, with a warning', async () => {
     expect(plainHttpRefusal('127.0.0.1', false)).toBeNull();
     expect(plainHttpRefusal('::1', false)).toBeNull();
