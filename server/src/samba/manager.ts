@@ -198,7 +198,7 @@ export class SambaManager {
     return {
       rendered,
       live,
-      diff: rendered ? unifiedDiff(target, live, rendered) : '',
+      diff: rendered ? await unifiedDiff(target, live, rendered) : '',
       drift,
       valid,
       messages,
