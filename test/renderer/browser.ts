@@ -9,9 +9,21 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Builds src/renderer with the project's vite.config.ts into `outDir`. */
+/**
+ * Builds src/renderer with the project's vite.config.ts into `outDir`, as it ships: Vite takes
+ * NODE_ENV over its mode, and vitest sets it to "test", which would build development React
+ * (480 KB, effects run twice under StrictMode) for the tests and for the dist/renderer the demo
+ * test leaves behind. NODE_ENV is set only for the build's duration.
+ */
 export async function buildPane(outDir: string): Promise<void> {
-  await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  } finally {
+    if (before === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = before;
+  }
 }
 
 export async function launchChromium(home: string): Promise<Browser> {
