@@ -18,10 +18,12 @@ if (want('server')) {
   jobs.push(bundleServer(path.join(root, 'server/src/cli/main.ts'), path.join(root, 'server/dist')));
 }
 if (want('cli')) {
+  rmSync(path.join(root, 'dist/cli'), { recursive: true, force: true }); // no chunks of an older build
   jobs.push(bundleFile(path.join(root, 'src/cli/main.ts'), path.join(root, 'dist/cli/pillars.js')));
 }
 if (want('electron') && existsSync(path.join(root, 'src/main/electron/main.ts'))) {
-  jobs.push(bundleFile(path.join(root, 'src/main/electron/main.ts'), path.join(root, 'dist/main/main.js'), { target: 'node22', external: ['electron'] }));
+  // the tray's main process stays one file (dist/main/main.js, what package.json and the packaging expect)
+  jobs.push(bundleFile(path.join(root, 'src/main/electron/main.ts'), path.join(root, 'dist/main/main.js'), { target: 'node22', external: ['electron'], splitting: false }));
   jobs.push(
     build({
       bundle: true,

@@ -110,8 +110,14 @@ export async function bundleServer(entry, outdir) {
   return `${outdir}/pillarsd.js`;
 }
 
-/** The `pillars` client CLI (or another single-file Node entry). Returns the file. */
+/**
+ * The `pillars` client CLI (or another Node entry), split like pillarsd: what a command imports
+ * with import() (the client core, conf for doctor, the Azure SDK) is a chunk in chunks/ next to
+ * the file and loads only when used; in one file every package it imports would load at start.
+ * `{ splitting: false }` in `extra` makes one file. Returns the entry file.
+ */
 export async function bundleFile(entry, outfile, extra = {}) {
-  await buildAndWrite({ ...nodeOptions, entryPoints: [entry], outfile, ...extra });
+  const name = path.basename(outfile).replace(/\.m?js$/, '');
+  await buildAndWrite({ ...nodeOptions, splitting: true, entryPoints: { [name]: entry }, outdir: path.dirname(outfile), chunkNames: 'chunks/[name]-[hash]', ...extra });
   return outfile;
 }

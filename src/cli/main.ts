@@ -3,13 +3,14 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Command, CommanderError } from 'commander';
 // Only what `status` needs is imported up front; conf/ajv, keytar and the Azure SDK load with the
-// commands that use them, so a status answers in what a bare start costs plus its deadlines.
+// commands that use them, so a status answers in what a bare start costs plus its deadlines. The
+// HTTPS client (node:https, node:tls) loads with the server check of `status` and `doctor`: the
+// long-running `watch` never talks to the server and never holds it.
 import { SettingsError } from '../shared/settings';
 import type { ClientCore } from '../main/core/client';
 import type { PillarStatus } from '../main/core/mounts/manager';
 import { defaultSettingsPath } from '../main/core/settings/peek';
 import { statusCheck } from '../main/core/statusCheck';
-import { serverHealth } from './serverHealth';
 import type { ServerHealth } from './serverHealth';
 
 class UsageError extends Error {}
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (o: { json?: boolean }) => {
       // short deadlines, never awaited past them: status answers even while a share hangs
       const { settings, pillars: ps } = await statusCheck({ settingsFile: g().config ?? process.env.PILLARS_SETTINGS, probeDeadlineMs: 800, tcpTimeoutMs: 700 });
+      const { serverHealth } = await import('./serverHealth');
       const server = await serverHealth(settings.server.url, settings.server.fingerprint, 800);
       printPillars(ps, !!(o.json || g().json), server);
       code = allMounted(ps) ? 0 : 1;

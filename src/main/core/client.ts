@@ -7,7 +7,8 @@ import type { Exec, Platform, PillarSpec, SmbServer } from '../../platform/types
 import { createExec, tcpProbe } from '../../platform/host';
 import { createPlatform, runtimeDir } from '../../platform';
 import { statusFilePath, statusWriter } from './statusFile';
-import { expandHome, openSettings } from './settings/store';
+import { expandHome } from './settings/peek';
+import { readSettings } from './settings/read';
 import { buildSecrets } from './secrets';
 import type { Secrets } from './secrets';
 import type { SecretCache } from './secrets/types';
@@ -64,9 +65,12 @@ function checked(store: SettingsStore): ClientSettings {
   return settings;
 }
 
-/** Opens the settings and checks they are complete enough to mount; throws SettingsError otherwise. */
+/**
+ * Opens the settings (checked as conf checks them, without loading conf: see settings/read.ts)
+ * and checks they are complete enough to mount; throws SettingsError otherwise.
+ */
 export function loadSettings(file?: string): { store: SettingsStore; settings: ClientSettings } {
-  const store = openSettings({ file });
+  const store = readSettings({ file });
   return { store, settings: checked(store) };
 }
 

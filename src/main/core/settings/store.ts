@@ -9,14 +9,8 @@ import type { ClientSettings, SettingsStore } from '../../../shared/settings';
 export { defaultSettingsPath } from './peek';
 import { defaultSettingsPath } from './peek';
 
-/** Turns conf/ajv's "Config schema violation: `a/b` must …" into file + key + reason. */
-export function toSettingsError(file: string, e: unknown): SettingsError {
-  const msg = (e as Error).message ?? String(e);
-  const m = /Config schema violation: `([^`]*)` (.*)$/.exec(msg.split(';')[0] ?? msg);
-  if (m) return new SettingsError(file, (m[1] ?? '').replace(/^\//, '').replace(/\//g, '.') || '(root)', m[2] ?? 'invalid');
-  if (e instanceof SyntaxError || /JSON/.test(msg)) return new SettingsError(file, '(file)', `not valid JSON: ${msg}`);
-  return new SettingsError(file, '(file)', msg);
-}
+export { toSettingsError } from './read';
+import { toSettingsError } from './read';
 
 export interface OpenSettingsOptions {
   /** `--config FILE`: must exist. Without it the default path is used (created on first run). */
