@@ -13,7 +13,8 @@ const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default:
 const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
 const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
 const Preferences = lazy(() => import('./pages/Preferences').then((m) => ({ default: m.Preferences })));
-import { useRoute, type Route } from './route';
+import { useRoute } from './hooks';
+import type { Route } from './route';
 import { store, usePane } from './store';
 
 const NAV: Array<{ page: Route['page']; href: string; label: string; trayOnly?: boolean }> = [

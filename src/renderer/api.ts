@@ -3,6 +3,17 @@
 // names what was wrong.
 import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
+/** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
+export const TOKEN_KEY = 'pillars.token';
+
+export function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage disabled: the token lives in memory only
+  }
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -20,14 +31,6 @@ export interface RunFilter {
   before?: string | null;
 }
 
-/** Page size of the run history (pillarsd's maximum `limit`). */
-export const HISTORY_PAGE = 1000;
-
-/** The first history page for a filter; one function so a prefetch and the page ask the same thing. */
-export function historyFilter(job: string, status: string): RunFilter {
-  return { job, status: status as RunStatus | '', limit: HISTORY_PAGE };
-}
-
 function isProblem(x: unknown): x is Problem {
   return typeof x === 'object' && x !== null && typeof (x as Problem).title === 'string';
 }
@@ -41,15 +44,16 @@ export class Api {
     private readonly onUnauthorized: () => void = () => {},
   ) {}
 
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = this.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', signal });
     } catch (e) {
+      if (signal?.aborted) throw e;
       throw new ApiError(0, `pillarsd is unreachable (${e instanceof Error ? e.message : String(e)})`);
     }
     if (res.ok) return res;
@@ -65,8 +69,8 @@ export class Api {
     throw new ApiError(res.status, message);
   }
 
-  async get<T>(path: string): Promise<T> {
-    return (await (await this.request('GET', path)).json()) as T;
+  async get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return (await (await this.request('GET', path, undefined, signal)).json()) as T;
   }
 
   async post<T>(path: string, body: unknown = {}): Promise<T> {
@@ -89,13 +93,14 @@ export class Api {
     return this.get('/api/v1/status');
   }
 
-  runs(f: RunFilter = {}): Promise<RunsPage> {
+  /** One page of the history, newest first; pillarsd allows `limit` up to 500. */
+  runs(f: RunFilter = {}, signal?: AbortSignal): Promise<RunsPage> {
     const q = new URLSearchParams();
     if (f.job) q.set('job', f.job);
     if (f.status) q.set('status', f.status);
     q.set('limit', String(f.limit ?? 200));
     if (f.before) q.set('before', f.before);
-    return this.get(`/api/v1/runs?${q}`);
+    return this.get(`/api/v1/runs?${q}`, signal);
   }
 
   run(id: string): Promise<Run> {

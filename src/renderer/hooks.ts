@@ -1,6 +1,7 @@
 // Data hooks over the store: fetch what a page needs, refetch after each resync, keep the error.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Run } from '../../server/src/contract/api';
+import { parseRoute, type Route } from './route';
 import { store, usePane } from './store';
 
 /** The clock for ages ("5 min ago"), ticking every `ms`. */
@@ -37,4 +38,14 @@ export function useJobRuns(jobIds: readonly string[], limit = 60): { runs: Run[]
     return [...model.runs.values()].filter((r) => want.has(r.jobId)).sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : -1));
   }, [model.runs, key]);
   return { runs, error };
+}
+
+function subscribeHash(fn: () => void): () => void {
+  window.addEventListener('hashchange', fn);
+  return () => window.removeEventListener('hashchange', fn);
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
+  return parseRoute(hash);
 }

@@ -1,17 +1,13 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import { historyFilter } from './api';
+// The pane's entry, kept small on purpose: it asks pillarsd for the run history's first page at
+// once, then loads the app (React and the pages, boot.tsx). The page's data request is then on
+// the wire while most of the pane's script is still downloading and evaluating, instead of after.
+import { Api, storedToken } from './api';
+import { bridge } from './bridge';
+import { requestFirstPage } from './first-page';
 import { parseRoute } from './route';
-import { store } from './store';
 import './styles.css';
 
-performance.mark('pillars:boot');
-// The history is the heaviest request: start it now rather than after the first render.
 const route = parseRoute(window.location.hash);
-if (route.page === 'runs') store.prefetchRuns(historyFilter(route.job, route.status));
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const token = storedToken();
+if (route.page === 'runs' && token) requestFirstPage(new Api(bridge()?.serverUrl ?? '', () => token), route.job, route.status);
+void import('./boot');

@@ -1,6 +1,6 @@
 // Hash routing: works the same from file:// in the tray and from / on the server (no history API,
-// no server-side fallback needed).
-import { useSyncExternalStore } from 'react';
+// no server-side fallback needed). Free of React: the entry parses the route before React loads
+// (useRoute is in hooks.ts).
 
 export type Route =
   | { page: 'overview' }
@@ -46,14 +46,4 @@ export function runsHref(job = '', status = ''): string {
   if (status) q.set('status', status);
   const s = q.toString();
   return s ? `#/runs?${s}` : '#/runs';
-}
-
-function subscribe(fn: () => void): () => void {
-  window.addEventListener('hashchange', fn);
-  return () => window.removeEventListener('hashchange', fn);
-}
-
-export function useRoute(): Route {
-  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
-  return parseRoute(hash);
 }

@@ -2,9 +2,10 @@
 // with useSyncExternalStore; every server event goes through model.applyEvent, and every
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
-import type { Role, Run, ServerEvent, ServerEventType } from '../../server/src/contract/api';
-import { Api, ApiError, type RunFilter } from './api';
-import type { RunsPage } from '../../server/src/contract/api';
+import type { Role, Run, RunStatus, ServerEvent, ServerEventType } from '../../server/src/contract/api';
+import { Api, ApiError, storedToken, TOKEN_KEY } from './api';
+import { takeFirstPage } from './first-page';
+import { HistoryLoader, historyKey, type HistoryProgress } from './history';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
 
@@ -20,20 +21,13 @@ export interface PaneState {
   statusError: string | null;
   /** The token's role; null until known (actions stay enabled and the server decides). */
   role: Role | null;
+  /** How far the run history of the Runs page's filter has loaded; null before it is opened. */
+  history: HistoryProgress | null;
 }
 
-const TOKEN_KEY = 'pillars.token';
 const EVENT_TYPES: readonly ServerEventType[] = ['run.queued', 'run.started', 'run.progress', 'run.finished', 'run.blocked', 'run.log', 'status.changed'];
 
 type LogListener = (runId: string, lines: string[]) => void;
-
-function readToken(): string | null {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
 
 export class Store {
   private state: PaneState;
@@ -49,13 +43,14 @@ export class Store {
 
   constructor(baseUrl = '') {
     this.state = {
-      token: readToken(),
+      token: storedToken(),
       model: { status: null, runs: new Map() },
       connection: 'offline',
       syncGeneration: 0,
       loginError: null,
       statusError: null,
       role: null,
+      history: null,
     };
     this.api = new Api(baseUrl, () => this.state.token, () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'));
   }
@@ -72,22 +67,46 @@ export class Store {
     for (const fn of this.listeners) fn();
   }
 
-  private prefetched = new Map<string, Promise<RunsPage>>();
+  private historyLoad: { loader: HistoryLoader; generation: number } | null = null;
 
-  /** Starts a history request before React's first render (main.tsx), so the two overlap. */
-  prefetchRuns(f: RunFilter): void {
+  /**
+   * Loads the run history of a filter: its first page at once, the rest in the background
+   * (history.ts). main.tsx calls it before React's first render so the two overlap; the Runs page
+   * calls it again (a no-op for the same filter) and after each resync, which starts over.
+   */
+  openHistory(job: string, status: string): void {
     if (!this.state.token) return;
-    const p = this.api.runs(f);
-    p.catch(() => {}); // a failure is reported when the page takes it
-    this.prefetched.set(JSON.stringify(f), p);
+    const key = historyKey(job, status);
+    const generation = this.state.syncGeneration;
+    if (this.historyLoad && this.historyLoad.loader.state.key === key && this.historyLoad.generation === generation) return;
+    this.historyLoad?.loader.cancel();
+    const loader: HistoryLoader = new HistoryLoader({
+      key,
+      firstPage: takeFirstPage(key),
+      fetchPage: (before, limit, signal) => this.api.runs({ job, status: status as RunStatus | '', limit, before }, signal),
+      onRuns: (runs, first) => {
+        // For bench/renderer-bundle.ts: the first page of the session is parsed and in the model.
+        if (first && !performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: runs.length } });
+        this.putRuns(runs);
+      },
+      onProgress: (p) => {
+        if (this.historyLoad?.loader !== loader) return;
+        if (p.complete && !performance.getEntriesByName('pillars:runs-complete').length) performance.mark('pillars:runs-complete', { detail: { rows: p.loaded } });
+        this.set({ history: p });
+      },
+    });
+    this.historyLoad = { loader, generation };
+    loader.start();
   }
 
-  /** A history page: the prefetched one when it matches (taken once), else a new request. */
-  runsPage(f: RunFilter): Promise<RunsPage> {
-    const key = JSON.stringify(f);
-    const p = this.prefetched.get(key);
-    this.prefetched.delete(key);
-    return p ?? this.api.runs(f);
+  /** Loads past where the history stopped: after an error, or one page more past the background's cap. */
+  moreHistory(): void {
+    this.historyLoad?.loader.more();
+  }
+
+  private closeHistory(): void {
+    this.historyLoad?.loader.cancel();
+    this.historyLoad = null;
   }
 
   onLog(fn: LogListener): () => void {
@@ -128,9 +147,10 @@ export class Store {
       // nothing stored
     }
     this.disconnect();
+    this.closeHistory();
     this.lastEventId = null;
     this.opened = false;
-    this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline', role: null });
+    this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline', role: null, history: null });
   }
 
   /** Starts the session: a token from the tray bridge or sessionStorage, then status and the event stream. */
@@ -214,21 +234,31 @@ export class Store {
     this.safetyTimer ??= setInterval(() => {
       if (this.state.token) void this.refreshStatus();
     }, 60_000);
-    if (this.source || this.retryTimer || !this.state.token) return;
+    // `opening`: a second call while the ticket is on its way (React runs effects twice under
+    // StrictMode in development) would open a second stream, whose open counts as a reconnect.
+    if (this.source || this.retryTimer || this.opening || !this.state.token) return;
     this.set({ connection: 'connecting' });
     void this.open();
   }
 
+  private opening = false;
+  /** Bumped by disconnect(), so a stream whose ticket arrives after it is not opened. */
+  private disconnects = 0;
+
   private async open(): Promise<void> {
+    const epoch = this.disconnects;
     let ticket: string;
+    this.opening = true;
     try {
       ticket = (await this.api.eventTicket()).ticket;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
-      this.scheduleReconnect();
+      if (epoch === this.disconnects) this.scheduleReconnect();
       return;
+    } finally {
+      this.opening = false;
     }
-    if (!this.state.token) return;
+    if (!this.state.token || epoch !== this.disconnects) return;
     const es = new EventSource(this.api.eventsUrl(ticket, this.lastEventId));
     this.source = es;
     es.onopen = () => {
@@ -269,6 +299,7 @@ export class Store {
   }
 
   disconnect(): void {
+    this.disconnects++;
     if (this.safetyTimer) clearInterval(this.safetyTimer);
     this.safetyTimer = null;
     this.source?.close();

@@ -20,11 +20,19 @@ export interface FakeOptions {
   viewerToken?: string;
   /** Extra runs in history (for the 10,000-row checks). */
   historySize?: number;
-  /** Ignore `limit` and answer with the whole history (worst case for a first render). */
-  wholeHistory?: boolean;
   /** Time between progress ticks of a simulated run. */
   tickMs?: number;
 }
+
+export interface RunsPageProblem {
+  status: number;
+  title: string;
+  detail?: string;
+}
+
+/** pillarsd's page size bounds for `GET /api/v1/runs` (server/src/http/routes/runs.ts). */
+const RUNS_LIMIT_MAX = 500;
+const RUNS_LIMIT_DEFAULT = 50;
 
 export interface FakePillarsd {
   url: string;
@@ -38,6 +46,11 @@ export interface FakePillarsd {
   sambaApplied: number;
   status: StatusResponse;
   runs: Map<string, Run>;
+  /**
+   * Called before each `GET /api/v1/runs` is answered: may delay it (a slow page) or return a
+   * problem to answer with instead (a failing page). Tests set it to hold or fail older pages.
+   */
+  onRunsPage: ((query: URLSearchParams) => Promise<RunsPageProblem | void> | RunsPageProblem | void) | null;
   stop(): Promise<void>;
 }
 
@@ -177,6 +190,7 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
     sambaApplied: 0,
     status,
     runs,
+    onRunsPage: null,
     emit(e) {
       seq++;
       for (const s of streams) s.write(`id: ${seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
@@ -238,6 +252,37 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
   };
   const problem = (res: http.ServerResponse, code: number, title: string, detail?: string) => json(res, code, { status: code, title, detail });
 
+  /**
+   * The history paged exactly as pillarsd pages it (server/src/store/runs.ts): newest id first,
+   * `limit` an integer from 1 to 500 (default 50; anything else is a 400 problem with Fastify's
+   * wording), `before` an id (runs with a smaller id), `next` the last id of a full page.
+   */
+  const answerRunsPage = async (res: http.ServerResponse, q: URLSearchParams) => {
+    const hooked = await fake.onRunsPage?.(q);
+    if (hooked) return problem(res, hooked.status, hooked.title, hooked.detail);
+    const key = q.toString();
+    const cached = pageCache.get(key);
+    if (cached) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(cached);
+    }
+    const rawLimit = q.get('limit');
+    const limit = rawLimit === null ? RUNS_LIMIT_DEFAULT : Number(rawLimit);
+    if (!Number.isInteger(limit)) return problem(res, 400, 'Bad Request', 'querystring.limit must be integer');
+    if (limit < 1) return problem(res, 400, 'Bad Request', 'querystring.limit must be >= 1');
+    if (limit > RUNS_LIMIT_MAX) return problem(res, 400, 'Bad Request', `querystring.limit must be <= ${RUNS_LIMIT_MAX}`);
+    const job = q.get('job');
+    const st = q.get('status');
+    const before = q.get('before');
+    const list = [...runs.values()].filter((x) => (!job || x.jobId === job) && (!st || x.status === st) && (!before || x.id < before)).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const page = list.slice(0, limit);
+    const out: RunsPage = { runs: page, next: list.length > limit ? page.at(-1)!.id : null };
+    const body = JSON.stringify(out);
+    pageCache.set(key, body);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
@@ -281,21 +326,8 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
         return json(res, 200, { ticket: t });
       }
       if (req.method === 'GET' && p === '/api/v1/runs') {
-        const cached = pageCache.get(url.search);
-        if (cached) {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end(cached);
-        }
-        const job = url.searchParams.get('job');
-        const st = url.searchParams.get('status');
-        const limit = Number(url.searchParams.get('limit') ?? 50);
-        const before = url.searchParams.get('before');
-        let list = [...runs.values()].filter((x) => (!job || x.jobId === job) && (!st || x.status === st)).sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : -1));
-        if (before) list = list.filter((x) => x.queuedAt < before);
-        const page = opts.wholeHistory ? list : list.slice(0, limit);
-        const out: RunsPage = { runs: page, next: page.length < list.length ? page.at(-1)!.queuedAt : null };
-        pageCache.set(url.search, JSON.stringify(out));
-        return json(res, 200, out);
+        void answerRunsPage(res, url.searchParams);
+        return;
       }
       if ((r = m(/^\/api\/v1\/runs\/([^/]+)$/)) && req.method === 'GET') {
         const run = runs.get(decodeURIComponent(r[1]!));

@@ -8,6 +8,8 @@ import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
 import { addedPerNight } from '../../src/renderer/pages/Snapshots';
 import { makeRun } from './fake-pillarsd';
+import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
+import type { Run, RunsPage } from '../../server/src/contract/api';
 
 const TiB = 1024 ** 4;
 
@@ -164,5 +166,81 @@ describe('snapshots', () => {
       { key: '2026-11-23', label: '11-23', v: 7 },
       { key: '2026-11-24', label: '11-24', v: 6 },
     ]);
+  });
+});
+
+describe('history loader', () => {
+  /** A history of `n` runs paged as pillarsd pages it: newest id first, `before` an id. */
+  function server(n: number) {
+    const ids = Array.from({ length: n }, (_, i) => `r${String(n - i).padStart(6, '0')}`);
+    const asked: Array<{ before: string | null; limit: number }> = [];
+    /** Older pages (with a cursor) fail with this message while it is set. */
+    let fail: string | null = null;
+    const fetchPage = async (before: string | null, limit: number): Promise<RunsPage> => {
+      asked.push({ before, limit });
+      await new Promise((r) => setTimeout(r, 1));
+      if (fail && before !== null) throw new Error(fail);
+      const from = before === null ? 0 : ids.findIndex((id) => id < before);
+      const page = (from < 0 ? [] : ids.slice(from, from + limit)).map((id) => makeRun({ id, jobId: 'flux-backup', status: 'succeeded' }));
+      return { runs: page, next: from >= 0 && from + limit < ids.length ? page.at(-1)!.id : null };
+    };
+    return { asked, fetchPage, failWith: (m: string | null) => (fail = m) };
+  }
+  async function settle(l: HistoryLoader) {
+    for (let i = 0; i < 500 && l.state.loading; i++) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  test('a small first page, then pages of 500 to the oldest run', async () => {
+    const s = server(2_345);
+    const got: Run[][] = [];
+    const firsts: boolean[] = [];
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: (r, first) => (got.push([...r]), firsts.push(first)), onProgress: () => {} });
+    l.start();
+    await settle(l);
+    expect(s.asked.map((a) => a.limit)).toEqual([FIRST_PAGE, PAGE, PAGE, PAGE, PAGE, PAGE]);
+    expect(got[0]!.length).toBe(FIRST_PAGE);
+    expect(firsts).toEqual([true, false, false, false, false, false]);
+    const all = got.flat().map((r) => r.id);
+    expect(new Set(all).size).toBe(2_345);
+    expect(all.at(-1)).toBe('r000001');
+    expect(l.state).toMatchObject({ loaded: 2_345, next: null, complete: true, loading: false, error: null });
+  });
+
+  test('an error keeps what arrived; more() resumes from the same cursor', async () => {
+    const s = server(1_200);
+    const states: HistoryProgress[] = [];
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: () => {}, onProgress: (p) => states.push(p) });
+    s.failWith('pillarsd is unreachable (Failed to fetch)');
+    l.start();
+    await settle(l);
+    expect(l.state).toMatchObject({ loaded: FIRST_PAGE, loading: false, complete: false, error: 'pillarsd is unreachable (Failed to fetch)' });
+    const cursor = l.state.next;
+    s.failWith(null);
+    l.more();
+    await settle(l);
+    expect(s.asked.filter((a) => a.before === cursor).length).toBe(2);
+    expect(l.state).toMatchObject({ loaded: 1_200, complete: true, error: null });
+  });
+
+  test('the background stops at the cap; more() loads one page past it', async () => {
+    const s = server(3_000);
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: () => {}, onProgress: () => {}, cap: 1_000 });
+    l.start();
+    await settle(l);
+    expect(l.state).toMatchObject({ loaded: 1_100, complete: false, loading: false });
+    l.more();
+    await settle(l);
+    expect(l.state.loaded).toBe(1_600);
+  });
+
+  test('after cancel nothing more is published', async () => {
+    const s = server(5_000);
+    let published = 0;
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: (r) => (published += r.length), onProgress: () => {} });
+    l.start();
+    l.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(published).toBe(0);
+    expect(s.asked.length).toBe(1);
   });
 });

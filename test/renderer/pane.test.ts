@@ -125,19 +125,77 @@ describe('admin pane (stand-in server)', () => {
     expect(await page.getByRole('region', { name: 'Time Machine' }).getByRole('rowheader', { name: 'count-zero' }).count()).toBe(1);
   });
 
-  test('the run history stays virtual with 10,000 runs, pages on scroll and filters', async () => {
-    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  test('the run history shows a first page at once and the rest in the background, stays virtual and filters', async () => {
+    // Older pages wait until released: the first rows must be on screen without them.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    fake.onRunsPage = (q) => (q.has('before') ? held : undefined);
+    const historyRequests = () => fake.requests.filter((r) => r.startsWith('GET /api/v1/runs?'));
+    const count = page.locator('.filters [aria-live]');
     const scroller = page.getByLabel('Run history, scrollable');
-    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(10);
-    expect(await page.locator('.runs-table tbody tr').count()).toBeLessThan(100);
-    const before = fake.requests.filter((r) => r.startsWith('GET /api/v1/runs?') && r.includes('before=')).length;
+    const total = fake.runs.size;
+    try {
+      const before = historyRequests().length;
+      await page.getByRole('link', { name: 'Runs', exact: true }).click();
+      await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(10);
+      await expect.poll(() => count.textContent()).toContain('loading older runs');
+      const asked = historyRequests().slice(before);
+      // pillarsd's contract: a small first page, then pages of at most 500 by the `before` cursor.
+      expect(asked[0]).toBe('GET /api/v1/runs?limit=100');
+      expect(asked.slice(1).every((r) => /[?&]limit=500(&|$)/.test(r) && r.includes('before='))).toBe(true);
+      const shown = Number((await count.textContent())!.match(/^([\d,]+) runs/)![1]!.replace(/,/g, ''));
+      expect(shown).toBeGreaterThanOrEqual(100);
+      expect(shown).toBeLessThan(200);
+      // Usable meanwhile: the search filters what has arrived.
+      await page.getByLabel('Search').fill('unable to open');
+      await expect.poll(async () => new Set(await page.locator('.runs-table tbody tr:not(.spacer) .badge').allTextContents())).toEqual(new Set(['failed']));
+      await page.getByLabel('Search').fill('');
+    } finally {
+      release();
+      fake.onRunsPage = null;
+    }
+    // The rest arrives without a scroll, and every run can be scrolled to while the DOM stays small.
+    await expect.poll(() => count.textContent(), { timeout: 20_000 }).toBe(`${total.toLocaleString('en')} runs`);
+    expect(historyRequests().filter((r) => r.includes('before=')).length).toBeGreaterThanOrEqual(Math.ceil((total - 100) / 500));
     await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await expect.poll(() => fake.requests.filter((r) => r.startsWith('GET /api/v1/runs?') && r.includes('before=')).length).toBeGreaterThan(before);
+    const oldest = [...fake.runs.keys()].sort()[0]!;
+    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').last().getByRole('link').textContent()).toBe(oldest);
     expect(await page.locator('.runs-table tbody tr').count()).toBeLessThan(100);
     await page.getByLabel('Status').selectOption('failed');
     await expect.poll(() => page.url()).toContain('status=failed');
     await expect.poll(async () => new Set(await page.locator('.runs-table tbody tr:not(.spacer) .badge').allTextContents()).size).toBe(1);
     expect(await page.locator('.runs-table tbody tr:not(.spacer) .badge').first().textContent()).toBe('failed');
+    await expect.poll(() => historyRequests().at(-1)).toMatch(/status=failed/);
+    await expect.poll(() => count.textContent()).not.toContain('loading');
+  });
+
+  test('a failed older page is shown with its reason, keeps the first page, and loading resumes on request', async () => {
+    let failing = true;
+    fake.onRunsPage = (q) => (failing && q.has('before') ? { status: 503, title: 'Service Unavailable', detail: 'the run store is busy' } : undefined);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(TOKEN)})`);
+    const p = await ctx.newPage();
+    const pageProblems = watchConsole(p);
+    try {
+      await p.goto(`${fake.url}/#/runs`);
+      const alert = p.getByRole('alert').filter({ hasText: 'Older runs could not be loaded' });
+      await expect.poll(() => alert.textContent()).toBe('Older runs could not be loaded: Service Unavailable: the run store is busy');
+      expect(await p.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(10);
+      const count = p.locator('.filters [aria-live]');
+      expect(Number((await count.textContent())!.match(/^([\d,]+) runs/)![1]!.replace(/,/g, ''))).toBeGreaterThanOrEqual(100);
+      failing = false;
+      // Nothing retries by itself: the error stays until asked.
+      await p.waitForTimeout(500);
+      expect(await alert.count()).toBe(1);
+      await p.getByRole('button', { name: 'Load older runs' }).click();
+      await expect.poll(() => count.textContent(), { timeout: 20_000 }).toBe(`${fake.runs.size.toLocaleString('en')} runs`);
+      expect(await alert.count()).toBe(0);
+      // Chromium logs the refused request itself; nothing else may appear.
+      expect(pageProblems.filter((m) => !m.includes('status of 503'))).toEqual([]);
+    } finally {
+      fake.onRunsPage = null;
+      await ctx.close();
+    }
   });
 
   test('after the event stream drops, the pane reconnects, resyncs and applies new events', async () => {

@@ -3,7 +3,7 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'rea
 import type { Run, RunStatus } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
 import { ErrorNote, Section, StatusBadge } from '../components/ui';
-import { historyFilter } from '../api';
+import { historyKey } from '../history';
 import { runHref, runsHref } from '../route';
 import { store, usePane } from '../store';
 
@@ -61,31 +61,14 @@ const RunRow = memo(function RunRow({ run: r, index }: { run: Run; index: number
 });
 
 export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string; statusFilter: string }) {
-  const { model, syncGeneration } = usePane();
+  const { model, syncGeneration, history } = usePane();
   const [text, setText] = useState('');
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const parentRef = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    store
-      .runsPage(historyFilter(job, statusFilter))
-      .then((page) => {
-        if (cancelled) return;
-        if (!performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: page.runs.length } });
-        store.putRuns(page.runs);
-        setNext(page.next);
-        setError(null);
-      })
-      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [job, statusFilter, syncGeneration]);
+  // The first page shows at once; older pages arrive in the background while the table is in use
+  // (store.openHistory). A resync starts over, so what changed while away is fetched again.
+  useEffect(() => store.openHistory(job, statusFilter), [job, statusFilter, syncGeneration]);
+  const h = history?.key === historyKey(job, statusFilter) ? history : null;
 
   const rows = useMemo(() => {
     const list: Run[] = [];
@@ -93,31 +76,27 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
     return list.sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0));
   }, [model.runs, job, statusFilter, text]);
 
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+  // initialRect: the window's height until the scroll box is measured, so the very first commit
+  // already has rows in it (without it the first commit is empty and rows come one render later).
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12, initialRect: { width: 0, height: window.innerHeight } });
   const items = v.getVirtualItems();
   const padTop = items[0]?.start ?? 0;
   const padBottom = v.getTotalSize() - (items.at(-1)?.end ?? 0);
 
-  // Marks for bench/renderer-bundle.ts: the first commit of the history after its first page arrived.
+  // Mark for bench/renderer-bundle.ts: the first commit with history rows in the DOM after the
+  // first page arrived.
   useLayoutEffect(() => {
-    if (performance.getEntriesByName('pillars:runs-loaded').length && !performance.getEntriesByName('pillars:runs-rendered').length) {
-      performance.mark('pillars:runs-rendered', { detail: { rows: rows.length, dom: document.querySelectorAll('.runs-table tbody tr').length } });
-    }
-  }, [rows.length]);
+    if (!performance.getEntriesByName('pillars:runs-loaded').length || performance.getEntriesByName('pillars:runs-rendered').length) return;
+    const dom = document.querySelectorAll('.runs-table tbody tr:not(.spacer)').length;
+    if (dom) performance.mark('pillars:runs-rendered', { detail: { rows: rows.length, dom } });
+  }, [rows.length, items.length]);
 
+  // Past the background's cap, reaching the end of the table asks for the next page.
   const lastIndex = items.at(-1)?.index ?? 0;
+  const more = h !== null && h.next !== null && !h.loading && !h.error;
   useEffect(() => {
-    if (!next || loading || lastIndex < rows.length - 50) return;
-    setLoading(true);
-    store.api
-      .runs({ ...historyFilter(job, statusFilter), before: next })
-      .then((page) => {
-        store.putRuns(page.runs);
-        setNext(page.next);
-      })
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
-      .finally(() => setLoading(false));
-  }, [lastIndex, rows.length, next, loading, job, statusFilter]);
+    if (more && lastIndex >= rows.length - 50) store.moreHistory();
+  }, [more, lastIndex, rows.length]);
 
   const go = (j: string, s: string) => {
     window.location.hash = runsHref(j, s);
@@ -153,12 +132,20 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
             Search
             <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="run id, job, error…" />
           </label>
-          <span className="muted" aria-live="polite">
-            {rows.length.toLocaleString('en')} runs{next ? ' (more on scroll)' : ''}
-            {loading ? ' · loading…' : ''}
+          {/* aria-busy: screen readers hear the count once the background loading is over, not per page. */}
+          <span className="muted" aria-live="polite" aria-busy={h?.loading ?? false}>
+            {rows.length.toLocaleString('en')} runs
+            {h?.loading ? (h.loaded ? ' · loading older runs…' : ' · loading…') : more ? ' (more on scroll)' : ''}
           </span>
         </form>
-        <ErrorNote error={error} />
+        {h?.error && (
+          <div className="history-error">
+            <ErrorNote error={`${h.loaded ? 'Older runs could not be loaded' : 'The run history could not be loaded'}: ${h.error}`} />
+            <button type="button" onClick={() => store.moreHistory()}>
+              {h.loaded ? 'Load older runs' : 'Try again'}
+            </button>
+          </div>
+        )}
         <div className="runs-scroll" ref={parentRef} tabIndex={0} aria-label="Run history, scrollable">
           <table className="data runs-table" aria-rowcount={rows.length + 1}>
             <thead>
@@ -188,7 +175,7 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
               )}
             </tbody>
           </table>
-          {rows.length === 0 && !loading && <p className="muted">No runs match.</p>}
+          {rows.length === 0 && !h?.loading && <p className="muted">No runs match.</p>}
         </div>
       </Section>
     </div>

@@ -1,0 +1,17 @@
+// The app, loaded by the entry (main.tsx) right after it has asked for the history's first page.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { parseRoute } from './route';
+import { store } from './store';
+
+performance.mark('pillars:boot');
+// The history opens before the first render (taking over the entry's first page), so its rows
+// can already be in the model when the table first renders.
+const route = parseRoute(window.location.hash);
+if (route.page === 'runs') store.openHistory(route.job, route.status);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,112 @@
+// The run history as the Runs page loads it: a small first page that fills the screen at once, then
+// the rest in pages of pillarsd's largest size, in the background, while the table is already in
+// use. One 10,000-run answer would keep the first rows off the screen until megabytes had crossed
+// the wire and been parsed in one block of the main thread; small pages never block it for long.
+// Pure: fetching and publishing are injected, so it is tested in plain Node.
+import type { Run, RunsPage } from '../../server/src/contract/api';
+
+/** Runs in the first request: more than a tall screen of rows, small enough to arrive and parse at once. */
+export const FIRST_PAGE = 100;
+/** Runs per background request: pillarsd's largest `limit` (server/src/http/routes/runs.ts). */
+export const PAGE = 500;
+/**
+ * The background stops after this many runs (pillarsd keeps 5,000 by default, `history.keepRuns`);
+ * past it, each scroll to the end of the table asks for one more page.
+ */
+export const BACKGROUND_CAP = 20_000;
+
+/** The filter a history is loaded for, as the Runs route carries it ('' for any). */
+export function historyKey(job: string, status: string): string {
+  return JSON.stringify([job, status]);
+}
+
+export interface HistoryProgress {
+  key: string;
+  /** Runs received so far for this filter. */
+  loaded: number;
+  /** Cursor of the next older page; null once the oldest run has arrived. */
+  next: string | null;
+  loading: boolean;
+  complete: boolean;
+  /** Why the last request failed; what was loaded before it stays. */
+  error: string | null;
+}
+
+export type FetchPage = (before: string | null, limit: number, signal: AbortSignal) => Promise<RunsPage>;
+
+export interface LoaderDeps {
+  key: string;
+  fetchPage: FetchPage;
+  /** Publishes one page's runs; `first` for the page that fills the screen. */
+  onRuns: (runs: readonly Run[], first: boolean) => void;
+  onProgress: (p: HistoryProgress) => void;
+  /** The first page when it was requested already (first-page.ts); else the loader asks for it. */
+  firstPage?: Promise<RunsPage> | null;
+  cap?: number;
+}
+
+export class HistoryLoader {
+  private readonly abort = new AbortController();
+  private cap: number;
+  private running = false;
+  private started = false;
+  state: HistoryProgress;
+
+  constructor(private readonly d: LoaderDeps) {
+    this.cap = d.cap ?? BACKGROUND_CAP;
+    this.state = { key: d.key, loaded: 0, next: null, loading: false, complete: false, error: null };
+  }
+
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** The first page, then the older ones until the history is complete or the cap is reached. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.loop(null);
+  }
+
+  /** Continues where loading stopped: after an error, or one page more past the cap. */
+  more(): void {
+    if (!this.started || this.running || this.cancelled || this.state.complete) return;
+    if (this.state.loaded >= this.cap) this.cap = this.state.loaded + PAGE;
+    void this.loop(this.state.next);
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  private set(patch: Partial<HistoryProgress>): void {
+    this.state = { ...this.state, ...patch };
+    this.d.onProgress(this.state);
+  }
+
+  private async loop(before: string | null): Promise<void> {
+    const signal = this.abort.signal;
+    this.running = true;
+    let first = before === null;
+    this.set({ loading: true, error: null });
+    try {
+      const early = first ? this.d.firstPage : null;
+      this.d.firstPage = null; // once: a retry asks again
+      let pending: Promise<RunsPage> | null = early ?? this.d.fetchPage(before, first ? FIRST_PAGE : PAGE, signal);
+      while (pending) {
+        const page: RunsPage = await pending;
+        if (signal.aborted) return;
+        const loaded = this.state.loaded + page.runs.length;
+        // The next request goes out before this page is rendered: the server works meanwhile.
+        pending = page.next !== null && loaded < this.cap ? this.d.fetchPage(page.next, PAGE, signal) : null;
+        this.d.onRuns(page.runs, first);
+        first = false;
+        this.set({ loaded, next: page.next, complete: page.next === null, loading: pending !== null });
+      }
+    } catch (e) {
+      if (!signal.aborted) this.set({ loading: false, error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.running = false;
+    }
+  }
+}
