@@ -132,6 +132,19 @@ describe('admin pane against pillarsd demo', () => {
     expect(await audit.textContent()).toContain('job.run');
   }, 240_000);
 
+  test('the run history lists every run pillarsd has, paged as pillarsd pages it', async () => {
+    const all = async () => {
+      const r = await fetch(`${url}/api/v1/runs?limit=500`, { headers: { authorization: `Bearer ${token}` } });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as RunsPage).runs.length;
+    };
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    const count = page.locator('.filters [aria-live]');
+    await expect.poll(async () => (await count.textContent()) === `${(await all()).toLocaleString('en')} runs`, { timeout: 15_000 }).toBe(true);
+    expect(await page.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(0);
+    expect(await page.locator('.history-error').count()).toBe(0);
+  });
+
   test('a Samba change shows its diff and applies; a bad value shows its message and applies nothing', async () => {
     // The demo owns a whole smb.conf in its sandbox; no smbd runs for it, so an apply is validated
     // (our checks, then testparm), written, and reports that smbd did not reload.
