@@ -50,10 +50,21 @@ export class HistoryLoader {
   private cap: number;
   private running = false;
   private started = false;
+  private holding: boolean;
+  private release!: () => void;
+  private readonly released = new Promise<void>((r) => (this.release = r));
   state: HistoryProgress;
 
-  constructor(private readonly d: LoaderDeps) {
+  /**
+   * holdBackground: stop after the first page until release(); the Runs page releases it once its
+   * first rows are on screen, so older pages don't compete with the first render for the thread.
+   */
+  constructor(
+    private readonly d: LoaderDeps,
+    { holdBackground = false } = {},
+  ) {
     this.cap = d.cap ?? BACKGROUND_CAP;
+    this.holding = holdBackground;
     this.state = { key: d.key, loaded: 0, next: null, loading: false, complete: false, error: null };
   }
 
@@ -66,6 +77,12 @@ export class HistoryLoader {
     if (this.started) return;
     this.started = true;
     void this.loop(null);
+  }
+
+  /** Lets the background go on past the first page (see holdBackground). */
+  releaseBackground(): void {
+    this.holding = false;
+    this.release();
   }
 
   /** Continues where loading stopped: after an error, or one page more past the cap. */
@@ -97,11 +114,19 @@ export class HistoryLoader {
         const page: RunsPage = await pending;
         if (signal.aborted) return;
         const loaded = this.state.loaded + page.runs.length;
-        // The next request goes out before this page is rendered: the server works meanwhile.
-        pending = page.next !== null && loaded < this.cap ? this.d.fetchPage(page.next, PAGE, signal) : null;
+        const more = page.next !== null && loaded < this.cap;
+        const ask = () => (more ? this.d.fetchPage(page.next!, PAGE, signal) : null);
+        // The next request goes out before this page is rendered, so the server works meanwhile.
+        const hold = first && this.holding;
+        pending = hold ? null : ask();
         this.d.onRuns(page.runs, first);
+        this.set({ loaded, next: page.next, complete: page.next === null, loading: more });
+        if (hold && more) {
+          await this.released;
+          if (signal.aborted) return;
+          pending = ask();
+        }
         first = false;
-        this.set({ loaded, next: page.next, complete: page.next === null, loading: pending !== null });
       }
     } catch (e) {
       if (!signal.aborted) this.set({ loading: false, error: e instanceof Error ? e.message : String(e) });

@@ -71,14 +71,18 @@ export class Store {
 
   /**
    * Loads the run history of a filter: its first page at once, the rest in the background
-   * (history.ts). main.tsx calls it before React's first render so the two overlap; the Runs page
-   * calls it again (a no-op for the same filter) and after each resync, which starts over.
+   * (history.ts). boot.tsx calls it before React's first render, holding the background back; the
+   * Runs page calls it once its first rows are committed (releasing the background), and again
+   * after each resync, which starts over.
    */
-  openHistory(job: string, status: string): void {
+  openHistory(job: string, status: string, { holdBackground = false } = {}): void {
     if (!this.state.token) return;
     const key = historyKey(job, status);
     const generation = this.state.syncGeneration;
-    if (this.historyLoad && this.historyLoad.loader.state.key === key && this.historyLoad.generation === generation) return;
+    if (this.historyLoad && this.historyLoad.loader.state.key === key && this.historyLoad.generation === generation) {
+      if (!holdBackground) this.historyLoad.loader.releaseBackground();
+      return;
+    }
     this.historyLoad?.loader.cancel();
     const loader: HistoryLoader = new HistoryLoader({
       key,
@@ -94,7 +98,7 @@ export class Store {
         if (p.complete && !performance.getEntriesByName('pillars:runs-complete').length) performance.mark('pillars:runs-complete', { detail: { rows: p.loaded } });
         this.set({ history: p });
       },
-    });
+    }, { holdBackground });
     this.historyLoad = { loader, generation };
     loader.start();
   }

@@ -233,6 +233,19 @@ describe('history loader', () => {
     expect(l.state.loaded).toBe(1_600);
   });
 
+  test('held, it stops after the first page until released', async () => {
+    const s = server(1_000);
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: () => {}, onProgress: () => {} }, { holdBackground: true });
+    l.start();
+    for (let i = 0; i < 50 && l.state.loaded === 0; i++) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.asked).toEqual([{ before: null, limit: FIRST_PAGE }]);
+    expect(l.state).toMatchObject({ loaded: FIRST_PAGE, loading: true, complete: false });
+    l.releaseBackground();
+    await settle(l);
+    expect(l.state).toMatchObject({ loaded: 1_000, complete: true });
+  });
+
   test('after cancel nothing more is published', async () => {
     const s = server(5_000);
     let published = 0;
