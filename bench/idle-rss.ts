@@ -4,7 +4,7 @@
 // `pillars watch` (the client core keeping three real smbnetfs mounts of a private smbd healthy).
 // RSS is read from /proc/PID/status once a second over the idle window; the mount helpers
 // (smbnetfs) and tools (restic, rclone) are separate processes and not counted.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleFile, bundleServer } from '../scripts/bundle.mjs';
@@ -23,16 +23,40 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-rss-'));
 const outDirs = [path.join(ROOT, 'server/dist', `bench-${process.pid}`), path.join(ROOT, 'dist', `bench-${process.pid}`)];
 
 
+/** Diagnostics, not verdicts: what the last idle sample was made of (proc(5): RssAnon is the V8 heap and malloc, RssFile the mapped code: node itself and native modules). */
+interface RssParts {
+  anon: number;
+  file: number;
+}
+const lastParts = new Map<number, RssParts>();
+
+function rssParts(pid: number): RssParts | null {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)\\s+kB`).exec(st)?.[1] ?? NaN) / 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile') };
+  } catch {
+    return null;
+  }
+}
+
 async function idleSamples(pid: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < IDLE_S; i++) {
     await sleep(1000);
     const r = rssOf(pid);
+    const parts = rssParts(pid);
     if (r === null) throw new Error(`process ${pid} exited during the idle window`);
     out.push(r / MB);
+    if (parts) lastParts.set(pid, parts);
   }
   return out;
 }
+
+let serverParts: RssParts | undefined;
+let clientParts: RssParts | undefined;
+let bareParts: RssParts | undefined;
+const partsRow = (what: string, p: RssParts | undefined) => (p ? `| ${what}: anonymous (V8 heap, malloc) / file-backed (code) at the last sample | ${fmt(p.anon)} / ${fmt(p.file)} MB | | | | |\n` : '');
 
 async function serverIdle(js: string): Promise<number[]> {
   const dir = path.join(tmp, 'demo');
@@ -50,7 +74,9 @@ async function serverIdle(js: string): Promise<number[]> {
       if (Date.now() - t0 > 120_000) throw new Error(`the demo's first runs did not finish: ${JSON.stringify(r.runs)}`);
       await sleep(500);
     }
-    return await idleSamples(p.pid);
+    const samples = await idleSamples(p.pid);
+    serverParts = lastParts.get(p.pid);
+    return samples;
   } finally {
     await p.stop();
   }
@@ -90,7 +116,9 @@ async function clientIdle(js: string): Promise<number[]> {
       await sleep(250);
     }
     await sleep(2000);
-    return await idleSamples(w.pid);
+    const samples = await idleSamples(w.pid);
+    clientParts = lastParts.get(w.pid);
+    return samples;
   } finally {
     await w?.stop();
     await run(process.execPath, [js, '--config', settings, 'unmount'], { env: { ...process.env, ...env }, cwd: home, timeoutMs: 30_000 });
@@ -103,7 +131,9 @@ async function nodeIdle(): Promise<number[]> {
   const p = spawnProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], { cwd: tmp });
   try {
     await p.waitForLine(/up/);
-    return await idleSamples(p.pid);
+    const samples = await idleSamples(p.pid);
+    bareParts = lastParts.get(p.pid);
+    return samples;
   } finally {
     await p.stop();
   }
@@ -132,7 +162,7 @@ not counted.
 | baseline: bare \`node\` idling (${bare.n} samples) | ${fmt(bare.median)} MB | ${fmt(bare.min)} MB | ${fmt(bare.max)} MB | | |
 | pillarsd idle RSS (${s.n} samples) | ${fmt(s.median)} MB | ${fmt(s.min)} MB | ${fmt(s.max)} MB | ≤ 80 MB | ${vs}; ${fmt(s.median / bare.median, 2)}× bare node |
 | client core (\`pillars watch\`) idle RSS (${c.n} samples) | ${fmt(c.median)} MB | ${fmt(c.min)} MB | ${fmt(c.max)} MB | ≤ 60 MB | ${vc}; ${fmt(c.median / bare.median, 2)}× bare node |
-`;
+${partsRow('bare `node`', bareParts)}${partsRow('pillarsd', serverParts)}${partsRow('`pillars watch`', clientParts)}`;
   console.log(md);
   writeSection('idle-rss', md);
   if (!isMet(vs) || !isMet(vc)) process.exitCode = 1;
