@@ -10,6 +10,7 @@ import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } fro
 import { allowedHostSet, crossOriginWrite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
+import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
 import { eventRoutes } from './routes/events';
@@ -50,14 +51,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered, with its access level (filled by an onRoute hook). */
     routeTable: RouteEntry[];
+    /** Compiles the route validators not compiled yet (they compile on first use); returns how many. */
+    compileValidators(): number;
   }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
+  const validators = lazyValidators();
   const app = Fastify({
     logger: false,
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
     forceCloseConnections: true,
@@ -71,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.decorate('routeTable', [] as RouteEntry[]);
+  app.decorate('compileValidators', validators.compileAll);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditDetail', null);
   app.addHook('onRoute', (r) => {

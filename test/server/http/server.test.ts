@@ -97,6 +97,21 @@ describe('every registered route', () => {
     }
     expect(checked).toBeGreaterThanOrEqual(PROMISED.length);
   });
+
+  it('compiles its request validators on first use, and every one of them compiles', async () => {
+    const fresh = await startStack();
+    try {
+      // a schema'd route answers a bad query with 400 before anything else compiled it
+      const bad = await request({ url: fresh.srv.url, fingerprint: fresh.srv.fingerprint }, { method: 'GET', path: '/api/v1/runs?limit=nope', headers: { host: 'motoko', ...bearer(fresh.admin) } });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toMatch(/limit/);
+      // the rest were left for their first request; each compiles (a broken schema throws here)
+      expect(fresh.srv.app.compileValidators()).toBeGreaterThan(10);
+      expect(fresh.srv.app.compileValidators()).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
 });
 
 describe('request guards', () => {
