@@ -1,4 +1,5 @@
-// The app, loaded by the entry (main.tsx) right after it has asked for the history's first page.
+// The app (React and the pages), started by the entry (main.tsx) once the history's first page
+// has been asked for.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

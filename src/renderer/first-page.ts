@@ -1,6 +1,6 @@
-// The run history's first page, requested by the entry (main.tsx) as soon as the page runs: before
-// the app's chunk (React and the pages, most of the pane's bytes) has downloaded and evaluated.
-// The store takes it over when it opens the same history. Free of React, so it stays in the entry.
+// The run history's first page, requested as soon as the pane's script runs (prefetch.ts), before
+// React's modules are evaluated. The store takes it over when it opens the same history. Free of
+// React, so requesting it never waits for React.
 import type { RunsPage } from '../../server/src/contract/api';
 import type { Api } from './api';
 import { FIRST_PAGE, historyKey } from './history';
