@@ -203,10 +203,9 @@ cached) opens \`#/runs\` with a token in sessionStorage against the pane's stand
 serves the built pane and pages a history of ${n} runs exactly as pillarsd pages
 \`GET /api/v1/runs\` (newest first, \`limit\` at most ${PAGE}, \`before\` an id; its serialized pages
 are cached, so it answers faster than pillarsd would: pillarsd's own share per page is measured
-below on a real run store). The pane's small entry script asks for a first page of ${FIRST_PAGE} runs
-before the app's script (React and the pages) has loaded, the table renders it at once, and the
-older runs follow in pages of ${PAGE} in the background once it has rendered, while the table is in
-use. It marks \`pillars:runs-loaded\` when the first page is in its
+below on a real run store). The pane's script asks for a first page of ${FIRST_PAGE} runs before
+React is evaluated, the table renders it at once, and the older runs follow in pages of ${PAGE} in
+the background once it has rendered, while the table is in use. It marks \`pillars:runs-loaded\` when the first page is in its
 model, \`pillars:runs-rendered\` when the virtualized table has first committed rows, and
 \`pillars:runs-complete\` when the last page is in; long tasks come from a \`longtask\` observer. The
 bench waits for a console line the page prints at \`pillars:runs-complete\` instead of polling the
