@@ -2,7 +2,8 @@
 // heap, JIT state or leftover children), quick sizes by default and the full ones with
 // PILLARS_FULL=1. Each bench rewrites its own section of docs/benchmarks.md and prints a markdown
 // table whose rows end in a verdict; this runner echoes those rows (median, min, max, ratio against
-// the baseline or target) and exits non-zero when a bench is missing, fails, or misses a target.
+// the baseline or target) and exits non-zero when a bench is missing, fails, or misses a target
+// (a miss only warns with PILLARS_BENCH_MISSED=warn, as the test command runs it).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
     }
     console.log(`▶ ${name}`);
     let r = await runOne(name);
-    if (r.code === 0 && r.missed.length) {
+    if (r.missed.length && process.env.PILLARS_BENCH_MISSED !== 'warn') {
       // a burst of someone else's load on a shared runner can push one timing over; a real
       // regression misses twice. Both measurements are printed, and a second miss fails.
       console.log(`… ${name} missed ${r.missed.length} target(s); measuring once more\n`);
@@ -97,19 +98,26 @@ async function main(): Promise<number> {
     console.log(`${r.code === 0 && !r.missed.length ? '✓' : '✗'} ${name}: exit ${r.code}, ${(r.ms / 1000).toFixed(1)} s\n`);
   }
   console.log('\n# Summary (docs/benchmarks.md has the methods)\n');
+  // broken: no result, or a non-zero exit that no missed target explains (a bench exits 1 on a miss)
+  const broken = (r: Outcome) => r.rows.length === 0 || (r.code !== 0 && r.missed.length === 0);
   let failed = 0;
+  let missed = 0;
   for (const r of results) {
-    const ok = r.code === 0 && r.missed.length === 0 && r.rows.length > 0;
-    if (!ok) failed++;
-    console.log(`${ok ? 'ok    ' : 'FAILED'} ${r.name} (${(r.ms / 1000).toFixed(1)} s)${r.firstMissed ? ` (measured twice: the first run missed ${r.firstMissed.length} target(s))` : ''}`);
+    const ok = !broken(r) && r.missed.length === 0;
+    if (broken(r)) failed++;
+    else if (!ok) missed++;
+    console.log(`${ok ? 'ok    ' : broken(r) ? 'FAILED' : 'MISSED'} ${r.name} (${(r.ms / 1000).toFixed(1)} s)${r.firstMissed ? ` (measured twice: the first run missed ${r.firstMissed.length} target(s))` : ''}`);
     for (const row of r.firstMissed ?? []) console.log(`       first run: ${row}`);
     for (const row of r.rows) console.log(`       ${row}`);
-    if (!ok && r.code !== 0) console.log(r.tail.replace(/^/gm, '       > '));
-    if (!ok && r.code === 0 && !r.rows.length) console.log('       > printed no result table');
+    if (broken(r) && r.rows.length) console.log(r.tail.replace(/^/gm, '       > '));
+    if (!r.rows.length) console.log(r.code === 0 ? '       > printed no result table' : r.tail.replace(/^/gm, '       > '));
   }
   const doc = process.env.PILLARS_DOCS_DIR ? path.join(process.env.PILLARS_DOCS_DIR, 'benchmarks.md') : 'docs/benchmarks.md';
-  console.log(`\n${results.length - failed} of ${results.length} benches met their targets; ${doc} regenerated.`);
-  return failed ? 1 : 0;
+  console.log(`\n${results.length - failed - missed} of ${results.length} benches met their targets, ${missed} missed one, ${failed} failed; ${doc} regenerated.`);
+  // PILLARS_BENCH_MISSED=warn (the test command): a missed target is printed above and in the
+  // figures, but only a broken bench fails the run. Timings on a shared CI runner are not a verdict.
+  if (missed && process.env.PILLARS_BENCH_MISSED === 'warn') console.log(`PILLARS_BENCH_MISSED=warn: ${missed} missed target(s) reported, not failing this run.`);
+  return failed || (missed && process.env.PILLARS_BENCH_MISSED !== 'warn') ? 1 : 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

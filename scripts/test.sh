@@ -11,5 +11,7 @@ npm test
 PILLARS_DOCS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/pillars-figures-XXXXXX")"
 export PILLARS_DOCS_DIR
 npm run faults
-npm run bench
+# a broken bench fails the run; a missed target is printed (and stays in the figures) but a shared
+# CI runner's timings are not a verdict: `npm run bench` alone fails on a miss
+PILLARS_BENCH_MISSED=warn npm run bench
 echo "figures of this run: $PILLARS_DOCS_DIR/benchmarks.md, $PILLARS_DOCS_DIR/reliability.md"
