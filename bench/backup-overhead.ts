@@ -135,8 +135,10 @@ try {
 } catch {
   /* no usable tmpfs: the data stays on the disk (the method text says which) */
 }
-// next to where scripts/build.mjs puts the bundle, so the server's dependencies resolve
-const distDir = path.join(ROOT, 'server/dist', `bench-overhead-${process.pid}`);
+// inside server/ so the server's dependencies resolve from its node_modules as they do from
+// server/dist, but not in server/dist itself: `node scripts/build.mjs server` (anyone's, any time)
+// empties that folder, which took the bundle away in the middle of a run
+const distDir = path.join(ROOT, 'server/node_modules/.cache', `pillars-bench-overhead-${process.pid}`);
 let server: ChildProcess | null = null;
 let stopClient: (() => void) | null = null;
 
