@@ -201,20 +201,24 @@ Method: \`vite build\` of \`src/renderer\` with the project's config, every emit
 (level 9). First render: Debian's Chromium (headless, 1280×800, new context per round, so nothing
 cached) opens \`#/runs\` with a token in sessionStorage against the pane's stand-in server, which
 serves the built pane and pages a history of ${n} runs exactly as pillarsd pages
-\`GET /api/v1/runs\` (newest first, \`limit\` at most ${PAGE}, \`before\` an id; its serialized pages
-are cached, so it answers faster than pillarsd would: pillarsd's own share per page is measured
-below on a real run store). The pane's script asks for a first page of ${FIRST_PAGE} runs before
-React is evaluated, the table renders it at once, and the older runs follow in pages of ${PAGE} in
-the background once it has rendered, while the table is in use. It marks \`pillars:runs-loaded\` when the first page is in its
-model, \`pillars:runs-rendered\` when the virtualized table has first committed rows, and
-\`pillars:runs-complete\` when the last page is in; long tasks come from a \`longtask\` observer. The
-bench waits for a console line the page prints at \`pillars:runs-complete\` instead of polling the
-page, so none of Playwright's own scripts run on the page's main thread during the measurement.
-Scroll: after all runs are in, top to bottom of all ${total.toLocaleString('en')} rows in 120 animation frames; the last
-row must be the oldest run.
-Earlier versions of this bench also measured the whole history in one response. pillarsd never
-answers that way (at most ${PAGE} runs a page), and the pane no longer asks for it, so that row is
-gone; the row that measured the old pane against pillarsd's paging is now the first-render row.
+\`GET /api/v1/runs\` (newest first, \`limit\` at most ${PAGE}, \`before\` an id). Its serialized
+pages are cached, so it answers faster than pillarsd would; pillarsd's own share per page is
+measured below on a real run store. The pane's script asks for a first page of ${FIRST_PAGE} runs
+before React is evaluated, the table renders it at once, and the older runs follow in pages of
+${PAGE} in the background once it has rendered, while the table is in use. The pane marks
+\`pillars:runs-loaded\` when the first page is in its model, \`pillars:runs-rendered\` when the
+virtualized table has first committed rows, and \`pillars:runs-complete\` when the last page is
+in; long tasks come from a \`longtask\` observer. The bench waits for a console line the page
+prints at \`pillars:runs-complete\` instead of polling the page, so none of Playwright's own
+scripts run on the page's main thread during the measurement. What is left is mostly React: the
+script's download, parse and evaluation, and React's first (cold) render, which usually runs
+before the first page's answer is handled, so the rows come with the render after it.
+Scroll: after all runs are in, top to bottom of all ${total.toLocaleString('en')} rows in 120
+animation frames; the last row must be the oldest run.
+Earlier versions of this bench measured the whole history in one response (about 1,000 ms) and
+in pages of 1,000 (about 630 ms). pillarsd never answers either way: it refuses a \`limit\` above
+${PAGE}, which left the old pane's Runs page empty against it. So both rows are gone, and the
+first-render row measures the pane against pillarsd's own paging.
 Load average (1 min): ${fmt(loadBefore)} when the run started, ${fmt(loadAfter)} at its end, on
 2 cores shared with other work, so a high load inflates every time below.
 
