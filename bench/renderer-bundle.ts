@@ -215,10 +215,11 @@ script's download, parse and evaluation, and React's first (cold) render, which 
 before the first page's answer is handled, so the rows come with the render after it.
 Scroll: after all runs are in, top to bottom of all ${total.toLocaleString('en')} rows in 120
 animation frames; the last row must be the oldest run.
-Earlier versions of this bench measured the whole history in one response (about 1,000 ms) and
-in pages of 1,000 (about 630 ms). pillarsd never answers either way: it refuses a \`limit\` above
-${PAGE}, which left the old pane's Runs page empty against it. So both rows are gone, and the
-first-render row measures the pane against pillarsd's own paging.
+Earlier versions of this bench measured the old pane with the whole history in one response and
+in pages of 1,000 (run again beside this one on 2026-11-26, load 3: 502 ms and 322 ms to the
+first rows). pillarsd never answers either way: it refuses a \`limit\` above ${PAGE}, which left
+the old pane's Runs page empty against it. So both rows are gone, and the first-render row
+measures the pane against pillarsd's own paging.
 Load average (1 min): ${fmt(loadBefore)} when the run started, ${fmt(loadAfter)} at its end, on
 2 cores shared with other work, so a high load inflates every time below.
 
