@@ -13,6 +13,12 @@ import { startFake } from './fake-pillarsd';
 const OUT = path.join(ROOT, 'docs/screenshots');
 mkdirSync(OUT, { recursive: true });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-shots-'));
+/** The Runs page once its whole history is in (no "loading…" in the count), never with an error. */
+const historyLoaded = async (page: Page) => {
+  await page.locator('.runs-table tbody tr').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('.filters [aria-live]')?.textContent?.includes('loading'), null, { timeout: 30_000 });
+  if (await page.locator('.history-error').count()) throw new Error(`the Runs page shows an error: ${await page.locator('.history-error').textContent()}`);
+};
 const shot = async (page: Page, name: string) => {
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
@@ -47,7 +53,7 @@ try {
   await page.getByRole('region', { name: 'Pillars' }).waitFor();
   await shot(page, 'overview-demo');
   await page.goto(`${url}/#/runs`);
-  await page.locator('.runs-table tbody tr').first().waitFor();
+  await historyLoaded(page);
   await shot(page, 'runs-demo');
   await page.goto(`${url}/#/snapshots`);
   await page.locator('figure.chart, p.muted').first().waitFor();
@@ -60,7 +66,7 @@ try {
   await fp.getByRole('region', { name: 'Alerts' }).waitFor();
   await shot(fp, 'overview');
   await fp.goto(`${fake.url}/#/runs`);
-  await fp.locator('.runs-table tbody tr').first().waitFor();
+  await historyLoaded(fp);
   await shot(fp, 'runs');
   await fp.goto(`${fake.url}/#/jobs`);
   await fp.getByRole('row', { name: /^flux-backup/ }).getByRole('button', { name: 'Run now' }).click();
