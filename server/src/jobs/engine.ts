@@ -108,13 +108,16 @@ export class Engine implements EngineApi {
     for (const r of this.runs.withStatus(ACTIVE)) {
       if (this.ownerAlive(r)) continue;
       const orphans = new Set<number>();
+      /** dead orphans: nothing to signal, but restic's lock stays live until they are reaped */
+      const dead = new Set<number>();
       if (r.childPid && isAlive(r.childPid)) {
         const name = processName(r.childPid) ?? '';
         // only what we start: a recycled pid of some other program is left alone
         if (/(^|\/)(restic|rclone)$/.test(name) || r.childPid === r.ownerPid) orphans.add(r.childPid);
         // an orphan that already died (restic dies of SIGPIPE writing to the killed pillarsd's
-        // pipe, lock left behind) has no name any more: it is ours until init reaps it
-        else if (processState(r.childPid) === 'Z') orphans.add(r.childPid);
+        // pipe, lock left behind) has no name any more; never signalled (the pid may be another
+        // program's by now, and a zombie takes no signals), only waited for
+        else if (processState(r.childPid) === 'Z') dead.add(r.childPid);
       }
       // a child spawned just before the kill may not have its pid recorded yet: its environment
       // names the run, and a live orphan keeps its restic lock fresh (unlock can't remove it)
@@ -122,8 +125,8 @@ export class Engine implements EngineApi {
         if (pid !== process.pid && /(^|\/)(restic|rclone)$/.test(processName(pid) ?? '')) orphans.add(pid);
       }
       const lingering: number[] = [];
-      for (const pid of orphans) {
-        await endGroup(pid);
+      for (const pid of orphans) await endGroup(pid);
+      for (const pid of [...orphans, ...dead]) {
         // restic's stale-lock test is kill(pid, 0): until the zombie is reaped its lock looks live
         if (!(await waitGone(pid, 15_000))) lingering.push(pid);
       }
