@@ -10,9 +10,6 @@ import type { AppConfig, AppDeps } from './context';
 import type { TlsMaterial } from '../infra/tls';
 import { isLoopback, plainHttpRefusal, resolveTls, serverNames, splitListen, type HttpServerSettings } from './listen';
 
-export { isLoopback, plainHttpRefusal, resolveTls, serverNames, splitListen } from './listen';
-export type { HttpServerSettings, TlsSetting } from './listen';
-
 export interface StartHttpServerOptions {
   server: HttpServerSettings;
   stateDir: string;

@@ -85,6 +85,14 @@ function checkSource(loc: Location): void {
   if (b) block(b);
 }
 
+/**
+ * What marks a tool process as this run's child: its pid recorded as it spawns, and the run id in
+ * its environment, so recovery finds it even if a killed pillarsd never recorded the pid.
+ */
+function runChild(ctx: RunnerContext, c: Command): { env: Record<string, string | undefined>; onSpawn: (pid: number) => void } {
+  return { env: { ...c.env, PILLARS_RUN_ID: ctx.runId }, onSpawn: (pid) => ctx.onChild(pid) };
+}
+
 async function run(ctx: RunnerContext, c: Command, opts: { stdin?: string; onStdout?: (l: string) => void; onStderr?: (l: string) => void; quiet?: boolean } = {}): Promise<ExecResult> {
   ctx.log(`$ ${path.basename(c.cmd)} ${c.args.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
   let r: ExecResult;
@@ -92,11 +100,9 @@ async function run(ctx: RunnerContext, c: Command, opts: { stdin?: string; onStd
     r = await ctx.exec({
       cmd: c.cmd,
       args: c.args,
-      // the run id marks the child, so recovery finds it even if its pid was never recorded
-      env: { ...c.env, PILLARS_RUN_ID: ctx.runId },
+      ...runChild(ctx, c),
       stdin: opts.stdin,
       signal: ctx.signal,
-      onSpawn: (pid) => ctx.onChild(pid),
       onStdoutLine: opts.onStdout ?? ((l) => !opts.quiet && l.trim() && ctx.log(l)),
       onStderrLine: opts.onStderr ?? ((l) => l.trim() && ctx.log(l)),
       keepBytes: 256 << 10,
@@ -187,9 +193,8 @@ async function snapshotIsEmpty(ctx: RunnerContext, bin: string, t: ResticTarget,
     await ctx.exec({
       cmd: c.cmd,
       args: c.args,
-      env: { ...c.env, PILLARS_RUN_ID: ctx.runId },
+      ...runChild(ctx, c),
       signal: inner.signal,
-      onSpawn: (pid) => ctx.onChild(pid),
       keepBytes: 64 << 10,
       onStdoutLine: (l) => {
         if (!found && restic.isFileNode(l)) {
