@@ -2,7 +2,7 @@
 // same paths through `pillarsd`): byte-identical restores, guards, approval, the Space sync
 // waiting for a backup into Space, hooks, cancel/timeout of whole process groups, retention.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
@@ -309,18 +309,26 @@ describe('retries and rclone remotes', () => {
     const { spawnProcess } = await import('../../support/cli');
     const check = reg.track(spawnProcess('restic', ['check', '--read-data'], { env: { ...sb.resticEnv } }));
     const locks = path.join(sb.repo, 'locks');
-    for (let i = 0; i < 2000 && readdirSync(locks).length === 0; i++) await sleep(5);
-    // let it finish writing the lock (a half-written one makes restic retry its read for minutes)
-    await sleep(150);
+    // Stop it only once the lock is whole: restic 0.14 writes the lock file in place and marks it
+    // read-only after the fsync and close. A backup ignores a half-written lock and goes through on
+    // its first attempt, which is how a fixed sleep here lost the race on a loaded CI runner.
+    const lockWritten = (): boolean => {
+      const names = readdirSync(locks);
+      if (names.length !== 1) return false;
+      const st = statSync(path.join(locks, names[0]!));
+      return st.size > 0 && (st.mode & 0o222) === 0;
+    };
+    for (let i = 0; i < 4000 && !lockWritten(); i++) await sleep(5);
     process.kill(check.pid, 'SIGSTOP');
-    expect(readdirSync(locks)).toHaveLength(1);
+    expect(lockWritten()).toBe(true);
     const q = rt.engine.enqueue('flux-backup', 'manual')!;
     let attempt = 1;
-    for (let i = 0; i < 600 && attempt < 2; i++) {
+    let status = 'queued';
+    for (let i = 0; i < 600 && attempt < 2 && !['succeeded', 'failed', 'cancelled', 'interrupted', 'blocked'].includes(status); i++) {
       await sleep(100);
-      attempt = rt.runs.get(q.id)!.attempt;
+      ({ attempt, status } = rt.runs.get(q.id)!);
     }
-    expect(attempt).toBe(2);
+    expect(attempt, `${status}: ${await rt.engine.readLog(q.id)}`).toBe(2);
     expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository is locked by another restic process\); retrying in 1s/);
     // the other restic dies without removing its lock: the next attempt unlocks the stale lock
     // (owner gone on this host) and goes through
