@@ -132,6 +132,19 @@ export function isAlive(pid: number): boolean {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * True once `pid` has died (a zombie counts as dead), polling up to `withinMs`. A kill is not
+ * instant on a loaded runner, so a test that checks a death right after a fixed sleep is a race.
+ */
+export async function diesWithin(pid: number, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 /** Resolves when the child has exited (immediately if it already has), or after `timeoutMs` with false. */
 export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createExec } from '../../../src/platform/host';
 import { tcpProbe } from '../../../src/platform/host/net';
-import { isAlive, sleep } from '../../support/proc';
+import { diesWithin } from '../../support/proc';
 import { freePort } from '../../support/net';
 import net from 'node:net';
 
@@ -30,8 +30,7 @@ describe('host Exec', () => {
     expect(took).toBeLessThan(1_500);
     const grandchild = Number(r.stdout.trim());
     expect(grandchild).toBeGreaterThan(0);
-    await sleep(200);
-    expect(isAlive(grandchild)).toBe(false);
+    expect(await diesWithin(grandchild)).toBe(true);
   });
 
   it('an abort signal settles it at once', async () => {

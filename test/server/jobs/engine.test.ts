@@ -8,7 +8,7 @@ import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
 import { makeSandbox } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
-import { run, runOk, isAlive, sleep } from '../../support/proc';
+import { diesWithin, run, runOk, isAlive, sleep } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
 import { processState } from '../../../server/src/infra/process';
 
@@ -240,8 +240,7 @@ describe('queue, hooks and process groups', () => {
     const c = await rt.engine.waitFor(q.id);
     expect(c.status).toBe('cancelled');
     expect(c.error).toBe('cancelled by tester');
-    await sleep(200);
-    expect(isAlive(grandchild)).toBe(false);
+    expect(await diesWithin(grandchild)).toBe(true);
     const t = await runJob(rt, 'slower');
     expect(t.status).toBe('failed');
     expect(t.error).toBe('timed out after 0.02 minutes');
