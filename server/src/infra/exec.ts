@@ -59,7 +59,7 @@ class Tail {
       const text = this.partial + b.toString('utf8');
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
-      for (const l of lines) this.onLine(l.replace(/\r$/, ''));
+      for (const l of lines) this.onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
     }
   }
   end(): string {

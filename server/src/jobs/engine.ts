@@ -54,6 +54,8 @@ interface Active {
   abort: AbortController;
   childPid: number | null;
   done: Promise<RunRecord>;
+  /** open while the run executes; it batches its writes, so a reader flushes it first */
+  log?: RunLog;
 }
 
 const ACTIVE: RunStatus[] = ['queued', 'running'];
@@ -261,6 +263,7 @@ export class Engine implements EngineApi {
     const job = this.d.config.jobs[a.record.jobId]!;
     const secrets = runSecrets(this.d.config.secrets, this.d.secretBackends);
     const log: RunLog = openRunLog(this.logsDir, a.record.id, { capBytes: this.d.logCapBytes, mask: () => secrets.values() });
+    a.log = log;
     let rec = this.runs.update(a.record.id, { logFile: log.file });
     this.d.hub.publish({ type: 'run.started', run: toWire(rec) });
     log.write(`run ${rec.id} of ${rec.jobId} (${job.type}), trigger ${rec.trigger}`);
@@ -531,6 +534,7 @@ export class Engine implements EngineApi {
     const r = this.runs.get(runId);
     if (!r) throw new NotFoundError(`no run ${runId}`);
     if (!r.logFile) return r.logTail;
+    this.active.get(runId)?.log?.flush();
     const text = await readRunLog(r.logFile, opts.tailLines);
     return text || r.logTail;
   }
