@@ -438,8 +438,9 @@ ${row('CPU, raw rclone sync --dry-run', S(r.dry, 'cpu'))}`;
 logged ${ms(med(phasesRestic.map((p) => p.before)))}, restic until \`run ended\` is logged ${s(med(phasesRestic.map((p) => p.tool)))}, then → \`run.finished\` at the
 client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone: POST → dry run started ${ms(med(phasesSync.map((p) => p.before)))}, the dry run ${s(med(phasesSync.map((p) => p.dry)))}, its
 verdict → sync started ${ms(med(phasesSync.map((p) => p.between)))}, the sync until \`run ended\` ${s(med(phasesSync.map((p) => p.sync)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
-With \`-v\` rclone prints a JSON line per file (${FILES.toLocaleString('en')} in the dry run, ${FILES.toLocaleString('en')} in the sync), each read from its
-pipe, parsed and (in the sync) written to the run log by the server. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
+The dry run is quiet (\`--log-level ERROR\`: errors and rclone's tally of deletions, no line per file).
+The sync runs with \`-v\`, for the live log: a JSON line per file (${FILES.toLocaleString('en')}), each read from its pipe,
+parsed and written to the run log (in batches) by the server. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
 ${fmt(fastest.ms / 1000, 2)} s of wall time, so on ${os.cpus().length} cores the server's CPU competes with rclone's rather than running beside it.`;
   const md = `## Backup overhead, pillarsd against raw restic and rclone (\`bench/backup-overhead.ts\`)
 
@@ -452,7 +453,8 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
 password file, parsing every output line, progress through the event hub, the run log, and for
-\`rclone-sync\` the deletion pre-check DESIGN rule 2 requires (a full \`rclone sync --dry-run\` before the sync).
+\`rclone-sync\` the deletion pre-check DESIGN rule 2 requires (a full \`rclone sync --dry-run\` before the sync,
+quiet: it takes rclone's own tally of deletions and lists them only when they would cross the guard).
 **Baseline:** the raw tool with exactly the argv and env the server gave it, read from
 \`/proc/PID/cmdline\` and \`environ\` of the child it started in the warm-up run and checked against the
 \`$ …\` line its run log shows (the one substitution: \`RESTIC_PASSWORD_FILE\` names the configured secret

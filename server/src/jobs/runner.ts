@@ -278,6 +278,115 @@ function target(loc: Location): string {
   return loc.kind === 'pillar' ? loc.path : `${loc.remote}:${loc.path}`;
 }
 
+/** the last few error lines of an rclone run, for the run's error message */
+interface RcloneErrors {
+  /** one stderr line, with its parse when the caller has it already (a line per file passes here) */
+  keep(line: string, parsed?: rclone.RcloneLine | null): void;
+  readonly last: string[];
+}
+
+function rcloneErrors(): RcloneErrors {
+  const last: string[] = [];
+  return {
+    last,
+    keep(l, parsed) {
+      const p = parsed === undefined ? rclone.parseRcloneLine(l) : parsed;
+      if (p?.kind === 'log' && p.level === 'error') last.push(p.object ? `${p.object}: ${p.msg}` : p.msg);
+      else if (!p && l.trim()) last.push(l.trim());
+      if (last.length > 5) last.shift();
+    },
+  };
+}
+
+/** what rclone logs when `--max-delete` stops a sync */
+const MAX_DELETE_HIT = '--max-delete threshold reached';
+
+/**
+ * Rule 2: a dry run counts what the sync would delete, and above the guard the run blocks.
+ *
+ * The count comes from a quiet dry run: rclone's own tally (`deletes` in its final stats), with
+ * no line per file. Reading, parsing and logging a JSON line per file of the tree cost the server
+ * as much CPU as the dry run itself (docs/benchmarks.md), for a list nobody reads unless the run
+ * blocks; so only then does a second dry run list the deletions (paths and sizes) for the block
+ * message, and the verdict is taken again on that list. Without a tally (an rclone that printed
+ * none) the list is taken too: a missing count never passes as zero.
+ *
+ * Returns the number of deletions the sync may make: the real sync runs with `--max-delete` at
+ * that number, so a source that changed between the dry run and the sync (or a tally that
+ * undercounted) makes rclone stop before deleting more than was counted and guarded.
+ */
+async function guardDeletions(
+  ctx: RunnerContext,
+  job: RcloneSyncJob,
+  bin: string,
+  env: Record<string, string>,
+  opts: Omit<rclone.TransferOptions, 'op'>,
+  dst: Location,
+  errors: RcloneErrors,
+): Promise<number> {
+  const dryRun = async (mode: 'count' | 'list'): Promise<rclone.DryRunCount | null> => {
+    let tally: number | null = null;
+    let listed = rclone.countDryRunDeletes([]);
+    const batch: string[] = [];
+    const add = () => {
+      const more = rclone.countDryRunDeletes(batch.splice(0));
+      listed = { count: listed.count + more.count, bytes: listed.bytes + more.bytes, sample: [...listed.sample, ...more.sample].slice(0, 10) };
+    };
+    const r = await run(ctx, rclone.rcloneTransfer(bin, env, { ...opts, op: 'sync', dryRun: mode }), {
+      onStderr: (l) => {
+        if (mode === 'list') {
+          // a cheap test first: most lines of a listing dry run are files it would copy
+          if (l.includes('"skipped":"delete"')) {
+            batch.push(l);
+            if (batch.length >= 5000) add();
+            return;
+          }
+          if (!l.includes('"level":"error"') && l.trimStart().startsWith('{')) return;
+        }
+        const p = rclone.parseRcloneLine(l);
+        if (p?.kind === 'stats') {
+          if (typeof p.stats.deletes === 'number') tally = p.stats.deletes;
+          return;
+        }
+        errors.keep(l, p);
+      },
+    });
+    if (r.code !== 0) fail(rclone.rcloneFailureMessage('rclone sync --dry-run', r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
+    if (mode === 'count') return tally === null ? null : { count: tally, bytes: 0, sample: [] };
+    add();
+    // the list and the tally of the same run should agree; if not, the larger one is the safe one
+    return { ...listed, count: Math.max(listed.count, tally ?? 0) };
+  };
+
+  ctx.log('dry run: counting what the sync would delete (rule 2)');
+  let deletes = await dryRun('count');
+  let listed = false;
+  if (deletes === null) {
+    ctx.log('dry run: rclone printed no tally of deletions; listing them instead');
+    deletes = (await dryRun('list'))!;
+    listed = true;
+  }
+  let destinationCount = 0;
+  const verdict = (d: rclone.DryRunCount) =>
+    deleteGuard({ ...d, destinationCount, maxDeletePercent: job.guard.maxDeletePercent, maxDeleteCount: job.guard.maxDeleteCount, approvedCount: ctx.approvedCount });
+  if (deletes.count > 0) {
+    const size = await run(ctx, rclone.rcloneSize(bin, env, target(dst), opts.destinationType === 'b2'), { quiet: true });
+    const parsed = size.code === 0 ? rclone.parseRcloneSize(size.stdout) : null;
+    if (!parsed) fail(rclone.rcloneFailureMessage('rclone size', size.code, errors.last), { exitCode: size.code });
+    destinationCount = parsed!.count;
+  }
+  let b = verdict(deletes);
+  if (b && !listed) {
+    ctx.log(`dry run: ${deletes.count} deletion(s) would cross the guard; listing them for the approval`);
+    deletes = (await dryRun('list'))!;
+    b = verdict(deletes);
+  }
+  ctx.log(`dry run: ${deletes.count} deletion(s) of ${destinationCount} file(s) at the destination`);
+  if (b) block(b);
+  if (ctx.approvedCount !== null) ctx.log(`deletions approved (up to ${ctx.approvedCount === Infinity ? 'any number' : ctx.approvedCount})`);
+  return deletes.count;
+}
+
 async function rcloneRun(ctx: RunnerContext, job: RcloneSyncJob | RcloneCopyJob): Promise<Outcome> {
   const src = resolveLocation(ctx.config, job.source);
   const dst = resolveLocation(ctx.config, job.destination);
@@ -291,46 +400,13 @@ async function rcloneRun(ctx: RunnerContext, job: RcloneSyncJob | RcloneCopyJob)
   // a sentinel belongs to its own pillar: never copy one over another pillar's
   const exclude = [...job.exclude, ...(src.kind === 'pillar' ? ['/.pillar'] : [])];
   const opts = { source: target(src), destination: target(dst), sourceType: typeOf(src), destinationType: typeOf(dst), bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers, exclude };
-  const lastErrors: string[] = [];
-  const keepError = (l: string) => {
-    const p = rclone.parseRcloneLine(l);
-    if (p?.kind === 'log' && p.level === 'error') lastErrors.push(p.object ? `${p.object}: ${p.msg}` : p.msg);
-    else if (!p && l.trim()) lastErrors.push(l.trim());
-    if (lastErrors.length > 5) lastErrors.shift();
-  };
+  const errors = rcloneErrors();
 
-  if (job.type === 'rclone-sync') {
-    ctx.log('dry run: counting what the sync would delete (rule 2)');
-    const dryLines: string[] = [];
-    let deletes = rclone.countDryRunDeletes([]);
-    const dry = await run(ctx, rclone.rcloneTransfer(bin, env, { ...opts, op: 'sync', dryRun: true }), {
-      onStderr: (l) => {
-        keepError(l);
-        if (l.includes('"skipped":"delete"')) dryLines.push(l);
-        if (dryLines.length >= 5000) {
-          const more = rclone.countDryRunDeletes(dryLines.splice(0));
-          deletes = { count: deletes.count + more.count, bytes: deletes.bytes + more.bytes, sample: [...deletes.sample, ...more.sample].slice(0, 10) };
-        }
-      },
-    });
-    const rest = rclone.countDryRunDeletes(dryLines);
-    deletes = { count: deletes.count + rest.count, bytes: deletes.bytes + rest.bytes, sample: [...deletes.sample, ...rest.sample].slice(0, 10) };
-    if (dry.code !== 0) return { status: 'failed', exitCode: dry.code, transient: rclone.rcloneTransient(dry.code), error: rclone.rcloneFailureMessage('rclone sync --dry-run', dry.code, lastErrors) };
-    let destinationCount = 0;
-    if (deletes.count > 0) {
-      const size = await run(ctx, rclone.rcloneSize(bin, env, target(dst), typeOf(dst) === 'b2'), { quiet: true });
-      const parsed = size.code === 0 ? rclone.parseRcloneSize(size.stdout) : null;
-      if (!parsed) return { status: 'failed', exitCode: size.code, error: rclone.rcloneFailureMessage('rclone size', size.code, lastErrors) };
-      destinationCount = parsed.count;
-    }
-    ctx.log(`dry run: ${deletes.count} deletion(s) of ${destinationCount} file(s) at the destination`);
-    const b = deleteGuard({ ...deletes, destinationCount, maxDeletePercent: job.guard.maxDeletePercent, maxDeleteCount: job.guard.maxDeleteCount, approvedCount: ctx.approvedCount });
-    if (b) block(b);
-    if (ctx.approvedCount !== null) ctx.log(`deletions approved (up to ${ctx.approvedCount === Infinity ? 'any number' : ctx.approvedCount})`);
-  }
+  const maxDelete = job.type === 'rclone-sync' ? await guardDeletions(ctx, job, bin, env, opts, dst, errors) : undefined;
 
   let stats: rclone.RcloneStats | null = null;
-  const r = await run(ctx, rclone.rcloneTransfer(bin, env, { ...opts, op: job.type === 'rclone-sync' ? 'sync' : 'copy' }), {
+  let hitMaxDelete = false;
+  const r = await run(ctx, rclone.rcloneTransfer(bin, env, { ...opts, op: job.type === 'rclone-sync' ? 'sync' : 'copy', maxDelete }), {
     onStderr: (l) => {
       const p = rclone.parseRcloneLine(l);
       if (p?.kind === 'stats') {
@@ -338,14 +414,22 @@ async function rcloneRun(ctx: RunnerContext, job: RcloneSyncJob | RcloneCopyJob)
         ctx.onProgress(rclone.rcloneProgress(p.stats));
         return;
       }
-      keepError(l);
+      errors.keep(l, p);
+      if (p?.kind === 'log' && p.msg.includes(MAX_DELETE_HIT)) hitMaxDelete = true;
       if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
       else if (l.trim()) ctx.log(l);
     },
   });
   const summary = rclone.rcloneSummary(job.type, stats);
   if (r.code === 0) return { status: 'succeeded', summary, exitCode: 0 };
-  return { status: 'failed', summary, exitCode: r.code, transient: rclone.rcloneTransient(r.code), error: rclone.rcloneFailureMessage(`rclone ${job.type === 'rclone-sync' ? 'sync' : 'copy'}`, r.code, lastErrors) };
+  if (maxDelete !== undefined && hitMaxDelete)
+    return {
+      status: 'failed',
+      summary,
+      exitCode: r.code,
+      error: `rclone sync stopped at the ${maxDelete} deletion(s) its dry run counted: the source changed during the run and more would be deleted now. Nothing beyond them was deleted; the next run counts and guards again`,
+    };
+  return { status: 'failed', summary, exitCode: r.code, transient: rclone.rcloneTransient(r.code), error: rclone.rcloneFailureMessage(`rclone ${job.type === 'rclone-sync' ? 'sync' : 'copy'}`, r.code, errors.last) };
 }
 
 // ---- hooks and the whole attempt ------------------------------------------------------------

@@ -43,7 +43,14 @@ export interface TransferOptions {
   transfers?: number;
   checkers?: number;
   exclude: readonly string[];
-  dryRun?: boolean;
+  /**
+   * A dry run. 'count': only errors and rclone's own tally (the stats lines, whose `deletes` is the
+   * number of files the sync would delete), so the server reads a few lines, not one per file.
+   * 'list': a line per file, each deletion with its path and size (for a block message).
+   */
+  dryRun?: 'count' | 'list';
+  /** the most files the sync may delete: rclone stops with a fatal error before deleting one more */
+  maxDelete?: number;
 }
 
 /**
@@ -52,7 +59,8 @@ export interface TransferOptions {
  * (B2 keeps old versions under a lifecycle rule).
  */
 export function rcloneTransfer(bin: string, env: Record<string, string>, o: TransferOptions): Command {
-  const args = [o.op, o.source, o.destination, '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+  const level = o.dryRun === 'count' ? ['--log-level', 'ERROR', '--stats', '1s', '--stats-log-level', 'ERROR'] : ['-v', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+  const args = [o.op, o.source, o.destination, '--use-json-log', ...level];
   const b2 = o.destinationType === 'b2' || o.sourceType === 'b2';
   if (b2) args.push('--fast-list', '--b2-upload-concurrency', '2');
   const transfers = o.transfers ?? (b2 ? 16 : undefined);
@@ -60,6 +68,7 @@ export function rcloneTransfer(bin: string, env: Record<string, string>, o: Tran
   if (o.checkers) args.push('--checkers', String(o.checkers));
   if (o.bwlimit) args.push('--bwlimit', o.bwlimit);
   for (const e of o.exclude) args.push('--exclude', e);
+  if (o.maxDelete !== undefined) args.push('--max-delete', String(o.maxDelete));
   if (o.dryRun) args.push('--dry-run');
   return { cmd: bin, args, env };
 }

@@ -122,6 +122,67 @@ describe('guards (rules 1–3) keep destinations untouched', () => {
     expect(await hashTree(sb.cloud)).toEqual(withoutSentinel(await hashTree(sb.space)));
   });
 
+  it('deletions within the guard: one quiet dry run counts them from rclone\'s tally, and the sync may delete just that many', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `d${i}`);
+    const commands: string[][] = [];
+    const { nodeExec } = await import('../../../server/src/infra/exec');
+    const rt = runtime(sb, {
+      exec: (req) => {
+        commands.push([req.cmd, ...req.args]);
+        return nodeExec(req);
+      },
+    });
+    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    for (let i = 0; i < 3; i++) rmSync(path.join(sb.space, `doc-${i}.txt`));
+    commands.length = 0;
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    expect(r.summary).toMatchObject({ filesDeleted: 3, filesTransferred: 0 });
+    const syncs = commands.filter((c) => c[1] === 'sync');
+    // the quiet dry run only: no listing run, since 3 of 100 is under the guard's 5 %
+    expect(syncs.filter((c) => c.includes('--dry-run')).map((c) => c.includes('-v'))).toEqual([false]);
+    expect(syncs.find((c) => c.includes('--dry-run'))).toEqual(expect.arrayContaining(['--log-level', 'ERROR']));
+    const real = syncs.find((c) => !c.includes('--dry-run'))!;
+    expect(real.slice(real.indexOf('--max-delete'), real.indexOf('--max-delete') + 2)).toEqual(['--max-delete', '3']);
+    expect(await rt.engine.readLog(r.id)).toMatch(/dry run: 3 deletion\(s\) of 100 file\(s\) at the destination/);
+    expect(await hashTree(sb.cloud)).toEqual(withoutSentinel(await hashTree(sb.space)));
+  });
+
+  it('a source that loses more files between the dry run and the sync: rclone stops at the count, and the run fails saying so', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `d${i}`);
+    const { nodeExec } = await import('../../../server/src/infra/exec');
+    let between: (() => void) | null = null;
+    const rt = runtime(sb, {
+      exec: (req) => {
+        // the moment after the guard passed and before the sync starts
+        if (req.args[0] === 'sync' && !req.args.includes('--dry-run') && between) {
+          between();
+          between = null;
+        }
+        return nodeExec(req);
+      },
+    });
+    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    rmSync(path.join(sb.space, 'doc-0.txt'));
+    between = () => {
+      for (let i = 1; i < 40; i++) rmSync(path.join(sb.space, `doc-${i}.txt`));
+    };
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/stopped at the 1 deletion\(s\) its dry run counted: the source changed during the run/);
+    // one file gone at the destination, not 40
+    const left = readdirSync(sb.cloud).filter((f) => f.startsWith('doc-'));
+    expect(left).toHaveLength(99);
+    // the next run counts again and the guard blocks the 39 %
+    const next = await runJob(rt, 'space-offsite');
+    expect(next.status).toBe('blocked');
+    expect(next.block).toMatchObject({ guard: 'delete-threshold', deletes: { count: 39 } });
+    expect(next.block?.deletes?.sample.length).toBeGreaterThan(0);
+    expect(readdirSync(sb.cloud).filter((f) => f.startsWith('doc-'))).toHaveLength(99);
+  });
+
   it('retention refuses to keep an empty snapshot in place of one with data', async () => {
     const sb = makeSandbox(reg);
     writeFileSync(path.join(sb.flux, 'data.txt'), 'precious');

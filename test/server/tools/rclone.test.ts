@@ -21,8 +21,15 @@ describe('rclone builders', () => {
       '--fast-list', '--b2-upload-concurrency', '2', '--transfers', '16', '--bwlimit', '08:00,4M 23:00,off',
     ]);
     expect(b2.args).not.toContain('--b2-hard-delete');
-    const local = rcloneTransfer('rclone', {}, { op: 'copy', source: '/space/', destination: 'cloud:', sourceType: 'local', destinationType: 'local', exclude: ['.pillar'], dryRun: true });
+    const local = rcloneTransfer('rclone', {}, { op: 'copy', source: '/space/', destination: 'cloud:', sourceType: 'local', destinationType: 'local', exclude: ['.pillar'], dryRun: 'list' });
     expect(local.args).toEqual(['copy', '/space/', 'cloud:', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE', '--exclude', '.pillar', '--dry-run']);
+  });
+
+  it('counts in a quiet dry run (errors and the tally only) and caps the real sync at the deletions counted', () => {
+    const o = { op: 'sync', source: '/space/', destination: 'cloud:', sourceType: 'local', destinationType: 'local', exclude: [] } as const;
+    expect(rcloneTransfer('rclone', {}, { ...o, dryRun: 'count' }).args).toEqual(['sync', '/space/', 'cloud:', '--use-json-log', '--log-level', 'ERROR', '--stats', '1s', '--stats-log-level', 'ERROR', '--dry-run']);
+    expect(rcloneTransfer('rclone', {}, { ...o, maxDelete: 0 }).args).toEqual(['sync', '/space/', 'cloud:', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE', '--max-delete', '0']);
+    expect(rcloneTransfer('rclone', {}, { ...o, maxDelete: 12 }).args.slice(-2)).toEqual(['--max-delete', '12']);
   });
 });
 
