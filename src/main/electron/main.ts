@@ -54,11 +54,12 @@ const keychainTokens: TokenStore = {
 };
 
 function mountsFrom(store: SettingsStore, log: (m: string) => void): (s: ClientSettings) => Promise<MountsPort | null> {
-  return async () => {
+  return async (settings) => {
     let core: Awaited<ReturnType<typeof createClient>>;
     try {
-      // keytar and the Azure SDK compile once now, not in the middle of the manager's first remount
-      await preloadClientModules();
+      // keytar (and the Azure SDK, if these settings use Key Vault) compile once now, not in the
+      // middle of the manager's first remount
+      await preloadClientModules(settings);
       core = await createClient({ store, log });
     } catch (e) {
       log(`not mounting yet: ${(e as Error).message}`);
