@@ -96,6 +96,40 @@ export class HistoryLoader {
     this.abort.abort();
   }
 
+  /**
+   * After a reconnect: fetches the newest runs again, newest first, only down to the first page
+   * holding a run that `known` says was loaded before and cannot have changed since; what lies
+   * below it is loaded already. The history is not downloaded again (up to 20,000 runs after
+   * every drop of the stream), and the background goes on where an outage stopped it.
+   */
+  catchUp(known: (run: Run) => boolean): void {
+    if (!this.started || this.cancelled) return; // not started yet: start() loads it all anyway
+    void this.catchUpLoop(known);
+  }
+
+  private async catchUpLoop(known: (run: Run) => boolean): Promise<void> {
+    const signal = this.abort.signal;
+    let before: string | null = null;
+    let limit = FIRST_PAGE;
+    try {
+      for (;;) {
+        const page: RunsPage = await this.d.fetchPage(before, limit, signal);
+        if (signal.aborted) return;
+        this.d.onRuns(page.runs, false);
+        if (page.next === null || page.runs.some(known)) break;
+        before = page.next;
+        limit = PAGE;
+      }
+    } catch (e) {
+      if (!signal.aborted) this.set({ error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    if (this.state.error) {
+      this.set({ error: null });
+      this.more();
+    }
+  }
+
   private set(patch: Partial<HistoryProgress>): void {
     this.state = { ...this.state, ...patch };
     this.d.onProgress(this.state);

@@ -25,6 +25,8 @@ export interface PaneState {
   history: HistoryProgress | null;
 }
 
+/** A run in one of these states never changes again (a blocked one may still be approved). */
+const FINISHED: ReadonlySet<RunStatus> = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'interrupted']);
 const EVENT_TYPES: readonly ServerEventType[] = ['run.queued', 'run.started', 'run.progress', 'run.finished', 'run.blocked', 'run.log', 'status.changed'];
 
 type LogListener = (runId: string, lines: string[]) => void;
@@ -73,13 +75,17 @@ export class Store {
    * Loads the run history of a filter: its first page at once, the rest in the background
    * (history.ts). boot.tsx calls it before React's first render, holding the background back; the
    * Runs page calls it once its first rows are committed (releasing the background), and again
-   * after each resync, which starts over.
+   * after each resync, which catches up on the newest runs instead of starting over.
    */
   openHistory(job: string, status: string, { holdBackground = false } = {}): void {
     if (!this.state.token) return;
     const key = historyKey(job, status);
     const generation = this.state.syncGeneration;
-    if (this.historyLoad && this.historyLoad.loader.state.key === key && this.historyLoad.generation === generation) {
+    if (this.historyLoad && this.historyLoad.loader.state.key === key) {
+      if (this.historyLoad.generation !== generation) {
+        this.historyLoad.generation = generation;
+        this.historyLoad.loader.catchUp(this.settledNow());
+      }
       if (!holdBackground) this.historyLoad.loader.releaseBackground();
       return;
     }
@@ -101,6 +107,20 @@ export class Store {
     }, { holdBackground });
     this.historyLoad = { loader, generation };
     loader.start();
+  }
+
+  /**
+   * Which runs the model holds now that cannot change any more: finished, and queued before every
+   * run that still could (queued, running or blocked), so nothing at or below one of them in the
+   * history needs fetching again after a reconnect. Taken once, before the catch-up's pages land.
+   */
+  private settledNow(): (run: Run) => boolean {
+    const runs = this.state.model.runs;
+    let floor: string | null = null;
+    for (const r of runs.values()) if (!FINISHED.has(r.status) && (floor === null || r.queuedAt < floor)) floor = r.queuedAt;
+    const settled = new Set<string>();
+    for (const r of runs.values()) if (FINISHED.has(r.status) && (floor === null || r.queuedAt < floor)) settled.add(r.id);
+    return (run) => settled.has(run.id);
   }
 
   /** Loads past where the history stopped: after an error, or one page more past the background's cap. */
@@ -220,7 +240,8 @@ export class Store {
   private opened = false;
 
   /**
-   * After a reconnect, everything is fetched again (pages watch syncGeneration). The first open
+   * After a reconnect, everything is fetched again (pages watch syncGeneration), except the Runs
+   * page's history, which catches up on its newest runs only (openHistory). The first open
    * only refreshes the status: pages fetched their data just before, and runs queued in between
    * reach the jobs' lastRun through it.
    */

@@ -46,6 +46,8 @@ export interface FakePillarsd {
   sambaApplied: number;
   status: StatusResponse;
   runs: Map<string, Run>;
+  /** Stores a run without an event (one that happened while the pane's stream was down). */
+  putRun(run: Run): void;
   /**
    * Called before each `GET /api/v1/runs` is answered: may delay it (a slow page) or return a
    * problem to answer with instead (a failing page). Tests set it to hold or fail older pages.
@@ -200,6 +202,7 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
       streams.clear();
     },
     streams: () => streams.size,
+    putRun: (run) => put(run),
     async stop() {
       fake.dropStreams();
       await new Promise<void>((r) => server.close(() => r()));

@@ -246,6 +246,55 @@ describe('history loader', () => {
     expect(l.state).toMatchObject({ loaded: 1_000, complete: true });
   });
 
+  test('catching up after a reconnect fetches only the newest pages, down to the first run known and settled', async () => {
+    let n = 1_200;
+    const idOf = (i: number) => `r${String(i).padStart(6, '0')}`;
+    const asked: Array<{ before: string | null; limit: number }> = [];
+    const fetchPage = async (before: string | null, limit: number): Promise<RunsPage> => {
+      asked.push({ before, limit });
+      await new Promise((r) => setTimeout(r, 1));
+      const top = before === null ? n : Number(before.slice(1)) - 1;
+      const ids = Array.from({ length: Math.max(0, Math.min(limit, top)) }, (_, i) => idOf(top - i));
+      return { runs: ids.map((id) => makeRun({ id, jobId: 'flux-backup', status: 'succeeded' })), next: top - ids.length > 0 ? ids.at(-1)! : null };
+    };
+    const published = new Map<string, Run>();
+    const l = new HistoryLoader({ key: 'k', fetchPage, onRuns: (r) => r.forEach((x) => published.set(x.id, x)), onProgress: () => {} });
+    l.start();
+    await settle(l);
+    expect(l.state).toMatchObject({ loaded: 1_200, complete: true });
+    const known = new Set(published.keys());
+
+    // 30 runs while the stream was down: one request of the first page's size brings them
+    n += 30;
+    asked.length = 0;
+    l.catchUp((r) => known.has(r.id));
+    for (let i = 0; i < 200 && asked.length < 1; i++) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toEqual([{ before: null, limit: FIRST_PAGE }]);
+    expect(published.size).toBe(1_230);
+
+    // 700 new runs: pages go down until one holds a known run, and no further
+    n += 700;
+    asked.length = 0;
+    l.catchUp((r) => known.has(r.id));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(asked.map((a) => a.limit)).toEqual([FIRST_PAGE, PAGE, PAGE]);
+    expect(published.size).toBe(1_930);
+  });
+
+  test('a catch-up resumes a background that an outage stopped', async () => {
+    const s = server(1_500);
+    const l = new HistoryLoader({ key: 'k', fetchPage: s.fetchPage, onRuns: () => {}, onProgress: () => {} });
+    s.failWith('pillarsd is unreachable (Failed to fetch)');
+    l.start();
+    await settle(l);
+    expect(l.state).toMatchObject({ loaded: FIRST_PAGE, complete: false, error: 'pillarsd is unreachable (Failed to fetch)' });
+    s.failWith(null);
+    l.catchUp(() => true);
+    for (let i = 0; i < 500 && !l.state.complete; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(l.state).toMatchObject({ loaded: 1_500, complete: true, error: null });
+  });
+
   test('after cancel nothing more is published', async () => {
     const s = server(5_000);
     let published = 0;
