@@ -145,6 +145,22 @@ describe('admin pane against pillarsd demo', () => {
     expect(await page.locator('.history-error').count()).toBe(0);
   });
 
+  test('a schedule edited in the pane is saved into the demo\'s pillarsd.yaml and shown with its next run', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('row', { name: /^flux-verify/ }).getByRole('button', { name: 'Edit schedule' }).click();
+    const form = page.getByRole('form', { name: 'Schedule of flux-verify' });
+    await form.getByRole('textbox').fill('45 5 * * 6');
+    await expect.poll(() => page.locator('ol.next-runs li').count()).toBe(5);
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await expect.poll(() => form.locator('.ok').textContent(), { timeout: 10_000 }).toBe('Saved.');
+    const yaml = readFileSync(path.join(dir, 'pillarsd.yaml'), 'utf8');
+    expect(yaml).toMatch(/flux-verify:[\s\S]*?schedule: "?45 5 \* \* 6"?/);
+    const job = (await (await fetch(`${url}/api/v1/jobs/flux-verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as { schedule: string; nextRunAt: string };
+    expect(job.schedule).toBe('45 5 * * 6');
+    expect(Date.parse(job.nextRunAt) - Date.now()).toBeLessThanOrEqual(8 * 86_400_000);
+    await expect.poll(() => page.getByRole('row', { name: /^flux-verify/ }).locator('code').textContent()).toBe('45 5 * * 6');
+  });
+
   test('a Samba change shows its diff and applies; a bad value shows its message and applies nothing', async () => {
     // The demo owns a whole smb.conf in its sandbox; no smbd runs for it, so an apply is validated
     // (our checks, then testparm), written, and reports that smbd did not reload.

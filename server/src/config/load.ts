@@ -28,6 +28,8 @@ export function formatProblem(p: ConfigProblem): string {
 export interface LoadedConfig {
   file: string;
   config: Config;
+  /** the file's text as it was loaded (an API edit refuses to write over a later hand edit) */
+  text?: string;
 }
 
 const DEFAULT_CONFIG = '/etc/pillars/pillarsd.yaml';
@@ -46,7 +48,7 @@ export function loadConfigFile(file: string): LoadedConfig {
     const why = code === 'ENOENT' ? 'file not found (give --config FILE or set PILLARS_CONFIG)' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new ConfigError([{ file, line: null, path: '', message: `cannot read the configuration: ${why}` }]);
   }
-  return { file, config: parseConfig(text, file) };
+  return { file, config: parseConfig(text, file), text };
 }
 
 const keyPath = (path: readonly PropertyKey[]) => path.map(String).join('.');

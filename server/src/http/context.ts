@@ -1,7 +1,7 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { HotSetsApi } from './routes/hotsets';
 import type { Clock } from '../infra/clock';
-import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, StatusApi, TokenAuth } from './ports';
+import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from './ports';
 import type { TicketBook } from './tickets';
 import type { FailureLimitOptions } from './limiter';
 
@@ -39,6 +39,8 @@ export interface AppDeps {
   events: EventHub;
   status: StatusApi;
   samba?: SambaApi;
+  /** Present when the server can write its pillarsd.yaml (serve); PUT .../schedule answers 404 without it. */
+  schedules?: ScheduleApi;
   /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
   hotSets?: HotSetsApi;
   auth: TokenAuth;

@@ -54,6 +54,16 @@ export interface EventHub {
   lastId(): number;
 }
 
+/** Changes of job schedules, written to pillarsd.yaml (the composition root implements it). */
+export interface ScheduleApi {
+  /**
+   * Sets a job's schedule (null: none, the job runs on demand or after the jobs it follows), in
+   * pillarsd.yaml and in the running scheduler. BadRequestError when the result would not load;
+   * ConflictError when the file changed on disk since pillarsd loaded it or cannot be written.
+   */
+  setSchedule(jobId: string, schedule: string | null, actor: string): JobInfo;
+}
+
 export interface StatusApi {
   status(): Promise<StatusResponse>;
 }

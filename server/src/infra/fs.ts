@@ -21,6 +21,11 @@ export function isDirectory(p: string): boolean {
   }
 }
 
+/** The path with every symlink resolved (the file a rewrite must replace), or throws the fs error. */
+export function realPath(p: string): string {
+  return fs.realpathSync(p);
+}
+
 /** The permission bits of a file (e.g. 0o600), or throws the fs error. */
 export function fileMode(file: string): number {
   return fs.statSync(file).mode & 0o777;

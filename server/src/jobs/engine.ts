@@ -88,6 +88,16 @@ export class Engine implements EngineApi {
     return this.d.config;
   }
 
+  /**
+   * Replaces one job's configuration (a schedule changed through the API); runs under way keep
+   * theirs. Every status answer and open pane learns of it through status.changed.
+   */
+  updateJob(jobId: string, job: JobConfig, reason: string): void {
+    if (!this.d.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
+    this.d.config = { ...this.d.config, jobs: { ...this.d.config.jobs, [jobId]: job } };
+    this.d.hub.publish({ type: 'status.changed', reason });
+  }
+
   /** Adds a wrapper around every attempt (innermost so far); the composition root calls this. */
   addAroundRun(fn: AroundRun): void {
     this.d.aroundRun = [...(this.d.aroundRun ?? []), fn];

@@ -59,6 +59,19 @@ export class Scheduler {
     this.timer?.cancel();
   }
 
+  /**
+   * Applies a change of schedules (`apply` changes the engine's configuration). What was due under
+   * the old schedules until now is queued first; the new ones count from now, so a time that passed
+   * a moment ago under a new schedule does not start a run at once.
+   */
+  reschedule(apply: () => void): void {
+    this.timer?.cancel();
+    this.tick();
+    apply();
+    this.timer?.cancel();
+    this.arm();
+  }
+
   nextRunAt(jobId: string): Date | null {
     const job = this.d.engine.config.jobs[jobId];
     return job?.schedule ? nextRun(job.schedule, job.timezone ?? null, this.d.clock.now()) : null;

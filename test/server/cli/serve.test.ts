@@ -70,3 +70,79 @@ describe('serve', () => {
     expect(withIt.status).toBe(200);
   });
 });
+
+describe('schedule changes through the API (the admin pane\'s editor)', () => {
+  async function served(prepare?: (file: string) => string) {
+    const sb = makeSandbox(reg);
+    const { chmodSync, writeFileSync } = await import('node:fs');
+    writeFileSync(sb.configFile, `# motoko: the jobs of the pillars\n${sb.yaml}`);
+    chmodSync(sb.configFile, 0o640);
+    const file = prepare ? prepare(sb.configFile) : sb.configFile;
+    const { loadConfigFile } = await import('../../../server/src/config/load');
+    const s = await startServe(loadConfigFile(file), { host: '127.0.0.1', port: 0, tls: 'off' });
+    reg.add(() => s.stop());
+    const admin = s.tokens.create({ role: 'admin', name: 'pane' }).token;
+    const viewer = s.tokens.create({ role: 'viewer', name: 'look' }).token;
+    const put = (job: string, body: unknown, token = admin) =>
+      fetch(`${s.url}/api/v1/jobs/${job}/schedule`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { sb, s, put, viewer, file };
+  }
+
+  it('writes the schedule into pillarsd.yaml (comments and mode kept) and the scheduler takes it without starting a run', async () => {
+    const { readFileSync, statSync } = await import('node:fs');
+    const { sb, s, put, viewer } = await served();
+    const res = await put('flux-verify', { schedule: '15 4 * * *' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const info = (await res.json()) as { id: string; schedule: string | null; nextRunAt: string | null };
+    expect(info).toMatchObject({ id: 'flux-verify', schedule: '15 4 * * *' });
+    expect(new Date(info.nextRunAt!).getMinutes()).toBe(15);
+    const text = readFileSync(sb.configFile, 'utf8');
+    expect(text.startsWith('# motoko: the jobs of the pillars\n')).toBe(true);
+    const { parseConfig } = await import('../../../server/src/config/load');
+    expect(parseConfig(text, sb.configFile).jobs['flux-verify']!.schedule).toBe('15 4 * * *');
+    expect(statSync(sb.configFile).mode & 0o777).toBe(0o640);
+    expect(s.scheduler.nextRunAt('flux-verify')?.getMinutes()).toBe(15);
+    expect(s.rt.engine.listRuns({ job: 'flux-verify', limit: 10 }).runs).toEqual([]);
+    // null removes it: the job runs on demand only
+    const cleared = await put('flux-verify', { schedule: null });
+    expect(cleared.status).toBe(200);
+    expect(await cleared.json()).toMatchObject({ schedule: null, nextRunAt: null });
+    expect(parseConfig(readFileSync(sb.configFile, 'utf8'), sb.configFile).jobs['flux-verify']!.schedule).toBeUndefined();
+    // a viewer may look, not change
+    expect((await put('flux-verify', { schedule: '0 1 * * *' }, viewer)).status).toBe(403);
+    const audit = await fetch(`${s.url}/api/v1/audit?limit=10`, { headers: { authorization: `Bearer ${s.tokens.create({ role: 'admin' }).token}` } });
+    expect(JSON.stringify(await audit.json())).toMatch(/job\.schedule/);
+  });
+
+  it('refuses a bad schedule or a file edited since it was loaded, and writes nothing', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { sb, put } = await served();
+    const before = readFileSync(sb.configFile, 'utf8');
+    const bad = await put('flux-verify', { schedule: '61 * * * *' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/pillarsd\.yaml:\d+: jobs\.flux-verify\.schedule: invalid cron expression "61 \* \* \* \*"/);
+    expect((await put('flux-verify', { schedule: 5 })).status).toBe(400);
+    expect((await put('no-such-job', { schedule: '0 1 * * *' })).status).toBe(404);
+    expect(readFileSync(sb.configFile, 'utf8')).toBe(before);
+    // the owner edits the file by hand: pillarsd never writes over that
+    const edited = `${before}# a note added by hand\n`;
+    writeFileSync(sb.configFile, edited);
+    const conflict = await put('flux-verify', { schedule: '0 1 * * *' });
+    expect(conflict.status).toBe(409);
+    expect(((await conflict.json()) as { detail: string }).detail).toMatch(/changed on disk since pillarsd loaded it; nothing was written/);
+    expect(readFileSync(sb.configFile, 'utf8')).toBe(edited);
+  });
+
+  it('a pillarsd.yaml behind a symlink: the file it points at is rewritten, the link stays', async () => {
+    const { lstatSync, readFileSync, renameSync, symlinkSync } = await import('node:fs');
+    const { put, file } = await served((f) => {
+      const real = `${f}.real`;
+      renameSync(f, real);
+      symlinkSync(real, f);
+      return f;
+    });
+    expect((await put('flux-verify', { schedule: '30 2 * * 0' })).status).toBe(200);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(readFileSync(`${file}.real`, 'utf8')).toMatch(/schedule: 30 2 \* \* 0/);
+  });
+});

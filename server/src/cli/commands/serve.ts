@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../../config/load';
 import { openRuntime } from '../../jobs/runtime';
 import type { Runtime, RuntimeOptions } from '../../jobs/runtime';
 import { Scheduler } from '../../jobs/scheduler';
+import { scheduleEdits } from '../../jobs/schedule-edits';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
@@ -72,6 +73,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
+        schedules: loaded.text !== undefined ? scheduleEdits({ file: loaded.file, loadedText: loaded.text, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,

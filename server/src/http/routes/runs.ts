@@ -38,6 +38,23 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     return { runId: r.id };
   });
 
+  if (deps.schedules) {
+    const schedules = deps.schedules;
+    const scheduleBody = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['schedule'],
+      properties: { schedule: { anyOf: [{ type: 'string', minLength: 1, maxLength: 200 }, { type: 'null' }] } },
+    } as const;
+    app.put('/api/v1/jobs/:id/schedule', { config: { access: 'admin', audit: 'job.schedule' }, schema: { params: jobParams, querystring: noQuery, body: scheduleBody } }, async (req) => {
+      const { id } = req.params as { id: string };
+      job(id);
+      const { schedule } = req.body as { schedule: string | null };
+      req.auditDetail = schedule === null ? 'no schedule' : schedule;
+      return schedules.setSchedule(id, schedule, actorOf(req.principal));
+    });
+  }
+
   if (engine.setEnabled) {
     const setEnabled = engine.setEnabled.bind(engine);
     for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
