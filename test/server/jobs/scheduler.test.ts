@@ -112,6 +112,27 @@ describe('scheduler', () => {
   });
 });
 
+describe('schedule changes while running', () => {
+  it('a new schedule counts from the change: a time it passed a moment ago starts nothing, and the next one comes', () => {
+    const s = setup('2026-11-25T12:00:00Z');
+    // the engine's configuration is replaced by the change, as Engine.updateJob does
+    const e = s.engine as unknown as { config: typeof config };
+    const sch = s.scheduler();
+    sch.start();
+    s.mc.advanceTo('2026-11-25T12:40:00Z');
+    // at 12:40 the weekly job is set to 12:30 daily: 12:30 passed since the last tick (12:00)
+    sch.reschedule(() => {
+      e.config = { ...e.config, jobs: { ...e.config.jobs, weekly: { ...e.config.jobs.weekly!, schedule: '30 12 * * *' } } };
+    });
+    s.mc.advanceTo('2026-11-25T13:00:00Z');
+    expect(s.queued).toEqual([]);
+    expect(sch.nextRunAt('weekly')?.toISOString()).toBe('2026-11-26T12:30:00.000Z');
+    s.mc.advanceTo('2026-11-26T12:31:00Z');
+    expect(s.queued.map((q) => `${q.job}@${q.at}`)).toEqual(['nightly@2026-11-26T01:00:00.000Z', 'weekly@2026-11-26T12:30:00.000Z']);
+    sch.stop();
+  });
+});
+
 describe('progress throttle', () => {
   it('emits at most 4 a second and always the last value', () => {
     const mc = manualClock('2026-11-25T00:00:00Z');
