@@ -106,5 +106,8 @@ describe('pillarsd systemd unit', () => {
     const u = renderUnit({ exec: ['/usr/bin/pillarsd'], configFile: '/etc/p.yaml', stateDir: '/var/lib/pillars', pillars: ['/srv/my flux'], sambaConfigDirs: ['/etc/samba'] });
     expect(u).toContain('StateDirectory=pillars');
     expect(u).toContain('ReadWritePaths="/srv/my flux" -/etc/samba');
+    // the schedule editor rewrites pillarsd.yaml: its own folder is writable, never all of /etc
+    const own = renderUnit({ exec: ['/usr/bin/pillarsd'], configFile: '/etc/pillars/pillarsd.yaml', stateDir: '/var/lib/pillars', pillars: ['/flux'], sambaConfigDirs: [] });
+    expect(own).toMatch(/^ReadWritePaths=\/flux \/etc\/pillars -/m);
   });
 });

@@ -35,9 +35,15 @@ export function renderUnit(u: UnitInput): string {
   }
   if (!u.exec[0] || !path.isAbsolute(u.exec[0])) throw new Error(`ExecStart needs an absolute program path, not ${JSON.stringify(u.exec[0] ?? '')}`);
   const stateIsDefault = path.resolve(u.stateDir) === DEFAULT_STATE;
+  // The admin pane's schedule editor rewrites pillarsd.yaml (temp file + rename, so the folder must
+  // be writable). Only a folder of its own is opened, such as /etc/pillars: a config straight in
+  // /etc would open all of /etc, and there the editor answers that it cannot write instead.
+  const configDir = path.dirname(path.resolve(u.configFile));
+  const ownConfigDir = configDir.split('/').filter(Boolean).length >= 2;
   const writable = [
     ...(stateIsDefault ? [] : [u.stateDir]),
     ...u.pillars,
+    ...(ownConfigDir ? [configDir] : []),
   ];
   // Samba's runtime folders differ between distributions; '-' lets a missing one pass.
   const sambaRuntime = [...u.sambaConfigDirs, '/var/lib/samba', '/run/samba', '/var/run/samba', '/var/cache/samba', '/var/log/samba'].map((p) => `-${quote(p)}`);
