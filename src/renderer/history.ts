@@ -32,7 +32,7 @@ export interface HistoryProgress {
   error: string | null;
 }
 
-export type FetchPage = (before: string | null, limit: number, signal: AbortSignal) => Promise<RunsPage>;
+export type FetchPage = (before: string | null, limit: number, signal?: AbortSignal) => Promise<RunsPage>;
 
 export interface LoaderDeps {
   key: string;

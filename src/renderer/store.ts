@@ -2,9 +2,9 @@
 // with useSyncExternalStore; every server event goes through model.applyEvent, and every
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
-import type { Role, Run, RunStatus, ServerEvent, ServerEventType } from '../../server/src/contract/api';
+import { TERMINAL_STATUSES, type Role, type Run, type RunStatus, type ServerEvent, type ServerEventType } from '../../server/src/contract/api';
 import { Api, ApiError, storedToken, TOKEN_KEY } from './api';
-import { takeFirstPage } from './first-page';
+import { historyPages, takeFirstPage } from './first-page';
 import { HistoryLoader, historyKey, type HistoryProgress } from './history';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
@@ -26,7 +26,7 @@ export interface PaneState {
 }
 
 /** A run in one of these states never changes again (a blocked one may still be approved). */
-const FINISHED: ReadonlySet<RunStatus> = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'interrupted']);
+const FINISHED: ReadonlySet<RunStatus> = new Set(TERMINAL_STATUSES);
 const EVENT_TYPES: readonly ServerEventType[] = ['run.queued', 'run.started', 'run.progress', 'run.finished', 'run.blocked', 'run.log', 'status.changed'];
 
 type LogListener = (runId: string, lines: string[]) => void;
@@ -93,7 +93,7 @@ export class Store {
     const loader: HistoryLoader = new HistoryLoader({
       key,
       firstPage: takeFirstPage(key),
-      fetchPage: (before, limit, signal) => this.api.runs({ job, status: status as RunStatus | '', limit, before }, signal),
+      fetchPage: historyPages(this.api, job, status),
       onRuns: (runs, first) => {
         // For bench/renderer-bundle.ts: the first page of the session is parsed and in the model.
         if (first && !performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: runs.length } });

@@ -1,6 +1,7 @@
 // Edits of pillarsd.yaml made through the API (the admin pane's schedule editor). The file stays the
-// one source of truth: the edit goes into its text through yaml's document model, so comments,
-// order and formatting of everything else survive, and the result is checked like any loaded file.
+// one source of truth: the edit goes into its text (a value replaced in place, or a key added or
+// removed through yaml's document model), so comments and order survive, and the result is checked
+// like any loaded file.
 import { isScalar, parseDocument } from 'yaml';
 import { parseConfig } from './load';
 import type { Config } from './schema';

@@ -280,8 +280,8 @@ function target(loc: Location): string {
 
 /** the last few error lines of an rclone run, for the run's error message */
 interface RcloneErrors {
-  /** one stderr line, with its parse when the caller has it already (a line per file passes here) */
-  keep(line: string, parsed?: rclone.RcloneLine | null): void;
+  /** one stderr line with its parse (parseRcloneLine), which every caller has already */
+  keep(line: string, parsed: rclone.RcloneLine | null): void;
   readonly last: string[];
 }
 
@@ -289,8 +289,7 @@ function rcloneErrors(): RcloneErrors {
   const last: string[] = [];
   return {
     last,
-    keep(l, parsed) {
-      const p = parsed === undefined ? rclone.parseRcloneLine(l) : parsed;
+    keep(l, p) {
       if (p?.kind === 'log' && p.level === 'error') last.push(p.object ? `${p.object}: ${p.msg}` : p.msg);
       else if (!p && l.trim()) last.push(l.trim());
       if (last.length > 5) last.shift();

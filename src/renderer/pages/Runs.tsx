@@ -67,8 +67,8 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
 
   // The first page shows at once; older pages arrive in the background while the table is in use
   // (store.openHistory). They wait until the first page has been rendered (this effect runs after
-  // that commit), so they don't compete with the first rows for the main thread. A resync starts
-  // over, so what changed while away is fetched again.
+  // that commit), so they don't compete with the first rows for the main thread. After a resync
+  // only the newest runs are fetched again (HistoryLoader.catchUp).
   const h = history?.key === historyKey(job, statusFilter) ? history : null;
   const firstIn = (h?.loaded ?? 0) > 0;
   useEffect(() => store.openHistory(job, statusFilter, { holdBackground: !firstIn }), [job, statusFilter, syncGeneration, firstIn]);
