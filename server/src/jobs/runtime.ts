@@ -9,7 +9,7 @@ import { EventStore } from '../store/events';
 import { nodeExec } from '../infra/exec';
 import type { Exec } from '../infra/exec';
 import { systemClock } from '../infra/clock';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { realBackends } from '../secrets/sources';
 import type { SecretBackends } from '../secrets/resolver';
 import { Engine } from './engine';

@@ -1,5 +1,5 @@
 // SambaApi for the HTTP layer (GET /api/v1/samba, POST …/apply, …/rollback).
-import type { SambaApi } from '../http/ports';
+import type { SambaApi } from '../ports/services';
 import type { SambaManager } from './manager';
 
 export function createSambaApi(manager: SambaManager): SambaApi {
