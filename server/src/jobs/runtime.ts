@@ -13,7 +13,7 @@ import type { Clock } from '../ports/clock';
 import { realBackends } from '../secrets/sources';
 import type { SecretBackends } from '../secrets/resolver';
 import { Engine } from './engine';
-import type { AroundRun } from './engine';
+import type { AroundRun } from './execution';
 import { EngineStatus } from './status';
 import { ensureDir } from '../infra/fs';
 

@@ -16,7 +16,7 @@ import { SyncthingClient } from './syncthing';
 import { createHotSet, pauseHotSetsAround, resumeLeftovers, type AroundRun, type CreateHotSetInput } from './hotsets';
 import { sampleCapacity, watchStatusContributor, type WatchDeps } from './status';
 import type { StatusResponse } from '../contract/api';
-import type { AroundRun as EngineAroundRun } from '../jobs/engine';
+import type { AroundRun as EngineAroundRun } from '../jobs/execution';
 
 export interface WatchWiring {
   contributor: (s: StatusResponse) => Promise<void>;
