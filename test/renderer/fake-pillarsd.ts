@@ -380,9 +380,9 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
         samba.live = samba.rendered;
         samba.diff = '';
         samba.drift = false;
-        return json(res, 200, samba);
+        return json(res, 200, { changed: true, reloaded: true, answered: true, backup: samba.versions[0]!.id, messages: ['smbd accepted the reload request', 'shares answer: flux, space, time'], state: samba });
       }
-      if (req.method === 'POST' && p === '/api/v1/samba/rollback') return json(res, 200, samba);
+      if (req.method === 'POST' && p === '/api/v1/samba/rollback') return json(res, 200, { changed: true, reloaded: true, answered: true, backup: null, messages: ['restored version v1'], state: samba });
       return problem(res, 404, 'Not found', `${req.method} ${p}`);
     });
   });

@@ -1,7 +1,7 @@
 // What the server's transports (the HTTP API today) call on the rest of the server. The engine
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
-import type { AuditEntry, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { AuditEntry, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -52,8 +52,8 @@ export interface StatusApi {
 
 export interface SambaApi {
   state(): Promise<SambaState>;
-  apply(actor: string): Promise<SambaState>;
-  rollback(actor: string): Promise<SambaState>;
+  apply(actor: string): Promise<SambaActionResult>;
+  rollback(actor: string): Promise<SambaActionResult>;
 }
 
 export interface HotSetsApi {

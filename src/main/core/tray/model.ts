@@ -125,6 +125,7 @@ export function buildTrayModel(input: TrayInput): TrayModel {
   }
   const tm = timeMachineLine(input);
   if (tm?.problem) problems.push(tm.problem);
+  for (const x of input.extras ?? []) problems.push(...x.problems);
 
   // Pillars
   if (input.pillars.length > 0) {
@@ -157,6 +158,8 @@ export function buildTrayModel(input: TrayInput): TrayModel {
     }
     menu.push({ type: 'separator' });
   }
+
+  for (const x of input.extras ?? []) if (x.menu.length) menu.push(...x.menu, { type: 'separator' });
 
   menu.push(
     { type: 'action', label: 'Open admin pane', action: { kind: 'open-admin' }, enabled: input.server.connection !== 'unpaired' },
