@@ -80,7 +80,8 @@ export const LAYERS = [
     dir: 'server/src/cli/',
     why: "pillarsd's commands: the composition root",
     folders: ['server/src/'],
-    packages: [...PURE_NODE, 'node:os', 'node:net', 'commander'],
+    // node:readline: `pillarsd approve` asks the approver to type the count back
+    packages: [...PURE_NODE, 'node:os', 'node:net', 'node:readline', 'commander'],
   },
 
   // ---- the client (src/) -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { ApproveRequest, JobInfo, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -125,8 +125,9 @@ export class Api {
     return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/cancel`);
   }
 
-  approve(runId: string): Promise<Run> {
-    return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/approve`);
+  /** Approves exactly the set the run listed: `seen` is its count and digest (BlockInfo.approval). */
+  approve(runId: string, seen: ApproveRequest): Promise<Run> {
+    return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/approve`, seen);
   }
 
   reject(runId: string): Promise<Run> {

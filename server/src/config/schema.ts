@@ -113,16 +113,32 @@ const rcloneCommon = {
   transfers: z.number().int().positive().max(128).optional(),
   checkers: z.number().int().positive().max(256).optional(),
   exclude: z.array(z.string()).default([]),
+  // a nightly window: rclone starts no new transfer after this long (`--max-duration` with
+  // `--cutoff-mode soft`, both in rclone 1.60) and the next run goes on where this one stopped
+  maxDuration: z
+    .string()
+    .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'must be a duration such as 6h or 5h30m')
+    .optional(),
 };
+// The mass-change guard (issue 14): files a run would overwrite, plus those a sync would delete,
+// as a share of the files at the destination. Above it the run waits for an approval: a Space that
+// ransomware rewrote must not replace the good offsite copy.
+const DEFAULT_MAX_CHANGE_PERCENT = 25;
+const maxChangePercent = z.number().min(0).max(100).default(DEFAULT_MAX_CHANGE_PERCENT);
 const rcloneSync = z.strictObject({
   type: z.literal('rclone-sync'),
   ...jobCommon,
   ...rcloneCommon,
   guard: z
-    .strictObject({ maxDeletePercent: z.number().min(0).max(100).default(1), maxDeleteCount: z.number().int().min(0).default(1000) })
-    .default({ maxDeletePercent: 1, maxDeleteCount: 1000 }),
+    .strictObject({ maxDeletePercent: z.number().min(0).max(100).default(1), maxDeleteCount: z.number().int().min(0).default(1000), maxChangePercent })
+    .default({ maxDeletePercent: 1, maxDeleteCount: 1000, maxChangePercent: DEFAULT_MAX_CHANGE_PERCENT }),
 });
-const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
+const rcloneCopy = z.strictObject({
+  type: z.literal('rclone-copy'),
+  ...jobCommon,
+  ...rcloneCommon,
+  guard: z.strictObject({ maxChangePercent }).default({ maxChangePercent: DEFAULT_MAX_CHANGE_PERCENT }),
+});
 
 // A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
 // in jobs/types/registry.ts (server/README.md, "The engine").

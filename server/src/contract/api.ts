@@ -51,18 +51,94 @@ export interface RcloneSummary {
   kind: 'rclone-sync' | 'rclone-copy';
   bytesTransferred: number;
   filesTransferred: number;
+  /** files rclone reported deleting, one `Deleted` line each (observed, never the planned count) */
   filesDeleted: number;
   errors: number;
   durationSeconds: number;
+  /** what the run's listings found (one listing of each side) and what it set out to do */
+  plan?: RclonePlanSummary;
+  /** the job's window (`maxDuration`) ended before every planned file was copied; the next run goes on */
+  windowEnded?: boolean;
+}
+
+export interface RclonePlanSummary {
+  sourceFiles: number;
+  sourceBytes: number;
+  destinationFiles: number;
+  destinationBytes: number;
+  /** files new at the source or different from the destination's copy: the copy list */
+  toCopy: number;
+  toCopyBytes: number;
+  /** of toCopy, files the destination has in another version */
+  overwrites: number;
+  /** files at the destination the source no longer has (a sync deletes them) */
+  deletions: number;
+  /** of deletions, files a prune pillarsd ran removed at the source (never guarded) */
+  expectedDeletions: number;
+  /** deletions left for a later run: not in the set an approval named */
+  deferredDeletions: number;
 }
 export type RunSummary = ResticBackupSummary | ResticForgetSummary | ResticCheckSummary | RcloneSummary;
 
 /** Why a run is blocked and what approving it would do. */
 export interface BlockInfo {
-  guard: 'pillar-sentinel' | 'pillar-not-mounted' | 'empty-source' | 'missing-source' | 'delete-threshold' | 'retention-minimum' | string;
+  guard: 'pillar-sentinel' | 'pillar-not-mounted' | 'empty-source' | 'missing-source' | 'delete-threshold' | 'mass-change' | 'retention-minimum' | string;
   message: string;
-  needsApproval: boolean; // true only where an admin approval lets the run go on (delete-threshold)
+  needsApproval: boolean; // true only where an admin approval lets the run go on (delete-threshold, mass-change)
+  /** deletions a sync would make that no prune of pillarsd explains (what the delete guard counts) */
   deletes?: { count: number; bytes: number; percent: number; sample: string[] };
+  /** files a sync or copy would overwrite at the destination (what the mass-change guard counts) */
+  changes?: { count: number; bytes: number; percent: number; sample: string[] };
+  /**
+   * What an approval must name: `POST /api/v1/runs/:id/approve` with `{ count, digest }` equal to
+   * these (the whole set the run listed: GET /api/v1/runs/:id/deletions and /overwrites). A run whose
+   * set changed since it was shown refuses the approval.
+   */
+  approval?: { count: number; digest: string };
+}
+
+/** POST /api/v1/runs/:id/approve body: what the approver was shown. */
+export interface ApproveRequest {
+  count: number;
+  digest: string;
+}
+
+export interface FolderTotal {
+  folder: string;
+  files: number;
+  bytes: number;
+}
+
+export interface ChangeEntry {
+  path: string;
+  size: number;
+  /** deletions: a prune of pillarsd removed it at the source */
+  expected?: boolean;
+  /** overwrites: the size of the copy at the destination that would be replaced */
+  destinationSize?: number | null;
+}
+
+/**
+ * GET /api/v1/runs/:id/deletions and /overwrites (`?offset=&limit=&set=approval|run`): one page of
+ * the run's change set in path order, with the set's totals and per-folder totals (first and
+ * second level). `set=approval` (the default while there is one) is what the run was blocked with.
+ */
+export interface ChangeSetPage {
+  runId: string;
+  set: 'approval' | 'run';
+  kind: 'deletions' | 'overwrites';
+  files: number;
+  bytes: number;
+  /** deletions: how many of them a prune of pillarsd explains */
+  expected: { files: number; bytes: number } | null;
+  digest: string;
+  /** deletions + overwrites of the set: the count an approval must name */
+  approvalCount: number;
+  offset: number;
+  limit: number;
+  next: number | null;
+  entries: ChangeEntry[];
+  folders: FolderTotal[];
 }
 
 export interface Run {

@@ -52,18 +52,6 @@ export function sourceGuard(s: { path: string; exists: boolean; hasEntries: bool
   return null;
 }
 
-export interface DeleteFacts {
-  count: number;
-  bytes: number;
-  sample: string[];
-  /** files at the destination before the sync */
-  destinationCount: number;
-  maxDeletePercent: number;
-  maxDeleteCount: number;
-  /** an admin approved up to this many deletions (Infinity for `run --approve`) */
-  approvedCount: number | null;
-}
-
 export function formatBytes(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let i = 0;
@@ -75,22 +63,59 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${u[i]}`;
 }
 
-/** Rule 2: the dry run's deletions above the guard block the sync until an admin approves them. */
-export function deleteGuard(d: DeleteFacts): BlockInfo | null {
-  const percent = d.destinationCount > 0 ? (d.count / d.destinationCount) * 100 : d.count > 0 ? 100 : 0;
-  const over = d.count > d.maxDeleteCount || percent > d.maxDeletePercent;
-  if (!over) return null;
-  if (d.approvedCount !== null && d.count <= d.approvedCount) return null;
-  const pct = percent < 10 ? percent.toFixed(1) : percent.toFixed(0);
-  const sample = d.sample.slice(0, 5).join(', ');
-  const again = d.approvedCount !== null ? ` (more than the ${d.approvedCount} approved)` : '';
+const pct = (p: number) => (p < 10 ? p.toFixed(1) : p.toFixed(0));
+
+export interface ChangeCount {
+  count: number;
+  bytes: number;
+  sample: string[];
+}
+
+export interface ChangeFacts {
+  runId: string;
+  /** deletions the guard counts: at the destination, gone at the source, no prune of ours explains them */
+  deletes: ChangeCount;
+  /** files the run would overwrite at the destination */
+  overwrites: ChangeCount;
+  /** files at the destination before the run (from its listing) */
+  destinationCount: number;
+  /** the delete guard (rclone-sync only) */
+  maxDeleteCount?: number;
+  maxDeletePercent?: number;
+  /** the mass-change guard: (overwrites + deletions) as a share of the destination */
+  maxChangePercent: number;
+  /** the whole set the run listed: what an approval must name */
+  approval: { count: number; digest: string };
+}
+
+/**
+ * Rules 2 and the mass-change guard (issue 14): a sync that would delete more than its guard allows,
+ * or a run that would overwrite and delete more than a share of the destination, waits for an
+ * admin to approve exactly the set it listed.
+ */
+export function changeGuard(f: ChangeFacts): BlockInfo | null {
+  const share = (n: number) => (f.destinationCount > 0 ? (n / f.destinationCount) * 100 : n > 0 ? 100 : 0);
+  const delPercent = share(f.deletes.count);
+  const changed = f.deletes.count + f.overwrites.count;
+  const changePercent = share(changed);
+  const deleteOver = f.maxDeleteCount !== undefined && f.maxDeletePercent !== undefined && (f.deletes.count > f.maxDeleteCount || delPercent > f.maxDeletePercent);
+  const changeOver = f.overwrites.count > 0 && changePercent > f.maxChangePercent;
+  if (!deleteOver && !changeOver) return null;
+  const parts: string[] = [];
+  if (f.deletes.count > 0) parts.push(`delete ${f.deletes.count} files (${formatBytes(f.deletes.bytes)}, ${pct(delPercent)}% of the destination; e.g. ${f.deletes.sample.slice(0, 3).join(', ')})`);
+  if (f.overwrites.count > 0) parts.push(`overwrite ${f.overwrites.count} files (${formatBytes(f.overwrites.bytes)}; e.g. ${f.overwrites.sample.slice(0, 3).join(', ')})`);
+  const why = deleteOver
+    ? `above the delete guard (${f.maxDeleteCount} files or ${f.maxDeletePercent}%)`
+    : `${pct(changePercent)}% of the ${f.destinationCount} files at the destination, above the mass-change guard (${f.maxChangePercent}%)`;
   return {
-    guard: 'delete-threshold',
+    guard: deleteOver ? 'delete-threshold' : 'mass-change',
     needsApproval: true,
-    deletes: { count: d.count, bytes: d.bytes, percent, sample: d.sample },
+    deletes: { count: f.deletes.count, bytes: f.deletes.bytes, percent: delPercent, sample: f.deletes.sample },
+    changes: { count: f.overwrites.count, bytes: f.overwrites.bytes, percent: share(f.overwrites.count), sample: f.overwrites.sample },
+    approval: f.approval,
     message:
-      `the sync would delete ${d.count} files${again} (${formatBytes(d.bytes)}, ${pct}% of the destination), ` +
-      `above the guard (${d.maxDeleteCount} files or ${d.maxDeletePercent}%); e.g. ${sample}. Approve the run to let it go on`,
+      `the run would ${parts.join(' and ')}: ${why}. Nothing was changed. ` +
+      `See the whole set (${f.approval.count} files) and approve exactly it with: pillarsd approve ${f.runId}`,
   };
 }
 

@@ -80,17 +80,31 @@ jobs:
     password: restic
     readDataSubset: 10%
     schedule: "0 5 1 * *"
+  # Space offsite without the restic repository: a long sync never holds the repository, so the
+  # Flux backup never waits for it; the repository has its own short mirror job (repo-offsite).
   space-offsite:
     type: rclone-sync
     source: space:/
     destination: cloud:${l.cloud}/space
+    exclude: ["/backups/restic/**"]
     after: [flux-backup]
     schedule: "30 3 * * *"
-    guard: { maxDeletePercent: 1, maxDeleteCount: 1000 }
+    guard: { maxDeletePercent: 1, maxDeleteCount: 1000, maxChangePercent: 25 }
+  # the repository, mirrored after each backup: it holds the repository only while it runs, and the
+  # files a prune of flux-retention removed are expected deletions, never a blocked sync
+  repo-offsite:
+    type: rclone-sync
+    source: space:/backups/restic/flux
+    destination: cloud:${l.cloud}/space/backups/restic/flux
+    after: [flux-backup, flux-retention]
+  # a first upload in nightly windows: 6 hours from 23:00, then it stops softly and goes on the next night
   media-seed:
     type: rclone-copy
     source: space:/media
     destination: cloud:${l.cloud}/media-seed
+    schedule: "0 23 * * *"
+    maxDuration: 6h
+    bwlimit: "08:00,4M 23:00,off"
     enabled: false
 `;
 }

@@ -2,6 +2,7 @@
 // data, a timeout and an abort signal. Every child leads its own process group so that a cancel or
 // a timeout ends the whole tree (restic's and rclone's helpers included) — DESIGN rule 5.
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface ExecRequest {
   cmd: string;
@@ -47,6 +48,8 @@ class Tail {
   private chunks: Buffer[] = [];
   private size = 0;
   private partial = '';
+  // a UTF-8 character split between two reads must not become two replacement characters
+  private readonly decoder = new StringDecoder('utf8');
   constructor(
     private readonly limit: number,
     private readonly onLine?: (line: string) => void,
@@ -56,14 +59,17 @@ class Tail {
     this.size += b.length;
     while (this.size > this.limit && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
     if (this.onLine) {
-      const text = this.partial + b.toString('utf8');
+      const text = this.partial + this.decoder.write(b);
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
       for (const l of lines) this.onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
     }
   }
   end(): string {
-    if (this.onLine && this.partial) this.onLine(this.partial);
+    if (this.onLine) {
+      const rest = this.partial + this.decoder.end();
+      if (rest) this.onLine(rest);
+    }
     this.partial = '';
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');

@@ -53,6 +53,17 @@ export function removeFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
 
+/** Removes a folder and everything in it; nothing there is fine. */
+export function removeTree(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Moves a folder into place, replacing what was there (the old one is removed first). */
+export function renameReplacing(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.renameSync(from, to);
+}
+
 /** Writes a file atomically (temp + rename) so a crash never leaves it half-written. */
 export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
   ensureDir(path.dirname(file));
@@ -152,4 +163,13 @@ export function removeOrphanedPrivateFiles(dir: string, alive: (pid: number) => 
     removed.push(n);
   }
   return removed;
+}
+
+/** Every file under a folder (absolute paths, recursively; symlinks not followed). Empty when it is missing. */
+export function listFilesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }

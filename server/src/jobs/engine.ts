@@ -2,17 +2,19 @@
 // commands and the scheduler call (enqueue, waitFor, recover, stop). It composes the queue and
 // claim (queue.ts), one run's execution (execution.ts) and start-up recovery (recovery.ts).
 import path from 'node:path';
-import type { JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
+import type { ApproveRequest, ChangeSetPage, JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import { canTransition } from '../domain/run-state';
 import { isOverdue, nextRun } from '../domain/schedule';
 import type { Clock } from '../ports/clock';
 import type { EngineApi, RunQuery } from '../ports/services';
-import { ConflictError, NotFoundError } from '../ports/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
 import type { Exec } from '../infra/exec';
 import { readRunLog } from '../infra/run-log';
 import type { SecretBackends } from '../secrets/resolver';
 import type { EventStore } from '../store/events';
+import { ChangeSetStore } from '../store/change-sets';
+import type { ExpectedDeletions } from '../store/expected-deletions';
 import { toWire } from '../store/runs';
 import type { RunRecord, RunStore, StateStore } from '../store/runs';
 import { abortRun, activeRun, executeRun } from './execution';
@@ -20,6 +22,7 @@ import type { ActiveRun, AroundRun, ExecutionDeps } from './execution';
 import { RunQueue } from './queue';
 import { recoverRuns } from './recovery';
 import { toolchain } from './toolchain';
+import { removeFileQuiet } from './files';
 import type { Toolchain } from './toolchain';
 
 export interface EngineDeps {
@@ -39,6 +42,8 @@ export interface EngineDeps {
   pollMs?: number;
   /** queue the jobs that run `after:` a succeeded one (off for the foreground `pillarsd run`) */
   dependents?: boolean;
+  /** files prunes of pillarsd removed (a sync's guard does not count them) */
+  expected: ExpectedDeletions;
 }
 
 export class Engine implements EngineApi {
@@ -50,6 +55,7 @@ export class Engine implements EngineApi {
   readonly logsDir: string;
   readonly runtimeDir: string;
   readonly cacheDir: string;
+  readonly changeSets: ChangeSetStore;
 
   constructor(private readonly d: EngineDeps) {
     this.runs = d.runs;
@@ -58,6 +64,7 @@ export class Engine implements EngineApi {
     this.logsDir = path.join(d.config.stateDir, 'logs');
     this.runtimeDir = path.join(d.config.stateDir, 'runtime');
     this.cacheDir = path.join(d.config.stateDir, 'cache');
+    this.changeSets = new ChangeSetStore(d.config.stateDir);
     this.queue = new RunQueue({
       runs: d.runs,
       hub: d.hub,
@@ -101,8 +108,8 @@ export class Engine implements EngineApi {
   // ---- queue -------------------------------------------------------------------------------
 
   /** Queues a run. Non-manual triggers skip disabled jobs and jobs that already have a queued run. */
-  enqueue(jobId: string, trigger: RunTrigger, opts: { approvedCount?: number; approvedBy?: string } = {}): RunRecord | null {
-    return this.queue.enqueue(jobId, trigger, opts);
+  enqueue(jobId: string, trigger: RunTrigger): RunRecord | null {
+    return this.queue.enqueue(jobId, trigger);
   }
 
   /** Resolves when the run reaches a final state or `blocked`. */
@@ -132,6 +139,8 @@ export class Engine implements EngineApi {
       runtimeDir: this.runtimeDir,
       cacheDir: this.cacheDir,
       logCapBytes: d.logCapBytes,
+      changeSets: this.changeSets,
+      expected: d.expected,
     };
   }
 
@@ -246,23 +255,44 @@ export class Engine implements EngineApi {
     throw new ConflictError(`run ${runId} is already ${r.status}`);
   }
 
-  approve(runId: string, actor: string): Run {
+  approve(runId: string, actor: string, seen: ApproveRequest | null): Run {
     const r = this.runs.get(runId);
     if (!r) throw new NotFoundError(`no run ${runId}`);
     if (r.status !== 'blocked' || !r.block?.needsApproval) {
       throw new ConflictError(r.status === 'blocked' ? `run ${runId} is blocked by ${r.block?.guard ?? 'a guard'}, which an approval cannot lift: ${r.block?.message ?? ''}` : `run ${runId} is ${r.status}, not waiting for approval`);
     }
+    const listed = r.block.approval;
+    // a block from before approvals named their set (or without one) can only be listed again
+    if (!listed) throw new ConflictError(`run ${runId} lists no set an approval could name: run ${r.jobId} again to list it`);
+    if (!seen) throw new BadRequestError(`approving run ${runId} names the set you were shown: its count (${listed.count}) and digest (GET /api/v1/runs/${runId}/deletions)`);
+    if (seen.count !== listed.count || seen.digest !== listed.digest) {
+      throw new ConflictError(
+        `run ${runId} lists ${listed.count} file(s) with digest ${listed.digest.slice(0, 12)}…, not the ${seen.count} (digest ${seen.digest.slice(0, 12)}…) you approved: look at the set again`,
+      );
+    }
+    // the set on disk is what the run will work from: it must still be the one named
+    const stored = this.changeSets.summary(runId, 'approval');
+    if (stored && stored.digest !== listed.digest) throw new ConflictError(`run ${runId}'s stored set changed since it was listed; run ${r.jobId} again`);
     if (!canTransition('blocked', 'queued')) throw new ConflictError('cannot approve');
     const u = this.runs.update(runId, {
       status: 'queued',
       approvedBy: actor,
-      approvedCount: r.block.deletes?.count ?? Infinity,
+      approvedCount: listed.count,
+      approvedDigest: listed.digest,
       ownerPid: process.pid,
       ownerStart: this.queue.ownerStart,
       trigger: 'approval',
     });
     this.queue.adopt(u);
     return toWire(u);
+  }
+
+  changeSet(runId: string, kind: 'deletions' | 'overwrites', q: { offset: number; limit: number; set?: 'approval' | 'run' }): ChangeSetPage {
+    if (!this.runs.get(runId)) throw new NotFoundError(`no run ${runId}`);
+    const set = q.set ?? (this.changeSets.has(runId, 'approval') ? 'approval' : 'run');
+    const page = this.changeSets.page(runId, set, kind, q.offset, q.limit);
+    if (!page) throw new NotFoundError(`run ${runId} has no ${set === 'approval' ? 'set listed for approval' : 'change set'}`);
+    return page;
   }
 
   reject(runId: string, actor: string): Run {
@@ -300,15 +330,20 @@ export class Engine implements EngineApi {
     return this.jobInfo(jobId);
   }
 
-  /** For `pillarsd run JOB --approve`: approve the job's run waiting for approval, or start one pre-approved. */
-  runApproved(jobId: string, actor: string): RunRecord {
+  /** The run of a job waiting for an approval, if any (what `pillarsd run JOB --approve` points at). */
+  blockedForApproval(jobId: string): RunRecord | undefined {
     if (!this.d.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
     const blocked = this.runs.list({ job: jobId, status: 'blocked', limit: 1 }).records[0];
-    if (blocked?.block?.needsApproval) {
-      this.approve(blocked.id, actor);
-      return this.runs.get(blocked.id)!;
+    return blocked?.block?.needsApproval ? blocked : undefined;
+  }
+
+  /** What runs history no longer keeps leave in the state folder (logs, change sets) goes with them. */
+  forgetRuns(ids: readonly string[], now: Date): void {
+    for (const id of ids) {
+      removeFileQuiet(this.logsDir, `${id}.log`);
+      this.changeSets.remove(id);
     }
-    return this.enqueue(jobId, 'manual', { approvedCount: Infinity, approvedBy: actor })!;
+    this.d.expected.expire(now);
   }
 
   isIdle(): boolean {

@@ -11,6 +11,8 @@ import type { RunLog } from '../infra/run-log';
 import { runSecrets } from '../secrets/resolver';
 import type { SecretBackends } from '../secrets/resolver';
 import type { EventStore } from '../store/events';
+import type { ChangeSetStore } from '../store/change-sets';
+import type { ExpectedDeletions } from '../store/expected-deletions';
 import { toWire } from '../store/runs';
 import type { RunRecord, RunStore, StateStore } from '../store/runs';
 import { runAttempt } from './attempt';
@@ -39,6 +41,8 @@ export interface ExecutionDeps {
   runtimeDir: string;
   cacheDir: string;
   logCapBytes?: number;
+  changeSets: ChangeSetStore;
+  expected: ExpectedDeletions;
 }
 
 /** A run executing in this process. */
@@ -93,7 +97,7 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
   const timer = minutes ? d.clock.setTimeout(() => abortRun(a, { kind: 'timed-out', minutes }), minutes * 60_000) : null;
 
   let outcome: Outcome = { status: 'failed', error: 'not run' };
-  const approvedCount = rec.approvedCount !== null ? (rec.approvedCount > 1e300 ? Infinity : rec.approvedCount) : null;
+  const approval = rec.approvedCount !== null && rec.approvedDigest ? { count: rec.approvedCount, digest: rec.approvedDigest } : null;
   const maxAttempts = 1 + job.retries.count;
   const unlockKey = staleLockKey(d.config, job);
   let attempt = rec.attempt;
@@ -121,7 +125,9 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
           },
           runtimeDir: d.runtimeDir,
           cacheDir: d.cacheDir,
-          approvedCount,
+          approval,
+          changeSets: d.changeSets,
+          expectedDeletions: { runOf: (p) => d.expected.runOf(p), record: (paths) => d.expected.record(paths, rec.id, d.clock.now()) },
           snapshotFiles: d.runs.snapshotFileCounts(),
           unlockFirst: unlockKey !== null && d.state.get(unlockKey) === '1',
           onUnlocked: () => unlockKey && d.state.set(unlockKey, '0'),
@@ -166,6 +172,8 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
     error,
     summary: final.summary ?? null,
     block: final.block ?? null,
+    // blocked again, the run waits for a new approval of its new set: the old one is spent
+    ...(status === 'blocked' ? { approvedBy: null, approvedCount: null, approvedDigest: null } : {}),
     childPid: null,
     logTail: log.tail(),
   });

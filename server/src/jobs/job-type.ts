@@ -6,6 +6,7 @@ import type { BlockInfo, Progress, RunSummary } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import type { Exec } from '../infra/exec';
 import type { RunSecrets } from '../secrets/resolver';
+import type { ChangeSetStore } from '../store/change-sets';
 import type { Toolchain } from './toolchain';
 
 /** What one attempt came to. The engine turns it into the run's final status (final-status.ts). */
@@ -26,6 +27,8 @@ export interface JobRef {
   mode: 'r' | 'w';
   /** the job's source: it must exist and hold something (rule 3) */
   source?: boolean;
+  /** locations inside `ref` the job leaves alone (an rclone job's anchored excludes): no conflict there */
+  except?: string[];
 }
 
 /** Everything one attempt may use; the engine fills it in. */
@@ -45,8 +48,16 @@ export interface RunContext {
   /** private 0700 folder for password files */
   runtimeDir: string;
   cacheDir: string;
-  /** an admin approved up to this many deletions (rule 2) */
-  approvedCount: number | null;
+  /**
+   * What an admin approved for this run (rule 2): the set the run was blocked with, named by its
+   * file count and digest (store/change-sets). The run may change only files of that set beyond
+   * its guards; null when nobody approved anything.
+   */
+  approval: { count: number; digest: string } | null;
+  /** the run's change sets (a sync's deletions and overwrites), as files in the state folder */
+  changeSets: ChangeSetStore;
+  /** files a prune of pillarsd removed (absolute paths), and how to add to them */
+  expectedDeletions: { runOf(path: string): string | null; record(paths: readonly string[]): void };
   /** restic snapshot id → files, from our own history */
   snapshotFiles: Map<string, number>;
   /** the repository needs `restic unlock` first (an interrupted run left its lock) */

@@ -51,16 +51,16 @@ export class RunQueue {
   }
 
   /** Queues a run. Non-manual triggers skip disabled jobs and jobs that already have a queued run. */
-  enqueue(jobId: string, trigger: RunTrigger, opts: { approvedCount?: number; approvedBy?: string } = {}): RunRecord | null {
+  enqueue(jobId: string, trigger: RunTrigger): RunRecord | null {
     const config = this.d.config();
     const job = config.jobs[jobId];
     if (!job) throw new NotFoundError(`no job "${jobId}" (known: ${Object.keys(config.jobs).join(', ') || 'none'})`);
     const manual = trigger === 'manual' || trigger === 'approval';
     if (!manual && !this.d.isEnabled(jobId)) return null;
     const queued = this.d.runs.list({ job: jobId, status: 'queued', limit: 1 }).records[0];
-    if (queued && this.ownerAlive(queued) && opts.approvedCount === undefined) return queued;
+    if (queued && this.ownerAlive(queued)) return queued;
     const now = this.d.clock.now();
-    let rec = this.d.runs.create({
+    const rec = this.d.runs.create({
       id: newRunId(now),
       jobId,
       trigger,
@@ -69,7 +69,6 @@ export class RunQueue {
       ownerPid: process.pid,
       ownerStart: this.ownerStart,
     });
-    if (opts.approvedCount !== undefined) rec = this.d.runs.update(rec.id, { approvedCount: opts.approvedCount, approvedBy: opts.approvedBy ?? null });
     this.adopt(rec);
     return rec;
   }

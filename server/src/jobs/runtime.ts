@@ -6,6 +6,7 @@ import { openDb, stateDbPath } from '../store/db';
 import type { Db } from '../store/db';
 import { RunStore, StateStore } from '../store/runs';
 import { EventStore } from '../store/events';
+import { ExpectedDeletions } from '../store/expected-deletions';
 import { nodeExec } from '../infra/exec';
 import type { Exec } from '../infra/exec';
 import { systemClock } from '../infra/clock';
@@ -61,6 +62,7 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     secretBackends: o.secretBackends ?? realBackends({ env, exec, akv }),
     aroundRun: o.aroundRun,
     dependents: o.dependents,
+    expected: new ExpectedDeletions(db),
   });
   const status = new EngineStatus(engine, clock);
   return {

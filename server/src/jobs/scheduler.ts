@@ -6,7 +6,6 @@ import type { Clock } from '../ports/clock';
 import type { Engine } from './engine';
 import type { RunStore, StateStore } from '../store/runs';
 import type { EventStore } from '../store/events';
-import { removeFileQuiet } from './files';
 
 export interface SchedulerDeps {
   engine: Engine;
@@ -109,7 +108,7 @@ export class Scheduler {
     this.lastPrune = now.getTime();
     const h = this.d.engine.config.history;
     const ids = this.d.runs.prune({ keepDays: h.keepDays, keepRuns: h.keepRuns, now });
-    for (const id of ids) removeFileQuiet(this.d.engine.logsDir, `${id}.log`);
+    this.d.engine.forgetRuns(ids, now);
     this.d.hub.prune({ keepDays: h.keepDays, now });
   }
 }

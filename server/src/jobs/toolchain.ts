@@ -1,8 +1,8 @@
 // Finds restic and rclone and their versions once per engine (a failed look-up is retried next time).
 import type { Exec } from '../infra/exec';
 import { ExecError } from '../infra/exec';
-import { parseRcloneVersion, parseResticVersion, resticCaps, fmtVersion, atLeast, MIN_RESTIC, MIN_RCLONE } from '../tools/versions';
-import type { ResticCaps, SemVer } from '../tools/versions';
+import { parseRcloneVersion, parseResticVersion, rcloneCaps, resticCaps, fmtVersion, atLeast, MIN_RESTIC, MIN_RCLONE } from '../tools/versions';
+import type { RcloneCaps, ResticCaps } from '../tools/versions';
 
 export class ToolMissingError extends Error {
   constructor(readonly tool: string, why: string) {
@@ -13,7 +13,7 @@ export class ToolMissingError extends Error {
 
 export interface Toolchain {
   restic(): Promise<{ bin: string; caps: ResticCaps }>;
-  rclone(): Promise<{ bin: string; version: SemVer }>;
+  rclone(): Promise<{ bin: string; caps: RcloneCaps }>;
 }
 
 async function versionOf(exec: Exec, bin: string, env: Record<string, string | undefined>): Promise<string> {
@@ -29,7 +29,7 @@ async function versionOf(exec: Exec, bin: string, env: Record<string, string | u
 
 export function toolchain(exec: Exec, env: Record<string, string | undefined>, bins: { restic?: string; rclone?: string } = {}): Toolchain {
   let restic: Promise<{ bin: string; caps: ResticCaps }> | null = null;
-  let rclone: Promise<{ bin: string; version: SemVer }> | null = null;
+  let rclone: Promise<{ bin: string; caps: RcloneCaps }> | null = null;
   const forget = <T>(p: Promise<T>, clear: () => void) => p.catch((e: unknown) => (clear(), Promise.reject(e)));
   const pathEnv = { PATH: env.PATH, HOME: env.HOME };
   return {
@@ -53,7 +53,7 @@ export function toolchain(exec: Exec, env: Record<string, string | undefined>, b
           const v = parseRcloneVersion(out);
           if (!v) throw new ToolMissingError(bin, `cannot tell the version of ${bin} from "${out.trim().slice(0, 80)}"`);
           if (!atLeast(v, MIN_RCLONE.major, MIN_RCLONE.minor)) throw new ToolMissingError(bin, `rclone ${fmtVersion(v)} is too old (need ${fmtVersion(MIN_RCLONE)} or newer)`);
-          return { bin, version: v };
+          return { bin, caps: rcloneCaps(v) };
         }),
         () => (rclone = null),
       );

@@ -1,7 +1,7 @@
 // What the server's transports (the HTTP API today) call on the rest of the server. The engine
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
-import type { AuditEntry, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { ApproveRequest, AuditEntry, ChangeSetPage, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -17,8 +17,17 @@ export interface EngineApi {
   /** Queues a run now; throws NotFoundError for an unknown job. */
   runNow(jobId: string, actor: string): Run;
   cancel(runId: string, actor: string): Run;
-  /** Lets a blocked run go on (rule 2); ConflictError when it is not blocked awaiting approval. */
-  approve(runId: string, actor: string): Run;
+  /**
+   * Lets a blocked run go on (rule 2) with exactly the set it listed: `seen` is what the approver
+   * was shown (its count and digest). ConflictError when the run is not blocked awaiting approval
+   * or its set is not the one named; BadRequestError when `seen` is missing.
+   */
+  approve(runId: string, actor: string, seen: ApproveRequest | null): Run;
+  /**
+   * One page of a run's change set (a sync's deletions or overwrites), `set` defaulting to the
+   * one it was blocked with when there is one. NotFoundError when the run has none.
+   */
+  changeSet?(runId: string, kind: 'deletions' | 'overwrites', q: { offset: number; limit: number; set?: 'approval' | 'run' }): ChangeSetPage;
   /** Ends a blocked run as cancelled, recording who rejected it. */
   reject?(runId: string, actor: string): Run;
   listRuns(q: RunQuery): RunsPage;

@@ -21,6 +21,7 @@ interface Row {
   block_json: string | null;
   approved_by: string | null;
   approved_count: number | null;
+  approved_digest: string | null;
   log_tail: string;
   log_file: string | null;
   owner_pid: number | null;
@@ -30,7 +31,9 @@ interface Row {
 }
 
 export interface RunRecord extends Run {
+  /** the approval: how many files and which set (digest) an admin let the run change */
   approvedCount: number | null;
+  approvedDigest: string | null;
   logFile: string | null;
   ownerPid: number | null;
   ownerStart: string | null;
@@ -58,6 +61,7 @@ function toRecord(r: Row): RunRecord {
     approvedBy: r.approved_by,
     logTail: r.log_tail,
     approvedCount: r.approved_count === null ? null : r.approved_count,
+    approvedDigest: r.approved_digest,
     logFile: r.log_file,
     ownerPid: r.owner_pid,
     ownerStart: r.owner_start,
@@ -114,6 +118,7 @@ export interface RunPatch {
   block?: BlockInfo | null;
   approvedBy?: string | null;
   approvedCount?: number | null;
+  approvedDigest?: string | null;
   logTail?: string;
   logFile?: string | null;
   ownerPid?: number | null;
@@ -134,7 +139,8 @@ const COLUMNS: Record<keyof RunPatch, [string, (v: unknown) => unknown]> = {
   summary: ['summary_json', (v) => (v ? JSON.stringify(v) : null)],
   block: ['block_json', (v) => (v ? JSON.stringify(v) : null)],
   approvedBy: ['approved_by', (v) => v],
-  approvedCount: ['approved_count', (v) => (v === Infinity ? 1e308 : v)],
+  approvedCount: ['approved_count', (v) => v],
+  approvedDigest: ['approved_digest', (v) => v],
   logTail: ['log_tail', (v) => v],
   logFile: ['log_file', (v) => v],
   ownerPid: ['owner_pid', (v) => v],

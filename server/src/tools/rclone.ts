@@ -1,6 +1,8 @@
 // rclone: argv + env builders and JSON log parsers. Remotes are defined only through
 // RCLONE_CONFIG_<NAME>_* variables, so no rclone.conf holds a key and no key reaches argv (rule 6).
+// Every flag here exists in rclone 1.60 (Debian 12's) unless RcloneCaps says the version has it.
 import type { Progress, RcloneSummary } from '../contract/api';
+import type { RcloneCaps } from './versions';
 import type { Command } from './restic';
 
 export interface RemoteDef {
@@ -32,52 +34,154 @@ export function rcloneObscure(bin: string, base: Record<string, string | undefin
   return { cmd: bin, args: ['obscure', '-'], env: rcloneEnv([], base) };
 }
 
-export interface TransferOptions {
-  op: 'sync' | 'copy';
-  source: string;
-  destination: string;
-  /** the backend type of the destination remote, or 'local' for a path */
-  destinationType: string;
+/** Backends that list a whole bucket in one recursive call per 1,000 objects (`--fast-list`). */
+const BUCKET_BASED = new Set(['b2', 's3', 'gcs', 'azureblob', 'swift']);
+
+export interface SideTypes {
+  /** the backend type of each side ('local' for a pillar path) */
   sourceType: string;
-  bwlimit?: string;
-  transfers?: number;
-  checkers?: number;
-  exclude: readonly string[];
-  /**
-   * A dry run. 'count': only errors and rclone's own tally (the stats lines, whose `deletes` is the
-   * number of files the sync would delete), so the server reads a few lines, not one per file.
-   * 'list': a line per file, each deletion with its path and size (for a block message).
-   */
-  dryRun?: 'count' | 'list';
-  /** the most files the sync may delete: rclone stops with a fatal error before deleting one more */
-  maxDelete?: number;
+  destinationType: string;
 }
 
 /**
- * USERS.md for B2: --fast-list (one list call per 1,000 objects), --transfers 16 with
- * --b2-upload-concurrency 2 (chunk memory near 3 GiB), bwlimit as a timetable; no --b2-hard-delete
- * (B2 keeps old versions under a lifecycle rule).
+ * `rclone lsjson -R --files-only`: one JSON object per line between `[` and `]`, streamed as
+ * rclone walks, so a listing of millions of objects is read a line at a time. The filters are the
+ * job's: the destination is listed under the same ones, so files a sync leaves alone (excluded on
+ * both sides) never look like deletions. Bucket remotes use `--fast-list` (USERS.md: one list call
+ * per 1,000 objects instead of one per folder, which B2 bills as class C transactions).
  */
-export function rcloneTransfer(bin: string, env: Record<string, string>, o: TransferOptions): Command {
-  const level = o.dryRun === 'count' ? ['--log-level', 'ERROR', '--stats', '1s', '--stats-log-level', 'ERROR'] : ['-v', '--stats', '1s', '--stats-log-level', 'NOTICE'];
-  const args = [o.op, o.source, o.destination, '--use-json-log', ...level];
+export function rcloneList(bin: string, env: Record<string, string>, target: string, o: { type: string; exclude: readonly string[]; checkers?: number }): Command {
+  const args = ['lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', '--log-level', 'ERROR'];
+  if (BUCKET_BASED.has(o.type)) args.push('--fast-list');
+  if (o.checkers) args.push('--checkers', String(o.checkers));
+  for (const e of o.exclude) args.push('--exclude', e);
+  args.push(target);
+  return { cmd: bin, args, env };
+}
+
+/** `rclone backend features`: the remote's modification-time precision (what rclone compares with). */
+export function rcloneFeatures(bin: string, env: Record<string, string>, target: string): Command {
+  return { cmd: bin, args: ['backend', 'features', target], env };
+}
+
+export interface CopyListOptions extends SideTypes {
+  source: string;
+  destination: string;
+  /** a file of paths relative to the source, one per line, taken as they are (`--files-from-raw`) */
+  filesFrom: string;
+  caps: RcloneCaps;
+  bwlimit?: string;
+  transfers?: number;
+  checkers?: number;
+  /** a window: rclone starts no new transfer after this long and lets those under way finish */
+  maxDuration?: string;
+}
+
+/**
+ * `rclone copy --files-from-raw LIST --no-traverse`: copies the files pillarsd's comparison of the
+ * two listings found new or different, and nothing else. rclone still compares each one with the
+ * destination (one look-up per listed file, no listing of the destination), so its own rules of what
+ * is equal stay the judge: a file that only looks different is skipped or gets its time fixed.
+ * Output is errors and rclone's stats (`--log-level NOTICE`), never a line per file.
+ */
+export function rcloneCopyList(bin: string, env: Record<string, string>, o: CopyListOptions): Command {
+  const args = ['copy', o.source, o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', '--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE'];
   const b2 = o.destinationType === 'b2' || o.sourceType === 'b2';
-  if (b2) args.push('--fast-list', '--b2-upload-concurrency', '2');
+  // USERS.md for B2: 16 transfers; `--b2-upload-concurrency` bounds chunk memory where rclone has it
+  // (1.64+). Before that a large upload buffers up to --transfers chunks, which the docs say.
+  if (b2 && o.caps.b2UploadConcurrency) args.push('--b2-upload-concurrency', '2');
   const transfers = o.transfers ?? (b2 ? 16 : undefined);
   if (transfers) args.push('--transfers', String(transfers));
   if (o.checkers) args.push('--checkers', String(o.checkers));
   if (o.bwlimit) args.push('--bwlimit', o.bwlimit);
-  for (const e of o.exclude) args.push('--exclude', e);
-  if (o.maxDelete !== undefined) args.push('--max-delete', String(o.maxDelete));
-  if (o.dryRun) args.push('--dry-run');
+  if (o.maxDuration) args.push('--max-duration', o.maxDuration, '--cutoff-mode', 'soft');
   return { cmd: bin, args, env };
 }
 
-export function rcloneSize(bin: string, env: Record<string, string>, target: string, fastList: boolean): Command {
-  return { cmd: bin, args: ['size', '--json', ...(fastList ? ['--fast-list'] : []), target], env };
+/**
+ * `rclone delete --files-from-raw LIST --no-traverse`: deletes exactly the listed files at the
+ * destination (a listed file that is not there is skipped), never anything rclone would work out
+ * for itself. `--max-delete` at the list's length is a second line: rclone stops before one more.
+ * `-v` prints a `Deleted` line per file: what the run reports was observed, not assumed.
+ */
+export function rcloneDeleteList(bin: string, env: Record<string, string>, o: { destination: string; filesFrom: string; maxDelete: number; checkers?: number }): Command {
+  const args = ['delete', o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', '--max-delete', String(o.maxDelete), '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+  if (o.checkers) args.push('--checkers', String(o.checkers));
+  return { cmd: bin, args, env };
+}
+
+/**
+ * `rclone rmdirs DIR`: removes DIR and the folders under it that hold no file (never a file). After a
+ * sync deleted the files of a folder the source no longer has, this takes the empty folder away as
+ * `rclone sync` would; it lists only that folder.
+ */
+export function rcloneRmdirs(bin: string, env: Record<string, string>, dir: string): Command {
+  return { cmd: bin, args: ['rmdirs', dir, '--use-json-log', '--log-level', 'ERROR'], env };
+}
+
+/**
+ * A read-only call that proves a remote answers with these credentials (`pillarsd check`): the top
+ * of the path a job uses, with short timeouts and no retries so a dead endpoint answers in seconds.
+ */
+export function rcloneProbe(bin: string, env: Record<string, string>, target: string): Command {
+  return {
+    cmd: bin,
+    args: ['lsjson', '--max-depth', '1', '--no-mimetype', '--no-modtime', '--contimeout', '10s', '--timeout', '30s', '--low-level-retries', '1', '--retries', '1', '--use-json-log', '--log-level', 'ERROR', target],
+    env,
+  };
 }
 
 // ---- parsers -------------------------------------------------------------------------------
+
+export interface ListedFile {
+  /** the path under the listed root, as rclone names it (what --files-from-raw takes back) */
+  path: string;
+  /** -1 when the backend does not know it */
+  size: number;
+  /** RFC 3339 with up to nanoseconds, as rclone prints it */
+  modTime: string;
+}
+
+/**
+ * One line of `rclone lsjson`: a file, or null for the brackets around the array. Anything else
+ * throws: a listing line pillarsd cannot read must stop the run, never pass as "nothing there".
+ */
+export function parseListingLine(line: string): ListedFile | null {
+  let t = line.trim();
+  if (t === '[' || t === ']' || t === '') return null;
+  if (t.endsWith(',')) t = t.slice(0, -1);
+  let o: { Path?: unknown; Size?: unknown; ModTime?: unknown; IsDir?: unknown };
+  try {
+    o = JSON.parse(t) as typeof o;
+  } catch {
+    throw new Error(`unreadable rclone lsjson line: ${line.slice(0, 200)}`);
+  }
+  if (typeof o.Path !== 'string' || typeof o.Size !== 'number' || typeof o.ModTime !== 'string') throw new Error(`unexpected rclone lsjson entry: ${line.slice(0, 200)}`);
+  return { path: o.Path, size: o.Size, modTime: o.ModTime };
+}
+
+export interface RemoteFeatures {
+  /** modification-time precision in nanoseconds (rclone's `Precision`) */
+  precisionNs: number;
+  hashes: string[];
+  /** the backend has folders of its own (a bucket has none: a folder ends with its last file) */
+  emptyDirs: boolean;
+}
+
+/** `rclone backend features` → the precision; null when the answer is not what rclone prints. */
+export function parseFeatures(stdout: string): RemoteFeatures | null {
+  try {
+    const o = JSON.parse(stdout) as { Precision?: unknown; Hashes?: unknown; Features?: { CanHaveEmptyDirectories?: unknown } };
+    if (typeof o.Precision !== 'number') return null;
+    return {
+      precisionNs: o.Precision,
+      hashes: Array.isArray(o.Hashes) ? o.Hashes.filter((h): h is string => typeof h === 'string') : [],
+      emptyDirs: o.Features?.CanHaveEmptyDirectories === true,
+    };
+  } catch {
+    return null;
+  }
+}
 
 export interface RcloneStats {
   bytes?: number;
@@ -93,10 +197,7 @@ export interface RcloneStats {
   transferring?: Array<{ name?: string }>;
 }
 
-export type RcloneLine =
-  | { kind: 'stats'; stats: RcloneStats }
-  | { kind: 'skipped-delete'; object: string; size: number }
-  | { kind: 'log'; level: string; msg: string; object: string | null };
+export type RcloneLine = { kind: 'stats'; stats: RcloneStats } | { kind: 'log'; level: string; msg: string; object: string | null };
 
 /** One stderr line of `--use-json-log`. Non-JSON lines (the last error, panics) give null. */
 export function parseRcloneLine(line: string): RcloneLine | null {
@@ -109,9 +210,15 @@ export function parseRcloneLine(line: string): RcloneLine | null {
     return null;
   }
   if (o.stats && typeof o.stats === 'object') return { kind: 'stats', stats: o.stats as RcloneStats };
-  if (o.skipped === 'delete') return { kind: 'skipped-delete', object: String(o.object ?? ''), size: typeof o.size === 'number' ? o.size : 0 };
   return { kind: 'log', level: String(o.level ?? 'info'), msg: String(o.msg ?? ''), object: typeof o.object === 'string' ? o.object : null };
 }
+
+/** What `rclone delete -v` logs for each file it deleted. */
+export const DELETED_MSG = 'Deleted';
+/** What rclone 1.60 logs (exit 7) when `--max-duration` ended a window. */
+export const MAX_DURATION_MSG = 'max transfer duration reached as set by --max-duration';
+/** What rclone logs when `--max-delete` stopped it. */
+export const MAX_DELETE_MSG = '--max-delete threshold reached';
 
 export function rcloneProgress(s: RcloneStats): Progress {
   const bytesDone = s.bytes ?? 0;
@@ -128,7 +235,7 @@ export function rcloneProgress(s: RcloneStats): Progress {
   };
 }
 
-export function rcloneSummary(kind: 'rclone-sync' | 'rclone-copy', s: RcloneStats | null): RcloneSummary {
+export function rcloneSummary(kind: RcloneSummary['kind'], s: RcloneStats | null): RcloneSummary {
   return {
     kind,
     bytesTransferred: s?.bytes ?? 0,
@@ -139,35 +246,6 @@ export function rcloneSummary(kind: 'rclone-sync' | 'rclone-copy', s: RcloneStat
   };
 }
 
-export interface DryRunCount {
-  count: number;
-  bytes: number;
-  sample: string[];
-}
-
-/** Counts `"skipped":"delete"` lines of a --dry-run: the deletions a real sync would make. */
-export function countDryRunDeletes(lines: Iterable<string>, sampleSize = 10): DryRunCount {
-  const out: DryRunCount = { count: 0, bytes: 0, sample: [] };
-  for (const l of lines) {
-    const p = parseRcloneLine(l);
-    if (p?.kind !== 'skipped-delete') continue;
-    out.count++;
-    out.bytes += p.size;
-    if (out.sample.length < sampleSize) out.sample.push(p.object);
-  }
-  return out;
-}
-
-/** `rclone size --json` → {count, bytes}. */
-export function parseRcloneSize(stdout: string): { count: number; bytes: number } | null {
-  try {
-    const o = JSON.parse(stdout.trim()) as { count?: number; bytes?: number };
-    return typeof o.count === 'number' ? { count: o.count, bytes: o.bytes ?? 0 } : null;
-  } catch {
-    return null;
-  }
-}
-
 /** rclone's documented exit codes: 5 is "temporary error, more retries might fix it". */
 export function rcloneTransient(code: number | null): boolean {
   return code === 5;
@@ -175,6 +253,7 @@ export function rcloneTransient(code: number | null): boolean {
 
 export function rcloneFailureMessage(what: string, code: number | null, lastErrors: readonly string[]): string {
   const reasons: Record<number, string> = {
+    1: 'error not otherwise categorised',
     2: 'syntax or usage error',
     3: 'directory not found',
     4: 'file not found',
@@ -182,6 +261,8 @@ export function rcloneFailureMessage(what: string, code: number | null, lastErro
     6: 'less serious errors',
     7: 'fatal error',
     8: 'transfer limit exceeded',
+    9: 'no files transferred',
+    10: 'duration limit exceeded',
   };
   const why = code !== null && reasons[code] ? ` (${reasons[code]})` : '';
   const last = lastErrors.length ? `: ${lastErrors[lastErrors.length - 1]!.slice(0, 300)}` : '';

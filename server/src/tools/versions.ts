@@ -43,5 +43,23 @@ export function resticCaps(v: SemVer): ResticCaps {
   return { version: v, exitCodes: atLeast(v, 0, 17), retryLock: atLeast(v, 0, 16) };
 }
 
+/**
+ * What the installed rclone supports beyond the oldest release pillarsd runs with (1.60, Debian
+ * 12's). A flag newer than that is passed only when the version has it: rclone refuses an unknown
+ * flag with a usage error (exit 2) before it does anything.
+ */
+export interface RcloneCaps {
+  version: SemVer;
+  /**
+   * 1.64 (multi-thread uploads through OpenChunkWriter): `--b2-upload-concurrency N`. Before it,
+   * a B2 large-file upload buffers up to `--transfers` chunks of `--b2-chunk-size` (96 MiB).
+   */
+  b2UploadConcurrency: boolean;
+}
+
+export function rcloneCaps(v: SemVer): RcloneCaps {
+  return { version: v, b2UploadConcurrency: atLeast(v, 1, 64) };
+}
+
 export const MIN_RESTIC: SemVer = { major: 0, minor: 14, patch: 0 };
 export const MIN_RCLONE: SemVer = { major: 1, minor: 60, patch: 0 };

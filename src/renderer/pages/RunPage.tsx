@@ -118,7 +118,7 @@ function BlockView({ run }: { run: Run }) {
       )}
       {pending && b.needsApproval && (
         <div className="row">
-          <ActionButton className="danger" disabled={!!readOnly} title={readOnly} action={async () => store.putRun(await store.api.approve(run.id))}>
+          <ActionButton className="danger" disabled={!!readOnly || !b.approval} title={readOnly} action={async () => b.approval && store.putRun(await store.api.approve(run.id, b.approval))}>
             Approve
           </ActionButton>
           <ActionButton disabled={!!readOnly} title={readOnly} action={async () => store.putRun(await store.api.reject(run.id))}>

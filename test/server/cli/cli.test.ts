@@ -1,7 +1,7 @@
 // `pillarsd` as a user runs it: exit codes and messages (DESIGN: 0 ok, 1 failed, 2 usage/config,
 // 3 guard), a kill -9 in the middle of a backup, and demo/serve stopping cleanly on SIGTERM.
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPillarsd, spawnPillarsd } from '../../support/cli';
 import { isAlive, runOk, sleep } from '../../support/proc';
@@ -103,23 +103,56 @@ describe('kill -9 during a backup (rule 5)', () => {
   });
 });
 
-describe('approve from the CLI', () => {
-  it('30 % deleted: exit 3 with the count; --approve runs it and the cloud matches Space', { timeout: 180_000 }, async () => {
+describe('approve from the CLI (issue 14)', () => {
+  it('1,500 of 2,006 files moved out: run --approve is a usage error that leaves the cloud alone; approve RUN shows the set and approves exactly it', { timeout: 300_000 }, async () => {
     const sb = makeSandbox(reg);
-    for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc ${i}.txt`), `d${i}`);
-    expect((await runPillarsd(['run', 'space-offsite', '--config', sb.configFile])).code).toBe(0);
-    for (let i = 0; i < 6; i++) rmSync(path.join(sb.space, `doc ${i}.txt`));
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(path.join(sb.space, `album ${d}`));
+      for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `album ${d}`, `img-${i}.jpg`), `i${d}-${i}`);
+    }
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(sb.space, `doc ${i}.txt`), `d${i}`);
+    expect((await runPillarsd(['run', 'space-offsite', '--config', sb.configFile], { timeoutMs: 120_000 })).code).toBe(0);
+    const moved = path.join(sb.dir, 'moved');
+    mkdirSync(moved);
+    for (let d = 0; d < 15; d++) renameSync(path.join(sb.space, `album ${d}`), path.join(moved, `album ${d}`));
     const before = await hashTree(sb.cloud);
-    const blocked = await runPillarsd(['run', 'space-offsite', '--config', sb.configFile]);
-    expect(blocked.code).toBe(3);
-    expect(blocked.stdout).toMatch(/space-offsite: blocked — the sync would delete 6 files/);
-    expect(blocked.stdout).toContain('pillarsd run space-offsite --approve');
+
+    // no run is blocked: --approve cannot approve ahead of time
+    const blanket = await runPillarsd(['run', 'space-offsite', '--approve', '--config', sb.configFile]);
+    expect(blanket.code).toBe(2);
+    expect(blanket.stderr).toMatch(/--approve does not approve ahead of time: no run of space-offsite is waiting for approval/);
     expect(await hashTree(sb.cloud)).toEqual(before);
-    const ok = await runPillarsd(['run', 'space-offsite', '--approve', '--config', sb.configFile]);
-    expect(ok.code, ok.stdout).toBe(0);
-    const space = await hashTree(sb.space);
-    delete space['.pillar'];
-    expect(await hashTree(sb.cloud)).toEqual(space);
+
+    const blocked = await runPillarsd(['run', 'space-offsite', '--config', sb.configFile], { timeoutMs: 120_000 });
+    expect(blocked.code).toBe(3);
+    const runId = /pillarsd approve (\S+)/.exec(blocked.stdout)?.[1];
+    expect(blocked.stdout).toMatch(/space-offsite: blocked — the run would delete 1500 files/);
+    expect(blocked.stdout).not.toContain('--approve');
+    expect(runId).toBeTruthy();
+    // with a blocked run, --approve points at it instead of approving anything
+    const pointed = await runPillarsd(['run', 'space-offsite', '--approve', '--config', sb.configFile]);
+    expect(pointed.code).toBe(2);
+    expect(pointed.stderr).toContain(`pillarsd approve ${runId}`);
+    // a count that is not the set's approves nothing, with or without a terminal
+    const wrong = await runPillarsd(['approve', runId!, '--yes', '1499', '--config', sb.configFile]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--yes 1499 is not the 1500 file\(s\) run \S+ listed: nothing approved/);
+    const typo = await runPillarsd(['approve', runId!, '--config', sb.configFile], { input: 'y\n' });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Type the number of files \(1500\) to approve/);
+    expect(await hashTree(sb.cloud)).toEqual(before);
+    // the set first: totals, per-folder totals and files with sizes; then the count typed back
+    const ok = await runPillarsd(['approve', runId!, '--config', sb.configFile], { input: '1500\n', timeoutMs: 120_000 });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/to delete at the destination: 1500 file\(s\)/);
+    expect(ok.stdout).toMatch(/\s+100\s+\S+ B\s+album 0\//);
+    expect(ok.stdout).toMatch(/… and 1450 more/);
+    expect(ok.stdout).toMatch(/space-offsite: succeeded/);
+    expect(ok.stdout).toMatch(/0 files \(0 B\) transferred, 1500 deleted, 0 errors/);
+    expect(await hashTree(sb.cloud)).toEqual(Object.fromEntries(Object.entries(await hashTree(sb.space)).filter(([k]) => k !== '.pillar')));
+    expect(readdirSync(sb.cloud).filter((f) => f.startsWith('album')).length).toBeGreaterThanOrEqual(5);
+    // the run is done: approving it again is nothing to approve
+    expect((await runPillarsd(['approve', runId!, '--yes', '1500', '--config', sb.configFile])).code).toBe(2);
   });
 });
 
@@ -140,7 +173,7 @@ describe('demo and serve', () => {
       ['space', true],
       ['time', true],
     ]);
-    expect(body.jobs.map((j) => j.id)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite', 'media-seed']);
+    expect(body.jobs.map((j) => j.id)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite', 'repo-offsite', 'media-seed']);
     // the scenario switch works without the API
     const sc = await runPillarsd(['demo', '--dir', dir, '--scenario', 'blocked-sync']);
     expect(sc.stdout).toMatch(/moved \d+ of \d+ Space files/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
+import { changeGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
 import { assertTransition, backoffSeconds, canTransition, exitCodeFor } from '../../../server/src/domain/run-state';
 import { conflicts } from '../../../server/src/domain/resources';
 import { jobResources } from '../../../server/src/jobs/types/registry';
@@ -32,26 +32,36 @@ describe('rule 3: empty or vanished source', () => {
   });
 });
 
-describe('rule 2: delete threshold', () => {
-  const base = { count: 0, bytes: 0, sample: [], destinationCount: 1000, maxDeletePercent: 1, maxDeleteCount: 100, approvedCount: null };
-  it('lets a sync under both limits go', () => {
-    expect(deleteGuard({ ...base, count: 10 })).toBeNull();
+describe('rule 2 and the mass-change guard', () => {
+  const none = { count: 0, bytes: 0, sample: [] };
+  const approval = { count: 0, digest: 'd'.repeat(64) };
+  const base = { runId: 'r1', deletes: none, overwrites: none, destinationCount: 1000, maxDeletePercent: 1, maxDeleteCount: 100, maxChangePercent: 25, approval };
+  it('lets a sync under every limit go', () => {
+    expect(changeGuard({ ...base, deletes: { ...none, count: 10 }, overwrites: { ...none, count: 200 } })).toBeNull();
   });
-  it('blocks above the percentage with count, size and samples', () => {
-    const b = deleteGuard({ ...base, count: 300, bytes: 3 * 1024 * 1024, sample: ['a/1', 'a/2'] });
-    expect(b).toMatchObject({ guard: 'delete-threshold', needsApproval: true, deletes: { count: 300, bytes: 3145728, percent: 30, sample: ['a/1', 'a/2'] } });
-    expect(b!.message).toMatch(/delete 300 files \(3\.0 MiB, 30% of the destination\).*e\.g\. a\/1, a\/2/);
+  it('blocks deletions above the percentage with count, size, samples, the set to approve and the command naming the run', () => {
+    const b = changeGuard({ ...base, deletes: { count: 300, bytes: 3 * 1024 * 1024, sample: ['a/1', 'a/2'] }, approval: { count: 300, digest: 'a'.repeat(64) } });
+    expect(b).toMatchObject({ guard: 'delete-threshold', needsApproval: true, deletes: { count: 300, bytes: 3145728, percent: 30, sample: ['a/1', 'a/2'] }, approval: { count: 300, digest: 'a'.repeat(64) } });
+    expect(b!.message).toMatch(/delete 300 files \(3\.0 MiB, 30% of the destination; e\.g\. a\/1, a\/2\).*above the delete guard \(100 files or 1%\)/);
+    expect(b!.message).toContain('pillarsd approve r1');
+    expect(b!.message).not.toContain('--approve');
   });
-  it('blocks above the count even under the percentage', () => {
-    expect(deleteGuard({ ...base, destinationCount: 1e9, count: 101 })?.guard).toBe('delete-threshold');
+  it('blocks deletions above the count even under the percentage', () => {
+    expect(changeGuard({ ...base, destinationCount: 1e9, deletes: { ...none, count: 101 } })?.guard).toBe('delete-threshold');
   });
-  it('an approval covers up to the approved count only', () => {
-    expect(deleteGuard({ ...base, count: 300, approvedCount: 300 })).toBeNull();
-    expect(deleteGuard({ ...base, count: 301, approvedCount: 300 })?.message).toMatch(/more than the 300 approved/);
-    expect(deleteGuard({ ...base, count: 300, approvedCount: Infinity })).toBeNull();
+  it('blocks overwrites above the share of the destination (a rewritten Space), counting deletions with them', () => {
+    const b = changeGuard({ ...base, maxDeleteCount: 1e6, maxDeletePercent: 100, overwrites: { count: 600, bytes: 6000, sample: ['x'] } });
+    expect(b).toMatchObject({ guard: 'mass-change', needsApproval: true, changes: { count: 600, percent: 60 } });
+    expect(b!.message).toMatch(/overwrite 600 files .*60% of the 1000 files at the destination, above the mass-change guard \(25%\)/);
+    expect(changeGuard({ ...base, maxDeleteCount: 1e6, maxDeletePercent: 100, overwrites: { ...none, count: 200 }, deletes: { ...none, count: 60 } })?.guard).toBe('mass-change');
+  });
+  it('a copy has no delete guard, only the mass-change one', () => {
+    const copy = { ...base, maxDeleteCount: undefined, maxDeletePercent: undefined };
+    expect(changeGuard({ ...copy, deletes: { ...none, count: 999 } })).toBeNull();
+    expect(changeGuard({ ...copy, overwrites: { ...none, count: 300 } })?.guard).toBe('mass-change');
   });
   it('an empty destination with deletions is 100 %', () => {
-    expect(deleteGuard({ ...base, destinationCount: 0, count: 1, maxDeleteCount: 10 })?.deletes?.percent).toBe(100);
+    expect(changeGuard({ ...base, destinationCount: 0, deletes: { ...none, count: 1 }, maxDeleteCount: 10 })?.deletes?.percent).toBe(100);
   });
 });
 
@@ -89,6 +99,10 @@ jobs:
   retention: { type: restic-forget, repository: "space:/backups/restic/flux", password: restic, keep: { last: 3 } }
   offsite: { type: rclone-sync, source: "space:/", destination: "b2:bucket" }
   media: { type: rclone-copy, source: "space:/media", destination: "b2:bucket/media" }
+  space-rest: { type: rclone-sync, source: "space:/", destination: "b2:bucket2", exclude: ["/backups/restic/**", "*.tmp"] }
+  repo-mirror: { type: rclone-sync, source: "space:/backups/restic/flux", destination: "b2:bucket2/backups/restic/flux" }
+  seed: { type: rclone-copy, source: "space:/", destination: "b2:bucket3", exclude: ["/backups/"] }
+  loose: { type: rclone-sync, source: "space:/", destination: "b2:bucket4", exclude: ["backups/restic/**", "/backups/restic/*.tmp"] }
 `,
     'c.yaml',
   );
@@ -97,4 +111,19 @@ jobs:
   it('lets two backups into different repositories run together', () => expect(conflicts(r('backup'), r('other-backup'))).toBe(false));
   it('keeps the Space sync away from a backup writing inside Space', () => expect(conflicts(r('offsite'), r('backup'))).toBe(true));
   it('serialises two transfers writing the same bucket', () => expect(conflicts(r('offsite'), r('media'))).toBe(true));
+  it('lets a Space sync that excludes the repository run beside the backup writing into it (issue 22)', () => {
+    expect(r('space-rest')[0]).toEqual({ key: '/space/', mode: 'r', except: ['/space/backups/restic'] });
+    expect(conflicts(r('space-rest'), r('backup'))).toBe(false);
+    expect(conflicts(r('seed'), r('backup'))).toBe(false);
+    expect(conflicts(r('seed'), r('retention'))).toBe(false);
+  });
+  it('the repository mirror holds the repository while it runs: it waits for the backup and the prune', () => {
+    expect(conflicts(r('repo-mirror'), r('backup'))).toBe(true);
+    expect(conflicts(r('repo-mirror'), r('retention'))).toBe(true);
+    expect(conflicts(r('repo-mirror'), r('other-backup'))).toBe(false);
+  });
+  it('only anchored folder excludes narrow what a job reads', () => {
+    expect(r('loose')[0]).toEqual({ key: '/space/', mode: 'r' });
+    expect(conflicts(r('loose'), r('backup'))).toBe(true);
+  });
 });

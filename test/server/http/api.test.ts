@@ -1,6 +1,7 @@
 // API v1 through inject: shapes, problem JSON, schemas, roles, audit, pairing, tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, makeStack, type Stack } from './support/stack';
+import { MINI_APPROVAL } from './support/mini-engine';
 
 let s: Stack;
 beforeAll(async () => {
@@ -67,10 +68,16 @@ describe('API v1', () => {
   it('approves, rejects and cancels blocked runs, and audits who did it', async () => {
     const a = s.engine.runNow('space-offsite');
     s.engine.block(a.id);
-    const ok = await s.app.inject({ method: 'POST', url: `/api/v1/runs/${a.id}/approve`, headers: { ...H, ...bearer(s.admin) } });
+    const approve = (id: string, payload?: unknown) => s.app.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, headers: { ...H, ...bearer(s.admin) }, ...(payload === undefined ? {} : { payload }) });
+    // an approval names what was shown: no body, a wrong count or a malformed digest is refused
+    expect((await approve(a.id)).statusCode).toBe(400);
+    expect((await approve(a.id, { count: 12 })).statusCode).toBe(400);
+    expect((await approve(a.id, { ...MINI_APPROVAL, digest: 'not hex' })).statusCode).toBe(400);
+    expect((await approve(a.id, { ...MINI_APPROVAL, count: 13 })).statusCode).toBe(409);
+    const ok = await approve(a.id, MINI_APPROVAL);
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'queued', approvedBy: expect.stringContaining('test admin') });
-    const again = await s.app.inject({ method: 'POST', url: `/api/v1/runs/${a.id}/approve`, headers: { ...H, ...bearer(s.admin) } });
+    const again = await approve(a.id, MINI_APPROVAL);
     expect(again.statusCode).toBe(409);
     const b = s.engine.runNow('space-offsite');
     s.engine.block(b.id);

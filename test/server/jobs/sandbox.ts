@@ -23,7 +23,18 @@ export interface Sandbox {
   resticEnv: Record<string, string>;
 }
 
-export function makeSandbox(reg: CleanupRegistry, opts: { extraJobs?: string; jobs?: string; passwordRef?: string; sentinels?: boolean } = {}): Sandbox {
+export function makeSandbox(
+  reg: CleanupRegistry,
+  opts: {
+    /** YAML under jobs:, or a function of the sandbox folder that returns it */
+    extraJobs?: string | ((dir: string) => string);
+    jobs?: string;
+    /** YAML lines under remotes: besides `cloud` (indented two spaces) */
+    remotes?: string;
+    passwordRef?: string;
+    sentinels?: boolean;
+  } = {},
+): Sandbox {
   const dir = reg.tempDir('pillars-engine-').path;
   const flux = path.join(dir, 'flux');
   const space = path.join(dir, 'space');
@@ -66,7 +77,7 @@ export function makeSandbox(reg: CleanupRegistry, opts: { extraJobs?: string; jo
     destination: cloud:${cloud}
     guard: { maxDeletePercent: 5, maxDeleteCount: 1000 }
     retries: { count: 0 }
-${opts.extraJobs ?? ''}`;
+${typeof opts.extraJobs === 'function' ? opts.extraJobs(dir) : (opts.extraJobs ?? '')}`;
   const yaml = `stateDir: ${state}
 server: { listen: "127.0.0.1:0", tls: "off" }
 pillars:
@@ -77,6 +88,7 @@ secrets:
   restic: ${opts.passwordRef ?? `file:${passwordFile}`}
 remotes:
   cloud: { type: local }
+${opts.remotes ?? ''}
 jobs:
 ${jobs}`;
   const configFile = path.join(dir, 'pillarsd.yaml');

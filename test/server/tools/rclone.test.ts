@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { countDryRunDeletes, parseRcloneLine, parseRcloneSize, rcloneEnv, rcloneProgress, rcloneSummary, rcloneTransfer, rcloneFailureMessage } from '../../../server/src/tools/rclone';
+import { parseFeatures, parseListingLine, parseRcloneLine, rcloneCopyList, rcloneDeleteList, rcloneEnv, rcloneFailureMessage, rcloneList, rcloneProgress, rcloneSummary } from '../../../server/src/tools/rclone';
+import { parseRcloneVersion, rcloneCaps } from '../../../server/src/tools/versions';
+
+const v160 = rcloneCaps(parseRcloneVersion('rclone v1.60.1-DEV')!);
+const v166 = rcloneCaps(parseRcloneVersion('rclone v1.66.0')!);
 
 describe('rclone builders', () => {
   it('defines remotes only through env, never from a config file', () => {
@@ -14,38 +18,46 @@ describe('rclone builders', () => {
     });
   });
 
-  it('uses the B2 settings of USERS.md for a b2 destination, nothing extra for local', () => {
-    const b2 = rcloneTransfer('rclone', {}, { op: 'sync', source: '/space/', destination: 'b2:miket-space', sourceType: 'local', destinationType: 'b2', bwlimit: '08:00,4M 23:00,off', exclude: [] });
-    expect(b2.args).toEqual([
-      'sync', '/space/', 'b2:miket-space', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE',
-      '--fast-list', '--b2-upload-concurrency', '2', '--transfers', '16', '--bwlimit', '08:00,4M 23:00,off',
+  it('lists a bucket with --fast-list under the job\'s filters, a folder without', () => {
+    expect(rcloneList('rclone', {}, 'b2:miket-space', { type: 'b2', exclude: ['/.pillar'] }).args).toEqual([
+      'lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', '--log-level', 'ERROR', '--fast-list', '--exclude', '/.pillar', 'b2:miket-space',
     ]);
-    expect(b2.args).not.toContain('--b2-hard-delete');
-    const local = rcloneTransfer('rclone', {}, { op: 'copy', source: '/space/', destination: 'cloud:', sourceType: 'local', destinationType: 'local', exclude: ['.pillar'], dryRun: 'list' });
-    expect(local.args).toEqual(['copy', '/space/', 'cloud:', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE', '--exclude', '.pillar', '--dry-run']);
+    expect(rcloneList('rclone', {}, '/space', { type: 'local', exclude: [] }).args).not.toContain('--fast-list');
   });
 
-  it('counts in a quiet dry run (errors and the tally only) and caps the real sync at the deletions counted', () => {
-    const o = { op: 'sync', source: '/space/', destination: 'cloud:', sourceType: 'local', destinationType: 'local', exclude: [] } as const;
-    expect(rcloneTransfer('rclone', {}, { ...o, dryRun: 'count' }).args).toEqual(['sync', '/space/', 'cloud:', '--use-json-log', '--log-level', 'ERROR', '--stats', '1s', '--stats-log-level', 'ERROR', '--dry-run']);
-    expect(rcloneTransfer('rclone', {}, { ...o, maxDelete: 0 }).args).toEqual(['sync', '/space/', 'cloud:', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE', '--max-delete', '0']);
-    expect(rcloneTransfer('rclone', {}, { ...o, maxDelete: 12 }).args.slice(-2)).toEqual(['--max-delete', '12']);
+  it('passes --b2-upload-concurrency only to an rclone that has it (1.64+), never to Debian 12\'s 1.60', () => {
+    const o = { source: '/space', destination: 'b2:miket-space', filesFrom: '/s/copy.list', sourceType: 'local', destinationType: 'b2', bwlimit: '08:00,4M 23:00,off' };
+    const old = rcloneCopyList('rclone', {}, { ...o, caps: v160 }).args;
+    expect(old).toEqual([
+      'copy', '/space', 'b2:miket-space', '--files-from-raw', '/s/copy.list', '--no-traverse', '--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE',
+      '--transfers', '16', '--bwlimit', '08:00,4M 23:00,off',
+    ]);
+    expect(old).not.toContain('--b2-upload-concurrency');
+    expect(rcloneCopyList('rclone', {}, { ...o, caps: v166 }).args).toContain('--b2-upload-concurrency');
+    expect(rcloneCopyList('rclone', {}, { ...o, caps: v160, maxDuration: '6h' }).args.slice(-4)).toEqual(['--max-duration', '6h', '--cutoff-mode', 'soft']);
+    expect(rcloneCopyList('rclone', {}, { ...o, caps: v160, destinationType: 'local' }).args).not.toContain('--transfers');
+  });
+
+  it('deletes a list with --max-delete at its length and a line per deleted file', () => {
+    expect(rcloneDeleteList('rclone', {}, { destination: 'b2:x', filesFrom: '/s/delete.list', maxDelete: 12 }).args).toEqual([
+      'delete', 'b2:x', '--files-from-raw', '/s/delete.list', '--no-traverse', '--max-delete', '12', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE',
+    ]);
   });
 });
 
 describe('rclone parsers', () => {
-  const lines = [
-    '{"level":"warning","msg":"Skipped update modification time as --dry-run is set (size 2)","object":"a/f1","size":2,"skipped":"update modification time","time":"t"}',
-    '{"level":"warning","msg":"Skipped delete as --dry-run is set (size 2)","object":"b/gone","objectType":"*local.Object","size":2,"skipped":"delete","time":"t"}',
-    '{"level":"warning","msg":"Skipped delete as --dry-run is set (size 5)","object":"b/also gone","size":5,"skipped":"delete","time":"t"}',
-    '{"level":"warning","msg":"Skipped remove directory as --dry-run is set","object":"b","objectType":"string","skipped":"remove directory","time":"t"}',
-    '2026/11/25 21:28:04 ERROR : plain text line from a failing rclone',
-    '{"level":"notice","msg":"stats","stats":{"bytes":0,"deletes":0,"errors":0,"transfers":0},"time":"t"}',
-  ];
+  it('reads lsjson a line at a time and refuses a line it cannot read', () => {
+    expect(parseListingLine('[')).toBeNull();
+    expect(parseListingLine(']')).toBeNull();
+    expect(parseListingLine('{"Path":"a/b c","Name":"b c","Size":2,"ModTime":"2026-12-04T16:37:01.575371126Z","IsDir":false},')).toEqual({ path: 'a/b c', size: 2, modTime: '2026-12-04T16:37:01.575371126Z' });
+    expect(() => parseListingLine('{"Path":"a"')).toThrow(/unreadable rclone lsjson line/);
+    expect(() => parseListingLine('{"Name":"x"}')).toThrow(/unexpected rclone lsjson entry/);
+  });
 
-  it('counts dry-run deletions with size and samples, skipping non-JSON lines', () => {
-    expect(countDryRunDeletes(lines)).toEqual({ count: 2, bytes: 7, sample: ['b/gone', 'b/also gone'] });
-    expect(parseRcloneLine(lines[4]!)).toBeNull();
+  it('reads a remote\'s precision from backend features', () => {
+    expect(parseFeatures('{"Name":"local","Precision":1,"Hashes":["md5"]}')).toEqual({ precisionNs: 1, hashes: ['md5'] });
+    expect(parseFeatures('{"Name":"b2","Precision":1000000}')?.precisionNs).toBe(1e6);
+    expect(parseFeatures('nope')).toBeNull();
   });
 
   it('normalises stats into Progress and a summary', () => {
@@ -57,11 +69,11 @@ describe('rclone parsers', () => {
     expect(rcloneProgress(p.stats)).toEqual({ percent: 25, bytesDone: 500, bytesTotal: 2000, filesDone: 3, filesTotal: 10, rate: 100.5, etaSeconds: 15, current: ['media/a.mkv'] });
     expect(rcloneSummary('rclone-sync', p.stats)).toEqual({ kind: 'rclone-sync', bytesTransferred: 500, filesTransferred: 3, filesDeleted: 4, errors: 1, durationSeconds: 5.5 });
     expect(rcloneProgress({ bytes: 0, eta: null })).toMatchObject({ percent: null, etaSeconds: null, current: [] });
+    expect(parseRcloneLine('2026/11/25 21:28:04 ERROR : plain text line from a failing rclone')).toBeNull();
   });
 
-  it('reads size --json and explains exit codes', () => {
-    expect(parseRcloneSize('{"count":4,"bytes":8,"sizeless":0}')).toEqual({ count: 4, bytes: 8 });
-    expect(parseRcloneSize('nope')).toBeNull();
+  it('explains exit codes', () => {
     expect(rcloneFailureMessage('sync', 3, ['directory not found: /space'])).toBe('sync: rclone exited 3 (directory not found): directory not found: /space');
+    expect(rcloneFailureMessage('copy', null, [])).toBe('copy: rclone exited by a signal');
   });
 });

@@ -34,7 +34,7 @@ export function registerCheck(program: Command): void {
       }
       if (needed.has('rclone')) {
         await tools.rclone().then(
-          (r) => items.push({ what: 'rclone', ok: true, detail: `rclone ${fmtVersion(r.version)}` }),
+          (r) => items.push({ what: 'rclone', ok: true, detail: `rclone ${fmtVersion(r.caps.version)}${r.caps.b2UploadConcurrency ? '' : ' (before 1.64: no --b2-upload-concurrency, left out)'}` }),
           (e: Error) => items.push({ what: 'rclone', ok: false, detail: e.message }),
         );
       }

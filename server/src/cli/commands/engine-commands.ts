@@ -1,8 +1,9 @@
-// The engine's command group (check, jobs, run, runs, demo, serve).
+// The engine's command group (check, jobs, run, approve, runs, demo, serve).
 import type { Command } from 'commander';
 import { registerCheck } from './check';
 import { registerJobs } from './jobs';
 import { registerRun } from './run';
+import { registerApprove } from './approve';
 import { registerRuns } from './runs';
 import { registerDemo } from './demo';
 import { registerServe } from './serve';
@@ -13,5 +14,6 @@ export function registerEngineCommands(program: Command): void {
   registerCheck(program);
   registerJobs(program);
   registerRun(program);
+  registerApprove(program);
   registerRuns(program);
 }

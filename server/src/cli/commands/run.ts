@@ -1,56 +1,38 @@
-// `pillarsd run JOB [--approve]`: runs a job now in the foreground, recorded in history.
-// Exit 0 succeeded, 1 failed/cancelled, 2 unknown job or bad config, 3 blocked by a guard.
+// `pillarsd run JOB`: runs a job now in the foreground, recorded in history.
+// Exit 0 succeeded, 1 failed/cancelled, 2 unknown job, bad config or bad usage, 3 blocked by a guard.
 import type { Command } from 'commander';
-import { action, CliExit, loadOrExit, printJson, withCommon } from './engine-shared';
+import { action, CliExit, loadOrExit, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
+import { foregroundRun } from './foreground';
 import { openRuntime } from '../../jobs/runtime';
-import { exitCodeFor } from '../../domain/run-state';
-import { toWire } from '../../store/runs';
-import { formatBytes } from '../../domain/guards';
 
 export function registerRun(program: Command): void {
   withCommon(program.command('run <job>').description('run a job now in the foreground, recorded in history'))
-    .option('--approve', 'approve the deletions a guard blocked (rule 2)')
+    // kept so that the old habit gets an answer instead of "unknown option": approvals name a run
+    .option('--approve', 'refused: approvals name the blocked run and its set (pillarsd approve RUN)')
     .action(
       action(async (jobId: string, opts: CommonOpts & { approve?: boolean }) => {
         const loaded = loadOrExit(opts);
         if (!loaded.config.jobs[jobId]) {
           throw new CliExit(2, `unknown job "${jobId}" in ${loaded.file} (known: ${Object.keys(loaded.config.jobs).join(', ') || 'none'})`);
         }
-        // the foreground run queues no dependents: nothing would be left to run them
-        const rt = openRuntime(loaded, { dependents: false });
-        const stopSignals = () => {
-          const onSig = (sig: NodeJS.Signals) => {
-            for (const r of rt.runs.list({ job: jobId, status: 'running', limit: 5 }).records) {
-              if (r.ownerPid === process.pid) rt.engine.cancel(r.id, `signal ${sig}`);
-            }
-          };
-          process.once('SIGINT', onSig);
-          process.once('SIGTERM', onSig);
-        };
-        try {
-          await rt.engine.recover();
-          stopSignals();
-          const who = `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'root'}`;
-          const queued = opts.approve ? rt.engine.runApproved(jobId, who) : rt.engine.enqueue(jobId, 'manual')!;
-          if (!opts.json) process.stderr.write(`run ${queued.id} of ${jobId} queued\n`);
-          const done = await rt.engine.waitFor(queued.id);
-          const run = toWire(done);
-          if (opts.json) printJson(run);
-          else {
-            process.stdout.write(`${jobId}: ${run.status}${run.error ? ` — ${run.error}` : ''}\n`);
-            const s = run.summary;
-            if (s?.kind === 'restic-backup') process.stdout.write(`snapshot ${s.snapshotId}: ${s.filesNew} new, ${s.filesChanged} changed files, ${formatBytes(s.bytesAdded)} added\n`);
-            if (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') process.stdout.write(`${s.filesTransferred} files (${formatBytes(s.bytesTransferred)}) transferred, ${s.filesDeleted} deleted, ${s.errors} errors\n`);
-            if (s?.kind === 'restic-forget') process.stdout.write(`kept ${s.kept}, removed ${s.removed} snapshots${s.pruned ? ', pruned' : ''}\n`);
-            if (run.status === 'blocked' && run.block?.needsApproval) process.stdout.write(`to let it go on: pillarsd run ${jobId} --approve\n`);
-            if (run.status !== 'succeeded') process.stdout.write(`log: pillarsd runs --job ${jobId} (run ${run.id})\n`);
+        if (opts.approve) {
+          const rt = openRuntime(loaded);
+          let blocked;
+          try {
+            blocked = rt.engine.blockedForApproval(jobId);
+          } finally {
+            rt.close();
           }
-          return exitCodeFor(run.status);
-        } finally {
-          await rt.engine.stop();
-          rt.close();
+          // no approval ahead of time: nobody approves deletions they were not shown (issue 14)
+          throw new CliExit(
+            2,
+            blocked
+              ? `--approve does not approve a job: approvals name one blocked run and the set it listed. Run ${blocked.id} of ${jobId} waits for approval: pillarsd approve ${blocked.id}`
+              : `--approve does not approve ahead of time: no run of ${jobId} is waiting for approval. pillarsd run ${jobId} lists what it would change and blocks if a guard says so; then pillarsd approve RUN shows that set and approves exactly it`,
+          );
         }
+        return foregroundRun(loaded, jobId, opts, (rt) => rt.engine.enqueue(jobId, 'manual')!);
       }),
     );
 }

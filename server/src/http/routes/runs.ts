@@ -1,6 +1,6 @@
 // Jobs and runs: read, run now, cancel, approve or reject a blocked run, and the run's log.
 import type { FastifyInstance } from 'fastify';
-import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
+import type { ApproveRequest, ChangeSetPage, JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
 import { HttpProblem } from '../problem';
 import { ConflictError } from '../../ports/errors';
 import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
@@ -138,7 +138,7 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     },
   );
 
-  const action = (name: 'cancel' | 'approve' | 'reject', fn: (id: string, actor: string) => Run) =>
+  const action = (name: 'cancel' | 'reject', fn: (id: string, actor: string) => Run) =>
     app.post(`/api/v1/runs/:id/${name}`, { config: { access: 'admin', audit: `run.${name}` }, schema: { params: runParams, querystring: noQuery, body: noBody } }, async (req) => {
       const { id } = req.params as { id: string };
       run(id);
@@ -146,7 +146,6 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     });
 
   action('cancel', (id, actor) => engine.cancel(id, actor));
-  action('approve', (id, actor) => engine.approve(id, actor));
   action('reject', (id, actor) => {
     if (engine.reject) return engine.reject(id, actor);
     // Without a dedicated reject, rejecting is cancelling a run that waits for approval.
@@ -154,4 +153,40 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     if (r.status !== 'blocked') throw new ConflictError(`run ${id} is ${r.status}, not blocked awaiting approval`);
     return engine.cancel(id, actor);
   });
+
+  // An approval names what the approver was shown: the count and digest of the run's listed set
+  // (BlockInfo.approval, the pages below). A run whose set differs refuses it (409).
+  const approveBody = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['count', 'digest'],
+    properties: { count: { type: 'integer', minimum: 0 }, digest: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+  } as const;
+  app.post('/api/v1/runs/:id/approve', { config: { access: 'admin', audit: 'run.approve' }, schema: { params: runParams, querystring: noQuery, body: approveBody } }, async (req) => {
+    const { id } = req.params as { id: string };
+    run(id);
+    const seen = req.body as ApproveRequest;
+    req.auditDetail = `${seen.count} file(s), set ${seen.digest.slice(0, 12)}`;
+    return engine.approve(id, actorOf(req.principal), seen);
+  });
+
+  if (engine.changeSet) {
+    const changeSet = engine.changeSet.bind(engine);
+    const pageQuery = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        offset: { type: 'integer', minimum: 0, default: 0 },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+        set: { type: 'string', enum: ['approval', 'run'] },
+      },
+    } as const;
+    for (const kind of ['deletions', 'overwrites'] as const) {
+      app.get(`/api/v1/runs/:id/${kind}`, { config: { access: 'viewer' }, schema: { params: runParams, querystring: pageQuery } }, async (req): Promise<ChangeSetPage> => {
+        const { id } = req.params as { id: string };
+        const q = req.query as { offset: number; limit: number; set?: 'approval' | 'run' };
+        return changeSet(id, kind, q);
+      });
+    }
+  }
 }

@@ -1,68 +1,199 @@
-// rclone-sync and rclone-copy: a pillar folder to a remote (or another pillar). A sync deletes at
-// the destination only within its guard (delete-guard.ts) and never past the count it guarded.
+// rclone-sync and rclone-copy: a pillar folder to a remote (or another pillar), from one listing of
+// each side (sync-plan.ts). The guards judge the plan before anything changes; then rclone copies
+// exactly the copy list and a sync deletes exactly the delete list (never a file outside the set an
+// approval named), and the report says what rclone reported doing.
+import path from 'node:path';
 import type { RcloneCopyJob, RcloneSyncJob } from '../../config/schema';
 import { resolveLocation } from '../../config/locations';
 import type { Location } from '../../config/locations';
+import type { RcloneSummary } from '../../contract/api';
+import { changeGuard } from '../../domain/guards';
+import { exists } from '../../infra/fs';
 import * as rclone from '../../tools/rclone';
-import type { JobType, Outcome, RunContext } from '../job-type';
+import { block, fail } from '../job-type';
+import type { JobRef, JobType, Outcome, RunContext } from '../job-type';
 import { checkPillar, checkSource } from '../pillar-guards';
 import { runTool } from '../tool-child';
-import { guardDeletions } from './delete-guard';
 import { rcloneErrors, remoteDefs, target } from './rclone-remotes';
+import { COPY_LIST, DELETE_LIST, planTransfer } from './sync-plan';
 
-/** what rclone logs when `--max-delete` stops a sync */
-const MAX_DELETE_HIT = '--max-delete threshold reached';
+type Job = RcloneSyncJob | RcloneCopyJob;
 
-async function run(ctx: RunContext, job: RcloneSyncJob | RcloneCopyJob): Promise<Outcome> {
+/** The folders an rclone job's anchored excludes leave out (`/backups/restic/**`, `/scratch/`). */
+export function excludedFolders(exclude: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const e of exclude) {
+    const m = /^\/((?:[^*?[\]{}]+\/)*[^*?[\]{}/]+)\/(\*\*)?$/.exec(e);
+    if (m) out.push(m[1]!);
+  }
+  return out;
+}
+
+/** The excludes a job's rclone runs use: the job's, and the source pillar's sentinel. */
+function excludesOf(job: Job, src: Location): string[] {
+  return [...job.exclude, ...(src.kind === 'pillar' ? ['/.pillar'] : [])];
+}
+
+/** Most folders a run removes after its deletions; a sync that emptied more leaves the rest for later runs. */
+const MAX_FOLDER_REMOVALS = 100;
+
+/**
+ * The topmost folders, among those that held deleted files, that the source no longer has: what
+ * `rclone sync` would take away at a destination with folders of its own.
+ */
+export function vanishedFolders(dirs: Iterable<string>, atSource: (dir: string) => boolean): string[] {
+  const out = new Set<string>();
+  for (const d of dirs) {
+    const parts = d.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (!atSource(prefix)) {
+        out.add(prefix);
+        break;
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+async function removeEmptiedFolders(ctx: RunContext, bin: string, env: Record<string, string>, dst: string, srcRoot: string, dirs: Set<string>, errors: ReturnType<typeof rcloneErrors>): Promise<void> {
+  const gone = vanishedFolders(dirs, (d) => exists(path.join(srcRoot, d)));
+  for (const d of gone.slice(0, MAX_FOLDER_REMOVALS)) {
+    const r = await runTool(ctx, rclone.rcloneRmdirs(bin, env, `${dst.replace(/\/+$/, '')}/${d}`), { quiet: true, onStderr: (l) => errors.keep(l, rclone.parseRcloneLine(l)) });
+    // a folder that still holds a file (one a deletion missed) stays; the files are what count
+    if (r.code !== 0) ctx.log(`rclone rmdirs of ${d} exited ${r.code}; the folder stays`);
+  }
+  if (gone.length > MAX_FOLDER_REMOVALS) ctx.log(`${gone.length - MAX_FOLDER_REMOVALS} more emptied folder(s) are left for the next run`);
+}
+
+async function run(ctx: RunContext, job: Job): Promise<Outcome> {
+  const sync = job.type === 'rclone-sync';
   const src = resolveLocation(ctx.config, job.source);
   const dst = resolveLocation(ctx.config, job.destination);
   checkPillar(ctx.config, src);
   checkPillar(ctx.config, dst);
   checkSource(src);
-  const { bin } = await ctx.tools.rclone();
+  const { bin, caps } = await ctx.tools.rclone();
   const remotes = [src, dst].filter((l): l is Extract<Location, { kind: 'remote' }> => l.kind === 'remote').map((l) => l.remote);
   const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, [...new Set(remotes)]), ctx.env);
   const typeOf = (l: Location) => (l.kind === 'pillar' ? 'local' : ctx.config.remotes[l.remote]!.type);
-  // a sentinel belongs to its own pillar: never copy one over another pillar's
-  const exclude = [...job.exclude, ...(src.kind === 'pillar' ? ['/.pillar'] : [])];
-  const opts = { source: target(src), destination: target(dst), sourceType: typeOf(src), destinationType: typeOf(dst), bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers, exclude };
+  const sides = { src, dst, sourceType: typeOf(src), destinationType: typeOf(dst), exclude: excludesOf(job, src), checkers: job.checkers };
   const errors = rcloneErrors();
 
-  const maxDelete = job.type === 'rclone-sync' ? await guardDeletions(ctx, job, bin, env, opts, dst, errors) : undefined;
+  if (ctx.approval) {
+    // the approval names a set by count and digest: the run works only from that very set
+    const shown = ctx.changeSets.summary(ctx.runId, 'approval');
+    const count = shown ? shown.files.deletions + shown.files.overwrites : null;
+    if (!shown || shown.digest !== ctx.approval.digest || count !== ctx.approval.count) {
+      fail(`the approved set (${ctx.approval.count} files, digest ${ctx.approval.digest.slice(0, 12)}) is not the set stored for this run; nothing was changed`);
+    }
+    ctx.log(`approved: ${ctx.approval.count} file(s) of set ${ctx.approval.digest.slice(0, 12)}; deletions outside it wait for the next run`);
+  }
 
-  let stats: rclone.RcloneStats | null = null;
-  let hitMaxDelete = false;
-  const r = await runTool(ctx, rclone.rcloneTransfer(bin, env, { ...opts, op: job.type === 'rclone-sync' ? 'sync' : 'copy', maxDelete }), {
-    onStderr: (l) => {
-      const p = rclone.parseRcloneLine(l);
-      if (p?.kind === 'stats') {
-        stats = p.stats;
-        ctx.onProgress(rclone.rcloneProgress(p.stats));
-        return;
-      }
-      errors.keep(l, p);
-      if (p?.kind === 'log' && p.msg.includes(MAX_DELETE_HIT)) hitMaxDelete = true;
-      if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
-      else if (l.trim()) ctx.log(l);
-    },
+  const plan = await planTransfer(ctx, bin, env, sides, { deletions: sync }, errors);
+  const b = changeGuard({
+    runId: ctx.runId,
+    deletes: plan.guarded.deletes,
+    overwrites: plan.guarded.overwrites,
+    destinationCount: plan.totals.destinationFiles,
+    maxChangePercent: job.guard.maxChangePercent,
+    ...(job.type === 'rclone-sync' ? { maxDeleteCount: job.guard.maxDeleteCount, maxDeletePercent: job.guard.maxDeletePercent } : {}),
+    approval: { count: plan.set.files.deletions + plan.set.files.overwrites, digest: plan.set.digest },
   });
-  const summary = rclone.rcloneSummary(job.type, stats);
-  if (r.code === 0) return { status: 'succeeded', summary, exitCode: 0 };
-  if (maxDelete !== undefined && hitMaxDelete)
-    return {
-      status: 'failed',
-      summary,
-      exitCode: r.code,
-      error: `rclone sync stopped at the ${maxDelete} deletion(s) its dry run counted: the source changed during the run and more would be deleted now. Nothing beyond them was deleted; the next run counts and guards again`,
-    };
-  return { status: 'failed', summary, exitCode: r.code, transient: rclone.rcloneTransient(r.code), error: rclone.rcloneFailureMessage(`rclone ${job.type === 'rclone-sync' ? 'sync' : 'copy'}`, r.code, errors.last) };
+  if (b) {
+    ctx.changeSets.commit(ctx.runId, 'approval');
+    block(b);
+  }
+  const runDir = ctx.changeSets.commit(ctx.runId, 'run');
+  const summary: RcloneSummary = { ...rclone.rcloneSummary(job.type, null), plan: plan.totals };
+
+  // 1. copy what is new or different, as rclone judges each listed file
+  if (plan.totals.toCopy > 0) {
+    let stats: rclone.RcloneStats | null = null;
+    let windowEnded = false;
+    const c = await runTool(
+      ctx,
+      rclone.rcloneCopyList(bin, env, { source: target(src), destination: target(dst), filesFrom: path.join(runDir, COPY_LIST), caps, sourceType: sides.sourceType, destinationType: sides.destinationType, bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers, maxDuration: job.maxDuration }),
+      {
+        onStderr: (l) => {
+          const p = rclone.parseRcloneLine(l);
+          if (p?.kind === 'stats') {
+            stats = p.stats;
+            ctx.onProgress(rclone.rcloneProgress(p.stats));
+            return;
+          }
+          if (p?.kind === 'log' && p.msg.includes(rclone.MAX_DURATION_MSG)) windowEnded = true;
+          errors.keep(l, p);
+          if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
+          else if (l.trim()) ctx.log(l);
+        },
+      },
+    );
+    const s = rclone.rcloneSummary(job.type, stats);
+    Object.assign(summary, { bytesTransferred: s.bytesTransferred, filesTransferred: s.filesTransferred, errors: s.errors, durationSeconds: s.durationSeconds });
+    if (c.code !== 0 && !(windowEnded && c.code === 7)) {
+      return { status: 'failed', summary, exitCode: c.code, transient: rclone.rcloneTransient(c.code), error: `${rclone.rcloneFailureMessage('rclone copy', c.code, errors.last)}${sync ? '; nothing was deleted' : ''}` };
+    }
+    if (windowEnded) {
+      summary.windowEnded = true;
+      ctx.log(`the window (${job.maxDuration}) ended: ${summary.filesTransferred} of ${plan.totals.toCopy} file(s) copied; the next run goes on from there${sync ? ' (deletions wait for a complete copy)' : ''}`);
+      return { status: 'succeeded', summary, exitCode: c.code };
+    }
+  }
+
+  // 2. a sync deletes exactly its delete list (the whole plan, or the approved part of it)
+  if (sync && plan.toDelete > 0) {
+    let deleted = 0;
+    const deletedDirs = new Set<string>();
+    let hitMax = false;
+    let stats: rclone.RcloneStats | null = null;
+    const d = await runTool(ctx, rclone.rcloneDeleteList(bin, env, { destination: target(dst), filesFrom: path.join(runDir, DELETE_LIST), maxDelete: plan.toDelete, checkers: job.checkers }), {
+      onStderr: (l) => {
+        const p = rclone.parseRcloneLine(l);
+        if (p?.kind === 'stats') {
+          stats = p.stats;
+          return;
+        }
+        if (p?.kind === 'log' && p.msg === rclone.DELETED_MSG && p.object !== null) {
+          deleted++;
+          const parent = path.posix.dirname(p.object);
+          if (parent !== '.') deletedDirs.add(parent);
+          ctx.log(`deleted: ${p.object}`);
+          return;
+        }
+        if (p?.kind === 'log' && p.msg.includes(rclone.MAX_DELETE_MSG)) hitMax = true;
+        errors.keep(l, p);
+        if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
+        else if (l.trim()) ctx.log(l);
+      },
+    });
+    summary.filesDeleted = deleted;
+    if (plan.destinationFolders && src.kind === 'pillar') await removeEmptiedFolders(ctx, bin, env, target(dst), src.path, deletedDirs, errors);
+    const tally = (stats as rclone.RcloneStats | null)?.deletes;
+    if (typeof tally === 'number' && tally !== deleted) ctx.log(`rclone's tally says ${tally} deletion(s); ${deleted} were reported file by file (the report uses those)`);
+    summary.errors += (stats as rclone.RcloneStats | null)?.errors ?? 0;
+    if (d.code !== 0) {
+      const why = hitMax ? `rclone delete stopped at --max-delete ${plan.toDelete}` : rclone.rcloneFailureMessage('rclone delete', d.code, errors.last);
+      return { status: 'failed', summary, exitCode: d.code, transient: rclone.rcloneTransient(d.code), error: `${why}; ${deleted} of the ${plan.toDelete} listed file(s) were deleted` };
+    }
+    ctx.log(`deleted ${deleted} of the ${plan.toDelete} listed file(s)${deleted < plan.toDelete ? ' (the rest were gone already)' : ''}`);
+  }
+  return { status: 'succeeded', summary, exitCode: 0 };
 }
 
-export const rcloneTransfer: JobType<RcloneSyncJob | RcloneCopyJob> = {
+export const rcloneTransfer: JobType<Job> = {
   tool: 'rclone',
-  refs: (job) => [
-    { ref: job.source, mode: 'r', source: true },
-    { ref: job.destination, mode: 'w' },
-  ],
+  refs: (job) => {
+    // the filters apply on both sides: what a job excludes it neither reads nor writes
+    const except = excludedFolders(job.exclude);
+    const under = (ref: string) => except.map((f) => `${ref.replace(/\/+$/, '')}/${f}`);
+    const src: JobRef = { ref: job.source, mode: 'r', source: true };
+    const dst: JobRef = { ref: job.destination, mode: 'w' };
+    if (except.length) {
+      src.except = under(job.source);
+      dst.except = under(job.destination);
+    }
+    return [src, dst];
+  },
   run,
 };

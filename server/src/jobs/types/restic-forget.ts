@@ -7,6 +7,7 @@ import type { ResticTarget } from '../../tools/restic';
 import { block, Stop } from '../job-type';
 import type { JobType, Outcome, RunContext } from '../job-type';
 import { runChild, runTool } from '../tool-child';
+import { recordRemovals } from './prune-record';
 import { repositoryRef, resticFailed, resticTarget, unlock } from './restic-repository';
 
 async function snapshotIsEmpty(ctx: RunContext, bin: string, t: ResticTarget, id: string): Promise<boolean> {
@@ -56,7 +57,8 @@ async function run(ctx: RunContext, job: ResticForgetJob): Promise<Outcome> {
     const b = retentionGuard({ keep, remove, empty: (id) => empties.get(id) });
     if (b) block(b);
     if (remove.length === 0 && !job.prune) return { status: 'succeeded', summary: { kind: 'restic-forget', kept: keep.length, removed: 0, pruned: false }, exitCode: 0 };
-    const r = await runTool(ctx, restic.resticForget(bin, t, ctx.env, { keep: job.keep, prune: job.prune, dryRun: false, caps }), { quiet: false });
+    // the files a prune removes are recorded: a sync mirroring the repository expects their deletion
+    const r = await recordRemovals(ctx, job.repository, () => runTool(ctx, restic.resticForget(bin, t, ctx.env, { keep: job.keep, prune: job.prune, dryRun: false, caps }), { quiet: false }));
     if (r.code !== 0) return resticFailed(job.prune ? 'restic forget --prune' : 'restic forget', r, caps);
     const done = restic.parseForgetOutput(r.stdout);
     return {

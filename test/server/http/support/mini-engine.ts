@@ -1,7 +1,7 @@
 // A small in-test engine: the EngineApi over the real RunStore and EventStore (SQLite), with runs
 // that the test drives by hand (start, progress, finish, block). It stands in for the job runner
 // only, so API tests don't wait on restic; the real engine has its own acceptance test here too.
-import type { JobInfo, Progress, Run } from '../../../../server/src/contract/api';
+import type { ApproveRequest, JobInfo, Progress, Run } from '../../../../server/src/contract/api';
 import { ConflictError, NotFoundError } from '../../../../server/src/ports/errors';
 import type { EngineApi, RunQuery } from '../../../../server/src/ports/services';
 import type { EventStore } from '../../../../server/src/store/events';
@@ -26,6 +26,9 @@ export function job(id: string, over: Partial<JobInfo> = {}): JobInfo {
     ...over,
   };
 }
+
+/** The set every run the mini engine blocks lists (what an approval must name). */
+export const MINI_APPROVAL = { count: 12, digest: 'c'.repeat(64) };
 
 export class MiniEngine implements EngineApi {
   readonly logs = new Map<string, string[]>();
@@ -74,7 +77,7 @@ export class MiniEngine implements EngineApi {
   }
   block(id: string): Run {
     const r = toWire(
-      this.runs.update(id, { status: 'blocked', block: { guard: 'delete-threshold', message: '12 deletions exceed the guard', needsApproval: true } }),
+      this.runs.update(id, { status: 'blocked', block: { guard: 'delete-threshold', message: '12 deletions exceed the guard', needsApproval: true, approval: MINI_APPROVAL } }),
     );
     this.hub.publish({ type: 'run.blocked', run: r });
     return r;
@@ -87,10 +90,11 @@ export class MiniEngine implements EngineApi {
     this.hub.publish({ type: 'run.finished', run: out });
     return out;
   }
-  approve(runId: string, actor: string): Run {
+  approve(runId: string, actor: string, seen: ApproveRequest | null): Run {
     const r = this.runs.get(runId);
     if (!r) throw new NotFoundError(`no run ${runId}`);
     if (r.status !== 'blocked' || !r.block?.needsApproval) throw new ConflictError(`run ${runId} is ${r.status}, not blocked awaiting approval`);
+    if (seen?.count !== r.block.approval?.count || seen?.digest !== r.block.approval?.digest) throw new ConflictError(`run ${runId} lists another set`);
     const out = toWire(this.runs.update(runId, { status: 'queued', approvedBy: actor, block: null }));
     this.hub.publish({ type: 'run.queued', run: out });
     return out;

@@ -1,0 +1,223 @@
+// One listing of each side (issue 14): `rclone lsjson` of the source and of the destination under
+// the job's filters, each streamed to a file and sorted by `sort` (bounded memory), then merged
+// into the run's plan: the copy list, the delete list and the change set (store/change-sets) the
+// guards judge and an approval names. rclone's own lists are what the copy and delete then take.
+import path from 'node:path';
+import type { Location } from '../../config/locations';
+import type { RclonePlanSummary } from '../../contract/api';
+import type { ChangeCount } from '../../domain/guards';
+import { keyPath, mergeListings, sortLine } from '../../domain/sync-plan';
+import { removeFile } from '../../infra/fs';
+import { LineReader, LineWriter } from '../../infra/line-files';
+import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
+import * as rclone from '../../tools/rclone';
+import { fail } from '../job-type';
+import type { RunContext } from '../job-type';
+import { runTool } from '../tool-child';
+import { target } from './rclone-remotes';
+import type { RcloneErrors } from './rclone-remotes';
+
+export interface PlanSides {
+  src: Location;
+  dst: Location;
+  sourceType: string;
+  destinationType: string;
+  exclude: readonly string[];
+  checkers?: number;
+}
+
+/** In the plan's folder: paths for `rclone copy --files-from-raw`. */
+export const COPY_LIST = 'copy.list';
+/** In the plan's folder: paths for `rclone delete --files-from-raw`, only what this run may delete. */
+export const DELETE_LIST = 'delete.list';
+
+export interface Plan {
+  set: ChangeSetSummary;
+  totals: RclonePlanSummary;
+  toDelete: number;
+  /** the destination has folders of its own (emptied ones are removed after deletions) */
+  destinationFolders: boolean;
+  /** what the guards count: unexpected deletions, and overwrites no approval named */
+  guarded: { deletes: ChangeCount; overwrites: ChangeCount };
+}
+
+const SAMPLE = 10;
+/** rclone's modify window when a side does not say (1 s: coarser than every backend we drive) */
+const FALLBACK_WINDOW_NS = 1e9;
+
+const count = (): ChangeCount => ({ count: 0, bytes: 0, sample: [] });
+const add = (c: ChangeCount, p: string, size: number) => {
+  c.count++;
+  c.bytes += Math.max(0, size);
+  if (c.sample.length < SAMPLE) c.sample.push(p);
+};
+
+/** Lists one side into a sorted file; returns how many files and bytes it holds. */
+async function listSide(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  loc: Location,
+  type: string,
+  sides: PlanSides,
+  dir: string,
+  name: 'source' | 'destination',
+  errors: RcloneErrors,
+): Promise<{ sorted: string; files: number; bytes: number }> {
+  const raw = path.join(dir, `${name}.listing`);
+  const sorted = path.join(dir, `${name}.sorted`);
+  const out = new LineWriter(raw);
+  let files = 0;
+  let bytes = 0;
+  let bad: Error | null = null;
+  const r = await runTool(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), {
+    quiet: true,
+    onStdout: (l) => {
+      if (bad) return;
+      try {
+        const f = rclone.parseListingLine(l);
+        if (!f) return;
+        out.write(sortLine(f));
+        files++;
+        bytes += Math.max(0, f.size);
+        if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing the ${name}`] });
+      } catch (e) {
+        bad = e as Error;
+      }
+    },
+    onStderr: (l) => {
+      const p = rclone.parseRcloneLine(l);
+      if (p?.kind !== 'stats') errors.keep(l, p);
+    },
+  });
+  out.close();
+  if (bad) fail(`rclone lsjson of the ${name}: ${(bad as Error).message}`);
+  if (r.code !== 0) {
+    // rclone's "directory not found" (exit 3) for the destination root is a destination a first
+    // sync creates: nothing there yet. Any other failure, and any failure listing the source, stops
+    // the run: an error is never read as an empty listing.
+    const missingRoot = name === 'destination' && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
+    if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson of the ${name}`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
+    ctx.log(`the destination ${target(loc)} does not exist yet: nothing there to compare with`);
+  }
+  ctx.log(`listed the ${name}: ${files} file(s)`);
+  const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
+  removeFile(raw);
+  if (s.code !== 0) fail(`sort of the ${name} listing exited ${s.code}: ${s.stderr.trim().slice(0, 200)}`);
+  return { sorted, files, bytes };
+}
+
+async function featuresOf(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, errors: RcloneErrors): Promise<rclone.RemoteFeatures> {
+  const r = await runTool(ctx, rclone.rcloneFeatures(bin, env, target(loc)), { quiet: true, onStdout: () => {}, onStderr: (l) => errors.keep(l, rclone.parseRcloneLine(l)) });
+  if (r.code !== 0) fail(rclone.rcloneFailureMessage(`rclone backend features of ${target(loc)}`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
+  const f = rclone.parseFeatures(r.stdout);
+  if (!f) {
+    ctx.log(`rclone backend features of ${target(loc)} named no precision; comparing times to the second`);
+    return { precisionNs: FALLBACK_WINDOW_NS, hashes: [], emptyDirs: true };
+  }
+  return f;
+}
+
+/** Walks a sorted change set beside the plan: "is this key in it?" for keys asked in order. */
+function membership(r: ChangeSetReader | null): (key: string) => boolean {
+  if (!r) return () => false;
+  let cur = r.next();
+  return (key) => {
+    while (cur && cur.key < key) cur = r.next();
+    return cur?.key === key;
+  };
+}
+
+/**
+ * Lists both sides and writes the run's plan. `deletions`: a sync (a copy never deletes). With an
+ * approval, only deletions in the approved set go to the delete list, and only overwrites outside
+ * it are counted for the guards.
+ */
+export async function planTransfer(ctx: RunContext, bin: string, env: Record<string, string>, sides: PlanSides, opts: { deletions: boolean }, errors: RcloneErrors): Promise<Plan> {
+  const { dir, writer } = ctx.changeSets.begin(ctx.runId);
+  const [src, dst, srcFeatures, dstFeatures] = await Promise.all([
+    listSide(ctx, bin, env, sides.src, sides.sourceType, sides, dir, 'source', errors),
+    listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors),
+    featuresOf(ctx, bin, env, sides.src, errors),
+    featuresOf(ctx, bin, env, sides.dst, errors),
+  ]);
+  const windowNs = Math.max(1, srcFeatures.precisionNs, dstFeatures.precisionNs);
+
+  const approved = ctx.approval && ctx.changeSets.has(ctx.runId, 'approval') ? { d: ctx.changeSets.reader(ctx.runId, 'approval', 'deletions'), o: ctx.changeSets.reader(ctx.runId, 'approval', 'overwrites') } : null;
+  const inApprovedDeletions = membership(approved?.d ?? null);
+  const inApprovedOverwrites = membership(approved?.o ?? null);
+  const copy = new LineWriter(path.join(dir, COPY_LIST));
+  const del = new LineWriter(path.join(dir, DELETE_LIST));
+  const srcRoot = sides.src.kind === 'pillar' ? sides.src.path : null;
+  const guarded = { deletes: count(), overwrites: count() };
+  const totals: RclonePlanSummary = {
+    sourceFiles: src.files,
+    sourceBytes: src.bytes,
+    destinationFiles: dst.files,
+    destinationBytes: dst.bytes,
+    toCopy: 0,
+    toCopyBytes: 0,
+    overwrites: 0,
+    deletions: 0,
+    expectedDeletions: 0,
+    deferredDeletions: 0,
+  };
+  let unlisted = 0;
+  const listable = (p: string) => {
+    // --files-from-raw takes one path a line: a name with a line break cannot be named there
+    if (!/[\r\n]/.test(p)) return true;
+    unlisted++;
+    ctx.log(`skipped (a line break in its name cannot go into rclone's file list): ${JSON.stringify(p)}`);
+    return false;
+  };
+  const sr = new LineReader(src.sorted);
+  const dr = new LineReader(dst.sorted);
+  try {
+    for (const step of mergeListings(() => sr.next(), () => dr.next(), windowNs)) {
+      if (step.kind === 'same') continue;
+      const p = keyPath(step.key);
+      if (step.kind === 'new' || step.kind === 'update') {
+        if (!listable(p)) continue;
+        copy.write(p);
+        totals.toCopy++;
+        totals.toCopyBytes += Math.max(0, step.size);
+        if (step.kind === 'update') {
+          totals.overwrites++;
+          writer.addOverwrite(step.key, step.size, step.destinationSize);
+          if (!inApprovedOverwrites(step.key)) add(guarded.overwrites, p, step.destinationSize);
+        }
+        continue;
+      }
+      if (!opts.deletions) continue;
+      totals.deletions++;
+      const prunedBy = srcRoot ? ctx.expectedDeletions.runOf(path.join(srcRoot, p)) : null;
+      writer.addDeletion(step.key, step.size, prunedBy !== null);
+      if (prunedBy !== null) totals.expectedDeletions++;
+      const allowed = prunedBy !== null || !ctx.approval || inApprovedDeletions(step.key);
+      if (!allowed) {
+        totals.deferredDeletions++;
+        continue;
+      }
+      if (prunedBy === null && !ctx.approval) add(guarded.deletes, p, step.size);
+      if (listable(p)) del.write(p);
+    }
+  } finally {
+    sr.close();
+    dr.close();
+    approved?.d.close();
+    approved?.o.close();
+    copy.close();
+    del.close();
+    removeFile(src.sorted);
+    removeFile(dst.sorted);
+  }
+  const set = writer.finish();
+  if (unlisted) ctx.log(`${unlisted} file(s) with a line break in their name were left out of the lists`);
+  ctx.log(
+    `plan: ${totals.toCopy} file(s) to copy (${totals.overwrites} overwrite(s)), ${totals.deletions} deletion(s)` +
+      (totals.expectedDeletions ? ` of which ${totals.expectedDeletions} removed by a prune of pillarsd` : '') +
+      (totals.deferredDeletions ? `, ${totals.deferredDeletions} not in the approved set (left for the next run)` : '') +
+      ` — source ${totals.sourceFiles} file(s), destination ${totals.destinationFiles}`,
+  );
+  return { set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded };
+}
