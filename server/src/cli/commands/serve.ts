@@ -13,6 +13,13 @@ import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
 import { VERSION } from '../../version';
+import { hostname } from 'node:os';
+import { NotifyStore } from '../../store/notify';
+import { Notifier } from '../../notify/service';
+import { maxAgeContributor } from '../../notify/max-age';
+import { nodeNotifyTransport } from '../../infra/notify-transport';
+import { realBackends } from '../../secrets/sources';
+import { CapacityStore, trend } from '../../watch/capacity';
 
 export interface Served {
   url: string;
@@ -20,6 +27,7 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -61,6 +69,22 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    const capacity = new CapacityStore(rt.db);
+    const notifier = new Notifier({
+      config: c,
+      store: new NotifyStore(rt.db),
+      hub: rt.hub,
+      status: rt.status,
+      samba,
+      daysUntilFull: (pillar) => trend(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())).daysUntilFull,
+      clock: rt.clock,
+      secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
+      transport: nodeNotifyTransport,
+      hostname: hostname(),
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
+    // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
+    rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
     const { startHttpServer } = await import('../../http/server');
     const http = await startHttpServer({
@@ -84,6 +108,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     });
     const url = http.url;
     scheduler.start();
+    notifier.start();
     const stopSampler = watch.startSampler();
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
@@ -94,6 +119,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      notifier,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
@@ -101,6 +127,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           stopFollowing();
           await http.close();
           await rt.engine.stop();
+          // runs the stop interrupted are told at the next start (their events follow the cursor)
+          await notifier.stop();
           rt.close();
         })()),
     };
