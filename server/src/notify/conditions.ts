@@ -3,6 +3,7 @@
 // that failed) is `unknown`, which never ends an incident: an error is not "all clear". Subjects
 // missing from the answer give no condition at all, for the same reason.
 import type { JobInfo, StatusResponse } from '../contract/api';
+import { trend, type CapacitySample } from '../watch/capacity';
 import type { Condition } from './incidents';
 
 export interface ConditionSettings {
@@ -14,6 +15,16 @@ export interface ConditionSettings {
   timeMachineDays: number | null;
   /** jobs whose trouble is already an open incident: their overdue is no news */
   jobsInTrouble: ReadonlySet<string>;
+}
+
+/** samples closer together than this say nothing about growth (a burst of writes is not a trend) */
+const MIN_TREND_SPAN_MS = 2 * 86_400_000;
+
+/** Days until the pillar is full at the growth its samples show; null without two days of samples or without growth. */
+export function daysUntilFull(samples: readonly CapacitySample[]): number | null {
+  if (samples.length < 3) return null;
+  if (Date.parse(samples[samples.length - 1]!.at) - Date.parse(samples[0]!.at) < MIN_TREND_SPAN_MS) return null;
+  return trend(samples).daysUntilFull;
 }
 
 /** percent points below the threshold before a full pillar counts as cleared (no flapping) */

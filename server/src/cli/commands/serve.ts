@@ -19,7 +19,8 @@ import { Notifier } from '../../notify/service';
 import { maxAgeContributor } from '../../notify/max-age';
 import { nodeNotifyTransport } from '../../infra/notify-transport';
 import { realBackends } from '../../secrets/sources';
-import { CapacityStore, trend } from '../../watch/capacity';
+import { CapacityStore } from '../../watch/capacity';
+import { daysUntilFull } from '../../notify/conditions';
 
 export interface Served {
   url: string;
@@ -76,7 +77,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       hub: rt.hub,
       status: rt.status,
       samba,
-      daysUntilFull: (pillar) => trend(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())).daysUntilFull,
+      daysUntilFull: (pillar) => daysUntilFull(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())),
       clock: rt.clock,
       secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
       transport: nodeNotifyTransport,
