@@ -164,6 +164,8 @@ export const configSchema = z.strictObject({
       keepVersions: z.number().int().positive().default(10),
       testparm: z.string().optional(),
       smbcontrol: z.string().optional(),
+      // the smbd whose VFS modules `check` and `apply` verify (its `smbd -b` names the folder)
+      smbd: z.string().optional(),
       // Samba area (issue 5): the file we own in include mode (default: pillars.conf next to
       // configFile), the Finder model string, each user's SMB password as a name under secrets:,
       // and the user/host `apply` checks the shares with after a reload.

@@ -1,6 +1,6 @@
 // What the HTTP layer needs from the rest of the server. The engine (jobs/), the Samba manager
 // (samba/) and the watchers (watch/) implement these; the composition root (cli/) wires them.
-import type { AuditEntry, JobInfo, Role, Run, RunsPage, RunStatus, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { AuditEntry, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export class NotFoundError extends Error {
   readonly statusCode = 404;
@@ -70,8 +70,8 @@ export interface StatusApi {
 
 export interface SambaApi {
   state(): Promise<SambaState>;
-  apply(actor: string): Promise<SambaState>;
-  rollback(actor: string): Promise<SambaState>;
+  apply(actor: string): Promise<SambaActionResult>;
+  rollback(actor: string): Promise<SambaActionResult>;
 }
 
 // ---- the API's own stores (server/src/store/{tokens,audit,pairing}.ts implement these) ----

@@ -34,7 +34,7 @@ export interface SambaWiring {
 export function sambaFromConfig(config: Config, deps: SambaComposeDeps = {}): SambaWiring {
   const exec = deps.exec ?? nodeExec;
   const env = deps.env ?? process.env;
-  const host = createSambaHost({ exec, testparmBin: config.samba?.testparm, smbcontrolBin: config.samba?.smbcontrol });
+  const host = createSambaHost({ exec, testparmBin: config.samba?.testparm, smbcontrolBin: config.samba?.smbcontrol, smbdBin: config.samba?.smbd });
   const backends = realBackends({ env, exec, akv: config.akv });
 
   const passwordSecret = (user: string): PasswordSecret => {

@@ -1,5 +1,6 @@
 // `pillarsd check`: configuration and environment — tools present, pillars mounted with their
-// sentinels, state folder writable, secret references reachable (metadata only: no value is read).
+// sentinels, state folder writable, secret references reachable (metadata only: no value is read),
+// and with a samba: section the rendered Samba config and the VFS modules smbd must load.
 import type { Command } from 'commander';
 import { action, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
@@ -57,6 +58,10 @@ export function registerCheck(program: Command): void {
             items.push({ what: `secret ${name}`, ok: false, detail: `${ref}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
           }
         } else items.push({ what: `secret ${name}`, ok: true, detail: `${ref} (resolved when a job runs)` });
+      }
+      if (c.samba) {
+        const { manager, host } = (await import('../../samba/compose')).sambaFromConfig(c);
+        items.push(...(await (await import('../../samba/check')).sambaCheckItems(manager, host)));
       }
       const ok = items.every((i) => i.ok);
       if (opts.json) printJson({ ok, items });
