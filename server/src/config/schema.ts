@@ -124,6 +124,8 @@ const rcloneSync = z.strictObject({
 });
 const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
 
+// A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
+// in jobs/types/registry.ts (server/README.md, "The engine").
 export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
