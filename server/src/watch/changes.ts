@@ -5,7 +5,7 @@
 // availability, the warnings, a bundle's staleness, a hot-set's state), `status.changed` goes out
 // and every pane and tray fetches the status again.
 import type { StatusResponse } from '../contract/api';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 
 export interface StatusChangeDeps {
   status(): Promise<StatusResponse>;

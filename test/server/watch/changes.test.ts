@@ -2,7 +2,7 @@
 // warning gone), and not on every check: a manual clock drives the checks.
 import { describe, expect, test } from 'vitest';
 import type { PillarStatus, StatusResponse } from '../../../server/src/contract/api';
-import type { Clock } from '../../../server/src/infra/clock';
+import type { Clock } from '../../../server/src/ports/clock';
 import { watchStatusChanges } from '../../../server/src/watch/changes';
 
 const pillar = (sentinel: boolean): PillarStatus => ({
