@@ -1,6 +1,6 @@
 // A manual clock for the server's Clock seam: time moves only when the test says, and timers due
 // by then fire in order (a timer set by a timer that fires is honoured in the same advance).
-import type { Clock } from '../../server/src/infra/clock';
+import type { Clock } from '../../server/src/ports/clock';
 
 export interface ManualClock {
   clock: Clock;

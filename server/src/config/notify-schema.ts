@@ -2,7 +2,6 @@
 // the name of an entry under `secrets:` (checked in load.ts), never a value: an SMTP password, a
 // webhook signing key, an ntfy token and each heartbeat ping URL (a healthchecks.io URL is itself
 // the credential: whoever has it can report a backup as done).
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { JOB_NOTICE_KINDS as JOB_KINDS, NOTICE_KINDS } from '../contract/api';
 
@@ -116,16 +115,8 @@ export type NotificationsConfig = z.infer<typeof notificationsSchema>;
 
 export const metricsSchema = z.strictObject({
   /** addresses or CIDR ranges that may read /metrics without a token (e.g. the Prometheus host) */
-  allowWithoutToken: z.array(z.string().refine(isAddressOrRange, { message: 'must be an IP address or a CIDR range such as 192.168.1.0/24' })).default([]),
+  allowWithoutToken: z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'must be an IP address or a CIDR range such as 192.168.1.0/24' })).default([]),
 });
-/** `10.0.0.5`, `192.168.1.0/24`, `fd00::/8` */
-export function isAddressOrRange(s: string): boolean {
-  const [addr, bits, extra] = s.split('/');
-  const v = isIP(addr ?? '');
-  if (!v || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128);
-}
 export type MetricsConfig = z.infer<typeof metricsSchema>;
 
 /** Cross-references of these sections: secret, job and channel names. */

@@ -125,6 +125,8 @@ const rcloneSync = z.strictObject({
 });
 const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
 
+// A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
+// in jobs/types/registry.ts (server/README.md, "The engine").
 export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
@@ -165,6 +167,8 @@ export const configSchema = z.strictObject({
       keepVersions: z.number().int().positive().default(10),
       testparm: z.string().optional(),
       smbcontrol: z.string().optional(),
+      // the smbd whose VFS modules `check` and `apply` verify (its `smbd -b` names the folder)
+      smbd: z.string().optional(),
       // Samba area (issue 5): the file we own in include mode (default: pillars.conf next to
       // configFile), the Finder model string, each user's SMB password as a name under secrets:,
       // and the user/host `apply` checks the shares with after a reload.

@@ -222,6 +222,24 @@ export interface SambaState {
   versions: Array<{ id: string; at: string }>;
 }
 
+/**
+ * POST /api/v1/samba/apply and /rollback → 200 when the file is in place and smbd took it (or
+ * nothing needed changing). When the file changed but smbd did not reload, or a share did not
+ * answer after the reload, the answer is a 502 problem whose detail lists these messages.
+ */
+export interface SambaActionResult {
+  changed: boolean;
+  /** smbcontrol delivered the reload; false when smbd is not running */
+  reloaded: boolean;
+  /** every share answered after the reload; null when nothing was probed */
+  answered: boolean | null;
+  /** the version the replaced file was saved as */
+  backup: string | null;
+  /** what happened, in order, as the CLI prints it */
+  messages: string[];
+  state: SambaState;
+}
+
 // ---- added with the HTTP API (issue 4) ----
 
 export interface JobsResponse {

@@ -5,7 +5,7 @@
 // under the same key. Failures back off from `retry.firstSeconds` up to `retry.maxSeconds`; after
 // `retry.giveUpHours` an item is dropped with its last error, which stays visible.
 import type { ChannelConfig, NotificationsConfig } from '../config/notify-schema';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import type { NotifyTransport } from '../infra/notify-transport';
 import type { RunSecrets } from '../secrets/resolver';
 import type { NotifyStore, OutboxRow } from '../store/notify';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deleteGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
 import { assertTransition, backoffSeconds, canTransition, exitCodeFor } from '../../../server/src/domain/run-state';
-import { conflicts, jobResources } from '../../../server/src/domain/resources';
+import { conflicts } from '../../../server/src/domain/resources';
+import { jobResources } from '../../../server/src/jobs/types/registry';
 import { parseConfig } from '../../../server/src/config/load';
 
 const pillar = { id: 'space', path: '/space', requireMount: true, exists: true, mounted: true, sentinel: 'space\n' };

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
 import { HttpProblem } from '../problem';
-import { ConflictError } from '../ports';
+import { ConflictError } from '../../ports/errors';
 import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
