@@ -12,8 +12,10 @@ import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
+import { watchStatusChanges } from '../../watch/changes';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
+import type { RunningHttpServer } from '../../http/server';
 
 export interface Served {
   url: string;
@@ -21,6 +23,8 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  /** the listening server (tests drop its connections to see the pane reconnect) */
+  http: RunningHttpServer;
   stop(): Promise<void>;
 }
 
@@ -30,6 +34,10 @@ export interface ServeOptions extends RuntimeOptions {
   port?: number;
   /** overrides server.tls */
   tls?: 'off' | 'auto';
+  /** the built admin pane to serve (default: dist/renderer next to the sources or the build) */
+  adminDir?: string;
+  /** how often the status is checked for alerts that appeared or cleared (default 20 s) */
+  statusWatchMs?: number;
 }
 
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
@@ -78,12 +86,19 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
       },
     });
     const url = http.url;
     scheduler.start();
     const stopSampler = watch.startSampler();
+    const stopChanges = watchStatusChanges({
+      status: () => rt.status.status(),
+      publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
+      clock: rt.clock,
+      intervalMs: o.statusWatchMs ?? 20_000,
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
     let stopped: Promise<void> | null = null;
@@ -93,10 +108,12 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      http,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopChanges();
           stopFollowing();
           await http.close();
           await rt.engine.stop();
