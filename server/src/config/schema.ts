@@ -57,6 +57,8 @@ const jobCommon = {
   timezone: timezone.optional(),
   enabled: z.boolean().default(true),
   after: z.array(id).default([]),
+  // after a job it follows succeeded with warnings (files restic could not read): run or skip
+  afterWarnings: z.enum(['run', 'skip']).default('run'),
   pre: z.array(hook).default([]),
   post: z.array(hook).default([]),
   timeoutMinutes: z.number().positive().optional(),
