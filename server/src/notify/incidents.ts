@@ -78,7 +78,6 @@ function resolve(inc: Incident, now: string, title: string, text: string, runId:
 
 // ---- a job's runs --------------------------------------------------------------------------
 
-const WITH_WARNINGS = 'succeeded-with-warnings';
 type Trouble = { kind: NoticeKind; severity: Severity; title: string; text: string; waiting: boolean; deletes: Notice['deletes'] };
 
 function blockTitle(jobId: string, b: BlockInfo | null): string {
@@ -91,12 +90,12 @@ function deletesOf(b: BlockInfo | null): Notice['deletes'] {
 
 function troubleOf(run: Run): Trouble | null {
   const j = run.jobId;
-  const status = run.status as string;
+  const status = run.status;
   if (status === 'failed') return { kind: 'failed', severity: 'critical', title: `${j} failed`, text: run.error ?? `the run ended with exit code ${run.exitCode ?? '?'}`, waiting: false, deletes: null };
   if (status === 'blocked')
     return { kind: 'blocked', severity: 'critical', title: blockTitle(j, run.block), text: run.block?.message ?? run.error ?? 'a guard stopped the run', waiting: true, deletes: deletesOf(run.block) };
   if (status === 'interrupted') return { kind: 'interrupted', severity: 'warning', title: `${j} was interrupted`, text: run.error ?? 'the run did not finish', waiting: false, deletes: null };
-  if (status === WITH_WARNINGS) {
+  if (status === 'succeeded-with-warnings') {
     const unreadable = run.summary?.kind === 'restic-backup' ? run.summary.unreadableFiles : undefined;
     const text = run.error ?? (unreadable ? `${unreadable} files could not be read; the snapshot was written without them` : 'the run succeeded with warnings');
     return { kind: 'warnings', severity: 'warning', title: `${j} succeeded with warnings`, text, waiting: false, deletes: null };
@@ -106,7 +105,7 @@ function troubleOf(run: Run): Trouble | null {
 
 /** The job incident (`job:<id>`) after a run reached `run.status` (finished, blocked or queued again). */
 export function onRun(inc: Incident | undefined, run: Run, now: string): Transition {
-  const status = run.status as string;
+  const status = run.status;
   const key = `job:${run.jobId}`;
   if (status === 'queued' || status === 'running') {
     // an approved block runs again: nobody needs reminding while it does

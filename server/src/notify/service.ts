@@ -6,7 +6,7 @@ import type { Config } from '../config/schema';
 import type { NotificationsConfig } from '../config/notify-schema';
 import { durationMs } from '../config/notify-schema';
 import type { ChannelState, IncidentInfo, JobNotifyChoices, Notice, NotificationsResponse, NotifyTestResult, Run, StatusResponse, StoredEvent } from '../contract/api';
-import { NOTICE_KINDS } from '../contract/api';
+import { NOTICE_KINDS, SUCCESS_STATUSES } from '../contract/api';
 import type { EventHub, SambaApi, StatusApi } from '../ports/services';
 import type { Clock } from '../ports/clock';
 import type { NotifyTransport } from '../infra/notify-transport';
@@ -150,9 +150,8 @@ export class Notifier {
     const at = e.at;
     if (ev.type === 'run.started') this.ping(e.id, run, 'start', touched);
     if (ev.type === 'run.finished' || ev.type === 'run.blocked') {
-      const s = run.status as string;
-      if (s === 'succeeded' || s === 'succeeded-with-warnings') this.ping(e.id, run, 'success', touched);
-      else if (s !== 'cancelled' || run.startedAt) this.ping(e.id, run, 'fail', touched);
+      if (SUCCESS_STATUSES.includes(run.status)) this.ping(e.id, run, 'success', touched);
+      else if (run.status !== 'cancelled' || run.startedAt) this.ping(e.id, run, 'fail', touched);
     }
     if (ev.type === 'run.started') return;
     const key = `job:${run.jobId}`;

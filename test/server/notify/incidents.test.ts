@@ -12,11 +12,11 @@ const H = 3_600_000;
 const T0 = Date.parse('2026-11-25T03:30:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function run(id: string, status: RunStatus | 'succeeded-with-warnings', o: Partial<Run> = {}): Run {
+function run(id: string, status: RunStatus, o: Partial<Run> = {}): Run {
   return {
     id,
     jobId: 'space-offsite',
-    status: status as RunStatus,
+    status,
     trigger: 'schedule',
     attempt: 1,
     queuedAt: iso(T0),
