@@ -41,7 +41,10 @@ function printRun(run: Run): void {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`${run.jobId}: ${run.status}${run.error ? ` — ${run.error}` : ''}`);
   const s = run.summary;
-  if (s?.kind === 'restic-backup') out(`snapshot ${s.snapshotId}: ${s.filesNew} new, ${s.filesChanged} changed files, ${formatBytes(s.bytesAdded)} added`);
+  if (s?.kind === 'restic-backup') {
+    out(`snapshot ${s.snapshotId}: ${s.filesNew} new, ${s.filesChanged} changed files, ${formatBytes(s.bytesAdded)} added`);
+    for (const u of s.unreadable ?? []) out(`not read: ${u.path}: ${u.reason}`);
+  }
   if (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') {
     out(`${s.filesTransferred} files (${formatBytes(s.bytesTransferred)}) transferred, ${s.filesDeleted} deleted, ${s.errors} errors`);
     if (s.plan?.deferredDeletions) out(`${s.plan.deferredDeletions} deletion(s) were not in the approved set and wait for the next run`);

@@ -1,5 +1,6 @@
 // `pillarsd run JOB`: runs a job now in the foreground, recorded in history.
-// Exit 0 succeeded, 1 failed/cancelled, 2 unknown job, bad config or bad usage, 3 blocked by a guard.
+// Exit 0 succeeded (with or without warnings), 1 failed/cancelled/interrupted, 2 unknown job, bad
+// config or bad usage (`--approve`: approvals name a run, `pillarsd approve RUN`), 3 blocked by a guard.
 import type { Command } from 'commander';
 import { action, CliExit, loadOrExit, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
