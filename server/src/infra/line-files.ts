@@ -10,11 +10,9 @@ const BUF = 1 << 16;
 
 export class LineWriter {
   private readonly fd: number;
-  private parts: string[] = [];
-  private pending = 0;
+  private buf = '';
+  private written = 0;
   private hash: Hash | null;
-  /** bytes written so far (the offset the next line starts at) */
-  bytes = 0;
   lines = 0;
 
   constructor(
@@ -26,22 +24,29 @@ export class LineWriter {
   }
 
   write(line: string): void {
-    const l = `${line}\n`;
-    this.parts.push(l);
-    this.pending += l.length;
-    this.bytes += Buffer.byteLength(l);
+    this.buf += `${line}\n`;
     this.lines++;
-    if (this.pending >= BUF) this.flush();
+    if (this.buf.length >= BUF) this.flush();
   }
 
   private flush(): void {
-    if (!this.parts.length) return;
-    const b = Buffer.from(this.parts.join(''), 'utf8');
-    this.parts = [];
-    this.pending = 0;
-    this.hash?.update(b);
-    let off = 0;
-    while (off < b.length) off += fs.writeSync(this.fd, b, off);
+    if (!this.buf) return;
+    const text = this.buf;
+    this.buf = '';
+    this.hash?.update(text, 'utf8');
+    const len = Buffer.byteLength(text);
+    let off = fs.writeSync(this.fd, text);
+    if (off < len) {
+      const b = Buffer.from(text, 'utf8');
+      while (off < len) off += fs.writeSync(this.fd, b, off);
+    }
+    this.written += len;
+  }
+
+  /** The byte the next line starts at (what LineReader takes to start there). */
+  offset(): number {
+    this.flush();
+    return this.written;
   }
 
   /** Closes the file; returns the SHA-256 (hex) of everything written when asked for one. */
@@ -61,7 +66,7 @@ export class LineReader {
   private eof = false;
   private closed = false;
 
-  /** `offset`: the byte a line starts at (from LineWriter.bytes at the time it was written). */
+  /** `offset`: the byte a line starts at (LineWriter.offset() before it was written). */
   constructor(
     readonly file: string,
     offset = 0,

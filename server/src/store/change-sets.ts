@@ -57,7 +57,7 @@ class KindWriter {
   }
 
   add(l: Line): void {
-    if (this.out.lines % INDEX_EVERY === 0) this.index.push(this.out.bytes);
+    if (this.out.lines % INDEX_EVERY === 0) this.index.push(this.out.offset());
     this.out.write(JSON.stringify(l));
     this.bytes += Math.max(0, l.s);
     const p = keyPath(l.k);
