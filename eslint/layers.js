@@ -68,7 +68,8 @@ export const LAYERS = [
   {
     dir: 'server/src/watch/',
     why: 'the watchers: capacity, Time Machine, hot-sets, B2',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/samba/values.ts'],
+    // domain/: the B2 plan's seed estimate (domain/seed-eta.ts) is a pure decision the engine shares
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/samba/values.ts', 'server/src/domain/'],
     typesFrom: ['server/src/store/', 'server/src/jobs/'],
     packages: [...PURE_NODE],
   },

@@ -155,6 +155,10 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
       if (a === jobId) out.push({ path: ['jobs', jobId, 'after', i], message: 'a job cannot run after itself' });
     });
   }
+  const seed = c.b2plan?.seedJob;
+  if (seed !== undefined && c.jobs[seed]?.type !== 'rclone-copy') {
+    out.push({ path: ['b2plan', 'seedJob'], message: `names no rclone-copy job "${seed}" (copy jobs: ${Object.entries(c.jobs).filter(([, j]) => j.type === 'rclone-copy').map(([id]) => id).join(', ') || 'none'})` });
+  }
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });

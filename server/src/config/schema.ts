@@ -229,6 +229,10 @@ export const configSchema = z.strictObject({
       pricePerTbMonth: z.number().nonnegative().optional(),
       currency: z.string().default('USD'),
       priceDate: z.string().optional(),
+      // the bucket's lifecycle rule (daysFromHidingToDeleting): the cost counts the versions kept
+      keepVersionsDays: z.number().int().min(0).optional(),
+      // the rclone-copy job that seeds B2 (default: the one copy job whose destination is a b2 remote)
+      seedJob: id.optional(),
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),

@@ -89,6 +89,22 @@ export interface RclonePlanSummary {
   expectedDeletions: number;
   /** deletions left for a later run: not in the set an approval named */
   deferredDeletions: number;
+  /** bytes of destination files the run set out to delete or replace (B2 keeps them as hidden versions) */
+  hiddenBytes?: number;
+}
+
+/** A seed (an rclone-copy job) over the nights it takes: from each run's listings and copy. */
+export interface SeedProgress {
+  bytesTotal: number;
+  bytesDone: number;
+  filesTotal: number;
+  filesDone: number;
+  complete: boolean;
+  updatedAt: string;
+  /** at the job's bwlimit timetable and window, at the rate its windows reached (or b2plan.uplinkMbps) */
+  etaSeconds: number | null;
+  /** one point per run, oldest first (the last 60) */
+  history: Array<{ at: string; bytesDone: number; bytesTotal: number }>;
 }
 export type RunSummary = ResticBackupSummary | ResticForgetSummary | ResticCheckSummary | RcloneSummary;
 
@@ -186,6 +202,8 @@ export interface JobInfo {
   lastRun: Run | null;
   lastSuccessAt: string | null;
   overdue: boolean; // the schedule's last due time passed without a successful run
+  /** rclone-copy jobs: the seed's progress over its runs (null before its first listing) */
+  seed?: SeedProgress | null;
 }
 
 export interface PillarStatus {
@@ -223,7 +241,19 @@ export interface HotSetStatus {
 export interface B2Plan {
   spaceBytes: number;
   uplinkMbps: number | null;
+  /** the first upload (what the seed job still has to copy) as configured: its bwlimit timetable and window */
   seedEtaSeconds: number | null;
+  /** the same at full line rate, for comparison */
+  fullRateEtaSeconds: number | null;
+  /** the rclone-copy job that seeds B2 (b2plan.seedJob, or the one copy job to a b2 remote) */
+  seedJob: string | null;
+  /** what the seed's last listing left to copy (bytes); null without a seed job */
+  seedRemainingBytes: number | null;
+  /** days B2 keeps hidden versions (b2plan.keepVersionsDays; `pillarsd check` reads the bucket's rule) */
+  keepVersionsDays: number;
+  /** old versions B2 keeps and bills: bytes the syncs hid lately per day × keepVersionsDays; null before any sync */
+  versionBytes: number | null;
+  /** Space plus the kept versions */
   monthlyCost: number | null;
   currency: string;
   pricePerTbMonth: number;

@@ -24,6 +24,7 @@ import { RunQueue } from './queue';
 import { recoverRuns } from './recovery';
 import { toolchain } from './toolchain';
 import { removeFileQuiet } from './files';
+import { hiddenBytesPerDay, seedJobOf, seedProgress, windowOf } from './seed-status';
 import type { Toolchain } from './toolchain';
 
 export interface EngineDeps {
@@ -204,6 +205,7 @@ export class Engine implements EngineApi {
       nextRunAt: job.schedule && enabled ? (nextRun(job.schedule, tz, now)?.toISOString() ?? null) : null,
       lastRun: lastRun ? toWire(lastRun) : null,
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
+      seed: job.type === 'rclone-copy' ? seedProgress(job, this.runs.list({ job: id, limit: 60 }).records, this.d.config.b2plan?.uplinkMbps, now) : undefined,
       overdue: isOverdue({
         schedule: job.schedule ?? null,
         timezone: tz,
@@ -336,6 +338,21 @@ export class Engine implements EngineApi {
     if (!this.d.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
     const blocked = this.runs.list({ job: jobId, status: 'blocked', limit: 1 }).records[0];
     return blocked?.block?.needsApproval ? blocked : undefined;
+  }
+
+  /** What the B2 plan takes from history: the seed job (its timetable, window and what is left) and the bytes syncs hide a day. */
+  b2History(): { seed?: { jobId: string; bwlimit?: string; window?: ReturnType<typeof windowOf>; remainingBytes: number | null }; hiddenBytesPerDay: number | null } {
+    const now = this.d.clock.now();
+    const c = this.d.config;
+    const seedId = seedJobOf(c);
+    const seedJob = seedId ? c.jobs[seedId] : undefined;
+    let seed;
+    if (seedId && seedJob?.type === 'rclone-copy') {
+      const p = seedProgress(seedJob, this.runs.list({ job: seedId, limit: 60 }).records, c.b2plan?.uplinkMbps, now);
+      seed = { jobId: seedId, bwlimit: seedJob.bwlimit, window: windowOf(seedJob), remainingBytes: p ? p.bytesTotal - p.bytesDone : null };
+    }
+    const recent = this.runs.list({ limit: 500 }).records;
+    return { seed, hiddenBytesPerDay: hiddenBytesPerDay(c, recent, now) };
   }
 
   /** What runs history no longer keeps leave in the state folder (logs, change sets) goes with them. */

@@ -15,6 +15,7 @@ import { CapacityStore, DEFAULT_THRESHOLDS } from './capacity';
 import { SyncthingClient } from './syncthing';
 import { createHotSet, pauseHotSetsAround, resumeLeftovers, type AroundRun, type CreateHotSetInput } from './hotsets';
 import { sampleCapacity, watchStatusContributor, type WatchDeps } from './status';
+import type { B2PlanInput } from './b2plan';
 import type { StatusResponse } from '../contract/api';
 import type { AroundRun as EngineAroundRun } from '../jobs/execution';
 
@@ -43,7 +44,10 @@ export function resolvePillarPath(config: Config, ref: string): string | null {
   return p ? posix.join(p.path, m[2] || '/').replace(/\/+$/, '') : null;
 }
 
-export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; exec?: Exec; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {}): WatchWiring {
+export function watchFromConfig(
+  config: Config,
+  deps: { db?: Db; clock?: Clock; exec?: Exec; env?: NodeJS.ProcessEnv; log?: (m: string) => void; b2History?: () => Partial<B2PlanInput> } = {},
+): WatchWiring {
   const clock = deps.clock ?? systemClock;
   const pillars = Object.entries(config.pillars).map(([id, p]) => ({ id, path: p.path }));
   const store = deps.db ? new CapacityStore(deps.db) : undefined;
@@ -73,7 +77,7 @@ export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; 
     diskHealth: (p) => diskHealth(p),
     timeMachine: tmEntry ? { pillar: tmEntry[0], capBytes, staleDays: tmEntry[1].timeMachine?.staleDays ?? 7, perUser: tmEntry[1].timeMachine?.perUser !== false, scanner: timeMachineScanner } : undefined,
     hotSets: client && hotRoot ? { client, hotRoot, conflicts: conflictFinder } : undefined,
-    b2: config.pillars.space ? { pillar: 'space', plan: config.b2plan ?? {} } : undefined,
+    b2: config.pillars.space ? { pillar: 'space', plan: config.b2plan ?? {}, more: deps.b2History } : undefined,
   };
   const journal = fileJournal(posix.join(config.stateDir, 'hotsets-paused.json'));
   const hotPillar = config.syncthing?.hotRoot.split(':')[0];

@@ -23,7 +23,8 @@ export interface WatchDeps {
   diskHealth?: (path: string) => Promise<DiskHealthInfo>;
   timeMachine?: { pillar: string; capBytes: number | null; staleDays: number; perUser?: boolean; scanner: TimeMachineScanPort };
   hotSets?: { client: SyncthingClient; hotRoot: string; conflicts: ConflictFinder };
-  b2?: { pillar: string; plan: B2PlanInput };
+  /** `more`: what the engine's history adds when a status is built (the seed's progress, the syncs' churn) */
+  b2?: { pillar: string; plan: B2PlanInput; more?: () => Partial<B2PlanInput> };
   cacheMs?: number;
 }
 
@@ -80,7 +81,7 @@ export async function collectWatchStatus(d: WatchDeps): Promise<WatchStatus> {
   let b2: B2Plan | null = null;
   if (d.b2) {
     const space = capacity.find((c) => c.id === d.b2!.pillar);
-    if (space) b2 = planB2(space.usedBytes, d.b2.plan);
+    if (space) b2 = planB2(space.usedBytes, { ...d.b2.plan, ...d.b2.more?.(), now: d.clock.now() });
   }
   return { capacity, timeMachine, hotSets, b2, warnings };
 }

@@ -12,6 +12,8 @@ import type { Exec } from '../../../server/src/infra/exec';
 import { makeSandbox } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { sleep } from '../../support/proc';
+import { manualClock } from '../../support/clock';
+import { Scheduler } from '../../../server/src/jobs/scheduler';
 import { useCleanup } from '../../support/tmp';
 
 const reg = useCleanup();
@@ -275,5 +277,67 @@ describe('seed windows (issue 22)', () => {
     expect(second.status, second.error ?? '').toBe('succeeded');
     // it lists again and copies only what the first window did not
     expect(second.summary).toMatchObject({ plan: { toCopy: 24 - copied } });
+    // progress over the nights, from each run's listings
+    const seedInfo = rt.engine.getJob('media-seed')!.seed!;
+    expect(seedInfo.history).toHaveLength(2);
+    expect(seedInfo.history[0]!.bytesDone).toBe(copied * (1 << 20));
+    expect(seedInfo.history[1]!.bytesDone).toBeGreaterThan(seedInfo.history[0]!.bytesDone);
+    expect(seedInfo).toMatchObject({ bytesTotal: 24 * (1 << 20), filesTotal: 24 });
+    expect(seedInfo.complete).toBe(seedInfo.filesDone === 24);
+  });
+
+  it('on a manual clock: the 02:00 Flux backup starts at 02:00 while the 23:00 seed window still runs', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg, {
+      extraJobs: (dir) => `  media-seed:
+    type: rclone-copy
+    source: space:/
+    destination: cloud:${path.join(dir, 'seed')}
+    exclude: ["/backups/**"]
+    schedule: "0 23 * * *"
+    maxDuration: 6h
+    retries: { count: 0 }`,
+    });
+    const loaded = sb.loaded();
+    (loaded.config.jobs['flux-backup'] as { schedule?: string }).schedule = '0 2 * * *';
+    writeFileSync(path.join(sb.space, 'big.bin'), 'x');
+    writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');
+    const mc = manualClock('2026-12-07T22:59:00Z');
+    // the seed's copy holds until the test ends its window, as a slow upload would
+    let endWindow: (() => void) | null = null;
+    const exec: Exec = (req) => {
+      if (req.args[0] === 'copy' && req.args.includes('--max-duration')) {
+        req.onSpawn?.(process.pid);
+        return new Promise((resolve) => {
+          const line = JSON.stringify({ level: 'error', msg: 'max transfer duration reached as set by --max-duration' });
+          const done = (aborted: boolean) => {
+            req.onStderrLine?.(line);
+            resolve({ code: 7, signal: null, stdout: '', stderr: line, timedOut: false, aborted });
+          };
+          endWindow = () => done(false);
+          req.signal?.addEventListener('abort', () => done(true), { once: true });
+        });
+      }
+      return nodeExec(req);
+    };
+    const rt = openRuntime(loaded, { exec, clock: mc.clock, env: { ...process.env, TZ: 'UTC' } });
+    reg.add(async () => (endWindow?.(), await rt.engine.stop(), rt.close()));
+    const scheduler = new Scheduler({ engine: rt.engine, runs: rt.runs, state: rt.state, hub: rt.hub, clock: mc.clock });
+    scheduler.start();
+    reg.add(() => scheduler.stop());
+    mc.advanceTo('2026-12-07T23:00:30Z');
+    const seed = rt.runs.list({ job: 'media-seed', limit: 1 }).records[0]!;
+    for (let t = 0; !endWindow && t < 600; t++) await sleep(100);
+    expect(endWindow, 'the seed reached its copy').not.toBeNull();
+    mc.advanceTo('2026-12-08T02:00:30Z');
+    const backup = rt.runs.list({ job: 'flux-backup', limit: 1 }).records[0]!;
+    expect(backup.queuedAt).toBe('2026-12-08T02:00:00.000Z');
+    const b = await rt.engine.waitFor(backup.id);
+    expect(b.status, b.error ?? '').toBe('succeeded');
+    expect(b.startedAt).toBe('2026-12-08T02:00:30.000Z');
+    expect(rt.runs.get(seed.id)!.status).toBe('running');
+    mc.advanceTo('2026-12-08T05:00:00Z');
+    endWindow!();
+    const s = await rt.engine.waitFor(seed.id);
+    expect(s).toMatchObject({ status: 'succeeded', summary: { windowEnded: true } });
   });
 });

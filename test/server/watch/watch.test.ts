@@ -33,6 +33,23 @@ describe('B2 plan', () => {
     expect(p).toMatchObject({ currency: 'USD', pricePerTbMonth: 6, priceDate: B2_DEFAULT_PRICE.priceDate });
     expect(planB2(1.5e12, { pricePerTbMonth: 5, currency: 'EUR', priceDate: '2026-01-01' })).toMatchObject({ monthlyCost: 7.5, seedEtaSeconds: null, currency: 'EUR', priceDate: '2026-01-01' });
   });
+
+  it('follows the seed job\'s bwlimit timetable: 12 TB at 100 Mbit/s with "08:00,4M 23:00,off" takes about 19 days, not 11 (issue 22)', () => {
+    const now = new Date('2026-12-07T12:00:00');
+    const p = planB2(12e12, { uplinkMbps: 100, now, seed: { jobId: 'space-seed', bwlimit: '08:00,4M 23:00,off', remainingBytes: null } });
+    expect(p.fullRateEtaSeconds! / 86_400).toBeCloseTo(11.1, 0);
+    expect(p.seedEtaSeconds! / 86_400).toBeGreaterThan(18.5);
+    expect(p.seedEtaSeconds! / 86_400).toBeLessThan(19.5);
+    expect(p).toMatchObject({ seedJob: 'space-seed', seedRemainingBytes: 12e12 });
+    // what the seed's last listing left, not all of Space
+    expect(planB2(12e12, { uplinkMbps: 100, now, seed: { jobId: 's', remainingBytes: 3e12 } }).seedEtaSeconds! / 86_400).toBeCloseTo(2.8, 0);
+  });
+
+  it('counts the versions B2 keeps: bytes the syncs hid a day times the lifecycle days', () => {
+    const p = planB2(12e12, { hiddenBytesPerDay: 20e9, keepVersionsDays: 30 });
+    expect(p).toMatchObject({ versionBytes: 600e9, keepVersionsDays: 30, monthlyCost: 75.6 });
+    expect(planB2(12e12, {})).toMatchObject({ versionBytes: null, keepVersionsDays: 30, monthlyCost: 72 });
+  });
 });
 
 describe('capacity', () => {

@@ -58,7 +58,14 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const scheduler = new Scheduler({ engine: rt.engine, runs: rt.runs, state: rt.state, hub: rt.hub, clock: rt.clock });
     // watchers: capacity/health/Time Machine/hot-sets/B2 in the status, hot-sets paused around the Flux backup
     const { watchFromConfig } = await import('../../watch/compose');
-    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) });
+    const watch = watchFromConfig(c, {
+      db: rt.db,
+      clock: rt.clock,
+      exec: rt.exec,
+      env: o.env ?? process.env,
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      b2History: () => rt.engine.b2History(),
+    });
     rt.status.contributors.push(watch.contributor);
     if (watch.aroundRun) rt.engine.addAroundRun(watch.aroundRun);
     // hot-sets a crashed pillarsd left paused around a backup are resumed before anything runs

@@ -161,6 +161,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
     deletions: 0,
     expectedDeletions: 0,
     deferredDeletions: 0,
+    hiddenBytes: 0,
   };
   let unlisted = 0;
   const listable = (p: string) => {
@@ -183,6 +184,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
         totals.toCopyBytes += Math.max(0, step.size);
         if (step.kind === 'update') {
           totals.overwrites++;
+          totals.hiddenBytes! += Math.max(0, step.destinationSize);
           writer.addOverwrite(step.key, step.size, step.destinationSize);
           if (!inApprovedOverwrites(step.key)) add(guarded.overwrites, p, step.destinationSize);
         }
@@ -199,6 +201,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
         continue;
       }
       if (prunedBy === null && !ctx.approval) add(guarded.deletes, p, step.size);
+      totals.hiddenBytes! += Math.max(0, step.size);
       if (listable(p)) del.write(p);
     }
   } finally {
