@@ -19,7 +19,11 @@ const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
 export function rcloneEnv(remotes: readonly RemoteDef[], base: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ']) if (base[k] !== undefined) env[k] = base[k]!;
+  // what the machine says about reaching the far end (trusted CAs, a proxy) reaches rclone too;
+  // nothing else of pillarsd's environment does (AWS_CA_BUNDLE, for one, breaks rclone 1.60's S3)
+  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+    if (base[k] !== undefined) env[k] = base[k]!;
+  }
   // rclone reads a config file too; point it at nothing so only our env defines remotes
   env.RCLONE_CONFIG = '/dev/null';
   for (const r of remotes) {
@@ -267,4 +271,28 @@ export function rcloneFailureMessage(what: string, code: number | null, lastErro
   const why = code !== null && reasons[code] ? ` (${reasons[code]})` : '';
   const last = lastErrors.length ? `: ${lastErrors[lastErrors.length - 1]!.slice(0, 300)}` : '';
   return `${what}: rclone exited ${code ?? 'by a signal'}${why}${last}`;
+}
+
+/** What each backend calls its credentials in pillarsd.yaml (`remotes.NAME.<option>`). */
+const CREDENTIALS: Record<string, string> = {
+  b2: 'account and key',
+  s3: 'access_key_id and secret_access_key',
+  sftp: 'user and pass (or key_file)',
+  webdav: 'user and pass',
+  crypt: 'password and password2',
+};
+
+/**
+ * A failed probe (`rcloneProbe`) in words that name what to fix: a flag this rclone lacks, the
+ * remote's credentials, the far end not answering. null when the output names none of them.
+ */
+export function explainProbeFailure(remote: string, type: string, stderr: string): string | null {
+  const flag = /unknown (?:flag|shorthand flag): ('?-[^\s']+'?)/.exec(stderr);
+  if (flag) return `rclone ${flag[1]} is not a flag this rclone knows (pillarsd chooses flags by rclone's version: report it)`;
+  const creds = `remotes.${remote}.{${CREDENTIALS[type] ?? 'its credentials'}}`;
+  if (/\b401\b|unauthorized|bad_auth_token|InvalidAccessKeyId|SignatureDoesNotMatch|unable to authenticate|permission denied|authentication failed|invalid credentials/i.test(stderr)) return `the far end refused the credentials in ${creds}`;
+  if (/AccessDenied|\b403\b|forbidden/i.test(stderr)) return `the credentials in ${creds} are not allowed to list this path`;
+  if (/undecryptable|failed to decrypt|not decrypting/i.test(stderr)) return `names here do not decrypt with remotes.${remote}.password/password2`;
+  if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|TLS handshake|x509/i.test(stderr)) return `cannot reach the endpoint of remotes.${remote}`;
+  return null;
 }

@@ -1,6 +1,8 @@
 // `pillarsd check`: configuration and environment — tools present, pillars mounted with their
 // sentinels, state folder writable, secret references reachable (metadata only: no value is read),
-// and with a samba: section the rendered Samba config and the VFS modules smbd must load.
+// every remote a job uses answering a real read-only call (its credentials resolved for it; for b2
+// also the key's capabilities and the bucket's lifecycle rule), rclone jobs that would hold a
+// restic repository, and with a samba: section the rendered Samba config and the VFS modules smbd must load.
 import type { Command } from 'commander';
 import { action, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
@@ -10,11 +12,15 @@ import { JOB_TYPES } from '../../jobs/types/registry';
 import { nodeExec } from '../../infra/exec';
 import { ensureDir, fileMode } from '../../infra/fs';
 import { parseSecretRef } from '../../secrets/refs';
+import { runSecrets } from '../../secrets/resolver';
+import { realBackends } from '../../secrets/sources';
 import { fmtVersion } from '../../tools/versions';
 
 interface Item {
   what: string;
   ok: boolean;
+  /** ok, but the owner should look (printed `warn`) */
+  warn?: boolean;
   detail: string;
 }
 
@@ -60,13 +66,21 @@ export function registerCheck(program: Command): void {
           }
         } else items.push({ what: `secret ${name}`, ok: true, detail: `${ref} (resolved when a job runs)` });
       }
+      const remotes = await import('../../jobs/remote-check');
+      items.push(...remotes.repositoryHolds(c));
+      const secrets = runSecrets(c.secrets, realBackends({ env: process.env, exec: nodeExec, akv: c.akv }));
+      try {
+        items.push(...(await remotes.checkRemotes(c, { exec: nodeExec, env: process.env, tools, secrets })));
+      } finally {
+        secrets.dispose();
+      }
       if (c.samba) {
         const { manager, host } = (await import('../../samba/compose')).sambaFromConfig(c);
         items.push(...(await (await import('../../samba/check')).sambaCheckItems(manager, host)));
       }
       const ok = items.every((i) => i.ok);
       if (opts.json) printJson({ ok, items });
-      else for (const i of items) process.stdout.write(`${i.ok ? 'ok  ' : 'FAIL'} ${i.what.padEnd(18)} ${i.detail}\n`);
+      else for (const i of items) process.stdout.write(`${!i.ok ? 'FAIL' : i.warn ? 'warn' : 'ok  '} ${i.what.padEnd(18)} ${i.detail}\n`);
       return ok ? 0 : 1;
     }),
   );

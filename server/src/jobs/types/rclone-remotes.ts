@@ -2,29 +2,51 @@
 // argv or a config file: rule 6, passwords obscured through stdin), the `rclone` form of a
 // location, and the last error lines of a run for its message.
 import type { Location } from '../../config/locations';
+import type { Config } from '../../config/schema';
 import * as rclone from '../../tools/rclone';
 import type { RemoteDef } from '../../tools/rclone';
 import { fail } from '../job-type';
 import type { RunContext } from '../job-type';
 import { runTool } from '../tool-child';
 
-export async function remoteDefs(ctx: RunContext, bin: string, names: string[]): Promise<RemoteDef[]> {
+/** The remotes and those they wrap (a crypt remote's `remote: box:path` needs `box` defined too). */
+export function withWrapped(config: Config, names: readonly string[]): string[] {
+  const out: string[] = [];
+  const visit = (n: string) => {
+    if (out.includes(n) || !(n in config.remotes)) return;
+    out.push(n);
+    const inner = config.remotes[n]!.remote;
+    if (typeof inner === 'string' && inner.includes(':')) visit(inner.slice(0, inner.indexOf(':')));
+  };
+  names.forEach(visit);
+  return out;
+}
+
+/**
+ * The remotes by name, for rclone's environment: secret names resolved, password options obscured
+ * (`obscure` gets the value and the `remotes.NAME.OPTION` it belongs to, for its error).
+ */
+export async function defineRemotes(config: Config, names: readonly string[], secrets: { get(name: string): Promise<string> }, obscure: (value: string, where: string) => Promise<string>): Promise<RemoteDef[]> {
   const out: RemoteDef[] = [];
   for (const name of names) {
-    const { type, ...opts } = ctx.config.remotes[name]!;
+    const { type, ...opts } = config.remotes[name]!;
     const options: Record<string, string> = {};
     for (const [k, raw] of Object.entries(opts)) {
-      let v = typeof raw === 'string' && raw in ctx.config.secrets ? await ctx.secrets.get(raw) : String(raw);
-      if (rclone.OBSCURED_OPTIONS.has(k)) {
-        const r = await runTool(ctx, rclone.rcloneObscure(bin, ctx.env), { stdin: v, onStdout: () => {} });
-        if (r.code !== 0) fail(`rclone obscure failed for remotes.${name}.${k}`);
-        v = r.stdout.trim();
-      }
+      let v = typeof raw === 'string' && raw in config.secrets ? await secrets.get(raw) : String(raw);
+      if (rclone.OBSCURED_OPTIONS.has(k)) v = await obscure(v, `remotes.${name}.${k}`);
       options[k] = v;
     }
     out.push({ name, type, options });
   }
   return out;
+}
+
+export function remoteDefs(ctx: RunContext, bin: string, names: string[]): Promise<RemoteDef[]> {
+  return defineRemotes(ctx.config, names, ctx.secrets, async (v, where) => {
+    const r = await runTool(ctx, rclone.rcloneObscure(bin, ctx.env), { stdin: v, onStdout: () => {} });
+    if (r.code !== 0) fail(`rclone obscure failed for ${where}`);
+    return r.stdout.trim();
+  });
 }
 
 export function target(loc: Location): string {

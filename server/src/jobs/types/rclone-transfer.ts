@@ -14,7 +14,7 @@ import { block, fail } from '../job-type';
 import type { JobRef, JobType, Outcome, RunContext } from '../job-type';
 import { checkPillar, checkSource } from '../pillar-guards';
 import { runTool } from '../tool-child';
-import { rcloneErrors, remoteDefs, target } from './rclone-remotes';
+import { rcloneErrors, remoteDefs, target, withWrapped } from './rclone-remotes';
 import { COPY_LIST, DELETE_LIST, planTransfer } from './sync-plan';
 
 type Job = RcloneSyncJob | RcloneCopyJob;
@@ -75,7 +75,7 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
   checkSource(src);
   const { bin, caps } = await ctx.tools.rclone();
   const remotes = [src, dst].filter((l): l is Extract<Location, { kind: 'remote' }> => l.kind === 'remote').map((l) => l.remote);
-  const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, [...new Set(remotes)]), ctx.env);
+  const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, withWrapped(ctx.config, remotes)), ctx.env);
   const typeOf = (l: Location) => (l.kind === 'pillar' ? 'local' : ctx.config.remotes[l.remote]!.type);
   const sides = { src, dst, sourceType: typeOf(src), destinationType: typeOf(dst), exclude: excludesOf(job, src), checkers: job.checkers };
   const errors = rcloneErrors();
