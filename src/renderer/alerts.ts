@@ -53,6 +53,14 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
         detail: `${last.error ?? 'no message'} (${formatAge(last.finishedAt ?? last.queuedAt, now)})`,
         href: `#/runs/${encodeURIComponent(last.id)}`,
       });
+    } else if (last?.status === 'succeeded-with-warnings') {
+      out.push({
+        id: `warnings:${j.id}`,
+        severity: 'warning',
+        title: `${j.id} succeeded with warnings`,
+        detail: `${last.error ?? 'see the run log'} (${formatAge(last.finishedAt ?? last.queuedAt, now)})`,
+        href: `#/runs/${encodeURIComponent(last.id)}`,
+      });
     }
     if (j.overdue && j.enabled) {
       out.push({

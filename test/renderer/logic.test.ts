@@ -71,6 +71,14 @@ describe('alerts', () => {
     expect(deriveAlerts(status({ pillars: [{ id: 'flux', path: '/flux', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 50, usedBytes: 50, warnings: [] }] }), now)).toEqual([]);
   });
 
+  test('a success with warnings is a warning naming what to look at, linked to its run', () => {
+    const partial = makeRun({ id: 'w', jobId: 'flux-backup', status: 'succeeded-with-warnings', error: 'snapshot 1a2b3c4d saved, but 1 file could not be read', finishedAt: '2026-11-25T10:00:00Z' });
+    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
+    expect(deriveAlerts(status({ jobs: [{ ...job, id: 'flux-backup', type: 'restic-backup', state: 'idle', lastRun: partial }] }), now)).toEqual([
+      { id: 'warnings:flux-backup', severity: 'warning', title: 'flux-backup succeeded with warnings', detail: 'snapshot 1a2b3c4d saved, but 1 file could not be read (2 h ago)', href: '#/runs/w' },
+    ]);
+  });
+
   test('failed, blocked, overdue, offline, low space, stale Time Machine, hot-set errors, B2; errors first', () => {
     const failed = makeRun({ id: 'a', jobId: 'flux-backup', status: 'failed', error: 'restic exited 1', finishedAt: '2026-11-25T10:00:00Z' });
     const blocked = makeRun({ id: 'b', jobId: 'space-offsite', status: 'blocked', block: { guard: 'delete-threshold', message: 'would delete 2000 files', needsApproval: true } });
