@@ -33,7 +33,10 @@ const FILES = 20_000;
 const ROUNDS = FULL ? 9 : 5;
 /** the cold CLI is information only: fewer rounds in quick mode keep the bench near 3 minutes */
 const CLI_ROUNDS = FULL ? 9 : 3;
+/** restic: what the daemon adds around one restic backup */
 const TARGET = 1.05;
+/** rclone (issue 14): the guarded sync (one listing of each side, the plan, copy and delete lists) against a raw `rclone sync` */
+const SYNC_TARGET = 1.1;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLK_TCK = 100;
 
@@ -302,12 +305,21 @@ jobs:
   if (!resticInv) throw new Error(`could not see the restic backup pillarsd started (children seen: ${JSON.stringify(wr.captured.map((c) => c.argv))})`);
   emptyDest();
   const wc = await daemon('space-offsite', true);
-  const syncInv = wc.captured.find((c) => c.argv[1] === 'sync' && !c.argv.includes('--dry-run'));
-  const dryInv = wc.captured.find((c) => c.argv[1] === 'sync' && c.argv.includes('--dry-run'));
-  if (!syncInv || !dryInv) throw new Error(`could not see both rclone syncs pillarsd started (children seen: ${JSON.stringify(wc.captured.map((c) => c.argv))})`);
+  const copyInv = wc.captured.find((c) => c.argv[1] === 'copy');
+  const listInv = wc.captured.filter((c) => c.argv[1] === 'lsjson');
+  if (!copyInv || listInv.length !== 2) throw new Error(`could not see the listings and the copy pillarsd started (children seen: ${JSON.stringify(wc.captured.map((c) => c.argv))})`);
   // the commands seen in /proc are the ones the runner logged
   const logD = readFileSync(path.join(stateD, 'logs', `${wr.run.id}.log`), 'utf8') + readFileSync(path.join(stateD, 'logs', `${wc.run.id}.log`), 'utf8');
-  for (const inv of [resticInv, dryInv, syncInv]) if (!logD.includes(logged(inv.argv))) throw new Error(`the run log does not show the command seen in /proc: ${logged(inv.argv)}`);
+  for (const inv of [resticInv, copyInv, ...listInv]) if (!logD.includes(logged(inv.argv))) throw new Error(`the run log does not show the command seen in /proc: ${logged(inv.argv)}`);
+  // the baseline: a raw \`rclone sync\` of the same data, with the env pillarsd gave rclone, its filters
+  // and its output settings (errors and stats, no line per file); only the lists are not there
+  const copyArgs = copyInv.argv.slice(1);
+  const fromList = copyArgs.indexOf('--files-from-raw');
+  const excludes = listInv[0]!.argv.flatMap((a, i, all) => (all[i - 1] === '--exclude' ? ['--exclude', a] : []));
+  const syncInv: Invocation = {
+    argv: [copyInv.argv[0]!, 'sync', ...copyArgs.slice(1, fromList), ...copyArgs.slice(fromList + 2).filter((a) => a !== '--no-traverse'), ...excludes],
+    env: copyInv.env,
+  };
   // pillarsd's 0600 copy of the password is gone after its run: the raw side reads the configured file (same bytes)
   const pwCopy = resticInv.env.RESTIC_PASSWORD_FILE ?? '';
   if (!pwCopy.startsWith(path.join(stateD, 'runtime') + path.sep)) throw new Error(`unexpected RESTIC_PASSWORD_FILE ${pwCopy}`);
@@ -346,24 +358,43 @@ jobs:
   await rawRestic();
   await cliRestic();
   await rawSync(syncInv.argv, 'rclone sync', true);
-  await rawSync(dryInv.argv, 'rclone sync --dry-run', false);
+  // the nightly case: nothing changed since the last sync, both sides full
+  const fillDest = async () => {
+    emptyDest();
+    await direct(syncInv.argv, syncInv.env, 'rclone sync (fill)');
+  };
+  const rawUnchanged = async () => {
+    const s = await direct(syncInv.argv, syncInv.env, 'rclone sync (unchanged)');
+    if (countFiles(dest) !== FILES) throw new Error('the unchanged raw sync changed the destination');
+    return s;
+  };
+  const daemonUnchanged = async () => {
+    const s = await daemon('space-offsite');
+    const sum = s.run.summary?.kind === 'rclone-sync' ? s.run.summary : null;
+    if (!sum || sum.filesTransferred !== 0 || sum.filesDeleted !== 0 || sum.plan?.toCopy !== 0) throw new Error(`pillarsd's unchanged sync did something: ${JSON.stringify(sum)}`);
+    return s;
+  };
 
   // ---- measured rounds: sides alternate (rotated) per round ----
 
   const load0 = os.loadavg()[0]!;
-  const r = { raw: [] as Sample[], daemon: [] as DaemonSample[], cli: [] as Sample[], sync: [] as Sample[], dsync: [] as DaemonSample[], dry: [] as Sample[] };
+  const r = { raw: [] as Sample[], daemon: [] as DaemonSample[], cli: [] as Sample[], sync: [] as Sample[], dsync: [] as DaemonSample[], same: [] as Sample[], dsame: [] as DaemonSample[] };
   for (let i = 0; i < ROUNDS; i++) {
     for (const side of rotate(i < CLI_ROUNDS ? (['raw', 'daemon', 'cli'] as const) : (['raw', 'daemon'] as const), i)) {
       if (side === 'raw') r.raw.push(await rawRestic());
       else if (side === 'daemon') r.daemon.push(await daemonRestic());
       else r.cli.push(await cliRestic());
     }
-    for (const side of rotate(['sync', 'dsync', 'dry'] as const, i)) {
+    for (const side of rotate(['sync', 'dsync'] as const, i)) {
       if (side === 'sync') r.sync.push(await rawSync(syncInv.argv, 'rclone sync', true));
-      else if (side === 'dsync') r.dsync.push(await daemonSync());
-      else r.dry.push(await rawSync(dryInv.argv, 'rclone sync --dry-run', false));
+      else r.dsync.push(await daemonSync());
     }
-    console.log(`round ${i + 1}/${ROUNDS}: restic raw ${fmt(r.raw.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.daemon.at(-1)!.ms / 1000, 2)} s, cli ${i < CLI_ROUNDS ? `${fmt(r.cli.at(-1)!.ms / 1000, 2)} s` : '-'}; rclone raw ${fmt(r.sync.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsync.at(-1)!.ms / 1000, 2)} s, dry run ${fmt(r.dry.at(-1)!.ms / 1000, 2)} s`);
+    await fillDest();
+    for (const side of rotate(['same', 'dsame'] as const, i)) {
+      if (side === 'same') r.same.push(await rawUnchanged());
+      else r.dsame.push(await daemonUnchanged());
+    }
+    console.log(`round ${i + 1}/${ROUNDS}: restic raw ${fmt(r.raw.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.daemon.at(-1)!.ms / 1000, 2)} s, cli ${i < CLI_ROUNDS ? `${fmt(r.cli.at(-1)!.ms / 1000, 2)} s` : '-'}; rclone raw ${fmt(r.sync.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsync.at(-1)!.ms / 1000, 2)} s; unchanged raw ${fmt(r.same.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsame.at(-1)!.ms / 1000, 2)} s`);
   }
   const load1 = os.loadavg()[0]!;
 
@@ -380,11 +411,11 @@ jobs:
   });
   const phasesSync = r.dsync.map((s) => {
     const log = readLog(path.join(stateD, 'logs', `${s.run.id}.log`));
-    const dry = at(log, (l) => l.startsWith('$ rclone sync') && l.includes('--dry-run'), '$ rclone sync --dry-run');
-    const counted = at(log, (l) => /^dry run: \d+ deletion/.test(l), 'dry run: N deletion(s)');
-    const sync = at(log, (l) => l.startsWith('$ rclone sync') && !l.includes('--dry-run'), '$ rclone sync');
+    const list = at(log, (l) => l.startsWith('$ rclone lsjson'), '$ rclone lsjson');
+    const planned = at(log, (l) => l.startsWith('plan: '), 'plan: …');
+    const copy = at(log, (l) => l.startsWith('$ rclone copy'), '$ rclone copy');
     const end = at(log, (l) => l.startsWith('run ended'), 'run ended');
-    return { before: dry - s.postAt, dry: counted - dry, between: sync - counted, sync: end - sync, after: s.finAt - end };
+    return { before: list - s.postAt, plan: planned - list, between: copy - planned, copy: end - copy, after: s.finAt - end };
   });
   const med = (xs: number[]) => stats(xs).median;
 
@@ -402,13 +433,13 @@ jobs:
   const sCli = S(r.cli);
   const sSync = S(r.sync);
   const sDsync = S(r.dsync);
-  const sDry = S(r.dry);
+  const sSame = S(r.same);
+  const sDsame = S(r.dsame);
   const sBoot = stats(boot.map((x) => x / 1000));
   const rRestic = sDaemon.median / sRaw.median;
   const rSync = sDsync.median / sSync.median;
   const vRestic = verdict(rRestic, TARGET);
-  const vSync = verdict(rSync, TARGET);
-  const dryPlusSync = stats(r.sync.map((x, i) => (x.ms + r.dry[i]!.ms) / 1000));
+  const vSync = verdict(rSync, SYNC_TARGET);
   const cpuRatio = (a: readonly Sample[], b: readonly Sample[]) => `ratio to raw ${fmt(S(a, 'cpu').median / S(b, 'cpu').median, 3)}`;
   const n = `${ROUNDS} rounds`;
   const table = `| measure | median | min | max | target | verdict |
@@ -416,31 +447,30 @@ jobs:
 ${row(`restic, daemon: \`POST /api/v1/jobs/flux-backup/run\` → \`run.finished\`, ${FILES.toLocaleString('en')} files (${n})`, sDaemon, `≤ ${TARGET} × raw`, vRestic)}
 ${row('raw `restic backup`, the same argv and env, same repository state', sRaw, 'baseline')}
 ${ratioRow('restic: daemon / raw, ratio of medians', sDaemon, sRaw, `≤ ${TARGET}`, paired(r.daemon.map((x) => x.ms), r.raw.map((x) => x.ms)))}
-${row(`rclone, daemon: \`POST /api/v1/jobs/space-offsite/run\` → \`run.finished\`, ${FILES.toLocaleString('en')} files to an empty \`cloud:\` (${n})`, sDsync, `≤ ${TARGET} × raw`, vSync)}
-${row('raw `rclone sync`, the same argv and env, empty destination', sSync, 'baseline')}
-${ratioRow('rclone: daemon / raw, ratio of medians', sDsync, sSync, `≤ ${TARGET}`, paired(r.dsync.map((x) => x.ms), r.sync.map((x) => x.ms)))}
-${row('of which the deletion guard (rule 2): raw `rclone sync --dry-run`, pillarsd\'s argv', sDry)}
-${ratioRow('rclone: daemon / (raw dry run + raw sync), pillarsd\'s own share', sDsync, dryPlusSync, '', paired(r.dsync.map((x) => x.ms), r.sync.map((x, i) => x.ms + r.dry[i]!.ms)))}
+${row(`rclone, daemon: \`POST /api/v1/jobs/space-offsite/run\` → \`run.finished\`, ${FILES.toLocaleString('en')} files to an empty \`cloud:\` (${n})`, sDsync, `≤ ${SYNC_TARGET} × raw`, vSync)}
+${row('raw `rclone sync`, the env, filters and output settings pillarsd gave rclone, empty destination', sSync, 'baseline')}
+${ratioRow('rclone: daemon / raw, ratio of medians', sDsync, sSync, `≤ ${SYNC_TARGET}`, paired(r.dsync.map((x) => x.ms), r.sync.map((x) => x.ms)))}
+${row(`rclone, daemon, nothing changed since the last sync (both sides ${FILES.toLocaleString('en')} files; information)`, sDsame, '', `ratio to raw ${fmt(sDsame.median / sSame.median, 3)} (paired ${fmt(paired(r.dsame.map((x) => x.ms), r.same.map((x) => x.ms)), 3)})`)}
+${row('raw `rclone sync`, nothing changed', sSame)}
 ${row(`cold CLI: \`pillarsd run flux-backup\`, Node start included (${CLI_ROUNDS} rounds; information, the timer path)`, sCli, '', `ratio to raw ${fmt(sCli.median / sRaw.median, 3)} (minimums ${fmt(sCli.min / sRaw.min, 3)})`)}
 ${row('of which fixed: `pillarsd --version` (Node start + bundle load, 5 runs)', sBoot)}
 ${row('CPU, restic daemon path: server + its children (user + sys)', S(r.daemon, 'cpu'), '', cpuRatio(r.daemon, r.raw))}
 ${row('of which the server itself (utime + stime)', selfCpu(r.daemon))}
 ${row('CPU, raw restic', S(r.raw, 'cpu'))}
 ${row('CPU, cold CLI (`pillarsd run` + restic)', S(r.cli, 'cpu'), '', cpuRatio(r.cli, r.raw))}
-${row('CPU, rclone daemon path: server + its children (both rclone runs)', S(r.dsync, 'cpu'), '', `${cpuRatio(r.dsync, r.sync)}; to raw dry run + sync ${fmt(S(r.dsync, 'cpu').median / stats(r.sync.map((x, i) => x.cpu + r.dry[i]!.cpu)).median, 3)}`)}
-${row('of which the server itself (utime + stime): reading, parsing and logging rclone\'s lines', selfCpu(r.dsync))}
-${row('CPU, raw rclone sync', S(r.sync, 'cpu'))}
-${row('CPU, raw rclone sync --dry-run', S(r.dry, 'cpu'))}`;
+${row('CPU, rclone daemon path: server + its children (listings, sort, copy)', S(r.dsync, 'cpu'), '', cpuRatio(r.dsync, r.sync))}
+${row('of which the server itself (utime + stime): reading the listings, the plan, rclone\'s stats', selfCpu(r.dsync))}
+${row('CPU, raw rclone sync', S(r.sync, 'cpu'))}`;
   const fastest = r.sync.reduce((a, b) => (b.ms < a.ms ? b : a));
   const ms = (x: number) => `${fmt(x, 0)} ms`;
   const s = (x: number) => `${fmt(x / 1000, 2)} s`;
   const phases = `Where the daemon's time goes (medians, from the run log's timestamps): restic: POST → \`$ restic backup\`
 logged ${ms(med(phasesRestic.map((p) => p.before)))}, restic until \`run ended\` is logged ${s(med(phasesRestic.map((p) => p.tool)))}, then → \`run.finished\` at the
-client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone: POST → dry run started ${ms(med(phasesSync.map((p) => p.before)))}, the dry run ${s(med(phasesSync.map((p) => p.dry)))}, its
-verdict → sync started ${ms(med(phasesSync.map((p) => p.between)))}, the sync until \`run ended\` ${s(med(phasesSync.map((p) => p.sync)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
-The dry run is quiet (\`--log-level ERROR\`: errors and rclone's tally of deletions, no line per file).
-The sync runs with \`-v\`, for the live log: a JSON line per file (${FILES.toLocaleString('en')}), each read from its pipe,
-parsed and written to the run log (in batches) by the server. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
+client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone: POST → \`$ rclone lsjson\` logged ${ms(med(phasesSync.map((p) => p.before)))}, both listings (side by side), \`sort\` and the plan
+${s(med(phasesSync.map((p) => p.plan)))}, the verdict → copy started ${ms(med(phasesSync.map((p) => p.between)))}, the copy of the list until \`run ended\` ${s(med(phasesSync.map((p) => p.copy)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
+The listings stream a JSON line per file into a file the server sorts with \`sort(1)\`; the copy is quiet (\`--log-level NOTICE\`:
+errors and rclone's stats, no line per file), like the raw baseline;
+the server reads a few stats lines. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
 ${fmt(fastest.ms / 1000, 2)} s of wall time, so on ${os.cpus().length} cores the server's CPU competes with rclone's rather than running beside it.`;
   const md = `## Backup overhead, pillarsd against raw restic and rclone (\`bench/backup-overhead.ts\`)
 
@@ -452,19 +482,22 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 \`POST /api/v1/jobs/JOB/run\`, timed until its \`run.finished\` event arrives on an open SSE stream
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
-password file, parsing every output line, progress through the event hub, the run log, and for
-\`rclone-sync\` the deletion pre-check DESIGN rule 2 requires (a full \`rclone sync --dry-run\` before the sync,
-quiet: it takes rclone's own tally of deletions and lists them only when they would cross the guard).
-**Baseline:** the raw tool with exactly the argv and env the server gave it, read from
+password file, parsing the tool's output, progress through the event hub, the run log, and for
+\`rclone-sync\` the guards of DESIGN rule 2 and issue 14 from one listing of each side (\`rclone lsjson\` of the source
+and the destination, sorted by \`sort(1)\` and merged by the server into the copy and delete lists and the change set
+the guards judge), then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list.
+**Baseline:** the raw tool with exactly the argv and env the server gave it (for rclone: a raw \`rclone sync\` with the
+env, the filters and the output flags of the copy the server started, without its list), read from
 \`/proc/PID/cmdline\` and \`environ\` of the child it started in the warm-up run and checked against the
 \`$ …\` line its run log shows (the one substitution: \`RESTIC_PASSWORD_FILE\` names the configured secret
 file, same bytes, because pillarsd removes its private copy after each run); output to a file, as a
 cron job's would. restic: one freshly initialised restic 0.14 repository is the saved state, copied into
 place (and restic's cache emptied) before every run of every side, so each makes the same full first
 snapshot. rclone 1.60: \`space-offsite\` (\`rclone-sync\`, \`space:/shares\` → \`cloud:\`, a remote of type
-\`local\` defined through \`RCLONE_CONFIG_CLOUD_*\`, default guard of 1 % / 1,000 deletions) with the
+\`local\` defined through \`RCLONE_CONFIG_CLOUD_*\`, default guards of 1 % / 1,000 deletions and 25 % changed) with the
 destination emptied before every run of every side, so both copy all ${FILES.toLocaleString('en')} files (checked after each
-run) and the guard finds nothing to delete. **Cold CLI (information, no verdict):** \`pillarsd run
+run) and the guards find nothing to delete; then, as information, the nightly case of nothing changed (the destination
+filled by a raw sync first). **Cold CLI (information, no verdict):** \`pillarsd run
 flux-backup\` from the same bundle, a separate state folder: the timer/CLI path, which pays Node's start
 and the bundle's load (the \`--version\` row) on every run; the target is not about it because the
 daemon pays that once. One warm-up of every side, then ${ROUNDS} rounds in which the sides' order rotates

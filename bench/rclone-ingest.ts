@@ -1,5 +1,6 @@
 // Ingestion of 1,000,000 rclone JSON log lines through the engine's real path: a real Engine
-// (openRuntime from pillarsd.yaml) runs an rclone-copy job; its child writes the lines to stderr;
+// (openRuntime from pillarsd.yaml) runs an rclone-copy job (its listings answered by the stand-in,
+// one file to copy); the child that copies the list writes the lines to stderr;
 // nodeExec splits them, the runner parses every line (parseRcloneLine), stats lines go through the
 // progress throttle to the event hub and SQLite, log lines to the capped run log.
 //
@@ -70,7 +71,21 @@ for (let n = 0; n < total - 1; n++) { writeSync(2, lines[i] + '\\n'); i = (i + 1
 writeSync(2, last + '\\n');
 `,
   );
-  writeFileSync(path.join(bin, 'rclone'), `#!/bin/sh\nif [ "$1" = version ]; then exec ${JSON.stringify(spawnSync('sh', ['-c', 'command -v rclone'], { encoding: 'utf8' }).stdout.trim())} version; fi\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(replay)}\n`);
+  // the run lists both sides first (one file at the source, none at the destination) and asks
+  // each side's precision; the copy of its list is what replays the lines
+  const listing = JSON.stringify({ Path: 'data.txt', Name: 'data.txt', Size: 4, ModTime: '2026-01-01T00:00:00Z', IsDir: false });
+  writeFileSync(
+    path.join(bin, 'rclone'),
+    `#!/bin/sh
+case "$1" in
+  version) exec ${JSON.stringify(spawnSync('sh', ['-c', 'command -v rclone'], { encoding: 'utf8' }).stdout.trim())} version ;;
+  backend) echo '{"Precision":1,"Hashes":[],"Features":{"CanHaveEmptyDirectories":true}}'; exit 0 ;;
+  lsjson) for a in "$@"; do last="$a"; done
+    case "$last" in cloud:*) printf '[\\n]\\n' ;; *) printf '[\\n%s\\n]\\n' '${listing}' ;; esac; exit 0 ;;
+esac
+exec ${JSON.stringify(process.execPath)} ${JSON.stringify(replay)}
+`,
+  );
   chmodSync(path.join(bin, 'rclone'), 0o755);
 
   // 3. the engine, from a pillarsd.yaml like any other
@@ -151,6 +166,9 @@ of 20,000 lines and a GC). CPU: \`process.cpuUsage()\` of the engine process ove
 not counted). Baseline: real rclone's CPU (user + system, bash \`times\`) for the recorded run
 was ${fmt(rcloneCpu, 2)} s for ${lines.length.toLocaleString('en')} lines, ${fmt(rclonePerLine * 1e6, 1)} µs a
 line, so ${fmt(rcloneFor, 1)} s for a run printing ${LINES.toLocaleString('en')} lines. ${ROUNDS} measured round(s).
+Since issue 14 a copy runs with \`--log-level NOTICE\` (errors and stats, no line per file); a
+line per file is what \`rclone delete -v\` prints for a large deletion, and what a failing transfer's
+errors can come to, so the line path must still hold a million lines.
 The stand-in writes far faster than rclone, so the engine still finds several lines per pipe read;
 at rclone's own pace each line is a read of its own, which costs more per line: the backup-overhead
 section measures that case with real rclone (the server's CPU over a 20,000-file sync).
