@@ -70,7 +70,7 @@ describe('pillarsd.yaml loader', () => {
     expect(c.pillars.time!.timeMachine).toMatchObject({ maxSize: '4T', staleDays: 7 });
     expect(c.samba!.keepVersions).toBe(10);
     const sync = c.jobs['space-offsite']!;
-    expect(sync.type === 'rclone-sync' && sync.guard).toEqual({ maxDeletePercent: 1, maxDeleteCount: 1000 });
+    expect(sync.type === 'rclone-sync' && sync.guard).toEqual({ maxDeletePercent: 1, maxDeleteCount: 1000, maxChangePercent: 25 });
     expect(sync.catchUp).toBe(true);
     expect(sync.retries).toEqual({ count: 2, backoffSeconds: 60 });
     expect(c.history).toEqual({ keepDays: 180, keepRuns: 5000 });

@@ -33,6 +33,7 @@ function setup(start: string) {
   const engine = {
     config,
     logsDir: '/nonexistent',
+    forgetRuns: () => {},
     getJob: (id: string) => ({ enabled: config.jobs[id]!.enabled }),
     enqueue: (job: string, trigger: string) => {
       const now = mc.clock.now();

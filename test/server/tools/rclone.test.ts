@@ -55,7 +55,8 @@ describe('rclone parsers', () => {
   });
 
   it('reads a remote\'s precision from backend features', () => {
-    expect(parseFeatures('{"Name":"local","Precision":1,"Hashes":["md5"]}')).toEqual({ precisionNs: 1, hashes: ['md5'] });
+    expect(parseFeatures('{"Name":"local","Precision":1,"Hashes":["md5"],"Features":{"CanHaveEmptyDirectories":true}}')).toEqual({ precisionNs: 1, hashes: ['md5'], emptyDirs: true });
+    expect(parseFeatures('{"Name":"b2","Precision":1000000,"Features":{"CanHaveEmptyDirectories":false}}')?.emptyDirs).toBe(false);
     expect(parseFeatures('{"Name":"b2","Precision":1000000}')?.precisionNs).toBe(1e6);
     expect(parseFeatures('nope')).toBeNull();
   });
