@@ -2,6 +2,7 @@
 // commands and the scheduler call (enqueue, waitFor, recover, stop). It composes the queue and
 // claim (queue.ts), one run's execution (execution.ts) and start-up recovery (recovery.ts).
 import path from 'node:path';
+import { LIVE_STATUSES, TERMINAL_STATUSES } from '../contract/api';
 import type { JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import { canTransition } from '../domain/run-state';
@@ -174,7 +175,7 @@ export class Engine implements EngineApi {
     const running = live.find((r) => r.status === 'running' && this.queue.ownerAlive(r));
     const queued = live.find((r) => r.status === 'queued' && this.queue.ownerAlive(r));
     const blocked = live.find((r) => r.status === 'blocked');
-    const lastRun = this.runs.last(id, ['succeeded', 'failed', 'cancelled', 'interrupted', 'blocked']);
+    const lastRun = this.runs.last(id, [...TERMINAL_STATUSES, 'blocked']);
     const lastSuccess = this.runs.last(id, ['succeeded']);
     const since = this.state.get('scheduler.since');
     const enabled = this.enabled(id);
@@ -219,7 +220,7 @@ export class Engine implements EngineApi {
 
   /** queued, running and blocked runs, newest first: few, and found through the status index */
   private liveRuns(): RunRecord[] {
-    return this.runs.withStatus(['queued', 'running', 'blocked']).reverse();
+    return this.runs.withStatus([...LIVE_STATUSES]).reverse();
   }
 
   runNow(jobId: string, _actor: string): Run {

@@ -13,10 +13,12 @@ import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
 import { startHttpServer } from '../http';
+import type { RunningHttpServer } from '../../http/server';
 import { VERSION } from '../../version';
 
 export interface Served {
   url: string;
+  http: RunningHttpServer;
   fingerprint: string | null;
   rt: Runtime;
   tokens: TokenStore;
@@ -89,6 +91,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     let stopped: Promise<void> | null = null;
     return {
       url,
+      http,
       fingerprint: http.fingerprint,
       rt,
       tokens,
