@@ -3,6 +3,7 @@
 // `after:` targets) are checked in validate.ts where every name is known.
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
 export const secretRef = z
@@ -56,6 +57,8 @@ const jobCommon = {
   timezone: timezone.optional(),
   enabled: z.boolean().default(true),
   after: z.array(id).default([]),
+  // after a job it follows succeeded with warnings (files restic could not read): run or skip
+  afterWarnings: z.enum(['run', 'skip']).default('run'),
   pre: z.array(hook).default([]),
   post: z.array(hook).default([]),
   timeoutMinutes: z.number().positive().optional(),
@@ -213,6 +216,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
+  notifications: notificationsSchema.optional(),
+  metrics: metricsSchema.optional(),
   history: z
     .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
     .default({ keepDays: 180, keepRuns: 5000 }),

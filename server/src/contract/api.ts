@@ -12,10 +12,19 @@ export const API_VERSION = 'v1';
 export const ROLES = ['viewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const RUN_STATUSES = ['queued', 'running', 'blocked', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+/**
+ * Every status a run can have, the one list the server, the API's validation and the clients use.
+ * `succeeded-with-warnings`: the job did its work (a restic snapshot was saved) but something is
+ * worth a look (files restic could not read); `error` says what, the summary lists the details.
+ * Clients show it as a success in a warning colour, and `after:` treats it as a success unless the
+ * dependent job says `afterWarnings: skip`.
+ */
+export const RUN_STATUSES = ['queued', 'running', 'blocked', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 /** A run in one of these has ended for good (a blocked run may still be approved). */
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'];
+/** The statuses where the job did what it is for (a snapshot saved, a sync done). */
+export const SUCCESS_STATUSES: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings'];
 /** Queued, running or waiting for approval: what the pane and the engine call live. */
 export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'blocked'];
 
@@ -27,6 +36,19 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const JOB_STATES = ['idle', 'queued', 'running', 'blocked'] as const;
 export type JobState = (typeof JOB_STATES)[number];
+
+// notifications (issue 17)
+/** What a notice can be about; channels and per-job choices list these. */
+export const NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'capacity', 'time-machine', 'samba', 'drill', 'conflicts'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/** The kinds that belong to one job (what a job's own choices may name). */
+export const JOB_NOTICE_KINDS: readonly NoticeKind[] = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'];
+/** opened: a new incident; changed: the same subject is in a different trouble now; reminder: still
+ * waiting (a block); resolved: back to normal; test: `pillarsd notify test` or the pane's button. */
+export const NOTICE_PHASES = ['opened', 'changed', 'reminder', 'resolved', 'test'] as const;
+export type NoticePhase = (typeof NOTICE_PHASES)[number];
+export const CHANNEL_TYPES = ['webhook', 'ntfy', 'email', 'heartbeat'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 // ---- answers -----------------------------------------------------------------------------------
 
@@ -63,6 +85,13 @@ export type EventTicket = z.output<typeof S.EventTicket>;
 export type AuditPage = z.output<typeof S.AuditPage>;
 export type TokensResponse = z.output<typeof S.TokensResponse>;
 export type PairingCodeResponse = z.output<typeof S.PairingCodeResponse>;
+export type Notice = z.output<typeof S.Notice>;
+export type WebhookBody = z.output<typeof S.WebhookBody>;
+export type ChannelState = z.output<typeof S.ChannelState>;
+export type IncidentInfo = z.output<typeof S.IncidentInfo>;
+export type JobNotifyChoices = z.output<typeof S.JobNotifyChoices>;
+export type NotificationsResponse = z.output<typeof S.NotificationsResponse>;
+export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------
 
@@ -71,3 +100,4 @@ export type PairingCodeRequest = z.input<typeof S.PairingCodeRequest>;
 export type ScheduleRequest = z.input<typeof S.ScheduleRequest>;
 export type RunsQuery = z.input<typeof S.RunsQuery>;
 export type HotSetRequest = z.input<typeof S.HotSetRequest>;
+export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;

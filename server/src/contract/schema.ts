@@ -7,7 +7,7 @@
 // Answers are `z.object` (the emitted schema forbids properties it does not name); requests are
 // `z.strictObject` (unknown properties are refused, not dropped).
 import { z } from 'zod';
-import { JOB_STATES, JOB_TYPE_NAMES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
+import { CHANNEL_TYPES, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
 
 /** The named schemas: components of the OpenAPI document. */
 export const components = z.registry<{ id: string; description?: string }>();
@@ -52,6 +52,10 @@ export const ResticBackupSummary = named(
     totalFilesProcessed: z.number(),
     durationSeconds: z.number(),
     unreadableFiles: z.number().optional().describe('restic exit 3'),
+    unreadable: z
+      .array(z.object({ path: z.string(), reason: z.string() }))
+      .optional()
+      .describe('the files restic could not read (exit 3), at most 100, with its reason for each'),
   }),
 );
 export const ResticForgetSummary = named('ResticForgetSummary', z.object({ kind: z.literal('restic-forget'), kept: z.number(), removed: z.number(), pruned: z.boolean() }));
@@ -92,7 +96,7 @@ export const Run = named(
     startedAt: isoOrNull,
     finishedAt: isoOrNull,
     exitCode: z.number().nullable(),
-    error: z.string().nullable().describe('one line, never a secret'),
+    error: z.string().nullable().describe('one line, never a secret; for succeeded-with-warnings, what the warning is'),
     progress: Progress.nullable(),
     summary: RunSummary.nullable(),
     block: BlockInfo.nullable(),
@@ -279,6 +283,88 @@ export const OpenApiDocument = named(
   z.looseObject({ openapi: z.string().regex(/^3\.1\./), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.looseObject({})) }),
   'GET /api/v1/openapi.json: this document.',
 );
+
+// ---- notifications (issue 17) --------------------------------------------------------------------
+
+export const NoticeKind = named('NoticeKind', z.enum(NOTICE_KINDS));
+
+export const Notice = named(
+  'Notice',
+  z.object({
+    id: z.string().describe('unique per notice; a receiver that sees an id twice has seen the same notice twice'),
+    incident: z.string().describe('the incident it belongs to, e.g. `job:flux-backup`, `capacity:space`; stable while it lasts'),
+    kind: z.union([NoticeKind, z.literal('test')]).describe('`test` only in a test message'),
+    phase: z.enum(NOTICE_PHASES),
+    severity: z.enum(['critical', 'warning', 'info']),
+    title: z.string(),
+    text: z.string(),
+    at: iso,
+    jobId: z.string().nullable(),
+    runId: z.string().nullable(),
+    subject: z.string().nullable().describe('the pillar, Mac (Time Machine bundle) or hot-set the notice is about'),
+    link: z.string().nullable().describe('the run (or page) in the admin pane, when notifications.paneUrl is set'),
+    count: z.number().describe('how many times it happened within the incident so far'),
+    deletes: z.object({ count: z.number(), bytes: z.number(), percent: z.number() }).nullable().describe('a block that waits for approval: what approving would delete'),
+  }),
+  'One thing a person is told. Part of the webhook body: fields are added, never renamed.',
+);
+
+export const WebhookBody = named(
+  'WebhookBody',
+  z.object({
+    version: z.literal(1),
+    id: z.string().describe('the idempotency key of this delivery (also the Idempotency-Key header); the same on a retry'),
+    server: z.string(),
+    sentAt: iso,
+    notices: z.array(Notice),
+  }),
+  'The JSON body of a webhook delivery (one or more notices grouped).',
+);
+
+export const ChannelState = named(
+  'ChannelState',
+  z.object({
+    name: z.string(),
+    type: z.enum(CHANNEL_TYPES),
+    enabled: z.boolean(),
+    target: z.string().describe("where it goes, without credentials: the URL's origin and path, the SMTP host and recipients"),
+    events: z.array(NoticeKind).describe('what it is told about by default (heartbeat: the jobs it pings for)'),
+    jobs: z.array(z.string()),
+    pending: z.number(),
+    lastAttemptAt: isoOrNull,
+    lastSuccessAt: isoOrNull,
+    lastError: z.string().nullable(),
+    lastErrorAt: isoOrNull,
+  }),
+);
+
+export const IncidentInfo = named(
+  'IncidentInfo',
+  z.object({ key: z.string(), kind: NoticeKind, title: z.string(), jobId: z.string().nullable(), openedAt: iso, lastAt: iso, count: z.number() }),
+);
+
+/** per message channel: the kinds a job sends there, or null for the channel's default */
+const sendChoices = z.record(z.string(), z.array(NoticeKind).nullable());
+
+export const JobNotifyChoices = named(
+  'JobNotifyChoices',
+  z.object({
+    jobId: z.string(),
+    maxAge: z.string().nullable().describe("overdue after this long without a success (e.g. 36h), besides the schedule's own window"),
+    send: sendChoices,
+  }),
+);
+
+export const NotificationsResponse = named('NotificationsResponse', z.object({ channels: z.array(ChannelState), jobs: z.array(JobNotifyChoices), open: z.array(IncidentInfo) }), 'GET /api/v1/notifications');
+
+export const NotifyTestResult = named(
+  'NotifyTestResult',
+  z.object({ channel: z.string(), ok: z.boolean(), error: z.string().nullable(), at: iso }),
+  'POST /api/v1/notifications/test → the outcome of one test delivery',
+);
+
+/** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
+export const JobNotifyUpdate = z.strictObject({ send: sendChoices });
 
 // ---- requests ----------------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 // commands and the scheduler call (enqueue, waitFor, recover, stop). It composes the queue and
 // claim (queue.ts), one run's execution (execution.ts) and start-up recovery (recovery.ts).
 import path from 'node:path';
-import { LIVE_STATUSES, TERMINAL_STATUSES } from '../contract/api';
+import { LIVE_STATUSES, SUCCESS_STATUSES, TERMINAL_STATUSES } from '../contract/api';
 import type { JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
-import { canTransition } from '../domain/run-state';
+import { canTransition, followsAfter } from '../domain/run-state';
 import { isOverdue, nextRun } from '../domain/schedule';
 import type { Clock } from '../ports/clock';
 import type { EngineApi, RunQuery } from '../ports/services';
@@ -38,7 +38,7 @@ export interface EngineDeps {
   logCapBytes?: number;
   /** how often to look again for runs waiting on another process (ms) */
   pollMs?: number;
-  /** queue the jobs that run `after:` a succeeded one (off for the foreground `pillarsd run`) */
+  /** queue the jobs that run `after:` a successful one (off for the foreground `pillarsd run`) */
   dependents?: boolean;
 }
 
@@ -142,8 +142,8 @@ export class Engine implements EngineApi {
     a.done = executeRun(this.execution(), a)
       .then((rec) => {
         this.queue.settle(rec);
-        if (rec.status === 'succeeded' && !this.queue.stopping && this.d.dependents !== false) {
-          for (const [id, j] of Object.entries(this.d.config.jobs)) if (j.after.includes(rec.jobId)) this.enqueue(id, 'dependency');
+        if (!this.queue.stopping && this.d.dependents !== false) {
+          for (const [id, j] of Object.entries(this.d.config.jobs)) if (j.after.includes(rec.jobId) && followsAfter(rec.status, j.afterWarnings)) this.enqueue(id, 'dependency');
         }
         return rec;
       })
@@ -176,7 +176,7 @@ export class Engine implements EngineApi {
     const queued = live.find((r) => r.status === 'queued' && this.queue.ownerAlive(r));
     const blocked = live.find((r) => r.status === 'blocked');
     const lastRun = this.runs.last(id, [...TERMINAL_STATUSES, 'blocked']);
-    const lastSuccess = this.runs.last(id, ['succeeded']);
+    const lastSuccess = this.runs.last(id, SUCCESS_STATUSES);
     const since = this.state.get('scheduler.since');
     const enabled = this.enabled(id);
     const tz = job.timezone ?? null;

@@ -27,7 +27,8 @@ export const INTERRUPTED_WHILE_RUNNING = 'pillarsd stopped while this run was ru
 /**
  * The final status: a run its timeout aborted first failed; one that ended cancelled while pillarsd
  * was stopping was interrupted (even if someone cancelled it just before); otherwise the outcome
- * stands. `aborts` lists every abort the run received, in order.
+ * stands, a success with warnings too (its error is the warning). `aborts` lists every abort the
+ * run received, in order.
  */
 export function finalStatus(outcome: Outcome, aborts: readonly AbortCause[]): { status: RunStatus; error: string | null } {
   const timedOut = aborts[0]?.kind === 'timed-out';

@@ -10,7 +10,8 @@ import type { Toolchain } from './toolchain';
 
 /** What one attempt came to. The engine turns it into the run's final status (final-status.ts). */
 export interface Outcome {
-  status: 'succeeded' | 'failed' | 'blocked' | 'cancelled';
+  /** succeeded-with-warnings: the work is done (a snapshot saved) and `error` says what to look at */
+  status: 'succeeded' | 'succeeded-with-warnings' | 'failed' | 'blocked' | 'cancelled';
   error?: string;
   exitCode?: number | null;
   summary?: RunSummary;

@@ -12,6 +12,8 @@ const ended = (status: Outcome['status'], error?: string): Outcome => ({ status,
 const table: Array<[string, Outcome, AbortCause[], { status: string; error: string | null }]> = [
   ['a success stands, with no error', ended('succeeded'), [], { status: 'succeeded', error: null }],
   ['a success is not spoilt by a late abort', ended('succeeded'), [cancel], { status: 'succeeded', error: null }],
+  ['a success with warnings stands, its error saying what to look at', ended('succeeded-with-warnings', '1 file not read'), [], { status: 'succeeded-with-warnings', error: '1 file not read' }],
+  ['a success with warnings is not spoilt by a late shutdown', ended('succeeded-with-warnings', '1 file not read'), [stopping], { status: 'succeeded-with-warnings', error: '1 file not read' }],
   ['a failure keeps its error', ended('failed', 'restic backup exited 1'), [], { status: 'failed', error: 'restic backup exited 1' }],
   ['a failure without words has no error text', ended('failed'), [], { status: 'failed', error: null }],
   ['a blocked run stays blocked with the guard message', ended('blocked', '42 deletions'), [], { status: 'blocked', error: '42 deletions' }],
