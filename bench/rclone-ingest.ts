@@ -14,8 +14,8 @@ import { mkdirSync, readFileSync, writeFileSync, chmodSync, rmSync, mkdtempSync 
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseConfig } from '../server/src/config/load';
 import { openRuntime } from '../server/src/jobs/runtime';
+import { benchMotoko } from './lib/motoko';
 import { fmt, stats, writeSection } from './lib/report';
 import { MB, rssOf, verdict, isMet } from './lib/measure';
 
@@ -90,16 +90,7 @@ exec ${JSON.stringify(process.execPath)} ${JSON.stringify(replay)}
 
   // 3. the engine, from a pillarsd.yaml like any other
   const root = path.join(tmp, 'motoko');
-  for (const p of ['flux', 'space', 'time', 'cloud']) mkdirSync(path.join(root, p), { recursive: true });
-  for (const p of ['flux', 'space', 'time']) writeFileSync(path.join(root, p, '.pillar'), `${p}\n`);
-  writeFileSync(path.join(root, 'space', 'data.txt'), 'data');
-  const yaml = `stateDir: ${root}/state
-server: { listen: "127.0.0.1:0", tls: "off" }
-pillars:
-  flux: { path: ${root}/flux, requireMount: false }
-  space: { path: ${root}/space, requireMount: false }
-  time: { path: ${root}/time, requireMount: false }
-remotes:
+  const { loaded } = benchMotoko(root, `remotes:
   cloud: { type: local }
 jobs:
   space-copy:
@@ -107,8 +98,8 @@ jobs:
     source: space:/
     destination: cloud:${root}/cloud
     retries: { count: 0 }
-`;
-  const rt = openRuntime({ file: path.join(root, 'pillarsd.yaml'), config: parseConfig(yaml, path.join(root, 'pillarsd.yaml')) }, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+`);
+  const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const growth: number[] = [];
   const cpu: number[] = [];
   const secsTaken: number[] = [];

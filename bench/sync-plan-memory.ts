@@ -10,8 +10,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../server/src/config/load';
 import { openRuntime } from '../server/src/jobs/runtime';
+import { benchMotoko } from './lib/motoko';
 import { fmt, stats, writeSection } from './lib/report';
 import { MB, isMet, rssOf, verdict } from './lib/measure';
 
@@ -67,16 +67,7 @@ out(2, JSON.stringify({ level: 'notice', msg: 'stats', stats: st }) + '\\n');
   chmodSync(path.join(bin, 'rclone'), 0o755);
 
   const root = path.join(tmp, 'motoko');
-  for (const p of ['flux', 'space', 'time', 'cloud']) mkdirSync(path.join(root, p), { recursive: true });
-  for (const p of ['flux', 'space', 'time']) writeFileSync(path.join(root, p, '.pillar'), `${p}\n`);
-  writeFileSync(path.join(root, 'space', 'data.txt'), 'data');
-  const yaml = `stateDir: ${root}/state
-server: { listen: "127.0.0.1:0", tls: "off" }
-pillars:
-  flux: { path: ${root}/flux, requireMount: false }
-  space: { path: ${root}/space, requireMount: false }
-  time: { path: ${root}/time, requireMount: false }
-remotes:
+  const { loaded } = benchMotoko(root, `remotes:
   cloud: { type: local }
 jobs:
   space-offsite:
@@ -85,8 +76,8 @@ jobs:
     destination: cloud:${root}/cloud
     guard: { maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }
     retries: { count: 0 }
-`;
-  const rt = openRuntime({ file: path.join(root, 'pillarsd.yaml'), config: parseConfig(yaml, path.join(root, 'pillarsd.yaml')) }, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+`);
+  const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const results = new Map<number, { growth: number[]; secs: number[]; planSecs: number[] }>();
   try {
     const runOnce = async (n: number) => {

@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
-import type { Runtime } from '../../../server/src/jobs/runtime';
-import { makeSandbox } from './sandbox';
+import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { diesWithin, run, runOk, isAlive, sleep } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
@@ -14,19 +13,8 @@ import { processState } from '../../../server/src/infra/process';
 
 const reg = useCleanup();
 
-function runtime(sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
-  const rt = openRuntime(sb.loaded(), o);
-  reg.add(async () => {
-    await rt.engine.stop();
-    rt.close();
-  });
-  return rt;
-}
+const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof sandboxRuntime>[2] = {}) => sandboxRuntime(reg, sb, o);
 
-async function runJob(rt: Runtime, job: string) {
-  const r = rt.engine.enqueue(job, 'manual')!;
-  return rt.engine.waitFor(r.id);
-}
 
 
 describe('restic backup', () => {

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../../server/src/config/load';
 import type { LoadedConfig } from '../../../server/src/config/load';
 import type { CleanupRegistry } from '../../support/tmp';
+import { openRuntime } from '../../../server/src/jobs/runtime';
+import type { Runtime } from '../../../server/src/jobs/runtime';
 
 export interface Sandbox {
   dir: string;
@@ -107,4 +109,20 @@ ${jobs}`;
     loaded: () => ({ file: configFile, config: parseConfig(yaml, configFile) }),
     resticEnv: { RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: path.join(dir, 'restic-cache') },
   };
+}
+
+/** The engine over a sandbox, stopped and closed with the registry. */
+export function sandboxRuntime(reg: CleanupRegistry, sb: Sandbox, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
+  const rt = openRuntime(sb.loaded(), o);
+  reg.add(async () => {
+    await rt.engine.stop();
+    rt.close();
+  });
+  return rt;
+}
+
+/** Runs a job now and waits for its final (or blocked) state. */
+export async function runJob(rt: Runtime, job: string) {
+  const r = rt.engine.enqueue(job, 'manual')!;
+  return rt.engine.waitFor(r.id);
 }

@@ -6,10 +6,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
-import type { Runtime } from '../../../server/src/jobs/runtime';
 import { nodeExec } from '../../../server/src/infra/exec';
 import type { Exec } from '../../../server/src/infra/exec';
-import { makeSandbox } from './sandbox';
+import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { sleep } from '../../support/proc';
 import { manualClock } from '../../support/clock';
@@ -18,19 +17,8 @@ import { useCleanup } from '../../support/tmp';
 
 const reg = useCleanup();
 
-function runtime(sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
-  const rt = openRuntime(sb.loaded(), o);
-  reg.add(async () => {
-    await rt.engine.stop();
-    rt.close();
-  });
-  return rt;
-}
+const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof sandboxRuntime>[2] = {}) => sandboxRuntime(reg, sb, o);
 
-async function runJob(rt: Runtime, job: string) {
-  const r = rt.engine.enqueue(job, 'manual')!;
-  return rt.engine.waitFor(r.id);
-}
 
 /** A tree's files (rclone carries no empty folder without --create-empty-src-dirs), without the sentinel. */
 const files = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k, v]) => k !== '.pillar' && v !== 'dir'));
