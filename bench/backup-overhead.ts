@@ -483,7 +483,7 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
 password file, parsing the tool's output, progress through the event hub, the run log, and for
-\`rclone-sync\` the guards of DESIGN rule 2 and issue 14 from one listing of each side (\`rclone lsjson\` of the source
+\`rclone-sync\` the guards of rule 2 of docs/architecture.md and issue 14 from one listing of each side (\`rclone lsjson\` of the source
 and the destination, sorted by \`sort(1)\` and merged by the server into the copy and delete lists and the change set
 the guards judge), then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list.
 **Baseline:** the raw tool with exactly the argv and env the server gave it (for rclone: a raw \`rclone sync\` with the

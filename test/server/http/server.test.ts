@@ -32,7 +32,7 @@ afterAll(async () => {
   await pane.cleanup();
 });
 
-/** The routes DESIGN "HTTP API v1" promises; the table test fails if one goes missing. */
+/** The routes docs/api.md promises; the table test fails if one goes missing. */
 const PROMISED = [
   'GET /api/v1/health',
   'GET /api/v1/status',
