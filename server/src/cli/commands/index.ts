@@ -9,5 +9,6 @@ import { registerLayout } from './layout';
 import { registerToken } from './token';
 import { registerPair } from './pair';
 import { registerSystemd } from './systemd';
+import { registerNotify } from './notify';
 
-export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerSystemd];
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerSystemd, registerNotify];

@@ -5,7 +5,7 @@ import { HttpProblem } from '../problem';
 import { noBody, noQuery, type RouteContext } from '../context';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
-export function eventRoutes(app: FastifyInstance, { deps, tickets }: RouteContext): void {
+export function eventRoutes(app: FastifyInstance, { deps, tickets, streams }: RouteContext): void {
   app.post('/api/v1/events/ticket', { config: { access: 'viewer' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<EventTicket> => tickets.issue(req.principal!));
 
   app.get(
@@ -32,7 +32,7 @@ export function eventRoutes(app: FastifyInstance, { deps, tickets }: RouteContex
       const q = req.query as { lastEventId?: string };
       const header = req.headers['last-event-id'];
       const from = typeof header === 'string' ? header : q.lastEventId;
-      streamEvents(reply, { hub: deps.events, after: from === undefined ? null : Number(from), maxQueued: deps.sse?.maxQueued ?? 1000 });
+      streamEvents(reply, { hub: deps.events, after: from === undefined ? null : Number(from), maxQueued: deps.sse?.maxQueued ?? 1000, streams });
     },
   );
 }

@@ -9,7 +9,7 @@ import { SSE_ROUTE, streamEvents } from '../sse';
 
 const TERMINAL = new Set<RunStatus>(TERMINAL_STATUSES);
 
-export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
+export function runRoutes(app: FastifyInstance, { deps, streams }: RouteContext): void {
   const { engine } = deps;
   const jobParams = idParams(JOB_ID_PATTERN);
   const runParams = idParams();
@@ -128,6 +128,7 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
       }
       streamEvents(reply, {
         hub: deps.events,
+        streams,
         after: null,
         maxQueued: deps.sse?.maxQueued ?? 1000,
         preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],
