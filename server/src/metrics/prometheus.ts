@@ -42,24 +42,24 @@ function gauge(reg: Registry, name: string, help: string, labelNames: string[] =
 function fill(reg: Registry, st: StatusResponse, blockedRuns: number, sseClients: number, notify: NotificationsResponse | null): void {
   gauge(reg, 'pillars_build_info', 'pillarsd version (always 1)', ['version']).set({ version: VERSION }, 1);
 
-  const lastSuccess = gauge(reg, 'pillars_job_last_success_timestamp_seconds', 'when the job last succeeded (with or without warnings)', ['job']);
-  const lastStatus = gauge(reg, 'pillars_job_last_run_status', 'the status of the job\'s last run: 1 for its status, 0 for the others', ['job', 'status']);
-  const lastEnd = gauge(reg, 'pillars_job_last_run_timestamp_seconds', 'when the job\'s last run ended (or was blocked)', ['job']);
-  const duration = gauge(reg, 'pillars_job_last_run_duration_seconds', 'how long the job\'s last run took', ['job']);
-  const bytes = gauge(reg, 'pillars_job_last_run_bytes_added', 'bytes the last run added (restic backup: new data; rclone: transferred)', ['job']);
-  const files = gauge(reg, 'pillars_job_last_run_files_added', 'files the last run added (restic backup: new files; rclone: transferred)', ['job']);
-  const overdue = gauge(reg, 'pillars_job_overdue', '1 when the job has not succeeded within its expected window (schedule or maxAge)', ['job']);
-  const enabled = gauge(reg, 'pillars_job_enabled', '1 when the scheduler runs the job', ['job']);
+  const lastSuccess = gauge(reg, 'pillars_job_last_success_timestamp_seconds', 'when the job last succeeded (with or without warnings)', ['job_id']);
+  const lastStatus = gauge(reg, 'pillars_job_last_run_status', 'the status of the job\'s last run: 1 for its status, 0 for the others', ['job_id', 'status']);
+  const lastEnd = gauge(reg, 'pillars_job_last_run_timestamp_seconds', 'when the job\'s last run ended (or was blocked)', ['job_id']);
+  const duration = gauge(reg, 'pillars_job_last_run_duration_seconds', 'how long the job\'s last run took', ['job_id']);
+  const bytes = gauge(reg, 'pillars_job_last_run_bytes_added', 'bytes the last run added (restic backup: new data; rclone: transferred)', ['job_id']);
+  const files = gauge(reg, 'pillars_job_last_run_files_added', 'files the last run added (restic backup: new files; rclone: transferred)', ['job_id']);
+  const overdue = gauge(reg, 'pillars_job_overdue', '1 when the job has not succeeded within its expected window (schedule or maxAge)', ['job_id']);
+  const enabled = gauge(reg, 'pillars_job_enabled', '1 when the scheduler runs the job', ['job_id']);
   const snapshots = gauge(reg, 'pillars_repository_snapshots', 'snapshots a restic repository kept at its last retention run', ['repository']);
   for (const j of st.jobs) {
-    const job = { job: j.id };
+    const job = { job_id: j.id };
     overdue.set(job, j.overdue ? 1 : 0);
     enabled.set(job, j.enabled ? 1 : 0);
     const ok = seconds(j.lastSuccessAt);
     if (ok !== null) lastSuccess.set(job, ok);
     const r = j.lastRun;
     if (!r) continue;
-    for (const s of RUN_STATUSES as readonly RunStatus[]) lastStatus.set({ job: j.id, status: s }, r.status === s ? 1 : 0);
+    for (const s of RUN_STATUSES as readonly RunStatus[]) lastStatus.set({ job_id: j.id, status: s }, r.status === s ? 1 : 0);
     const end = seconds(r.finishedAt) ?? (r.status === 'blocked' ? seconds(r.startedAt) : null);
     if (end !== null) lastEnd.set(job, end);
     const sum = r.summary;

@@ -3,11 +3,12 @@
 // pillarsd.yaml (comments kept, the schedule editor still works after it), metrics that promtool
 // accepts, who may read them, and no credential in any answer or audit entry.
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServe, type Served } from '../../../server/src/cli/commands/serve';
 import { loadConfigFile, parseConfig } from '../../../server/src/config/load';
 import type { NotificationsResponse, NotifyTestResult, WebhookBody } from '../../../server/src/contract/api';
-import { runPillarsd } from '../../support/cli';
+import { REPO_ROOT, runPillarsd } from '../../support/cli';
 import { run } from '../../support/proc';
 import { freePort } from '../../support/net';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers';
@@ -133,20 +134,29 @@ describe('GET /metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const body = await res.text();
-    expect(body).toMatch(/^pillars_job_last_run_status\{job="nightly",status="failed"\} 1$/m);
-    expect(body).toMatch(/^pillars_job_last_run_status\{job="nightly",status="succeeded"\} 0$/m);
-    expect(body).toMatch(/^pillars_job_last_run_duration_seconds\{job="nightly"\} [\d.e+-]+$/m);
+    expect(body).toMatch(/^pillars_job_last_run_status\{job_id="nightly",status="failed"\} 1$/m);
+    expect(body).toMatch(/^pillars_job_last_run_status\{job_id="nightly",status="succeeded"\} 0$/m);
+    expect(body).toMatch(/^pillars_job_last_run_duration_seconds\{job_id="nightly"\} [\d.e+-]+$/m);
     expect(body).toMatch(/^pillars_pillar_free_bytes\{pillar="space"\} \d+/m);
     expect(body).toMatch(/^pillars_sse_clients 1$/m);
     expect(body).toMatch(/^pillars_runs_blocked 0$/m);
     expect(body).toMatch(/^pillars_notify_pending\{channel="hook"\} \d+$/m);
     expect(body).toMatch(/^pillars_incidents_open 1$/m);
     expect(body).toMatch(/^process_resident_memory_bytes \d+/m);
-    expect(body).not.toMatch(/pillars_job_last_success_timestamp_seconds\{job="nightly"\}/); // never succeeded: absent, not 0
+    expect(body).not.toMatch(/pillars_job_last_success_timestamp_seconds\{job_id="nightly"\}/); // never succeeded: absent, not 0
 
     const check = await run('promtool', ['check', 'metrics'], { input: body });
     expect(check.code, `${check.stdout}${check.stderr}`).toBe(0);
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+
+    // docs/monitoring: the alert rules load, and every metric they and the dashboard name exists
+    const rules = await run('promtool', ['check', 'rules', path.join(REPO_ROOT, 'docs/monitoring/alerts.yml')]);
+    expect(rules.code, `${rules.stdout}${rules.stderr}`).toBe(0);
+    const dashboard = readFileSync(path.join(REPO_ROOT, 'docs/monitoring/grafana-dashboard.json'), 'utf8');
+    const exprs = (JSON.parse(dashboard) as { panels: Array<{ targets: Array<{ expr: string }> }> }).panels.flatMap((p) => p.targets.map((t) => t.expr));
+    const named = new Set([...readFileSync(path.join(REPO_ROOT, 'docs/monitoring/alerts.yml'), 'utf8').matchAll(/\bpillars_[a-z_]+/g), ...exprs.join(' ').matchAll(/\bpillars_[a-z_]+/g)].map((m) => m[0]));
+    expect(named.size).toBeGreaterThan(10);
+    for (const m of named) expect(body, m).toMatch(new RegExp(`^# TYPE ${m} gauge$`, 'm'));
 
     // without a token from the addresses allowed (the test connects from 127.0.0.1), not from others
     const open = await served(web, '\nmetrics:\n  allowWithoutToken: [127.0.0.0/8, "::1"]\n');
