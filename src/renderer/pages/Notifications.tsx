@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import type { ChannelState, JobNotifyChoices, NoticeKind, NotificationsResponse, NotifyTestResult } from '../../../server/src/contract/api';
 import { JOB_NOTICE_KINDS } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
-import { ActionButton, ErrorNote, Section } from '../components/ui';
+import { ActionButton, ErrorNote, PageHeader, Section, TableBox } from '../components/ui';
 import { useNow } from '../hooks';
 import { store, usePane } from '../store';
 
@@ -123,6 +123,7 @@ export function Notifications() {
   const messageChannels = view?.channels.filter((c) => c.type !== 'heartbeat') ?? [];
   return (
     <div className="page notifications">
+      <PageHeader title="Notifications" />
       <Section
         title="Channels"
         actions={
@@ -147,36 +148,38 @@ export function Notifications() {
           </p>
         )}
         {view && view.channels.length > 0 && (
-          <table className="data">
-            <caption className="sr-only">Notification channels</caption>
-            <thead>
-              <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Type</th>
-                <th scope="col">Where</th>
-                <th scope="col">Told about</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Queued</th>
-                <th scope="col">
-                  <span className="sr-only">Test</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.channels.map((c) => (
-                <ChannelRow
-                  key={c.name}
-                  c={c}
-                  now={now}
-                  onTested={(r) => {
-                    setResults((old) => [r, ...old.filter((x) => x.channel !== r.channel)]);
-                    void load();
-                  }}
-                />
-              ))}
-            </tbody>
-          </table>
+          <TableBox label="Notification channels, scrollable">
+            <table className="data">
+              <caption className="sr-only">Notification channels</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Where</th>
+                  <th scope="col">Told about</th>
+                  <th scope="col">Last delivery</th>
+                  <th scope="col">Last error</th>
+                  <th scope="col">Queued</th>
+                  <th scope="col">
+                    <span className="sr-only">Test</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.channels.map((c) => (
+                  <ChannelRow
+                    key={c.name}
+                    c={c}
+                    now={now}
+                    onTested={(r) => {
+                      setResults((old) => [r, ...old.filter((x) => x.channel !== r.channel)]);
+                      void load();
+                    }}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
         )}
       </Section>
       {view && (
@@ -196,7 +199,7 @@ export function Notifications() {
       )}
       {view && messageChannels.length > 0 && (
         <Section title="What each job sends where">
-          <div className="scroll-x">
+          <TableBox label="Per job choices, scrollable">
             <table className="data choices-table">
               <caption className="sr-only">Per job, what it sends to each channel</caption>
               <thead>
@@ -218,7 +221,7 @@ export function Notifications() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableBox>
         </Section>
       )}
     </div>
