@@ -296,7 +296,8 @@ export class Notifier implements NotificationsApi {
       const ch = channels[name];
       if (!ch) throw new BadRequestError(`no channel "${name}" (known: ${Object.keys(channels).join(', ') || 'none'})`);
       if (ch.type === 'heartbeat') throw new BadRequestError(`"${name}" is a heartbeat channel: its pings are set in pillarsd.yaml under notifications.channels.${name}.jobs`);
-      const bad = kinds?.find((k) => !JOB_NOTICE_KINDS.includes(k));
+      // the route's schema refuses these already; other callers may not have one
+      const bad = kinds?.find((k) => !(JOB_NOTICE_KINDS as readonly string[]).includes(k));
       if (bad) throw new BadRequestError(`a job sends only ${JOB_NOTICE_KINDS.join(', ')}, not "${bad}"`);
     }
     if (!this.d.writer) throw new BadRequestError('this pillarsd cannot write its pillarsd.yaml; set notifications.jobs there');

@@ -69,7 +69,7 @@ function JobChoices({ job, channels, onSaved }: { job: JobNotifyChoices; channel
       </th>
       {channels.map((c) => {
         const own = draft[c.name] ?? null;
-        const inherited = c.events.filter((k) => JOB_NOTICE_KINDS.includes(k));
+        const inherited = c.events.filter((k) => (JOB_NOTICE_KINDS as readonly NoticeKind[]).includes(k));
         return (
           <td key={c.name}>
             <fieldset className="choices">

@@ -3,12 +3,10 @@
 // metrics.allowWithoutToken names).
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { JobNotifyChoices, JobNotifyUpdate, NotificationsResponse, NotifyTestResult } from '../../contract/api';
-import { JOB_NOTICE_KINDS } from '../../contract/api';
+import { JobNotifyChoices, JobNotifyUpdate, JobParams, NoInput, NotificationsResponse, NotifyTestRequest, NotifyTestResults } from '../../contract/schema';
 import { HttpProblem } from '../problem';
-import { actorOf, idParams, JOB_ID_PATTERN, noQuery, type RouteContext } from '../context';
-
-const CHANNEL = '^[a-z][a-z0-9-]{0,39}$';
+import { actorOf, type RouteContext } from '../context';
+import { typed } from '../schema';
 
 /** The addresses allowed to scrape without a token; IPv4-mapped IPv6 (::ffff:a.b.c.d) counts as IPv4. */
 export function addressMatcher(entries: readonly string[]): (ip: string) => boolean {
@@ -27,23 +25,20 @@ export function addressMatcher(entries: readonly string[]): (ip: string) => bool
   };
 }
 
-export function notificationRoutes(app: FastifyInstance, { deps, streams }: RouteContext): void {
+export function notificationRoutes(fastify: FastifyInstance, { deps, streams }: RouteContext): void {
+  const app = typed(fastify);
   const api = () => {
     if (!deps.notifications) throw new HttpProblem(503, 'this pillarsd does not send notifications');
     return deps.notifications;
   };
 
-  app.get('/api/v1/notifications', { config: { access: 'admin' }, schema: { querystring: noQuery } }, async (): Promise<NotificationsResponse> => api().view());
+  app.get('/api/v1/notifications', { config: { access: 'admin' }, schema: { querystring: NoInput, response: { 200: NotificationsResponse } } }, async () => api().view());
 
   app.post(
     '/api/v1/notifications/test',
-    {
-      config: { access: 'admin', audit: 'notify.test' },
-      schema: { querystring: noQuery, body: { type: 'object', additionalProperties: false, properties: { channel: { type: 'string', pattern: CHANNEL } } } },
-    },
-    async (req): Promise<{ results: NotifyTestResult[] }> => {
-      const { channel } = req.body as { channel?: string };
-      const results = await api().test(channel, actorOf(req.principal));
+    { config: { access: 'admin', audit: 'notify.test' }, schema: { querystring: NoInput, body: NotifyTestRequest, response: { 200: NotifyTestResults } } },
+    async (req) => {
+      const results = await api().test(req.body.channel, actorOf(req.principal));
       req.auditDetail = results.map((r) => `${r.channel} ${r.ok ? 'delivered' : 'failed'}`).join(', ');
       return { results };
     },
@@ -51,30 +46,10 @@ export function notificationRoutes(app: FastifyInstance, { deps, streams }: Rout
 
   app.put(
     '/api/v1/notifications/jobs/:id',
-    {
-      config: { access: 'admin', audit: 'notify.job' },
-      schema: {
-        params: idParams(JOB_ID_PATTERN),
-        querystring: noQuery,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['send'],
-          properties: {
-            send: {
-              type: 'object',
-              maxProperties: 64,
-              propertyNames: { pattern: CHANNEL },
-              additionalProperties: { type: ['array', 'null'], maxItems: JOB_NOTICE_KINDS.length, uniqueItems: true, items: { type: 'string', enum: [...JOB_NOTICE_KINDS] } },
-            },
-          },
-        },
-      },
-    },
-    async (req): Promise<JobNotifyChoices> => {
-      const { id } = req.params as { id: string };
-      const { send } = req.body as JobNotifyUpdate;
-      const r = api().setJobChoices(id, send, actorOf(req.principal));
+    { config: { access: 'admin', audit: 'notify.job' }, schema: { params: JobParams, querystring: NoInput, body: JobNotifyUpdate, response: { 200: JobNotifyChoices } } },
+    async (req) => {
+      const { send } = req.body;
+      const r = api().setJobChoices(req.params.id, send, actorOf(req.principal));
       req.auditDetail = Object.entries(send)
         .map(([c, k]) => `${c}=${k ? k.join('+') || 'nothing' : 'default'}`)
         .join(' ');
@@ -82,11 +57,11 @@ export function notificationRoutes(app: FastifyInstance, { deps, streams }: Rout
     },
   );
 
+  // Prometheus' own format, not JSON: outside /api/ and the OpenAPI document
   const anonymousFrom = addressMatcher(deps.config.metricsWithoutToken ?? []);
-  app.get('/metrics', { config: { access: 'viewer', anonymousFrom }, schema: { querystring: noQuery } }, async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'viewer', anonymousFrom }, schema: { querystring: NoInput } }, async (_req, reply) => {
     if (!deps.metrics) throw new HttpProblem(503, 'this pillarsd serves no metrics');
     const body = await deps.metrics.render({ sseClients: streams.open });
-    reply.header('content-type', deps.metrics.contentType);
-    return body;
+    return reply.header('content-type', deps.metrics.contentType).send(body);
   });
 }
