@@ -62,8 +62,11 @@ export function modTimeDiffNs(a: string, b: string): number {
 
 export type PlanStep =
   | { kind: 'new'; key: string; size: number }
-  /** on both sides but different by size or time: rclone overwrites it (or, equal by hash, fixes its time) */
-  | { kind: 'update'; key: string; size: number; destinationSize: number }
+  /**
+   * on both sides but different by size or time: rclone overwrites it, or, when only the times
+   * differ (`sameSize`) and the hashes are equal, fixes the destination's time without a copy
+   */
+  | { kind: 'update'; key: string; size: number; destinationSize: number; sameSize: boolean }
   | { kind: 'same'; key: string; size: number }
   | { kind: 'delete'; key: string; size: number };
 
@@ -101,7 +104,8 @@ export function* mergeListings(source: () => string | null, destination: () => s
       d = dst();
     } else {
       const differs = s!.size < 0 || d!.size < 0 || s!.size !== d!.size || (!sizeOnly && Math.abs(modTimeDiffNs(d!.modTime, s!.modTime)) >= windowNs);
-      yield differs ? { kind: 'update', key: s!.key, size: s!.size, destinationSize: d!.size } : { kind: 'same', key: s!.key, size: s!.size };
+      const sameSize = s!.size >= 0 && s!.size === d!.size;
+      yield differs ? { kind: 'update', key: s!.key, size: s!.size, destinationSize: d!.size, sameSize } : { kind: 'same', key: s!.key, size: s!.size };
       s = src();
       d = dst();
     }

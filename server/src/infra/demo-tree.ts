@@ -136,7 +136,7 @@ export function buildDemo(dir: string): { layout: DemoLayout; created: boolean }
   write(path.join(l.time, 'count-zero.sparsebundle/Info.plist'), '<?xml version="1.0"?><plist><dict/></plist>\n');
   for (let i = 0; i < 8; i++) write(path.join(l.time, `count-zero.sparsebundle/bands/${i.toString(16)}`), rnd(8192));
   // the "cloud" already holds a full copy of Space (as after the first offsite sync)
-  fs.cpSync(l.space, path.join(l.cloud, 'space'), { recursive: true, filter: (src) => path.basename(src) !== '.pillar' });
+  fs.cpSync(l.space, path.join(l.cloud, 'space'), { recursive: true, preserveTimestamps: true, filter: (src) => path.basename(src) !== '.pillar' });
   fs.mkdirSync(path.dirname(l.passwordFile), { recursive: true, mode: 0o700 });
   fs.writeFileSync(l.passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   fs.mkdirSync(path.join(l.dir, 'samba'), { recursive: true });

@@ -63,6 +63,23 @@ export function rcloneList(bin: string, env: Record<string, string>, target: str
   return { cmd: bin, args, env };
 }
 
+/**
+ * `rclone lsjson --hash` of the files a list names (looked up one by one, not by listing): the
+ * hashes rclone would compare for files equal in size whose times differ. Reads those files at a
+ * local source, as rclone's own comparison would; a bucket answers from its listing metadata.
+ */
+export function rcloneHashes(bin: string, env: Record<string, string>, target: string, o: { filesFrom: string; hash: string; checkers?: number }): Command {
+  const args = ['lsjson', '-R', '--files-only', '--no-mimetype', '--hash', '--hash-type', o.hash, '--files-from-raw', o.filesFrom, '--use-json-log', '--log-level', 'ERROR'];
+  if (o.checkers) args.push('--checkers', String(o.checkers));
+  args.push(target);
+  return { cmd: bin, args, env };
+}
+
+/** The hash both sides have, in rclone's order of preference; null when they share none (crypt has none). */
+export function commonHash(a: readonly string[], b: readonly string[]): string | null {
+  return ['md5', 'sha1', 'sha256', 'crc32', 'quickxor', 'dropbox', 'whirlpool'].find((h) => a.includes(h) && b.includes(h)) ?? null;
+}
+
 /** `rclone backend features`: the remote's modification-time precision (what rclone compares with). */
 export function rcloneFeatures(bin: string, env: Record<string, string>, target: string): Command {
   return { cmd: bin, args: ['backend', 'features', target], env };
@@ -144,6 +161,8 @@ export interface ListedFile {
   size: number;
   /** RFC 3339 with up to nanoseconds, as rclone prints it */
   modTime: string;
+  /** with --hash: type → hex ('' when the backend has none for this file) */
+  hashes?: Record<string, string>;
 }
 
 /**
@@ -154,14 +173,16 @@ export function parseListingLine(line: string): ListedFile | null {
   let t = line.trim();
   if (t === '[' || t === ']' || t === '') return null;
   if (t.endsWith(',')) t = t.slice(0, -1);
-  let o: { Path?: unknown; Size?: unknown; ModTime?: unknown; IsDir?: unknown };
+  let o: { Path?: unknown; Size?: unknown; ModTime?: unknown; IsDir?: unknown; Hashes?: unknown };
   try {
     o = JSON.parse(t) as typeof o;
   } catch {
     throw new Error(`unreadable rclone lsjson line: ${line.slice(0, 200)}`);
   }
   if (typeof o.Path !== 'string' || typeof o.Size !== 'number' || typeof o.ModTime !== 'string') throw new Error(`unexpected rclone lsjson entry: ${line.slice(0, 200)}`);
-  return { path: o.Path, size: o.Size, modTime: o.ModTime };
+  const f: ListedFile = { path: o.Path, size: o.Size, modTime: o.ModTime };
+  if (o.Hashes && typeof o.Hashes === 'object') f.hashes = o.Hashes as Record<string, string>;
+  return f;
 }
 
 export interface RemoteFeatures {

@@ -43,7 +43,7 @@ describe('merging two sorted listings', () => {
   it('keeps sizes for the change set and counts a repeated key once', () => {
     const steps = [...mergeListings(lines([f('x', 10), f('x', 10)]), lines([f('x', 12), f('y', 3), f('y', 3)]), 1)];
     expect(steps).toEqual([
-      { kind: 'update', key: 'x', size: 10, destinationSize: 12 },
+      { kind: 'update', key: 'x', size: 10, destinationSize: 12, sameSize: false },
       { kind: 'delete', key: 'y', size: 3 },
     ]);
   });

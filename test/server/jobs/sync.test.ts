@@ -2,7 +2,7 @@
 // process: one listing of each side, copy and delete lists, approvals bound to the listed set,
 // the mass-change guard, the prune's expected deletions, and seed windows (issues 14 and 22).
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
@@ -187,6 +187,27 @@ describe('the mass-change guard (issue 14)', () => {
     expect(r.error).toMatch(/overwrite 60 files .*60% of the 100 files at the destination, above the mass-change guard \(25%\)/);
     expect(await hashTree(sb.cloud)).toEqual(cloudBefore);
     expect(rt.engine.changeSet(r.id, 'overwrites', { offset: 0, limit: 1 }).entries[0]).toMatchObject({ path: 'doc-0.txt', size: 64, destinationSize: 10 });
+  });
+
+  it('a touch of every file is no mass change (equal hashes); the same sizes rewritten in place are', async () => {
+    const sb = makeSandbox(reg);
+    const name = (i: number) => path.join(sb.space, `doc-${String(i).padStart(2, '0')}.txt`);
+    for (let i = 0; i < 100; i++) writeFileSync(name(i), `precious ${String(i).padStart(2, '0')}`);
+    const rt = runtime(sb);
+    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    const later = new Date(Date.now() + 3_600_000);
+    for (let i = 0; i < 100; i++) utimesSync(name(i), later, later);
+    const touched = await runJob(rt, 'space-offsite');
+    expect(touched.status, touched.error ?? '').toBe('succeeded');
+    expect(touched.summary).toMatchObject({ plan: { toCopy: 100, overwrites: 0 }, filesDeleted: 0 });
+    expect(await rt.engine.readLog(touched.id)).toMatch(/100 file\(s\) differ from the destination's only in time \(equal md5\)/);
+    const cloudBefore = await hashTree(sb.cloud);
+    // ransomware that encrypts in place keeps the sizes: the hashes tell
+    for (let i = 0; i < 60; i++) writeFileSync(name(i), randomBytes(11).toString('hex').slice(0, 11));
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status).toBe('blocked');
+    expect(r.block).toMatchObject({ guard: 'mass-change', changes: { count: 60 } });
+    expect(await hashTree(sb.cloud)).toEqual(cloudBefore);
   });
 });
 

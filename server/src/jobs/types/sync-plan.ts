@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Location } from '../../config/locations';
 import type { RclonePlanSummary } from '../../contract/api';
 import type { ChangeCount } from '../../domain/guards';
-import { keyPath, mergeListings, sortLine } from '../../domain/sync-plan';
+import { keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
 import { removeFile } from '../../infra/fs';
 import { LineReader, LineWriter } from '../../infra/line-files';
 import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
@@ -52,17 +52,19 @@ const add = (c: ChangeCount, p: string, size: number) => {
   if (c.sample.length < SAMPLE) c.sample.push(p);
 };
 
-/** Lists one side into a sorted file; returns how many files and bytes it holds. */
-async function listSide(
+/**
+ * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a file sorted by `sort(1)`
+ * (C locale, bounded memory); returns it with how many files and bytes were listed. `missingOk`:
+ * rclone's "directory not found" (exit 3) for the root means nothing is there yet.
+ */
+async function listSorted(
   ctx: RunContext,
-  bin: string,
-  env: Record<string, string>,
-  loc: Location,
-  type: string,
-  sides: PlanSides,
+  cmd: ReturnType<typeof rclone.rcloneList>,
   dir: string,
-  name: 'source' | 'destination',
+  name: string,
+  toLine: (f: rclone.ListedFile) => string,
   errors: RcloneErrors,
+  missingOk = false,
 ): Promise<{ sorted: string; files: number; bytes: number }> {
   const raw = path.join(dir, `${name}.listing`);
   const sorted = path.join(dir, `${name}.sorted`);
@@ -70,17 +72,17 @@ async function listSide(
   let files = 0;
   let bytes = 0;
   let bad: Error | null = null;
-  const r = await runTool(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), {
+  const r = await runTool(ctx, cmd, {
     quiet: true,
     onStdout: (l) => {
       if (bad) return;
       try {
         const f = rclone.parseListingLine(l);
         if (!f) return;
-        out.write(sortLine(f));
+        out.write(toLine(f));
         files++;
         bytes += Math.max(0, f.size);
-        if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing the ${name}`] });
+        if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing: ${name}`] });
       } catch (e) {
         bad = e as Error;
       }
@@ -91,20 +93,91 @@ async function listSide(
     },
   });
   out.close();
-  if (bad) fail(`rclone lsjson of the ${name}: ${(bad as Error).message}`);
+  if (bad) fail(`rclone lsjson (${name}): ${(bad as Error).message}`);
   if (r.code !== 0) {
-    // rclone's "directory not found" (exit 3) for the destination root is a destination a first
-    // sync creates: nothing there yet. Any other failure, and any failure listing the source, stops
-    // the run: an error is never read as an empty listing.
-    const missingRoot = name === 'destination' && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
-    if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson of the ${name}`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
-    ctx.log(`the destination ${target(loc)} does not exist yet: nothing there to compare with`);
+    // an error is never read as an empty listing: only a root that is not there yet is
+    const missingRoot = missingOk && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
+    if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson (${name})`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
+    ctx.log(`${name}: the folder does not exist yet: nothing there to compare with`);
   }
-  ctx.log(`listed the ${name}: ${files} file(s)`);
   const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
   removeFile(raw);
   if (s.code !== 0) fail(`sort of the ${name} listing exited ${s.code}: ${s.stderr.trim().slice(0, 200)}`);
   return { sorted, files, bytes };
+}
+
+/** Lists one side into a sorted file (the destination of a first sync may not exist yet). */
+async function listSide(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, type: string, sides: PlanSides, dir: string, name: 'source' | 'destination', errors: RcloneErrors) {
+  const r = await listSorted(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), dir, name, sortLine, errors, name === 'destination');
+  ctx.log(`listed the ${name}: ${r.files} file(s)`);
+  return r;
+}
+
+/** A sorted file of `key\tsize\tdestinationSize` lines: the overwrites found in key order. */
+const overwriteLine = (key: string, size: number, destinationSize: number) => `${key}\t${size}\t${destinationSize}`;
+function readOverwrite(l: string): { key: string; size: number; destinationSize: number } {
+  const [key, size, d] = l.split('\t');
+  return { key: key!, size: Number(size), destinationSize: Number(d) };
+}
+
+/**
+ * Of the files equal in size whose times differ (`unsure`), those whose `hash` differs too (or that
+ * one side cannot hash): what rclone would really overwrite. The others it only gives the source's
+ * time. Writes them, in key order, to `confirmed`; returns how many differed only in time.
+ */
+async function confirmByHash(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  sides: PlanSides,
+  dir: string,
+  hash: string,
+  unsure: { list: string; keys: string },
+  confirmed: LineWriter,
+  errors: RcloneErrors,
+): Promise<number> {
+  const hashLine = (f: rclone.ListedFile) => `${pathKey(f.path)}\t${f.hashes?.[hash] ?? ''}`;
+  const [s, d] = await Promise.all([
+    listSorted(ctx, rclone.rcloneHashes(bin, env, target(sides.src), { filesFrom: unsure.list, hash, checkers: sides.checkers }), dir, `source ${hash}`, hashLine, errors),
+    listSorted(ctx, rclone.rcloneHashes(bin, env, target(sides.dst), { filesFrom: unsure.list, hash, checkers: sides.checkers }), dir, `destination ${hash}`, hashLine, errors),
+  ]);
+  const reader = (file: string) => {
+    const r = new LineReader(file);
+    let cur: [string, string] | null = null;
+    const next = () => {
+      const l = r.next();
+      cur = l === null ? null : (l.split('\t') as [string, string]);
+    };
+    next();
+    return {
+      hashOf(key: string): string {
+        while (cur && cur[0] < key) next();
+        return cur && cur[0] === key ? cur[1] : '';
+      },
+      close: () => r.close(),
+    };
+  };
+  const sh = reader(s.sorted);
+  const dh = reader(d.sorted);
+  const u = new LineReader(unsure.keys);
+  let timeOnly = 0;
+  try {
+    for (let l = u.next(); l !== null; l = u.next()) {
+      if (!l) continue;
+      const o = readOverwrite(l);
+      const a = sh.hashOf(o.key);
+      const b = dh.hashOf(o.key);
+      if (a && a === b) timeOnly++;
+      else confirmed.write(l);
+    }
+  } finally {
+    sh.close();
+    dh.close();
+    u.close();
+    removeFile(s.sorted);
+    removeFile(d.sorted);
+  }
+  return timeOnly;
 }
 
 async function featuresOf(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, errors: RcloneErrors): Promise<rclone.RemoteFeatures> {
@@ -148,6 +221,13 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
   const inApprovedOverwrites = membership(approved?.o ?? null);
   const copy = new LineWriter(path.join(dir, COPY_LIST));
   const del = new LineWriter(path.join(dir, DELETE_LIST));
+  // rclone compares hashes where only the times differ: pillarsd does the same before it calls
+  // such a file an overwrite (a `touch` of every file is not a mass change)
+  const hash = rclone.commonHash(srcFeatures.hashes, dstFeatures.hashes);
+  const sized = new LineWriter(path.join(dir, 'overwrites.sized'));
+  const unsure = { list: path.join(dir, 'unsure.list'), keys: path.join(dir, 'overwrites.unsure') };
+  const unsureList = new LineWriter(unsure.list);
+  const unsureKeys = new LineWriter(unsure.keys);
   const srcRoot = sides.src.kind === 'pillar' ? sides.src.path : null;
   const guarded = { deletes: count(), overwrites: count() };
   const totals: RclonePlanSummary = {
@@ -183,10 +263,11 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
         totals.toCopy++;
         totals.toCopyBytes += Math.max(0, step.size);
         if (step.kind === 'update') {
-          totals.overwrites++;
-          totals.hiddenBytes! += Math.max(0, step.destinationSize);
-          writer.addOverwrite(step.key, step.size, step.destinationSize);
-          if (!inApprovedOverwrites(step.key)) add(guarded.overwrites, p, step.destinationSize);
+          const line = overwriteLine(step.key, step.size, step.destinationSize);
+          if (step.sameSize && hash) {
+            unsureList.write(p);
+            unsureKeys.write(line);
+          } else sized.write(line);
         }
         continue;
       }
@@ -208,11 +289,49 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
     sr.close();
     dr.close();
     approved?.d.close();
-    approved?.o.close();
     copy.close();
     del.close();
+    sized.close();
+    unsureList.close();
+    unsureKeys.close();
     removeFile(src.sorted);
     removeFile(dst.sorted);
+  }
+  let timeOnly = 0;
+  const confirmedFile = path.join(dir, 'overwrites.confirmed');
+  const confirmed = new LineWriter(confirmedFile);
+  try {
+    if (unsureKeys.lines > 0) timeOnly = await confirmByHash(ctx, bin, env, sides, dir, hash!, unsure, confirmed, errors);
+  } finally {
+    confirmed.close();
+  }
+  if (timeOnly) ctx.log(`${timeOnly} file(s) differ from the destination's only in time (equal ${hash}): rclone sets their times, nothing is overwritten`);
+  // the overwrites, in key order: those of another size, and those whose hash differs
+  const a = new LineReader(path.join(dir, 'overwrites.sized'));
+  const b = new LineReader(confirmedFile);
+  try {
+    let x = a.next();
+    let y = b.next();
+    while (x || y) {
+      let l: string;
+      if (x && (!y || x < y)) {
+        l = x;
+        x = a.next();
+      } else {
+        l = y!;
+        y = b.next();
+      }
+      const o = readOverwrite(l);
+      totals.overwrites++;
+      totals.hiddenBytes! += Math.max(0, o.destinationSize);
+      writer.addOverwrite(o.key, o.size, o.destinationSize);
+      if (!inApprovedOverwrites(o.key)) add(guarded.overwrites, keyPath(o.key), o.destinationSize);
+    }
+  } finally {
+    a.close();
+    b.close();
+    approved?.o.close();
+    for (const f of ['overwrites.sized', 'overwrites.confirmed', 'overwrites.unsure', 'unsure.list']) removeFile(path.join(dir, f));
   }
   const set = writer.finish();
   if (unlisted) ctx.log(`${unlisted} file(s) with a line break in their name were left out of the lists`);
