@@ -158,8 +158,18 @@ export async function startFake(opts: FakeOptions): Promise<FakePillarsd> {
       job({ id: 'space-offsite', type: 'rclone-sync', schedule: '30 3 * * *', source: 'space:/', destination: 'b2:miket-space', after: ['flux-backup'], state: 'blocked', lastRun: blocked }),
     ],
     timeMachine: [
-      { name: 'count-zero.sparsebundle', sizeBytes: 1.1 * TiB, lastBackupAt: iso(2 * 3600_000), capBytes: 2 * TiB, capShare: 0.55, stale: false },
-      { name: 'wintermute.sparsebundle', sizeBytes: 0.4 * TiB, lastBackupAt: iso(12 * 86400_000), capBytes: 2 * TiB, capShare: 0.2, stale: true },
+      { name: 'count-zero.sparsebundle', mac: 'count-zero', sizeBytes: 1.1 * TiB, lastBackupAt: iso(2 * 3600_000), capBytes: 2 * TiB, capShare: 0.55, stale: false, staleAfterDays: 7, warning: null },
+      {
+        name: 'wintermute.sparsebundle',
+        mac: 'wintermute',
+        sizeBytes: 0.4 * TiB,
+        lastBackupAt: iso(12 * 86400_000),
+        capBytes: 2 * TiB,
+        capShare: 0.2,
+        stale: true,
+        staleAfterDays: 7,
+        warning: 'Time Machine: wintermute.sparsebundle last backed up 12 days ago (more than 7)',
+      },
     ],
     hotSets: [
       { id: 'notes', label: 'Notes', path: '/flux/notes', state: 'idle', completion: 100, errors: 0, conflicts: [] },

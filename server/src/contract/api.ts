@@ -112,13 +112,17 @@ export interface PillarStatus {
   warnings: string[];
 }
 
+/** One Mac's Time Machine backups on the Time pillar (GET /api/v1/status → timeMachine[]). */
 export interface TimeMachineBundle {
   name: string; // the Mac's bundle, e.g. "count-zero.sparsebundle"
+  mac: string; // the Mac's name as Time Machine wrote it, e.g. "count-zero"
   sizeBytes: number;
   lastBackupAt: string | null;
-  capBytes: number | null;
+  capBytes: number | null; // the cap Samba reports to the Mac (pillars.<id>.timeMachine.maxSize)
   capShare: number | null; // 0..1
-  stale: boolean;
+  stale: boolean; // no completed backup for more than staleAfterDays
+  staleAfterDays: number; // pillars.<id>.timeMachine.staleDays
+  warning: string | null; // why this Mac needs a look (stale, or its folder near the cap), as in warnings[]
   folder?: string | null; // the user's folder on Time holding the bundle, null at the top
 }
 
@@ -220,6 +224,8 @@ export interface SambaState {
   valid: boolean;
   messages: string[];
   versions: Array<{ id: string; at: string }>;
+  /** The avahi service file pillarsd owns (Bonjour for Time Machine); null when it is off */
+  bonjour?: { file: string; rendered: string; live: string | null } | null;
 }
 
 /**
@@ -229,12 +235,14 @@ export interface SambaState {
  */
 export interface SambaActionResult {
   changed: boolean;
-  /** smbcontrol delivered the reload; false when smbd is not running */
-  reloaded: boolean;
+  /** smbcontrol delivered the reload; false when smbd is not running; null when smb.conf did not change */
+  reloaded: boolean | null;
   /** every share answered after the reload; null when nothing was probed */
   answered: boolean | null;
   /** the version the replaced file was saved as */
   backup: string | null;
+  /** settings smbd reads only when it starts that this change touched: restart smbd to apply them */
+  restartNeeded: string[];
   /** what happened, in order, as the CLI prints it */
   messages: string[];
   state: SambaState;

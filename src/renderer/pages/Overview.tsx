@@ -3,6 +3,7 @@ import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
 import { deriveAlerts } from '../alerts';
 import { CapacityBar, LineChart, type Series } from '../components/charts';
 import { Section, StatusBadge } from '../components/ui';
+import { TimeMachineTable } from '../components/TimeMachine';
 import { useJobRuns, useNow } from '../hooks';
 import { runHref } from '../route';
 
@@ -80,6 +81,11 @@ export function Overview({ status }: { status: StatusResponse }) {
           <LineChart series={series} label="Backed-up size of each pillar over time" />
         </Section>
       </div>
+      {status.pillars.some((p) => p.id === 'time') || status.timeMachine.length > 0 ? (
+        <Section title="Time Machine">
+          <TimeMachineTable bundles={status.timeMachine} now={now} />
+        </Section>
+      ) : null}
       <Section title="Jobs">
         <table className="data">
           <caption className="sr-only">Each job's last result</caption>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SambaState, StatusResponse } from '../../../server/src/contract/api';
-import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
-import { CapacityBar } from '../components/charts';
+import { formatDateTime } from '../../shared/format';
+import { TimeMachineTable } from '../components/TimeMachine';
 import { ActionButton, ErrorNote, Section } from '../components/ui';
 import { useNow } from '../hooks';
 import { store, usePane } from '../store';
@@ -128,37 +128,7 @@ export function Samba({ status }: { status: StatusResponse }) {
         )}
       </Section>
       <Section title="Time Machine">
-        {status.timeMachine.length === 0 ? (
-          <p className="muted">No Mac has backed up to Time yet.</p>
-        ) : (
-          <table className="data">
-            <caption className="sr-only">Time Machine bundles per Mac</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mac</th>
-                <th scope="col">Size</th>
-                <th scope="col">Cap</th>
-                <th scope="col">Share of cap</th>
-                <th scope="col">Last backup</th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.timeMachine.map((t) => (
-                <tr key={t.name} className={t.stale ? 'stale' : ''}>
-                  <th scope="row">{t.name.replace(/\.sparsebundle$/, '')}</th>
-                  <td>{formatBytes(t.sizeBytes)}</td>
-                  <td>{formatBytes(t.capBytes)}</td>
-                  <td className="bar-cell">
-                    <CapacityBar label={t.name} used={t.sizeBytes} total={t.capBytes} />
-                  </td>
-                  <td>
-                    {formatAge(t.lastBackupAt, now)} {t.stale && <span className="badge st-failed">stale</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TimeMachineTable bundles={status.timeMachine} now={now} />
       </Section>
     </div>
   );

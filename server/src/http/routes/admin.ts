@@ -15,7 +15,7 @@ export function adminRoutes(app: FastifyInstance, { deps }: RouteContext): void 
   app.get('/api/v1/samba', { config: { access: 'admin' }, schema: { querystring: noQuery } }, async (): Promise<SambaState> => samba().state());
   // A file written that smbd did not take is not a success: 502 with what happened (issue 14).
   const settled = (r: SambaActionResult, what: string): SambaActionResult => {
-    if (r.changed && (!r.reloaded || r.answered === false)) throw new HttpProblem(502, `${what}, but ${r.reloaded ? 'a share did not answer after the reload' : 'smbd did not reload'}: ${r.messages.join('; ')}`);
+    if (r.changed && (r.reloaded === false || r.answered === false)) throw new HttpProblem(502, `${what}, but ${r.reloaded ? 'a share did not answer after the reload' : 'smbd did not reload'}: ${r.messages.join('; ')}`);
     return r;
   };
   app.post('/api/v1/samba/apply', { config: { access: 'admin', audit: 'samba.apply' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<SambaActionResult> =>
