@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { sizeProblem } from '../domain/size';
+import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
 export const secretRef = z
@@ -61,6 +62,8 @@ const jobCommon = {
   timezone: timezone.optional(),
   enabled: z.boolean().default(true),
   after: z.array(id).default([]),
+  // after a job it follows succeeded with warnings (files restic could not read): run or skip
+  afterWarnings: z.enum(['run', 'skip']).default('run'),
   pre: z.array(hook).default([]),
   post: z.array(hook).default([]),
   timeoutMinutes: z.number().positive().optional(),
@@ -129,6 +132,8 @@ const rcloneSync = z.strictObject({
 });
 const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
 
+// A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
+// in jobs/types/registry.ts (server/README.md, "The engine").
 export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
@@ -236,6 +241,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
+  notifications: notificationsSchema.optional(),
+  metrics: metricsSchema.optional(),
   history: z
     .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
     .default({ keepDays: 180, keepRuns: 5000 }),

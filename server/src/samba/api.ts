@@ -1,6 +1,6 @@
 // SambaApi for the HTTP layer (GET /api/v1/samba, POST …/apply, …/rollback).
 import type { SambaActionResult } from '../contract/api';
-import type { SambaApi } from '../http/ports';
+import type { SambaApi } from '../ports/services';
 import type { ApplyResult, SambaManager } from './manager';
 
 const answer = ({ changed, reloaded, answered, backup, restartNeeded, messages, state }: ApplyResult): SambaActionResult => ({ changed, reloaded, answered, backup, restartNeeded, messages, state });

@@ -2,14 +2,15 @@
 // (samba commands) and `serve` (SambaApi for the HTTP layer) both call this.
 import type { Config } from '../config/schema';
 import { nodeExec, type Exec } from '../infra/exec';
-import { systemClock, type Clock } from '../infra/clock';
+import { systemClock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { createSambaHost, createSmbclientProbe } from '../infra/samba-host';
 import { createLayoutFs } from '../infra/layout-fs';
 import { akvPasswordSecret } from '../infra/akv-password';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
 import { parseSecretRef } from '../secrets/refs';
-import type { SambaApi } from '../http/ports';
+import type { SambaApi } from '../ports/services';
 import { SambaManager } from './manager';
 import { sambaInputFromConfig } from './from-config';
 import { createSambaApi } from './api';

@@ -3,7 +3,8 @@
 // discarded. `apply` refuses (DriftError, exit 3) unless forced; forced, the hand-edited file is
 // first saved in the version history, so `rollback` brings it back.
 import type { SambaState } from '../contract/api';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
+import { ConflictError } from '../ports/errors';
 import { buildModel, type SambaModel, type SambaModelInput } from './model';
 import { missingVfsModules, vfsModulesOf } from './modules';
 import { renderBonjour } from './bonjour';
@@ -18,9 +19,8 @@ import type { SambaHost, ShareProbe } from './host';
 
 export type SambaErrorKind = 'invalid' | 'testparm' | 'modules' | 'drift' | 'no-version' | 'io' | 'busy';
 
-export class SambaApplyError extends Error {
-  /** For the HTTP layer: the request is fine, the server's state or config does not allow it. */
-  readonly statusCode = 409;
+/** A conflict for the API: the request is fine, the server's state or config does not allow it. */
+export class SambaApplyError extends ConflictError {
   constructor(
     readonly kind: SambaErrorKind,
     message: string,

@@ -27,8 +27,6 @@ export interface TimeMachineScanPort {
   scan(root: string): Promise<BundleScan[]>;
 }
 
-export const BUNDLE_RE = /\.(sparsebundle|backupbundle)$/;
-
 /** Completion dates from a SnapshotHistory.plist (XML): every <date> value. */
 export function snapshotDates(xml: string): number[] {
   const out: number[] = [];
@@ -66,7 +64,7 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
     }
     return {
       name: s.name,
-      mac: s.name.replace(BUNDLE_RE, ''),
+      mac: s.name.replace(/\.(sparsebundle|backupbundle)$/, ''),
       sizeBytes: s.sizeBytes,
       lastBackupAt: last === null ? null : new Date(last).toISOString(),
       capBytes: o.capBytes,

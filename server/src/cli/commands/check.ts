@@ -6,6 +6,7 @@ import { action, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
 import { pillarStatus } from '../../jobs/status';
 import { toolchain } from '../../jobs/toolchain';
+import { JOB_TYPES } from '../../jobs/types/registry';
 import { nodeExec } from '../../infra/exec';
 import { ensureDir, fileMode } from '../../infra/fs';
 import { parseSecretRef } from '../../secrets/refs';
@@ -24,14 +25,14 @@ export function registerCheck(program: Command): void {
       const c = loaded.config;
       const items: Item[] = [{ what: 'config', ok: true, detail: `${loaded.file} is valid (${Object.keys(c.jobs).length} jobs)` }];
       const tools = toolchain(nodeExec, process.env);
-      const types = Object.values(c.jobs).map((j) => j.type);
-      if (types.some((t) => t.startsWith('restic'))) {
+      const needed = new Set(Object.values(c.jobs).map((j) => JOB_TYPES[j.type].tool));
+      if (needed.has('restic')) {
         await tools.restic().then(
           (r) => items.push({ what: 'restic', ok: true, detail: `restic ${fmtVersion(r.caps.version)}${r.caps.exitCodes ? '' : ' (before 0.17: exit codes 10-12 and --retry-lock unavailable, messages used instead)'}` }),
           (e: Error) => items.push({ what: 'restic', ok: false, detail: e.message }),
         );
       }
-      if (types.some((t) => t.startsWith('rclone'))) {
+      if (needed.has('rclone')) {
         await tools.rclone().then(
           (r) => items.push({ what: 'rclone', ok: true, detail: `rclone ${fmtVersion(r.version)}` }),
           (e: Error) => items.push({ what: 'rclone', ok: false, detail: e.message }),

@@ -12,7 +12,18 @@ import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
+import { watchStatusChanges } from '../../watch/changes';
+import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
+import type { RunningHttpServer } from '../../http/server';
+import { hostname } from 'node:os';
+import { NotifyStore } from '../../store/notify';
+import { Notifier } from '../../notify/service';
+import { maxAgeContributor } from '../../notify/max-age';
+import { nodeNotifyTransport } from '../../infra/notify-transport';
+import { realBackends } from '../../secrets/sources';
+import { CapacityStore } from '../../watch/capacity';
+import { daysUntilFull } from '../../notify/conditions';
 
 export interface Served {
   url: string;
@@ -20,6 +31,9 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  notifier: Notifier;
+  /** the listening server (tests drop its connections to see the pane reconnect) */
+  http: RunningHttpServer;
   stop(): Promise<void>;
 }
 
@@ -29,6 +43,10 @@ export interface ServeOptions extends RuntimeOptions {
   port?: number;
   /** overrides server.tls */
   tls?: 'off' | 'auto';
+  /** the built admin pane to serve (default: dist/renderer next to the sources or the build) */
+  adminDir?: string;
+  /** how often the status is checked for alerts that appeared or cleared (default 20 s) */
+  statusWatchMs?: number;
 }
 
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
@@ -61,8 +79,22 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
-    // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
-    const { startHttpServer } = await import('../../http/server');
+    const capacity = new CapacityStore(rt.db);
+    const notifier = new Notifier({
+      config: c,
+      store: new NotifyStore(rt.db),
+      hub: rt.hub,
+      status: rt.status,
+      samba,
+      daysUntilFull: (pillar) => daysUntilFull(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())),
+      clock: rt.clock,
+      secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
+      transport: nodeNotifyTransport,
+      hostname: hostname(),
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
+    // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
+    rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -79,12 +111,20 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
       },
     });
     const url = http.url;
     scheduler.start();
+    notifier.start();
     const stopSampler = watch.startSampler();
+    const stopChanges = watchStatusChanges({
+      status: () => rt.status.status(),
+      publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
+      clock: rt.clock,
+      intervalMs: o.statusWatchMs ?? 20_000,
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
     let stopped: Promise<void> | null = null;
@@ -94,13 +134,18 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      notifier,
+      http,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopChanges();
           stopFollowing();
           await http.close();
           await rt.engine.stop();
+          // runs the stop interrupted are told at the next start (their events follow the cursor)
+          await notifier.stop();
           rt.close();
         })()),
     };
