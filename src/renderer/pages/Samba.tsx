@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SambaState, StatusResponse } from '../../../server/src/contract/api';
 import { formatDateTime } from '../../shared/format';
 import { TimeMachineTable } from '../components/TimeMachine';
-import { ActionButton, ErrorNote, Section } from '../components/ui';
+import { ActionButton, ErrorNote, PageHeader, Section } from '../components/ui';
 import { useNow } from '../hooks';
 import { store, usePane } from '../store';
 
@@ -50,6 +50,7 @@ export function Samba({ status }: { status: StatusResponse }) {
   const changed = state ? state.drift || state.diff.trim() !== '' : false;
   return (
     <div className="page samba">
+      <PageHeader title="Samba" />
       <Section
         title="Samba configuration"
         actions={
