@@ -72,11 +72,14 @@ export function Samba({ status }: { status: StatusResponse }) {
               <span className={`badge ${changed ? 'st-blocked' : 'st-idle'}`}>{changed ? 'changes to apply' : 'in sync'}</span>
             </p>
             {state.messages.length > 0 && (
-              <ul className={`messages ${state.valid ? 'warn' : 'bad'}`} role="alert" aria-label="Validation messages">
-                {state.messages.map((m) => (
-                  <li key={m}>{m}</li>
-                ))}
-              </ul>
+              // role=alert on the <ul> itself would hide its list semantics (axe: listitem).
+              <div role="alert" aria-label="Validation messages">
+                <ul className={`messages ${state.valid ? 'warn' : 'bad'}`}>
+                  {state.messages.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              </div>
             )}
             <h3>Live → rendered</h3>
             <DiffView diff={state.diff} />
