@@ -180,6 +180,8 @@ export interface Problem {
   status: number;
   title: string;
   detail?: string;
+  /** a 400 about settings: each field that was wrong, by its key path */
+  errors?: FieldProblem[];
 }
 
 // Live events (SSE `event:` is the type, `data:` the JSON, `id:` the sequence).
@@ -408,4 +410,49 @@ export interface NotifyTestResult {
 /** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
 export interface JobNotifyUpdate {
   send: Record<string, NoticeKind[] | null>;
+}
+
+// ---- job settings (issue 20): every setting of a job, edited in pillarsd.yaml ----
+
+/**
+ * GET /api/v1/jobs/:id/settings: the job's settings as pillarsd.yaml holds them, and what they
+ * are once defaults apply, with the JSON Schema of the job's type (the pane builds its form from
+ * it, so a setting added to the schema is editable at once). Hook environment values are never
+ * sent (`"(set)"` stands for each): they may hold secrets, and edits leave them as they are.
+ */
+export interface JobSettings {
+  jobId: string;
+  type: JobType;
+  /** the job's mapping as written in pillarsd.yaml */
+  values: Record<string, unknown>;
+  /** the same with every default filled in (what the next run uses) */
+  effective: Record<string, unknown>;
+  /** JSON Schema (draft 2020-12) of a job of this type */
+  schema: Record<string, unknown>;
+  /** keys of `values` an edit may not change */
+  locked: string[];
+  /** this job's notification choices (`notifications.jobs.<id>`), null when no channel is configured */
+  notifications: {
+    channels: Array<{ name: string; type: string }>;
+    values: Record<string, unknown>;
+    schema: Record<string, unknown>;
+  } | null;
+}
+
+/** One change of a job setting: `path` inside the job's mapping (or its notification choices); null removes the key. */
+export interface JobSettingsEdit {
+  section?: 'job' | 'notifications';
+  path: Array<string | number>;
+  value: unknown;
+}
+
+/** PATCH /api/v1/jobs/:id/settings body. */
+export interface JobSettingsRequest {
+  edits: JobSettingsEdit[];
+}
+
+/** A field a request got wrong, named by its key path in pillarsd.yaml (e.g. `jobs.flux-retention.keep.daily`). */
+export interface FieldProblem {
+  path: string;
+  message: string;
 }

@@ -1,7 +1,7 @@
 // Jobs and runs: read, run now, cancel, approve or reject a blocked run, and the run's log.
 import type { FastifyInstance } from 'fastify';
 import { RUN_STATUSES, TERMINAL_STATUSES } from '../../contract/api';
-import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
+import type { JobSettingsRequest, JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
 import { HttpProblem } from '../problem';
 import { ConflictError } from '../../ports/errors';
 import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
@@ -55,8 +55,42 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     });
   }
 
-  if (engine.setEnabled) {
-    const setEnabled = engine.setEnabled.bind(engine);
+  if (deps.settings) {
+    const settings = deps.settings;
+    const segment = { anyOf: [{ type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }, { type: 'integer', minimum: 0, maximum: 9999 }] };
+    const settingsBody = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['edits'],
+      properties: {
+        edits: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 200,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path', 'value'],
+            properties: { section: { type: 'string', enum: ['job', 'notifications'] }, path: { type: 'array', minItems: 1, maxItems: 8, items: segment }, value: {} },
+          },
+        },
+      },
+    } as const;
+    app.get('/api/v1/jobs/:id/settings', { config: { access: 'admin' }, schema: { params: jobParams, querystring: noQuery } }, async (req) => settings.settings((req.params as { id: string }).id));
+    app.patch('/api/v1/jobs/:id/settings', { config: { access: 'admin', audit: 'job.settings' }, schema: { params: jobParams, querystring: noQuery, body: settingsBody } }, async (req) => {
+      const { id } = req.params as { id: string };
+      job(id);
+      const { edits } = req.body as JobSettingsRequest;
+      // what changed, by key: values may be long (hook commands) and the file has them
+      req.auditDetail = edits.map((e) => `${e.section === 'notifications' ? 'notifications.' : ''}${e.path.join('.')}${e.value === null ? ' removed' : ''}`).join(', ').slice(0, 500);
+      return settings.update(id, edits, actorOf(req.principal));
+    });
+  }
+
+  const enabledSetter = deps.settings ?? engine;
+  if (enabledSetter.setEnabled) {
+    // written into pillarsd.yaml when it can be (serve), else kept in the state database
+    const setEnabled = enabledSetter.setEnabled.bind(enabledSetter);
     for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
       app.post(`/api/v1/jobs/:id/${verb}`, { config: { access: 'admin', audit: `job.${verb}` }, schema: { params: jobParams, querystring: noQuery, body: noBody } }, async (req) => {
         const { id } = req.params as { id: string };
