@@ -9,17 +9,15 @@ import { withConfigEdits, type ConfigEdit } from '../config/edit';
 import { jobSettings, toConfigEdits } from '../config/job-settings';
 import { ConfigError, formatProblem, parseConfig } from '../config/load';
 import type { Config } from '../config/schema';
-import { fileMode, readText, realPath, writeFileAtomic } from '../infra/fs';
-import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
+import type { ConfigWriter } from '../config/writer';
+import { BadRequestError, NotFoundError } from '../ports/errors';
 import type { JobSettingsApi, ScheduleApi } from '../ports/services';
 import type { Engine } from './engine';
 import type { Scheduler } from './scheduler';
 
 export interface JobSettingsDeps {
-  /** pillarsd.yaml as given (--config); a symlink is followed, so the file it points at is rewritten */
-  file: string;
-  /** the text pillarsd loaded its configuration from */
-  loadedText: string;
+  /** pillarsd.yaml's writer (shared with the other editors of the file) */
+  writer: ConfigWriter;
   engine: Engine;
   scheduler: Scheduler;
   /** told of every new configuration (the notifier routes by the jobs' choices) */
@@ -33,66 +31,36 @@ function badSettings(e: ConfigError): BadRequestError {
 }
 
 export function jobSettingsService(d: JobSettingsDeps): JobSettingsApi & ScheduleApi {
-  let known = d.loadedText;
-
-  /** Reads the file, refusing when it changed on disk since pillarsd loaded it (or last wrote it). */
-  const current = (jobId: string): { target: string; text: string } => {
-    let target: string;
-    let text: string;
-    try {
-      target = realPath(d.file);
-      text = readText(target);
-    } catch (e) {
-      throw new ConflictError(`cannot read ${d.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was changed`);
-    }
-    if (text !== known)
-      throw new ConflictError(`${d.file} changed on disk since pillarsd loaded it; nothing was written. Restart pillarsd to load that edit, then change the settings again (or edit jobs.${jobId} in the file)`);
-    return { target, text };
-  };
-
   const apply = (jobId: string, edits: ConfigEdit[], what: string, actor: string): Config => {
-    const old = d.engine.config.jobs[jobId];
-    if (!old) throw new NotFoundError(`no job "${jobId}"`);
-    const { target, text } = current(jobId);
-    let next: { text: string; config: Config };
-    try {
-      next = withConfigEdits(text, d.file, edits);
-    } catch (e) {
-      if (e instanceof ConfigError) throw badSettings(e);
-      throw new ConflictError(`${(e as Error).message}; nothing was written`);
-    }
-    try {
-      writeFileAtomic(target, next.text, fileMode(target));
-    } catch (e) {
-      throw new ConflictError(`pillarsd cannot write ${d.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); make the change (${what}) there and restart pillarsd`);
-    }
-    known = next.text;
-    const job = next.config.jobs[jobId]!;
+    if (!d.engine.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
+    const config = d.writer.apply((text) => withConfigEdits(text, d.writer.file, edits), `change ${what} of jobs.${jobId}`);
+    const job = config.jobs[jobId]!;
     // a schedule, time zone or enabled that changed counts from now (Scheduler.reschedule)
     d.scheduler.reschedule(() => d.engine.updateJob(jobId, job, `job ${jobId}: ${what}`));
     // enabled written into pillarsd.yaml: an earlier enable/disable kept in the state database
     // (before the pane wrote it into the file) follows it
     if (edits.some((e) => e.path[2] === 'enabled') && job.enabled !== d.engine.getJob(jobId)!.enabled) d.engine.setEnabled(jobId, job.enabled, actor);
-    d.onConfig?.(next.config);
-    d.log?.(`${actor} changed ${what} of ${jobId} in ${d.file}`);
-    return next.config;
+    d.onConfig?.(config);
+    d.log?.(`${actor} changed ${what} of ${jobId} in ${d.writer.file}`);
+    return config;
   };
 
   return {
     settings(jobId) {
       if (!d.engine.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
-      return jobSettings(known, parseConfig(known, d.file), jobId);
+      const text = d.writer.text();
+      return jobSettings(text, parseConfig(text, d.writer.file), jobId);
     },
     update(jobId, edits, actor) {
       if (!d.engine.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
       let paths: ConfigEdit[];
       try {
-        paths = toConfigEdits(d.file, jobId, edits);
+        paths = toConfigEdits(d.writer.file, jobId, edits);
       } catch (e) {
         throw e instanceof ConfigError ? badSettings(e) : e;
       }
       const config = apply(jobId, paths, paths.map((p) => p.path.slice(2).join('.')).join(', '), actor);
-      return jobSettings(known, config, jobId);
+      return jobSettings(d.writer.text(), config, jobId);
     },
     setEnabled(jobId, enabled, actor): JobInfo {
       apply(jobId, [{ path: ['jobs', jobId, 'enabled'], value: enabled }], `enabled: ${enabled}`, actor);

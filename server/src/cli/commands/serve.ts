@@ -25,6 +25,8 @@ import { nodeNotifyTransport } from '../../infra/notify-transport';
 import { realBackends } from '../../secrets/sources';
 import { CapacityStore } from '../../watch/capacity';
 import { daysUntilFull } from '../../notify/conditions';
+import { prometheusMetrics } from '../../metrics/prometheus';
+import { configWriter } from '../../config/writer';
 
 export interface Served {
   url: string;
@@ -80,6 +82,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    // the one writer of pillarsd.yaml for the API's edits (schedules, notification choices)
+    const writer = loaded.text !== undefined ? configWriter(loaded.file, loaded.text) : undefined;
     const capacity = new CapacityStore(rt.db);
     const notifier = new Notifier({
       config: c,
@@ -93,13 +97,14 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       transport: nodeNotifyTransport,
       hostname: hostname(),
       log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      writer,
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
     const settings =
-      loaded.text !== undefined
-        ? jobSettingsService({ file: loaded.file, loadedText: loaded.text, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: (m) => process.stderr.write(`pillarsd: ${m}\n`) })
+      writer
+        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: (m) => process.stderr.write(`pillarsd: ${m}\n`) })
         : undefined;
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
@@ -113,12 +118,14 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         samba,
         schedules: settings,
         settings,
+        notifications: notifier,
+        metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION, metricsWithoutToken: c.metrics?.allowWithoutToken },
       },
     });
     const url = http.url;
