@@ -15,7 +15,7 @@ import { startKeyring } from '../test/support/keyring';
 import { spawnProcess } from '../test/support/cli';
 import { bundleFile } from '../scripts/bundle.mjs';
 import { KeychainStore } from '../src/main/core/secrets';
-import { createExec, createFs, tcpProbe } from '../src/platform/host';
+import { createExec, createFs, smbProbe } from '../src/platform/host';
 import { createLinuxPlatform } from '../src/platform/linux/adapter';
 import { MountManager } from '../src/main/core/mounts/manager';
 import { secretsChain } from '../src/main/core/secrets';
@@ -62,7 +62,7 @@ const manager = new MountManager({
   secrets: secretsChain({ cache: null, sources: [{ id: 'stdin', describe: 'in memory', get: async () => PW }] }),
   server: { host: smbd.address, username: USER },
   pillars,
-  tcpProbe,
+  serverProbe: smbProbe,
 });
 // the core of the detection part runs as in production: `pillars watch` in a process of its own
 // (the shipped esbuild bundle), its password in the keychain (a private gnome-keyring)

@@ -2,3 +2,6 @@
 export { createExec, baseEnv } from './exec';
 export { createFs } from './fs';
 export { tcpProbe } from './net';
+export { smbProbe } from './smb';
+export { createStartProcess } from './lines';
+export { networkFingerprint } from './netif';
