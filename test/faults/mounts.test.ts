@@ -116,7 +116,7 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
     const m = await run(process.execPath, [cliJs, '--config', settingsFile, 'mount'], { env: { ...process.env, ...env }, cwd: home, timeoutMs: 60_000 });
     expect(m.code, `${m.stdout}${m.stderr}\n${smbd.log().slice(-2000)}`).toBe(0);
     expect(fuseMountsUnder(mkt)).toHaveLength(3);
-    watch = spawnProcess(process.execPath, [cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
+    watch = spawnProcess(process.execPath, [...(process.env.PILLARS_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.PILLARS_CPU_PROF] : []), cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
     const w0 = watch;
     const states = () => {
       const lines = w0.stdout().split('\n').filter((l) => l.startsWith('{"pillars"'));

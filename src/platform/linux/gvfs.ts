@@ -82,7 +82,7 @@ export function createGvfsPlatform(o: GvfsOptions): Platform {
     async unmount(p, opts): Promise<void> {
       if (!lastServer) return;
       if (!opts?.force) {
-        const n = await openFilesUnder(fs, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p));
+        const n = await openFilesUnder(exec, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p));
         if (n) throw new BusyError(mountPath(p), n);
       }
       await exec({ cmd: 'gio', args: ['mount', ...(opts?.force ? ['--force'] : []), '--unmount', smbUri(lastServer, p)], timeoutMs: 15_000 });
@@ -94,7 +94,7 @@ export function createGvfsPlatform(o: GvfsOptions): Platform {
       return ps.map((p) => ({ mounted: lastServer !== null && names.has(gvfsPath('', lastServer, p).slice(1)), broken: null, waiting: null }));
     },
     async openFiles(p): Promise<number | null> {
-      return lastServer ? openFilesUnder(fs, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p)) : null;
+      return lastServer ? openFilesUnder(exec, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p)) : null;
     },
     async list(): Promise<MountedShare[]> {
       const r = await exec({ cmd: 'gio', args: ['mount', '--list'], timeoutMs: 5_000 });
