@@ -38,13 +38,14 @@ async function client(g: Globals, extra: { passwordStdin?: boolean; passwordFile
   return c;
 }
 
-function printPillars(ps: PillarStatus[], json: boolean, server?: ServerHealth): void {
+function printPillars(ps: PillarStatus[], json: boolean, server?: ServerHealth, corePid?: number): void {
   if (json) {
-    out(JSON.stringify({ pillars: ps.map((p) => ({ id: p.id, state: p.state, reason: p.reason, path: p.path, freeBytes: p.freeBytes })), ...(server ? { server } : {}) }));
+    out(JSON.stringify({ pillars: ps.map((p) => ({ id: p.id, state: p.state, reason: p.reason, path: p.path, freeBytes: p.freeBytes })), ...(server ? { server } : {}), ...(corePid ? { core: { pid: corePid } } : {}) }));
     return;
   }
   for (const p of ps) out(`${p.id.padEnd(8)} ${p.state.padEnd(15)} ${p.path}${p.reason ? `  (${p.reason})` : ''}`);
   if (server) out(`server   ${server.ok ? 'ok' : server.reachable ? 'unhealthy' : 'unreachable'}${server.url ? ` ${server.url}` : ''}${server.error ? `  (${server.error})` : ''}`);
+  if (corePid) out(`core     pid ${corePid} keeps the pillars mounted (the tray or pillars watch)`);
 }
 
 const allMounted = (ps: PillarStatus[]) => ps.every((p) => p.state === 'mounted');
@@ -99,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       const [running, server] = await Promise.all([core('status', {}, 1_500), serverHealth(settings.server.url, settings.server.fingerprint, 800)]);
       // a running core knows at once; otherwise one look with short deadlines, never awaited past them
       const ps = running?.pillars ?? (await statusCheck({ settingsFile: g().config ?? process.env.PILLARS_SETTINGS, probeDeadlineMs: 800, serverTimeoutMs: 700 })).pillars;
-      printPillars(ps, !!(o.json || g().json), server);
+      printPillars(ps, !!(o.json || g().json), server, running?.pid);
       code = allMounted(ps) ? 0 : 1;
     });
   for (const what of ['mount', 'unmount', 'remount'] as const) {

@@ -45,10 +45,11 @@ export const GIVE_PASSWORD = 'give it with `pillars mount --password-stdin` (or 
 
 export class NoSecretError extends Error {
   constructor(readonly failures: ReadonlyArray<SourceFailure>) {
-    const sources = failures.filter((f) => !f.cache);
+    // only the keychain was asked (as a cache, or as the configured source): say how else to give it
+    const onlyKeychain = failures.every((f) => f.source === 'keychain');
     super(
       failures.length
-        ? `no SMB password: ${failures.map((f) => `${f.source}: ${f.reason}`).join('; ')}${sources.length ? '' : `; no other source is configured: ${GIVE_PASSWORD}`}`
+        ? `no SMB password: ${failures.map((f) => `${f.source}: ${f.reason}`).join('; ')}${onlyKeychain ? `; no other source is configured: ${GIVE_PASSWORD}` : ''}`
         : `no SMB password: no secret source is configured: ${GIVE_PASSWORD}`,
     );
     this.name = 'NoSecretError';
