@@ -38,6 +38,12 @@ export interface FsPort {
   chmod(path: string, mode: number): Promise<void>;
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<string | null>;
+  /**
+   * A file the kernel writes as it is read (/proc, /sys): read at once, on the calling thread. These
+   * never wait on a disk or a share, and the core reads a few of them every round, where an async
+   * read (open, fstat, read, close through the thread pool) cost more than the reading itself.
+   */
+  readKernelFile(path: string): string | null;
   writeFile(path: string, data: string, mode?: number): Promise<void>;
   /**
    * Opens a local folder and keeps it open: its mode can then be changed through the handle even
@@ -143,9 +149,6 @@ export interface Platform {
   /** Calls fn when Time Machine writes its state (a backup finished, a destination changed). */
   watchTimeMachine?(fn: () => void): () => void;
 }
-
-/** One TCP connect attempt with a deadline; true when the port accepted. Never rejects. */
-export type TcpProbe = (host: string, port: number, timeoutMs: number) => Promise<boolean>;
 
 /** Why a server did not answer: each kind has its own message and its own state in the core. */
 export type ServerDown = 'refused' | 'hung' | 'timeout' | 'unreachable' | 'not-found' | 'not-smb';

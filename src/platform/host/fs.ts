@@ -1,6 +1,6 @@
 // The real FsPort on node:fs/promises, for local paths only (the adapters never hand it a path on
 // a network mount: a hung share would pin a libuv thread).
-import { promises as fsp, watch as fsWatch } from 'node:fs';
+import { promises as fsp, readFileSync, watch as fsWatch } from 'node:fs';
 import type { FsPort } from '../types';
 
 const isMissing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
@@ -38,6 +38,14 @@ export function createFs(): FsPort {
       } catch (e) {
         if (isMissing(e)) return null;
         throw e;
+      }
+    },
+    readKernelFile(p) {
+      if (!/^\/(proc|sys)\//.test(p)) throw new Error(`readKernelFile is for /proc and /sys only (${p})`);
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return null;
       }
     },
     async holdDir(p) {

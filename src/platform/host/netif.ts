@@ -4,7 +4,7 @@
 // small procfs read. What it feeds is change detection only; the home network's signature (with
 // the Wi-Fi SSID) is systeminformation's, read in a child when this fingerprint changes.
 import os from 'node:os';
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** The gateway of the default route, from /proc/net/route's hex fields (little-endian); '' elsewhere. */
 export function defaultGateway(routeTable: string): string {
@@ -21,6 +21,12 @@ export async function networkFingerprint(): Promise<string> {
   const ifs = Object.entries(os.networkInterfaces())
     .flatMap(([name, addrs]) => (addrs ?? []).filter((a) => !a.internal && a.family === 'IPv4').map((a) => `${name}=${a.address}/${a.netmask}`))
     .sort();
-  const route = process.platform === 'linux' ? defaultGateway(await fsp.readFile('/proc/net/route', 'utf8').catch(() => '')) : '';
+  let table = '';
+  try {
+    if (process.platform === 'linux') table = readFileSync('/proc/net/route', 'utf8'); // procfs: never waits
+  } catch {
+    /* no procfs: the interfaces alone */
+  }
+  const route = defaultGateway(table);
   return JSON.stringify({ ifs, route });
 }

@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { ServerProbe, ServerProbeResult } from '../types';
 
 const DIALECTS = [0x0202, 0x0210, 0x0300, 0x0302];
+/** One client GUID for the life of the process (MS-SMB2: the client's identity across connections). */
+const CLIENT_GUID = randomBytes(16);
 
 export function negotiateRequest(): Buffer {
   const header = Buffer.alloc(64);
@@ -24,7 +26,7 @@ export function negotiateRequest(): Buffer {
   body.writeUInt16LE(36, 0); // StructureSize
   body.writeUInt16LE(DIALECTS.length, 2);
   body.writeUInt16LE(1, 4); // SecurityMode: signing enabled
-  randomBytes(16).copy(body, 12); // ClientGuid
+  CLIENT_GUID.copy(body, 12);
   DIALECTS.forEach((d, i) => body.writeUInt16LE(d, 36 + i * 2));
   const len = header.length + body.length;
   const nbss = Buffer.from([0, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]);

@@ -62,7 +62,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
   const homeFor = (p: PillarSpec) => join(o.runtimeDir, 'smbnetfs', p.id);
 
   async function mounts(): Promise<MountEntry[]> {
-    return parseMountinfo((await fs.readFile(`${proc}/self/mountinfo`)) ?? '');
+    return parseMountinfo(fs.readKernelFile(`${proc}/self/mountinfo`) ?? '');
   }
   async function mountEntry(p: PillarSpec): Promise<MountEntry | null> {
     const e = mountAt(await mounts(), mountPath(p));
@@ -101,7 +101,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
   const openFiles = (p: PillarSpec) => openFilesUnder(exec, proc, mountPath(p));
 
   async function daemonAlive(pid: number, mp: string): Promise<boolean> {
-    const argv = ((await fs.readFile(`${proc}/${pid}/cmdline`).catch(() => null)) ?? '').split('\0');
+    const argv = (fs.readKernelFile(`${proc}/${pid}/cmdline`) ?? '').split('\0');
     return argv[0]?.endsWith('smbnetfs') === true && argv[1] === mp;
   }
 
@@ -138,7 +138,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
   async function fuseWaiting(p: PillarSpec): Promise<number | null> {
     const e = await mountEntry(p);
     if (!e) return null;
-    const v = await fs.readFile(`${fusectl}/${e.minor}/waiting`).catch(() => null);
+    const v = fs.readKernelFile(`${fusectl}/${e.minor}/waiting`);
     return v === null ? null : Number(v.trim());
   }
 
@@ -254,7 +254,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
           const e = mountAt(table, mountPath(p));
           if (!e || !e.fsType.startsWith('fuse')) return { mounted: false, broken: null, waiting: null };
           const pid = await findDaemon(p);
-          const waiting = await fs.readFile(`${fusectl}/${e.minor}/waiting`).catch(() => null);
+          const waiting = fs.readKernelFile(`${fusectl}/${e.minor}/waiting`);
           return { mounted: true, broken: pid === null ? 'the smbnetfs process serving the mount has exited' : null, waiting: waiting === null ? null : Number(waiting.trim()) };
         }),
       );

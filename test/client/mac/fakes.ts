@@ -121,6 +121,9 @@ export class MemoryFs implements FsPort {
     const n = this.nodes.get(p);
     return n?.kind === 'file' ? n.data! : null;
   }
+  readKernelFile(): string | null {
+    return null;
+  }
   async holdDir(p: string) {
     if (this.nodes.get(p)?.kind !== 'dir') throw Object.assign(new Error(`ENOTDIR: ${p}`), { code: 'ENOTDIR' });
     return { chmod: async (mode: number) => void (this.nodes.get(p)!.mode = mode), close: async () => undefined };
