@@ -3,8 +3,8 @@
 // killed and a hung (SIGSTOP) server with its production timings (every 2 s an SMB2 NEGOTIATE with a
 // 1.5 s deadline and a look at the mount table; probe children rarely). Real smbd on its own
 // loopback address, real FUSE mounts. The password comes from an in-memory source: the vault's own
-// latency is not what this measures. The event loop's worst delay is recorded throughout (DESIGN
-// rule 8), against an idle Node process's over the same time.
+// latency is not what this measures. The event loop's worst delay is recorded throughout (rule 8 of
+// docs/architecture.md), against an idle Node process's over the same time.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -63,7 +63,7 @@ async function perCall(n: number, fn: () => Promise<unknown>): Promise<number> {
 
 const smbd = await startSmbd({ users: [{ name: USER, password: PW }], shares: IDS.map((id) => ({ name: id, path: path.join(tmp, 'srv', id) })) });
 const pillars: PillarSpec[] = IDS.map((id) => ({ id, share: id, label: id }));
-let measured = { cpuS: 0, wallS: 0 };
+let measured: { cpuS: number; wallS: number } | undefined;
 const costs: Record<string, number> = {};
 try {
   // ---- 1. Linux, measured ---------------------------------------------------------------------
@@ -157,6 +157,7 @@ const macCounts = await countCalls((count) => {
 });
 
 const pct = (cpuMsPerHour: number) => cpuMsPerHour / 3_600_000 * 100;
+if (!measured) throw new Error('the Linux window was not measured');
 const linuxPct = (measured.cpuS / measured.wallS) * 100;
 const winMsPerHour = (winCounts.server ?? 0) * costs.server! + (winCounts.look ?? 0) * WIN_COSTS_MS.look + (winCounts.probe ?? 0) * WIN_COSTS_MS.probe + (winCounts['powershell start'] ?? 0) * WIN_COSTS_MS.powershellStart;
 // the first version: a PowerShell started for every pillar's probe, every 2 s round

@@ -6,8 +6,9 @@
 import type { Exec, FsPort, ServerProbe } from '../platform/types';
 import type { ClientSettings } from '../shared/settings';
 import { completeness } from '../shared/settings';
-import { KeychainStore, akvFromSettings, keychainAccount } from '../main/core/secrets';
+import { KeychainStore, akvOptions, keychainAccount } from '../main/core/secrets';
 import type { Secrets } from '../main/core/secrets';
+import { akvSource } from '../main/core/secrets/akv';
 import { onePasswordSource } from '../main/core/secrets/onepassword';
 import { SecretSourceError, firstLine } from '../main/core/secrets/types';
 import { checkLogin } from '../platform/linux/login';
@@ -65,7 +66,7 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
 
   let vaultPassword: string | null = null;
   if (s.secret.source === 'akv' || s.secret.vaultUrl) {
-    const src = akvFromSettings(s, { env: d.env });
+    const src = akvSource(akvOptions(s, { clientSecret: async () => d.env.AZURE_CLIENT_SECRET || null }));
     try {
       vaultPassword = await src.get();
       out.push({ name: 'vault', ok: true, detail: `${src.describe} readable` });

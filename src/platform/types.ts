@@ -133,7 +133,7 @@ export interface Platform {
   list(): Promise<MountedShare[]>;
   /** The cheap check of every pillar at once, in order; made every few seconds. */
   look(ps: readonly PillarSpec[]): Promise<MountLook[]>;
-  /** Must answer within deadlineMs whatever the share does (DESIGN rule 8). Touches the share: made rarely. */
+  /** Must answer within deadlineMs whatever the share does (rule 8 of docs/architecture.md). Touches the share: made rarely. */
   probe(p: PillarSpec, deadlineMs: number): Promise<ProbeResult>;
   /** Files (and folders, Explorer windows) held open on the share; null when it cannot tell. */
   openFiles(p: PillarSpec): Promise<number | null>;
@@ -141,7 +141,7 @@ export interface Platform {
   /** macOS/Linux: ~/<pillar> links (never replacing what is not ours); Windows: drive labels. */
   decorate(server: SmbServer, p: PillarSpec): Promise<{ ok: boolean; note?: string }>;
   /**
-   * While unmounted, the mount folder refuses writes (DESIGN rule 9). Idempotent and cheap when the
+   * While unmounted, the mount folder refuses writes (rule 9 of docs/architecture.md). Idempotent and cheap when the
    * guard is in place: the core calls it every round for every pillar that is not mounted.
    */
   guard(p: PillarSpec): Promise<void>;

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './components/ui';
 import { onTrayPage } from './bridge';
 import { Login } from './pages/Login';
@@ -12,6 +12,7 @@ const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.R
 const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
 const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
 const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
+const Notifications = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.Notifications })));
 const Preferences = lazy(() => import('./pages/Preferences').then((m) => ({ default: m.Preferences })));
 import { useRoute } from './hooks';
 import type { Route } from './route';
@@ -24,6 +25,7 @@ const NAV: Array<{ page: Route['page']; href: string; label: string; trayOnly?: 
   { page: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
   { page: 'samba', href: '#/samba', label: 'Samba' },
   { page: 'hotsets', href: '#/hotsets', label: 'Hot-sets' },
+  { page: 'notifications', href: '#/notifications', label: 'Notifications' },
   { page: 'preferences', href: '#/preferences', label: 'Preferences', trayOnly: true },
 ];
 
@@ -32,14 +34,21 @@ const CONNECTION_TEXT = { live: 'live', connecting: 'connecting…', offline: 'o
 export function App() {
   const { token, model, connection, statusError } = usePane();
   const route = useRoute();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const main = useRef<HTMLElement>(null);
   useEffect(() => {
     void store.start();
     return () => store.disconnect();
   }, []);
+  const pageKey = route.page === 'run' ? `run:${route.id}` : route.page;
   useEffect(() => {
     const label = NAV.find((n) => n.page === route.page)?.label ?? 'Run';
     document.title = `${label} · Pillars`;
-  }, [route.page]);
+    // A new page starts at its top (a phone kept the old page's scroll, showing blank space) with
+    // the menu closed.
+    setMenuOpen(false);
+    window.scrollTo(0, 0);
+  }, [pageKey]);
   // Preferences belong to the tray, not to a server session: they work before pairing, without a token.
   if (route.page === 'preferences' && !token) {
     return (
@@ -56,37 +65,48 @@ export function App() {
   const current = route.page === 'run' ? 'runs' : route.page;
   return (
     <>
-      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
         Skip to content
       </a>
       <header className="top">
         <span className="brand">Pillars</span>
-        <nav aria-label="Pages">
-          <ul>
-            {NAV.filter((n) => !n.trayOnly || inTray).map((n) => (
-              <li key={n.page}>
-                <a href={n.href} aria-current={current === n.page ? 'page' : undefined}>
-                  {n.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
         <span className={`conn ${connection}`} role="status" aria-label={`Live updates: ${CONNECTION_TEXT[connection]}`}>
           {CONNECTION_TEXT[connection]}
         </span>
-        {status && <span className="muted small">pillarsd {status.version}</span>}
-        <button type="button" className="link" onClick={() => store.logout()}>
-          Log out
+        {/* Below the width where the links fit, they fold into this menu (styles.css). */}
+        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="pages-menu" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
         </button>
+        <div id="pages-menu" className={menuOpen ? 'menu open' : 'menu'}>
+          <nav aria-label="Pages">
+            <ul>
+              {NAV.filter((n) => !n.trayOnly || inTray).map((n) => (
+                <li key={n.page}>
+                  <a href={n.href} aria-current={current === n.page ? 'page' : undefined} onClick={() => setMenuOpen(false)}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="session">
+            {status && <span className="muted small">pillarsd {status.version}</span>}
+            <button type="button" className="link" onClick={() => store.logout()}>
+              Log out
+            </button>
+          </div>
+        </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <ErrorNote error={statusError} />
         <Suspense fallback={<p className="muted">Loading…</p>}>
         {route.page === 'preferences' ? (
           <Preferences />
         ) : route.page === 'run' ? (
           <RunPage id={route.id} />
+        ) : route.page === 'notifications' ? (
+          // admin only: a viewer sees pillarsd's refusal
+          <Notifications />
         ) : route.page === 'runs' ? (
           // The history does not wait for the status: both are fetched at once.
           <Runs jobs={status?.jobs.map((j) => j.id) ?? []} job={route.job} statusFilter={route.status} />

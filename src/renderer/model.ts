@@ -1,6 +1,6 @@
 // The pane's live model as pure functions: how a server event changes what we know about runs and
 // jobs. Kept free of React and the DOM so it is tested in plain Node.
-import type { JobInfo, Progress, Run, RunStatus, ServerEvent, StatusResponse } from '../../server/src/contract/api';
+import { LIVE_STATUSES, SUCCESS_STATUSES, type JobInfo, type Progress, type Run, type RunStatus, type ServerEvent, type StatusResponse } from '../../server/src/contract/api';
 
 export interface LiveModel {
   status: StatusResponse | null;
@@ -8,10 +8,8 @@ export interface LiveModel {
   runs: ReadonlyMap<string, Run>;
 }
 
-const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'blocked'];
-
 export function isActive(s: RunStatus): boolean {
-  return ACTIVE.includes(s);
+  return LIVE_STATUSES.includes(s);
 }
 
 function jobStateFor(run: Run): JobInfo['state'] {
@@ -24,12 +22,13 @@ function patchJob(job: JobInfo, run: Run): JobInfo {
   if (job.id !== run.jobId) return job;
   const last = job.lastRun;
   if (last && last.id !== run.id && last.queuedAt > run.queuedAt) return job;
+  const success = SUCCESS_STATUSES.includes(run.status);
   return {
     ...job,
     lastRun: run,
     state: jobStateFor(run),
-    lastSuccessAt: run.status === 'succeeded' ? (run.finishedAt ?? job.lastSuccessAt) : job.lastSuccessAt,
-    overdue: run.status === 'succeeded' ? false : job.overdue,
+    lastSuccessAt: success ? (run.finishedAt ?? job.lastSuccessAt) : job.lastSuccessAt,
+    overdue: success ? false : job.overdue,
   };
 }
 

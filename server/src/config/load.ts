@@ -5,6 +5,7 @@ import type { Document, Node } from 'yaml';
 import { configSchema } from './schema';
 import type { Config } from './schema';
 import { readText } from '../infra/fs';
+import { notificationProblems } from './notify-schema';
 
 export interface ConfigProblem {
   file: string;
@@ -34,7 +35,7 @@ export interface LoadedConfig {
 
 const DEFAULT_CONFIG = '/etc/pillars/pillarsd.yaml';
 
-/** --config, else $PILLARS_CONFIG, else /etc/pillars/pillarsd.yaml (DESIGN "pillarsd CLI"). */
+/** --config, else $PILLARS_CONFIG, else /etc/pillars/pillarsd.yaml (server/README.md). */
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.PILLARS_CONFIG || DEFAULT_CONFIG;
 }
@@ -154,6 +155,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
       if (a === jobId) out.push({ path: ['jobs', jobId, 'after', i], message: 'a job cannot run after itself' });
     });
   }
+  out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });
   return out;

@@ -1,8 +1,9 @@
-// The schema of pillarsd.yaml (DESIGN "pillarsd.yaml"). Strict objects: a misspelt key is an error
+// The schema of pillarsd.yaml (server/pillarsd.example.yaml shows every part). Strict objects: a misspelt key is an error
 // that names itself, not a setting silently ignored. Cross-field rules (pillar and secret names,
 // `after:` targets) are checked in validate.ts where every name is known.
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
 export const secretRef = z
@@ -56,6 +57,8 @@ const jobCommon = {
   timezone: timezone.optional(),
   enabled: z.boolean().default(true),
   after: z.array(id).default([]),
+  // after a job it follows succeeded with warnings (files restic could not read): run or skip
+  afterWarnings: z.enum(['run', 'skip']).default('run'),
   pre: z.array(hook).default([]),
   post: z.array(hook).default([]),
   timeoutMinutes: z.number().positive().optional(),
@@ -124,6 +127,8 @@ const rcloneSync = z.strictObject({
 });
 const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
 
+// A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
+// in jobs/types/registry.ts (server/README.md, "The engine").
 export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
@@ -146,7 +151,7 @@ const tls = z.union([z.literal('auto'), z.literal('off'), z.strictObject({ cert:
 export const configSchema = z.strictObject({
   stateDir: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/pillars'),
   server: z
-    // loose: the HTTP layer may read settings of its own here (DESIGN lists listen, tls, allowedHosts)
+    // loose: the HTTP layer may read settings of its own here (listen, tls, allowedHosts are ours)
     .looseObject({
       listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT').default('0.0.0.0:8443'),
       tls: tls.default('auto'),
@@ -164,6 +169,8 @@ export const configSchema = z.strictObject({
       keepVersions: z.number().int().positive().default(10),
       testparm: z.string().optional(),
       smbcontrol: z.string().optional(),
+      // the smbd whose VFS modules `check` and `apply` verify (its `smbd -b` names the folder)
+      smbd: z.string().optional(),
       // Samba area (issue 5): the file we own in include mode (default: pillars.conf next to
       // configFile), the Finder model string, each user's SMB password as a name under secrets:,
       // and the user/host `apply` checks the shares with after a reload.
@@ -209,6 +216,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
+  notifications: notificationsSchema.optional(),
+  metrics: metricsSchema.optional(),
   history: z
     .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
     .default({ keepDays: 180, keepRuns: 5000 }),

@@ -13,9 +13,13 @@ import { TicketBook } from './tickets';
 import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
+import { NoInput, StatusResponse } from '../contract/schema';
+import { toFastifySchemas, typed } from './schema';
+import { openApiRoute } from './openapi';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
+import { notificationRoutes } from './routes/notifications';
 
 export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
 
@@ -56,18 +60,39 @@ declare module 'fastify' {
   }
 }
 
+/** A property of a request part a hook reads before (or without) its route's validation. */
+function field(part: unknown, name: string): unknown {
+  return typeof part === 'object' && part !== null && name in part ? (part as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * Cache rules of the pane's files: the build names everything under assets/ by a hash of its
+ * content, so those never change and are kept a year without asking again; everything else
+ * (index.html, which names the current hashes) is revalidated on every load (ETag and
+ * Last-Modified answer 304 when it has not changed).
+ */
+export function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
+  const assets = `${root.replace(/\/+$/, '')}/assets/`;
+  return (res, file) => {
+    res.setHeader('cache-control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    // the same URL answers with a different body per Accept-Encoding
+    res.setHeader('vary', 'accept-encoding');
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
   const validators = lazyValidators();
   const app = Fastify({
     logger: false,
-    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
     forceCloseConnections: true,
     // JSON bodies keep their prototype safety; unknown properties are rejected, not dropped.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // zod writes a nullable value as a union type (`type: ["string", "null"]`)
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and the like: answered in our problem shape.
     frameworkErrors: (err, _req, reply) => {
@@ -81,16 +106,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('auditDetail', null);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
+    const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);
     // Read lazily: hooks of child plugins (the pane's) may still amend the options after this one.
     for (const m of methods)
       app.routeTable.push({
         method: m,
         url: r.url,
+        schemas,
         get access() {
           return (r.config?.access ?? 'admin') as Access;
         },
         get audit() {
           return r.config?.audit ?? null;
+        },
+        get stream() {
+          return r.config?.stream ?? null;
         },
       });
   });
@@ -114,10 +144,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cfg = req.routeOptions.config;
     const access: Access = cfg.access ?? 'admin';
     if (access === 'none') return;
+    if (cfg.anonymousFrom && req.headers.authorization === undefined && cfg.anonymousFrom(req.ip)) return;
     const wait = limiter.retryAfter(req.ip);
     if (wait > 0) throw new HttpProblem(429, `too many failed authentication attempts from ${req.ip}; try again in ${wait} s`, { 'retry-after': String(wait) });
     const header = req.headers.authorization;
-    const ticket = cfg.ticket ? (req.query as { ticket?: unknown } | undefined)?.ticket : undefined;
+    // before validation: the query is whatever the client sent
+    const ticket = cfg.ticket ? field(req.query, 'ticket') : undefined;
     let principal;
     if (typeof header === 'string') {
       const m = /^Bearer +([!-~]{1,200})$/i.exec(header);
@@ -147,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const action = req.routeOptions.config.audit;
     if (!action || !req.principal || reply.statusCode >= 500) return;
-    const id = (req.params as { id?: unknown } | undefined)?.id;
+    const id = field(req.params, 'id');
     try {
       deps.audit.record({
         actor: `${req.principal.name} (${req.principal.tokenId})`,
@@ -162,15 +194,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
 
-  const ctx: RouteContext = { deps, tickets };
+  const ctx: RouteContext = { deps, tickets, streams: { open: 0 } };
   publicRoutes(app, ctx, limiter);
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   adminRoutes(app, ctx);
   hotSetRoutes(app, { hotSets: deps.hotSets });
+  notificationRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
-  app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => status.status());
+  typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());
+  openApiRoute(app, deps.config.version);
 
   if (deps.config.adminDir) {
     const root = deps.config.adminDir;
@@ -179,7 +213,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       pane.addHook('onRoute', (r) => {
         r.config = { ...(r.config ?? {}), access: 'none' };
       });
-      await pane.register(fastifyStatic, { root, dotfiles: 'deny', index: ['index.html'], wildcard: true });
+      await pane.register(fastifyStatic, {
+        root,
+        dotfiles: 'deny',
+        index: ['index.html'],
+        wildcard: true,
+        // the build writes a .br and a .gz beside each file (vite.config.ts): sent as they are to a
+        // browser that accepts them, so nothing is compressed per request
+        preCompressed: true,
+        cacheControl: false,
+        setHeaders: paneCacheHeaders(root),
+      });
     });
   }
   return app;

@@ -1,8 +1,8 @@
 // What routes share: their access level, the principal of a request and the route config shape.
-import type { HotSetsApi } from './routes/hotsets';
-import type { Clock } from '../infra/clock';
-import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from './ports';
+import type { Clock } from '../ports/clock';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
+import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
 
 /** none: anyone (health, pairing, the page); viewer: any valid token; admin: admin tokens only. */
@@ -14,8 +14,12 @@ declare module 'fastify' {
     access?: Access;
     /** May authenticate with `?ticket=` (EventSource can't send headers). */
     ticket?: boolean;
+    /** Also answers `text/event-stream` (with Accept: text/event-stream): what its events carry. */
+    stream?: 'events' | 'run-log';
     /** Recorded in the audit log under this action name. */
     audit?: string;
+    /** A request with no credentials at all is let in from these addresses (GET /metrics). */
+    anonymousFrom?: (ip: string) => boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -32,6 +36,8 @@ export interface AppConfig {
   version?: string;
   /** SHA-256 of the TLS certificate, handed to clients that pair; null without TLS. */
   fingerprint?: string | null;
+  /** Addresses and CIDR ranges that may read /metrics without a token (metrics.allowWithoutToken). */
+  metricsWithoutToken?: string[];
 }
 
 export interface AppDeps {
@@ -39,6 +45,10 @@ export interface AppDeps {
   events: EventHub;
   status: StatusApi;
   samba?: SambaApi;
+  /** Notification channels, tests and per-job choices (serve). */
+  notifications?: NotificationsApi;
+  /** GET /metrics (serve). */
+  metrics?: MetricsApi;
   /** Present when the server can write its pillarsd.yaml (serve); PUT .../schedule answers 404 without it. */
   schedules?: ScheduleApi;
   /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
@@ -64,23 +74,19 @@ export interface RouteEntry {
   url: string;
   access: Access;
   audit: string | null;
+  /** the route's zod schemas as declared (contract/schema.ts) */
+  schemas: DeclaredSchemas;
+  /** what its event stream carries, when it has one */
+  stream: 'events' | 'run-log' | null;
 }
 
 export interface RouteContext {
   deps: AppDeps;
   tickets: TicketBook;
+  /** event streams open right now (GET /metrics reports it) */
+  streams: { open: number };
 }
 
 export function actorOf(p: Principal | null): string {
   return p ? `${p.name} (${p.tokenId})` : 'anonymous';
 }
-
-export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
-export const JOB_ID_PATTERN = '^[a-z][a-z0-9-]{0,39}$';
-
-export const idParams = (pattern = ID_PATTERN) =>
-  ({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern } } }) as const;
-
-/** For POSTs that take no input: nothing, or an empty JSON object. */
-export const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
-export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;

@@ -3,6 +3,7 @@
 // creating a new hot-set from a path.
 import { posix } from 'node:path';
 import type { HotSetStatus } from '../contract/api';
+import { BadRequestError } from '../ports/errors';
 import type { SyncthingClient, StFolder } from './syncthing';
 
 export interface ConflictFinder {
@@ -54,7 +55,7 @@ export type AroundRun = (ctx: { jobId: string; signal?: AbortSignal }, next: () 
 
 /**
  * Remembers which folders we paused, so a crash during the backup can't leave them paused for
- * good: `serve` calls resumeLeftovers() at start (DESIGN rule 5, a crash leaves no lie).
+ * good: `serve` calls resumeLeftovers() at start (rule 5 of docs/architecture.md, a crash leaves no lie).
  */
 export interface PauseJournal {
   load(): Promise<string[]>;
@@ -135,8 +136,8 @@ export function pauseHotSetsAround(client: SyncthingClient, o: PauseOptions): Ar
   };
 }
 
-export class HotSetError extends Error {
-  readonly statusCode = 400;
+export class HotSetError extends BadRequestError {
+  override name = 'HotSetError';
 }
 
 export interface CreateHotSetInput {

@@ -1,4 +1,4 @@
-// DESIGN rule 9 on Linux: while a pillar is not mounted its mount folder is an empty directory
+// rule 9 of docs/architecture.md on Linux: while a pillar is not mounted its mount folder is an empty directory
 // that refuses writes, so nothing a program saves "onto the server" lands on the local disk, and
 // the folder cannot be swapped for a writable one.
 //

@@ -33,7 +33,7 @@
 //
 // Choices kept from the first version:
 // - `-Persistent $true -SaveCredentials`: the mapping survives sign-out and reboot, and Windows
-//   keeps the credential in Credential Manager (the OS keychain, where DESIGN allows secrets) so
+//   keeps the credential in Credential Manager (the OS keychain, where rule 6 allows secrets) so
 //   Explorer reconnects X: at sign-in before Pillars starts.
 // - Error 1219 (one credential per server per sign-in session): before mapping we read
 //   Get-SmbConnection -ServerName and refuse with a clear message when another user name holds a

@@ -12,7 +12,21 @@ import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
+import { watchStatusChanges } from '../../watch/changes';
+import { SERVED_URL_KEY } from './login-link';
+import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
+import type { RunningHttpServer } from '../../http/server';
+import { hostname } from 'node:os';
+import { NotifyStore } from '../../store/notify';
+import { Notifier } from '../../notify/service';
+import { maxAgeContributor } from '../../notify/max-age';
+import { nodeNotifyTransport } from '../../infra/notify-transport';
+import { realBackends } from '../../secrets/sources';
+import { CapacityStore } from '../../watch/capacity';
+import { daysUntilFull } from '../../notify/conditions';
+import { prometheusMetrics } from '../../metrics/prometheus';
+import { configWriter } from '../../config/writer';
 
 export interface Served {
   url: string;
@@ -20,6 +34,9 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  notifier: Notifier;
+  /** the listening server (tests drop its connections to see the pane reconnect) */
+  http: RunningHttpServer;
   stop(): Promise<void>;
 }
 
@@ -29,6 +46,10 @@ export interface ServeOptions extends RuntimeOptions {
   port?: number;
   /** overrides server.tls */
   tls?: 'off' | 'auto';
+  /** the built admin pane to serve (default: dist/renderer next to the sources or the build) */
+  adminDir?: string;
+  /** how often the status is checked for alerts that appeared or cleared (default 20 s) */
+  statusWatchMs?: number;
 }
 
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
@@ -61,8 +82,25 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
-    // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
-    const { startHttpServer } = await import('../../http/server');
+    // the one writer of pillarsd.yaml for the API's edits (schedules, notification choices)
+    const writer = loaded.text !== undefined ? configWriter(loaded.file, loaded.text) : undefined;
+    const capacity = new CapacityStore(rt.db);
+    const notifier = new Notifier({
+      config: c,
+      store: new NotifyStore(rt.db),
+      hub: rt.hub,
+      status: rt.status,
+      samba,
+      daysUntilFull: (pillar) => daysUntilFull(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())),
+      clock: rt.clock,
+      secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
+      transport: nodeNotifyTransport,
+      hostname: hostname(),
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      writer,
+    });
+    // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
+    rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -73,18 +111,30 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
-        schedules: loaded.text !== undefined ? scheduleEdits({ file: loaded.file, loadedText: loaded.text, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        schedules: writer ? scheduleEdits({ writer, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        notifications: notifier,
+        metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION, metricsWithoutToken: c.metrics?.allowWithoutToken },
       },
     });
     const url = http.url;
+    // `pillarsd login-link` builds its URL from this when the port was chosen at start
+    rt.state.set(SERVED_URL_KEY, url);
     scheduler.start();
+    notifier.start();
     const stopSampler = watch.startSampler();
+    const stopChanges = watchStatusChanges({
+      status: () => rt.status.status(),
+      publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
+      clock: rt.clock,
+      intervalMs: o.statusWatchMs ?? 20_000,
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
     let stopped: Promise<void> | null = null;
@@ -94,13 +144,18 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      notifier,
+      http,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopChanges();
           stopFollowing();
           await http.close();
           await rt.engine.stop();
+          // runs the stop interrupted are told at the next start (their events follow the cursor)
+          await notifier.stop();
           rt.close();
         })()),
     };

@@ -4,6 +4,7 @@
 import type { Exec } from '../../../platform/types';
 import type { ClientSettings } from '../../../shared/settings';
 import { akvSource } from './akv';
+import type { AkvOptions } from './akv';
 import { secretsChain } from './chain';
 import type { Secrets } from './chain';
 import { KeychainStore, keychainAccount, keychainSource } from './keychain';
@@ -31,10 +32,9 @@ export interface SecretsEnv {
   passwordFile?: string;
 }
 
-/** The Key Vault source the settings describe (the chain and `pillars doctor` use the same one). */
-export function akvFromSettings(s: ClientSettings, e: Pick<SecretsEnv, 'env' | 'prompt'> = {}): SecretSource {
-  const env = e.env ?? process.env;
-  return akvSource({
+/** The Key Vault source's options from the client settings: one mapping for the chain and `pillars doctor`. */
+export function akvOptions(s: ClientSettings, extra: Pick<AkvOptions, 'clientSecret' | 'prompt'>): AkvOptions {
+  return {
     vaultUrl: s.secret.vaultUrl,
     name: s.secret.name,
     credential: s.secret.credential,
@@ -42,9 +42,8 @@ export function akvFromSettings(s: ClientSettings, e: Pick<SecretsEnv, 'env' | '
     clientId: s.secret.clientId || undefined,
     authorityHost: s.secret.authorityHost || undefined,
     disableChallengeResourceVerification: s.secret.disableChallengeResourceVerification,
-    clientSecret: async () => env.AZURE_CLIENT_SECRET || (await new KeychainStore('azure-client-secret').get().catch(() => null)),
-    prompt: e.prompt,
-  });
+    ...extra,
+  };
 }
 
 export function buildSecrets(s: ClientSettings, e: SecretsEnv): Secrets {
@@ -52,7 +51,13 @@ export function buildSecrets(s: ClientSettings, e: SecretsEnv): Secrets {
   const store = new KeychainStore(keychainAccount(s.smb.username, s.smb.host));
   const cache = e.cache !== undefined ? e.cache : store;
   const sources: SecretSource[] = e.passwordFile ? [passwordFileSource(e.passwordFile)] : [];
-  const akv = () => akvFromSettings(s, { env, prompt: e.prompt });
+  const akv = () =>
+    akvSource(
+      akvOptions(s, {
+        clientSecret: async () => env.AZURE_CLIENT_SECRET || (await new KeychainStore('azure-client-secret').get().catch(() => null)),
+        prompt: e.prompt,
+      }),
+    );
   const op = () => onePasswordSource({ ref: s.secret.opRef, exec: e.exec, env });
   switch (s.secret.source) {
     case 'keychain':
