@@ -104,7 +104,7 @@ export const LAYERS = [
   // ---- the client (src/) -----------------------------------------------------------------------
   { dir: 'src/shared/', why: 'pure helpers the tray, the CLI and the pane share (they run in a browser too)', packages: [] },
   { dir: 'src/platform/', why: 'the platform seams and the adapter picker', folders: ['src/platform/'], packages: ['node:os', 'node:path', 'node:fs'] },
-  { dir: 'src/platform/host/', why: 'the real Exec, FsPort and TCP probe behind the platform seams', folders: ['src/platform/types.ts'], packages: ['node:*'] },
+  { dir: 'src/platform/host/', why: 'the real Exec, FsPort, SMB server check and control socket behind the platform seams', folders: ['src/platform/types.ts'], packages: ['node:*'] },
   { dir: 'src/platform/common/', why: 'helpers every OS adapter shares, over the injected effects', folders: ['src/platform/types.ts'], packages: [...PURE_NODE] },
   { dir: 'src/platform/linux/', why: 'the Linux adapter: reaches the OS only through the injected Exec/fs', folders: ['src/platform/types.ts', 'src/platform/common/'], packages: [...PURE_NODE] },
   { dir: 'src/platform/mac/', why: 'the macOS adapter: reaches the OS only through the injected Exec/fs', folders: ['src/platform/types.ts', 'src/platform/common/'], packages: [...PURE_NODE, 'plist'] },
@@ -128,7 +128,7 @@ export const LAYERS = [
     folders: ['src/shared/', 'server/src/contract/api.ts'],
     packages: ['react', 'react-dom', '@tanstack/react-virtual', 'croner', 'cronstrue'],
   },
-  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks'] },
+  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks', 'node:path'] },
 ];
 
 /** The folders the rule governs: a file in them that no layer claims is refused until one does. */
