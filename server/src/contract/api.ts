@@ -98,6 +98,8 @@ export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
 export type FolderTotal = z.output<typeof S.FolderTotal>;
 export type ChangeEntry = z.output<typeof S.ChangeEntry>;
 export type ChangeSetPage = z.output<typeof S.ChangeSetPage>;
+export type FieldProblem = z.output<typeof S.FieldProblem>;
+export type JobSettings = z.output<typeof S.JobSettings>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------
 
@@ -109,3 +111,5 @@ export type HotSetRequest = z.input<typeof S.HotSetRequest>;
 export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;
 export type ApproveRequest = z.input<typeof S.ApproveRequest>;
 export type ChangeSetQuery = z.input<typeof S.ChangeSetQuery>;
+export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
+export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;
