@@ -14,7 +14,7 @@ import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
 import { NoInput, StatusResponse } from '../contract/schema';
-import { toFastifySchemas, typed } from './schema';
+import { toFastifySchemas, typed, zodSchemas } from './schema';
 import { openApiRoute } from './openapi';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
@@ -104,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('compileValidators', validators.compileAll);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditDetail', null);
+  zodSchemas(app);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);
