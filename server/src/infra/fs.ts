@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { getSystemErrorMap } from 'node:util';
 
 export function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
@@ -152,4 +153,20 @@ export function removeOrphanedPrivateFiles(dir: string, alive: (pid: number) => 
     removed.push(n);
   }
   return removed;
+}
+
+/**
+ * Why a file or folder cannot be read now, in strerror's words ("permission denied"), or null
+ * when it can: for what restic reported without a reason. Runs as pillarsd, which is the user
+ * restic ran as.
+ */
+export function unreadableReason(p: string): string | null {
+  try {
+    if (fs.lstatSync(p).isDirectory()) fs.opendirSync(p).closeSync();
+    else fs.closeSync(fs.openSync(p, 'r'));
+    return null;
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    return (errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined) ?? (e as Error).message;
+  }
 }

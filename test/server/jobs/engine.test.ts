@@ -389,7 +389,7 @@ describe('retries and rclone remotes', () => {
       ({ attempt, status } = rt.runs.get(q.id)!);
     }
     expect(attempt, `${status}: ${await rt.engine.readLog(q.id)}`).toBe(2);
-    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository is locked by another restic process\); retrying in 1s/);
+    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository at \S+ is locked by another restic process \(PID \d+ on \S+, since [^)]+\); a lock left by a process that died is removed by the next run\); retrying in 1s/);
     // the other restic dies without removing its lock: the next attempt unlocks the stale lock
     // (owner gone on this host) and goes through
     process.kill(check.pid, 'SIGKILL');

@@ -26,8 +26,8 @@ export function registerRun(program: Command): void {
               if (r.ownerPid === process.pid) rt.engine.cancel(r.id, `signal ${sig}`);
             }
           };
-          process.once('SIGINT', onSig);
-          process.once('SIGTERM', onSig);
+          // a closed terminal (SIGHUP) too: the run ends cancelled, never left `running`
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSig);
         };
         try {
           await rt.engine.recover();

@@ -7,7 +7,7 @@ import type { ResticTarget } from '../../tools/restic';
 import { block, Stop } from '../job-type';
 import type { JobType, Outcome, RunContext } from '../job-type';
 import { runChild, runTool } from '../tool-child';
-import { repositoryRef, resticFailed, resticTarget, unlock } from './restic-repository';
+import { repositoryRef, resticTarget, unlock } from './restic-repository';
 
 async function snapshotIsEmpty(ctx: RunContext, bin: string, t: ResticTarget, id: string): Promise<boolean> {
   const known = ctx.snapshotFiles.get(id) ?? ctx.snapshotFiles.get(id.slice(0, 8));
@@ -41,11 +41,11 @@ async function snapshotIsEmpty(ctx: RunContext, bin: string, t: ResticTarget, id
 }
 
 async function run(ctx: RunContext, job: ResticForgetJob): Promise<Outcome> {
-  const { bin, caps, t, cleanup } = await resticTarget(ctx, job);
+  const { bin, caps, t, failed, cleanup } = await resticTarget(ctx, job);
   try {
     await unlock(ctx, bin, t, 'before retention');
     const dry = await runTool(ctx, restic.resticForget(bin, t, ctx.env, { keep: job.keep, prune: false, dryRun: true, caps }), { quiet: true });
-    if (dry.code !== 0) return resticFailed('restic forget --dry-run', dry, caps);
+    if (dry.code !== 0) return failed('restic forget --dry-run', dry);
     const groups = restic.parseForgetOutput(dry.stdout);
     const keep = groups.flatMap((g) => g.keep.map((s) => s.id));
     const remove = groups.flatMap((g) => (g.remove ?? []).map((s) => s.id));
@@ -57,7 +57,7 @@ async function run(ctx: RunContext, job: ResticForgetJob): Promise<Outcome> {
     if (b) block(b);
     if (remove.length === 0 && !job.prune) return { status: 'succeeded', summary: { kind: 'restic-forget', kept: keep.length, removed: 0, pruned: false }, exitCode: 0 };
     const r = await runTool(ctx, restic.resticForget(bin, t, ctx.env, { keep: job.keep, prune: job.prune, dryRun: false, caps }), { quiet: false });
-    if (r.code !== 0) return resticFailed(job.prune ? 'restic forget --prune' : 'restic forget', r, caps);
+    if (r.code !== 0) return failed(job.prune ? 'restic forget --prune' : 'restic forget', r);
     const done = restic.parseForgetOutput(r.stdout);
     return {
       status: 'succeeded',

@@ -26,7 +26,10 @@ export async function resticTarget(ctx: RunContext, job: ResticJob) {
   // the pid in the name lets a later start remove what a killed process left behind
   const passwordFile = writePrivateFile(ctx.runtimeDir, `restic-pw-${process.pid}`, password);
   const t: ResticTarget = { repository, passwordFile, cacheDir: path.join(ctx.cacheDir, 'restic') };
-  return { bin, caps, t, repoLoc, cleanup: () => removeFile(passwordFile) };
+  const where: restic.FailureContext = { repository: repoLoc.kind === 'pillar' ? repoLoc.path : job.repository, secret: job.password };
+  /** the outcome of a failed restic command on this repository */
+  const failed = (what: string, r: ExecResult): Outcome => resticFailed(what, r, caps, where);
+  return { bin, caps, t, repoLoc, failed, cleanup: () => removeFile(passwordFile) };
 }
 
 export async function unlock(ctx: RunContext, bin: string, t: ResticTarget, why: string): Promise<void> {
@@ -36,7 +39,8 @@ export async function unlock(ctx: RunContext, bin: string, t: ResticTarget, why:
   else ctx.onUnlocked();
 }
 
-export function resticFailed(what: string, r: ExecResult, caps: ResticCaps): Outcome {
+/** A failed restic command as the attempt's outcome: known causes in plain words, a held lock retried. */
+export function resticFailed(what: string, r: ExecResult, caps: ResticCaps, where: restic.FailureContext = {}): Outcome {
   const f = restic.classifyResticExit(r.code, r.stderr, caps) ?? 'other';
-  return { status: 'failed', error: restic.resticFailureMessage(what, f, r.code, r.stderr), exitCode: r.code, transient: f === 'locked' };
+  return { status: 'failed', error: restic.resticFailureMessage(what, f, r.code, r.stderr, where), exitCode: r.code, transient: f === 'locked' };
 }
