@@ -97,6 +97,8 @@ const resticForget = z.strictObject({
   password: z.string(),
   keep: keepPolicy,
   prune: z.boolean().default(false),
+  // rule 3: wait while the repository's latest check failed or its latest backup saved no snapshot
+  healthGate: z.strictObject({ check: z.boolean().default(true), backup: z.boolean().default(true) }).default({ check: true, backup: true }),
 });
 const resticCheck = z.strictObject({
   type: z.literal('restic-check'),

@@ -123,6 +123,10 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
           cacheDir: d.cacheDir,
           approvedCount,
           snapshotFiles: d.runs.snapshotFileCounts(),
+          lastRun: (jobId, statuses) => {
+            const r = d.runs.last(jobId, statuses);
+            return r ? toWire(r) : undefined;
+          },
           unlockFirst: unlockKey !== null && d.state.get(unlockKey) === '1',
           onUnlocked: () => unlockKey && d.state.set(unlockKey, '0'),
         });

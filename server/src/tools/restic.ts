@@ -298,14 +298,21 @@ export interface FailureContext {
   secret?: string;
 }
 
-/** The last lines of restic's stderr that say something (not JSON, not progress). */
-function lastWords(stderr: string, n = 1): string[] {
-  return stderr
+/** A line of a Go stack trace (restic prints one after some fatal errors). */
+const traceLine = (l: string) => /\.go:\d+$/.test(l) || /^(github\.com|golang\.org|gopkg\.in|main|runtime)[./]/.test(l);
+
+/**
+ * The line of restic's stderr that says what went wrong: the last one that says something (not
+ * JSON, progress or a retry notice), or, when a Go stack trace follows the error, the line before it.
+ */
+function lastWords(stderr: string): string | null {
+  const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('{') && !/^\[\d+:\d+\]/.test(l))
-    .slice(-n)
-    .map((l) => l.replace(/^Fatal:\s*/, '').slice(0, 300));
+    .filter((l) => l);
+  const words = lines.filter((l) => !l.startsWith('{') && !/^\[\d+:\d+\]/.test(l) && !traceLine(l) && !/returned error, retrying after/.test(l));
+  const pick = lines.some(traceLine) ? words[0] : words[words.length - 1];
+  return pick ? pick.replace(/^Fatal:\s*/, '').slice(0, 300) : null;
 }
 
 /**
@@ -339,7 +346,7 @@ export function resticFailureMessage(what: string, f: ResticFailure, code: numbe
       return `${what}: restic was interrupted`;
     default: {
       const last = lastWords(stderr);
-      return `${what}: restic exited ${code ?? 'by a signal'}${last.length ? `: ${last[0]}` : ''}`;
+      return `${what}: restic exited ${code ?? 'by a signal'}${last ? `: ${last}` : ''}`;
     }
   }
 }

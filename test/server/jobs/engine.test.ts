@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
-import { makeSandbox } from './sandbox';
+import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { diesWithin, run, runOk, isAlive, sleep } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
@@ -14,19 +14,7 @@ import { processState } from '../../../server/src/infra/process';
 
 const reg = useCleanup();
 
-function runtime(sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
-  const rt = openRuntime(sb.loaded(), o);
-  reg.add(async () => {
-    await rt.engine.stop();
-    rt.close();
-  });
-  return rt;
-}
-
-async function runJob(rt: Runtime, job: string) {
-  const r = rt.engine.enqueue(job, 'manual')!;
-  return rt.engine.waitFor(r.id);
-}
+const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime => sandboxRuntime(reg, sb, o);
 
 const withoutSentinel = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== '.pillar'));
 

@@ -123,6 +123,11 @@ describe('restic parsers', () => {
       'restic check: the repository at /space/backups/restic/flux has errors: pack 338861cc15066b3baeebb1fd01c24c67c2b598d9b601f368febe06c8583ddc7d: does not exist',
     );
     expect(resticFailureMessage('restic ls', 'other', 1, '[0:00] 10%\nFatal: cannot load tree: pack abc not found\n', where)).toBe('restic ls: restic exited 1: cannot load tree: pack abc not found');
+    // restic 0.14's ls over a damaged pack: retry notices, the error, then a Go stack trace
+    const traced =
+      'Load(<data/b55008a6d7>, 0, 0) returned error, retrying after 552.330144ms: open /r/data/b5/b550: no such file or directory\n' +
+      'open /r/data/b5/b550: no such file or directory\nReadFull(<data/b55008a6d7>)\ngithub.com/restic/restic/internal/backend.ReadAt\n\tgithub.com/restic/restic/internal/backend/readerat.go:39\nmain.runLs\n\tgithub.com/restic/restic/cmd/restic/cmd_ls.go:223\nruntime.goexit\n\truntime/asm_amd64.s:1594\n';
+    expect(resticFailureMessage('restic ls', 'other', 1, traced, where)).toBe('restic ls: restic exited 1: open /r/data/b5/b550: no such file or directory');
   });
 
   it('reads forget --json: the array line, then plain text from prune', () => {

@@ -1,8 +1,8 @@
 // What every restic job type shares: the repository as restic's target (its pillar guarded, the
 // password in a 0600 file for the attempt only: rule 6), stale-lock removal, and failure messages.
 import path from 'node:path';
-import type { ResticBackupJob, ResticCheckJob, ResticForgetJob } from '../../config/schema';
-import { resolveLocation } from '../../config/locations';
+import type { Config, ResticBackupJob, ResticCheckJob, ResticForgetJob } from '../../config/schema';
+import { locationKey, resolveLocation } from '../../config/locations';
 import type { ExecResult } from '../../infra/exec';
 import { removeFile, writePrivateFile } from '../../infra/fs';
 import * as restic from '../../tools/restic';
@@ -13,6 +13,14 @@ import { checkPillar } from '../pillar-guards';
 import { runTool } from '../tool-child';
 
 type ResticJob = ResticBackupJob | ResticForgetJob | ResticCheckJob;
+
+/** The jobs of this type that use the same repository (however its path is spelt). */
+export function jobsOfRepository(config: Config, repository: string, type: ResticJob['type']): string[] {
+  const key = locationKey(config, repository);
+  return Object.entries(config.jobs)
+    .filter(([, j]) => j.type === type && locationKey(config, j.repository) === key)
+    .map(([id]) => id);
+}
 
 /** The repository: restic jobs that only read or prune it still want it to themselves. */
 export const repositoryRef = (job: ResticJob): JobRef => ({ ref: job.repository, mode: 'w' });
