@@ -45,10 +45,21 @@ export function pillarGuard(p: PillarFacts): BlockInfo | null {
   return null;
 }
 
-/** Rule 3: a source that vanished or holds nothing is refused (an empty snapshot or sync wipes history). */
-export function sourceGuard(s: { path: string; exists: boolean; hasEntries: boolean }): BlockInfo | null {
+/**
+ * Rule 3: a source that vanished or holds nothing is refused (an empty snapshot or sync wipes
+ * history). `files` (for a snapshot): what a walk found, so folders with no file in them are no
+ * more than an empty source.
+ */
+export function sourceGuard(s: { path: string; exists: boolean; hasEntries: boolean; files?: { found: true } | { found: false; folders: number } }): BlockInfo | null {
   if (!s.exists) return { guard: 'missing-source', needsApproval: false, message: `source ${s.path} does not exist` };
   if (!s.hasEntries) return { guard: 'empty-source', needsApproval: false, message: `source ${s.path} is empty: refusing to back up or sync nothing over real data` };
+  if (s.files && !s.files.found) {
+    return {
+      guard: 'empty-source',
+      needsApproval: false,
+      message: `source ${s.path} holds no files, only ${s.files.folders} empty folder${s.files.folders === 1 ? '' : 's'}: refusing to snapshot nothing over real data (a disk not mounted under it? files moved away?)`,
+    };
+  }
   return null;
 }
 

@@ -76,6 +76,38 @@ export function hasEntries(dir: string, ignore: readonly string[] = []): boolean
   }
 }
 
+/**
+ * Whether a folder tree holds anything but folders (a file, a link, a socket…), depth first,
+ * stopping at the first one; `ignoreAtTop` names entries of the top folder that do not count (a
+ * pillar's sentinel). With none found, how many folders were walked. A folder it cannot list
+ * counts as holding something (what restic makes of it is reported by the backup).
+ */
+export function holdsFiles(dir: string, ignoreAtTop: readonly string[] = []): { found: true } | { found: false; folders: number } {
+  const stack = [dir];
+  let folders = 0;
+  while (stack.length) {
+    const d = stack.pop()!;
+    folders++;
+    let h: fs.Dir;
+    try {
+      h = fs.opendirSync(d);
+    } catch {
+      // a folder we cannot list may hold anything: the backup itself reports it
+      return { found: true };
+    }
+    try {
+      for (let e = h.readSync(); e; e = h.readSync()) {
+        if (d === dir && ignoreAtTop.includes(e.name)) continue;
+        if (!e.isDirectory()) return { found: true };
+        stack.push(path.join(d, e.name));
+      }
+    } finally {
+      h.closeSync();
+    }
+  }
+  return { found: false, folders: folders - 1 };
+}
+
 export interface SpaceInfo {
   totalBytes: number;
   freeBytes: number;

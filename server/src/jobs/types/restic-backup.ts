@@ -9,7 +9,7 @@ import * as restic from '../../tools/restic';
 import type { ResticItemError } from '../../tools/restic';
 import { fail } from '../job-type';
 import type { JobType, Outcome, RunContext } from '../job-type';
-import { checkPillar, checkSource } from '../pillar-guards';
+import { checkPillar, checkSource, checkSourceHoldsFiles } from '../pillar-guards';
 import { runTool } from '../tool-child';
 import { repositoryRef, resticTarget, unlock } from './restic-repository';
 import { UnreadableFiles, warningLine } from './unreadable';
@@ -18,6 +18,8 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
   const src = resolveLocation(ctx.config, job.source);
   checkPillar(ctx.config, src);
   checkSource(src);
+  // after the pre hooks (a dump may be what fills it): folders without a file are no snapshot either
+  checkSourceHoldsFiles(src);
   const { bin, caps, t, repoLoc, failed, cleanup } = await resticTarget(ctx, job);
   try {
     if (repoLoc.kind === 'pillar' && !exists(path.join(repoLoc.path, 'config'))) {
