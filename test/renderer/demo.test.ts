@@ -42,6 +42,7 @@ describe('admin pane against pillarsd demo', () => {
   let page: Page;
   let url: string;
   let token: string;
+  let loginLink: string;
   let dir: string;
   let problems: string[];
 
@@ -51,6 +52,7 @@ describe('admin pane against pillarsd demo', () => {
     dir = path.join(tmp.path, 'demo');
     const demo = cleanup.track(spawnPillarsd(['demo', '--dir', dir, '--port', '0'], { cwd: tmp.path }));
     url = (await demo.waitForLine(/admin URL:\s+(\S+)/, 90_000))[1]!.replace(/\/$/, '');
+    loginLink = (await demo.waitForLine(/login link:\s+(\S+)/))[1]!;
     token = (await demo.waitForLine(/admin token:\s+(\S+)/))[1]!;
     browser = await launchChromium(path.join(tmp.path, 'home'));
     cleanup.add(() => browser.close());
@@ -59,36 +61,58 @@ describe('admin pane against pillarsd demo', () => {
     problems = watchConsole(page);
   });
 
-  test('log in with the demo token: the overview lists the demo pillars and jobs', async () => {
-    await page.goto(`${url}/`);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Log in' }).click();
+  test("the demo's login link signs in with one click, leaves no code behind, and works once", async () => {
+    await page.goto(loginLink);
     const pillars = page.getByRole('region', { name: 'Pillars' });
     for (const id of ['flux', 'space', 'time']) await expect.poll(() => pillars.getByText(id, { exact: true }).count(), { timeout: 15_000 }).toBe(1);
     const jobs = page.getByRole('region', { name: 'Jobs' });
     for (const id of ['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']) expect(await jobs.getByRole('rowheader', { name: id }).count()).toBe(1);
     await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count(), { timeout: 10_000 }).toBe(1);
+    // The code is gone from the address bar and from the history entry it came in (replaced, not
+    // pushed: about:blank, then the pane); the tab holds a token of its own, not the code.
+    const code = loginLink.split('#login=')[1]!;
+    expect(page.url()).toBe(`${url}/#/`);
+    expect(await page.evaluate('history.length')).toBe(2);
+    const kept = (await page.evaluate("sessionStorage.getItem('pillars.token')")) as string;
+    expect(kept).toMatch(/^pil_[0-9a-f]{16}_/);
+    expect(kept).not.toContain(code);
+    await page.goBack();
+    await page.goForward();
+    expect(page.url()).toBe(`${url}/#/`);
+    await expect.poll(() => pillars.getByText('flux', { exact: true }).count(), { timeout: 15_000 }).toBe(1);
+    // the same link again, in another browser: refused with what to do
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(loginLink);
+      await expect.poll(() => p.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('already used or has expired');
+      expect(p.url()).toBe(`${url}/#/`);
+      expect(await p.getByLabel('Token').count()).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
-  test('Run now on the Flux backup is followed live and ends succeeded without a reload', async () => {
+  test('Run now on the Flux backup opens the run, followed live to succeeded without a reload', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     const row = page.getByRole('row', { name: /^flux-backup/ });
     // The demo's first backup (queued at start) must be over before we start ours.
     await expect.poll(() => row.getByRole('button', { name: 'Run now' }).isEnabled(), { timeout: 60_000 }).toBe(true);
-    const lastBefore = await row.getByRole('link').nth(1).getAttribute('href');
     await page.evaluate('window.__noReload = 1');
     await recordBadges(page);
+    const jobsUrl = page.url();
     await row.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => row.getByRole('link').nth(1).getAttribute('href'), { timeout: 15_000 }).not.toBe(lastBefore);
-    await expect.poll(() => row.getByRole('link').nth(1).textContent(), { timeout: 60_000 }).toMatch(/^succeeded/);
+    await expect.poll(() => page.url(), { timeout: 15_000 }).not.toBe(jobsUrl);
+    expect(page.url()).toMatch(/#\/runs\/r[0-9a-z]+$/);
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('succeeded');
     const badges = await seen(page);
     expect(badges.some((b) => b === 'queued' || b === 'running')).toBe(true);
     expect(await page.evaluate('window.__noReload')).toBe(1);
-    // Its page shows the summary of the snapshot it made.
-    await row.getByRole('link').nth(1).click();
+    // Its page shows the summary of the snapshot it made…
     await expect.poll(() => page.getByRole('region', { name: 'Summary' }).textContent(), { timeout: 10_000 }).toMatch(/Snapshot[0-9a-f]{8}/);
     // …and its log, read from the server after the run ended.
     await expect.poll(() => page.getByRole('log', { name: 'Run log' }).locator('.line').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
   });
 
   test('a blocked sync shows what it would delete, is approved from the pane and succeeds', async () => {
@@ -117,8 +141,10 @@ describe('admin pane against pillarsd demo', () => {
     const scenario = await runPillarsd(['demo', '--dir', dir, '--scenario', 'blocked-sync'], { cwd: path.dirname(dir) });
     expect(scenario.code, scenario.stderr).toBe(0);
     await row.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => row.locator('td').nth(4).textContent(), { timeout: 60_000 }).toMatch(/^blocked/);
-    await row.getByRole('link', { name: /blocked/ }).click();
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('blocked');
+    // A blocked run is not running: its clock stops and its log is not live.
+    expect(await page.locator('dl.times').textContent()).toContain('stopped: waiting for a decision');
+    expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
     const block = page.getByRole('region', { name: /Blocked/ });
     await expect.poll(() => block.textContent(), { timeout: 10_000 }).toMatch(/Approving deletes [\d,]+ files/);
     expect(await block.locator('ul.sample li').count()).toBeGreaterThan(0);

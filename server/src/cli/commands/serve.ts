@@ -13,9 +13,18 @@ import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
 import { findAdminDir } from '../../infra/admin-dir';
 import { watchStatusChanges } from '../../watch/changes';
+import { SERVED_URL_KEY } from './login-link';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
 import type { RunningHttpServer } from '../../http/server';
+import { hostname } from 'node:os';
+import { NotifyStore } from '../../store/notify';
+import { Notifier } from '../../notify/service';
+import { maxAgeContributor } from '../../notify/max-age';
+import { nodeNotifyTransport } from '../../infra/notify-transport';
+import { realBackends } from '../../secrets/sources';
+import { CapacityStore } from '../../watch/capacity';
+import { daysUntilFull } from '../../notify/conditions';
 
 export interface Served {
   url: string;
@@ -23,6 +32,7 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  notifier: Notifier;
   /** the listening server (tests drop its connections to see the pane reconnect) */
   http: RunningHttpServer;
   stop(): Promise<void>;
@@ -70,6 +80,22 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    const capacity = new CapacityStore(rt.db);
+    const notifier = new Notifier({
+      config: c,
+      store: new NotifyStore(rt.db),
+      hub: rt.hub,
+      status: rt.status,
+      samba,
+      daysUntilFull: (pillar) => daysUntilFull(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())),
+      clock: rt.clock,
+      secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
+      transport: nodeNotifyTransport,
+      hostname: hostname(),
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
+    // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
+    rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -90,7 +116,10 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       },
     });
     const url = http.url;
+    // `pillarsd login-link` builds its URL from this when the port was chosen at start
+    rt.state.set(SERVED_URL_KEY, url);
     scheduler.start();
+    notifier.start();
     const stopSampler = watch.startSampler();
     const stopChanges = watchStatusChanges({
       status: () => rt.status.status(),
@@ -108,6 +137,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      notifier,
       http,
       stop: () =>
         (stopped ??= (async () => {
@@ -117,6 +147,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           stopFollowing();
           await http.close();
           await rt.engine.stop();
+          // runs the stop interrupted are told at the next start (their events follow the cursor)
+          await notifier.stop();
           rt.close();
         })()),
     };
