@@ -1,4 +1,4 @@
-// `pillarsd` as a user runs it: exit codes and messages (DESIGN: 0 ok, 1 failed, 2 usage/config,
+// `pillarsd` as a user runs it: exit codes and messages (server/README.md: 0 ok, 1 failed, 2 usage/config,
 // 3 guard), a kill -9 in the middle of a backup, and demo/serve stopping cleanly on SIGTERM.
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
