@@ -207,6 +207,8 @@ export const configSchema = z.strictObject({
       apiKey: secretRef,
       hotRoot: z.string().default('flux:/hot'),
       pauseDuringBackup: z.boolean().default(false),
+      // serve: how often pauses left over by a crash are retried and conflict files looked for
+      pollSeconds: z.number().positive().default(60),
     })
     .optional(),
   b2plan: z
