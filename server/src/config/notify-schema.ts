@@ -79,11 +79,11 @@ export type NtfyChannel = z.infer<typeof ntfy>;
 export type EmailChannel = z.infer<typeof email>;
 export type HeartbeatChannel = z.infer<typeof heartbeat>;
 
-const jobNotify = z.strictObject({
+export const jobNotify = z.strictObject({
   /** overdue when the last success is older than this, whatever the schedule says */
   maxAge: duration.optional(),
   /** per channel, what this job sends there (overrides the channel's events; [] sends nothing) */
-  send: z.record(z.string(), kinds.refine((a) => a.every((k) => JOB_KINDS.includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` })).default({}),
+  send: z.record(z.string(), kinds.refine((a) => a.every((k) => (JOB_KINDS as readonly string[]).includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` })).default({}),
 });
 export type JobNotifyConfig = z.infer<typeof jobNotify>;
 

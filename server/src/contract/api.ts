@@ -42,7 +42,8 @@ export type JobState = (typeof JOB_STATES)[number];
 export const NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'capacity', 'time-machine', 'samba', 'drill', 'conflicts'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 /** The kinds that belong to one job (what a job's own choices may name). */
-export const JOB_NOTICE_KINDS: readonly NoticeKind[] = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'];
+export const JOB_NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'] as const satisfies readonly NoticeKind[];
+export type JobNoticeKind = (typeof JOB_NOTICE_KINDS)[number];
 /** opened: a new incident; changed: the same subject is in a different trouble now; reminder: still
  * waiting (a block); resolved: back to normal; test: `pillarsd notify test` or the pane's button. */
 export const NOTICE_PHASES = ['opened', 'changed', 'reminder', 'resolved', 'test'] as const;
@@ -92,6 +93,8 @@ export type IncidentInfo = z.output<typeof S.IncidentInfo>;
 export type JobNotifyChoices = z.output<typeof S.JobNotifyChoices>;
 export type NotificationsResponse = z.output<typeof S.NotificationsResponse>;
 export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
+export type FieldProblem = z.output<typeof S.FieldProblem>;
+export type JobSettings = z.output<typeof S.JobSettings>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------
 
@@ -101,3 +104,5 @@ export type ScheduleRequest = z.input<typeof S.ScheduleRequest>;
 export type RunsQuery = z.input<typeof S.RunsQuery>;
 export type HotSetRequest = z.input<typeof S.HotSetRequest>;
 export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;
+export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
+export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;

@@ -7,7 +7,7 @@
 // Answers are `z.object` (the emitted schema forbids properties it does not name); requests are
 // `z.strictObject` (unknown properties are refused, not dropped).
 import { z } from 'zod';
-import { CHANNEL_TYPES, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
+import { CHANNEL_TYPES, JOB_NOTICE_KINDS, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
 
 /** The named schemas: components of the OpenAPI document. */
 export const components = z.registry<{ id: string; description?: string }>();
@@ -195,10 +195,40 @@ export const StatusResponse = named(
 
 export const RunsPage = named('RunsPage', z.object({ runs: z.array(Run), next: z.string().nullable().describe("the next page's `before`, or null") }));
 export const HealthResponse = named('HealthResponse', z.object({ ok: z.literal(true), version: z.string() }));
+export const FieldProblem = named(
+  'FieldProblem',
+  z.object({ path: z.string().describe('the key path in pillarsd.yaml, e.g. jobs.flux-retention.keep.daily'), message: z.string() }),
+  'A field a request got wrong.',
+);
+
 export const Problem = named(
   'Problem',
-  z.object({ status: z.number(), title: z.string(), detail: z.string().optional() }),
+  z.object({
+    status: z.number(),
+    title: z.string(),
+    detail: z.string().optional(),
+    errors: z.array(FieldProblem).optional().describe('a 400 about settings: each field that was wrong'),
+  }),
   'RFC 9457 problem JSON: the only error shape of the API.',
+);
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const JobSettings = named(
+  'JobSettings',
+  z.object({
+    jobId: z.string(),
+    type: JobType,
+    values: jsonObject.describe("the job's mapping as written in pillarsd.yaml; each hook environment value is \"(set)\" (they may be secrets)"),
+    effective: jsonObject.describe('the same with every default filled in: what the next run uses'),
+    schema: jsonObject.describe("JSON Schema (2020-12) of a job of this type: the pane's form is built from it"),
+    locked: z.array(z.string()).describe('keys an edit may not change'),
+    notifications: z
+      .object({ channels: z.array(z.object({ name: z.string(), type: z.string() })), values: jsonObject, schema: jsonObject })
+      .nullable()
+      .describe("this job's choices (notifications.jobs.<id>); null when no channel is configured"),
+  }),
+  'GET /api/v1/jobs/:id/settings: every setting of a job, as pillarsd.yaml holds it.',
 );
 
 // Live events (SSE `event:` is the type, `data:` the JSON, `id:` the sequence).
@@ -348,6 +378,8 @@ export const IncidentInfo = named(
 
 /** per message channel: the kinds a job sends there, or null for the channel's default */
 const sendChoices = z.record(z.string(), z.array(NoticeKind).nullable());
+/** Channel names: what pillarsd.yaml allows. */
+const CHANNEL_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 export const JobNotifyChoices = named(
   'JobNotifyChoices',
@@ -366,8 +398,15 @@ export const NotifyTestResult = named(
   'POST /api/v1/notifications/test → the outcome of one test delivery',
 );
 
-/** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
-export const JobNotifyUpdate = z.strictObject({ send: sendChoices });
+export const NotifyTestResults = named('NotifyTestResults', z.object({ results: z.array(NotifyTestResult) }), 'POST /api/v1/notifications/test');
+
+/** POST /api/v1/notifications/test body: one channel, or every channel when absent */
+export const NotifyTestRequest = z.strictObject({ channel: z.string().regex(CHANNEL_NAME).optional() });
+
+/** PUT /api/v1/notifications/jobs/:id body: per channel a list of a job's kinds, or null for the channel's default */
+export const JobNotifyUpdate = z.strictObject({
+  send: z.record(z.string().regex(CHANNEL_NAME), z.array(z.enum(JOB_NOTICE_KINDS)).max(JOB_NOTICE_KINDS.length).nullable()),
+});
 
 // ---- requests ----------------------------------------------------------------------------------
 
@@ -406,6 +445,19 @@ export const RunLogQuery = z.strictObject({
 });
 
 export const ScheduleRequest = z.strictObject({ schedule: z.string().min(1).max(200).nullable().describe('a cron expression, or null for none') });
+
+/** One change of a job setting; `value` null removes the key (its default applies). */
+export const JobSettingsEdit = z.strictObject({
+  section: z.enum(['job', 'notifications']).optional().describe("where `path` starts: the job's mapping (default) or its notification choices"),
+  path: z
+    .array(z.union([printable(200), z.int().min(0).max(9999)]))
+    .min(1)
+    .max(8),
+  // any JSON; not z.json(): its anyOf would let ajv's type coercion turn a number into a string
+  value: z.unknown().describe('the new value (any JSON), or null to remove the key'),
+});
+
+export const JobSettingsRequest = named('JobSettingsRequest', z.strictObject({ edits: z.array(JobSettingsEdit).min(1).max(200) }), 'PATCH /api/v1/jobs/:id/settings body: applied as one change.');
 
 export const AuditQuery = z.strictObject({
   limit: z.int().min(1).max(1000).default(100),

@@ -14,11 +14,12 @@ import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
 import { NoInput, StatusResponse } from '../contract/schema';
-import { toFastifySchemas, typed } from './schema';
+import { toFastifySchemas, typed, zodSchemas } from './schema';
 import { openApiRoute } from './openapi';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
+import { notificationRoutes } from './routes/notifications';
 
 export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
 
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('compileValidators', validators.compileAll);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditDetail', null);
+  zodSchemas(app);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);
@@ -143,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cfg = req.routeOptions.config;
     const access: Access = cfg.access ?? 'admin';
     if (access === 'none') return;
+    if (cfg.anonymousFrom && req.headers.authorization === undefined && cfg.anonymousFrom(req.ip)) return;
     const wait = limiter.retryAfter(req.ip);
     if (wait > 0) throw new HttpProblem(429, `too many failed authentication attempts from ${req.ip}; try again in ${wait} s`, { 'retry-after': String(wait) });
     const header = req.headers.authorization;
@@ -192,12 +195,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
 
-  const ctx: RouteContext = { deps, tickets };
+  const ctx: RouteContext = { deps, tickets, streams: { open: 0 } };
   publicRoutes(app, ctx, limiter);
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   adminRoutes(app, ctx);
   hotSetRoutes(app, { hotSets: deps.hotSets });
+  notificationRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());

@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../../config/load';
 import { openRuntime } from '../../jobs/runtime';
 import type { Runtime, RuntimeOptions } from '../../jobs/runtime';
 import { Scheduler } from '../../jobs/scheduler';
-import { scheduleEdits } from '../../jobs/schedule-edits';
+import { jobSettingsService } from '../../jobs/job-settings';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
@@ -25,6 +25,8 @@ import { nodeNotifyTransport } from '../../infra/notify-transport';
 import { realBackends } from '../../secrets/sources';
 import { CapacityStore } from '../../watch/capacity';
 import { daysUntilFull } from '../../notify/conditions';
+import { prometheusMetrics } from '../../metrics/prometheus';
+import { configWriter } from '../../config/writer';
 
 export interface Served {
   url: string;
@@ -76,6 +78,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    // the one writer of pillarsd.yaml for the API's edits (schedules, notification choices)
+    const writer = loaded.text !== undefined ? configWriter(loaded.file, loaded.text) : undefined;
     const capacity = new CapacityStore(rt.db);
     const notifier = new Notifier({
       config: c,
@@ -89,9 +93,15 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       transport: nodeNotifyTransport,
       hostname: hostname(),
       log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      writer,
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
+    // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
+    const settings =
+      writer
+        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: (m) => process.stderr.write(`pillarsd: ${m}\n`) })
+        : undefined;
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -102,13 +112,16 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
-        schedules: loaded.text !== undefined ? scheduleEdits({ file: loaded.file, loadedText: loaded.text, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        schedules: settings,
+        settings,
+        notifications: notifier,
+        metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION, metricsWithoutToken: c.metrics?.allowWithoutToken },
       },
     });
     const url = http.url;
