@@ -38,7 +38,7 @@ export const LAYERS = [
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
-  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
+  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts', 'server/src/domain/size.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
@@ -63,14 +63,15 @@ export const LAYERS = [
   },
   {
     dir: 'server/src/samba/',
-    why: 'the Samba manager: render, validate, apply, roll back',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/'],
+    why: 'the Samba manager: render, validate, apply, roll back; Bonjour; per-user Time folders',
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/domain/size.ts'],
+    typesFrom: ['server/src/layout/'],
     packages: [...PURE_NODE, 'node:crypto', 'diff'],
   },
   {
     dir: 'server/src/watch/',
     why: 'the watchers: capacity, Time Machine, hot-sets, B2',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/samba/values.ts'],
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/domain/size.ts'],
     typesFrom: ['server/src/store/', 'server/src/jobs/'],
     packages: [...PURE_NODE],
   },

@@ -144,11 +144,14 @@ export const TimeMachineBundle = named(
   'TimeMachineBundle',
   z.object({
     name: z.string().describe('the Mac\'s bundle, e.g. "count-zero.sparsebundle"'),
+    mac: z.string().describe('the Mac\'s name as Time Machine wrote it, e.g. "count-zero"'),
     sizeBytes: z.number(),
     lastBackupAt: isoOrNull,
-    capBytes: z.number().nullable(),
+    capBytes: z.number().nullable().describe('the cap Samba reports to the Mac (pillars.<id>.timeMachine.maxSize)'),
     capShare: z.number().nullable().describe('0..1'),
-    stale: z.boolean(),
+    stale: z.boolean().describe('no completed backup for more than staleAfterDays'),
+    staleAfterDays: z.number().describe('pillars.<id>.timeMachine.staleDays'),
+    warning: z.string().nullable().describe('why this Mac needs a look (stale, or its folder near the cap), as in warnings[]'),
     folder: z.string().nullable().optional().describe("the user's folder on Time holding the bundle, null at the top"),
   }),
 );
@@ -274,6 +277,11 @@ export const SambaState = named(
     valid: z.boolean(),
     messages: z.array(z.string()),
     versions: z.array(z.object({ id: z.string(), at: iso })),
+    bonjour: z
+      .object({ file: z.string(), rendered: z.string(), live: z.string().nullable() })
+      .nullable()
+      .optional()
+      .describe('the avahi service file pillarsd owns (Bonjour for Time Machine); null when it is off'),
   }),
 );
 
@@ -281,9 +289,10 @@ export const SambaActionResult = named(
   'SambaActionResult',
   z.object({
     changed: z.boolean(),
-    reloaded: z.boolean().describe('smbcontrol delivered the reload; false when smbd is not running'),
+    reloaded: z.boolean().nullable().describe('smbcontrol delivered the reload; false when smbd is not running; null when smb.conf did not change'),
     answered: z.boolean().nullable().describe('every share answered after the reload; null when nothing was probed'),
     backup: z.string().nullable().describe('the version the replaced file was saved as'),
+    restartNeeded: z.array(z.string()).describe('settings smbd reads only when it starts that this change touched: restart smbd to apply them'),
     messages: z.array(z.string()).describe('what happened, in order, as the CLI prints it'),
     state: SambaState,
   }),

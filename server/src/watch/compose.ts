@@ -7,7 +7,7 @@ import type { Exec } from '../infra/exec';
 import { systemClock } from '../infra/clock';
 import type { Clock } from '../ports/clock';
 import { conflictFinder, diskHealth, statfsPort, timeMachineScanner } from '../infra/watch-host';
-import { sizeToBytes } from '../samba/values';
+import { parseSize } from '../domain/size';
 import { CapacityStore, DEFAULT_THRESHOLDS } from './capacity';
 import { createHotSet, type CreateHotSetInput } from './hotsets';
 import type { HotSetWiring } from './hotset-wiring';
@@ -40,12 +40,9 @@ export function watchFromConfig(config: Config, deps: WatchFromConfigDeps = {}):
   const tmEntry = Object.entries(config.pillars).find(([, p]) => p.timeMachine);
   let capBytes: number | null = null;
   if (tmEntry?.[1].timeMachine?.maxSize !== undefined) {
-    const m = tmEntry[1].timeMachine.maxSize;
-    try {
-      capBytes = typeof m === 'number' ? m : sizeToBytes(m);
-    } catch {
-      capBytes = null; // samba apply reports the bad size by its field
-    }
+    // The config schema refused a bad size already; this is the cap Samba reports to the Macs.
+    const r = parseSize(tmEntry[1].timeMachine.maxSize);
+    capBytes = r.ok ? r.size.bytes : null;
   }
   const hotSets = deps.hotSets ?? null;
   const watch: WatchDeps = {
