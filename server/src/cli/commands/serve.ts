@@ -17,6 +17,8 @@ import { SERVED_URL_KEY } from './login-link';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
 import type { RunningHttpServer } from '../../http/server';
+import type { SambaApi } from '../../ports/services';
+import type { SambaActionResult } from '../../contract/api';
 import { hostname } from 'node:os';
 import { NotifyStore } from '../../store/notify';
 import { Notifier } from '../../notify/service';
@@ -111,7 +113,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         engine: rt.engine,
         events: rt.hub,
         status: rt.status,
-        samba,
+        samba: samba && toldSamba(samba, notifier),
         schedules: settings,
         settings,
         notifications: notifier,
@@ -168,6 +170,19 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     rt.close();
     throw e;
   }
+}
+
+/**
+ * The Samba API whose apply and rollback tell the notifier whether smbd took the new file: a file
+ * written that smbd did not reload is an incident until an apply or rollback reloads it.
+ */
+function toldSamba(api: SambaApi, notifier: Notifier): SambaApi {
+  const told = async (r: Promise<SambaActionResult>) => {
+    const res = await r;
+    if (res.changed) notifier.sambaReloadFailed(res.reloaded ? null : res.messages.join('; '));
+    return res;
+  };
+  return { state: () => api.state(), apply: (actor) => told(api.apply(actor)), rollback: (actor) => told(api.rollback(actor)) };
 }
 
 /** Keeps the process up until SIGTERM/SIGINT, then stops cleanly. */
