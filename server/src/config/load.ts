@@ -169,6 +169,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
   if (seed !== undefined && c.jobs[seed]?.type !== 'rclone-copy') {
     out.push({ path: ['b2plan', 'seedJob'], message: `names no rclone-copy job "${seed}" (copy jobs: ${Object.entries(c.jobs).filter(([, j]) => j.type === 'rclone-copy').map(([id]) => id).join(', ') || 'none'})` });
   }
+  if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });

@@ -4,7 +4,7 @@
 // (an rclone job's anchored excludes): a Space sync that excludes the repository runs beside the
 // backup writing into it (issue 22). Each job type names its locations (jobs/types/*: refs).
 import type { Config } from '../config/schema';
-import { pathContains, resolveLocation } from '../config/locations';
+import { locationKey, pathContains } from '../config/locations';
 
 export interface Resource {
   /** absolute path for a pillar location, `remote:path` for a remote */
@@ -14,14 +14,9 @@ export interface Resource {
   except?: string[];
 }
 
-function key(c: Config, ref: string): string {
-  const l = resolveLocation(c, ref);
-  return l.kind === 'pillar' ? l.path : `${l.remote}:${l.path}`;
-}
-
 /** The resources of a run, from the locations its job type says it reads and writes. */
 export function resourcesOf(c: Config, refs: ReadonlyArray<{ ref: string; mode: 'r' | 'w'; except?: readonly string[] }>): Resource[] {
-  return refs.map((r) => (r.except?.length ? { key: key(c, r.ref), mode: r.mode, except: r.except.map((e) => key(c, e)) } : { key: key(c, r.ref), mode: r.mode }));
+  return refs.map((r) => (r.except?.length ? { key: locationKey(c, r.ref), mode: r.mode, except: r.except.map((e) => locationKey(c, e)) } : { key: locationKey(c, r.ref), mode: r.mode }));
 }
 
 /** `inner` is `outer` or inside it (both pillar paths, or both on the same remote). */

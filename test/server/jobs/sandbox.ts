@@ -5,9 +5,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../../server/src/config/load';
 import type { LoadedConfig } from '../../../server/src/config/load';
-import type { CleanupRegistry } from '../../support/tmp';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
+import type { CleanupRegistry } from '../../support/tmp';
 
 export interface Sandbox {
   dir: string;
@@ -111,7 +111,7 @@ ${jobs}`;
   };
 }
 
-/** The engine over a sandbox, stopped and closed with the registry. */
+/** An in-process engine over the sandbox, stopped and closed by the registry. */
 export function sandboxRuntime(reg: CleanupRegistry, sb: Sandbox, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
   const rt = openRuntime(sb.loaded(), o);
   reg.add(async () => {
@@ -121,7 +121,7 @@ export function sandboxRuntime(reg: CleanupRegistry, sb: Sandbox, o: Parameters<
   return rt;
 }
 
-/** Runs a job now and waits for its final (or blocked) state. */
+/** Runs a job now and waits until it ends (or blocks). */
 export async function runJob(rt: Runtime, job: string) {
   const r = rt.engine.enqueue(job, 'manual')!;
   return rt.engine.waitFor(r.id);

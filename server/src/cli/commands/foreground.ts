@@ -1,5 +1,6 @@
 // What `pillarsd run` and `pillarsd approve` share: a run executed in this process (recovery first,
-// SIGINT/SIGTERM cancel it), waited for and reported, and the exit code of its final status.
+// the hot-sets paused around a backup as under `serve`, SIGINT/SIGTERM/SIGHUP cancel it), waited for
+// and reported, and the exit code of its final status.
 import type { LoadedConfig } from '../../config/load';
 import type { Run } from '../../contract/api';
 import { exitCodeFor } from '../../domain/run-state';
@@ -8,8 +9,10 @@ import { openRuntime } from '../../jobs/runtime';
 import type { Runtime } from '../../jobs/runtime';
 import type { RunRecord } from '../../store/runs';
 import { toWire } from '../../store/runs';
-import { printJson } from './engine-shared';
+import { attachHotSets, printJson } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function foregroundRun(loaded: LoadedConfig, jobId: string, opts: CommonOpts, queue: (rt: Runtime) => RunRecord): Promise<number> {
   // the foreground run queues no dependents: nothing would be left to run them
@@ -21,8 +24,10 @@ export async function foregroundRun(loaded: LoadedConfig, jobId: string, opts: C
   };
   try {
     await rt.engine.recover();
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
+    // a backup run here pauses the hot-sets as one under `serve` would
+    await attachHotSets(rt, process.env, (m) => process.stderr.write(`pillarsd: ${m}\n`));
+    // a closed terminal (SIGHUP) too: the run ends cancelled, never left `running`
+    for (const sig of SIGNALS) process.once(sig, onSig);
     const queued = queue(rt);
     if (!opts.json) process.stderr.write(`run ${queued.id} of ${jobId} queued\n`);
     const run = toWire(await rt.engine.waitFor(queued.id));
@@ -30,8 +35,7 @@ export async function foregroundRun(loaded: LoadedConfig, jobId: string, opts: C
     else printRun(run);
     return exitCodeFor(run.status);
   } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
+    for (const sig of SIGNALS) process.off(sig, onSig);
     await rt.engine.stop();
     rt.close();
   }
