@@ -35,11 +35,16 @@ const NOT_SCANNED = new Map([
 
 /** Names a call must have to count as starting the program in its first argument. */
 const CHILD_PROCESS_FNS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync', 'fork', 'exec', 'execSync']);
+/** The harness's helpers that start the program in their first argument, by module. */
+const HELPER_MODULES = new Map([
+  ['test/support/proc.ts', ['run', 'runOk']],
+  ['test/support/cli.ts', ['spawnProcess']],
+]);
 /**
- * Helpers (the harness's `run`/`runOk`, a namespace's `exec`, …) that start `(program, [args])`:
- * any call of these names whose second argument is an array counts.
+ * Methods that start `(program, [args])` (a namespace handle's `exec`, …): a call of these names
+ * counts when its second argument is an array.
  */
-const ARGV_HELPERS = new Set(['run', 'runOk', 'exec', 'spawnProcess', 'spawnSync', 'spawn', 'execFile', 'execFileSync']);
+const ARGV_METHODS = new Set(['exec', 'spawn', 'spawnSync', 'execFile', 'execFileSync']);
 
 /**
  * The Node runtime and the README's other prerequisite come with the machine, not from
@@ -91,6 +96,7 @@ export const DYNAMIC = [
   { file: 'src/platform/win/winPlatform.ts', expr: 'powershell', programs: ['powershell.exe'], why: 'Windows PowerShell (deps.powershell in tests)' },
   { file: 'bench/backup-overhead.ts', expr: 'argv[0]!', programs: ['restic', 'rclone', 'node'], why: 'the raw tool (or pillarsd) the benchmark times directly' },
   { file: 'test/server/jobs/engine.test.ts', expr: "path.join(bin, 'restic')", programs: ['sleep'], why: 'a sleep linked under the name restic, as an orphan' },
+  { file: 'test/scripts/programs.test.ts', expr: 'unlisted', programs: [], why: 'the run-time audit\'s own test: a program no scan can know, on purpose' },
 ];
 
 function walk(rel, out) {
@@ -124,19 +130,56 @@ function calleeName(e) {
   return undefined;
 }
 
-/** Local names bound to node:child_process (named or namespace imports, require). */
+const isChildProcessSpecifier = (e) => (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) && /^(node:)?child_process$/.test(e.text);
+
+/**
+ * Local names bound to node:child_process's functions (local name -> function) and to the module
+ * itself: named and namespace imports, `await import(…)` and `require(…)` destructured, and
+ * `promisify(execFile)`.
+ */
 function childProcessBindings(sf) {
-  const names = new Set();
+  const names = new Map();
   const namespaces = new Set();
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /^(node:)?child_process$/.test(st.moduleSpecifier.text)) {
+    if (ts.isImportDeclaration(st) && isChildProcessSpecifier(st.moduleSpecifier)) {
       const b = st.importClause?.namedBindings;
       if (st.importClause?.name) namespaces.add(st.importClause.name.text);
       if (b && ts.isNamespaceImport(b)) namespaces.add(b.name.text);
-      if (b && ts.isNamedImports(b)) for (const el of b.elements) if (CHILD_PROCESS_FNS.has((el.propertyName ?? el.name).text)) names.add(el.name.text);
+      if (b && ts.isNamedImports(b)) for (const el of b.elements) if (CHILD_PROCESS_FNS.has((el.propertyName ?? el.name).text)) names.set(el.name.text, (el.propertyName ?? el.name).text);
     }
   }
+  const visit = (n) => {
+    if (ts.isVariableDeclaration(n) && n.initializer) {
+      let init = n.initializer;
+      if (ts.isAwaitExpression(init)) init = init.expression;
+      const loads = ts.isCallExpression(init) && (init.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(init.expression) && init.expression.text === 'require')) && init.arguments[0] && isChildProcessSpecifier(init.arguments[0]);
+      if (loads && ts.isObjectBindingPattern(n.name)) {
+        for (const el of n.name.elements) {
+          const orig = (el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName : el.name).getText(sf);
+          if (CHILD_PROCESS_FNS.has(orig) && ts.isIdentifier(el.name)) names.set(el.name.text, orig);
+        }
+      } else if (loads && ts.isIdentifier(n.name)) namespaces.add(n.name.text);
+      const promisified = ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'promisify' && init.arguments[0] && ts.isIdentifier(init.arguments[0]) && names.get(init.arguments[0].text);
+      if (promisified && ts.isIdentifier(n.name)) names.set(n.name.text, promisified);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
   return { names, namespaces };
+}
+
+/** Local names of the harness helpers this file imports (HELPER_MODULES). */
+function helperBindings(sf, rel) {
+  const names = new Set();
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !st.moduleSpecifier.text.startsWith('.')) continue;
+    let target = path.relative(REPO, path.resolve(path.dirname(path.resolve(REPO, rel)), st.moduleSpecifier.text));
+    if (!path.extname(target)) target += '.ts';
+    const fns = HELPER_MODULES.get(target);
+    const b = st.importClause?.namedBindings;
+    if (fns && b && ts.isNamedImports(b)) for (const el of b.elements) if (fns.includes((el.propertyName ?? el.name).text)) names.add(el.name.text);
+  }
+  return names;
 }
 
 /**
@@ -176,11 +219,12 @@ function literalPrograms(e, consts, seen = new Set()) {
 function scanTs(rel, text, found, dynamicSites) {
   const sf = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const cp = childProcessBindings(sf);
+  const helpers = helperBindings(sf, rel);
   const consts = constInitializers(sf);
   const site = (node, expr, kind, argv) => {
     const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
     const where = `${rel}:${line}`;
-    const progs = literalPrograms(expr, consts);
+    const progs = kind === 'shell' ? undefined : literalPrograms(expr, consts);
     if (!progs) {
       dynamicSites.push({ file: rel, line, expr: expr.getText(sf), kind });
       return;
@@ -193,17 +237,20 @@ function scanTs(rel, text, found, dynamicSites) {
   const visit = (n) => {
     if (ts.isCallExpression(n) && n.arguments.length > 0) {
       const name = calleeName(n.expression);
-      const viaCp =
-        (ts.isIdentifier(n.expression) && cp.names.has(n.expression.text)) ||
-        (ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && cp.namespaces.has(n.expression.expression.text) && CHILD_PROCESS_FNS.has(n.expression.name.text));
-      if (viaCp) {
-        const fn = ts.isIdentifier(n.expression) ? n.expression.text : n.expression.name.text;
+      const fn = ts.isIdentifier(n.expression)
+        ? cp.names.get(n.expression.text)
+        : ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && cp.namespaces.has(n.expression.expression.text) && CHILD_PROCESS_FNS.has(n.expression.name.text)
+          ? n.expression.name.text
+          : undefined;
+      if (fn) {
         // a shell string hides the programs it starts
         if (fn === 'exec' || fn === 'execSync') site(n, n.arguments[0], 'shell');
         else if (fn === 'fork') add(found, 'node', `${rel}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`);
         else site(n, n.arguments[0], 'child_process', n.arguments[1]);
-      } else if (name && ARGV_HELPERS.has(name) && n.arguments.length >= 2 && ts.isArrayLiteralExpression(n.arguments[1])) {
+      } else if (ts.isIdentifier(n.expression) && helpers.has(n.expression.text)) {
         site(n, n.arguments[0], 'helper', n.arguments[1]);
+      } else if (name && ARGV_METHODS.has(name) && ts.isPropertyAccessExpression(n.expression) && n.arguments.length >= 2 && ts.isArrayLiteralExpression(n.arguments[1])) {
+        site(n, n.arguments[0], 'method', n.arguments[1]);
       }
     }
     if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && (n.name.text === 'cmd' || n.name.text === 'executablePath')) {
@@ -294,11 +341,13 @@ const matchesDeclared = (d, s) => d.file === s.file && (typeof d.expr === 'strin
  * Scans the sources. Returns every program found (with where) and the problems of the scan itself:
  * a computed program that DYNAMIC does not declare, a declaration that matches nothing.
  */
-export function scan(files = scannedFiles()) {
+export function scan(files) {
+  const whole = files === undefined;
+  files ??= scannedFiles();
   const found = new Map();
   const dynamicSites = [];
   for (const rel of files) {
-    const text = readFileSync(path.join(REPO, rel), 'utf8');
+    const text = readFileSync(path.resolve(REPO, rel), 'utf8');
     if (isShell(rel, text)) scanShell(rel, text, found);
     else scanTs(rel, text, found, dynamicSites);
   }
@@ -317,7 +366,7 @@ export function scan(files = scannedFiles()) {
     used.add(d);
     for (const p of d.programs) add(found, p, `${s.file}:${s.line}`);
   }
-  for (const d of DYNAMIC) if (!used.has(d)) problems.push(`DYNAMIC in scripts/programs.mjs declares ${d.file} \`${d.expr}\`, which starts nothing any more: remove it`);
+  if (whole) for (const d of DYNAMIC) if (!used.has(d)) problems.push(`DYNAMIC in scripts/programs.mjs declares ${d.file} \`${d.expr}\`, which starts nothing any more: remove it`);
   return { found, problems };
 }
 
@@ -343,7 +392,14 @@ function essentialPackages() {
 }
 
 /** The packages with their recursive Depends and Pre-Depends (not Recommends or Suggests). */
+const closures = new Map();
 export function dependencyClosure(packages) {
+  const key = [...new Set(packages)].sort().join(' ');
+  if (!closures.has(key)) closures.set(key, computeClosure(packages));
+  return closures.get(key);
+}
+
+function computeClosure(packages) {
   const r = spawnSync('apt-cache', ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...packages], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`apt-cache depends failed: ${r.stderr.trim()}`);
   const set = new Set(packages);
@@ -407,7 +463,6 @@ export function owningPackages(files) {
  * owned by any package, or owned by a package outside the list's closure, naming both.
  */
 export function checkPrograms(programs, packages, { searchPath, closure } = {}) {
-  const allowed = closure ?? dependencyClosure([...packages, ...essentialPackages()]);
   const problems = [];
   const located = [];
   for (const program of programs) {
@@ -416,6 +471,8 @@ export function checkPrograms(programs, packages, { searchPath, closure } = {}) 
     if (at) located.push({ program, at });
     else problems.push({ program, message: `${program}: not found on PATH; install the Debian package that has it and add that package to scripts/packages.sh` });
   }
+  if (located.length === 0) return problems;
+  const allowed = closure ?? dependencyClosure([...packages, ...essentialPackages()]);
   const owners = owningPackages(located.map((l) => l.at));
   located.forEach(({ program, at }, i) => {
     const own = owners[i];
