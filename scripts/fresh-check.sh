@@ -115,9 +115,9 @@ EOF
 }
 
 fail() { # message
-  verdict FAIL "step $step: $1 (log: $logs/$step.log)"
+  verdict FAIL "step $step: $1"
   if [ -f "$logs/$step.log" ]; then
-    echo "--- last lines of $logs/$step.log ---" >&2
+    echo "--- last lines of $logs/$step.log (the logs of every step are in $logs) ---" >&2
     tail -n 40 "$logs/$step.log" >&2
   fi
   exit 1
@@ -180,6 +180,18 @@ t=$(date +%s)
   [ -d /usr/include/node ] && cp -a /usr/include/node "$root/usr/include/"
   [ -f /etc/npmrc ] && cp -a /etc/npmrc "$root/etc/npmrc"
   [ -f /root/.npmrc ] && cp -a /root/.npmrc "$root/root/.npmrc"
+  # the certificate authorities this machine trusts beyond Debian's (a proxy or a private registry
+  # in front of npm): installed the Debian way, so later ca-certificates triggers keep them
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  node -e '
+    const fs = require("fs");
+    const certs = (f) => fs.readFileSync(f, "utf8").match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    const debian = new Set(certs(process.argv[2]).map((c) => c.replace(/\s+/g, "")));
+    certs("/etc/ssl/certs/ca-certificates.crt").filter((c) => !debian.has(c.replace(/\s+/g, ""))).forEach((c, i) => {
+      fs.writeFileSync(`${process.argv[3]}/host-${i + 1}.crt`, c + "\n");
+      console.log(`host CA ${i + 1} carried into the root`);
+    });' "$root/etc/ssl/certs/ca-certificates.crt" "$root/usr/local/share/ca-certificates"
+  chroot "$root" update-ca-certificates
   chroot "$root" /usr/bin/node -v
   chroot "$root" /usr/bin/node /usr/bin/npm -v
 } > "$logs/$step.log" 2>&1 || fail "cannot put Node 20 into the root"
