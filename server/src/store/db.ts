@@ -4,15 +4,28 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { migrations as allMigrations } from './migrations/index';
 import type { Migration } from './migrations/index';
-import { ensureDir } from '../infra/fs';
+import { ensurePrivateDir, ensurePrivateFile, narrowExisting } from '../infra/fs';
 
 export type Db = Database.Database;
 
+/**
+ * Opens (creating) the database. Its folder is made 0700 and the database with its WAL and
+ * shared-memory files 0600 by pillarsd itself, whatever the umask: they hold the audit log, run
+ * logs and hashes of tokens and pairing codes, and outside systemd's UMask nothing else narrows them.
+ */
 export function openDb(file: string, opts: { migrations?: readonly Migration[] } = {}): Db {
-  if (file !== ':memory:') ensureDir(path.dirname(file), 0o750);
+  const onDisk = file !== ':memory:';
+  const companions = [`${file}-wal`, `${file}-shm`, `${file}-journal`];
+  if (onDisk) {
+    ensurePrivateDir(path.dirname(file));
+    // SQLite makes its -wal and -shm files with the database file's mode
+    ensurePrivateFile(file);
+    narrowExisting(companions);
+  }
   const db = new Database(file);
   cacheStatements(db);
   db.pragma('journal_mode = WAL');
+  if (onDisk) narrowExisting(companions);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // a second process (CLI next to serve) waits for the write lock instead of failing at once

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/tmp';
 import { openDb } from '../../../server/src/store/db';
-import { TokenStore } from '../../../server/src/store/tokens';
+import { TokenStore, parseToken } from '../../../server/src/store/tokens';
 import { renderUnit } from '../../../server/src/cli/commands/systemd';
 
 const run = promisify(execFile);
@@ -42,7 +42,7 @@ describe('pillarsd token', () => {
     expect(Object.keys(out).sort()).toEqual(['fingerprint', 'id', 'token']);
     expect(out.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     ({ id, token } = out);
-    const secret = token.split('_')[2]!;
+    const secret = parseToken(token)!.secret; // base64url: it may hold `_`
     for (const f of readdirSync(state)) {
       if (f.startsWith('pillarsd.db')) expect(readFileSync(path.join(state, f)).includes(secret), f).toBe(false);
     }
@@ -68,7 +68,7 @@ describe('pillarsd token', () => {
   it('list shows no secret; revoke by id; bad input exits 2 naming it', async () => {
     const list = await pillarsd('token', 'list', '--json');
     expect(list.stdout).toContain(id);
-    expect(list.stdout).not.toContain(token.split('_')[2]!);
+    expect(list.stdout).not.toContain(parseToken(token)!.secret);
     const rev = await pillarsd('token', 'revoke', id);
     expect(rev.code).toBe(0);
     expect(rev.stdout).toContain(`revoked ${id}`);

@@ -10,7 +10,8 @@ import { Scheduler } from '../../jobs/scheduler';
 import { scheduleEdits } from '../../jobs/schedule-edits';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
-import { PairingStore } from '../../store/pairing';
+import { PairingStore, pairingKeyFile } from '../../store/pairing';
+import { secretFile } from '../../infra/fs';
 import { findAdminDir } from '../../infra/admin-dir';
 import { VERSION } from '../../version';
 
@@ -51,7 +52,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     if (resumed.length) process.stderr.write(`pillarsd: resumed hot-sets left paused by a crash: ${resumed.join(', ')}\n`);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
-    const pairing = new PairingStore(rt.db, tokens);
+    const pairing = new PairingStore(rt.db, tokens, secretFile(pairingKeyFile(c.stateDir)));
     // the Samba manager's API, when pillarsd.yaml has a samba: section
     const samba = c.samba
       ? (await import('../../samba/compose')).sambaFromConfig(c, {

@@ -29,6 +29,12 @@ export function eventRoutes(app: FastifyInstance, { deps, tickets }: RouteContex
     async (req, reply) => {
       const sse = (reply as { sse?: typeof reply.sse }).sse;
       if (!sse) throw new HttpProblem(406, 'this is a server-sent event stream: send Accept: text/event-stream');
+      // HEAD: the stream's headers and nothing else (a stream never ends by itself, so starting
+      // one here held the request open for ever)
+      if (req.method === 'HEAD') {
+        sse.sendHeaders();
+        return;
+      }
       const q = req.query as { lastEventId?: string };
       const header = req.headers['last-event-id'];
       const from = typeof header === 'string' ? header : q.lastEventId;
