@@ -167,44 +167,58 @@ cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 cp /etc/hosts "$root/etc/hosts"
 timed root "$t"
 
-# --- step: node (Node 20 and npm as this machine has them, with its npm configuration)
-step=node
-t=$(date +%s)
-{
-  cp -a /usr/bin/node "$root/usr/bin/node"
-  mkdir -p "$root/usr/lib/node_modules" "$root/usr/include"
-  cp -a /usr/lib/node_modules/npm "$root/usr/lib/node_modules/"
-  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
-  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
-  # headers for native modules (better-sqlite3, keytar) built from source; Node's own package has them
-  [ -d /usr/include/node ] && cp -a /usr/include/node "$root/usr/include/"
-  [ -f /etc/npmrc ] && cp -a /etc/npmrc "$root/etc/npmrc"
-  [ -f /root/.npmrc ] && cp -a /root/.npmrc "$root/root/.npmrc"
-  # the certificate authorities this machine trusts beyond Debian's (a proxy or a private registry
-  # in front of npm): installed the Debian way, so later ca-certificates triggers keep them
-  mkdir -p "$root/usr/local/share/ca-certificates"
+# Steps that are lists of commands run as functions with `|| return` on each: `set -e` does not
+# apply inside a list on the left of `||`, so a failing command would otherwise go unnoticed.
+
+# the certificate authorities this machine trusts beyond Debian's (a TLS proxy or a private
+# registry in front of npm), installed the Debian way so later ca-certificates triggers keep them
+carry_cas() {
+  mkdir -p "$root/usr/local/share/ca-certificates" || return
   node -e '
     const fs = require("fs");
+    const [debianBundle, into] = process.argv.slice(1);
     const certs = (f) => fs.readFileSync(f, "utf8").match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-    const debian = new Set(certs(process.argv[2]).map((c) => c.replace(/\s+/g, "")));
+    const debian = new Set(certs(debianBundle).map((c) => c.replace(/\s+/g, "")));
     certs("/etc/ssl/certs/ca-certificates.crt").filter((c) => !debian.has(c.replace(/\s+/g, ""))).forEach((c, i) => {
-      fs.writeFileSync(`${process.argv[3]}/host-${i + 1}.crt`, c + "\n");
+      fs.writeFileSync(`${into}/host-${i + 1}.crt`, c + "\n");
       console.log(`host CA ${i + 1} carried into the root`);
-    });' "$root/etc/ssl/certs/ca-certificates.crt" "$root/usr/local/share/ca-certificates"
-  chroot "$root" update-ca-certificates
-  chroot "$root" /usr/bin/node -v
-  chroot "$root" /usr/bin/node /usr/bin/npm -v
-} > "$logs/$step.log" 2>&1 || fail "cannot put Node 20 into the root"
+    });' "$root/etc/ssl/certs/ca-certificates.crt" "$root/usr/local/share/ca-certificates" || return
+  chroot "$root" update-ca-certificates || return
+}
+
+# Node 20 and npm as this machine has them (its own package: node, npm, the headers that
+# better-sqlite3 and keytar build against), with its npm configuration
+put_node() {
+  cp -a /usr/bin/node "$root/usr/bin/node" || return
+  mkdir -p "$root/usr/lib/node_modules" "$root/usr/include" || return
+  cp -a /usr/lib/node_modules/npm "$root/usr/lib/node_modules/" || return
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm" || return
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx" || return
+  if [ -d /usr/include/node ]; then cp -a /usr/include/node "$root/usr/include/" || return; fi
+  if [ -f /etc/npmrc ]; then cp -a /etc/npmrc "$root/etc/npmrc" || return; fi
+  if [ -f /root/.npmrc ]; then cp -a /root/.npmrc "$root/root/.npmrc" || return; fi
+  carry_cas || return
+  chroot "$root" /usr/bin/node -v || return
+  chroot "$root" /usr/bin/node /usr/bin/npm -v || return
+}
+
+# the commit, as a fresh clone has it: no node_modules, no build output
+clone_commit() {
+  git clone --quiet --no-hardlinks "$repo" "$root/root/pillars" || return
+  git -C "$root/root/pillars" checkout --quiet --detach "$commit" || return
+  git -C "$root/root/pillars" log -1 --format='%H %s' || return
+}
+
+# --- step: node
+step=node
+t=$(date +%s)
+put_node > "$logs/$step.log" 2>&1 || fail "cannot put Node 20 into the root"
 timed node "$t"
 
-# --- step: clone (the commit, as a fresh clone would have it: no node_modules, no build output)
+# --- step: clone
 step=clone
 t=$(date +%s)
-{
-  git clone --quiet --no-hardlinks "$repo" "$root/root/pillars"
-  git -C "$root/root/pillars" checkout --quiet --detach "$commit"
-  git -C "$root/root/pillars" log -1 --format='%H %s'
-} > "$logs/$step.log" 2>&1 || fail "cannot clone $commit"
+clone_commit > "$logs/$step.log" 2>&1 || fail "cannot clone $commit"
 timed clone "$t"
 
 # --- step: demo (`bash scripts/demo.sh` until GET /api/v1/health answers, then stopped)
