@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { loadConfigFile } from '../server/src/config/load';
 import { openRuntime } from '../server/src/jobs/runtime';
-import { startHttpServer } from '../server/src/http/server';
+import { startHttpServer } from '../server/src/cli/http';
 import { TokenStore } from '../server/src/store/tokens';
 import { AuditLog } from '../server/src/store/audit';
 import { PairingStore } from '../server/src/store/pairing';

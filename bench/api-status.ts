@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../server/src/config/load';
 import { openRuntime } from '../server/src/jobs/runtime';
-import { startHttpServer } from '../server/src/http/server';
+import { startHttpServer } from '../server/src/cli/http';
 import { TokenStore } from '../server/src/store/tokens';
 import { AuditLog } from '../server/src/store/audit';
 import { PairingStore } from '../server/src/store/pairing';
 import { newRunId } from '../server/src/store/runs';
 import type { RunStatus } from '../server/src/contract/api';
-import type { StatusApi } from '../server/src/http/ports';
+import type { StatusApi } from '../server/src/ports/services';
 import { fmt, stats, writeSection } from './lib/report';
 import { isMet, verdict } from './lib/measure';
 

@@ -2,24 +2,23 @@
 // Debian's Chromium, the time from navigation to the run history's first painted rows with a
 // history of 10,000 runs (target ≤ 500 ms), then the time until all 10,000 are loaded, the longest
 // main-thread task meanwhile, and the frame times while scrolling through all of them. The server
-// is the pane's stand-in (test/renderer/fake-pillarsd.ts), which pages `GET /api/v1/runs` exactly
-// as pillarsd does (newest first, `limit` ≤ 500, `before` an id); what pillarsd itself spends on
-// each page (SQLite query and JSON) is measured beside it on a real run store.
+// is the real pillarsd (test/renderer/pillarsd.ts: the demo sandbox served in this process) with
+// 10,000 finished runs written into its run store; what its store spends on each page (SQLite
+// query and JSON) is measured beside it on a store of its own.
 import { gzipSync } from 'node:zlib';
 import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { loadavg } from 'node:os';
 import path from 'node:path';
 import type { ConsoleMessage } from 'playwright-core';
 import { buildPane, launchChromium } from '../test/renderer/browser';
-import { startFake } from '../test/renderer/fake-pillarsd';
+import { seedHistory, startPaneServer } from '../test/renderer/pillarsd';
 import { openDb } from '../server/src/store/db';
-import { newRunId, RunStore } from '../server/src/store/runs';
+import { RunStore } from '../server/src/store/runs';
 import { FIRST_PAGE, PAGE } from '../src/renderer/history';
 import { fmt, stats, writeSection } from './lib/report';
 
 const RUNS = 10_000;
 const ROUNDS = process.env.PILLARS_FULL ? 15 : 5;
-const TOKEN = 'bench-token';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -38,22 +37,7 @@ function pillarsdPages(dir: string): { first: number[]; page: number[]; all: num
   const db = openDb(path.join(dir, 'state.db'));
   try {
     const store = new RunStore(db);
-    const jobs = ['flux-backup', 'space-offsite', 'flux-retention', 'flux-verify'];
-    const t0 = Date.now() - RUNS * 6 * 3600_000;
-    db.transaction(() => {
-      for (let i = 0; i < RUNS; i++) {
-        const at = new Date(t0 + i * 6 * 3600_000);
-        const r = store.create({ id: newRunId(at), jobId: jobs[i % jobs.length]!, trigger: 'schedule', queuedAt: at.toISOString(), resources: [], ownerPid: null, ownerStart: null });
-        store.update(r.id, {
-          status: 'succeeded',
-          startedAt: at.toISOString(),
-          finishedAt: new Date(at.getTime() + 600_000).toISOString(),
-          exitCode: 0,
-          summary: { kind: 'restic-backup', snapshotId: `${i.toString(16).padStart(8, '0')}abcdef`, filesNew: 120, filesChanged: 30, filesUnmodified: 90_000, bytesAdded: 4e8, totalBytesProcessed: 1.2e12, totalFilesProcessed: 91_000, durationSeconds: 580 },
-          logTail: 'snapshot saved',
-        });
-      }
-    })();
+    seedHistory(db, store, RUNS);
     const first: number[] = [];
     const page: number[] = [];
     const all: number[] = [];
@@ -85,8 +69,8 @@ function pillarsdPages(dir: string): { first: number[]; page: number[]; all: num
  * the whole history is in. The bench waits for that line rather than polling the page, so no
  * script of Playwright's is compiled and run on the page's main thread while it is measured.
  */
-const initScript = `
-sessionStorage.setItem('pillars.token', ${JSON.stringify(TOKEN)});
+const initScript = (token: string) => `
+sessionStorage.setItem('pillars.token', ${JSON.stringify(token)});
 window.__longTasks = [];
 new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
 new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === 'pillars:runs-complete') console.debug('pillars:runs-complete'); }).observe({ type: 'mark', buffered: true });
@@ -150,8 +134,11 @@ try {
 
   const server = pillarsdPages(tmp);
 
-  const fake = await startFake({ staticDir: out, token: TOKEN, historySize: RUNS });
-  const total = fake.runs.size; // the history plus the stand-in's blocked run
+  const pillarsd = await startPaneServer({ dir: tmp, paneDir: out });
+  seedHistory(pillarsd.served.rt.db, pillarsd.served.rt.runs, RUNS);
+  // the history and the demo's own runs (none unless its schedule came due meanwhile)
+  const ids = pillarsd.served.rt.db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as string[];
+  const total = ids.length;
   const browser = await launchChromium(path.join(tmp, 'home'));
   const readings: Reading[] = [];
   const frames: number[] = [];
@@ -160,10 +147,10 @@ try {
   try {
     for (let i = 0; i < ROUNDS; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      await context.addInitScript(initScript);
+      await context.addInitScript(initScript(pillarsd.token));
       const page = await context.newPage();
       const complete = page.waitForEvent('console', { predicate: (m: ConsoleMessage) => m.text() === 'pillars:runs-complete', timeout: 60_000 });
-      await page.goto(`${fake.url}/#/runs`);
+      await page.goto(`${pillarsd.url}/#/runs`);
       await complete;
       const r = (await page.evaluate(READ)) as Reading;
       readings.push(r);
@@ -179,12 +166,12 @@ try {
     }
   } finally {
     await browser.close();
-    await fake.stop();
+    await pillarsd.stop();
   }
   const entry = ['index.html', ...readings[0]!.files];
   const gzEntry = entry.reduce((a, f) => a + gz(path.join(out, f)), 0);
   const rawEntry = entry.reduce((a, f) => a + statSync(path.join(out, f)).size, 0);
-  const oldest = [...fake.runs.keys()].sort()[0]!;
+  const oldest = ids[0]!;
   if (lastRun !== oldest) throw new Error(`scrolled to the end but the last row is ${lastRun}, not the oldest run ${oldest}`);
   const loadAfter = loadavg()[0]!;
 
@@ -199,11 +186,11 @@ try {
 
 Method: \`vite build\` of \`src/renderer\` with the project's config, every emitted file gzipped
 (level 9). First render: Debian's Chromium (headless, 1280×800, new context per round, so nothing
-cached) opens \`#/runs\` with a token in sessionStorage against the pane's stand-in server, which
-serves the built pane and pages a history of ${n} runs exactly as pillarsd pages
-\`GET /api/v1/runs\` (newest first, \`limit\` at most ${PAGE}, \`before\` an id). Its serialized
-pages are cached, so it answers faster than pillarsd would; pillarsd's own share per page is
-measured below on a real run store. The pane's script asks for a first page of ${FIRST_PAGE} runs
+cached) opens \`#/runs\` with a token in sessionStorage against the real pillarsd (the demo
+sandbox served in the bench's process, as the pane's browser tests serve it) with a history of
+${n} finished runs in its run store, paged by \`GET /api/v1/runs\` (newest first, \`limit\` at most
+${PAGE}, \`before\` an id). pillarsd's store's own share per page is measured below on a store of
+its own. The pane's script asks for a first page of ${FIRST_PAGE} runs
 before React is evaluated, the table renders it at once, and the older runs follow in pages of
 ${PAGE} in the background once it has rendered, while the table is in use. The pane marks
 \`pillars:runs-loaded\` when the first page is in its model, \`pillars:runs-rendered\` when the
@@ -230,7 +217,7 @@ Load average (1 min): ${fmt(loadBefore)} when the run started, ${fmt(loadAfter)}
 ${row(`navigation → first rows of a ${n}-run history (${ROUNDS} rounds)`, fr, '≤ 500 ms', `${fr.median <= 500 ? 'met' : 'MISSED'} (${fmt(fr.median / 500, 2)}× the target)`)}
 ${row('of which: navigation → app script evaluated (`pillars:boot`)', col('boot'))}
 ${row(`of which: navigation → first page (${FIRST_PAGE} runs) requested`, col('reqStart'))}
-${row('of which: first page request → response complete', col('fetch'), '', 'stand-in server, pages cached')}
+${row('of which: first page request → response complete', col('fetch'), '', 'pillarsd')}
 ${row('of which: response complete → runs in the model (`pillars:runs-loaded`)', phase((r) => r.loaded - r.firstEnd))}
 ${row('of which: runs in the model → table committed', phase((r) => r.rendered - r.loaded))}
 | runs in the model / run rows in the DOM at the first rows | ${readings[0]!.renderedRows} / ${readings[0]!.dom} | | | | |

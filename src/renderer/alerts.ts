@@ -21,6 +21,17 @@ function sentence(s: string): string {
   return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
+/**
+ * What is wrong with an unavailable pillar, in a few words, from whether its folder is there and
+ * the guard's message (domain/guards.ts pillarGuard), which names the cause.
+ */
+function pillarProblem(exists: boolean, why: string): string {
+  if (!exists || /does not exist/.test(why)) return 'is offline';
+  if (/not a mount point/.test(why)) return 'is not mounted';
+  if (/\.pillar names /.test(why)) return 'holds a different disk';
+  return 'is missing its .pillar sentinel';
+}
+
 export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   const out: Alert[] = [];
   for (const j of s.jobs) {
@@ -42,6 +53,14 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
         detail: `${last.error ?? 'no message'} (${formatAge(last.finishedAt ?? last.queuedAt, now)})`,
         href: `#/runs/${encodeURIComponent(last.id)}`,
       });
+    } else if (last?.status === 'succeeded-with-warnings') {
+      out.push({
+        id: `warnings:${j.id}`,
+        severity: 'warning',
+        title: `${j.id} succeeded with warnings`,
+        detail: `${last.error ?? 'see the run log'} (${formatAge(last.finishedAt ?? last.queuedAt, now)})`,
+        href: `#/runs/${encodeURIComponent(last.id)}`,
+      });
     }
     if (j.overdue && j.enabled) {
       out.push({
@@ -53,13 +72,17 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
       });
     }
   }
+  // a pillar's own warnings (why it is unavailable) are told once, by its alert
+  const told = new Set<string>();
   for (const p of s.pillars) {
     if (!p.online || !p.sentinel) {
+      const why = p.warnings[0] ?? '';
+      for (const w of p.warnings) told.add(w);
       out.push({
         id: `pillar:${p.id}`,
         severity: 'error',
-        title: `${p.id} is ${!p.online ? 'offline' : 'missing its .pillar sentinel'}`,
-        detail: `${p.path}: jobs touching it are refused until it is back.`,
+        title: `${p.id} ${pillarProblem(p.totalBytes !== null, why)}`,
+        detail: `${sentence(why.replace(/^pillar [^:]+: /, '') || p.path)} Jobs touching it are refused until it is back.`,
         href: '#/',
       });
     } else if (p.totalBytes && p.freeBytes != null && p.freeBytes / p.totalBytes < LOW_SPACE_SHARE) {
@@ -71,7 +94,11 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
         href: '#/',
       });
     }
-    for (const w of p.warnings) out.push({ id: `pw:${p.id}:${w}`, severity: 'warning', title: `${p.id}`, detail: w, href: '#/' });
+    for (const w of p.warnings) {
+      if (told.has(w)) continue;
+      told.add(w);
+      out.push({ id: `pw:${p.id}:${w}`, severity: 'warning', title: `${p.id}`, detail: w, href: '#/' });
+    }
   }
   for (const tm of s.timeMachine) {
     if (tm.stale) {
@@ -106,7 +133,7 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   const alerted = new Set(out.map((a) => a.id.split(':')[1]));
   for (const w of s.warnings) {
     const about = /^job (\S+) /.exec(w)?.[1];
-    if (about && alerted.has(about)) continue;
+    if ((about && alerted.has(about)) || told.has(w)) continue;
     out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
   }
   if (s.b2) {

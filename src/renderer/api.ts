@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -145,11 +145,11 @@ export class Api {
     return this.get('/api/v1/samba');
   }
 
-  sambaApply(): Promise<SambaState> {
+  sambaApply(): Promise<SambaActionResult> {
     return this.post('/api/v1/samba/apply');
   }
 
-  sambaRollback(): Promise<SambaState> {
+  sambaRollback(): Promise<SambaActionResult> {
     return this.post('/api/v1/samba/rollback');
   }
 

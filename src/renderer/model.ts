@@ -1,5 +1,6 @@
 // The pane's live model as pure functions: how a server event changes what we know about runs and
 // jobs. Kept free of React and the DOM so it is tested in plain Node.
+import { SUCCESS_STATUSES } from '../../server/src/contract/api';
 import type { JobInfo, Progress, Run, RunStatus, ServerEvent, StatusResponse } from '../../server/src/contract/api';
 
 export interface LiveModel {
@@ -24,12 +25,13 @@ function patchJob(job: JobInfo, run: Run): JobInfo {
   if (job.id !== run.jobId) return job;
   const last = job.lastRun;
   if (last && last.id !== run.id && last.queuedAt > run.queuedAt) return job;
+  const success = SUCCESS_STATUSES.includes(run.status);
   return {
     ...job,
     lastRun: run,
     state: jobStateFor(run),
-    lastSuccessAt: run.status === 'succeeded' ? (run.finishedAt ?? job.lastSuccessAt) : job.lastSuccessAt,
-    overdue: run.status === 'succeeded' ? false : job.overdue,
+    lastSuccessAt: success ? (run.finishedAt ?? job.lastSuccessAt) : job.lastSuccessAt,
+    overdue: success ? false : job.overdue,
   };
 }
 

@@ -3,7 +3,8 @@
 // playwright-core, launched as FIELD-NOTES "Browser tests" describes.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +27,39 @@ export async function buildPane(outDir: string): Promise<void> {
   }
 }
 
+/** Every file the built pane depends on, sorted (sources, the build's config, the locked dependencies). */
+function paneInputs(): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+      .sort();
+  return [...['src/renderer', 'src/shared', 'server/src/contract'].flatMap((d) => walk(path.join(ROOT, d))), path.join(ROOT, 'vite.config.ts'), path.join(ROOT, 'package-lock.json')];
+}
+
+/**
+ * The pane built from the current sources, shared by every test file and the benchmark: built
+ * once into node_modules/.cache/pillars-pane/<hash of its inputs>, which a later call (or another
+ * worker) reuses. A build goes to a folder of its own and is renamed into place whole, so a
+ * reader never sees half a build.
+ */
+export async function paneBuild(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of paneInputs()) hash.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  const dir = path.join(ROOT, 'node_modules/.cache/pillars-pane', hash.digest('hex').slice(0, 16));
+  if (existsSync(path.join(dir, 'index.html'))) return dir;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  await buildPane(tmp);
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    // another worker renamed its identical build into place first
+    if (!existsSync(path.join(dir, 'index.html'))) throw e;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 export async function launchChromium(home: string): Promise<Browser> {
   for (const d of ['config', 'cache']) mkdirSync(path.join(home, d), { recursive: true });
   return chromium.launch({
@@ -45,5 +79,12 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-/** The CSP pillarsd serves the pane with (strict: our own scripts and styles only). */
-export const PANE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/** Records every request the page makes as `METHOD /path?query`, so a test can assert what the pane asked pillarsd. */
+export function recordRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    seen.push(`${r.method()} ${u.pathname}${u.search}`);
+  });
+  return seen;
+}

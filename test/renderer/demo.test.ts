@@ -163,7 +163,8 @@ describe('admin pane against pillarsd demo', () => {
 
   test('a Samba change shows its diff and applies; a bad value shows its message and applies nothing', async () => {
     // The demo owns a whole smb.conf in its sandbox; no smbd runs for it, so an apply is validated
-    // (our checks, then testparm), written, and reports that smbd did not reload.
+    // (our checks, then testparm), written, and the pane says that smbd did not reload (a 502
+    // problem from the API, never a silent success).
     const live = path.join(dir, 'samba', 'smb.conf');
     expect(existsSync(live)).toBe(false);
     await page.getByRole('link', { name: 'Samba', exact: true }).click();
@@ -183,8 +184,10 @@ describe('admin pane against pillarsd demo', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => existsSync(live), { timeout: 15_000 }).toBe(true);
     await expect.poll(() => page.locator('.no-diff').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'smbd did not reload' }).count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByRole('status').filter({ hasText: 'Applied' }).count()).toBe(0);
     expect(readFileSync(live, 'utf8')).toContain('fruit:time machine = yes');
-    problems.splice(0, problems.length, ...problems.filter((p) => !/\b(409|503)\b/.test(p)));
+    problems.splice(0, problems.length, ...problems.filter((p) => !/\b(409|502|503)\b/.test(p)));
     expect(problems).toEqual([]);
   });
 });

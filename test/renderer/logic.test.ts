@@ -7,11 +7,17 @@ import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/r
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
 import { addedPerNight } from '../../src/renderer/pages/Snapshots';
-import { makeRun } from './fake-pillarsd';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
 import type { Run, RunsPage } from '../../server/src/contract/api';
 
 const TiB = 1024 ** 4;
+
+/** A run as the API sends it, finished an hour ago unless still active. */
+function makeRun(p: Partial<Run> & Pick<Run, 'id' | 'jobId' | 'status'>): Run {
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  const active = p.status === 'running' || p.status === 'queued' || p.status === 'blocked';
+  return { trigger: 'schedule', attempt: 1, queuedAt: ago(3600_000), startedAt: ago(3590_000), finishedAt: active ? null : ago(3000_000), exitCode: p.status === 'succeeded' ? 0 : null, error: null, progress: null, summary: null, block: null, approvedBy: null, logTail: '', ...p };
+}
 
 describe('format', () => {
   test.each([
@@ -64,10 +70,18 @@ describe('alerts', () => {
     expect(deriveAlerts(status({ pillars: [{ id: 'flux', path: '/flux', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 50, usedBytes: 50, warnings: [] }] }), now)).toEqual([]);
   });
 
+  test('a success with warnings is a warning naming what to look at, linked to its run', () => {
+    const partial = makeRun({ id: 'w', jobId: 'flux-backup', status: 'succeeded-with-warnings', error: 'snapshot 1a2b3c4d saved, but 1 file could not be read', finishedAt: '2026-11-25T10:00:00Z' });
+    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
+    expect(deriveAlerts(status({ jobs: [{ ...job, id: 'flux-backup', type: 'restic-backup', state: 'idle', lastRun: partial }] }), now)).toEqual([
+      { id: 'warnings:flux-backup', severity: 'warning', title: 'flux-backup succeeded with warnings', detail: 'snapshot 1a2b3c4d saved, but 1 file could not be read (2 h ago)', href: '#/runs/w' },
+    ]);
+  });
+
   test('failed, blocked, overdue, offline, low space, stale Time Machine, hot-set errors, B2; errors first', () => {
     const failed = makeRun({ id: 'a', jobId: 'flux-backup', status: 'failed', error: 'restic exited 1', finishedAt: '2026-11-25T10:00:00Z' });
     const blocked = makeRun({ id: 'b', jobId: 'space-offsite', status: 'blocked', block: { guard: 'delete-threshold', message: 'would delete 2000 files', needsApproval: true } });
-    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
+    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
     const alerts = deriveAlerts(
       status({
         jobs: [
@@ -94,10 +108,22 @@ describe('alerts', () => {
     expect(alerts[1]!.href).toBe('#/runs/b');
     expect(alerts.at(-1)!.detail).toBe('Seeding 12.0 TiB takes about 11 d 0 h at 100 Mbit/s; about 72.00 USD a month (6.00 USD/TB, prices of 2026-01).');
   });
+  test('an unavailable pillar is one alert that says why in plain words, not three', () => {
+    const pillar = (id: string, exists: boolean, why: string) => ({ id, path: `/${id}`, online: false, sentinel: false, mounted: false, totalBytes: exists ? 100 : null, freeBytes: exists ? 50 : null, usedBytes: exists ? 50 : null, warnings: [why] });
+    const whys = {
+      time: 'pillar time: /time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is)',
+      flux: 'pillar flux: /flux does not exist',
+      space: 'pillar space: /space is not a mount point (mount it, or set pillars.space.requireMount: false for a plain folder)',
+      other: 'pillar other: /other/.pillar names "space", not "other": a different disk is mounted there',
+    };
+    const alerts = deriveAlerts(status({ pillars: [pillar('time', true, whys.time), pillar('flux', false, whys.flux), pillar('space', true, whys.space), pillar('other', true, whys.other)], warnings: Object.values(whys) }), now);
+    expect(alerts.map((a) => a.title)).toEqual(['time is missing its .pillar sentinel', 'flux is offline', 'space is not mounted', 'other holds a different disk']);
+    expect(alerts[0]!.detail).toBe('/time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is). Jobs touching it are refused until it is back.');
+  });
 });
 
 describe('live model', () => {
-  const job = { id: 'flux-backup', type: 'restic-backup', schedule: null, timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, state: 'idle', nextRunAt: null, lastRun: null, lastSuccessAt: null, overdue: true } as const;
+  const job = { id: 'flux-backup', type: 'restic-backup', schedule: null, timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, state: 'idle', nextRunAt: null, lastRun: null, lastSuccessAt: null, overdue: true } as const;
   const base = (): LiveModel => withStatus({ status: null, runs: new Map() }, status({ jobs: [{ ...job }] }));
 
   test('queued → progress → finished moves the job and the run along', () => {

@@ -5,43 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createThrottle } from '../../src/main/core/tray/throttle';
-import type { Timers } from '../../src/main/core/tray/throttle';
 import { redact, redactArgs } from '../../src/main/core/server/redact';
 import { fileMemoryStore, parseMemory } from '../../src/main/core/notify/memory';
 import { SEEN_LIMIT, decide, initialState, toMemory } from '../../src/main/core/notify/policy';
 import { normalizePairingCode, normalizeServerUrl } from '../../src/main/core/server/pairing';
 import { normalizeFingerprint } from '../../src/main/core/server/http';
-import { NOW, input, job, pillars, run, status } from './fixtures';
-
-/** A manual clock: timers fire only when the test advances time. */
-export function manualTimers(start = 0): Timers & { advance(ms: number): void; pending(): number } {
-  let now = start;
-  let seq = 0;
-  const queue = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      queue.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout(h) {
-      queue.delete(h as number);
-    },
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const next = [...queue.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next) break;
-        queue.delete(next[0]);
-        now = next[1].at;
-        next[1].fn();
-      }
-      now = end;
-    },
-    pending: () => queue.size,
-  };
-}
+import { NOW, input, job, manualTimers, pillars, run, status } from './fixtures';
 
 describe('throttle: at most one render a second', () => {
   it('renders the first change at once and coalesces a burst into one trailing render', () => {

@@ -2,6 +2,9 @@
 // the client's view of its pillars. Times are fixed so ages in labels are predictable.
 import type { JobInfo, Run, StatusResponse } from '../../server/src/contract/api';
 import type { PillarView, TrayInput } from '../../src/main/core/tray/types';
+import type { Timers } from '../../src/main/core/tray/throttle';
+import type { MountsPort } from '../../src/main/core/tray/controller';
+import type { PillarState } from '../../src/platform/types';
 
 export const NOW = Date.parse('2026-11-25T12:00:00Z');
 export const hoursAgo = (h: number) => new Date(NOW - h * 3600_000).toISOString();
@@ -87,4 +90,74 @@ export function input(over: Partial<TrayInput> = {}): TrayInput {
     startAtLogin: true,
     ...over,
   };
+}
+
+/** A manual clock: timers fire only when the test advances time. */
+export function manualTimers(start = 0): Timers & { advance(ms: number): void; pending(): number } {
+  let now = start;
+  let seq = 0;
+  const queue = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      queue.set(id, { at: now + ms, fn });
+      return id;
+    },
+    clearTimeout(h) {
+      queue.delete(h as number);
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const next = [...queue.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next) break;
+        queue.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+      }
+      now = end;
+    },
+    pending: () => queue.size,
+  };
+}
+
+/** A mounts port that records calls (the MountManager itself is tested against a real smbd). */
+export class RecordingMounts implements MountsPort {
+  calls: Array<[string, ...unknown[]]> = [];
+  private listeners = new Set<() => void>();
+  pillars: Array<{ id: string; label: string; state: PillarState; reason: string; freeBytes: number | null }> = [
+    { id: 'flux', label: 'Flux', state: 'mounted', reason: '', freeBytes: 2 * 1024 ** 4 },
+    { id: 'space', label: 'Space', state: 'mounted', reason: '', freeBytes: 5 * 1024 ** 4 },
+  ];
+  statusReads = 0;
+  status() {
+    this.statusReads++;
+    return this.pillars.map((p) => ({ ...p }));
+  }
+  onChange(fn: () => void) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  set(id: string, state: PillarState, reason = '') {
+    const p = this.pillars.find((x) => x.id === id)!;
+    p.state = state;
+    p.reason = reason;
+    for (const fn of this.listeners) fn();
+  }
+  start() {
+    this.calls.push(['start']);
+  }
+  async stop() {
+    this.calls.push(['stop']);
+  }
+  async remount(ids?: string[]) {
+    this.calls.push(['remount', ids]);
+  }
+  async open(id: string) {
+    this.calls.push(['open', id]);
+  }
+  nudge(why: 'wake' | 'network-change' | 'user') {
+    this.calls.push(['nudge', why]);
+  }
 }

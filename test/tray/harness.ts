@@ -8,51 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { createElectronStandin } from '../support/electron-standin';
 import { boot } from '../../src/main/electron/app';
-import type { MountsPort, TokenStore, TrayApp, TrayAppDeps } from '../../src/main/electron/app';
+import type { TokenStore, TrayApp, TrayAppDeps } from '../../src/main/electron/app';
+import { RecordingMounts } from './fixtures';
 import { createLoginItem } from '../../src/main/electron/login-item';
 import { createLogger } from '../../src/main/electron/log';
 import { fileMemoryStore } from '../../src/main/core/notify/memory';
 import { openSettings } from '../../src/main/core/settings/store';
-import type { PillarState, OsName } from '../../src/platform/types';
+import type { OsName } from '../../src/platform/types';
 
-export class RecordingMounts implements MountsPort {
-  calls: Array<[string, ...unknown[]]> = [];
-  private listeners = new Set<() => void>();
-  pillars: Array<{ id: string; label: string; state: PillarState; reason: string; freeBytes: number | null }> = [
-    { id: 'flux', label: 'Flux', state: 'mounted', reason: '', freeBytes: 2 * 1024 ** 4 },
-    { id: 'space', label: 'Space', state: 'mounted', reason: '', freeBytes: 5 * 1024 ** 4 },
-  ];
-  statusReads = 0;
-  status() {
-    this.statusReads++;
-    return this.pillars.map((p) => ({ ...p }));
-  }
-  onChange(fn: () => void) {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-  set(id: string, state: PillarState, reason = '') {
-    const p = this.pillars.find((x) => x.id === id)!;
-    p.state = state;
-    p.reason = reason;
-    for (const fn of this.listeners) fn();
-  }
-  start() {
-    this.calls.push(['start']);
-  }
-  async stop() {
-    this.calls.push(['stop']);
-  }
-  async remount(ids?: string[]) {
-    this.calls.push(['remount', ids]);
-  }
-  async open(id: string) {
-    this.calls.push(['open', id]);
-  }
-  nudge(why: 'wake' | 'network-change' | 'user') {
-    this.calls.push(['nudge', why]);
-  }
-}
+export { RecordingMounts } from './fixtures';
 
 export interface Harness {
   dir: string;

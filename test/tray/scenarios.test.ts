@@ -290,6 +290,16 @@ describe('tray model and notification policy over the scenarios', () => {
     expect(n.map((x) => [x.severity, x.title, x.body])).toEqual([['critical', 'flux-retention (retention) failed', 'unable to create lock in backend: repository is already locked']]);
   });
 
+  it('a backup that succeeded with warnings is a success in the warning colour, never red', () => {
+    const partial = run('flux-backup', 'succeeded-with-warnings', { finishedAt: hoursAgo(2), error: 'snapshot 1a2b3c4d saved, but 1 file could not be read: /flux/a/secret.txt (permission denied)' });
+    const st = status([job('flux-backup', 'restic-backup', partial), ...healthyJobs().slice(1)]);
+    const m = buildTrayModel(input({ server: { connection: 'connected', status: st, host: 'motoko' } }));
+    expect(m.icon).toBe('warning');
+    expect(m.problems).toEqual([{ severity: 'warning', text: 'Flux snapshot succeeded with warnings' }]);
+    expect(labels(m.menu)).toContain('Flux snapshot: 2 h ago, with warnings');
+    expect(actionOf(m.menu, 'Flux snapshot: 2 h ago, with warnings')).toEqual({ kind: 'open-run', runId: partial.id });
+  });
+
   it('a long problem text is clipped to one tooltip line of at most 127 characters', () => {
     const long = pillars({ flux: { label: 'F'.repeat(200), state: 'stale' } });
     const m = buildTrayModel(input({ pillars: long }));

@@ -57,6 +57,8 @@ const jobCommon = {
   timezone: timezone.optional(),
   enabled: z.boolean().default(true),
   after: z.array(id).default([]),
+  // after a job it follows succeeded with warnings (files restic could not read): run or skip
+  afterWarnings: z.enum(['run', 'skip']).default('run'),
   pre: z.array(hook).default([]),
   post: z.array(hook).default([]),
   timeoutMinutes: z.number().positive().optional(),
@@ -125,6 +127,8 @@ const rcloneSync = z.strictObject({
 });
 const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon, ...rcloneCommon });
 
+// A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
+// in jobs/types/registry.ts (server/README.md, "The engine").
 export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
@@ -172,6 +176,8 @@ export const configSchema = z.strictObject({
       keepVersions: z.number().int().positive().default(10),
       testparm: z.string().optional(),
       smbcontrol: z.string().optional(),
+      // the smbd whose VFS modules `check` and `apply` verify (its `smbd -b` names the folder)
+      smbd: z.string().optional(),
       // Samba area (issue 5): the file we own in include mode (default: pillars.conf next to
       // configFile), the Finder model string, each user's SMB password as a name under secrets:,
       // and the user/host `apply` checks the shares with after a reload.

@@ -5,8 +5,18 @@ export const API_VERSION = 'v1';
 
 export type Role = 'viewer' | 'admin';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'blocked';
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+/**
+ * Every status a run can have, the one list the server, the API's validation and the clients use.
+ * `succeeded-with-warnings`: the job did its work (a restic snapshot was saved) but something is
+ * worth a look (files restic could not read); `error` says what, the summary lists the details.
+ * Clients show it as a success in a warning colour, and `after:` treats it as a success unless the
+ * dependent job says `afterWarnings: skip`.
+ */
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted', 'blocked'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'];
+/** The statuses where the job did what it is for (a snapshot saved, a sync done). */
+export const SUCCESS_STATUSES: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings'];
 
 export type JobType = 'restic-backup' | 'restic-forget' | 'restic-check' | 'rclone-sync' | 'rclone-copy';
 
@@ -35,6 +45,8 @@ export interface ResticBackupSummary {
   totalFilesProcessed: number;
   durationSeconds: number;
   unreadableFiles?: number; // restic exit 3
+  /** the files restic could not read (exit 3), at most 100, with its reason for each */
+  unreadable?: Array<{ path: string; reason: string }>;
 }
 export interface ResticForgetSummary {
   kind: 'restic-forget';
@@ -75,7 +87,7 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
   exitCode: number | null;
-  error: string | null; // one line, never a secret
+  error: string | null; // one line, never a secret; for succeeded-with-warnings, what the warning is
   progress: Progress | null;
   summary: RunSummary | null;
   block: BlockInfo | null;
@@ -220,6 +232,24 @@ export interface SambaState {
   valid: boolean;
   messages: string[];
   versions: Array<{ id: string; at: string }>;
+}
+
+/**
+ * POST /api/v1/samba/apply and /rollback → 200 when the file is in place and smbd took it (or
+ * nothing needed changing). When the file changed but smbd did not reload, or a share did not
+ * answer after the reload, the answer is a 502 problem whose detail lists these messages.
+ */
+export interface SambaActionResult {
+  changed: boolean;
+  /** smbcontrol delivered the reload; false when smbd is not running */
+  reloaded: boolean;
+  /** every share answered after the reload; null when nothing was probed */
+  answered: boolean | null;
+  /** the version the replaced file was saved as */
+  backup: string | null;
+  /** what happened, in order, as the CLI prints it */
+  messages: string[];
+  state: SambaState;
 }
 
 // ---- added with the HTTP API (issue 4) ----

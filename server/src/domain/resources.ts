@@ -1,7 +1,8 @@
-// What each job reads and writes, and which pairs may not run at once. One queue per restic
+// What a run reads and writes, and which pairs may not run at once. One queue per restic
 // repository falls out of write/write conflicts; "the Space sync never overlaps a job writing
-// the repository inside Space" out of read/write ones (rule 4).
-import type { Config, JobConfig } from '../config/schema';
+// the repository inside Space" out of read/write ones (rule 4). Each job type names its locations
+// (jobs/types/*: refs).
+import type { Config } from '../config/schema';
 import { pathContains, resolveLocation } from '../config/locations';
 
 export interface Resource {
@@ -15,24 +16,9 @@ function key(c: Config, ref: string): string {
   return l.kind === 'pillar' ? l.path : `${l.remote}:${l.path}`;
 }
 
-export function jobResources(c: Config, job: JobConfig): Resource[] {
-  switch (job.type) {
-    case 'restic-backup':
-      return [
-        { key: key(c, job.source), mode: 'r' },
-        { key: key(c, job.repository), mode: 'w' },
-      ];
-    case 'restic-forget':
-    case 'restic-check':
-      // check and prune want the repository to themselves
-      return [{ key: key(c, job.repository), mode: 'w' }];
-    case 'rclone-sync':
-    case 'rclone-copy':
-      return [
-        { key: key(c, job.source), mode: 'r' },
-        { key: key(c, job.destination), mode: 'w' },
-      ];
-  }
+/** The resources of a run, from the locations its job type says it reads and writes. */
+export function resourcesOf(c: Config, refs: ReadonlyArray<{ ref: string; mode: 'r' | 'w' }>): Resource[] {
+  return refs.map((r) => ({ key: key(c, r.ref), mode: r.mode }));
 }
 
 function overlap(a: string, b: string): boolean {

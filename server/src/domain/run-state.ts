@@ -4,9 +4,10 @@ import type { RunStatus } from '../contract/api';
 
 const NEXT: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['running', 'cancelled', 'interrupted', 'blocked'],
-  running: ['succeeded', 'failed', 'cancelled', 'interrupted', 'blocked'],
+  running: ['succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted', 'blocked'],
   blocked: ['queued', 'cancelled', 'interrupted'],
   succeeded: [],
+  'succeeded-with-warnings': [],
   failed: [],
   cancelled: [],
   interrupted: [],
@@ -29,12 +30,23 @@ export function assertTransition(from: RunStatus, to: RunStatus): void {
   if (!canTransition(from, to)) throw new TransitionError(from, to);
 }
 
+/**
+ * `after:`: a job runs after one it follows ended in success; after a success with warnings too,
+ * unless it says `afterWarnings: skip` (a sync that should not carry a partial snapshot offsite).
+ */
+export function followsAfter(s: RunStatus, afterWarnings: 'run' | 'skip'): boolean {
+  return s === 'succeeded' || (s === 'succeeded-with-warnings' && afterWarnings === 'run');
+}
+
 export const isActive = (s: RunStatus) => s === 'queued' || s === 'running';
 export const isFinal = (s: RunStatus) => NEXT[s].length === 0;
 
-/** Exit code of `pillarsd run` for a run's final status (DESIGN: 0 ok, 1 failed, 3 guard). */
+/**
+ * Exit code of `pillarsd run` for a run's final status (DESIGN: 0 ok, 1 failed, 3 guard). A
+ * success with warnings is a success (0): the snapshot exists; the command prints the warnings.
+ */
 export function exitCodeFor(s: RunStatus): 0 | 1 | 3 {
-  if (s === 'succeeded') return 0;
+  if (s === 'succeeded' || s === 'succeeded-with-warnings') return 0;
   if (s === 'blocked') return 3;
   return 1;
 }

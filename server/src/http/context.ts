@@ -1,7 +1,6 @@
 // What routes share: their access level, the principal of a request and the route config shape.
-import type { HotSetsApi } from './routes/hotsets';
-import type { Clock } from '../infra/clock';
-import type { AuditSink, EngineApi, EventHub, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from './ports';
+import type { Clock } from '../ports/clock';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { FailureLimitOptions } from './limiter';
 

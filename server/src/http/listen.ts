@@ -1,8 +1,6 @@
-// Where and how pillarsd listens, without the web framework: `serve` needs it with the app, and
-// `token create` / `pair` need the same TLS fingerprint without loading Fastify at all.
+// Where and how pillarsd listens, without the web framework or any file: `serve` needs it with the
+// app, and `token create` / `pair` need the listen address without loading Fastify at all.
 import { isIP } from 'node:net';
-import os from 'node:os';
-import { ensureSelfSigned, loadTlsFiles, type TlsMaterial } from '../infra/tls';
 
 export type TlsSetting = 'auto' | 'off' | { cert: string; key: string };
 
@@ -31,22 +29,4 @@ export function isLoopback(host: string): boolean {
 export function plainHttpRefusal(host: string, forced: boolean): string | null {
   if (isLoopback(host) || forced) return null;
   return `server.tls is off but server.listen binds ${host}, which is reachable from the network: tokens would cross it in clear text. Listen on 127.0.0.1, turn tls back to auto, or force it with --insecure-listen (server.insecureListen: true)`;
-}
-
-/** The names this server answers to: configured ones, this machine's, and the listen host. */
-export function serverNames(settings: HttpServerSettings, host: string): string[] {
-  return [...settings.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
-}
-
-/**
- * The TLS material `server.tls` asks for (creating the auto pair on first use), or null for off.
- * `token create` and `pair` call it too, so the fingerprint they print is the one `serve` uses.
- */
-export function resolveTls(settings: HttpServerSettings, stateDir: string, host = splitListen(settings.listen).host): TlsMaterial | null {
-  if (settings.tls === 'auto') {
-    const ips = isIP(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [];
-    return ensureSelfSigned(stateDir, [...serverNames(settings, host), ...ips]);
-  }
-  if (typeof settings.tls === 'object') return loadTlsFiles(settings.tls.cert, settings.tls.key);
-  return null;
 }

@@ -3,7 +3,7 @@
 // in the server log (it could name paths or internals).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem } from '../contract/api';
-import { clientStatus } from './ports';
+import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
 
 export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
@@ -56,6 +57,19 @@ const FRAMEWORK: Record<string, number> = {
   FST_ERR_ASYNC_CONSTRAINT: 400,
   FST_ERR_VALIDATION: 400,
 };
+
+/**
+ * The status for an error a service threw about the request (ports/errors), or for one of the
+ * framework's errors that carries a 4xx `statusCode`; null for anything else, which is a 500 whose
+ * message stays in the server log.
+ */
+export function clientStatus(e: unknown): number | null {
+  if (e instanceof NotFoundError) return 404;
+  if (e instanceof BadRequestError) return 400;
+  if (e instanceof ConflictError) return 409;
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
+}
 
 export function makeErrorHandler(log: (msg: string, err: unknown) => void) {
   return function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {

@@ -1,25 +1,32 @@
-// Listening: TLS per `server.tls`, the Host allow-list completed with this machine's names and the
-// listen address, and a refusal to serve plain HTTP beyond loopback unless forced. `serve` and
-// `demo` call this; tests call it with port 0.
+// Listening: TLS material the composition root loaded (cli/http.ts reads the files), the Host
+// allow-list it computed, and a refusal to serve plain HTTP beyond loopback unless forced. This
+// module touches no files; tests may call it directly with port 0.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import type { AppConfig, AppDeps } from './context';
-import type { TlsMaterial } from '../infra/tls';
-import { isLoopback, plainHttpRefusal, resolveTls, serverNames, splitListen, type HttpServerSettings } from './listen';
+import { isLoopback, plainHttpRefusal } from './listen';
 
-export interface StartHttpServerOptions {
-  server: HttpServerSettings;
-  stateDir: string;
+/** What HTTPS needs: PEM certificate and key, and the certificate's fingerprint for pairing. */
+export interface TlsKeyPair {
+  cert: string;
+  key: string;
+  fingerprint: string;
+}
+
+export interface ListenHttpOptions {
+  host: string;
+  port: number;
+  /** null: plain HTTP */
+  tls: TlsKeyPair | null;
+  /** Every name the Host header may carry besides loopback names and IP addresses. */
+  allowedHosts: string[];
+  /** Serve plain HTTP on a non-loopback address anyway. */
+  insecureListen: boolean;
   deps: Omit<AppDeps, 'config'> & { config?: Partial<AppConfig> };
-  /** override the host or port of `server.listen` (tests: port 0) */
-  host?: string;
-  port?: number;
-  insecureListen?: boolean;
-  /** where the warning about plain HTTP and the first-start fingerprint go (default stderr) */
-  warn?: (msg: string) => void;
+  warn: (msg: string) => void;
 }
 
 export interface RunningHttpServer {
@@ -27,29 +34,20 @@ export interface RunningHttpServer {
   host: string;
   port: number;
   fingerprint: string | null;
-  tls: TlsMaterial | null;
   app: FastifyInstance;
   server: http.Server | https.Server;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(o: StartHttpServerOptions): Promise<RunningHttpServer> {
-  const warn = o.warn ?? ((m: string) => process.stderr.write(`pillarsd: ${m}\n`));
-  const listen = splitListen(o.server.listen);
-  const host = o.host ?? listen.host;
-  const port = o.port ?? listen.port;
-  const names = serverNames(o.server, host);
-
-  const tls = resolveTls(o.server, o.stateDir, host);
-  if (tls?.created) warn(`created a TLS key pair in ${o.stateDir}; certificate SHA-256 fingerprint ${tls.fingerprint}`);
+export async function listenHttp(o: ListenHttpOptions): Promise<RunningHttpServer> {
+  const { host, port, tls, warn } = o;
   if (!tls) {
-    const forced = o.insecureListen ?? o.server.insecureListen ?? false;
-    const refusal = plainHttpRefusal(host, forced);
+    const refusal = plainHttpRefusal(host, o.insecureListen);
     if (refusal) throw new Error(refusal);
     if (!isLoopback(host)) warn(`WARNING: serving plain HTTP on ${host}:${port}; tokens cross the network in clear text`);
   }
 
-  const app = await buildApp({ ...o.deps, config: { allowedHosts: names, version: undefined, fingerprint: tls?.fingerprint ?? null, ...o.deps.config } });
+  const app = await buildApp({ ...o.deps, config: { allowedHosts: o.allowedHosts, version: undefined, fingerprint: tls?.fingerprint ?? null, ...o.deps.config } });
   await app.ready();
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => app.routing(req, res);
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : http.createServer(handler);
@@ -82,7 +80,6 @@ export async function startHttpServer(o: StartHttpServerOptions): Promise<Runnin
     host,
     port: addr.port,
     fingerprint: tls?.fingerprint ?? null,
-    tls,
     app,
     server,
     close: () =>

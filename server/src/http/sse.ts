@@ -5,7 +5,7 @@
 // gets the rest by replay, so nothing is lost and nothing grows without bound.
 import type { FastifyReply } from 'fastify';
 import type { StoredEvent } from '../contract/api';
-import type { EventHub } from './ports';
+import type { EventHub } from '../ports/services';
 
 export interface StreamOptions {
   hub: EventHub;

@@ -4,7 +4,7 @@
 // invalidates it at once, so what moves is never stale and only slow figures (free space) may lag
 // by up to a second.
 import type { StatusResponse } from '../contract/api';
-import type { EventHub, StatusApi } from './ports';
+import type { EventHub, StatusApi } from '../ports/services';
 
 export function cachedStatus(source: StatusApi, hub: EventHub, ttlMs: number, now: () => number): { status(): Promise<StatusResponse>; stop(): void } {
   let entry: { at: number; value: Promise<StatusResponse> } | null = null;

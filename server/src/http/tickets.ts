@@ -2,7 +2,7 @@
 // client trades its token for a ticket (POST /api/v1/events/ticket) and opens `?ticket=`. Tickets
 // live in memory only: a restart invalidates them, which costs a client one more POST.
 import { randomBytes } from 'node:crypto';
-import type { Principal } from './ports';
+import type { Principal } from '../ports/services';
 
 export const TICKET_TTL_MS = 30_000;
 

@@ -1,9 +1,6 @@
-// Time as a seam, so schedules, retries and retention are tested without waiting.
-export interface Clock {
-  now(): Date;
-  /** A timer that can be cancelled; the real one is unref'd so it never holds the process open. */
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
+// The real clock behind the Clock seam (ports/clock.ts).
+import type { Clock } from '../ports/clock';
+
 
 export const systemClock: Clock = {
   now: () => new Date(),

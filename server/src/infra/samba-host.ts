@@ -12,6 +12,7 @@ export interface SambaHostOptions {
   testparmBin?: string;
   smbcontrolBin?: string;
   smbpasswdBin?: string;
+  smbdBin?: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -90,6 +91,20 @@ export function createSambaHost(opts: SambaHostOptions): SambaHost {
     async remove(path) {
       await fs.rm(path, { force: true });
     },
+    async isFile(path) {
+      try {
+        return (await fs.stat(path)).isFile();
+      } catch {
+        return false;
+      }
+    },
+    async smbdBuildInfo() {
+      try {
+        return await run(opts.smbdBin ?? 'smbd', ['-b']);
+      } catch {
+        return null; // not installed: the exec could not start it
+      }
+    },
     async isDirectory(path) {
       try {
         return (await fs.stat(path)).isDirectory();
@@ -146,7 +161,7 @@ export interface SmbclientProbeOptions {
 export function createSmbclientProbe(o: SmbclientProbeOptions): ShareProbe {
   return {
     async check(shares) {
-      const problems: string[] = [];
+      const problems: Array<{ share: string; problem: string }> = [];
       const password = await o.password();
       for (const share of shares) {
         const args = [`//${o.host}/${share}`, '-U', o.user, '-c', 'ls'];
@@ -154,7 +169,7 @@ export function createSmbclientProbe(o: SmbclientProbeOptions): ShareProbe {
         const r = await o.exec({ cmd: o.smbclientBin ?? 'smbclient', args, env: { PATH: process.env.PATH, PASSWD: password, LANG: 'C' }, timeoutMs: 20_000 });
         if (r.code !== 0) {
           const why = (r.stdout + r.stderr).split('\n').find((l) => /NT_STATUS|failed|error/i.test(l)) ?? `exit ${r.code}`;
-          problems.push(`share ${share} does not answer: ${why.trim().replaceAll(password, '***')}`);
+          problems.push({ share, problem: `share ${share} does not answer: ${why.trim().replaceAll(password, '***')}` });
         }
       }
       return problems;

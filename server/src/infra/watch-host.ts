@@ -5,8 +5,11 @@ import type { Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './samba-host';
 import type { StatfsPort } from '../watch/capacity';
-import { BUNDLE_RE, type BundleScan, type TimeMachineScanPort } from '../watch/timemachine';
+import type { BundleScan, TimeMachineScanPort } from '../watch/timemachine';
 import type { ConflictFinder, PauseJournal } from '../watch/hotsets';
+
+/** What a Time Machine backup on an SMB share is: a bundle folder of one of these kinds. */
+const BUNDLE_RE = /\.(sparsebundle|backupbundle)$/;
 
 export const statfsPort: StatfsPort = {
   async statfs(path) {

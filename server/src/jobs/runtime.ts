@@ -9,11 +9,11 @@ import { EventStore } from '../store/events';
 import { nodeExec } from '../infra/exec';
 import type { Exec } from '../infra/exec';
 import { systemClock } from '../infra/clock';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { realBackends } from '../secrets/sources';
 import type { SecretBackends } from '../secrets/resolver';
 import { Engine } from './engine';
-import type { AroundRun } from './engine';
+import type { AroundRun } from './execution';
 import { EngineStatus } from './status';
 import { ensureDir } from '../infra/fs';
 

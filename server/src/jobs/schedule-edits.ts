@@ -6,8 +6,8 @@ import type { JobInfo } from '../contract/api';
 import { withJobSchedule } from '../config/edit';
 import { ConfigError, formatProblem } from '../config/load';
 import { fileMode, readText, realPath, writeFileAtomic } from '../infra/fs';
-import { BadRequestError, ConflictError, NotFoundError } from '../http/ports';
-import type { ScheduleApi } from '../http/ports';
+import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
+import type { ScheduleApi } from '../ports/services';
 import type { Engine } from './engine';
 import type { Scheduler } from './scheduler';
 

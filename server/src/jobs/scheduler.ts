@@ -2,7 +2,7 @@
 // each tick and at least hourly (so clock changes and long sleeps are noticed); catch-up once at
 // start for runs missed while the server was down; history retention on the same timer.
 import { needsCatchUp, nextRun } from '../domain/schedule';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import type { Engine } from './engine';
 import type { RunStore, StateStore } from '../store/runs';
 import type { EventStore } from '../store/events';

@@ -2,10 +2,10 @@
 // theirs through `contributors`, each filling its own fields of the same response.
 import path from 'node:path';
 import type { PillarStatus, StatusResponse } from '../contract/api';
-import type { StatusApi } from '../http/ports';
+import type { StatusApi } from '../ports/services';
 import { pillarGuard } from '../domain/guards';
 import { diskSpace, isDirectory, isMountPoint, mountPoints, readSmallFile } from '../infra/fs';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import type { Engine } from './engine';
 import { VERSION } from '../version';
 

@@ -1,5 +1,5 @@
 // At most one value per `intervalMs`, the last one always delivered (a trailing emit).
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 
 export function throttle<T>(clock: Clock, intervalMs: number, emit: (v: T) => void): { push(v: T): void; flush(): void; cancel(): void } {
   let last = -Infinity;

@@ -1,12 +1,15 @@
 // SambaApi for the HTTP layer (GET /api/v1/samba, POST …/apply, …/rollback).
-import type { SambaApi } from '../http/ports';
-import type { SambaManager } from './manager';
+import type { SambaActionResult } from '../contract/api';
+import type { SambaApi } from '../ports/services';
+import type { ApplyResult, SambaManager } from './manager';
+
+const answer = ({ changed, reloaded, answered, backup, messages, state }: ApplyResult): SambaActionResult => ({ changed, reloaded, answered, backup, messages, state });
 
 export function createSambaApi(manager: SambaManager): SambaApi {
   return {
     state: () => manager.state(),
     // The API never forces over a hand edit: that stays a deliberate CLI action (samba apply --force).
-    apply: async (actor) => (await manager.apply(actor)).state,
-    rollback: async (actor) => (await manager.rollback(actor)).state,
+    apply: async (actor) => answer(await manager.apply(actor)),
+    rollback: async (actor) => answer(await manager.rollback(actor)),
   };
 }

@@ -2,13 +2,14 @@
 // (samba commands) and `serve` (SambaApi for the HTTP layer) both call this.
 import type { Config } from '../config/schema';
 import { nodeExec, type Exec } from '../infra/exec';
-import { systemClock, type Clock } from '../infra/clock';
+import { systemClock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { createSambaHost, createSmbclientProbe } from '../infra/samba-host';
 import { akvPasswordSecret } from '../infra/akv-password';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
 import { parseSecretRef } from '../secrets/refs';
-import type { SambaApi } from '../http/ports';
+import type { SambaApi } from '../ports/services';
 import { SambaManager } from './manager';
 import { sambaInputFromConfig } from './from-config';
 import { createSambaApi } from './api';
@@ -34,7 +35,7 @@ export interface SambaWiring {
 export function sambaFromConfig(config: Config, deps: SambaComposeDeps = {}): SambaWiring {
   const exec = deps.exec ?? nodeExec;
   const env = deps.env ?? process.env;
-  const host = createSambaHost({ exec, testparmBin: config.samba?.testparm, smbcontrolBin: config.samba?.smbcontrol });
+  const host = createSambaHost({ exec, testparmBin: config.samba?.testparm, smbcontrolBin: config.samba?.smbcontrol, smbdBin: config.samba?.smbd });
   const backends = realBackends({ env, exec, akv: config.akv });
 
   const passwordSecret = (user: string): PasswordSecret => {

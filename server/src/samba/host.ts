@@ -5,7 +5,9 @@ export interface ToolResult {
   stderr: string;
 }
 
-export interface SambaHost {
+import type { ModuleHost } from './modules';
+
+export interface SambaHost extends ModuleHost {
   /** File text, or null when it does not exist. */
   readText(path: string): Promise<string | null>;
   /** Temp file in the same folder, fsync, rename over, fsync the folder. Keeps an existing file's mode. */
@@ -32,5 +34,6 @@ export interface SambaHost {
 
 /** Checks after a reload that the shares answer (smbclient, password through env). */
 export interface ShareProbe {
-  check(shares: string[]): Promise<string[]>;
+  /** One entry per share that did not answer, with the reason. */
+  check(shares: string[]): Promise<Array<{ share: string; problem: string }>>;
 }

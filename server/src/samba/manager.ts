@@ -3,8 +3,10 @@
 // discarded. `apply` refuses (DriftError, exit 3) unless forced; forced, the hand-edited file is
 // first saved in the version history, so `rollback` brings it back.
 import type { SambaState } from '../contract/api';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
+import { ConflictError } from '../ports/errors';
 import { buildModel, type SambaModel, type SambaModelInput } from './model';
+import { missingVfsModules, vfsModulesOf } from './modules';
 import { renderModel } from './render';
 import { checkFacts } from './validate';
 import { compareWithModel, parseTestparm, sectionNames, testparmProblems } from './testparm';
@@ -13,11 +15,10 @@ import { unifiedDiff } from './diff';
 import { SambaValidationError } from './values';
 import type { SambaHost, ShareProbe } from './host';
 
-export type SambaErrorKind = 'invalid' | 'testparm' | 'drift' | 'no-version' | 'io' | 'busy';
+export type SambaErrorKind = 'invalid' | 'testparm' | 'modules' | 'drift' | 'no-version' | 'io' | 'busy';
 
-export class SambaApplyError extends Error {
-  /** For the HTTP layer: the request is fine, the server's state or config does not allow it. */
-  readonly statusCode = 409;
+/** A conflict for the API: the request is fine, the server's state or config does not allow it. */
+export class SambaApplyError extends ConflictError {
   constructor(
     readonly kind: SambaErrorKind,
     message: string,
@@ -40,12 +41,20 @@ export interface SambaManagerDeps {
   /** Read at every call, so config reloads take effect. */
   input: () => SambaModelInput;
   probe?: ShareProbe;
+  /**
+   * How long the probe after a reload keeps retrying a share that does not answer yet:
+   * `smbcontrol reload-config` returns before smbd has read the new file (default 10 s).
+   */
+  reloadWaitMs?: number;
   audit?: (actor: string, action: string, target: string, detail: string) => void;
 }
 
 export interface ApplyResult {
   changed: boolean;
+  /** smbcontrol delivered the reload (false: smbd is not running or refused it). */
   reloaded: boolean;
+  /** Every share answered the probe after the reload; null when nothing was probed. */
+  answered: boolean | null;
   backup: string | null;
   messages: string[];
   state: SambaState;
@@ -69,6 +78,10 @@ function targetOf(raw: SambaModelInput): string {
 /** A live file we did not write. An empty one (the admin just created it for the include) holds nothing to lose. */
 function isDrift(live: string | null, applied: string | null): boolean {
   return live !== null && live.trim() !== '' && live !== applied;
+}
+
+function outcome(reloaded: boolean, answered: boolean | null): string {
+  return !reloaded ? 'smbd did not reload' : answered === false ? 'a share did not answer' : answered ? 'reloaded, shares answer' : 'reload requested';
 }
 
 function idToIso(id: string): string {
@@ -123,8 +136,13 @@ export class SambaManager {
     return { model, text: renderModel(model) };
   }
 
-  /** Runs testparm on exactly what would be live, and compares its reading with the model. */
-  async verify(model: SambaModel, text: string): Promise<string[]> {
+  /**
+   * What stands between the model and a working smbd: the admin's smb.conf and its include line,
+   * testparm on exactly what would be live (compared with the model), and the VFS modules the
+   * config names. `testparm` says whether testparm ran, so a message only blames it when it did.
+   */
+  async verify(model: SambaModel, text: string): Promise<{ problems: string[]; testparm: boolean }> {
+    const modules = await missingVfsModules(vfsModulesOf(model), this.d.host);
     const tmp = await this.d.host.tempDir();
     try {
       const candidate = `${tmp.path}/pillars.conf`;
@@ -133,17 +151,17 @@ export class SambaManager {
       let base: string[] = [];
       if (model.mode === 'include') {
         const conf = await this.d.host.readText(model.configFile);
-        if (conf === null) return [`${model.configFile} does not exist`];
+        if (conf === null) return { problems: [`samba.configFile: ${model.configFile} does not exist`, ...modules], testparm: false };
         const inc = checkIncludePlacement(conf, model.configFile, model.targetFile);
-        if (!inc.ok) return [inc.problem!];
+        if (!inc.ok) return { problems: [inc.problem!, ...modules], testparm: false };
         base = sectionNames(conf);
         confPath = `${tmp.path}/smb.conf`;
         await this.d.host.writeAtomic(confPath, withIncludeAt(conf, inc.line, candidate));
       }
       const r = await this.d.host.testparm(confPath);
       const problems = testparmProblems(r.stderr, r.code);
-      if (problems.length > 0) return problems.map((p) => `testparm: ${p}`);
-      return compareWithModel(model, parseTestparm(r.stdout), base);
+      if (problems.length > 0) return { problems: [...problems.map((p) => `testparm: ${p}`), ...modules], testparm: true };
+      return { problems: [...compareWithModel(model, parseTestparm(r.stdout), base).map((p) => `testparm: ${p}`), ...modules], testparm: true };
     } finally {
       await tmp.cleanup();
     }
@@ -183,7 +201,7 @@ export class SambaManager {
       const { model, text } = await this.plan();
       rendered = text;
       target = model.targetFile;
-      const problems = await this.verify(model, text);
+      const { problems } = await this.verify(model, text);
       messages.push(...problems);
       valid = problems.length === 0;
     } catch (e) {
@@ -209,15 +227,20 @@ export class SambaManager {
   apply(actor: string, opts: { force?: boolean } = {}): Promise<ApplyResult> {
     return this.serial(async () => {
       const { model, text } = await this.plan();
-      const problems = await this.verify(model, text);
-      if (problems.length > 0) throw new SambaApplyError('testparm', `the rendered Samba config did not pass testparm; nothing was changed: ${problems.join('; ')}`, problems);
+      const { problems, testparm } = await this.verify(model, text);
+      if (problems.length > 0) {
+        const modules = problems.some((p) => p.startsWith('smbd cannot load'));
+        const kind = modules ? 'modules' : testparm ? 'testparm' : 'invalid';
+        const why = testparm && problems.some((p) => p.startsWith('testparm: ')) ? 'the rendered Samba config did not pass testparm' : modules ? 'smbd could not load the rendered Samba config' : 'the Samba config cannot be applied';
+        throw new SambaApplyError(kind, `${why}; nothing was changed: ${problems.join('; ')}`, problems);
+      }
       const live = await this.d.host.readText(model.targetFile);
       const applied = await this.d.host.readText(this.appliedFile);
       const messages: string[] = [];
       if (live === text) {
         await this.d.host.mkdirp(this.dir);
         if (applied !== text) await this.d.host.writeAtomic(this.appliedFile, text);
-        return { changed: false, reloaded: false, backup: null, messages: ['already up to date'], state: await this.state() };
+        return { changed: false, reloaded: false, answered: null, backup: null, messages: ['already up to date'], state: await this.state() };
       }
       const drift = isDrift(live, applied);
       if (drift && !opts.force) {
@@ -229,23 +252,40 @@ export class SambaManager {
       await this.d.host.writeAtomic(model.targetFile, text);
       await this.d.host.writeAtomic(this.appliedFile, text);
       await this.prune(model.keepVersions);
-      const reloaded = await this.reloadAndProbe(model, messages);
-      this.d.audit?.(actor, 'samba.apply', model.targetFile, backup ? `backup ${backup}` : 'first apply');
-      return { changed: true, reloaded, backup, messages, state: await this.state() };
+      const { reloaded, answered } = await this.reloadAndProbe(model.configFile, model.shares.map((s) => s.name), messages);
+      this.d.audit?.(actor, 'samba.apply', model.targetFile, `${backup ? `backup ${backup}` : 'first apply'}; ${outcome(reloaded, answered)}`);
+      return { changed: true, reloaded, answered, backup, messages, state: await this.state() };
     });
   }
 
-  private async reloadAndProbe(model: SambaModel, messages: string[]): Promise<boolean> {
-    const r = await this.d.host.reload(model.configFile);
+  /**
+   * Reloads smbd and, when a probe is configured, checks that each share answers. The reload is
+   * asynchronous (smbcontrol returns once the message is sent), so a share that does not answer
+   * yet is asked again until it does or `reloadWaitMs` has passed; only then is it reported.
+   */
+  private async reloadAndProbe(configFile: string, shares: string[], messages: string[]): Promise<{ reloaded: boolean; answered: boolean | null }> {
+    const r = await this.d.host.reload(configFile);
     const reloaded = r.code === 0;
-    if (!reloaded) messages.push(`smbd did not reload (is it running?): ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`);
-    else messages.push('smbd reloaded its configuration');
-    if (reloaded && this.d.probe) {
-      const problems = await this.d.probe.check(model.shares.map((s) => s.name));
-      messages.push(...problems);
-      if (problems.length === 0) messages.push(`shares answer: ${model.shares.map((s) => s.name).join(', ')}`);
+    if (!reloaded) {
+      messages.push(`smbd did not reload (is it running?): ${(r.stderr || r.stdout).trim().split('\n')[0] || `smbcontrol exited ${r.code ?? 'on a signal'}`}`);
+      return { reloaded, answered: null };
     }
-    return reloaded;
+    messages.push('smbd accepted the reload request');
+    if (!this.d.probe || shares.length === 0) return { reloaded, answered: null };
+    const waitMs = this.d.reloadWaitMs ?? 10_000;
+    const deadline = this.d.clock.now().getTime() + waitMs;
+    let pending = shares;
+    let failed: Array<{ share: string; problem: string }>;
+    for (;;) {
+      failed = await this.d.probe.check(pending);
+      pending = failed.map((f) => f.share);
+      if (failed.length === 0 || this.d.clock.now().getTime() >= deadline) break;
+      await new Promise<void>((resolve) => this.d.clock.setTimeout(resolve, 500));
+    }
+    const ok = shares.filter((s) => !pending.includes(s));
+    if (ok.length > 0) messages.push(`shares answer: ${ok.join(', ')}`);
+    for (const f of failed) messages.push(`${f.problem} (still after ${Math.round(waitMs / 1000)} s)`);
+    return { reloaded, answered: failed.length === 0 };
   }
 
   /** Puts the newest saved version back byte for byte; the file it replaces is kept as 'undone'. */
@@ -270,17 +310,11 @@ export class SambaManager {
       await this.d.host.writeAtomic(this.appliedFile, text);
       await this.d.host.remove(v.file);
       messages.push(`restored version ${v.id} from ${v.at}`);
-      let model: SambaModel | null = null;
-      try {
-        model = buildModel(raw);
-      } catch {
-        /* the config may be the thing that is broken; reload with the raw file names */
-      }
-      const reloaded = model
-        ? await this.reloadAndProbe({ ...model, shares: [] }, messages)
-        : (await this.d.host.reload(raw.configFile)).code === 0;
-      this.d.audit?.(actor, 'samba.rollback', target, `restored ${v.id}`);
-      return { changed: true, reloaded, backup: null, messages, state: await this.state() };
+      // Probe the shares the restored file defines (the current config may be what is broken).
+      const shares = sectionNames(text).filter((n) => n !== 'global');
+      const { reloaded, answered } = await this.reloadAndProbe(raw.configFile, shares, messages);
+      this.d.audit?.(actor, 'samba.rollback', target, `restored ${v.id}; ${outcome(reloaded, answered)}`);
+      return { changed: true, reloaded, answered, backup: null, messages, state: await this.state() };
     });
   }
 }

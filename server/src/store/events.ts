@@ -1,7 +1,7 @@
 // The event hub (DESIGN "one event hub"): every change is stored first, then published, so a
 // subscriber that reconnects resumes from its last id (SSE Last-Event-ID) and misses nothing.
 import type { ServerEvent, StoredEvent } from '../contract/api';
-import type { EventHub } from '../http/ports';
+import type { EventHub } from '../ports/services';
 import type { Db } from './db';
 
 export class EventStore implements EventHub {

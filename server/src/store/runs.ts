@@ -1,6 +1,7 @@
 // Runs in SQLite. The row also records who owns a live run (pid + start time of the process) and
 // its child's process group, so a restart can tell its own dead runs from another live process's.
 import { randomBytes } from 'node:crypto';
+import { TERMINAL_STATUSES } from '../contract/api';
 import type { BlockInfo, Progress, Run, RunStatus, RunSummary, RunTrigger, RunsPage } from '../contract/api';
 import type { Resource } from '../domain/resources';
 import type { Db } from './db';
@@ -227,7 +228,7 @@ export class RunStore {
   /** Deletes finished runs older than `keepDays` and beyond the newest `keepRuns`; returns their ids. */
   prune(opts: { keepDays: number; keepRuns: number; now: Date }): string[] {
     const cutoff = new Date(opts.now.getTime() - opts.keepDays * 86_400_000).toISOString();
-    const finished = "status IN ('succeeded','failed','cancelled','interrupted')";
+    const finished = `status IN (${TERMINAL_STATUSES.map((s) => `'${s}'`).join(',')})`;
     const old = this.db
       .prepare(
         `SELECT id FROM runs WHERE ${finished} AND (queued_at < ? OR id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?))`,

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Role, TokenInfo } from '../contract/api';
-import type { Principal, TokenAuth } from '../http/ports';
+import type { Principal, TokenAuth } from '../ports/services';
 
 export type { Principal };
 

@@ -5,7 +5,8 @@ import { posix } from 'node:path';
 import type { Config } from '../config/schema';
 import type { Db } from '../store/db';
 import { nodeExec, type Exec } from '../infra/exec';
-import { systemClock, type Clock } from '../infra/clock';
+import { systemClock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { conflictFinder, diskHealth, fileJournal, statfsPort, timeMachineScanner } from '../infra/watch-host';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
@@ -15,7 +16,7 @@ import { SyncthingClient } from './syncthing';
 import { createHotSet, pauseHotSetsAround, resumeLeftovers, type AroundRun, type CreateHotSetInput } from './hotsets';
 import { sampleCapacity, watchStatusContributor, type WatchDeps } from './status';
 import type { StatusResponse } from '../contract/api';
-import type { AroundRun as EngineAroundRun } from '../jobs/engine';
+import type { AroundRun as EngineAroundRun } from '../jobs/execution';
 
 export interface WatchWiring {
   contributor: (s: StatusResponse) => Promise<void>;

@@ -3,6 +3,7 @@
 // creating a new hot-set from a path.
 import { posix } from 'node:path';
 import type { HotSetStatus } from '../contract/api';
+import { BadRequestError } from '../ports/errors';
 import type { SyncthingClient, StFolder } from './syncthing';
 
 export interface ConflictFinder {
@@ -135,8 +136,8 @@ export function pauseHotSetsAround(client: SyncthingClient, o: PauseOptions): Ar
   };
 }
 
-export class HotSetError extends Error {
-  readonly statusCode = 400;
+export class HotSetError extends BadRequestError {
+  override name = 'HotSetError';
 }
 
 export interface CreateHotSetInput {

@@ -2,7 +2,7 @@
 // bundles, hot-sets and the B2 plan, with their warnings. The engine calls the contributor when
 // it builds a status; slow parts (walking bundles) are cached for `cacheMs`.
 import type { StatusResponse, TimeMachineBundle, HotSetStatus, B2Plan } from '../contract/api';
-import type { Clock } from '../infra/clock';
+import type { Clock } from '../ports/clock';
 import { capacityWarnings, trend, type CapacityStore, type CapacityThresholds, type FsUsage, type StatfsPort } from './capacity';
 import { evaluateBundles, type TimeMachineScanPort } from './timemachine';
 import { hotSetStatus, type ConflictFinder } from './hotsets';

@@ -27,8 +27,6 @@ export interface TimeMachineScanPort {
   scan(root: string): Promise<BundleScan[]>;
 }
 
-export const BUNDLE_RE = /\.(sparsebundle|backupbundle)$/;
-
 /** Completion dates from a SnapshotHistory.plist (XML): every <date> value. */
 export function snapshotDates(xml: string): number[] {
   const out: number[] = [];

@@ -10,16 +10,8 @@ import path from 'node:path';
 import type { OsName } from '../../platform/types';
 import type { ElectronPort } from './port';
 
-export interface LoginState {
-  enabled: boolean;
-  /** macOS 13+: registered, but the user must allow it in System Settings. */
-  needsApproval: boolean;
-}
-
-export interface LoginItem {
-  get(): LoginState;
-  set(enabled: boolean): LoginState;
-}
+export type { LoginItem, LoginState } from '../core/tray/controller';
+import type { LoginItem } from '../core/tray/controller';
 
 /** Quotes an Exec= argument per the Desktop Entry spec (double quotes; \ " ` $ escaped). */
 export function desktopExecArg(arg: string): string {

@@ -7,7 +7,7 @@ import { historyKey } from '../history';
 import { runHref, runsHref } from '../route';
 import { store, usePane } from '../store';
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'];
 const ROW = 36; // px; matches .runs-table tbody tr in the stylesheet
 
 export function runSeconds(r: Run): number | null {

@@ -40,6 +40,13 @@ export function Samba({ status }: { status: StatusResponse }) {
   useEffect(() => {
     void load();
   }, [syncGeneration]);
+  // A failed apply or rollback may still have changed the file (smbd did not take it): show the
+  // server's account of what happened and the state as it is now.
+  const failed = (m: string) => {
+    setNotice(null);
+    setError(m);
+    void store.api.samba().then(setState, () => undefined);
+  };
   const changed = state ? state.drift || state.diff.trim() !== '' : false;
   return (
     <div className="page samba">
@@ -77,15 +84,12 @@ export function Samba({ status }: { status: StatusResponse }) {
                 className="primary"
                 disabled={!state.valid || !changed}
                 title={!state.valid ? 'Fix the validation messages first' : !changed ? 'Nothing to apply' : undefined}
-                onError={(m) => {
-                  setNotice(null);
-                  setError(m);
-                }}
+                onError={failed}
                 action={async () => {
                   setError(null);
-                  const s = await store.api.sambaApply();
-                  setState(s);
-                  setNotice(`Applied at ${formatDateTime(new Date())}; smbd reloaded.`);
+                  const r = await store.api.sambaApply();
+                  setState(r.state);
+                  setNotice(`Applied at ${formatDateTime(new Date())}: ${r.messages.join('; ')}.`);
                 }}
               >
                 Apply
@@ -93,15 +97,12 @@ export function Samba({ status }: { status: StatusResponse }) {
               <ActionButton
                 disabled={state.versions.length === 0}
                 title={state.versions.length === 0 ? 'No earlier version to go back to' : undefined}
-                onError={(m) => {
-                  setNotice(null);
-                  setError(m);
-                }}
+                onError={failed}
                 action={async () => {
                   setError(null);
-                  const s = await store.api.sambaRollback();
-                  setState(s);
-                  setNotice('Rolled back to the previous version; smbd reloaded.');
+                  const r = await store.api.sambaRollback();
+                  setState(r.state);
+                  setNotice(`Rolled back: ${r.messages.join('; ')}.`);
                 }}
               >
                 Rollback

@@ -38,7 +38,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
       <ErrorNote error={error} />
       {repos.size === 0 && <p className="muted">No restic backup jobs are configured.</p>}
       {[...repos.entries()].map(([repo, jobIds]) => {
-        const snaps = runs.filter((r): r is SnapshotRun => jobIds.includes(r.jobId) && r.summary?.kind === 'restic-backup' && (r.status === 'succeeded' || r.status === 'failed'));
+        const snaps = runs.filter((r): r is SnapshotRun => jobIds.includes(r.jobId) && r.summary?.kind === 'restic-backup' && (r.status === 'succeeded' || r.status === 'succeeded-with-warnings' || r.status === 'failed'));
         return (
           <Section key={repo} title={`Repository ${repo}`}>
             <BarChart bars={addedPerNight(snaps)} label={`Data added per night to ${repo}`} width={1200} />

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deleteGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
-import { assertTransition, backoffSeconds, canTransition, exitCodeFor } from '../../../server/src/domain/run-state';
-import { conflicts, jobResources } from '../../../server/src/domain/resources';
+import { assertTransition, backoffSeconds, canTransition, exitCodeFor, followsAfter } from '../../../server/src/domain/run-state';
+import { conflicts } from '../../../server/src/domain/resources';
+import { jobResources } from '../../../server/src/jobs/types/registry';
 import { parseConfig } from '../../../server/src/config/load';
 
 const pillar = { id: 'space', path: '/space', requireMount: true, exists: true, mounted: true, sentinel: 'space\n' };
@@ -72,8 +73,25 @@ describe('run state machine', () => {
     expect(canTransition('blocked', 'queued')).toBe(true);
     expect(canTransition('succeeded', 'running')).toBe(false);
     expect(() => assertTransition('interrupted', 'succeeded')).toThrow(/an interrupted run cannot become succeeded/);
-    expect([exitCodeFor('succeeded'), exitCodeFor('failed'), exitCodeFor('blocked'), exitCodeFor('cancelled')]).toEqual([0, 1, 3, 1]);
+    expect(canTransition('running', 'succeeded-with-warnings')).toBe(true);
+    expect(canTransition('succeeded-with-warnings', 'queued')).toBe(false);
+    expect([exitCodeFor('succeeded'), exitCodeFor('succeeded-with-warnings'), exitCodeFor('failed'), exitCodeFor('blocked'), exitCodeFor('cancelled')]).toEqual([0, 0, 1, 3, 1]);
     expect([backoffSeconds(1, 60), backoffSeconds(3, 60), backoffSeconds(20, 60)]).toEqual([60, 240, 3600]);
+  });
+});
+
+describe('after: follows a success, and a success with warnings unless the job says skip', () => {
+  it.each([
+    ['succeeded', 'run', true],
+    ['succeeded', 'skip', true],
+    ['succeeded-with-warnings', 'run', true],
+    ['succeeded-with-warnings', 'skip', false],
+    ['failed', 'run', false],
+    ['blocked', 'run', false],
+    ['cancelled', 'run', false],
+    ['interrupted', 'run', false],
+  ] as const)('%s with afterWarnings: %s → %s', (status, afterWarnings, runs) => {
+    expect(followsAfter(status, afterWarnings)).toBe(runs);
   });
 });
 

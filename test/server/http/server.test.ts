@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startStack, type LiveStack } from './support/stack';
 import { PinMismatch, request, sse, type Target } from './support/client';
 import { tempDir } from '../../support/tmp';
-import { startHttpServer } from '../../../server/src/http/server';
+import { startHttpServer } from '../../../server/src/cli/http';
 import { plainHttpRefusal } from '../../../server/src/http/listen';
 
 let s: LiveStack;

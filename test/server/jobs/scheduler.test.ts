@@ -8,7 +8,7 @@ import { parseConfig } from '../../../server/src/config/load';
 import { openDb } from '../../../server/src/store/db';
 import { RunStore, StateStore, newRunId } from '../../../server/src/store/runs';
 import { EventStore } from '../../../server/src/store/events';
-import type { Clock } from '../../../server/src/infra/clock';
+import type { Clock } from '../../../server/src/ports/clock';
 
 function manualClock(start: string) {
   let now = Date.parse(start);

@@ -151,12 +151,15 @@ describe('samba apply against a real smbd', () => {
     input.pillars[1]!.path = path.join(work.path, 'missing');
     await expect(manager.apply('test')).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('pillars.space.path') });
     input = structuredClone(good);
-    // An admin line after the include would fall into our last share: testparm stage refuses.
+    // An admin line after the include would fall into our last share: refused before testparm
+    // runs, and the message does not blame testparm.
     const conf = readFileSync(smbd.confPath, 'utf8');
     writeFileSync(smbd.confPath, `${conf}\n   hosts allow = 127.\n`);
     input.pillars[0]!.comment = 'changed';
-    await expect(manager.apply('test')).rejects.toMatchObject({ kind: 'testparm' });
+    const placed = await manager.apply('test').catch((e: unknown) => e as SambaApplyError);
     writeFileSync(smbd.confPath, conf);
+    expect(placed).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/^the Samba config cannot be applied; nothing was changed: .* sets a parameter after 'include = /) });
+    expect((placed as SambaApplyError).message).not.toMatch(/testparm/);
     input = good;
     expect(readFileSync(includeFile).equals(liveBefore)).toBe(true);
     expect(smbd.pid).toBe(pid);

@@ -43,7 +43,7 @@ describe('rendered config through the real testparm', () => {
     expect(r.stderr).not.toMatch(/Unknown parameter|Ignoring unknown|WARNING|ERROR/i);
     expect(compareWithModel(model, parseTestparm(r.stdout))).toEqual([]);
     const m = new SambaManager({ host: createSambaHost({ exec: nodeExec }), clock: systemClock, stateDir: path.join(dir.path, 'state'), input: () => input });
-    expect(await m.verify(model, renderModel(model))).toEqual([]);
+    expect(await m.verify(model, renderModel(model))).toEqual({ problems: [], testparm: true });
   });
 
   it('testparm alone lets an injected newline through (exit 0, a new [evil] share): we reject it first', async () => {

@@ -10,7 +10,7 @@ import { planB2, B2_DEFAULT_PRICE } from '../../../server/src/watch/b2plan';
 import { evaluateBundles, snapshotDates } from '../../../server/src/watch/timemachine';
 import { collectWatchStatus, sampleCapacity, watchStatusContributor } from '../../../server/src/watch/status';
 import { diskHealth, statfsPort, timeMachineScanner } from '../../../server/src/infra/watch-host';
-import type { Clock } from '../../../server/src/infra/clock';
+import type { Clock } from '../../../server/src/ports/clock';
 import type { StatusResponse } from '../../../server/src/contract/api';
 
 const fixedClock = (iso: string): Clock & { set(iso: string): void } => {

@@ -1,10 +1,12 @@
 // `pillarsd check`: configuration and environment — tools present, pillars mounted with their
-// sentinels, state folder writable, secret references reachable (metadata only: no value is read).
+// sentinels, state folder writable, secret references reachable (metadata only: no value is read),
+// and with a samba: section the rendered Samba config and the VFS modules smbd must load.
 import type { Command } from 'commander';
 import { action, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
 import { pillarStatus } from '../../jobs/status';
 import { toolchain } from '../../jobs/toolchain';
+import { JOB_TYPES } from '../../jobs/types/registry';
 import { nodeExec } from '../../infra/exec';
 import { ensureDir, fileMode } from '../../infra/fs';
 import { parseSecretRef } from '../../secrets/refs';
@@ -23,14 +25,14 @@ export function registerCheck(program: Command): void {
       const c = loaded.config;
       const items: Item[] = [{ what: 'config', ok: true, detail: `${loaded.file} is valid (${Object.keys(c.jobs).length} jobs)` }];
       const tools = toolchain(nodeExec, process.env);
-      const types = Object.values(c.jobs).map((j) => j.type);
-      if (types.some((t) => t.startsWith('restic'))) {
+      const needed = new Set(Object.values(c.jobs).map((j) => JOB_TYPES[j.type].tool));
+      if (needed.has('restic')) {
         await tools.restic().then(
           (r) => items.push({ what: 'restic', ok: true, detail: `restic ${fmtVersion(r.caps.version)}${r.caps.exitCodes ? '' : ' (before 0.17: exit codes 10-12 and --retry-lock unavailable, messages used instead)'}` }),
           (e: Error) => items.push({ what: 'restic', ok: false, detail: e.message }),
         );
       }
-      if (types.some((t) => t.startsWith('rclone'))) {
+      if (needed.has('rclone')) {
         await tools.rclone().then(
           (r) => items.push({ what: 'rclone', ok: true, detail: `rclone ${fmtVersion(r.version)}` }),
           (e: Error) => items.push({ what: 'rclone', ok: false, detail: e.message }),
@@ -57,6 +59,10 @@ export function registerCheck(program: Command): void {
             items.push({ what: `secret ${name}`, ok: false, detail: `${ref}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
           }
         } else items.push({ what: `secret ${name}`, ok: true, detail: `${ref} (resolved when a job runs)` });
+      }
+      if (c.samba) {
+        const { manager, host } = (await import('../../samba/compose')).sambaFromConfig(c);
+        items.push(...(await (await import('../../samba/check')).sambaCheckItems(manager, host)));
       }
       const ok = items.every((i) => i.ok);
       if (opts.json) printJson({ ok, items });

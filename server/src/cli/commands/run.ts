@@ -1,5 +1,6 @@
 // `pillarsd run JOB [--approve]`: runs a job now in the foreground, recorded in history.
-// Exit 0 succeeded, 1 failed/cancelled, 2 unknown job or bad config, 3 blocked by a guard.
+// Exit 0 succeeded (with or without warnings), 1 failed/cancelled/interrupted, 2 unknown job or bad
+// config, 3 blocked by a guard.
 import type { Command } from 'commander';
 import { action, CliExit, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
@@ -40,7 +41,10 @@ export function registerRun(program: Command): void {
           else {
             process.stdout.write(`${jobId}: ${run.status}${run.error ? ` — ${run.error}` : ''}\n`);
             const s = run.summary;
-            if (s?.kind === 'restic-backup') process.stdout.write(`snapshot ${s.snapshotId}: ${s.filesNew} new, ${s.filesChanged} changed files, ${formatBytes(s.bytesAdded)} added\n`);
+            if (s?.kind === 'restic-backup') {
+              process.stdout.write(`snapshot ${s.snapshotId}: ${s.filesNew} new, ${s.filesChanged} changed files, ${formatBytes(s.bytesAdded)} added\n`);
+              for (const u of s.unreadable ?? []) process.stdout.write(`not read: ${u.path}: ${u.reason}\n`);
+            }
             if (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') process.stdout.write(`${s.filesTransferred} files (${formatBytes(s.bytesTransferred)}) transferred, ${s.filesDeleted} deleted, ${s.errors} errors\n`);
             if (s?.kind === 'restic-forget') process.stdout.write(`kept ${s.kept}, removed ${s.removed} snapshots${s.pruned ? ', pruned' : ''}\n`);
             if (run.status === 'blocked' && run.block?.needsApproval) process.stdout.write(`to let it go on: pillarsd run ${jobId} --approve\n`);

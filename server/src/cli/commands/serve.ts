@@ -13,7 +13,10 @@ import { AuditLog } from '../../store/audit';
 import { PairingStore, pairingKeyFile } from '../../store/pairing';
 import { secretFile } from '../../infra/fs';
 import { findAdminDir } from '../../infra/admin-dir';
+import { watchStatusChanges } from '../../watch/changes';
+import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
+import type { RunningHttpServer } from '../../http/server';
 
 export interface Served {
   url: string;
@@ -21,6 +24,8 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  /** the listening server (tests drop its connections to see the pane reconnect) */
+  http: RunningHttpServer;
   stop(): Promise<void>;
 }
 
@@ -30,6 +35,10 @@ export interface ServeOptions extends RuntimeOptions {
   port?: number;
   /** overrides server.tls */
   tls?: 'off' | 'auto';
+  /** the built admin pane to serve (default: dist/renderer next to the sources or the build) */
+  adminDir?: string;
+  /** how often the status is checked for alerts that appeared or cleared (default 20 s) */
+  statusWatchMs?: number;
 }
 
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
@@ -62,8 +71,6 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
-    // loaded here, not at start-up: `run`, `jobs` and `check` need no web server
-    const { startHttpServer } = await import('../../http/server');
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -80,12 +87,19 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
       },
     });
     const url = http.url;
     scheduler.start();
     const stopSampler = watch.startSampler();
+    const stopChanges = watchStatusChanges({
+      status: () => rt.status.status(),
+      publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
+      clock: rt.clock,
+      intervalMs: o.statusWatchMs ?? 20_000,
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
     let stopped: Promise<void> | null = null;
@@ -95,10 +109,12 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      http,
       stop: () =>
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopChanges();
           stopFollowing();
           await http.close();
           await rt.engine.stop();

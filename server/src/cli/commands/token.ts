@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../../config/load';
 import { openDb, stateDbPath, type Db } from '../../store/db';
 import { TokenStore, validRole } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
-import { resolveTls } from '../../http/listen';
+import { resolveTls } from '../http';
 
 /** Who ran a CLI command, for the audit log (the shell user; sudo keeps the invoking one). */
 export function cliActor(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,6 +1,6 @@
 // Admin-only surfaces besides runs: Samba, the audit log, tokens and pairing codes.
 import type { FastifyInstance } from 'fastify';
-import type { AuditPage, PairingCodeResponse, SambaState, TokenInfo, TokensResponse, WhoAmI } from '../../contract/api';
+import type { AuditPage, PairingCodeResponse, SambaActionResult, SambaState, TokenInfo, TokensResponse, WhoAmI } from '../../contract/api';
 import { HttpProblem } from '../problem';
 import { idParams, noBody, noQuery, type RouteContext } from '../context';
 
@@ -13,11 +13,16 @@ export function adminRoutes(app: FastifyInstance, { deps }: RouteContext): void 
   app.get('/api/v1/me', { config: { access: 'viewer' }, schema: { querystring: noQuery } }, async (req): Promise<WhoAmI> => ({ ...req.principal! }));
 
   app.get('/api/v1/samba', { config: { access: 'admin' }, schema: { querystring: noQuery } }, async (): Promise<SambaState> => samba().state());
-  app.post('/api/v1/samba/apply', { config: { access: 'admin', audit: 'samba.apply' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<SambaState> =>
-    samba().apply(`${req.principal!.name} (${req.principal!.tokenId})`),
+  // A file written that smbd did not take is not a success: 502 with what happened (issue 14).
+  const settled = (r: SambaActionResult, what: string): SambaActionResult => {
+    if (r.changed && (!r.reloaded || r.answered === false)) throw new HttpProblem(502, `${what}, but ${r.reloaded ? 'a share did not answer after the reload' : 'smbd did not reload'}: ${r.messages.join('; ')}`);
+    return r;
+  };
+  app.post('/api/v1/samba/apply', { config: { access: 'admin', audit: 'samba.apply' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<SambaActionResult> =>
+    settled(await samba().apply(`${req.principal!.name} (${req.principal!.tokenId})`), 'the new Samba config was written'),
   );
-  app.post('/api/v1/samba/rollback', { config: { access: 'admin', audit: 'samba.rollback' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<SambaState> =>
-    samba().rollback(`${req.principal!.name} (${req.principal!.tokenId})`),
+  app.post('/api/v1/samba/rollback', { config: { access: 'admin', audit: 'samba.rollback' }, schema: { querystring: noQuery, body: noBody } }, async (req): Promise<SambaActionResult> =>
+    settled(await samba().rollback(`${req.principal!.name} (${req.principal!.tokenId})`), 'the previous Samba config was restored'),
   );
 
   app.get(

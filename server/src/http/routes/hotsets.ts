@@ -1,16 +1,9 @@
 // Hot-sets: POST /api/v1/hotsets creates a Syncthing folder for a path under flux/hot (admin).
-// Written by the Samba/watchers area; the app registers it with
-//   hotSetRoutes(app, { hotSets: <WatchWiring.createHotSet as HotSetsApi> })
-// next to adminRoutes, once AppDeps carries `hotSets?: HotSetsApi`.
 import type { FastifyInstance } from 'fastify';
 import type { HotSetStatus } from '../../contract/api';
 import { HttpProblem } from '../problem';
 import { noQuery } from '../context';
-
-export interface HotSetsApi {
-  /** Throws an error with statusCode 400 for a bad path (outside flux/hot, already a folder…). */
-  create(input: { path: string; label?: string; devices?: string[] }): Promise<{ id: string; label: string; path: string }>;
-}
+import type { HotSetsApi } from '../../ports/services';
 
 const body = {
   type: 'object',

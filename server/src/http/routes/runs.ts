@@ -1,13 +1,13 @@
 // Jobs and runs: read, run now, cancel, approve or reject a blocked run, and the run's log.
 import type { FastifyInstance } from 'fastify';
+import { RUN_STATUSES, TERMINAL_STATUSES } from '../../contract/api';
 import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
 import { HttpProblem } from '../problem';
-import { ConflictError } from '../ports';
+import { ConflictError } from '../../ports/errors';
 import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'blocked'];
-const TERMINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'interrupted']);
+const TERMINAL = new Set<RunStatus>(TERMINAL_STATUSES);
 
 export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
   const { engine } = deps;
@@ -76,7 +76,7 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
           additionalProperties: false,
           properties: {
             job: { type: 'string', pattern: JOB_ID_PATTERN },
-            status: { type: 'string', enum: STATUSES },
+            status: { type: 'string', enum: [...RUN_STATUSES] },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             // Opaque to clients; the engine decodes it and answers BadRequestError when it can't.
             before: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:=+/-]+$' },

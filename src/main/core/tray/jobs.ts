@@ -4,6 +4,7 @@ import type { JobInfo, Run } from '../../../../server/src/contract/api';
 
 export type JobHealth =
   | { kind: 'ok'; run: Run | null }
+  | { kind: 'warning'; run: Run } // it did its work, with something to look at (files restic could not read)
   | { kind: 'never' }
   | { kind: 'running'; run: Run }
   | { kind: 'failed'; run: Run } // failed or interrupted: the data did not get where it should
@@ -45,6 +46,7 @@ export function jobHealth(job: JobInfo): JobHealth {
   if (run && (run.status === 'failed' || run.status === 'interrupted')) return { kind: 'failed', run };
   if (job.overdue) return { kind: 'overdue', run };
   if (!run) return { kind: 'never' };
+  if (run.status === 'succeeded-with-warnings') return { kind: 'warning', run };
   return { kind: 'ok', run };
 }
 

@@ -48,7 +48,9 @@ function healthText(h: JobHealth, now: number): string {
     case 'blocked':
       return h.run.block?.needsApproval ? 'waiting for approval' : `BLOCKED: ${h.run.block?.message ?? 'a safety guard stopped it'}`;
     case 'overdue':
-      return `OVERDUE, last ok ${h.run?.status === 'succeeded' ? formatAge(h.run.finishedAt, now) : 'never'}`;
+      return `OVERDUE, last ok ${h.run?.status === 'succeeded' || h.run?.status === 'succeeded-with-warnings' ? formatAge(h.run.finishedAt, now) : 'never'}`;
+    case 'warning':
+      return `${formatAge(h.run.finishedAt, now)}, with warnings`;
     case 'ok':
       return `${formatAge(h.run?.finishedAt ?? null, now)}, ${h.run?.status ?? 'ok'}`;
   }
@@ -63,6 +65,8 @@ function jobProblem(job: JobInfo, h: JobHealth): Problem | null {
       return h.run.block?.needsApproval ? { severity: 'error', text: `${label} awaits approval` } : { severity: 'error', text: `${label} blocked` };
     case 'overdue':
       return { severity: 'error', text: `${label} overdue` };
+    case 'warning':
+      return { severity: 'warning', text: `${label} succeeded with warnings` };
     default:
       return null;
   }
@@ -125,6 +129,7 @@ export function buildTrayModel(input: TrayInput): TrayModel {
   }
   const tm = timeMachineLine(input);
   if (tm?.problem) problems.push(tm.problem);
+  for (const x of input.extras ?? []) problems.push(...x.problems);
 
   // Pillars
   if (input.pillars.length > 0) {
@@ -157,6 +162,8 @@ export function buildTrayModel(input: TrayInput): TrayModel {
     }
     menu.push({ type: 'separator' });
   }
+
+  for (const x of input.extras ?? []) if (x.menu.length) menu.push(...x.menu, { type: 'separator' });
 
   menu.push(
     { type: 'action', label: 'Open admin pane', action: { kind: 'open-admin' }, enabled: input.server.connection !== 'unpaired' },

@@ -41,6 +41,8 @@ export interface TrayInput {
   /** This Mac's last Time Machine backup (macOS only; null elsewhere or when unknown). */
   timeMachine: { latestBackupAt: string | null } | null;
   startAtLogin: boolean;
+  /** What the tray's subsystems (a self-updater) add: menu lines above "Open admin pane", problems. */
+  extras?: ReadonlyArray<{ menu: MenuItemSpec[]; problems: Problem[] }>;
 }
 
 export type TrayAction =
@@ -51,6 +53,8 @@ export type TrayAction =
   | { kind: 'open-run'; runId: string }
   | { kind: 'preferences' }
   | { kind: 'toggle-start-at-login' }
+  /** addressed to one of the controller's subsystems (TraySubsystem.act) */
+  | { kind: 'subsystem'; name: string; action: string }
   | { kind: 'quit' };
 
 export type MenuItemSpec =

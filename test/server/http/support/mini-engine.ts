@@ -2,7 +2,8 @@
 // that the test drives by hand (start, progress, finish, block). It stands in for the job runner
 // only, so API tests don't wait on restic; the real engine has its own acceptance test here too.
 import type { JobInfo, Progress, Run } from '../../../../server/src/contract/api';
-import { ConflictError, NotFoundError, type EngineApi, type RunQuery } from '../../../../server/src/http/ports';
+import { ConflictError, NotFoundError } from '../../../../server/src/ports/errors';
+import type { EngineApi, RunQuery } from '../../../../server/src/ports/services';
 import type { EventStore } from '../../../../server/src/store/events';
 import { newRunId, toWire, type RunStore } from '../../../../server/src/store/runs';
 

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../../../server/src/http/app';
-import { startHttpServer, type RunningHttpServer } from '../../../../server/src/http/server';
+import { startHttpServer } from '../../../../server/src/cli/http';
+import type { RunningHttpServer } from '../../../../server/src/http/server';
 import type { HttpServerSettings } from '../../../../server/src/http/listen';
 import type { StatusResponse } from '../../../../server/src/contract/api';
 import { openDb, type Db } from '../../../../server/src/store/db';

@@ -1,18 +1,7 @@
-// What the HTTP layer needs from the rest of the server. The engine (jobs/), the Samba manager
-// (samba/) and the watchers (watch/) implement these; the composition root (cli/) wires them.
-import type { AuditEntry, JobInfo, Role, Run, RunsPage, RunStatus, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
-
-export class NotFoundError extends Error {
-  readonly statusCode = 404;
-}
-/** Input the route schema can't judge (e.g. a cursor that doesn't decode): answered 400 with the message. */
-export class BadRequestError extends Error {
-  readonly statusCode = 400;
-}
-/** The request is understood but the state does not allow it (e.g. approve a run that isn't blocked). */
-export class ConflictError extends Error {
-  readonly statusCode = 409;
-}
+// What the server's transports (the HTTP API today) call on the rest of the server. The engine
+// (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
+// these; the composition root (cli/) wires them. Errors are the ones in ./errors.
+import type { AuditEntry, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -39,13 +28,6 @@ export interface EngineApi {
   setEnabled?(jobId: string, enabled: boolean, actor: string): JobInfo;
 }
 
-/** Errors with a 4xx `statusCode` (like the classes above) are answered with that status and
- * their message; anything else thrown by a port is a 500 whose message stays in the server log. */
-export function clientStatus(e: unknown): number | null {
-  const s = (e as { statusCode?: unknown } | null)?.statusCode;
-  return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
-}
-
 /** Every run change is stored, then published: SSE, notifications and the tray only subscribe. */
 export interface EventHub {
   subscribe(fn: (e: StoredEvent) => void): () => void;
@@ -70,11 +52,16 @@ export interface StatusApi {
 
 export interface SambaApi {
   state(): Promise<SambaState>;
-  apply(actor: string): Promise<SambaState>;
-  rollback(actor: string): Promise<SambaState>;
+  apply(actor: string): Promise<SambaActionResult>;
+  rollback(actor: string): Promise<SambaActionResult>;
 }
 
-// ---- the API's own stores (server/src/store/{tokens,audit,pairing}.ts implement these) ----
+export interface HotSetsApi {
+  /** Throws BadRequestError for a bad path (outside flux/hot, already a folder…). */
+  create(input: { path: string; label?: string; devices?: string[] }): Promise<Pick<HotSetStatus, 'id' | 'label' | 'path'>>;
+}
+
+// ---- the API's own stores (store/{tokens,audit,pairing}.ts implement these) ----
 
 export interface Principal {
   tokenId: string;

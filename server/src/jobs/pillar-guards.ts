@@ -1,0 +1,38 @@
+// The guards a run meets before it touches anything: every pillar it names is there, mounted and
+// carries its sentinel (rule 1), and a source exists and is not empty (rule 3). Pure decisions in
+// domain/guards.ts; the facts are read here.
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import { resolveLocation } from '../config/locations';
+import type { Location } from '../config/locations';
+import { pillarGuard, sourceGuard } from '../domain/guards';
+import { exists, hasEntries, isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
+import { block } from './job-type';
+import type { JobRef } from './job-type';
+
+export function checkPillar(c: Config, loc: Location): void {
+  if (loc.kind !== 'pillar') return;
+  const p = c.pillars[loc.pillar]!;
+  const b = pillarGuard({
+    id: loc.pillar,
+    path: p.path,
+    requireMount: p.requireMount,
+    exists: isDirectory(p.path),
+    mounted: isMountPoint(p.path),
+    sentinel: readSmallFile(path.join(p.path, '.pillar')),
+  });
+  if (b) block(b);
+}
+
+export function checkSource(loc: Location): void {
+  if (loc.kind !== 'pillar') return;
+  const there = isDirectory(loc.path);
+  const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, loc.path === loc.root || loc.path === `${loc.root}/` ? ['.pillar'] : []) : exists(loc.path) });
+  if (b) block(b);
+}
+
+/** Every pillar first, then the sources: a blocked run touches nothing, hooks included. */
+export function preflight(c: Config, refs: readonly JobRef[]): void {
+  for (const r of refs) checkPillar(c, resolveLocation(c, r.ref));
+  for (const r of refs) if (r.source) checkSource(resolveLocation(c, r.ref));
+}

@@ -1,0 +1,42 @@
+// What every restic job type shares: the repository as restic's target (its pillar guarded, the
+// password in a 0600 file for the attempt only: rule 6), stale-lock removal, and failure messages.
+import path from 'node:path';
+import type { ResticBackupJob, ResticCheckJob, ResticForgetJob } from '../../config/schema';
+import { resolveLocation } from '../../config/locations';
+import type { ExecResult } from '../../infra/exec';
+import { removeFile, writePrivateFile } from '../../infra/fs';
+import * as restic from '../../tools/restic';
+import type { ResticTarget } from '../../tools/restic';
+import type { ResticCaps } from '../../tools/versions';
+import type { JobRef, Outcome, RunContext } from '../job-type';
+import { checkPillar } from '../pillar-guards';
+import { runTool } from '../tool-child';
+
+type ResticJob = ResticBackupJob | ResticForgetJob | ResticCheckJob;
+
+/** The repository: restic jobs that only read or prune it still want it to themselves. */
+export const repositoryRef = (job: ResticJob): JobRef => ({ ref: job.repository, mode: 'w' });
+
+export async function resticTarget(ctx: RunContext, job: ResticJob) {
+  const { bin, caps } = await ctx.tools.restic();
+  const repoLoc = resolveLocation(ctx.config, job.repository);
+  checkPillar(ctx.config, repoLoc);
+  const repository = repoLoc.kind === 'pillar' ? repoLoc.path : `rclone:${repoLoc.remote}:${repoLoc.path}`;
+  const password = await ctx.secrets.get(job.password);
+  // the pid in the name lets a later start remove what a killed process left behind
+  const passwordFile = writePrivateFile(ctx.runtimeDir, `restic-pw-${process.pid}`, password);
+  const t: ResticTarget = { repository, passwordFile, cacheDir: path.join(ctx.cacheDir, 'restic') };
+  return { bin, caps, t, repoLoc, cleanup: () => removeFile(passwordFile) };
+}
+
+export async function unlock(ctx: RunContext, bin: string, t: ResticTarget, why: string): Promise<void> {
+  ctx.log(`restic unlock (${why}); stale locks only, never --remove-all`);
+  const r = await runTool(ctx, restic.resticUnlock(bin, t, ctx.env));
+  if (r.code !== 0) ctx.log(`restic unlock exited ${r.code}; going on`);
+  else ctx.onUnlocked();
+}
+
+export function resticFailed(what: string, r: ExecResult, caps: ResticCaps): Outcome {
+  const f = restic.classifyResticExit(r.code, r.stderr, caps) ?? 'other';
+  return { status: 'failed', error: restic.resticFailureMessage(what, f, r.code, r.stderr), exitCode: r.code, transient: f === 'locked' };
+}
