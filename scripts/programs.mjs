@@ -86,8 +86,9 @@ export const DYNAMIC = [
   { file: 'test/support/cli.ts', expr: 'cmd', programs: [], why: 'spawnProcess: callers pass the program' },
   { file: 'test/support/smbd.ts', expr: 'cmd as string', programs: ['smbd', 'ip'], why: 'smbd, or `ip netns exec NS smbd`, from its argv array' },
   // tool invocations built by server/src/tools: the binaries are configurable, their defaults are scanned there
-  { file: 'server/src/jobs/runner.ts', expr: 'c.cmd', programs: [], why: 'restic/rclone commands built by server/src/tools' },
-  { file: 'server/src/jobs/runner.ts', expr: 'h.argv[0]!', programs: [], why: 'a hook\'s argv from pillarsd.yaml: the operator\'s own program' },
+  { file: 'server/src/jobs/tool-child.ts', expr: 'c.cmd', programs: [], why: 'restic/rclone commands built by server/src/tools' },
+  { file: 'server/src/jobs/types/restic-forget.ts', expr: 'c.cmd', programs: [], why: 'restic forget, built by server/src/tools' },
+  { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: 'a hook\'s argv from pillarsd.yaml: the operator\'s own program' },
   { file: 'server/src/jobs/toolchain.ts', expr: 'bin', programs: ['restic', 'rclone'], why: 'tools.restic / tools.rclone from pillarsd.yaml, default restic and rclone' },
   { file: 'server/src/tools/restic.ts', expr: 'bin', programs: ['restic'], why: 'the restic binary the toolchain resolved' },
   { file: 'server/src/tools/rclone.ts', expr: 'bin', programs: ['rclone'], why: 'the rclone binary the toolchain resolved' },
@@ -273,25 +274,33 @@ const WRAPPERS = new Map([['stdbuf', 0], ['setsid', 0], ['nice', 0], ['env', 0],
 function wrapped(program, argv, where, found) {
   if (!ts.isArrayLiteralExpression(argv)) return;
   const lits = argv.elements.map((e) => (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) ? e.text : undefined));
+  wrappedArgs(program, lits, where, found);
+}
+
+function wrappedArgs(program, lits, where, found) {
   const base = path.posix.basename(program);
   if (['sh', 'bash', 'dash'].includes(base)) {
     if (lits[0] === '-c' && lits[1] !== undefined) scanShell(where, lits[1], found, true);
     return;
   }
-  let inner;
+  let at = -1;
   if (base === 'ip') {
-    if (lits[0] === 'netns' && lits[1] === 'exec') inner = lits[3];
+    if (lits[0] === 'netns' && lits[1] === 'exec') at = 3;
   } else if (WRAPPERS.has(base)) {
+    // after `--` comes the program; else the first argument that is not an option (or its value)
+    at = lits.indexOf('--') >= 0 ? lits.indexOf('--') + 1 : -1;
     let skip = WRAPPERS.get(base);
-    for (const a of lits) {
-      if (a === undefined) break;
+    for (let i = 0; at < 0 && i < lits.length && lits[i] !== undefined; i++) {
+      const a = lits[i];
       if (a.startsWith('-') || (base === 'env' && a.includes('='))) continue;
       if (skip-- > 0) continue;
-      inner = a;
-      break;
+      at = i;
     }
   }
-  if (inner) add(found, inner, where);
+  const inner = at >= 0 ? lits[at] : undefined;
+  if (inner === undefined) return;
+  add(found, inner, where);
+  wrappedArgs(inner, lits.slice(at + 1), where, found);
 }
 
 // --- shell -------------------------------------------------------------------------------------

@@ -71,11 +71,14 @@ describe('the programs guard', () => {
         "exec({ cmd: 'stdbuf', args: ['-o0', 'zz-inner', 'x'] });",
         "spawn('ip', ['netns', 'exec', 'ns1', 'zz-in-ns']);",
         "const opts = { cmd: o.bin ?? 'zz-default' };",
+        "spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'zz-in-unshare x']);",
       ].join('\n'),
     );
     const { found, problems } = scan([file]);
-    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default']) expect([...found.keys()]).toContain(p);
+    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default', 'unshare', 'zz-in-unshare']) expect([...found.keys()]).toContain(p);
     expect(found.get('zz-literal')).toEqual(new Set([`${file}:3`]));
+    // an option's value is not the wrapped program
+    expect(found.has('private')).toBe(false);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/sample\.ts:4 starts a computed program \(name\)/),

@@ -69,16 +69,20 @@ function audit(program: unknown, env: NodeJS.ProcessEnv | undefined): void {
 }
 
 type Fn = (...args: unknown[]) => unknown;
-const envOf = (args: unknown[]): NodeJS.ProcessEnv | undefined => {
-  for (const a of args.slice(1)) if (a && typeof a === 'object' && !Array.isArray(a) && 'env' in a) return (a as { env?: NodeJS.ProcessEnv }).env;
-  return undefined;
+type SpawnOptions = { env?: NodeJS.ProcessEnv; shell?: boolean | string };
+const optionsOf = (args: unknown[]): SpawnOptions => {
+  for (const a of args.slice(1)) if (a && typeof a === 'object' && !Array.isArray(a)) return a as SpawnOptions;
+  return {};
 };
 
 if (fresh) {
   const wrap = (name: 'spawn' | 'spawnSync' | 'execFile' | 'execFileSync' | 'exec' | 'execSync', program: (args: unknown[]) => unknown) => {
     const original = cp[name] as unknown as Fn;
     const wrapped = function (this: unknown, ...args: unknown[]) {
-      audit(program(args), envOf(args));
+      const o = optionsOf(args);
+      // with `shell`, the first argument is a command line and the shell is what starts (exec()
+      // itself goes through execFile this way)
+      audit(o.shell ? (typeof o.shell === 'string' ? o.shell : 'sh') : program(args), o.env);
       return original.apply(this, args);
     };
     // execFile and exec carry util.promisify.custom
