@@ -195,8 +195,12 @@ put_node() {
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm" || return
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx" || return
   if [ -d /usr/include/node ]; then cp -a /usr/include/node "$root/usr/include/" || return; fi
-  if [ -f /etc/npmrc ]; then cp -a /etc/npmrc "$root/etc/npmrc" || return; fi
-  if [ -f /root/.npmrc ]; then cp -a /root/.npmrc "$root/root/.npmrc" || return; fi
+  # npm's global configuration where this npm reads it (with prefix /usr: /usr/etc/npmrc), and root's
+  local global
+  global=$(npm config get globalconfig 2>/dev/null) || global=
+  for f in /etc/npmrc "$global" /root/.npmrc; do
+    if [ -n "$f" ] && [ -f "$f" ]; then mkdir -p "$root$(dirname "$f")" && cp -a "$f" "$root$f" || return; fi
+  done
   carry_cas || return
   chroot "$root" /usr/bin/node -v || return
   chroot "$root" /usr/bin/node /usr/bin/npm -v || return

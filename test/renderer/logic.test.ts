@@ -215,6 +215,11 @@ describe('history loader', () => {
   async function settle(l: HistoryLoader) {
     for (let i = 0; i < 500 && l.state.loading; i++) await new Promise((r) => setTimeout(r, 2));
   }
+  /** Polls `cond` (every 2 ms, up to 10 s) instead of hoping a fixed wait is long enough. */
+  async function until(cond: () => boolean) {
+    const deadline = Date.now() + 10_000;
+    while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  }
 
   test('a small first page, then pages of 500 to the oldest run', async () => {
     const s = server(2_345);
@@ -294,7 +299,9 @@ describe('history loader', () => {
     n += 30;
     asked.length = 0;
     l.catchUp((r) => known.has(r.id));
-    for (let i = 0; i < 200 && asked.length < 1; i++) await new Promise((r) => setTimeout(r, 2));
+    // the loader says nothing when a catch-up ends: wait for what it must publish, then give a
+    // page it must not ask for the time to show up (a slow machine only makes that wait longer)
+    await until(() => published.size >= 1_230);
     await new Promise((r) => setTimeout(r, 20));
     expect(asked).toEqual([{ before: null, limit: FIRST_PAGE }]);
     expect(published.size).toBe(1_230);
@@ -303,7 +310,8 @@ describe('history loader', () => {
     n += 700;
     asked.length = 0;
     l.catchUp((r) => known.has(r.id));
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => published.size >= 1_930);
+    await new Promise((r) => setTimeout(r, 20));
     expect(asked.map((a) => a.limit)).toEqual([FIRST_PAGE, PAGE, PAGE]);
     expect(published.size).toBe(1_930);
   });

@@ -18,7 +18,7 @@ const state = path.join(dir.path, 'state');
 
 async function pillarsd(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/cli/main.ts'), ...args, '--config', conf], { cwd: ROOT, timeout: 60_000 });
+    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/cli/main.ts'), ...args, '--config', conf], { cwd: ROOT, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -32,7 +32,8 @@ beforeAll(() => {
 });
 afterAll(() => dir.cleanup());
 
-describe('pillarsd token', () => {
+// each case starts the CLI several times (tsx: seconds each on a busy machine)
+describe('pillarsd token', { timeout: 240_000 }, () => {
   let id = '';
   let token = '';
   it('create --json prints id, token and fingerprint once; the store keeps only a hash', async () => {
@@ -81,7 +82,7 @@ describe('pillarsd token', () => {
   });
 });
 
-describe('pillarsd systemd unit', () => {
+describe('pillarsd systemd unit', { timeout: 240_000 }, () => {
   it('prints a unit systemd-analyze verify accepts without a warning', async () => {
     const r = await pillarsd('systemd', 'unit', '--exec', '/usr/bin/true');
     expect(r.code, r.stderr).toBe(0);
