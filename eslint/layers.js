@@ -36,19 +36,21 @@ export const LAYERS = [
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
-  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
+  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
     folders: ['server/src/ports/', 'server/src/contract/'],
     typesFrom: ['server/src/samba/', 'server/src/watch/', 'server/src/layout/'],
-    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation'],
+    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer'],
   },
   { dir: 'server/src/secrets/', why: 'secret references and their resolvers', folders: ['server/src/infra/'], packages: ['@azure/identity', '@azure/keyvault-secrets'] },
   {
     dir: 'server/src/store/',
     why: 'SQLite: runs, events, tokens, audit, pairing',
     folders: ['server/src/contract/', 'server/src/ports/', 'server/src/domain/', 'server/src/infra/'],
+    // the notifications' tables hold the incidents that notify/ defines
+    typesFrom: ['server/src/notify/'],
     packages: [...PURE_NODE, 'node:crypto', 'better-sqlite3'],
   },
   {
@@ -69,6 +71,13 @@ export const LAYERS = [
     folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/samba/values.ts'],
     typesFrom: ['server/src/store/', 'server/src/jobs/'],
     packages: [...PURE_NODE],
+  },
+  {
+    dir: 'server/src/notify/',
+    why: 'notifications: incidents, routing, messages, the outbox and the notifier',
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/version.ts'],
+    typesFrom: ['server/src/infra/'],
+    packages: [...PURE_NODE, 'node:crypto'],
   },
   {
     dir: 'server/src/http/',

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './components/ui';
 import { onTrayPage } from './bridge';
 import { Login } from './pages/Login';
@@ -32,14 +32,21 @@ const CONNECTION_TEXT = { live: 'live', connecting: 'connecting…', offline: 'o
 export function App() {
   const { token, model, connection, statusError } = usePane();
   const route = useRoute();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const main = useRef<HTMLElement>(null);
   useEffect(() => {
     void store.start();
     return () => store.disconnect();
   }, []);
+  const pageKey = route.page === 'run' ? `run:${route.id}` : route.page;
   useEffect(() => {
     const label = NAV.find((n) => n.page === route.page)?.label ?? 'Run';
     document.title = `${label} · Pillars`;
-  }, [route.page]);
+    // A new page starts at its top (a phone kept the old page's scroll, showing blank space) with
+    // the menu closed.
+    setMenuOpen(false);
+    window.scrollTo(0, 0);
+  }, [pageKey]);
   // Preferences belong to the tray, not to a server session: they work before pairing, without a token.
   if (route.page === 'preferences' && !token) {
     return (
@@ -56,31 +63,39 @@ export function App() {
   const current = route.page === 'run' ? 'runs' : route.page;
   return (
     <>
-      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
         Skip to content
       </a>
       <header className="top">
         <span className="brand">Pillars</span>
-        <nav aria-label="Pages">
-          <ul>
-            {NAV.filter((n) => !n.trayOnly || inTray).map((n) => (
-              <li key={n.page}>
-                <a href={n.href} aria-current={current === n.page ? 'page' : undefined}>
-                  {n.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
         <span className={`conn ${connection}`} role="status" aria-label={`Live updates: ${CONNECTION_TEXT[connection]}`}>
           {CONNECTION_TEXT[connection]}
         </span>
-        {status && <span className="muted small">pillarsd {status.version}</span>}
-        <button type="button" className="link" onClick={() => store.logout()}>
-          Log out
+        {/* Below the width where the links fit, they fold into this menu (styles.css). */}
+        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="pages-menu" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
         </button>
+        <div id="pages-menu" className={menuOpen ? 'menu open' : 'menu'}>
+          <nav aria-label="Pages">
+            <ul>
+              {NAV.filter((n) => !n.trayOnly || inTray).map((n) => (
+                <li key={n.page}>
+                  <a href={n.href} aria-current={current === n.page ? 'page' : undefined} onClick={() => setMenuOpen(false)}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="session">
+            {status && <span className="muted small">pillarsd {status.version}</span>}
+            <button type="button" className="link" onClick={() => store.logout()}>
+              Log out
+            </button>
+          </div>
+        </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <ErrorNote error={statusError} />
         <Suspense fallback={<p className="muted">Loading…</p>}>
         {route.page === 'preferences' ? (

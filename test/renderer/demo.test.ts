@@ -70,25 +70,26 @@ describe('admin pane against pillarsd demo', () => {
     await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count(), { timeout: 10_000 }).toBe(1);
   });
 
-  test('Run now on the Flux backup is followed live and ends succeeded without a reload', async () => {
+  test('Run now on the Flux backup opens the run, followed live to succeeded without a reload', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     const row = page.getByRole('row', { name: /^flux-backup/ });
     // The demo's first backup (queued at start) must be over before we start ours.
     await expect.poll(() => row.getByRole('button', { name: 'Run now' }).isEnabled(), { timeout: 60_000 }).toBe(true);
-    const lastBefore = await row.getByRole('link').nth(1).getAttribute('href');
     await page.evaluate('window.__noReload = 1');
     await recordBadges(page);
+    const jobsUrl = page.url();
     await row.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => row.getByRole('link').nth(1).getAttribute('href'), { timeout: 15_000 }).not.toBe(lastBefore);
-    await expect.poll(() => row.getByRole('link').nth(1).textContent(), { timeout: 60_000 }).toMatch(/^succeeded/);
+    await expect.poll(() => page.url(), { timeout: 15_000 }).not.toBe(jobsUrl);
+    expect(page.url()).toMatch(/#\/runs\/r[0-9a-z]+$/);
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('succeeded');
     const badges = await seen(page);
     expect(badges.some((b) => b === 'queued' || b === 'running')).toBe(true);
     expect(await page.evaluate('window.__noReload')).toBe(1);
-    // Its page shows the summary of the snapshot it made.
-    await row.getByRole('link').nth(1).click();
+    // Its page shows the summary of the snapshot it made…
     await expect.poll(() => page.getByRole('region', { name: 'Summary' }).textContent(), { timeout: 10_000 }).toMatch(/Snapshot[0-9a-f]{8}/);
     // …and its log, read from the server after the run ended.
     await expect.poll(() => page.getByRole('log', { name: 'Run log' }).locator('.line').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
   });
 
   test('a blocked sync shows what it would delete, is approved from the pane and succeeds', async () => {
@@ -117,8 +118,10 @@ describe('admin pane against pillarsd demo', () => {
     const scenario = await runPillarsd(['demo', '--dir', dir, '--scenario', 'blocked-sync'], { cwd: path.dirname(dir) });
     expect(scenario.code, scenario.stderr).toBe(0);
     await row.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(() => row.locator('td').nth(4).textContent(), { timeout: 60_000 }).toMatch(/^blocked/);
-    await row.getByRole('link', { name: /blocked/ }).click();
+    await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('blocked');
+    // A blocked run is not running: its clock stops and its log is not live.
+    expect(await page.locator('dl.times').textContent()).toContain('stopped: waiting for a decision');
+    expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
     const block = page.getByRole('region', { name: /Blocked/ });
     await expect.poll(() => block.textContent(), { timeout: 10_000 }).toMatch(/Approving deletes [\d,]+ files/);
     expect(await block.locator('ul.sample li').count()).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/r
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
 import { addedPerNight } from '../../src/renderer/pages/Snapshots';
+import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
 import type { Run, RunsPage } from '../../server/src/contract/api';
 
@@ -72,7 +73,7 @@ describe('alerts', () => {
 
   test('a success with warnings is a warning naming what to look at, linked to its run', () => {
     const partial = makeRun({ id: 'w', jobId: 'flux-backup', status: 'succeeded-with-warnings', error: 'snapshot 1a2b3c4d saved, but 1 file could not be read', finishedAt: '2026-11-25T10:00:00Z' });
-    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
+    const job = { schedule: '0 2 * * *', timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, nextRunAt: null, lastSuccessAt: null, overdue: false } as const;
     expect(deriveAlerts(status({ jobs: [{ ...job, id: 'flux-backup', type: 'restic-backup', state: 'idle', lastRun: partial }] }), now)).toEqual([
       { id: 'warnings:flux-backup', severity: 'warning', title: 'flux-backup succeeded with warnings', detail: 'snapshot 1a2b3c4d saved, but 1 file could not be read (2 h ago)', href: '#/runs/w' },
     ]);
@@ -119,6 +120,20 @@ describe('alerts', () => {
     const alerts = deriveAlerts(status({ pillars: [pillar('time', true, whys.time), pillar('flux', false, whys.flux), pillar('space', true, whys.space), pillar('other', true, whys.other)], warnings: Object.values(whys) }), now);
     expect(alerts.map((a) => a.title)).toEqual(['time is missing its .pillar sentinel', 'flux is offline', 'space is not mounted', 'other holds a different disk']);
     expect(alerts[0]!.detail).toBe('/time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is). Jobs touching it are refused until it is back.');
+  });
+});
+
+describe('a run in one line', () => {
+  test('a failure shows the server\'s reason, not what a summary says of it', () => {
+    const wrongPassword = makeRun({ id: 'c', jobId: 'flux-verify', status: 'failed', error: 'restic check: wrong password for the repository (check the secret the job names)', summary: { kind: 'restic-check', ok: false, readDataSubset: null } });
+    expect(summaryText(wrongPassword)).toBe('restic check: wrong password for the repository (check the secret the job names)');
+    expect(summaryText({ ...wrongPassword, status: 'succeeded', error: null, summary: { kind: 'restic-check', ok: true, readDataSubset: null } })).toBe('repository OK');
+  });
+
+  test('a blocked run has no running clock; a running one counts to now', () => {
+    const startedAt = new Date(Date.now() - 90_000).toISOString();
+    expect(runDuration(makeRun({ id: 'b', jobId: 'space-offsite', status: 'blocked', startedAt }))).toBe('stopped: waiting for a decision');
+    expect(runDuration(makeRun({ id: 'r', jobId: 'space-offsite', status: 'running', startedAt }))).toMatch(/^1 min 3\d s$/);
   });
 });
 

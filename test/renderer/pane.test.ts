@@ -7,11 +7,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import type { RunsPage } from '../../server/src/contract/api';
-import { applyScenario } from '../../server/src/infra/demo-tree';
 import { newRunId } from '../../server/src/store/runs';
 import { useCleanup } from '../support/tmp';
 import { launchChromium, paneBuild, recordRequests, watchConsole } from './browser';
-import { seedHistory, startPaneServer, type PaneServer } from './pillarsd';
+import { blockedSync, seedHistory, startPaneServer, type PaneServer } from './pillarsd';
 
 const HISTORY = 10_000;
 // A real server on a busy machine: what the page shows may take seconds, not vitest's default second.
@@ -63,7 +62,14 @@ describe('admin pane against the real pillarsd', () => {
   const expectLogged = (...what: string[]) => problems.splice(0, problems.length, ...problems.filter((p) => !what.some((w) => p.includes(w))));
 
   test('a wrong token is refused with a message; the right one opens the overview', async () => {
+    const script = page.waitForResponse((r) => /\/assets\/index-[\w-]+\.js$/.test(r.url()));
+    const html = page.waitForResponse((r) => r.url() === `${server.url}/`);
     await page.goto(server.url + '/');
+    // the pane's script travels compressed and is kept for good (its name changes with its content)
+    const js = await (await script).allHeaders();
+    expect(js['content-encoding']).toBe('br');
+    expect(js['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await (await html).allHeaders())['cache-control']).toBe('no-cache');
     await page.getByLabel('Token').fill('nope');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
@@ -82,11 +88,7 @@ describe('admin pane against the real pillarsd', () => {
   });
 
   test('a blocked sync: a viewer sees the decision but cannot take it; an admin rejects it and nothing runs', async () => {
-    // Real: 30 % of Space moved aside, so the offsite sync's dry run would delete them in the "cloud".
-    applyScenario(server.layout.dir, 'blocked-sync');
-    blockedRun = server.served.rt.engine.enqueue('space-offsite', 'manual')!.id;
-    await expect.poll(() => server.served.rt.engine.getRun(blockedRun)?.status, { timeout: 60_000 }).toBe('blocked');
-    applyScenario(server.layout.dir, 'restore');
+    blockedRun = await blockedSync(server);
 
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(server.viewerToken)})`);
@@ -152,7 +154,7 @@ describe('admin pane against the real pillarsd', () => {
     expect(ids.length).toBeGreaterThan(HISTORY);
     expect(historyRequests().filter((r) => r.includes('before=')).length).toBeGreaterThanOrEqual(Math.ceil((ids.length - 100) / 500));
     await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').last().getByRole('link').first().textContent()).toBe(ids.at(-1));
+    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').last().getByRole('link').first().getAttribute('href')).toBe(`#/runs/${ids.at(-1)}`);
     expect(await page.locator('.runs-table tbody tr').count()).toBeLessThan(100);
     await page.getByLabel('Status').selectOption('failed');
     await expect.poll(() => page.url()).toContain('status=failed');
@@ -236,7 +238,7 @@ describe('admin pane against the real pillarsd', () => {
     const id = runs.create({ id: newRunId(at), jobId: 'flux-verify', trigger: 'schedule', queuedAt: at.toISOString(), resources: [], ownerPid: null, ownerStart: null }).id;
     runs.update(id, { status: 'failed', startedAt: at.toISOString(), finishedAt: at.toISOString(), exitCode: 1, error: 'restic check found 1 error' });
     server.dropConnections();
-    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').first().getByRole('link').first().textContent(), { timeout: 15_000 }).toBe(id);
+    await expect.poll(() => page.locator('.runs-table tbody tr:not(.spacer)').first().getByRole('link').first().getAttribute('href'), { timeout: 15_000 }).toBe(`#/runs/${id}`);
     await expect.poll(() => count.textContent()).not.toContain('loading');
     const after = historyRequests().slice(before);
     // the whole history would be 21 requests; the catch-up stops at the first page holding runs it had
@@ -269,6 +271,9 @@ describe('admin pane against the real pillarsd', () => {
     const runs = requests.filter((r) => r.endsWith('/run')).length;
     await page.keyboard.press('Enter');
     await expect.poll(() => requests.filter((r) => r.endsWith('/run')).length).toBe(runs + 1);
+    // Run now opens the run it started
+    await expect.poll(() => page.url()).toMatch(/#\/runs\/r[0-9a-z]+$/);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Run of /);
   });
 
   test('a revoked token sends the user back to the login form with the reason', async () => {

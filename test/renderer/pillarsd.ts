@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunSummary } from '../../server/src/contract/api';
 import { loadConfigFile } from '../../server/src/config/load';
-import { buildDemo, type DemoLayout } from '../../server/src/infra/demo-tree';
+import { applyScenario, buildDemo, type DemoLayout } from '../../server/src/infra/demo-tree';
 import { startServe, type Served } from '../../server/src/cli/commands/serve';
 import { newRunId, type RunStore } from '../../server/src/store/runs';
 import type { Db } from '../../server/src/store/db';
@@ -88,4 +88,30 @@ export async function startPaneServer(o: PaneServerOptions): Promise<PaneServer>
     dropConnections: () => served.http.server.closeAllConnections(),
     stop: () => served.stop(),
   };
+}
+
+/** Resolves once `ok()` holds, polling every 100 ms; rejects with `what` after `timeoutMs`. */
+export async function waitUntil(ok: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A real blocked sync: 30 % of Space moved aside (the demo's `blocked-sync` scenario), so the
+ * offsite sync's dry run would delete them in the "cloud" and the deletion guard stops it for
+ * approval; then the files are put back. Returns the blocked run's id.
+ */
+export async function blockedSync(server: PaneServer): Promise<string> {
+  const engine = server.served.rt.engine;
+  applyScenario(server.layout.dir, 'blocked-sync');
+  try {
+    const id = engine.enqueue('space-offsite', 'manual')!.id;
+    await waitUntil(() => engine.getRun(id)?.status === 'blocked', `space-offsite run ${id} is blocked (it is ${engine.getRun(id)?.status})`);
+    return id;
+  } finally {
+    applyScenario(server.layout.dir, 'restore');
+  }
 }

@@ -6,9 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { applyScenario } from '../../server/src/infra/demo-tree';
 import { launchChromium, paneBuild, ROOT } from './browser';
-import { seedHistory, startPaneServer } from './pillarsd';
+import { blockedSync, seedHistory, startPaneServer, waitUntil } from './pillarsd';
 
 const OUT = path.join(ROOT, 'docs/screenshots');
 mkdirSync(OUT, { recursive: true });
@@ -32,15 +31,8 @@ try {
   seedHistory(server.served.rt.db, server.served.rt.runs, 400, { now: Date.now() - 86_400_000, spacingMs: 6 * 3600_000 });
   const engine = server.served.rt.engine;
   // the demo's first backup and the offsite sync after it, then a sync the guard blocks
-  await new Promise<void>((resolve) => {
-    const t = setInterval(() => engine.isIdle() && (clearInterval(t), resolve()), 200);
-  });
-  applyScenario(server.layout.dir, 'blocked-sync');
-  const blocked = engine.enqueue('space-offsite', 'manual')!.id;
-  await new Promise<void>((resolve) => {
-    const t = setInterval(() => engine.getRun(blocked)?.status === 'blocked' && (clearInterval(t), resolve()), 200);
-  });
-  applyScenario(server.layout.dir, 'restore');
+  await waitUntil(() => engine.isIdle(), 'the demo\'s first runs are over', 120_000);
+  const blocked = await blockedSync(server);
 
   browser = await launchChromium(path.join(tmp, 'home'));
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -131,7 +131,7 @@ describe('electron-builder configuration', () => {
     expect(cfg.nsis).toMatchObject({ perMachine: false, allowElevation: false });
     expect(cfg.linux).toMatchObject({ target: ['AppImage', 'deb'] });
     for (const icon of [cfg.mac.icon, cfg.win.icon, cfg.linux.icon, ...cfg.extraResources.map((e) => e.from)]) expect(existsSync(String(icon)), String(icon)).toBe(true);
-    expect(cfg.files).toEqual(expect.arrayContaining(['!server{,/**}', '!node_modules/pillarsd{,/**}']));
+    expect(cfg.files).toEqual(expect.arrayContaining(['!server{,/**}', '!node_modules/pillarsd{,/**}', '!dist/renderer/**/*.{br,gz}']));
     expect(cfg.files.filter((f) => !f.startsWith('!'))).toEqual(['package.json', 'dist/main/**', 'dist/preload/**', 'dist/renderer/**']);
     expect(readFileSync('build/entitlements.mac.plist', 'utf8')).toContain('com.apple.security.cs.allow-jit');
   });

@@ -5,6 +5,7 @@ import type { Document, Node } from 'yaml';
 import { configSchema } from './schema';
 import type { Config } from './schema';
 import { readText } from '../infra/fs';
+import { notificationProblems } from './notify-schema';
 
 export interface ConfigProblem {
   file: string;
@@ -154,6 +155,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
       if (a === jobId) out.push({ path: ['jobs', jobId, 'after', i], message: 'a job cannot run after itself' });
     });
   }
+  out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });
   return out;

@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
 export const secretRef = z
@@ -223,6 +224,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
+  notifications: notificationsSchema.optional(),
+  metrics: metricsSchema.optional(),
   history: z
     .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
     .default({ keepDays: 180, keepRuns: 5000 }),

@@ -306,3 +306,106 @@ export interface PairRequest {
   /** how the new token is named in lists and the audit log, e.g. the client's host name */
   name?: string;
 }
+
+// ---- notifications (issue 17) ----
+
+/** What a notice can be about; channels and per-job choices list these. */
+export const NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'capacity', 'time-machine', 'samba', 'drill', 'conflicts'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/** The kinds that belong to one job (what a job's own choices may name). */
+export const JOB_NOTICE_KINDS: readonly NoticeKind[] = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'];
+
+/** opened: a new incident; changed: the same subject is in a different trouble now; reminder: still
+ * waiting (a block); resolved: back to normal; test: `pillarsd notify test` or the pane's button. */
+export type NoticePhase = 'opened' | 'changed' | 'reminder' | 'resolved' | 'test';
+
+/** One thing a person is told. Part of the webhook body: fields are added, never renamed. */
+export interface Notice {
+  /** unique per notice; a receiver that sees an id twice has seen the same notice twice */
+  id: string;
+  /** the incident it belongs to, e.g. `job:flux-backup`, `capacity:space`; stable while it lasts */
+  incident: string;
+  /** `test` only in a test message */
+  kind: NoticeKind | 'test';
+  phase: NoticePhase;
+  severity: 'critical' | 'warning' | 'info';
+  title: string;
+  text: string;
+  at: string;
+  jobId: string | null;
+  runId: string | null;
+  /** the pillar, Mac (Time Machine bundle) or hot-set the notice is about */
+  subject: string | null;
+  /** the run (or page) in the admin pane, when notifications.paneUrl is set */
+  link: string | null;
+  /** how many times it happened within the incident so far */
+  count: number;
+  /** a block that waits for approval: what approving would delete */
+  deletes: { count: number; bytes: number; percent: number } | null;
+}
+
+/** The JSON body of a webhook delivery (one or more notices grouped). */
+export interface WebhookBody {
+  version: 1;
+  /** the idempotency key of this delivery (also the Idempotency-Key header); the same on a retry */
+  id: string;
+  server: string;
+  sentAt: string;
+  notices: Notice[];
+}
+
+export type ChannelType = 'webhook' | 'ntfy' | 'email' | 'heartbeat';
+
+export interface ChannelState {
+  name: string;
+  type: ChannelType;
+  enabled: boolean;
+  /** where it goes, without credentials: the URL's origin and path, the SMTP host and recipients */
+  target: string;
+  /** what it is told about by default (heartbeat: the jobs it pings for) */
+  events: NoticeKind[];
+  jobs: string[];
+  pending: number;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export interface IncidentInfo {
+  key: string;
+  kind: NoticeKind;
+  title: string;
+  jobId: string | null;
+  openedAt: string;
+  lastAt: string;
+  count: number;
+}
+
+export interface JobNotifyChoices {
+  jobId: string;
+  /** overdue after this long without a success (e.g. 36h), besides the schedule's own window */
+  maxAge: string | null;
+  /** per message channel: the kinds this job sends there, or null for the channel's default */
+  send: Record<string, NoticeKind[] | null>;
+}
+
+/** GET /api/v1/notifications */
+export interface NotificationsResponse {
+  channels: ChannelState[];
+  jobs: JobNotifyChoices[];
+  open: IncidentInfo[];
+}
+
+/** POST /api/v1/notifications/test → the outcome of one test delivery */
+export interface NotifyTestResult {
+  channel: string;
+  ok: boolean;
+  error: string | null;
+  at: string;
+}
+
+/** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
+export interface JobNotifyUpdate {
+  send: Record<string, NoticeKind[] | null>;
+}

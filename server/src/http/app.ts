@@ -57,6 +57,21 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Cache rules of the pane's files: the build names everything under assets/ by a hash of its
+ * content, so those never change and are kept a year without asking again; everything else
+ * (index.html, which names the current hashes) is revalidated on every load (ETag and
+ * Last-Modified answer 304 when it has not changed).
+ */
+export function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
+  const assets = `${root.replace(/\/+$/, '')}/assets/`;
+  return (res, file) => {
+    res.setHeader('cache-control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    // the same URL answers with a different body per Accept-Encoding
+    res.setHeader('vary', 'accept-encoding');
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
@@ -182,7 +197,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       pane.addHook('onRoute', (r) => {
         r.config = { ...(r.config ?? {}), access: 'none' };
       });
-      await pane.register(fastifyStatic, { root, dotfiles: 'deny', index: ['index.html'], wildcard: true });
+      await pane.register(fastifyStatic, {
+        root,
+        dotfiles: 'deny',
+        index: ['index.html'],
+        wildcard: true,
+        // the build writes a .br and a .gz beside each file (vite.config.ts): sent as they are to a
+        // browser that accepts them, so nothing is compressed per request
+        preCompressed: true,
+        cacheControl: false,
+        setHeaders: paneCacheHeaders(root),
+      });
     });
   }
   return app;

@@ -66,6 +66,29 @@ export function ActionButton({
   );
 }
 
+/** The page's one <h1>, with what belongs next to it (a status badge, the page's own actions). */
+export function PageHeader({ title, children }: { title: ReactNode; children?: ReactNode }) {
+  return (
+    <header className="page-head">
+      <h1>{title}</h1>
+      {children && <div className="page-actions">{children}</div>}
+    </header>
+  );
+}
+
+/**
+ * A table too wide for a phone scrolls inside its own box (focusable, so a keyboard can scroll it
+ * too) instead of widening the page. Tables with `className="data cards"` become one card per
+ * row on narrow screens instead (each cell shows its column's name from `data-label`).
+ */
+export function TableBox({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-box" tabIndex={0} role="group" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
 export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
     <section className="card" aria-label={title}>

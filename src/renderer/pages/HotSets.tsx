@@ -1,13 +1,15 @@
 import type { StatusResponse } from '../../../server/src/contract/api';
-import { Section } from '../components/ui';
+import { PageHeader, Section, TableBox } from '../components/ui';
 
 export function HotSets({ status }: { status: StatusResponse }) {
   return (
     <div className="page hotsets">
-      <Section title="Hot-sets (Syncthing)">
+      <PageHeader title="Hot-sets" />
+      <Section title="Syncthing folders">
         {status.hotSets.length === 0 ? (
           <p className="muted">No Syncthing folders are watched.</p>
         ) : (
+          <TableBox label="Syncthing folders, scrollable">
           <table className="data">
             <caption className="sr-only">Syncthing folders</caption>
             <thead>
@@ -49,6 +51,7 @@ export function HotSets({ status }: { status: StatusResponse }) {
               ))}
             </tbody>
           </table>
+          </TableBox>
         )}
       </Section>
     </div>

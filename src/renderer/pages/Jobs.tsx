@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AuditEntry, AuditPage, JobInfo, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
 import { ApiError } from '../api';
-import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui';
+import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge, TableBox } from '../components/ui';
 import { useNow } from '../hooks';
 import { activeRunOf, isActive } from '../model';
 import { runHref, runsHref } from '../route';
@@ -96,6 +96,7 @@ function RecentActions() {
   if (!entries || entries.length === 0) return null;
   return (
     <Section title="Recent actions">
+      <TableBox label="Recent actions, scrollable">
       <table className="data">
         <caption className="sr-only">The last actions taken through the API</caption>
         <thead>
@@ -121,6 +122,7 @@ function RecentActions() {
           ))}
         </tbody>
       </table>
+      </TableBox>
     </Section>
   );
 }
@@ -134,9 +136,10 @@ export function Jobs({ status }: { status: StatusResponse }) {
   const editJob = status.jobs.find((j) => j.id === editing);
   return (
     <div className="page jobs">
-      <Section title="Jobs">
+      <PageHeader title="Jobs" />
+      <Section title="Every job">
         <ErrorNote error={error} />
-        <table className="data">
+        <table className="data cards">
           <caption className="sr-only">Jobs with their schedules and actions</caption>
           <thead>
             <tr>
@@ -153,19 +156,21 @@ export function Jobs({ status }: { status: StatusResponse }) {
             {status.jobs.map((j) => {
               const active = activeRunOf(model, j.id) ?? (j.lastRun && isActive(j.lastRun.status) ? j.lastRun : null);
               const p = active?.progress;
+              // a job that runs on no schedule of its own (disabled, or only on demand) is run once by hand
+              const manual = !j.enabled || (!j.schedule && j.after.length === 0);
               return (
                 <tr key={j.id} className={j.enabled ? '' : 'disabled'}>
                   <th scope="row">
                     <a href={runsHref(j.id)}>{j.id}</a>
                     {j.after.length > 0 && <div className="muted small">after {j.after.join(', ')}</div>}
                   </th>
-                  <td>{j.type}</td>
-                  <td>
+                  <td data-label="Type">{j.type}</td>
+                  <td data-label="Schedule">
                     <div>{describeSchedule(j.schedule)}</div>
                     {j.schedule && <code>{j.schedule}</code>}
                   </td>
-                  <td>{j.enabled ? (j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : '—') : 'disabled'}</td>
-                  <td className="lastrun">
+                  <td data-label="Next run">{j.enabled ? (j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : j.after.length ? `after ${j.after.join(', ')}` : 'on demand') : 'disabled'}</td>
+                  <td data-label="Last run" className="lastrun">
                     {j.lastRun ? (
                       <a href={runHref(j.lastRun.id)}>
                         <StatusBadge status={j.lastRun.status} /> <span className="age">{formatAge(j.lastRun.finishedAt ?? j.lastRun.startedAt ?? j.lastRun.queuedAt, now)}</span>
@@ -174,8 +179,9 @@ export function Jobs({ status }: { status: StatusResponse }) {
                       <span className="muted">never</span>
                     )}
                   </td>
-                  <td>
-                    <StatusBadge status={j.state} />
+                  <td data-label="State">
+                    {!j.enabled && <span className="badge">disabled</span>}
+                    {(j.enabled || j.state !== 'idle') && <StatusBadge status={j.state} />}
                     {j.overdue && <span className="badge st-overdue">overdue</span>}
                     {p?.percent != null && <span className="small"> {p.percent.toFixed(0)} %</span>}
                   </td>
@@ -183,15 +189,16 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     <ActionButton
                       onError={setError}
                       title={readOnly}
-                      disabled={!!readOnly || !j.enabled || j.state === 'running' || j.state === 'queued'}
+                      disabled={!!readOnly || j.state === 'running' || j.state === 'queued'}
                       action={async () => {
                         setError(null);
                         const { runId } = await store.api.runNow(j.id);
-                        // Show it queued at once; the event stream brings the rest.
+                        // Show it queued at once and open it; the event stream brings the rest.
                         store.putRun(await store.api.run(runId));
+                        window.location.hash = runHref(runId);
                       }}
                     >
-                      Run now
+                      {manual ? 'Run once' : 'Run now'}
                     </ActionButton>
                     <ActionButton
                       onError={setError}

@@ -1,8 +1,8 @@
 import type { JobInfo, Run, StatusResponse } from '../../../server/src/contract/api';
-import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
-import { deriveAlerts } from '../alerts';
+import { formatAge, formatBytes, formatDateTime, formatShare } from '../../shared/format';
+import { deriveAlerts, type Alert } from '../alerts';
 import { CapacityBar, LineChart, type Series } from '../components/charts';
-import { Section, StatusBadge } from '../components/ui';
+import { PageHeader, Section, StatusBadge } from '../components/ui';
 import { useJobRuns, useNow } from '../hooks';
 import { runHref } from '../route';
 
@@ -35,6 +35,49 @@ function LastResult({ job, now }: { job: JobInfo; now: number }) {
   );
 }
 
+/** The one line at the top: all is well, or how many things need the owner, each linked to where it is dealt with. */
+function Verdict({ alerts }: { alerts: readonly Alert[] }) {
+  const needs = alerts.filter((a) => a.severity !== 'info');
+  if (needs.length === 0) return <p className="verdict ok">All is well: every job succeeded on time and every pillar is online.</p>;
+  return (
+    <p className="verdict needs">
+      {needs.length === 1 ? '1 thing needs you: ' : `${needs.length} things need you: `}
+      {needs.map((a, i) => (
+        <span key={a.id}>
+          {i > 0 && ', '}
+          <a href={a.href}>{a.title}</a>
+        </span>
+      ))}
+      .
+    </p>
+  );
+}
+
+function TimeMachineMacs({ status, now }: { status: StatusResponse; now: number }) {
+  if (status.timeMachine.length === 0) return <p className="muted">No Mac has backed up to Time yet.</p>;
+  return (
+    <ul className="macs">
+      {status.timeMachine.map((t) => {
+        const mac = t.name.replace(/\.sparsebundle$/, '');
+        return (
+          <li key={`${t.folder ?? ''}/${t.name}`}>
+            <div className="pillar-head">
+              <strong>{mac}</strong>
+              {t.folder && <span className="muted small">{t.folder}</span>}
+              <span className={`badge ${t.stale ? 'st-failed' : 'st-succeeded'}`}>{t.stale ? 'stale' : 'backing up'}</span>
+            </div>
+            {t.capBytes != null && <CapacityBar label={`${mac} Time Machine`} used={t.sizeBytes} total={t.capBytes} />}
+            <div className="pillar-figures">
+              Last backup {formatAge(t.lastBackupAt, now)} · {formatBytes(t.sizeBytes)}
+              {t.capBytes != null && ` of ${formatBytes(t.capBytes)} (${formatShare(t.capShare)})`}
+            </div>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function Overview({ status }: { status: StatusResponse }) {
   const now = useNow();
   const alerts = deriveAlerts(status, now);
@@ -43,10 +86,10 @@ export function Overview({ status }: { status: StatusResponse }) {
   const series = usageSeries(status, runs);
   return (
     <div className="page overview">
-      <Section title="Alerts">
-        {alerts.length === 0 ? (
-          <p className="all-good">All good: every job succeeded on time and every pillar is online.</p>
-        ) : (
+      <PageHeader title="Overview" />
+      <Verdict alerts={alerts} />
+      {alerts.length > 0 && (
+        <Section title="Alerts">
           <ul className="alerts">
             {alerts.map((a) => (
               <li key={a.id} className={`alert ${a.severity}`}>
@@ -56,8 +99,8 @@ export function Overview({ status }: { status: StatusResponse }) {
               </li>
             ))}
           </ul>
-        )}
-      </Section>
+        </Section>
+      )}
       <div className="grid2">
         <Section title="Pillars">
           <ul className="pillars">
@@ -66,7 +109,7 @@ export function Overview({ status }: { status: StatusResponse }) {
                 <div className="pillar-head">
                   <strong className="pillar-name">{p.id}</strong>
                   <code>{p.path}</code>
-                  <span className={`badge ${p.online && p.sentinel ? 'st-succeeded' : 'st-failed'}`}>{!p.online ? 'offline' : !p.sentinel ? 'no sentinel' : 'online'}</span>
+                  <span className={`badge ${p.online && p.sentinel ? 'st-succeeded' : 'st-failed'}`}>{!p.online ? 'unavailable' : !p.sentinel ? 'no sentinel' : 'online'}</span>
                 </div>
                 <CapacityBar label={p.id} used={p.usedBytes ?? (p.totalBytes != null && p.freeBytes != null ? p.totalBytes - p.freeBytes : null)} total={p.totalBytes} />
                 <div className="pillar-figures">
@@ -81,7 +124,7 @@ export function Overview({ status }: { status: StatusResponse }) {
         </Section>
       </div>
       <Section title="Jobs">
-        <table className="data">
+        <table className="data cards">
           <caption className="sr-only">Each job's last result</caption>
           <thead>
             <tr>
@@ -98,12 +141,12 @@ export function Overview({ status }: { status: StatusResponse }) {
                 <th scope="row">
                   <a href={`#/runs?job=${encodeURIComponent(j.id)}`}>{j.id}</a>
                 </th>
-                <td>{j.type}</td>
-                <td className="lastrun">
+                <td data-label="Type">{j.type}</td>
+                <td data-label="Last result" className="lastrun">
                   <LastResult job={j} now={now} />
                 </td>
-                <td>{j.enabled ? formatDateTime(j.nextRunAt) : 'disabled'}</td>
-                <td>
+                <td data-label="Next run">{j.enabled ? (j.schedule ? formatDateTime(j.nextRunAt) : 'on demand') : 'disabled'}</td>
+                <td data-label="State">
                   <StatusBadge status={j.state} />
                   {j.overdue && <span className="badge st-overdue">overdue</span>}
                 </td>
@@ -111,6 +154,9 @@ export function Overview({ status }: { status: StatusResponse }) {
             ))}
           </tbody>
         </table>
+      </Section>
+      <Section title="Time Machine">
+        <TimeMachineMacs status={status} now={now} />
       </Section>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ErrorNote, Section } from '../components/ui';
+import { ErrorNote, PageHeader, Section } from '../components/ui';
 import { bridge, type TraySettings } from '../bridge';
 
 // Client settings live in the tray (electron-store), reached only through the preload bridge. In a
@@ -99,7 +99,8 @@ export function Preferences() {
   if (!b?.settings) {
     return (
       <div className="page preferences">
-        <Section title="Preferences">
+        <PageHeader title="Preferences" />
+        <Section title="Where they are">
           <p>Preferences belong to the Pillars tray app on each computer (server and pairing, vault, drive letters, notifications, start at login). Open this pane from the tray to change them.</p>
         </Section>
       </div>
@@ -120,6 +121,7 @@ export function Preferences() {
   const pillars = (Array.isArray(settings?.pillars) ? settings.pillars : []) as PillarPref[];
   return (
     <div className="page preferences">
+      <PageHeader title="Preferences" />
       <ErrorNote error={error} />
       {saved && (
         <p className="ok" role="status">

@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime, formatDuration, formatRate } from '../../shared/format';
-import { ActionButton, ErrorNote, Section, StatusBadge } from '../components/ui';
+import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { useNow } from '../hooks';
 import { isActive } from '../model';
 import { runsHref } from '../route';
 import { store, usePane, viewerReason } from '../store';
-import { runSeconds } from './Runs';
+import { runDuration } from './Runs';
 
 const MAX_LOG_LINES = 20_000;
 
@@ -67,7 +67,7 @@ function SummaryView({ run }: { run: Run }) {
       rows.push(['Kept', String(s.kept)], ['Removed', String(s.removed)], ['Pruned', s.pruned ? 'yes' : 'no']);
       break;
     case 'restic-check':
-      rows.push(['Result', s.ok ? 'no errors' : 'errors found'], ['Data read', s.readDataSubset ?? 'metadata only']);
+      rows.push(['Result', s.ok ? 'no errors' : (run.error ?? 'the check found damage in the repository')], ['Data read', s.readDataSubset ?? 'metadata only']);
       break;
     default:
       rows.push(['Transferred', `${formatBytes(s.bytesTransferred)} in ${s.filesTransferred} files`], ['Deleted', String(s.filesDeleted)], ['Errors', String(s.errors)], ['Duration', formatDuration(s.durationSeconds)]);
@@ -132,7 +132,8 @@ function BlockView({ run }: { run: Run }) {
   );
 }
 
-function LogView({ runId, active, initialTail }: { runId: string; active: boolean; initialTail: string }) {
+/** `active`: the run may still change (queued, running, blocked); `live`: lines may still come (not blocked). */
+function LogView({ runId, active, live, initialTail }: { runId: string; active: boolean; live: boolean; initialTail: string }) {
   const [lines, setLines] = useState<string[]>(() => (initialTail ? initialTail.split('\n') : []));
   const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
@@ -178,7 +179,7 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
 
   // A server that publishes no run.log events still shows a live log: re-read it while the run lasts.
   useEffect(() => {
-    if (!active) return;
+    if (!live) return;
     const t = setInterval(() => {
       if (pushed.current) return;
       store.api
@@ -187,7 +188,7 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
         .catch(() => {});
     }, 2000);
     return () => clearInterval(t);
-  }, [runId, active]);
+  }, [runId, live]);
 
   useEffect(() => {
     if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
@@ -202,7 +203,7 @@ function LogView({ runId, active, initialTail }: { runId: string; active: boolea
 
   return (
     <Section
-      title={active ? 'Log (live)' : 'Log'}
+      title={live ? 'Log (live)' : 'Log'}
       actions={
         <div className="log-tools" role="search" aria-label="Search the log">
           <label>
@@ -259,6 +260,7 @@ export function RunPage({ id }: { id: string }) {
   if (!run) {
     return (
       <div className="page run">
+        <PageHeader title={`Run ${id}`} />
         <ErrorNote error={error} />
         {!error && <p className="muted">Loading run {id}…</p>}
       </div>
@@ -267,19 +269,18 @@ export function RunPage({ id }: { id: string }) {
   const active = isActive(run.status);
   return (
     <div className="page run">
-      <Section
-        title={`Run ${run.id}`}
-        actions={
-          active && run.status !== 'blocked' ? (
-            <ActionButton disabled={!!viewerReason(role)} title={viewerReason(role)} action={async () => store.putRun(await store.api.cancel(run.id))}>
-              Cancel
-            </ActionButton>
-          ) : undefined
-        }
-      >
+      <PageHeader title={`Run of ${run.jobId}`}>
+        <StatusBadge status={run.status} />
+        {active && run.status !== 'blocked' && (
+          <ActionButton disabled={!!viewerReason(role)} title={viewerReason(role)} action={async () => store.putRun(await store.api.cancel(run.id))}>
+            Cancel
+          </ActionButton>
+        )}
+      </PageHeader>
+      <Section title="Details">
         <p className="run-head">
           <a href={runsHref(run.jobId)}>{run.jobId}</a> <StatusBadge status={run.status} /> <span className="muted">{run.trigger}</span>
-          {run.attempt > 1 && <span className="muted"> · attempt {run.attempt}</span>}
+          {run.attempt > 1 && <span className="muted"> · attempt {run.attempt}</span>} <code className="muted small run-id">{run.id}</code>
         </p>
         <dl className="times">
           <dt>Queued</dt>
@@ -289,7 +290,7 @@ export function RunPage({ id }: { id: string }) {
           <dt>Finished</dt>
           <dd>{run.finishedAt ? `${formatDateTime(run.finishedAt)} (${formatAge(run.finishedAt, now)})` : '—'}</dd>
           <dt>Duration</dt>
-          <dd>{formatDuration(runSeconds(run))}</dd>
+          <dd>{runDuration(run)}</dd>
           {run.approvedBy && (
             <>
               <dt>Approved by</dt>
@@ -314,7 +315,7 @@ export function RunPage({ id }: { id: string }) {
       </Section>
       <BlockView run={run} />
       <SummaryView run={run} />
-      <LogView key={run.id} runId={run.id} active={active} initialTail={run.logTail} />
+      <LogView key={run.id} runId={run.id} active={active} live={active && run.status !== 'blocked'} initialTail={run.logTail} />
     </div>
   );
 }

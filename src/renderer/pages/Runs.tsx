@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Run, RunStatus } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
-import { ErrorNote, Section, StatusBadge } from '../components/ui';
+import { ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { historyKey } from '../history';
 import { runHref, runsHref } from '../route';
 import { store, usePane } from '../store';
@@ -10,14 +10,23 @@ import { store, usePane } from '../store';
 const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'];
 const ROW = 36; // px; matches .runs-table tbody tr in the stylesheet
 
+/** How long a run ran: until it finished, or until now while it runs. A blocked run is not running: it has no clock. */
 export function runSeconds(r: Run): number | null {
-  if (!r.startedAt) return null;
+  if (!r.startedAt || r.status === 'blocked') return null;
   const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
   return (end - Date.parse(r.startedAt)) / 1000;
 }
 
+export function runDuration(r: Run): string {
+  return r.status === 'blocked' ? 'stopped: waiting for a decision' : formatDuration(runSeconds(r));
+}
+
+/** One line for the history: a failure's reason in the server's words first, else what the run did. */
 export function summaryText(r: Run): string {
   const s = r.summary;
+  if (r.status === 'failed' || r.status === 'interrupted' || r.status === 'cancelled') {
+    if (r.error) return r.error;
+  }
   if (!s) return r.block ? r.block.message : (r.error ?? '');
   switch (s.kind) {
     case 'restic-backup':
@@ -25,7 +34,7 @@ export function summaryText(r: Run): string {
     case 'restic-forget':
       return `kept ${s.kept}, removed ${s.removed}${s.pruned ? ', pruned' : ''}`;
     case 'restic-check':
-      return s.ok ? 'repository OK' : 'check found errors';
+      return s.ok ? 'repository OK' : 'the check found damage in the repository';
     default:
       return `${formatBytes(s.bytesTransferred)} sent, ${s.filesDeleted} deleted${s.errors ? `, ${s.errors} errors` : ''}`;
   }
@@ -46,15 +55,16 @@ const RunRow = memo(function RunRow({ run: r, index }: { run: Run; index: number
   return (
     <tr aria-rowindex={index + 2}>
       <td>
-        <a href={runHref(r.id)}>{r.id}</a>
+        <a href={runHref(r.id)} title={r.id}>
+          {formatDateTime(r.queuedAt)}
+        </a>
       </td>
       <td>{r.jobId}</td>
       <td>
         <StatusBadge status={r.status} />
       </td>
-      <td>{r.trigger}</td>
-      <td>{formatDateTime(r.queuedAt)}</td>
-      <td>{formatDuration(runSeconds(r))}</td>
+      <td className="opt">{r.trigger}</td>
+      <td className="opt">{runDuration(r)}</td>
       <td className="result">{summaryText(r)}</td>
     </tr>
   );
@@ -107,7 +117,8 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
 
   return (
     <div className="page runs">
-      <Section title="Run history">
+      <PageHeader title="Runs" />
+      <Section title="History">
         <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
           <label>
             Job
@@ -153,19 +164,18 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
           <table className="data runs-table" aria-rowcount={rows.length + 1}>
             <thead>
               <tr>
-                <th scope="col">Run</th>
+                <th scope="col">Queued</th>
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Duration</th>
+                <th scope="col" className="opt">Trigger</th>
+                <th scope="col" className="opt">Duration</th>
                 <th scope="col">Result</th>
               </tr>
             </thead>
             <tbody>
               {padTop > 0 && (
                 <tr aria-hidden="true" className="spacer">
-                  <td colSpan={7} style={{ height: padTop }} />
+                  <td colSpan={6} style={{ height: padTop }} />
                 </tr>
               )}
               {items.map((it) => (
@@ -173,7 +183,7 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
               ))}
               {padBottom > 0 && (
                 <tr aria-hidden="true" className="spacer">
-                  <td colSpan={7} style={{ height: padBottom }} />
+                  <td colSpan={6} style={{ height: padBottom }} />
                 </tr>
               )}
             </tbody>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SambaState, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
 import { CapacityBar } from '../components/charts';
-import { ActionButton, ErrorNote, Section } from '../components/ui';
+import { ActionButton, ErrorNote, PageHeader, Section, TableBox } from '../components/ui';
 import { useNow } from '../hooks';
 import { store, usePane } from '../store';
 
@@ -50,6 +50,7 @@ export function Samba({ status }: { status: StatusResponse }) {
   const changed = state ? state.drift || state.diff.trim() !== '' : false;
   return (
     <div className="page samba">
+      <PageHeader title="Samba" />
       <Section
         title="Samba configuration"
         actions={
@@ -131,6 +132,7 @@ export function Samba({ status }: { status: StatusResponse }) {
         {status.timeMachine.length === 0 ? (
           <p className="muted">No Mac has backed up to Time yet.</p>
         ) : (
+          <TableBox label="Time Machine bundles, scrollable">
           <table className="data">
             <caption className="sr-only">Time Machine bundles per Mac</caption>
             <thead>
@@ -158,6 +160,7 @@ export function Samba({ status }: { status: StatusResponse }) {
               ))}
             </tbody>
           </table>
+          </TableBox>
         )}
       </Section>
     </div>

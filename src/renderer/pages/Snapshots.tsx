@@ -1,7 +1,7 @@
 import type { ResticBackupSummary, Run, StatusResponse } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime } from '../../shared/format';
 import { BarChart } from '../components/charts';
-import { ErrorNote, Section } from '../components/ui';
+import { ErrorNote, PageHeader, Section, TableBox } from '../components/ui';
 import { useJobRuns } from '../hooks';
 import { runHref } from '../route';
 
@@ -35,6 +35,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
   }
   return (
     <div className="page snapshots">
+      <PageHeader title="Snapshots" />
       <ErrorNote error={error} />
       {repos.size === 0 && <p className="muted">No restic backup jobs are configured.</p>}
       {[...repos.entries()].map(([repo, jobIds]) => {
@@ -42,6 +43,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
         return (
           <Section key={repo} title={`Repository ${repo}`}>
             <BarChart bars={addedPerNight(snaps)} label={`Data added per night to ${repo}`} width={1200} />
+            <TableBox label={`Snapshots in ${repo}, scrollable`}>
             <table className="data">
               <caption className="sr-only">Snapshots in {repo}</caption>
               <thead>
@@ -78,6 +80,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
                 )}
               </tbody>
             </table>
+            </TableBox>
           </Section>
         );
       })}

@@ -4,6 +4,7 @@
 // loopback, and the admin pane with its security headers.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startStack, type LiveStack } from './support/stack';
 import { PinMismatch, request, sse, type Target } from './support/client';
@@ -19,6 +20,9 @@ beforeAll(async () => {
   mkdirSync(path.join(pane.path, 'assets'));
   writeFileSync(path.join(pane.path, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
   writeFileSync(path.join(pane.path, 'assets', 'app.js'), 'console.log(1)');
+  // as the build leaves them: a brotli and a gzip copy beside each file (vite.config.ts)
+  writeFileSync(path.join(pane.path, 'assets', 'app.js.br'), brotliCompressSync('console.log(1)'));
+  writeFileSync(path.join(pane.path, 'assets', 'app.js.gz'), gzipSync('console.log(1)'));
   writeFileSync(path.join(pane.path, '.secret'), 'nope');
   s = await startStack({ adminDir: pane.path });
   t = { url: s.srv.url, fingerprint: s.srv.fingerprint };
@@ -281,5 +285,26 @@ describe('the admin pane', () => {
     expect((await request(t, { path: '/assets/app.js', headers: { host: 'motoko' } })).status).toBe(200);
     expect((await request(t, { path: '/.secret', headers: { host: 'motoko' } })).status).toBeGreaterThanOrEqual(400);
     expect((await request(t, { path: '/assets/..%2f..%2f.secret', headers: { host: 'motoko' } })).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('sends the precompressed copy a browser accepts; hashed assets are kept a year, index.html is revalidated', async () => {
+    const get = (p: string, encoding?: string) => request(t, { path: p, headers: { host: 'motoko', ...(encoding ? { 'accept-encoding': encoding } : {}) } });
+    const br = await get('/assets/app.js', 'gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['vary']).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const gz = await get('/assets/app.js', 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    const plain = await get('/assets/app.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toBe('console.log(1)');
+    for (const p of ['/', '/index.html']) {
+      const page = await get(p, 'br');
+      expect(page.status).toBe(200);
+      expect(page.headers['cache-control']).toBe('no-cache');
+      const again = await request(t, { path: p, headers: { host: 'motoko', 'if-none-match': String(page.headers['etag']) } });
+      expect(again.status).toBe(304);
+    }
   });
 });

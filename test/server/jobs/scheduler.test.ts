@@ -8,38 +8,7 @@ import { parseConfig } from '../../../server/src/config/load';
 import { openDb } from '../../../server/src/store/db';
 import { RunStore, StateStore, newRunId } from '../../../server/src/store/runs';
 import { EventStore } from '../../../server/src/store/events';
-import type { Clock } from '../../../server/src/ports/clock';
-
-function manualClock(start: string) {
-  let now = Date.parse(start);
-  let timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  const clock: Clock = {
-    now: () => new Date(now),
-    setTimeout(fn, ms) {
-      const t = { at: now + ms, fn, live: true };
-      timers.push(t);
-      return { cancel: () => (t.live = false) };
-    },
-  };
-  return {
-    clock,
-    advanceTo(iso: string) {
-      const target = Date.parse(iso);
-      for (;;) {
-        const due = timers.filter((t) => t.live && t.at <= target).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        now = due.at;
-        due.live = false;
-        due.fn();
-      }
-      timers = timers.filter((t) => t.live);
-      now = target;
-    },
-    advance(ms: number) {
-      this.advanceTo(new Date(now + ms).toISOString());
-    },
-  };
-}
+import { manualClock } from '../../support/clock';
 
 const config = parseConfig(
   `stateDir: /tmp/unused

@@ -17,6 +17,14 @@ import { watchStatusChanges } from '../../watch/changes';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
 import type { RunningHttpServer } from '../../http/server';
+import { hostname } from 'node:os';
+import { NotifyStore } from '../../store/notify';
+import { Notifier } from '../../notify/service';
+import { maxAgeContributor } from '../../notify/max-age';
+import { nodeNotifyTransport } from '../../infra/notify-transport';
+import { realBackends } from '../../secrets/sources';
+import { CapacityStore } from '../../watch/capacity';
+import { daysUntilFull } from '../../notify/conditions';
 
 export interface Served {
   url: string;
@@ -24,6 +32,7 @@ export interface Served {
   rt: Runtime;
   tokens: TokenStore;
   scheduler: Scheduler;
+  notifier: Notifier;
   /** the listening server (tests drop its connections to see the pane reconnect) */
   http: RunningHttpServer;
   stop(): Promise<void>;
@@ -71,6 +80,22 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    const capacity = new CapacityStore(rt.db);
+    const notifier = new Notifier({
+      config: c,
+      store: new NotifyStore(rt.db),
+      hub: rt.hub,
+      status: rt.status,
+      samba,
+      daysUntilFull: (pillar) => daysUntilFull(capacity.since(pillar, new Date(rt.clock.now().getTime() - 30 * 86_400_000).toISOString())),
+      clock: rt.clock,
+      secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
+      transport: nodeNotifyTransport,
+      hostname: hostname(),
+      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+    });
+    // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
+    rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -92,6 +117,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     });
     const url = http.url;
     scheduler.start();
+    notifier.start();
     const stopSampler = watch.startSampler();
     const stopChanges = watchStatusChanges({
       status: () => rt.status.status(),
@@ -109,6 +135,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       rt,
       tokens,
       scheduler,
+      notifier,
       http,
       stop: () =>
         (stopped ??= (async () => {
@@ -118,6 +145,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           stopFollowing();
           await http.close();
           await rt.engine.stop();
+          // runs the stop interrupted are told at the next start (their events follow the cursor)
+          await notifier.stop();
           rt.close();
         })()),
     };
