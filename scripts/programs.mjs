@@ -217,7 +217,23 @@ function literalPrograms(e, consts, seen = new Set()) {
   return undefined;
 }
 
+/**
+ * Hooks in pillarsd.yaml text that a test writes (the argv list of a `pre:` or `post:` hook): pillarsd
+ * starts them, so their programs count like any other.
+ */
+function scanHookArgv(rel, text, found) {
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    for (const m of line.matchAll(/\bargv:\s*\[\s*\\?"([^"\\]+)\\?"(?:\s*,\s*\\?"-c\\?"\s*,\s*\\?"((?:[^"\\]|\\[^"])*)\\?")?/g)) {
+      const where = `${rel}:${i + 1}`;
+      add(found, m[1], where);
+      if (m[2] !== undefined && ['sh', 'bash'].includes(m[1])) scanShell(where, m[2], found, true);
+    }
+  });
+}
+
 function scanTs(rel, text, found, dynamicSites) {
+  scanHookArgv(rel, text, found);
   const sf = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const cp = childProcessBindings(sf);
   const helpers = helperBindings(sf, rel);

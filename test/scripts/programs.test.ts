@@ -2,15 +2,10 @@
 // package scripts/packages.sh installs (real dpkg and apt-cache on this machine), and the guard
 // fails, naming the program and the package, when one does not.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkAll, checkPrograms, dependencyClosure, listedPackages, owningPackages, scan } from '../../scripts/programs.mjs';
 import { VFS_OBJECTS } from '../../server/src/samba/model';
-import { tempDir } from '../support/tmp';
-
-const work = tempDir('pillars-programs-');
-afterAll(() => work.cleanup());
 
 describe('the programs guard', () => {
   it('finds every program the repository starts, and each comes from scripts/packages.sh', () => {
@@ -58,31 +53,16 @@ describe('the programs guard', () => {
   });
 
   it('scans literals, wrapped programs and shell snippets, and refuses computed programs and shell strings', () => {
-    const file = path.join(work.path, 'sample.ts');
-    writeFileSync(
-      file,
-      [
-        "import { spawn, execSync } from 'node:child_process';",
-        'const name = process.argv[2];',
-        "spawn('zz-literal', ['a']);",
-        'spawn(name, []);',
-        "execSync('ls | wc -l');",
-        "ns.exec('sh', ['-c', 'zz-frobnicate --x && zz-other y | grep q']);",
-        "exec({ cmd: 'stdbuf', args: ['-o0', 'zz-inner', 'x'] });",
-        "spawn('ip', ['netns', 'exec', 'ns1', 'zz-in-ns']);",
-        "const opts = { cmd: o.bin ?? 'zz-default' };",
-        "spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'zz-in-unshare x']);",
-      ].join('\n'),
-    );
+    const file = path.join(import.meta.dirname, '../fixtures/programs/sample.ts.txt');
     const { found, problems } = scan([file]);
-    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default', 'unshare', 'zz-in-unshare']) expect([...found.keys()]).toContain(p);
-    expect(found.get('zz-literal')).toEqual(new Set([`${file}:3`]));
+    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default', 'unshare', 'zz-in-unshare', 'zz-hook', 'zz-hook-script']) expect([...found.keys()]).toContain(p);
+    expect(found.get('zz-literal')).toEqual(new Set([`${file}:4`]));
     // an option's value is not the wrapped program
     expect(found.has('private')).toBe(false);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/sample\.ts:4 starts a computed program \(name\)/),
-        expect.stringMatching(/sample\.ts:5 runs a shell string/),
+        expect.stringMatching(/sample\.ts\.txt:5 starts a computed program \(name\)/),
+        expect.stringMatching(/sample\.ts\.txt:6 runs a shell string/),
       ]),
     );
   });
