@@ -453,7 +453,7 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
 password file, parsing every output line, progress through the event hub, the run log, and for
-\`rclone-sync\` the deletion pre-check DESIGN rule 2 requires (a full \`rclone sync --dry-run\` before the sync,
+\`rclone-sync\` the deletion pre-check rule 2 of docs/architecture.md requires (a full \`rclone sync --dry-run\` before the sync,
 quiet: it takes rclone's own tally of deletions and lists them only when they would cross the guard).
 **Baseline:** the raw tool with exactly the argv and env the server gave it, read from
 \`/proc/PID/cmdline\` and \`environ\` of the child it started in the warm-up run and checked against the

@@ -186,7 +186,7 @@ ${partsRow('bare `node`', bareParts)}${partsRow('pillarsd', serverParts)}${parts
   if (!isMet(vs) || !isMet(vc)) process.exitCode = 1;
 } finally {
   for (const d of outDirs) rmSync(d, { recursive: true, force: true });
-  // the client guards unmounted mount folders with the immutable flag (DESIGN rule 9)
+  // the client guards unmounted mount folders with the immutable flag (rule 9 of docs/architecture.md)
   await run('chattr', ['-R', '-i', '--', tmp], { timeoutMs: 10_000 }).catch(() => undefined);
   rmSync(tmp, { recursive: true, force: true });
 }

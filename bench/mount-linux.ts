@@ -3,7 +3,7 @@
 // killed and a hung (SIGSTOP) server with its production timings (a look every 2 s, probe
 // children with a 3 s deadline, TCP connect 1.5 s). Real smbd on its own loopback address, real
 // FUSE mounts. The password comes from an in-memory source: the vault's own latency is not what
-// this measures. The event loop's worst delay is recorded throughout (DESIGN rule 8).
+// this measures. The event loop's worst delay is recorded throughout (rule 8 of docs/architecture.md).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

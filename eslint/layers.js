@@ -31,8 +31,10 @@ export const LAYERS = [
   // ---- pillarsd (server/) ----------------------------------------------------------------------
   { dir: 'server/bin/', why: 'the launcher: the built server, else the source through tsx', packages: ['node:fs', 'node:url', 'tsx'] },
   { dir: 'server/src/version.ts', why: 'the version string', packages: [] },
-  { dir: 'server/src/contract/', why: 'the API wire types, shared with the tray, the CLI and the pane', packages: [] },
-  { dir: 'server/src/ports/', why: 'the transport-neutral services, errors and clock the rest of the server implements', folders: ['server/src/contract/'], packages: [] },
+  // schema.ts declares the API in zod; api.ts derives the types from it type-only and holds the
+  // plain-data lists, so clients (src/) import api.ts without pulling zod into their bundles
+  { dir: 'server/src/contract/', why: 'the API, declared once, shared with the tray, the CLI and the pane', packages: ['zod'] },
+  { dir: 'server/src/ports/', why: 'the transport-neutral services, errors and clock the rest of the server implements', folders: ['server/src/contract/api.ts'], packages: [] },
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
@@ -40,7 +42,7 @@ export const LAYERS = [
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
-    folders: ['server/src/ports/', 'server/src/contract/'],
+    folders: ['server/src/ports/', 'server/src/contract/api.ts'],
     typesFrom: ['server/src/samba/', 'server/src/watch/', 'server/src/layout/'],
     packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer'],
   },
@@ -83,7 +85,7 @@ export const LAYERS = [
     dir: 'server/src/http/',
     why: 'the HTTP API over the ports: routes, auth, SSE, problems; no files, no processes',
     folders: ['server/src/contract/', 'server/src/ports/', 'server/src/version.ts'],
-    packages: ['node:http', 'node:https', 'node:net', 'node:crypto', 'fastify', '@fastify/ajv-compiler', '@fastify/sse', '@fastify/static'],
+    packages: ['node:http', 'node:https', 'node:net', 'node:crypto', 'fastify', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', '@fastify/sse', '@fastify/static', 'zod'],
   },
   {
     dir: 'server/src/cli/',
@@ -103,23 +105,23 @@ export const LAYERS = [
   {
     dir: 'src/main/core/',
     why: 'the client core: settings, secrets, mounts, the pillarsd connection; no Electron',
-    folders: ['src/shared/', 'src/platform/', 'server/src/contract/'],
+    folders: ['src/shared/', 'src/platform/', 'server/src/contract/api.ts'],
     packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'conf', 'eventsource-parser', 'keytar'],
   },
   {
     dir: 'src/main/electron/',
     why: "the tray's Electron glue: the only main-process code importing electron",
-    folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'src/preload/', 'server/src/contract/'],
+    folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'src/preload/', 'server/src/contract/api.ts'],
     packages: ['node:fs', 'node:fs/promises', 'node:os', 'node:path', 'node:url', 'electron', 'electron-log', 'electron-store'],
   },
   { dir: 'src/preload/', why: 'window.pillars, the typed bridge; no logic', packages: ['electron'] },
   {
     dir: 'src/renderer/',
     why: 'the admin pane: talks HTTP only, runs in a browser',
-    folders: ['src/shared/', 'server/src/contract/'],
+    folders: ['src/shared/', 'server/src/contract/api.ts'],
     packages: ['react', 'react-dom', '@tanstack/react-virtual', 'croner', 'cronstrue'],
   },
-  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/'], packages: ['commander', 'node:perf_hooks'] },
+  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks'] },
 ];
 
 /** The folders the rule governs: a file in them that no layer claims is refused until one does. */

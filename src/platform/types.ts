@@ -90,12 +90,12 @@ export interface Platform {
   /** force: the share may be hung; break it loose (Linux: FUSE abort) instead of waiting on it. */
   unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void>;
   list(): Promise<MountedShare[]>;
-  /** Must answer within deadlineMs whatever the share does (DESIGN rule 8). */
+  /** Must answer within deadlineMs whatever the share does (rule 8 of docs/architecture.md). */
   probe(p: PillarSpec, deadlineMs: number): Promise<ProbeResult>;
   open(p: PillarSpec): Promise<void>;
   /** macOS/Linux: ~/<pillar> links (never replacing what is not ours); Windows: drive labels. */
   decorate(server: SmbServer, p: PillarSpec): Promise<{ ok: boolean; note?: string }>;
-  /** While unmounted, the mount folder refuses writes (DESIGN rule 9). */
+  /** While unmounted, the mount folder refuses writes (rule 9 of docs/architecture.md). */
   guard(p: PillarSpec): Promise<void>;
   timeMachine?(): Promise<TimeMachineInfo | null>;
 }

@@ -1,7 +1,6 @@
 // The pane's live model as pure functions: how a server event changes what we know about runs and
 // jobs. Kept free of React and the DOM so it is tested in plain Node.
-import { SUCCESS_STATUSES } from '../../server/src/contract/api';
-import type { JobInfo, Progress, Run, RunStatus, ServerEvent, StatusResponse } from '../../server/src/contract/api';
+import { LIVE_STATUSES, SUCCESS_STATUSES, type JobInfo, type Progress, type Run, type RunStatus, type ServerEvent, type StatusResponse } from '../../server/src/contract/api';
 
 export interface LiveModel {
   status: StatusResponse | null;
@@ -9,10 +8,8 @@ export interface LiveModel {
   runs: ReadonlyMap<string, Run>;
 }
 
-const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'blocked'];
-
 export function isActive(s: RunStatus): boolean {
-  return ACTIVE.includes(s);
+  return LIVE_STATUSES.includes(s);
 }
 
 function jobStateFor(run: Run): JobInfo['state'] {

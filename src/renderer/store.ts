@@ -2,12 +2,13 @@
 // with useSyncExternalStore; every server event goes through model.applyEvent, and every
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
-import { TERMINAL_STATUSES, type Role, type Run, type RunStatus, type ServerEvent, type ServerEventType } from '../../server/src/contract/api';
+import { TERMINAL_STATUSES, type PairResponse, type Role, type Run, type RunStatus, type ServerEvent, type ServerEventType } from '../../server/src/contract/api';
 import { Api, ApiError, storedToken, TOKEN_KEY } from './api';
 import { historyPages, takeFirstPage } from './first-page';
 import { HistoryLoader, historyKey, type HistoryProgress } from './history';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
+import { takeLoginCode } from './login-link';
 
 export type Connection = 'offline' | 'connecting' | 'live';
 
@@ -23,6 +24,8 @@ export interface PaneState {
   role: Role | null;
   /** How far the run history of the Runs page's filter has loaded; null before it is opened. */
   history: HistoryProgress | null;
+  /** A login link's code is being traded for a token. */
+  signingIn: boolean;
 }
 
 /** A run in one of these states never changes again (a blocked one may still be approved). */
@@ -53,6 +56,7 @@ export class Store {
       statusError: null,
       role: null,
       history: null,
+      signingIn: false,
     };
     this.api = new Api(baseUrl, () => this.state.token, () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'));
   }
@@ -164,6 +168,22 @@ export class Store {
     }
   }
 
+  /** Trades a login link's one-time code for a token, then starts as a login with it does. */
+  private async redeemLoginCode(code: string): Promise<void> {
+    let token: string;
+    this.set({ signingIn: true });
+    try {
+      token = (await this.api.post<PairResponse>('/api/v1/pair', { code })).token;
+    } catch (e) {
+      const used = e instanceof ApiError && e.status === 401;
+      this.set({ signingIn: false });
+      this.logout(used ? 'This login link was already used or has expired: run `pillarsd login-link` for a new one, or enter a token.' : `The login link could not be used: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    await this.login(token);
+    this.set({ signingIn: false });
+  }
+
   logout(reason: string | null = null): void {
     try {
       sessionStorage.removeItem(TOKEN_KEY);
@@ -177,8 +197,13 @@ export class Store {
     this.set({ token: null, loginError: reason, model: { status: null, runs: new Map() }, connection: 'offline', role: null, history: null });
   }
 
-  /** Starts the session: a token from the tray bridge or sessionStorage, then status and the event stream. */
+  /** Starts the session: a login link's code, a token from the tray bridge or sessionStorage, then status and the event stream. */
   async start(): Promise<void> {
+    const code = takeLoginCode();
+    if (code) {
+      await this.redeemLoginCode(code);
+      return;
+    }
     if (!this.state.token) {
       const fromTray = await bridge()?.adminToken?.().catch(() => null);
       if (fromTray) this.set({ token: fromTray });

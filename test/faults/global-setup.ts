@@ -111,7 +111,7 @@ the whole run: ${report.samples.toLocaleString('en')} samples, ${report.processe
 When the run ended, every log, database (SQLite with its WAL), settings and config file and every
 captured stdout/stderr under the run's folder was searched byte for byte: ${files.length} files
 (${kinds(/\.(db|db-wal|db-shm|sqlite)$/)} database files, ${kinds(/(\.log$)|(\/logs\/)/)} logs, ${kinds(/\.(json|yaml|yml|conf)$/)} settings/config files), ${(bytes / 2 ** 20).toFixed(1)} MB,
-for ${secrets.length} registered secrets. Password files handed to children (0600, DESIGN rule 6) are
+for ${secrets.length} registered secrets. Password files handed to children (0600, rule 6 of docs/architecture.md) are
 not scanned: holding the secret is their purpose.
 
 | check | result | verdict |

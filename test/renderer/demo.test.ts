@@ -42,6 +42,7 @@ describe('admin pane against pillarsd demo', () => {
   let page: Page;
   let url: string;
   let token: string;
+  let loginLink: string;
   let dir: string;
   let problems: string[];
 
@@ -51,6 +52,7 @@ describe('admin pane against pillarsd demo', () => {
     dir = path.join(tmp.path, 'demo');
     const demo = cleanup.track(spawnPillarsd(['demo', '--dir', dir, '--port', '0'], { cwd: tmp.path }));
     url = (await demo.waitForLine(/admin URL:\s+(\S+)/, 90_000))[1]!.replace(/\/$/, '');
+    loginLink = (await demo.waitForLine(/login link:\s+(\S+)/))[1]!;
     token = (await demo.waitForLine(/admin token:\s+(\S+)/))[1]!;
     browser = await launchChromium(path.join(tmp.path, 'home'));
     cleanup.add(() => browser.close());
@@ -59,15 +61,36 @@ describe('admin pane against pillarsd demo', () => {
     problems = watchConsole(page);
   });
 
-  test('log in with the demo token: the overview lists the demo pillars and jobs', async () => {
-    await page.goto(`${url}/`);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Log in' }).click();
+  test("the demo's login link signs in with one click, leaves no code behind, and works once", async () => {
+    await page.goto(loginLink);
     const pillars = page.getByRole('region', { name: 'Pillars' });
     for (const id of ['flux', 'space', 'time']) await expect.poll(() => pillars.getByText(id, { exact: true }).count(), { timeout: 15_000 }).toBe(1);
     const jobs = page.getByRole('region', { name: 'Jobs' });
     for (const id of ['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']) expect(await jobs.getByRole('rowheader', { name: id }).count()).toBe(1);
     await expect.poll(() => page.getByRole('status', { name: /Live updates: live/ }).count(), { timeout: 10_000 }).toBe(1);
+    // The code is gone from the address bar and from the history entry it came in (replaced, not
+    // pushed: about:blank, then the pane); the tab holds a token of its own, not the code.
+    const code = loginLink.split('#login=')[1]!;
+    expect(page.url()).toBe(`${url}/#/`);
+    expect(await page.evaluate('history.length')).toBe(2);
+    const kept = (await page.evaluate("sessionStorage.getItem('pillars.token')")) as string;
+    expect(kept).toMatch(/^pil_[0-9a-f]{16}_/);
+    expect(kept).not.toContain(code);
+    await page.goBack();
+    await page.goForward();
+    expect(page.url()).toBe(`${url}/#/`);
+    await expect.poll(() => pillars.getByText('flux', { exact: true }).count(), { timeout: 15_000 }).toBe(1);
+    // the same link again, in another browser: refused with what to do
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(loginLink);
+      await expect.poll(() => p.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('already used or has expired');
+      expect(p.url()).toBe(`${url}/#/`);
+      expect(await p.getByLabel('Token').count()).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
   test('Run now on the Flux backup opens the run, followed live to succeeded without a reload', async () => {

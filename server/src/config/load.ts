@@ -35,7 +35,7 @@ export interface LoadedConfig {
 
 const DEFAULT_CONFIG = '/etc/pillars/pillarsd.yaml';
 
-/** --config, else $PILLARS_CONFIG, else /etc/pillars/pillarsd.yaml (DESIGN "pillarsd CLI"). */
+/** --config, else $PILLARS_CONFIG, else /etc/pillars/pillarsd.yaml (server/README.md). */
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.PILLARS_CONFIG || DEFAULT_CONFIG;
 }

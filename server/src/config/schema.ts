@@ -1,4 +1,4 @@
-// The schema of pillarsd.yaml (DESIGN "pillarsd.yaml"). Strict objects: a misspelt key is an error
+// The schema of pillarsd.yaml (server/pillarsd.example.yaml shows every part). Strict objects: a misspelt key is an error
 // that names itself, not a setting silently ignored. Cross-field rules (pillar and secret names,
 // `after:` targets) are checked in validate.ts where every name is known.
 import { posix } from 'node:path';
@@ -159,7 +159,7 @@ export const configSchema = z.strictObject({
     .refine((p) => !SHARED_FOLDERS.has(posix.normalize(p).replace(/(.)\/+$/, '$1')), { message: "must be a folder of pillarsd's own, such as /var/lib/pillars (it is made private, 0700)" })
     .default('/var/lib/pillars'),
   server: z
-    // loose: the HTTP layer may read settings of its own here (DESIGN lists listen, tls, allowedHosts)
+    // loose: the HTTP layer may read settings of its own here (listen, tls, allowedHosts are ours)
     .looseObject({
       listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT').default('0.0.0.0:8443'),
       tls: tls.default('auto'),

@@ -1,4 +1,4 @@
-// Guards' decisions (DESIGN rules 1–3), pure: the runner gathers the facts, these decide.
+// Guards' decisions (rules 1–3 of docs/architecture.md), pure: the runner gathers the facts, these decide.
 import type { BlockInfo } from '../contract/api';
 
 export interface PillarFacts {

@@ -42,7 +42,7 @@ export const isActive = (s: RunStatus) => s === 'queued' || s === 'running';
 export const isFinal = (s: RunStatus) => NEXT[s].length === 0;
 
 /**
- * Exit code of `pillarsd run` for a run's final status (DESIGN: 0 ok, 1 failed, 3 guard). A
+ * Exit code of `pillarsd run` for a run's final status (server/README.md: 0 ok, 1 failed, 3 guard). A
  * success with warnings is a success (0): the snapshot exists; the command prints the warnings.
  */
 export function exitCodeFor(s: RunStatus): 0 | 1 | 3 {

@@ -14,6 +14,9 @@ import { TicketBook } from './tickets';
 import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
+import { NoInput, StatusResponse } from '../contract/schema';
+import { toFastifySchemas, typed } from './schema';
+import { openApiRoute } from './openapi';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
@@ -57,6 +60,11 @@ declare module 'fastify' {
   }
 }
 
+/** A property of a request part a hook reads before (or without) its route's validation. */
+function field(part: unknown, name: string): unknown {
+  return typeof part === 'object' && part !== null && name in part ? (part as Record<string, unknown>)[name] : undefined;
+}
+
 /**
  * Cache rules of the pane's files: the build names everything under assets/ by a hash of its
  * content, so those never change and are kept a year without asking again; everything else
@@ -78,12 +86,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const validators = lazyValidators();
   const app = Fastify({
     logger: false,
-    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
     forceCloseConnections: true,
     // JSON bodies keep their prototype safety; unknown properties are rejected, not dropped.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // zod writes a nullable value as a union type (`type: ["string", "null"]`)
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and the like: answered in our problem shape.
     frameworkErrors: (err, _req, reply) => {
@@ -97,16 +106,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('auditDetail', null);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
+    const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);
     // Read lazily: hooks of child plugins (the pane's) may still amend the options after this one.
     for (const m of methods)
       app.routeTable.push({
         method: m,
         url: r.url,
+        schemas,
         get access() {
           return (r.config?.access ?? 'admin') as Access;
         },
         get audit() {
           return r.config?.audit ?? null;
+        },
+        get stream() {
+          return r.config?.stream ?? null;
         },
       });
   });
@@ -140,7 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw new HttpProblem(401, detail, headers);
     };
     const header = req.headers.authorization;
-    const ticket = cfg.ticket ? (req.query as { ticket?: unknown } | undefined)?.ticket : undefined;
+    // before validation: the query is whatever the client sent
+    const ticket = cfg.ticket ? field(req.query, 'ticket') : undefined;
     let principal;
     if (typeof header === 'string') {
       const m = /^Bearer +([!-~]{1,200})$/i.exec(header);
@@ -165,7 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const action = req.routeOptions.config.audit;
     if (!action || !req.principal || reply.statusCode >= 500) return;
-    const id = (req.params as { id?: unknown } | undefined)?.id;
+    const id = field(req.params, 'id');
     try {
       deps.audit.record({
         actor: `${req.principal.name} (${req.principal.tokenId})`,
@@ -188,7 +203,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   hotSetRoutes(app, { hotSets: deps.hotSets });
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
-  app.get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => status.status());
+  typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());
+  openApiRoute(app, deps.config.version);
 
   if (deps.config.adminDir) {
     const root = deps.config.adminDir;

@@ -2,6 +2,7 @@
 import type { Clock } from '../ports/clock';
 import type { AuditSink, EngineApi, EventHub, HotSetsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
+import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
 
 /** none: anyone (health, pairing, the page); viewer: any valid token; admin: admin tokens only. */
@@ -13,6 +14,8 @@ declare module 'fastify' {
     access?: Access;
     /** May authenticate with `?ticket=` (EventSource can't send headers). */
     ticket?: boolean;
+    /** Also answers `text/event-stream` (with Accept: text/event-stream): what its events carry. */
+    stream?: 'events' | 'run-log';
     /** Recorded in the audit log under this action name. */
     audit?: string;
   }
@@ -63,6 +66,10 @@ export interface RouteEntry {
   url: string;
   access: Access;
   audit: string | null;
+  /** the route's zod schemas as declared (contract/schema.ts) */
+  schemas: DeclaredSchemas;
+  /** what its event stream carries, when it has one */
+  stream: 'events' | 'run-log' | null;
 }
 
 export interface RouteContext {
@@ -73,13 +80,3 @@ export interface RouteContext {
 export function actorOf(p: Principal | null): string {
   return p ? `${p.name} (${p.tokenId})` : 'anonymous';
 }
-
-export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
-export const JOB_ID_PATTERN = '^[a-z][a-z0-9-]{0,39}$';
-
-export const idParams = (pattern = ID_PATTERN) =>
-  ({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern } } }) as const;
-
-/** For POSTs that take no input: nothing, or an empty JSON object. */
-export const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
-export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;

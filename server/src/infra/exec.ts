@@ -1,6 +1,6 @@
 // The one way server code starts a process: argv (never a shell string), explicit env, stdin as
 // data, a timeout and an abort signal. Every child leads its own process group so that a cancel or
-// a timeout ends the whole tree (restic's and rclone's helpers included) — DESIGN rule 5.
+// a timeout ends the whole tree (restic's and rclone's helpers included) — rule 5 of docs/architecture.md.
 import { spawn } from 'node:child_process';
 
 export interface ExecRequest {

@@ -2,7 +2,7 @@
 // commands and the scheduler call (enqueue, waitFor, recover, stop). It composes the queue and
 // claim (queue.ts), one run's execution (execution.ts) and start-up recovery (recovery.ts).
 import path from 'node:path';
-import { SUCCESS_STATUSES, TERMINAL_STATUSES } from '../contract/api';
+import { LIVE_STATUSES, SUCCESS_STATUSES, TERMINAL_STATUSES } from '../contract/api';
 import type { JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import { canTransition, followsAfter } from '../domain/run-state';
@@ -220,7 +220,7 @@ export class Engine implements EngineApi {
 
   /** queued, running and blocked runs, newest first: few, and found through the status index */
   private liveRuns(): RunRecord[] {
-    return this.runs.withStatus(['queued', 'running', 'blocked']).reverse();
+    return this.runs.withStatus([...LIVE_STATUSES]).reverse();
   }
 
   runNow(jobId: string, _actor: string): Run {

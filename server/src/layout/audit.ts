@@ -27,7 +27,7 @@ export interface Drift {
 export interface LayoutPillar {
   id: string;
   path: string;
-  /** false allows a plain folder (demo, tests); true requires a mount point (DESIGN rule 1). */
+  /** false allows a plain folder (demo, tests); true requires a mount point (rule 1 of docs/architecture.md). */
   requireMount: boolean;
 }
 

@@ -25,7 +25,7 @@ export async function initLayout(policy: LayoutPolicy, pillars: readonly LayoutP
     const root = await fs.stat(p.path);
     if (!root || root.kind !== 'dir') {
       // Never create a pillar's root: a missing /space means an unmounted disk, and folders made
-      // now would land on the system disk (the failure DESIGN rule 1 exists for).
+      // now would land on the system disk (the failure rule 1 of docs/architecture.md exists for).
       actions.push({ pillar: p.id, path: p.path, action: 'skipped', detail: `${p.path} does not exist; mount the pillar (or create the folder) first` });
       continue;
     }

@@ -1,6 +1,6 @@
 // The allow-lists for every value that reaches smb.conf. testparm accepts a newline inside a value
 // (a new `[evil]` share appears) and unknown parameters, so we never rely on it for safety: each
-// field has its own narrow grammar, ASCII only, and the error names the field (DESIGN rule 7).
+// field has its own narrow grammar, ASCII only, and the error names the field (rule 7 of docs/architecture.md).
 import { posix } from 'node:path';
 
 export class SambaValidationError extends Error {

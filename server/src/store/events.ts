@@ -1,4 +1,4 @@
-// The event hub (DESIGN "one event hub"): every change is stored first, then published, so a
+// The event hub (docs/architecture.md, "Seams"): every change is stored first, then published, so a
 // subscriber that reconnects resumes from its last id (SSE Last-Event-ID) and misses nothing.
 import type { ServerEvent, StoredEvent } from '../contract/api';
 import type { EventHub } from '../ports/services';

@@ -2,7 +2,7 @@
 // A token reads `pil_<id>_<secret>`: the public id finds the row, the secret proves possession.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { Role, TokenInfo } from '../contract/api';
+import { ROLES, type Role, type TokenInfo } from '../contract/api';
 import type { Principal, TokenAuth } from '../ports/services';
 
 export type { Principal };
@@ -45,7 +45,7 @@ function info(r: Row): TokenInfo {
 }
 
 export function validRole(x: unknown): x is Role {
-  return x === 'viewer' || x === 'admin';
+  return (ROLES as readonly unknown[]).includes(x);
 }
 
 export class TokenStore implements TokenAuth {

@@ -55,7 +55,7 @@ export type AroundRun = (ctx: { jobId: string; signal?: AbortSignal }, next: () 
 
 /**
  * Remembers which folders we paused, so a crash during the backup can't leave them paused for
- * good: `serve` calls resumeLeftovers() at start (DESIGN rule 5, a crash leaves no lie).
+ * good: `serve` calls resumeLeftovers() at start (rule 5 of docs/architecture.md, a crash leaves no lie).
  */
 export interface PauseJournal {
   load(): Promise<string[]>;

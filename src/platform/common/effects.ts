@@ -1,5 +1,5 @@
 // Helpers every platform adapter uses around the injected Exec: a hard deadline that holds even if
-// an Exec implementation misbehaves (DESIGN rule 8), and redaction so that no message we build from a
+// an Exec implementation misbehaves (rule 8 of docs/architecture.md), and redaction so that no message we build from a
 // child's output can carry the password back out (rule 6).
 import type { Exec, ExecRequest, ExecResult } from '../types';
 

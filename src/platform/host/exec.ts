@@ -1,7 +1,7 @@
 // The real Exec on node:child_process. Every child runs in its own process group (so one signal
 // reaches whatever it forks) and the promise settles at the deadline whatever the child does: a
 // process stuck in D state on a hung network mount ignores even SIGKILL, so we kill, detach and
-// stop waiting instead of awaiting its exit (DESIGN rule 8).
+// stop waiting instead of awaiting its exit (rule 8 of docs/architecture.md).
 import { spawn } from 'node:child_process';
 import type { Exec, ExecRequest, ExecResult } from '../types';
 

@@ -2,7 +2,7 @@
 // `<mountRoot>/<pillar>` showing the share's root (libfuse's subdir module), its config and 0600
 // auth file in a private runtime folder found through HOME. Every look at a mount goes through
 // /proc/self/mountinfo, /sys/fs/fuse/connections or a child process with a deadline: this process
-// never makes a file-system call on a network mount (DESIGN rule 8).
+// never makes a file-system call on a network mount (rule 8 of docs/architecture.md).
 import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
 import { mountAt, parseMountinfo } from './mountinfo';
 import type { MountEntry } from './mountinfo';

@@ -1,4 +1,4 @@
-// DESIGN rule 9 on Linux: while a pillar is not mounted its mount folder is an empty directory
+// rule 9 of docs/architecture.md on Linux: while a pillar is not mounted its mount folder is an empty directory
 // that refuses writes, so nothing a program saves "onto the server" lands on the local disk.
 // Mode 0555 stops the user's own programs (DAC applies to the owner), but root ignores mode bits,
 // so as root we also set the immutable attribute (chattr +i): an immutable directory refuses new

@@ -15,7 +15,7 @@
 //
 // Choices:
 // - `-Persistent $true -SaveCredentials`: the mapping survives sign-out and reboot, and Windows
-//   keeps the credential in Credential Manager (the OS keychain, where DESIGN allows secrets) so
+//   keeps the credential in Credential Manager (the OS keychain, where rule 6 allows secrets) so
 //   Explorer reconnects X: at sign-in before Pillars starts. A rotated password is overwritten by
 //   the next mapping Pillars makes after its auth-failure heal.
 // - Error 1219 (one credential per server per sign-in session): before mapping we read

@@ -1,13 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { Run, RunStatus } from '../../../server/src/contract/api';
+import { RUN_STATUSES, type Run } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime, formatDuration } from '../../shared/format';
 import { ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { historyKey } from '../history';
 import { runHref, runsHref } from '../route';
 import { store, usePane } from '../store';
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'blocked', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled', 'interrupted'];
 const ROW = 36; // px; matches .runs-table tbody tr in the stylesheet
 
 /** How long a run ran: until it finished, or until now while it runs. A blocked run is not running: it has no clock. */
@@ -135,7 +134,7 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
             Status
             <select value={statusFilter} onChange={(e) => go(job, e.target.value)}>
               <option value="">any status</option>
-              {STATUSES.map((s) => (
+              {RUN_STATUSES.map((s) => (
                 <option key={s} value={s}>
                   {s}
                 </option>

@@ -1,4 +1,4 @@
-// `pillarsd` as a user runs it: exit codes and messages (DESIGN: 0 ok, 1 failed, 2 usage/config,
+// `pillarsd` as a user runs it: exit codes and messages (server/README.md: 0 ok, 1 failed, 2 usage/config,
 // 3 guard), a kill -9 in the middle of a backup, and demo/serve stopping cleanly on SIGTERM.
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,6 +143,7 @@ describe('demo and serve', () => {
     const dir = path.join(reg.tempDir('pillars-demo-').path, 'demo');
     const d = reg.track(spawnPillarsd(['demo', '--dir', dir, '--port', '0']));
     const url = (await d.waitForLine(/admin URL:\s+(\S+)/, 60_000))[1]!.replace(/\/$/, '');
+    const demoLink = (await d.waitForLine(/login link:\s+(\S+)/))[1]!;
     const token = (await d.waitForLine(/admin token:\s+(\S+)/))[1]!;
     for (const f of ['flux/.pillar', 'space/.pillar', 'time/.pillar', 'pillarsd.yaml']) expect(existsSync(path.join(dir, f)), f).toBe(true);
     expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);
@@ -156,6 +157,24 @@ describe('demo and serve', () => {
       ['time', true],
     ]);
     expect(body.jobs.map((j) => j.id)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite', 'media-seed']);
+    // login links: the demo's own, and one from `pillarsd login-link` for the running demo (its port
+    // was chosen at start: the CLI finds the URL the server recorded). Each code works once.
+    const ll = await runPillarsd(['login-link', '--config', path.join(dir, 'pillarsd.yaml')]);
+    expect(ll.code, ll.stderr).toBe(0);
+    const cliLink = /login link: (\S+)/.exec(ll.stdout)![1]!;
+    for (const link of [demoLink, cliLink]) {
+      expect(link.startsWith(`${url}/#login=`), link).toBe(true);
+      const code = link.split('#login=')[1]!;
+      const pair = () => fetch(`${url}/api/v1/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      const first = await pair();
+      expect(first.status).toBe(200);
+      const got = (await first.json()) as { token: string; role: string };
+      expect(got.role).toBe('admin');
+      expect((await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${got.token}` } })).status).toBe(200);
+      expect((await pair()).status).toBe(401);
+    }
+    const bad = await runPillarsd(['login-link', '--config', path.join(dir, 'pillarsd.yaml'), '--role', 'owner']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'pillarsd: --role must be viewer or admin, not "owner"\n']);
     // the scenario switch works without the API
     const sc = await runPillarsd(['demo', '--dir', dir, '--scenario', 'blocked-sync']);
     expect(sc.stdout).toMatch(/moved \d+ of \d+ Space files/);

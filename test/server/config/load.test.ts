@@ -63,7 +63,7 @@ function problems(text: string) {
 }
 
 describe('pillarsd.yaml loader', () => {
-  it('accepts the normative example of DESIGN.md and fills defaults', () => {
+  it('accepts the example of the design and fills defaults', () => {
     const c = parseConfig(DESIGN_EXAMPLE, 'x.yaml');
     expect(Object.keys(c.jobs)).toEqual(['flux-backup', 'flux-retention', 'flux-verify', 'space-offsite']);
     expect(c.pillars.flux!.requireMount).toBe(true);

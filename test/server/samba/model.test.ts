@@ -1,5 +1,5 @@
 // The model, its allow-lists and the renderer: pure, no Samba needed. The hostile-input property
-// test is the heart of DESIGN rule 7: no value can add a section or a parameter to smb.conf.
+// test is the heart of rule 7 of docs/architecture.md: no value can add a section or a parameter to smb.conf.
 import { describe, expect, it } from 'vitest';
 import { buildModel, type SambaModelInput } from '../../../server/src/samba/model';
 import { renderModel } from '../../../server/src/samba/render';

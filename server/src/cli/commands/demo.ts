@@ -8,6 +8,7 @@ import { action, CliExit, printJson } from './engine-shared';
 import { loadConfigFile } from '../../config/load';
 import { applyScenario, buildDemo } from '../../infra/demo-tree';
 import { startServe, stopOnSignals } from './serve';
+import { createLoginLink } from './login-link';
 
 interface DemoOpts {
   dir?: string;
@@ -39,14 +40,17 @@ export function registerDemo(program: Command): void {
         const loaded = loadConfigFile(layout.configFile);
         const s = await startServe(loaded, { host: '127.0.0.1', port, tls: 'off' });
         const token = s.tokens.create({ role: 'admin', name: `demo ${new Date().toISOString()}` });
+        const link = createLoginLink(s.rt.db, { baseUrl: s.url, role: 'admin', actor: 'demo' });
         // a first backup (and the offsite sync after it) so the pane has history to show
         if (created) s.rt.engine.enqueue('flux-backup', 'manual');
-        if (opts.json) printJson({ url: s.url, token: token.token, dir, config: layout.configFile });
+        if (opts.json) printJson({ url: s.url, loginLink: link.url, token: token.token, dir, config: layout.configFile });
         else {
           process.stdout.write(
             `pillarsd demo in ${dir}${created ? ' (new sandbox)' : ''}\n` +
               `admin URL:   ${s.url}/\n` +
+              `login link:  ${link.url}  (opens the pane signed in; usable once, until ${link.expiresAt})\n` +
               `admin token: ${token.token}\n` +
+              `more links:  pillarsd login-link --config ${layout.configFile}\n` +
               `config:      ${layout.configFile}\n` +
               `blocked sync on demand: pillarsd demo --dir ${dir} --scenario blocked-sync, then run space-offsite\n`,
           );

@@ -31,7 +31,7 @@ export function loadOrExit(opts: CommonOpts): LoadedConfig {
   }
 }
 
-/** Runs a command body; maps errors to DESIGN's exit codes and prints them (JSON with --json). */
+/** Runs a command body; maps errors to the exit codes of server/README.md and prints them (JSON with --json). */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const opts = (args.find((a) => a && typeof a === 'object' && !Array.isArray(a) && !('parent' in (a as object))) ?? {}) as CommonOpts;

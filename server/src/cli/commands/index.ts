@@ -8,6 +8,7 @@ import { registerSamba } from './samba';
 import { registerLayout } from './layout';
 import { registerToken } from './token';
 import { registerPair } from './pair';
+import { registerLoginLink } from './login-link';
 import { registerSystemd } from './systemd';
 
-export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerSystemd];
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerLoginLink, registerSystemd];

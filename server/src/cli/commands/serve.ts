@@ -14,6 +14,7 @@ import { PairingStore, pairingKeyFile } from '../../store/pairing';
 import { secretFile } from '../../infra/fs';
 import { findAdminDir } from '../../infra/admin-dir';
 import { watchStatusChanges } from '../../watch/changes';
+import { SERVED_URL_KEY } from './login-link';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
 import type { RunningHttpServer } from '../../http/server';
@@ -116,6 +117,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       },
     });
     const url = http.url;
+    // `pillarsd login-link` builds its URL from this when the port was chosen at start
+    rt.state.set(SERVED_URL_KEY, url);
     scheduler.start();
     notifier.start();
     const stopSampler = watch.startSampler();

@@ -94,7 +94,7 @@ export function renderUnit(u: UnitInput): string {
   return lines.join('\n');
 }
 
-/** The unit's inputs from a configuration file; DESIGN's defaults when there is none yet. */
+/** The unit's inputs from a configuration file; the schema's defaults when there is none yet. */
 export function unitInputFrom(configFile: string, exec: string[]): UnitInput {
   try {
     const { config } = loadConfigFile(configFile);

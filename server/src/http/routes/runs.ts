@@ -1,18 +1,16 @@
 // Jobs and runs: read, run now, cancel, approve or reject a blocked run, and the run's log.
 import type { FastifyInstance } from 'fastify';
-import { RUN_STATUSES, TERMINAL_STATUSES } from '../../contract/api';
-import type { JobsResponse, Run, RunAccepted, RunLog, RunsPage, RunStatus } from '../../contract/api';
+import { TERMINAL_STATUSES, type Run, type RunLog } from '../../contract/api';
+import { JobInfo, JobParams, JobsResponse, NoInput, Run as RunSchema, RunAccepted, RunLog as RunLogSchema, RunLogQuery, RunParams, RunsPage, RunsQuery, ScheduleRequest } from '../../contract/schema';
 import { HttpProblem } from '../problem';
 import { ConflictError } from '../../ports/errors';
-import { actorOf, idParams, JOB_ID_PATTERN, noBody, noQuery, type RouteContext } from '../context';
+import { actorOf, type RouteContext } from '../context';
+import { typed } from '../schema';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
-const TERMINAL = new Set<RunStatus>(TERMINAL_STATUSES);
-
-export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
+export function runRoutes(fastify: FastifyInstance, { deps }: RouteContext): void {
+  const app = typed(fastify);
   const { engine } = deps;
-  const jobParams = idParams(JOB_ID_PATTERN);
-  const runParams = idParams();
 
   const job = (id: string) => {
     const j = engine.getJob(id);
@@ -25,12 +23,12 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
     return r;
   };
 
-  app.get('/api/v1/jobs', { config: { access: 'viewer' }, schema: { querystring: noQuery } }, async (): Promise<JobsResponse> => ({ jobs: engine.listJobs() }));
+  app.get('/api/v1/jobs', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: JobsResponse } } }, async () => ({ jobs: engine.listJobs() }));
 
-  app.get('/api/v1/jobs/:id', { config: { access: 'viewer' }, schema: { params: jobParams, querystring: noQuery } }, async (req) => job((req.params as { id: string }).id));
+  app.get('/api/v1/jobs/:id', { config: { access: 'viewer' }, schema: { params: JobParams, querystring: NoInput, response: { 200: JobInfo } } }, async (req) => job(req.params.id));
 
-  app.post('/api/v1/jobs/:id/run', { config: { access: 'admin', audit: 'job.run' }, schema: { params: jobParams, querystring: noQuery, body: noBody } }, async (req, reply): Promise<RunAccepted> => {
-    const { id } = req.params as { id: string };
+  app.post('/api/v1/jobs/:id/run', { config: { access: 'admin', audit: 'job.run' }, schema: { params: JobParams, querystring: NoInput, body: NoInput, response: { 202: RunAccepted } } }, async (req, reply) => {
+    const { id } = req.params;
     job(id);
     const r = engine.runNow(id, actorOf(req.principal));
     req.auditDetail = `run ${r.id}`;
@@ -40,78 +38,43 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
 
   if (deps.schedules) {
     const schedules = deps.schedules;
-    const scheduleBody = {
-      type: 'object',
-      additionalProperties: false,
-      required: ['schedule'],
-      properties: { schedule: { anyOf: [{ type: 'string', minLength: 1, maxLength: 200 }, { type: 'null' }] } },
-    } as const;
-    app.put('/api/v1/jobs/:id/schedule', { config: { access: 'admin', audit: 'job.schedule' }, schema: { params: jobParams, querystring: noQuery, body: scheduleBody } }, async (req) => {
-      const { id } = req.params as { id: string };
-      job(id);
-      const { schedule } = req.body as { schedule: string | null };
-      req.auditDetail = schedule === null ? 'no schedule' : schedule;
-      return schedules.setSchedule(id, schedule, actorOf(req.principal));
-    });
+    app.put(
+      '/api/v1/jobs/:id/schedule',
+      { config: { access: 'admin', audit: 'job.schedule' }, schema: { params: JobParams, querystring: NoInput, body: ScheduleRequest, response: { 200: JobInfo } } },
+      async (req) => {
+        const { id } = req.params;
+        job(id);
+        const { schedule } = req.body;
+        req.auditDetail = schedule === null ? 'no schedule' : schedule;
+        return schedules.setSchedule(id, schedule, actorOf(req.principal));
+      },
+    );
   }
 
   if (engine.setEnabled) {
     const setEnabled = engine.setEnabled.bind(engine);
     for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-      app.post(`/api/v1/jobs/:id/${verb}`, { config: { access: 'admin', audit: `job.${verb}` }, schema: { params: jobParams, querystring: noQuery, body: noBody } }, async (req) => {
-        const { id } = req.params as { id: string };
+      app.post(`/api/v1/jobs/:id/${verb}`, { config: { access: 'admin', audit: `job.${verb}` }, schema: { params: JobParams, querystring: NoInput, body: NoInput, response: { 200: JobInfo } } }, async (req) => {
+        const { id } = req.params;
         job(id);
         return setEnabled(id, enabled, actorOf(req.principal));
       });
     }
   }
 
-  app.get(
-    '/api/v1/runs',
-    {
-      config: { access: 'viewer' },
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            job: { type: 'string', pattern: JOB_ID_PATTERN },
-            status: { type: 'string', enum: [...RUN_STATUSES] },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            // Opaque to clients; the engine decodes it and answers BadRequestError when it can't.
-            before: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:=+/-]+$' },
-          },
-        },
-      },
-    },
-    async (req): Promise<RunsPage> => {
-      const q = req.query as { job?: string; status?: RunStatus; limit: number; before?: string };
-      return engine.listRuns({ job: q.job, status: q.status, limit: q.limit, before: q.before });
-    },
-  );
+  app.get('/api/v1/runs', { config: { access: 'viewer' }, schema: { querystring: RunsQuery, response: { 200: RunsPage } } }, async (req) => {
+    const q = req.query;
+    return engine.listRuns({ job: q.job, status: q.status, limit: q.limit, before: q.before });
+  });
 
-  app.get('/api/v1/runs/:id', { config: { access: 'viewer' }, schema: { params: runParams, querystring: noQuery } }, async (req) => run((req.params as { id: string }).id));
+  app.get('/api/v1/runs/:id', { config: { access: 'viewer' }, schema: { params: RunParams, querystring: NoInput, response: { 200: RunSchema } } }, async (req) => run(req.params.id));
 
   app.get(
     '/api/v1/runs/:id/log',
-    {
-      config: { access: 'viewer' },
-      sse: SSE_ROUTE,
-      schema: {
-        params: runParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            tail: { type: 'integer', minimum: 1, maximum: 100_000 },
-            follow: { type: 'integer', enum: [0, 1] },
-          },
-        },
-      },
-    },
-    async (req, reply): Promise<RunLog | void> => {
-      const { id } = req.params as { id: string };
-      const q = req.query as { tail?: number; follow?: 0 | 1 };
+    { config: { access: 'viewer', stream: 'run-log' }, sse: SSE_ROUTE, schema: { params: RunParams, querystring: RunLogQuery, response: { 200: RunLogSchema } } },
+    async (req, reply) => {
+      const { id } = req.params;
+      const q = req.query;
       const r = run(id);
       const log = await engine.readLog(id, q.tail ? { tailLines: q.tail } : undefined);
       // @fastify/sse sets reply.sse only when the client accepts text/event-stream.
@@ -121,7 +84,7 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
         return { runId: id, log, tail: q.tail ?? null };
       }
       // Live: the current log, then this run's log lines as they come, ending with the run.
-      if (TERMINAL.has(r.status)) {
+      if (TERMINAL_STATUSES.includes(r.status)) {
         await sse.send({ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog });
         await sse.send({ event: 'end', data: { runId: id, status: r.status } });
         return;
@@ -139,8 +102,8 @@ export function runRoutes(app: FastifyInstance, { deps }: RouteContext): void {
   );
 
   const action = (name: 'cancel' | 'approve' | 'reject', fn: (id: string, actor: string) => Run) =>
-    app.post(`/api/v1/runs/:id/${name}`, { config: { access: 'admin', audit: `run.${name}` }, schema: { params: runParams, querystring: noQuery, body: noBody } }, async (req) => {
-      const { id } = req.params as { id: string };
+    app.post(`/api/v1/runs/:id/${name}`, { config: { access: 'admin', audit: `run.${name}` }, schema: { params: RunParams, querystring: NoInput, body: NoInput, response: { 200: RunSchema } } }, async (req) => {
+      const { id } = req.params;
       run(id);
       return fn(id, actorOf(req.principal));
     });

@@ -1,5 +1,6 @@
 // Every job type pillarsd runs, by its `type:` in pillarsd.yaml. The mapped type makes a type the
 // schema declares without a module here (or the other way round) a compile error.
+import type { JobType as JobTypeName } from '../../contract/api';
 import type { Config, JobConfig } from '../../config/schema';
 import { resourcesOf } from '../../domain/resources';
 import type { Resource } from '../../domain/resources';
@@ -26,3 +27,8 @@ export function jobTypeOf<J extends JobConfig>(job: J): JobType<J> {
 export function jobResources(c: Config, job: JobConfig): Resource[] {
   return resourcesOf(c, jobTypeOf(job).refs(job));
 }
+
+// The API's list of job types (contract/api.ts) and pillarsd.yaml's are the same list.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameJobTypes: Same<JobTypeName, JobConfig['type']> = true;
+void _sameJobTypes;

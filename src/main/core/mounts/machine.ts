@@ -1,5 +1,5 @@
 // The per-pillar state machine, pure: observations in, next state and the action to take out.
-// The manager (manager.ts) runs the effects; this file decides. States as in DESIGN:
+// The manager (manager.ts) runs the effects; this file decides. States as in docs/architecture.md:
 // unmounted | mounting | mounted | stale | failed-auth | failed-network | away.
 import type { PillarState, ProbeResult } from '../../../platform/types';
 

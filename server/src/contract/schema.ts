@@ -1,0 +1,450 @@
+// API v1 declared once, in zod: every body, query, path parameter and answer of the routes. The
+// server validates requests and serializes answers with the JSON Schema zod emits from these
+// (http/schema.ts), serves them as an OpenAPI 3.1 document (http/openapi.ts), and api.ts derives
+// the wire types from them. Clients import api.ts type-only or for its plain-data lists, never
+// this file, so zod stays out of the tray and the pane.
+//
+// Answers are `z.object` (the emitted schema forbids properties it does not name); requests are
+// `z.strictObject` (unknown properties are refused, not dropped).
+import { z } from 'zod';
+import { CHANNEL_TYPES, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
+
+/** The named schemas: components of the OpenAPI document. */
+export const components = z.registry<{ id: string; description?: string }>();
+function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+  components.add(schema, { id, ...(description ? { description } : {}) });
+  return schema;
+}
+
+const iso = z.string().describe('ISO 8601 time');
+const isoOrNull = iso.nullable();
+
+export const Role = named('Role', z.enum(ROLES));
+export const RunStatus = named('RunStatus', z.enum(RUN_STATUSES));
+export const JobType = named('JobType', z.enum(JOB_TYPE_NAMES));
+export const RunTrigger = named('RunTrigger', z.enum(RUN_TRIGGERS));
+
+export const Progress = named(
+  'Progress',
+  z.object({
+    percent: z.number().nullable().describe('0..100'),
+    bytesDone: z.number(),
+    bytesTotal: z.number().nullable(),
+    filesDone: z.number(),
+    filesTotal: z.number().nullable(),
+    rate: z.number().nullable().describe('bytes per second'),
+    etaSeconds: z.number().nullable(),
+    current: z.array(z.string()).describe('items in flight'),
+  }),
+  'One progress shape for restic and rclone.',
+);
+
+export const ResticBackupSummary = named(
+  'ResticBackupSummary',
+  z.object({
+    kind: z.literal('restic-backup'),
+    snapshotId: z.string(),
+    filesNew: z.number(),
+    filesChanged: z.number(),
+    filesUnmodified: z.number(),
+    bytesAdded: z.number(),
+    totalBytesProcessed: z.number(),
+    totalFilesProcessed: z.number(),
+    durationSeconds: z.number(),
+    unreadableFiles: z.number().optional().describe('restic exit 3'),
+    unreadable: z
+      .array(z.object({ path: z.string(), reason: z.string() }))
+      .optional()
+      .describe('the files restic could not read (exit 3), at most 100, with its reason for each'),
+  }),
+);
+export const ResticForgetSummary = named('ResticForgetSummary', z.object({ kind: z.literal('restic-forget'), kept: z.number(), removed: z.number(), pruned: z.boolean() }));
+export const ResticCheckSummary = named('ResticCheckSummary', z.object({ kind: z.literal('restic-check'), ok: z.boolean(), readDataSubset: z.string().nullable() }));
+export const RcloneSummary = named(
+  'RcloneSummary',
+  z.object({
+    kind: z.enum(['rclone-sync', 'rclone-copy']),
+    bytesTransferred: z.number(),
+    filesTransferred: z.number(),
+    filesDeleted: z.number(),
+    errors: z.number(),
+    durationSeconds: z.number(),
+  }),
+);
+export const RunSummary = named('RunSummary', z.union([ResticBackupSummary, ResticForgetSummary, ResticCheckSummary, RcloneSummary]));
+
+export const BlockInfo = named(
+  'BlockInfo',
+  z.object({
+    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, retention-minimum, …'),
+    message: z.string(),
+    needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold)'),
+    deletes: z.object({ count: z.number(), bytes: z.number(), percent: z.number(), sample: z.array(z.string()) }).optional(),
+  }),
+  'Why a run is blocked and what approving it would do.',
+);
+
+export const Run = named(
+  'Run',
+  z.object({
+    id: z.string(),
+    jobId: z.string(),
+    status: RunStatus,
+    trigger: RunTrigger,
+    attempt: z.number(),
+    queuedAt: iso,
+    startedAt: isoOrNull,
+    finishedAt: isoOrNull,
+    exitCode: z.number().nullable(),
+    error: z.string().nullable().describe('one line, never a secret; for succeeded-with-warnings, what the warning is'),
+    progress: Progress.nullable(),
+    summary: RunSummary.nullable(),
+    block: BlockInfo.nullable(),
+    approvedBy: z.string().nullable(),
+    logTail: z.string().describe("the last lines of the run's log"),
+  }),
+);
+
+export const JobInfo = named(
+  'JobInfo',
+  z.object({
+    id: z.string(),
+    type: JobType,
+    schedule: z.string().nullable(),
+    timezone: z.string().nullable(),
+    enabled: z.boolean(),
+    after: z.array(z.string()),
+    repository: z.string().nullable().describe('pillar:path of a restic repository'),
+    source: z.string().nullable(),
+    destination: z.string().nullable(),
+    state: z.enum(JOB_STATES),
+    nextRunAt: isoOrNull,
+    lastRun: Run.nullable(),
+    lastSuccessAt: isoOrNull,
+    overdue: z.boolean().describe("the schedule's last due time passed without a successful run"),
+  }),
+);
+
+export const PillarStatus = named(
+  'PillarStatus',
+  z.object({
+    id: z.string(),
+    path: z.string(),
+    online: z.boolean().describe('mounted (or allowed as folder) and readable'),
+    sentinel: z.boolean(),
+    mounted: z.boolean(),
+    totalBytes: z.number().nullable(),
+    freeBytes: z.number().nullable(),
+    usedBytes: z.number().nullable(),
+    warnings: z.array(z.string()),
+  }),
+);
+
+export const TimeMachineBundle = named(
+  'TimeMachineBundle',
+  z.object({
+    name: z.string().describe('the Mac\'s bundle, e.g. "count-zero.sparsebundle"'),
+    sizeBytes: z.number(),
+    lastBackupAt: isoOrNull,
+    capBytes: z.number().nullable(),
+    capShare: z.number().nullable().describe('0..1'),
+    stale: z.boolean(),
+    folder: z.string().nullable().optional().describe("the user's folder on Time holding the bundle, null at the top"),
+  }),
+);
+
+export const HotSetStatus = named(
+  'HotSetStatus',
+  z.object({
+    id: z.string(),
+    label: z.string(),
+    path: z.string(),
+    state: z.string().describe('idle, syncing, error, paused, unknown'),
+    completion: z.number().nullable().describe('0..100'),
+    errors: z.number(),
+    conflicts: z.array(z.string()),
+  }),
+);
+
+export const B2Plan = named(
+  'B2Plan',
+  z.object({
+    spaceBytes: z.number(),
+    uplinkMbps: z.number().nullable(),
+    seedEtaSeconds: z.number().nullable(),
+    monthlyCost: z.number().nullable(),
+    currency: z.string(),
+    pricePerTbMonth: z.number(),
+    priceDate: z.string(),
+  }),
+);
+
+export const StatusResponse = named(
+  'StatusResponse',
+  z.object({
+    version: z.string(),
+    time: iso,
+    pillars: z.array(PillarStatus),
+    jobs: z.array(JobInfo),
+    timeMachine: z.array(TimeMachineBundle),
+    hotSets: z.array(HotSetStatus),
+    b2: B2Plan.nullable(),
+    warnings: z.array(z.string()),
+  }),
+);
+
+export const RunsPage = named('RunsPage', z.object({ runs: z.array(Run), next: z.string().nullable().describe("the next page's `before`, or null") }));
+export const HealthResponse = named('HealthResponse', z.object({ ok: z.literal(true), version: z.string() }));
+export const Problem = named(
+  'Problem',
+  z.object({ status: z.number(), title: z.string(), detail: z.string().optional() }),
+  'RFC 9457 problem JSON: the only error shape of the API.',
+);
+
+// Live events (SSE `event:` is the type, `data:` the JSON, `id:` the sequence).
+export const ServerEvent = named(
+  'ServerEvent',
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('run.queued'), run: Run }),
+    z.object({ type: z.literal('run.started'), run: Run }),
+    z.object({ type: z.literal('run.progress'), runId: z.string(), jobId: z.string(), progress: Progress }),
+    z.object({ type: z.literal('run.finished'), run: Run }),
+    z.object({ type: z.literal('run.blocked'), run: Run }),
+    z.object({ type: z.literal('run.log'), runId: z.string(), lines: z.array(z.string()) }),
+    z.object({ type: z.literal('status.changed'), reason: z.string() }),
+  ]),
+);
+export const StoredEvent = named('StoredEvent', z.object({ id: z.number(), at: iso, event: ServerEvent }));
+
+export const TokenInfo = named(
+  'TokenInfo',
+  z.object({ id: z.string(), name: z.string(), role: Role, createdAt: iso, lastUsedAt: isoOrNull, revokedAt: isoOrNull }),
+);
+
+export const AuditEntry = named(
+  'AuditEntry',
+  z.object({ id: z.number(), at: iso, actor: z.string().describe('token name and id'), action: z.string(), target: z.string().nullable(), detail: z.string().nullable() }),
+);
+
+export const PairResponse = named(
+  'PairResponse',
+  z.object({ token: z.string(), role: Role, fingerprint: z.string().nullable().describe('SHA-256 of the server certificate, hex with colons') }),
+);
+
+export const SambaState = named(
+  'SambaState',
+  z.object({
+    rendered: z.string(),
+    live: z.string().nullable(),
+    diff: z.string(),
+    drift: z.boolean(),
+    valid: z.boolean(),
+    messages: z.array(z.string()),
+    versions: z.array(z.object({ id: z.string(), at: iso })),
+  }),
+);
+
+export const SambaActionResult = named(
+  'SambaActionResult',
+  z.object({
+    changed: z.boolean(),
+    reloaded: z.boolean().describe('smbcontrol delivered the reload; false when smbd is not running'),
+    answered: z.boolean().nullable().describe('every share answered after the reload; null when nothing was probed'),
+    backup: z.string().nullable().describe('the version the replaced file was saved as'),
+    messages: z.array(z.string()).describe('what happened, in order, as the CLI prints it'),
+    state: SambaState,
+  }),
+  'POST /api/v1/samba/apply and /rollback → 200 when the file is in place and smbd took it (or nothing needed changing). When the file changed but smbd did not reload, or a share did not answer after the reload, the answer is a 502 problem whose detail lists these messages.',
+);
+
+export const JobsResponse = named('JobsResponse', z.object({ jobs: z.array(JobInfo) }));
+export const RunAccepted = named('RunAccepted', z.object({ runId: z.string() }), 'POST /api/v1/jobs/:id/run → 202');
+export const RunLog = named(
+  'RunLog',
+  z.object({ runId: z.string(), log: z.string(), tail: z.number().nullable().describe('the tail length asked for, or null for the full (capped) log') }),
+  'GET /api/v1/runs/:id/log (`?tail=N` for the last N lines; `?follow=1` streams it as SSE).',
+);
+export const WhoAmI = named('WhoAmI', z.object({ tokenId: z.string(), name: z.string(), role: Role }), 'GET /api/v1/me: who the presented token is.');
+export const EventTicket = named(
+  'EventTicket',
+  z.object({ ticket: z.string(), expiresAt: iso }),
+  'POST /api/v1/events/ticket: a single-use ticket for `EventSource` (`?ticket=`), valid 30 s.',
+);
+export const AuditPage = named('AuditPage', z.object({ entries: z.array(AuditEntry), next: z.string().nullable() }));
+export const TokensResponse = named('TokensResponse', z.object({ tokens: z.array(TokenInfo) }));
+export const PairingCodeResponse = named(
+  'PairingCodeResponse',
+  z.object({ code: z.string(), role: Role, expiresAt: iso }),
+  'POST /api/v1/pair/codes (admin) and `pillarsd pair`: a code valid 10 minutes, usable once.',
+);
+
+export const OpenApiDocument = named(
+  'OpenApiDocument',
+  z.looseObject({ openapi: z.string().regex(/^3\.1\./), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.looseObject({})) }),
+  'GET /api/v1/openapi.json: this document.',
+);
+
+// ---- notifications (issue 17) --------------------------------------------------------------------
+
+export const NoticeKind = named('NoticeKind', z.enum(NOTICE_KINDS));
+
+export const Notice = named(
+  'Notice',
+  z.object({
+    id: z.string().describe('unique per notice; a receiver that sees an id twice has seen the same notice twice'),
+    incident: z.string().describe('the incident it belongs to, e.g. `job:flux-backup`, `capacity:space`; stable while it lasts'),
+    kind: z.union([NoticeKind, z.literal('test')]).describe('`test` only in a test message'),
+    phase: z.enum(NOTICE_PHASES),
+    severity: z.enum(['critical', 'warning', 'info']),
+    title: z.string(),
+    text: z.string(),
+    at: iso,
+    jobId: z.string().nullable(),
+    runId: z.string().nullable(),
+    subject: z.string().nullable().describe('the pillar, Mac (Time Machine bundle) or hot-set the notice is about'),
+    link: z.string().nullable().describe('the run (or page) in the admin pane, when notifications.paneUrl is set'),
+    count: z.number().describe('how many times it happened within the incident so far'),
+    deletes: z.object({ count: z.number(), bytes: z.number(), percent: z.number() }).nullable().describe('a block that waits for approval: what approving would delete'),
+  }),
+  'One thing a person is told. Part of the webhook body: fields are added, never renamed.',
+);
+
+export const WebhookBody = named(
+  'WebhookBody',
+  z.object({
+    version: z.literal(1),
+    id: z.string().describe('the idempotency key of this delivery (also the Idempotency-Key header); the same on a retry'),
+    server: z.string(),
+    sentAt: iso,
+    notices: z.array(Notice),
+  }),
+  'The JSON body of a webhook delivery (one or more notices grouped).',
+);
+
+export const ChannelState = named(
+  'ChannelState',
+  z.object({
+    name: z.string(),
+    type: z.enum(CHANNEL_TYPES),
+    enabled: z.boolean(),
+    target: z.string().describe("where it goes, without credentials: the URL's origin and path, the SMTP host and recipients"),
+    events: z.array(NoticeKind).describe('what it is told about by default (heartbeat: the jobs it pings for)'),
+    jobs: z.array(z.string()),
+    pending: z.number(),
+    lastAttemptAt: isoOrNull,
+    lastSuccessAt: isoOrNull,
+    lastError: z.string().nullable(),
+    lastErrorAt: isoOrNull,
+  }),
+);
+
+export const IncidentInfo = named(
+  'IncidentInfo',
+  z.object({ key: z.string(), kind: NoticeKind, title: z.string(), jobId: z.string().nullable(), openedAt: iso, lastAt: iso, count: z.number() }),
+);
+
+/** per message channel: the kinds a job sends there, or null for the channel's default */
+const sendChoices = z.record(z.string(), z.array(NoticeKind).nullable());
+
+export const JobNotifyChoices = named(
+  'JobNotifyChoices',
+  z.object({
+    jobId: z.string(),
+    maxAge: z.string().nullable().describe("overdue after this long without a success (e.g. 36h), besides the schedule's own window"),
+    send: sendChoices,
+  }),
+);
+
+export const NotificationsResponse = named('NotificationsResponse', z.object({ channels: z.array(ChannelState), jobs: z.array(JobNotifyChoices), open: z.array(IncidentInfo) }), 'GET /api/v1/notifications');
+
+export const NotifyTestResult = named(
+  'NotifyTestResult',
+  z.object({ channel: z.string(), ok: z.boolean(), error: z.string().nullable(), at: iso }),
+  'POST /api/v1/notifications/test → the outcome of one test delivery',
+);
+
+/** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
+export const JobNotifyUpdate = z.strictObject({ send: sendChoices });
+
+// ---- requests ----------------------------------------------------------------------------------
+
+/** Run ids (and other opaque ids) in paths. */
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+/** Job ids: what pillarsd.yaml allows. */
+export const JOB_ID_PATTERN = '^[a-z][a-z0-9-]{0,39}$';
+/** No control characters (they could forge lines in logs and the audit). */
+// eslint-disable-next-line no-control-regex -- naming the control characters is the point
+const NO_CONTROLS = /^[^\u0000-\u001f\u007f]+$/;
+const printable = (max: number) => z.string().min(1).max(max).regex(NO_CONTROLS);
+
+export const JobParams = z.strictObject({ id: z.string().regex(new RegExp(JOB_ID_PATTERN)) });
+export const RunParams = z.strictObject({ id: z.string().regex(new RegExp(ID_PATTERN)) });
+export const TokenParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/) });
+/** For routes that take no query, and POSTs that take no input (nothing, or an empty JSON object). */
+export const NoInput = z.strictObject({});
+
+export const RunsQuery = z.strictObject({
+  job: z.string().regex(new RegExp(JOB_ID_PATTERN)).optional(),
+  status: RunStatus.optional(),
+  limit: z.int().min(1).max(500).default(50),
+  // Opaque to clients; the engine decodes it and answers BadRequestError when it can't.
+  before: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:=+/-]+$/)
+    .optional()
+    .describe("the previous page's `next`"),
+});
+
+export const RunLogQuery = z.strictObject({
+  tail: z.int().min(1).max(100_000).optional().describe('only the last N lines'),
+  follow: z.union([z.literal(0), z.literal(1)]).optional().describe('1: stream the log as server-sent events until the run ends'),
+});
+
+export const ScheduleRequest = z.strictObject({ schedule: z.string().min(1).max(200).nullable().describe('a cron expression, or null for none') });
+
+export const AuditQuery = z.strictObject({
+  limit: z.int().min(1).max(1000).default(100),
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/)
+    .optional(),
+});
+
+export const PairingCodeRequest = z.strictObject({ role: Role.default('viewer'), name: printable(100).optional() });
+
+export const PairRequest = named(
+  'PairRequest',
+  z.strictObject({ code: z.string().min(1).max(20), name: printable(100).optional().describe("how the new token is named in lists and the audit log, e.g. the client's host name") }),
+  'POST /api/v1/pair body.',
+);
+
+export const EventsQuery = z.strictObject({
+  ticket: z.string().min(1).max(100).optional(),
+  // EventSource resends Last-Event-ID itself, but a new ticket means a new EventSource.
+  lastEventId: z
+    .string()
+    .regex(/^[0-9]{1,15}$/)
+    .optional(),
+});
+export const EventsHeaders = z.object({
+  'last-event-id': z
+    .string()
+    .regex(/^[0-9]{1,15}$/)
+    .optional(),
+});
+
+export const HotSetRequest = z.strictObject({
+  path: z.string().min(1).max(1024).regex(NO_CONTROLS),
+  label: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\u0020-\u007e]+$/)
+    .optional(),
+  devices: z
+    .array(z.string().regex(/^[A-Z0-9]{7}(-[A-Z0-9]{7}){7}$/))
+    .max(32)
+    .optional(),
+});
