@@ -61,13 +61,18 @@ export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   if (dup !== undefined) throw new Error(`migration ${dup} is defined twice`);
   const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((r) => r.id));
   const done: number[] = [];
+  const isApplied = db.prepare<[number], { id: number }>('SELECT id FROM schema_migrations WHERE id = ?');
   for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
     if (applied.has(m.id)) continue;
-    db.transaction(() => {
+    // asked again under the write lock: another process opening the same new database (serve and
+    // the CLI started together) may have applied it since the list above was read
+    const ran = db.transaction(() => {
+      if (isApplied.get(m.id)) return false;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+      return true;
     }).immediate();
-    done.push(m.id);
+    if (ran) done.push(m.id);
   }
   return done;
 }
