@@ -38,7 +38,7 @@ export const LAYERS = [
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
-  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
+  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
@@ -80,6 +80,12 @@ export const LAYERS = [
     folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/version.ts'],
     typesFrom: ['server/src/infra/'],
     packages: [...PURE_NODE, 'node:crypto'],
+  },
+  {
+    dir: 'server/src/metrics/',
+    why: 'GET /metrics: the Prometheus text format from the status, the runs and the channels',
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/version.ts'],
+    packages: ['prom-client'],
   },
   {
     dir: 'server/src/http/',

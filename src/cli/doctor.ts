@@ -4,7 +4,7 @@
 import type { Exec, TcpProbe } from '../platform/types';
 import type { ClientSettings } from '../shared/settings';
 import { completeness } from '../shared/settings';
-import { KeychainStore, keychainAccount } from '../main/core/secrets';
+import { KeychainStore, akvOptions, keychainAccount } from '../main/core/secrets';
 import type { Secrets } from '../main/core/secrets';
 import { akvSource } from '../main/core/secrets/akv';
 import { onePasswordSource } from '../main/core/secrets/onepassword';
@@ -49,16 +49,7 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
 
   let vaultPassword: string | null = null;
   if (s.secret.source === 'akv' || s.secret.vaultUrl) {
-    const src = akvSource({
-      vaultUrl: s.secret.vaultUrl,
-      name: s.secret.name,
-      credential: s.secret.credential,
-      tenantId: s.secret.tenantId || undefined,
-      clientId: s.secret.clientId || undefined,
-      authorityHost: s.secret.authorityHost || undefined,
-      disableChallengeResourceVerification: s.secret.disableChallengeResourceVerification,
-      clientSecret: async () => d.env.AZURE_CLIENT_SECRET || null,
-    });
+    const src = akvSource(akvOptions(s, { clientSecret: async () => d.env.AZURE_CLIENT_SECRET || null }));
     try {
       vaultPassword = await src.get();
       out.push({ name: 'vault', ok: true, detail: `${src.describe} readable` });

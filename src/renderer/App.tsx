@@ -12,6 +12,7 @@ const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.R
 const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
 const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
 const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
+const Notifications = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.Notifications })));
 const Preferences = lazy(() => import('./pages/Preferences').then((m) => ({ default: m.Preferences })));
 import { useRoute } from './hooks';
 import type { Route } from './route';
@@ -24,6 +25,7 @@ const NAV: Array<{ page: Route['page']; href: string; label: string; trayOnly?: 
   { page: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
   { page: 'samba', href: '#/samba', label: 'Samba' },
   { page: 'hotsets', href: '#/hotsets', label: 'Hot-sets' },
+  { page: 'notifications', href: '#/notifications', label: 'Notifications' },
   { page: 'preferences', href: '#/preferences', label: 'Preferences', trayOnly: true },
 ];
 
@@ -102,6 +104,9 @@ export function App() {
           <Preferences />
         ) : route.page === 'run' ? (
           <RunPage id={route.id} />
+        ) : route.page === 'notifications' ? (
+          // admin only: a viewer sees pillarsd's refusal
+          <Notifications />
         ) : route.page === 'runs' ? (
           // The history does not wait for the status: both are fetched at once.
           <Runs jobs={status?.jobs.map((j) => j.id) ?? []} job={route.job} statusFilter={route.status} />

@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { JobInfo, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { JobInfo, JobNotifyChoices, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -151,6 +151,18 @@ export class Api {
 
   sambaRollback(): Promise<SambaActionResult> {
     return this.post('/api/v1/samba/rollback');
+  }
+
+  notifications(): Promise<NotificationsResponse> {
+    return this.get('/api/v1/notifications');
+  }
+
+  notifyTest(channel?: string): Promise<{ results: NotifyTestResult[] }> {
+    return this.post('/api/v1/notifications/test', channel ? { channel } : {});
+  }
+
+  setNotifyChoices(jobId: string, send: Record<string, NoticeKind[] | null>): Promise<JobNotifyChoices> {
+    return this.put(`/api/v1/notifications/jobs/${encodeURIComponent(jobId)}`, { send });
   }
 
   eventTicket(): Promise<{ ticket: string }> {

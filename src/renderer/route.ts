@@ -10,6 +10,7 @@ export type Route =
   | { page: 'snapshots' }
   | { page: 'samba' }
   | { page: 'hotsets' }
+  | { page: 'notifications' }
   | { page: 'preferences' };
 
 export function parseRoute(hash: string): Route {
@@ -29,6 +30,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'samba' };
     case 'hotsets':
       return { page: 'hotsets' };
+    case 'notifications':
+      return { page: 'notifications' };
     case 'preferences':
       return { page: 'preferences' };
     default:

@@ -48,7 +48,14 @@ describe('every page at desktop and phone sizes', () => {
 
   beforeAll(async () => {
     const dir = cleanup.tempDir('pillars-a11y-');
-    server = cleanup.track(await startPaneServer({ dir: dir.path, paneDir: await paneBuild() }));
+    server = cleanup.track(
+      await startPaneServer({
+        dir: dir.path,
+        paneDir: await paneBuild(),
+        // channels for the Notifications page (at a port nothing listens on: a delivery fails and is retried, as the page may show)
+        config: (t) => `${t}notifications:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/hook" }\n    phone: { type: ntfy, url: "http://127.0.0.1:9/motoko", events: [failed, blocked] }\n`,
+      }),
+    );
     seedHistory(server.served.rt.db, server.served.rt.runs, 300, { spacingMs: 6 * 3600_000 });
     // a real blocked sync and a finished run to show
     blocked = await blockedSync(server);
@@ -70,6 +77,7 @@ describe('every page at desktop and phone sizes', () => {
     { name: 'snapshots', hash: '#/snapshots', ready: (p) => p.locator('figure.chart').first().waitFor() },
     { name: 'samba', hash: '#/samba', ready: (p) => p.locator('pre.diff, .no-diff').first().waitFor() },
     { name: 'hot-sets', hash: '#/hotsets', ready: (p) => p.getByRole('region', { name: 'Syncthing folders' }).waitFor() },
+    { name: 'notifications', hash: '#/notifications', ready: (p) => p.getByRole('table', { name: 'Per job, what it sends to each channel' }).waitFor() },
     { name: 'preferences', hash: '#/preferences', ready: (p) => p.getByRole('heading', { name: 'Preferences', level: 1 }).waitFor() },
   ];
 

@@ -83,7 +83,7 @@ const jobNotify = z.strictObject({
   /** overdue when the last success is older than this, whatever the schedule says */
   maxAge: duration.optional(),
   /** per channel, what this job sends there (overrides the channel's events; [] sends nothing) */
-  send: z.record(z.string(), kinds.refine((a) => a.every((k) => JOB_KINDS.includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` })).default({}),
+  send: z.record(z.string(), kinds.refine((a) => a.every((k) => (JOB_KINDS as readonly string[]).includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` })).default({}),
 });
 export type JobNotifyConfig = z.infer<typeof jobNotify>;
 

@@ -42,7 +42,8 @@ export type JobState = (typeof JOB_STATES)[number];
 export const NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'capacity', 'time-machine', 'samba', 'drill', 'conflicts'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 /** The kinds that belong to one job (what a job's own choices may name). */
-export const JOB_NOTICE_KINDS: readonly NoticeKind[] = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'];
+export const JOB_NOTICE_KINDS = ['failed', 'blocked', 'interrupted', 'warnings', 'overdue', 'drill'] as const satisfies readonly NoticeKind[];
+export type JobNoticeKind = (typeof JOB_NOTICE_KINDS)[number];
 /** opened: a new incident; changed: the same subject is in a different trouble now; reminder: still
  * waiting (a block); resolved: back to normal; test: `pillarsd notify test` or the pane's button. */
 export const NOTICE_PHASES = ['opened', 'changed', 'reminder', 'resolved', 'test'] as const;

@@ -7,7 +7,7 @@
 // Answers are `z.object` (the emitted schema forbids properties it does not name); requests are
 // `z.strictObject` (unknown properties are refused, not dropped).
 import { z } from 'zod';
-import { CHANNEL_TYPES, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
+import { CHANNEL_TYPES, JOB_NOTICE_KINDS, JOB_STATES, JOB_TYPE_NAMES, NOTICE_KINDS, NOTICE_PHASES, ROLES, RUN_STATUSES, RUN_TRIGGERS } from './api';
 
 /** The named schemas: components of the OpenAPI document. */
 export const components = z.registry<{ id: string; description?: string }>();
@@ -345,6 +345,8 @@ export const IncidentInfo = named(
 
 /** per message channel: the kinds a job sends there, or null for the channel's default */
 const sendChoices = z.record(z.string(), z.array(NoticeKind).nullable());
+/** Channel names: what pillarsd.yaml allows. */
+const CHANNEL_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 export const JobNotifyChoices = named(
   'JobNotifyChoices',
@@ -363,8 +365,15 @@ export const NotifyTestResult = named(
   'POST /api/v1/notifications/test → the outcome of one test delivery',
 );
 
-/** PUT /api/v1/notifications/jobs/:id body: per channel a list of kinds, or null for the channel's default */
-export const JobNotifyUpdate = z.strictObject({ send: sendChoices });
+export const NotifyTestResults = named('NotifyTestResults', z.object({ results: z.array(NotifyTestResult) }), 'POST /api/v1/notifications/test');
+
+/** POST /api/v1/notifications/test body: one channel, or every channel when absent */
+export const NotifyTestRequest = z.strictObject({ channel: z.string().regex(CHANNEL_NAME).optional() });
+
+/** PUT /api/v1/notifications/jobs/:id body: per channel a list of a job's kinds, or null for the channel's default */
+export const JobNotifyUpdate = z.strictObject({
+  send: z.record(z.string().regex(CHANNEL_NAME), z.array(z.enum(JOB_NOTICE_KINDS)).max(JOB_NOTICE_KINDS.length).nullable()),
+});
 
 // ---- requests ----------------------------------------------------------------------------------
 

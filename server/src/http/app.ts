@@ -15,11 +15,12 @@ import { lazyValidators } from './lazy-validators';
 import { cachedStatus } from './status-cache';
 import { runRoutes } from './routes/runs';
 import { NoInput, StatusResponse } from '../contract/schema';
-import { toFastifySchemas, typed } from './schema';
+import { toFastifySchemas, typed, zodSchemas } from './schema';
 import { openApiRoute } from './openapi';
 import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
+import { notificationRoutes } from './routes/notifications';
 
 export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
 
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('compileValidators', validators.compileAll);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditDetail', null);
+  zodSchemas(app);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);
@@ -144,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cfg = req.routeOptions.config;
     const access: Access = cfg.access ?? 'admin';
     if (access === 'none') return;
+    if (cfg.anonymousFrom && req.headers.authorization === undefined && cfg.anonymousFrom(req.ip)) return;
     // The credential is checked first and only a failure counts against the address: tokens and
     // tickets carry 192 bits and more, so the limit only quiets noise, and it must never lock
     // the owner out because a page they visited, or a guesser behind the same NAT, failed for them.
@@ -195,12 +198,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
 
-  const ctx: RouteContext = { deps, tickets };
+  const ctx: RouteContext = { deps, tickets, streams: { open: 0 } };
   publicRoutes(app, ctx, limiter);
   runRoutes(app, ctx);
   eventRoutes(app, ctx);
   adminRoutes(app, ctx);
   hotSetRoutes(app, { hotSets: deps.hotSets });
+  notificationRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());

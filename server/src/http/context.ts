@@ -1,6 +1,6 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
@@ -18,6 +18,8 @@ declare module 'fastify' {
     stream?: 'events' | 'run-log';
     /** Recorded in the audit log under this action name. */
     audit?: string;
+    /** A request with no credentials at all is let in from these addresses (GET /metrics). */
+    anonymousFrom?: (ip: string) => boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -34,6 +36,8 @@ export interface AppConfig {
   version?: string;
   /** SHA-256 of the TLS certificate, handed to clients that pair; null without TLS. */
   fingerprint?: string | null;
+  /** Addresses and CIDR ranges that may read /metrics without a token (metrics.allowWithoutToken). */
+  metricsWithoutToken?: string[];
 }
 
 export interface AppDeps {
@@ -41,6 +45,10 @@ export interface AppDeps {
   events: EventHub;
   status: StatusApi;
   samba?: SambaApi;
+  /** Notification channels, tests and per-job choices (serve). */
+  notifications?: NotificationsApi;
+  /** GET /metrics (serve). */
+  metrics?: MetricsApi;
   /** Present when the server can write its pillarsd.yaml (serve); PUT .../schedule answers 404 without it. */
   schedules?: ScheduleApi;
   /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
@@ -75,6 +83,8 @@ export interface RouteEntry {
 export interface RouteContext {
   deps: AppDeps;
   tickets: TicketBook;
+  /** event streams open right now (GET /metrics reports it) */
+  streams: { open: number };
 }
 
 export function actorOf(p: Principal | null): string {

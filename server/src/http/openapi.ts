@@ -54,6 +54,7 @@ const TAGS: Array<[RegExp, string]> = [
   [/^\/api\/v1\/(pair|tokens|me)/, 'access'],
   [/^\/api\/v1\/samba/, 'samba'],
   [/^\/api\/v1\/hotsets/, 'hot-sets'],
+  [/^\/api\/v1\/notifications/, 'notifications'],
   [/^\/api\/v1\/(status|health|audit|openapi)/, 'server'],
 ];
 

@@ -11,8 +11,23 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
   serializer: this['schema'] extends z.ZodType ? z.input<this['schema']> : unknown;
 }
 
-/** The app with zod-typed routes. */
-export const typed = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+/** Apps whose routes get their zod schemas turned into JSON Schema as they are registered. */
+const converting = new WeakSet<FastifyInstance>();
+
+/** Makes the routes registered on `app` from now on take zod schemas (once per app). */
+export function zodSchemas(app: FastifyInstance): void {
+  if (converting.has(app)) return;
+  converting.add(app);
+  app.addHook('onRoute', (r) => {
+    toFastifySchemas(r.schema, `${[r.method].flat().join(',')} ${r.url}`);
+  });
+}
+
+/** The app with zod-typed routes; a route module may be registered on any Fastify app. */
+export const typed = (app: FastifyInstance) => {
+  zodSchemas(app);
+  return app.withTypeProvider<ZodTypeProvider>();
+};
 
 /** The JSON Schema of a request part ('input': defaults optional) or an answer ('output'). */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -20,6 +20,8 @@ export interface StreamOptions {
   endAfter?: (e: StoredEvent) => boolean;
   /** Called once when the stream ends for any reason. */
   onEnd?: () => void;
+  /** Counts the streams open (GET /metrics reports it). */
+  streams?: { open: number };
 }
 
 const REPLAY_PAGE = 500;
@@ -49,9 +51,11 @@ export function streamEvents(reply: FastifyReply, o: StreamOptions): void {
   // A client that remembers an id we never issued (the store was reset) starts afresh.
   let position = o.after !== null && o.after <= head ? o.after : head;
 
+  if (o.streams) o.streams.open++;
   const end = () => {
     if (closed) return;
     closed = true;
+    if (o.streams) o.streams.open--;
     unsubscribe();
     o.onEnd?.();
   };

@@ -5,9 +5,12 @@
 import type { Config } from '../config/schema';
 import type { NotificationsConfig } from '../config/notify-schema';
 import { durationMs } from '../config/notify-schema';
-import type { ChannelState, IncidentInfo, JobNotifyChoices, Notice, NotificationsResponse, NotifyTestResult, Run, StatusResponse, StoredEvent } from '../contract/api';
-import { NOTICE_KINDS, SUCCESS_STATUSES } from '../contract/api';
-import type { EventHub, SambaApi, StatusApi } from '../ports/services';
+import type { ChannelState, IncidentInfo, JobNotifyChoices, Notice, NoticeKind, NotificationsResponse, NotifyTestResult, Run, StatusResponse, StoredEvent } from '../contract/api';
+import { JOB_NOTICE_KINDS, NOTICE_KINDS, SUCCESS_STATUSES } from '../contract/api';
+import type { EventHub, NotificationsApi, SambaApi, StatusApi } from '../ports/services';
+import { BadRequestError, NotFoundError } from '../ports/errors';
+import { withJobNotify } from '../config/edit';
+import type { ConfigWriter } from '../config/writer';
 import type { Clock } from '../ports/clock';
 import type { NotifyTransport } from '../infra/notify-transport';
 import { runSecrets, type SecretBackends } from '../secrets/resolver';
@@ -33,6 +36,8 @@ export interface NotifierDeps {
   hostname: string;
   log(msg: string): void;
   timeoutMs?: number;
+  /** pillarsd.yaml's writer, where the pane's edits of a job's choices go (serve has one) */
+  writer?: ConfigWriter;
 }
 
 const DEFAULTS: NotificationsConfig = {
@@ -48,7 +53,7 @@ const DEFAULTS: NotificationsConfig = {
 
 const RUN_EVENTS = new Set(['run.queued', 'run.started', 'run.finished', 'run.blocked']);
 
-export class Notifier {
+export class Notifier implements NotificationsApi {
   private config: Config;
   private readonly outbox: Outbox;
   private unsubscribe: (() => void) | null = null;
@@ -271,15 +276,36 @@ export class Notifier {
         lastErrorAt: row?.lastErrorAt ?? null,
       };
     });
-    const messageChannels = Object.entries(s.channels).filter(([, c]) => c.type !== 'heartbeat');
-    const jobs: JobNotifyChoices[] = Object.keys(this.config.jobs).map((jobId) => {
-      const j = s.jobs[jobId];
-      const send: JobNotifyChoices['send'] = {};
-      for (const [name] of messageChannels) send[name] = j?.send[name] ? [...j.send[name]!] : null;
-      return { jobId, maxAge: j?.maxAge ?? null, send };
-    });
+    const jobs = Object.keys(this.config.jobs).map((jobId) => this.choices(jobId));
     const open: IncidentInfo[] = this.d.store.incidents().map((i: Incident) => ({ key: i.key, kind: i.kind, title: i.title, jobId: i.jobId, openedAt: i.openedAt, lastAt: i.lastAt, count: i.count }));
     return { channels, jobs, open };
+  }
+
+  private choices(jobId: string): JobNotifyChoices {
+    const s = this.settings();
+    const j = s.jobs[jobId];
+    const send: JobNotifyChoices['send'] = {};
+    for (const [name, c] of Object.entries(s.channels)) if (c.type !== 'heartbeat') send[name] = j?.send[name] ? [...j.send[name]!] : null;
+    return { jobId, maxAge: j?.maxAge ?? null, send };
+  }
+
+  setJobChoices(jobId: string, send: Record<string, NoticeKind[] | null>, actor: string): JobNotifyChoices {
+    if (!this.config.jobs[jobId]) throw new NotFoundError(`no job "${jobId}"`);
+    const channels = this.settings().channels;
+    for (const [name, kinds] of Object.entries(send)) {
+      const ch = channels[name];
+      if (!ch) throw new BadRequestError(`no channel "${name}" (known: ${Object.keys(channels).join(', ') || 'none'})`);
+      if (ch.type === 'heartbeat') throw new BadRequestError(`"${name}" is a heartbeat channel: its pings are set in pillarsd.yaml under notifications.channels.${name}.jobs`);
+      // the route's schema refuses these already; other callers may not have one
+      const bad = kinds?.find((k) => !(JOB_NOTICE_KINDS as readonly string[]).includes(k));
+      if (bad) throw new BadRequestError(`a job sends only ${JOB_NOTICE_KINDS.join(', ')}, not "${bad}"`);
+    }
+    if (!this.d.writer) throw new BadRequestError('this pillarsd cannot write its pillarsd.yaml; set notifications.jobs there');
+    const writer = this.d.writer;
+    const config = writer.apply((text) => withJobNotify(text, writer.file, jobId, send), `set notifications.jobs.${jobId}.send`);
+    this.config = { ...this.config, notifications: config.notifications };
+    this.d.log(`${actor} set what ${jobId} sends where: ${Object.entries(send).map(([c, k]) => `${c}=${k ? `[${k.join(',')}]` : 'default'}`).join(' ')} in ${writer.file}`);
+    return this.choices(jobId);
   }
 
   /**
@@ -287,17 +313,14 @@ export class Notifier {
    * A heartbeat channel logs to each base ping URL's `/log` (healthchecks.io), which changes no
    * check's state; explicit ping URLs are left alone, since any ping to them reports a run.
    */
-  async test(channel?: string): Promise<NotifyTestResult[]> {
+  async test(channel: string | undefined, actor = 'pillarsd'): Promise<NotifyTestResult[]> {
     const s = this.settings();
+    if (channel !== undefined && !s.channels[channel]) throw new NotFoundError(`no channel "${channel}" (known: ${Object.keys(s.channels).join(', ') || 'none'})`);
     const names = channel ? [channel] : Object.keys(s.channels);
     const out: NotifyTestResult[] = [];
     for (const name of names) {
-      const ch = s.channels[name];
+      const ch = s.channels[name]!;
       const at = this.d.clock.now();
-      if (!ch) {
-        out.push({ channel: name, ok: false, error: `no channel "${name}" (known: ${Object.keys(s.channels).join(', ') || 'none'})`, at: at.toISOString() });
-        continue;
-      }
       const secrets = runSecrets(this.config.secrets, this.d.secretBackends);
       let error: string | null = null;
       try {
@@ -316,7 +339,7 @@ export class Notifier {
             phase: 'test',
             severity: 'info',
             title: `test message to ${name}`,
-            text: `pillarsd on ${this.server()} can reach this channel (${describeTarget(ch)}).`,
+            text: `pillarsd on ${this.server()} can reach this channel (${describeTarget(ch)}); sent by ${actor}.`,
             at: at.toISOString(),
             jobId: null,
             runId: null,

@@ -1,7 +1,7 @@
 // What the server's transports (the HTTP API today) call on the rest of the server. The engine
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
-import type { AuditEntry, HotSetStatus, JobInfo, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { AuditEntry, HotSetStatus, JobInfo, JobNotifyChoices, NoticeKind, NotificationsResponse, NotifyTestResult, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -59,6 +59,26 @@ export interface SambaApi {
 export interface HotSetsApi {
   /** Throws BadRequestError for a bad path (outside flux/hot, already a folder…). */
   create(input: { path: string; label?: string; devices?: string[] }): Promise<Pick<HotSetStatus, 'id' | 'label' | 'path'>>;
+}
+
+/** Notifications (notify/ implements it): what the channels did, a test message, a job's choices. */
+export interface NotificationsApi {
+  view(): NotificationsResponse;
+  /** Sends a test message now to one channel (NotFoundError when there is none) or to all. */
+  test(channel: string | undefined, actor: string): Promise<NotifyTestResult[]>;
+  /**
+   * A job's choices of what to send where, written to pillarsd.yaml (null: the channel's own
+   * events). NotFoundError for an unknown job; BadRequestError for an unknown channel, a heartbeat
+   * channel or a kind that is not a job's; ConflictError when the file cannot be written.
+   */
+  setJobChoices(jobId: string, send: Record<string, NoticeKind[] | null>, actor: string): JobNotifyChoices;
+}
+
+/** GET /metrics (metrics/ implements it): the Prometheus text exposition format. */
+export interface MetricsApi {
+  readonly contentType: string;
+  /** `sseClients`: the event streams open right now (only the HTTP layer knows). */
+  render(live: { sseClients: number }): Promise<string>;
 }
 
 // ---- the API's own stores (store/{tokens,audit,pairing}.ts implement these) ----

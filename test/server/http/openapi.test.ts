@@ -39,7 +39,8 @@ beforeAll(async () => {
   mkdirSync(path.join(sb.flux, 'docs'), { recursive: true });
   writeFileSync(path.join(sb.flux, 'docs', 'a.txt'), 'a');
   // the Samba routes answer only with a samba: section; its file lives in the sandbox
-  const yaml = sb.yaml.replace('remotes:', `samba:\n  mode: include\n  configFile: ${sb.dir}/smb.conf\n  validUsers: [mike]\nremotes:`);
+  // and a notification channel for the notification routes (at a port nothing listens on)
+  const yaml = `${sb.yaml.replace('remotes:', `samba:\n  mode: include\n  configFile: ${sb.dir}/smb.conf\n  validUsers: [mike]\nremotes:`)}\nnotifications:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/hook" }\n`;
   writeFileSync(sb.configFile, yaml);
   s = await startServe({ file: sb.configFile, config: parseConfig(yaml, sb.configFile), text: yaml }, { host: '127.0.0.1', port: 0, tls: 'off' });
   reg.add(() => s.stop());
@@ -205,6 +206,14 @@ describe('GET /api/v1/openapi.json', () => {
     // hot-sets need a syncthing: section; without one the route says so
     await call('post', '/api/v1/hotsets', { body: { path: 'x' }, expect: 503 });
     await call('get', '/api/v1/audit', { url: '/api/v1/audit?limit=5', expect: 200 });
+
+    // notifications: the channels, a test (the channel cannot be reached: said in the answer), a job's choices
+    await call('get', '/api/v1/notifications', { expect: 200 });
+    await call('get', '/api/v1/notifications', { token: viewer, expect: 403 });
+    await call('post', '/api/v1/notifications/test', { body: { channel: 'hook' }, expect: 200 });
+    await call('post', '/api/v1/notifications/test', { body: { channel: 'nope' }, expect: 404 });
+    await call('put', '/api/v1/notifications/jobs/{id}', { url: '/api/v1/notifications/jobs/flux-backup', body: { send: { hook: ['failed', 'blocked'] } }, expect: 200 });
+    await call('put', '/api/v1/notifications/jobs/{id}', { url: '/api/v1/notifications/jobs/flux-backup', body: { send: { hook: ['capacity'] } }, expect: 400 });
 
     // every operation of the document answered at least once, and each one that can succeed here did
     const operations = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));

@@ -214,3 +214,30 @@ describe('nothing lost, no noise', () => {
     expect(body.id).toMatch(/^g-[0-9a-f]{32}$/);
   });
 });
+
+describe('email over implicit TLS', () => {
+  it('delivers; a wrong password is refused with the server\'s answer, never the password', async () => {
+    let smtpPort = 0;
+    const sb = notifySandbox(reg, {
+      notifications: () => `  channels:
+    mail: { type: email, host: 127.0.0.1, port: ${smtpPort}, security: tls, user: pillars, password: smtpPassword, from: pillars@motoko.lan, to: [a@example.org, b@example.org] }
+`,
+    });
+    const good = reg.track(await startSmtpReceiver({ security: 'tls', user: 'pillars', password: sb.secrets.smtpPassword }));
+    smtpPort = good.port;
+    const { notifier, logs } = compose(sb);
+    expect(await notifier.test('mail')).toMatchObject([{ channel: 'mail', ok: true, error: null }]);
+    const [m] = await good.waitFor(1);
+    expect(m).toMatchObject({ to: ['a@example.org', 'b@example.org'], user: 'pillars', secure: true });
+    expect(m!.parsed.subject).toBe('[motoko-test] test: test message to mail');
+
+    const other = reg.track(await startSmtpReceiver({ security: 'tls', user: 'pillars', password: 'another-password' }));
+    smtpPort = other.port;
+    const { notifier: n2 } = compose(sb);
+    const [r] = await n2.test('mail');
+    expect(r!.ok).toBe(false);
+    expect(r!.error).toMatch(/^EAUTH 535/);
+    expect(other.authFailures).toEqual(['pillars']);
+    expect(`${r!.error}${logs.join('')}${JSON.stringify(n2.view())}`).not.toContain(sb.secrets.smtpPassword);
+  });
+});

@@ -10,5 +10,6 @@ import { registerToken } from './token';
 import { registerPair } from './pair';
 import { registerLoginLink } from './login-link';
 import { registerSystemd } from './systemd';
+import { registerNotify } from './notify';
 
-export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerLoginLink, registerSystemd];
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerLoginLink, registerSystemd, registerNotify];

@@ -26,6 +26,8 @@ import { nodeNotifyTransport } from '../../infra/notify-transport';
 import { realBackends } from '../../secrets/sources';
 import { CapacityStore } from '../../watch/capacity';
 import { daysUntilFull } from '../../notify/conditions';
+import { prometheusMetrics } from '../../metrics/prometheus';
+import { configWriter } from '../../config/writer';
 
 export interface Served {
   url: string;
@@ -81,6 +83,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
           audit: (actor, action, target, detail) => audit.record({ actor, action, target, detail }),
         }).api
       : undefined;
+    // the one writer of pillarsd.yaml for the API's edits (schedules, notification choices)
+    const writer = loaded.text !== undefined ? configWriter(loaded.file, loaded.text) : undefined;
     const capacity = new CapacityStore(rt.db);
     const notifier = new Notifier({
       config: c,
@@ -94,6 +98,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       transport: nodeNotifyTransport,
       hostname: hostname(),
       log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      writer,
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
@@ -107,13 +112,15 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
-        schedules: loaded.text !== undefined ? scheduleEdits({ file: loaded.file, loadedText: loaded.text, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        schedules: writer ? scheduleEdits({ writer, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        notifications: notifier,
+        metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         auth: tokens,
         audit,
         pairing,
         clock: rt.clock,
-        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION },
+        config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION, metricsWithoutToken: c.metrics?.allowWithoutToken },
       },
     });
     const url = http.url;

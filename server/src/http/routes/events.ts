@@ -6,7 +6,7 @@ import { type RouteContext } from '../context';
 import { typed } from '../schema';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
-export function eventRoutes(fastify: FastifyInstance, { deps, tickets }: RouteContext): void {
+export function eventRoutes(fastify: FastifyInstance, { deps, tickets, streams }: RouteContext): void {
   const app = typed(fastify);
   app.post('/api/v1/events/ticket', { config: { access: 'viewer' }, schema: { querystring: NoInput, body: NoInput, response: { 200: EventTicket } } }, async (req) => tickets.issue(req.principal!));
 
@@ -21,6 +21,6 @@ export function eventRoutes(fastify: FastifyInstance, { deps, tickets }: RouteCo
     }
     const header = req.headers['last-event-id'];
     const from = typeof header === 'string' ? header : req.query.lastEventId;
-    streamEvents(reply, { hub: deps.events, after: from === undefined ? null : Number(from), maxQueued: deps.sse?.maxQueued ?? 1000 });
+    streamEvents(reply, { hub: deps.events, after: from === undefined ? null : Number(from), maxQueued: deps.sse?.maxQueued ?? 1000, streams });
   });
 }

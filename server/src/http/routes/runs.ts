@@ -8,7 +8,7 @@ import { actorOf, type RouteContext } from '../context';
 import { typed } from '../schema';
 import { SSE_ROUTE, streamEvents } from '../sse';
 
-export function runRoutes(fastify: FastifyInstance, { deps }: RouteContext): void {
+export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteContext): void {
   const app = typed(fastify);
   const { engine } = deps;
 
@@ -91,6 +91,7 @@ export function runRoutes(fastify: FastifyInstance, { deps }: RouteContext): voi
       }
       streamEvents(reply, {
         hub: deps.events,
+        streams,
         after: null,
         maxQueued: deps.sse?.maxQueued ?? 1000,
         preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],

@@ -4,6 +4,7 @@
 import type { Exec } from '../../../platform/types';
 import type { ClientSettings } from '../../../shared/settings';
 import { akvSource } from './akv';
+import type { AkvOptions } from './akv';
 import { secretsChain } from './chain';
 import type { Secrets } from './chain';
 import { KeychainStore, keychainAccount, keychainSource } from './keychain';
@@ -28,23 +29,32 @@ export interface SecretsEnv {
   cache?: SecretCache | null;
 }
 
+/** The Key Vault source's options from the client settings: one mapping for the chain and `pillars doctor`. */
+export function akvOptions(s: ClientSettings, extra: Pick<AkvOptions, 'clientSecret' | 'prompt'>): AkvOptions {
+  return {
+    vaultUrl: s.secret.vaultUrl,
+    name: s.secret.name,
+    credential: s.secret.credential,
+    tenantId: s.secret.tenantId || undefined,
+    clientId: s.secret.clientId || undefined,
+    authorityHost: s.secret.authorityHost || undefined,
+    disableChallengeResourceVerification: s.secret.disableChallengeResourceVerification,
+    ...extra,
+  };
+}
+
 export function buildSecrets(s: ClientSettings, e: SecretsEnv): Secrets {
   const env = e.env ?? process.env;
   const store = new KeychainStore(keychainAccount(s.smb.username, s.smb.host));
   const cache = e.cache !== undefined ? e.cache : store;
   const sources: SecretSource[] = [];
   const akv = () =>
-    akvSource({
-      vaultUrl: s.secret.vaultUrl,
-      name: s.secret.name,
-      credential: s.secret.credential,
-      tenantId: s.secret.tenantId || undefined,
-      clientId: s.secret.clientId || undefined,
-      authorityHost: s.secret.authorityHost || undefined,
-      disableChallengeResourceVerification: s.secret.disableChallengeResourceVerification,
-      clientSecret: async () => env.AZURE_CLIENT_SECRET || (await new KeychainStore('azure-client-secret').get().catch(() => null)),
-      prompt: e.prompt,
-    });
+    akvSource(
+      akvOptions(s, {
+        clientSecret: async () => env.AZURE_CLIENT_SECRET || (await new KeychainStore('azure-client-secret').get().catch(() => null)),
+        prompt: e.prompt,
+      }),
+    );
   const op = () => onePasswordSource({ ref: s.secret.opRef, exec: e.exec, env });
   switch (s.secret.source) {
     case 'keychain':
