@@ -10,8 +10,11 @@
 # iproute2: network namespaces; openssl: the local HTTPS vault's certificate; procps/psmisc:
 # process inspection in tests; attr: getfattr (the Samba tests read the streams' xattrs);
 # e2fsprogs: chattr/lsattr (the client's mount-point guard);
+# avahi-daemon, avahi-utils: Bonjour for Time Machine (the service file pillarsd writes, and
+#   avahi-browse for `pillarsd check`); dbus-bin (dbus-send) and dbus-daemon: check asks avahi over
+#   the system bus, and the tests start a private one;
 # python3, make, g++: npm ci builds better-sqlite3 and keytar from source (node-gyp);
 # prometheus: promtool checks GET /metrics (Debian 12 ships promtool only in this package, 19 MB;
 #   the tests start no Prometheus, but on a machine run by systemd the package enables one on
 #   :9090: `systemctl disable --now prometheus` if it is not wanted).
-PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs python3 make g++ git ca-certificates prometheus"
+PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"

@@ -93,6 +93,8 @@ export type IncidentInfo = z.output<typeof S.IncidentInfo>;
 export type JobNotifyChoices = z.output<typeof S.JobNotifyChoices>;
 export type NotificationsResponse = z.output<typeof S.NotificationsResponse>;
 export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
+export type FieldProblem = z.output<typeof S.FieldProblem>;
+export type JobSettings = z.output<typeof S.JobSettings>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------
 
@@ -102,3 +104,5 @@ export type ScheduleRequest = z.input<typeof S.ScheduleRequest>;
 export type RunsQuery = z.input<typeof S.RunsQuery>;
 export type HotSetRequest = z.input<typeof S.HotSetRequest>;
 export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;
+export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
+export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;
