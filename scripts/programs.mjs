@@ -70,8 +70,9 @@ export const OWNER_SUPPLIED = new Map([['op', 'the 1Password CLI, for op:// secr
  * injected Exec here): allowed only in the folder named.
  */
 export const NOT_LINUX = [
-  { folder: 'src/platform/mac/', names: ['osascript', 'security', 'tmutil', 'diskutil', 'chflags', 'open', 'mount', 'umount', 'df'], why: 'macOS binaries (/sbin, /usr/bin on a Mac)' },
-  { folder: 'src/platform/win/', names: ['powershell.exe', 'pwsh.exe', 'net.exe', 'explorer.exe'], why: 'Windows programs' },
+  { folders: ['src/platform/mac/'], names: ['osascript', 'security', 'tmutil', 'diskutil', 'chflags', 'open', 'mount', 'umount', 'df'], why: 'macOS binaries (/sbin, /usr/bin on a Mac)' },
+  // the Windows adapter's tests record what it would start through a fake StartProcess
+  { folders: ['src/platform/win/', 'test/client/win/'], names: ['powershell.exe', 'pwsh.exe', 'net.exe', 'explorer.exe'], why: 'Windows programs' },
 ];
 
 /**
@@ -83,18 +84,19 @@ export const DYNAMIC = [
   { file: 'server/src/infra/exec.ts', expr: 'req.cmd', programs: [], why: 'pillarsd\'s Exec: callers pass `cmd`' },
   { file: 'src/platform/host/exec.ts', expr: 'req.cmd', programs: [], why: 'the client\'s Exec: callers pass `cmd`' },
   { file: 'test/support/proc.ts', expr: 'cmd', programs: [], why: 'run/runOk: callers pass the program' },
-  { file: 'test/support/cli.ts', expr: 'cmd', programs: [], why: 'spawnProcess: callers pass the program' },
   { file: 'test/support/smbd.ts', expr: 'cmd as string', programs: ['smbd', 'ip'], why: 'smbd, or `ip netns exec NS smbd`, from its argv array' },
-  // tool invocations built by server/src/tools: the binaries are configurable, their defaults are scanned there
+  // tool invocations built by server/src/tools (each builder takes the binary toolchain.ts resolved)
   { file: 'server/src/jobs/tool-child.ts', expr: 'c.cmd', programs: [], why: 'restic/rclone commands built by server/src/tools' },
   { file: 'server/src/jobs/types/restic-forget.ts', expr: 'c.cmd', programs: [], why: 'restic forget, built by server/src/tools' },
   { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: 'a hook\'s argv from pillarsd.yaml: the operator\'s own program' },
   { file: 'server/src/jobs/toolchain.ts', expr: 'bin', programs: ['restic', 'rclone'], why: 'tools.restic / tools.rclone from pillarsd.yaml, default restic and rclone' },
-  { file: 'server/src/tools/restic.ts', expr: 'bin', programs: ['restic'], why: 'the restic binary the toolchain resolved' },
-  { file: 'server/src/tools/rclone.ts', expr: 'bin', programs: ['rclone'], why: 'the rclone binary the toolchain resolved' },
-  { file: 'server/src/infra/samba-host.ts', expr: 'cmd', programs: [], why: 'samba-host\'s run(): its callers pass testparm, smbcontrol, smbpasswd (scanned)' },
   { file: 'src/platform/mac/macPlatform.ts', expr: /^MAC_BIN\.\w+$/, programs: [], why: 'macOS binaries by absolute path, never started on Linux' },
-  { file: 'src/platform/win/winPlatform.ts', expr: 'powershell', programs: ['powershell.exe'], why: 'Windows PowerShell (deps.powershell in tests)' },
+  { file: 'src/platform/win/helper.ts', expr: 'o.powershell', programs: ['powershell.exe'], why: 'Windows PowerShell, the long-lived helper (a fake StartProcess in tests)' },
+  { file: 'src/platform/host/lines.ts', expr: 'req.cmd', programs: [], why: 'the client\'s StartProcess: callers pass `cmd` (the Windows helper)' },
+  { file: 'src/platform/host/control.ts', expr: 'cmd', programs: [], why: 'a control-socket message naming the core\'s command, not a program' },
+  { file: 'test/client/cli/core.test.ts', expr: 'cmd', programs: ['setpriv', 'node'], why: 'the CLI as root (node) or as a normal user (setpriv … node)' },
+  { file: 'test/client/win/winPlatform.test.ts', expr: 'req.cmd', programs: [], why: 'the fake StartProcess records what the adapter asked for' },
+  { file: 'test/client/win/winPlatform.test.ts', expr: 's.cmd', programs: [], why: 'the fake StartProcess\'s records, checked for secrets' },
   { file: 'bench/backup-overhead.ts', expr: 'argv[0]!', programs: ['restic', 'rclone', 'node'], why: 'the raw tool (or pillarsd) the benchmark times directly' },
   { file: 'test/server/jobs/engine.test.ts', expr: "path.join(bin, 'restic')", programs: ['sleep'], why: 'a sleep linked under the name restic, as an orphan' },
   { file: 'test/scripts/programs.test.ts', expr: 'unlisted', programs: [], why: 'the run-time audit\'s own test: a program no scan can know, on purpose' },
@@ -196,6 +198,25 @@ function constInitializers(sf) {
   return m;
 }
 
+/**
+ * Every `const NAME = 'literal'` of the file, at any depth, whose name is declared once: an argv
+ * element that names one (`['sh', '-c', script]`) is read as its text.
+ */
+function stringConsts(sf) {
+  const m = new Map();
+  const twice = new Set();
+  const visit = (n) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.parent.flags & ts.NodeFlags.Const) {
+      if (m.has(n.name.text)) twice.add(n.name.text);
+      m.set(n.name.text, n.initializer && (ts.isStringLiteral(n.initializer) || ts.isNoSubstitutionTemplateLiteral(n.initializer)) ? n.initializer.text : undefined);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  for (const n of twice) m.delete(n);
+  return m;
+}
+
 /** The programs an expression names when it is (made of) literals; undefined when computed. */
 function literalPrograms(e, consts, seen = new Set()) {
   while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression?.(e)) e = e.expression;
@@ -232,12 +253,51 @@ function scanHookArgv(rel, text, found) {
   });
 }
 
+const FUNCTION_KINDS = [ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.FunctionDeclaration];
+
+/**
+ * A file's own spawn helpers: a named function whose first parameter is the program a
+ * child_process call or an Exec request starts (`const daemon = (cmd, args) => spawn(cmd, args, …)`,
+ * `const run = (cmd, args) => opts.exec({ cmd, args })`). Their calls are spawn sites like the
+ * harness's helpers, and the forwarding inside is not.
+ */
+function localHelpers(sf, cp) {
+  const names = new Set();
+  const forwarding = new Set();
+  const forwards = (node, arg) => {
+    let f = node.parent;
+    while (f && !FUNCTION_KINDS.includes(f.kind)) f = f.parent;
+    const first = f?.parameters[0]?.name;
+    const name = f && (ts.isFunctionDeclaration(f) ? f.name : ts.isVariableDeclaration(f.parent) ? f.parent.name : undefined);
+    if (!(first && ts.isIdentifier(first) && first.text === arg && name && ts.isIdentifier(name))) return;
+    names.add(name.text);
+    forwarding.add(node);
+  };
+  const visit = (n) => {
+    if (ts.isCallExpression(n) && n.arguments.length > 0 && ts.isIdentifier(n.arguments[0]) && ts.isIdentifier(n.expression) && cp.names.has(n.expression.text)) forwards(n, n.arguments[0].text);
+    if (ts.isShorthandPropertyAssignment(n) && n.name.text === 'cmd') forwards(n, 'cmd');
+    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'cmd' && ts.isIdentifier(n.initializer)) forwards(n, n.initializer.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return { names, forwarding };
+}
+
+/** An object literal handed to JSON.stringify is data (a message on a socket), not a spawn request. */
+function isSerialised(obj) {
+  const call = obj.parent;
+  return ts.isCallExpression(call) && call.expression.getText() === 'JSON.stringify';
+}
+
 function scanTs(rel, text, found, dynamicSites) {
   scanHookArgv(rel, text, found);
   const sf = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const cp = childProcessBindings(sf);
   const helpers = helperBindings(sf, rel);
+  const local = localHelpers(sf, cp);
+  for (const n of local.names) helpers.add(n);
   const consts = constInitializers(sf);
+  const strings = stringConsts(sf);
   const site = (node, expr, kind, argv) => {
     const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
     const where = `${rel}:${line}`;
@@ -248,7 +308,7 @@ function scanTs(rel, text, found, dynamicSites) {
     }
     for (const p of progs) {
       add(found, p, where);
-      if (argv) wrapped(p, argv, where, found);
+      if (argv) wrapped(p, argv, where, found, strings);
     }
   };
   const visit = (n) => {
@@ -259,7 +319,9 @@ function scanTs(rel, text, found, dynamicSites) {
         : ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && cp.namespaces.has(n.expression.expression.text) && CHILD_PROCESS_FNS.has(n.expression.name.text)
           ? n.expression.name.text
           : undefined;
-      if (fn) {
+      if (fn && local.forwarding.has(n)) {
+        // a local helper's own spawn: its callers are the sites
+      } else if (fn) {
         // a shell string hides the programs it starts
         if (fn === 'exec' || fn === 'execSync') site(n, n.arguments[0], 'shell');
         else if (fn === 'fork') add(found, 'node', `${rel}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`);
@@ -270,11 +332,11 @@ function scanTs(rel, text, found, dynamicSites) {
         site(n, n.arguments[0], 'method', n.arguments[1]);
       }
     }
-    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && (n.name.text === 'cmd' || n.name.text === 'executablePath')) {
+    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && (n.name.text === 'cmd' || n.name.text === 'executablePath') && !isSerialised(n.parent) && !local.forwarding.has(n)) {
       const args = n.parent.properties.find((q) => ts.isPropertyAssignment(q) && ts.isIdentifier(q.name) && q.name.text === 'args');
       site(n, n.initializer, n.name.text, args?.initializer);
     }
-    if (ts.isShorthandPropertyAssignment(n) && (n.name.text === 'cmd' || n.name.text === 'executablePath')) site(n, n.name, n.name.text);
+    if (ts.isShorthandPropertyAssignment(n) && (n.name.text === 'cmd' || n.name.text === 'executablePath') && !isSerialised(n.parent) && !local.forwarding.has(n)) site(n, n.name, n.name.text);
     ts.forEachChild(n, visit);
   };
   visit(sf);
@@ -287,9 +349,9 @@ function scanTs(rel, text, found, dynamicSites) {
 const WRAPPERS = new Map([['stdbuf', 0], ['setsid', 0], ['nice', 0], ['env', 0], ['flock', 1], ['timeout', 1], ['taskset', 1], ['unshare', 0], ['chroot', 1]]);
 
 /** The programs a wrapper (`sh -c SCRIPT`, `stdbuf … PROG`, `ip netns exec NS PROG`) starts from a literal argv. */
-function wrapped(program, argv, where, found) {
+function wrapped(program, argv, where, found, strings = new Map()) {
   if (!ts.isArrayLiteralExpression(argv)) return;
-  const lits = argv.elements.map((e) => (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) ? e.text : undefined));
+  const lits = argv.elements.map((e) => (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) ? e.text : ts.isIdentifier(e) ? strings.get(e.text) : undefined));
   wrappedArgs(program, lits, where, found);
 }
 
@@ -345,7 +407,7 @@ function scanShell(rel, text, found, inline = false) {
       .replace(/'[^']*'/g, "''")
       .replace(/"([^"$]|\$(?!\())*"/g, '""');
     for (let part of line.split(/&&|\|\||[;|&(]|\$\(|`|\bthen\b|\bdo\b|\belse\b/)) {
-      part = part.trim().replace(/^(\w+=("[^"]*"|\S*)\s+)+/, '');
+      part = part.trim().replace(/^(\w+=("[^"]*"|\S*)\s+)+/, '').replace(/^(exec|command|nohup)\s+(?!-)/, '');
       if (/^\w+=/.test(part)) continue;
       const word = part.split(/\s+/)[0];
       if (!word || SHELL_WORDS.has(word) || !/^[\w./+-]+$/.test(word) || /^[0-9]/.test(word) || word.startsWith('$')) continue;
@@ -399,7 +461,7 @@ export function scan(files) {
 export function notLinux(program, wheres) {
   const base = path.posix.basename(program);
   const rule = NOT_LINUX.find((r) => r.names.includes(base));
-  return rule !== undefined && [...wheres].every((w) => w.startsWith(rule.folder));
+  return rule !== undefined && [...wheres].every((w) => rule.folders.some((f) => w.startsWith(f)));
 }
 
 // --- packages ----------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ describe('the programs guard', () => {
     expect(found.get('zz-literal')).toEqual(new Set([`${file}:4`]));
     // an option's value is not the wrapped program
     expect(found.has('private')).toBe(false);
+    // a file's own spawn helper: its callers are the sites, a `sh -c` script held in a const is read,
+    // a program after `exec` counts; a command name in a JSON message is not a program
+    for (const p of ['zz-local-helper', 'zz-after-exec', 'mount', 'zz-exec-request']) expect([...found.keys()]).toContain(p);
+    expect(found.get('zz-local-helper')).toEqual(new Set([`${file}:14`]));
+    expect(found.has('zz-message-not-program')).toBe(false);
+    expect(problems.filter((p) => /sample\.ts\.txt:1[3-9]/.test(p))).toEqual([]);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/sample\.ts\.txt:5 starts a computed program \(name\)/),
