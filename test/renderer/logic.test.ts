@@ -8,6 +8,7 @@ import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
 import { addedPerNight } from '../../src/renderer/pages/Snapshots';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
+import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
 import type { Run, RunsPage } from '../../server/src/contract/api';
 
@@ -134,6 +135,50 @@ describe('a run in one line', () => {
     const startedAt = new Date(Date.now() - 90_000).toISOString();
     expect(runDuration(makeRun({ id: 'b', jobId: 'space-offsite', status: 'blocked', startedAt }))).toBe('stopped: waiting for a decision');
     expect(runDuration(makeRun({ id: 'r', jobId: 'space-offsite', status: 'running', startedAt }))).toMatch(/^1 min 3\d s$/);
+  });
+});
+
+describe('job settings form', () => {
+  const written = { type: 'rclone-sync', source: 'space:/', exclude: ['*.tmp'], guard: { maxDeletePercent: 1 }, pre: [{ argv: ['dump'], env: { TOKEN: '(set)' } }, { argv: ['x'] }] };
+
+  test('only what changed is sent: a leaf, a removed key, a whole list of strings', () => {
+    const draft = { ...written, exclude: ['*.tmp', 'cache/'], guard: { maxDeletePercent: 2.5 }, bwlimit: '4M' } as Record<string, unknown>;
+    delete draft.source;
+    expect(settingsEdits(written, draft)).toEqual([
+      { path: ['source'], value: null },
+      { path: ['exclude'], value: ['*.tmp', 'cache/'] },
+      { path: ['guard', 'maxDeletePercent'], value: 2.5 },
+      { path: ['bwlimit'], value: '4M' },
+    ]);
+    expect(settingsEdits(written, written)).toEqual([]);
+  });
+
+  test('hooks change item by item: a hidden environment value is never sent back', () => {
+    const changed = { ...written, pre: [{ argv: ['dump', '--all'], env: { TOKEN: '(set)' } }] };
+    expect(settingsEdits(written, changed)).toEqual([
+      { path: ['pre', 0, 'argv'], value: ['dump', '--all'] },
+      { path: ['pre', 1], value: null },
+    ]);
+    const added = { ...written, pre: [...written.pre, { argv: ['notify'] }] };
+    expect(settingsEdits(written, added)).toEqual([{ path: ['pre', 2], value: { argv: ['notify'] } }]);
+    expect(JSON.stringify(settingsEdits(written, changed))).not.toContain('(set)');
+  });
+
+  test('setAt copies; a value removed leaves no empty mapping behind', () => {
+    const d = setAt(written, ['guard', 'maxDeletePercent'], undefined);
+    expect(d.guard).toBeUndefined();
+    expect(written.guard).toEqual({ maxDeletePercent: 1 });
+    expect(setAt({}, ['keep', 'daily'], 7)).toEqual({ keep: { daily: 7 } });
+  });
+
+  test('widgets from the JSON Schema pillarsd sends', () => {
+    expect(widgetFor({ type: 'boolean', default: true })).toEqual({ kind: 'boolean' });
+    expect(widgetFor({ type: 'array', items: { type: 'string' } })).toEqual({ kind: 'lines' });
+    expect(widgetFor({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+' }] })).toMatchObject({ kind: 'text' });
+    expect(widgetFor({ type: 'object', properties: { daily: { type: 'integer' } } })).toMatchObject({ kind: 'group' });
+    expect(widgetFor({ type: 'array', items: { type: 'object', properties: { argv: {} } } })).toMatchObject({ kind: 'list' });
+    expect(widgetFor({ type: 'string', enum: ['run', 'skip'] })).toEqual({ kind: 'choice', options: ['run', 'skip'] });
+    expect(labelOf('maxDeletePercent')).toBe('Max delete percent');
   });
 });
 

@@ -12,7 +12,7 @@ import { MountManager } from '../../../src/main/core/mounts/manager';
 import type { PillarStatus } from '../../../src/main/core/mounts/manager';
 import { memoryHomeStore, systemNetworkLocator } from '../../../src/main/core/mounts/network';
 import { secretsChain } from '../../../src/main/core/secrets';
-import { releaseMounts } from '../linux/fixture';
+import { releaseMounts } from '../../support/guarded';
 
 describe('mount manager', () => {
   const cleanup = useCleanup();
