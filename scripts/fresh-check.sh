@@ -106,7 +106,7 @@ gets Node 20 (copied from this machine) and git, and a clone of the commit; then
 (new mount and PID namespaces, /proc, /sys and /dev bound from the host), `bash scripts/demo.sh`
 runs until `GET /api/v1/health` answers, and `bash scripts/test.sh` runs to the end. One row per run.
 
-| date | commit | duration | steps | verdict | failing step |
+| date | commit | duration | steps | verdict | failing step, or what passed |
 |---|---|---|---|---|---|
 <!-- /fresh-check -->
 EOF
@@ -270,8 +270,9 @@ inner=$!
 wait "$inner" && rc=0 || rc=$?
 inner=
 [ -n "$lock" ] && flock -u 9
-[ "$rc" = 0 ] || fail "scripts/test.sh exited $rc ($(grep -E '^ *(Test Files|Tests) ' "$logs/$step.log" | tail -n 2 | tr -s ' ' | paste -sd ';' -))"
+[ "$rc" = 0 ] || fail "scripts/test.sh exited $rc ($(grep -aE '^ *(Test Files|Tests) ' "$logs/$step.log" | sed 's/\x1b\[[0-9;]*m//g' | tail -n 2 | tr -s ' ' | paste -sd ';' -))"
 timed test "$t"
 
 step=done
-verdict PASS
+# what passed: one "Tests" line per vitest run in test.sh (the suite, then the fault suite)
+verdict PASS "$(grep -aE '^ *Tests +[0-9]' "$logs/test.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | sed 's/^ //' | paste -sd ';' -)"
