@@ -38,7 +38,7 @@ export const LAYERS = [
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
-  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
+  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts', 'server/src/domain/size.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
@@ -63,14 +63,15 @@ export const LAYERS = [
   },
   {
     dir: 'server/src/samba/',
-    why: 'the Samba manager: render, validate, apply, roll back',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/'],
+    why: 'the Samba manager: render, validate, apply, roll back; Bonjour; per-user Time folders',
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/domain/size.ts'],
+    typesFrom: ['server/src/layout/'],
     packages: [...PURE_NODE, 'node:crypto', 'diff'],
   },
   {
     dir: 'server/src/watch/',
     why: 'the watchers: capacity, Time Machine, hot-sets, B2',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/samba/values.ts'],
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/infra/', 'server/src/domain/size.ts'],
     typesFrom: ['server/src/store/', 'server/src/jobs/'],
     packages: [...PURE_NODE],
   },
@@ -103,7 +104,7 @@ export const LAYERS = [
   // ---- the client (src/) -----------------------------------------------------------------------
   { dir: 'src/shared/', why: 'pure helpers the tray, the CLI and the pane share (they run in a browser too)', packages: [] },
   { dir: 'src/platform/', why: 'the platform seams and the adapter picker', folders: ['src/platform/'], packages: ['node:os', 'node:path', 'node:fs'] },
-  { dir: 'src/platform/host/', why: 'the real Exec, FsPort and TCP probe behind the platform seams', folders: ['src/platform/types.ts'], packages: ['node:*'] },
+  { dir: 'src/platform/host/', why: 'the real Exec, FsPort, SMB server check and control socket behind the platform seams', folders: ['src/platform/types.ts'], packages: ['node:*'] },
   { dir: 'src/platform/common/', why: 'helpers every OS adapter shares, over the injected effects', folders: ['src/platform/types.ts'], packages: [...PURE_NODE] },
   { dir: 'src/platform/linux/', why: 'the Linux adapter: reaches the OS only through the injected Exec/fs', folders: ['src/platform/types.ts', 'src/platform/common/'], packages: [...PURE_NODE] },
   { dir: 'src/platform/mac/', why: 'the macOS adapter: reaches the OS only through the injected Exec/fs', folders: ['src/platform/types.ts', 'src/platform/common/'], packages: [...PURE_NODE, 'plist'] },
@@ -127,7 +128,7 @@ export const LAYERS = [
     folders: ['src/shared/', 'server/src/contract/api.ts'],
     packages: ['react', 'react-dom', '@tanstack/react-virtual', 'croner', 'cronstrue'],
   },
-  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks'] },
+  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks', 'node:path'] },
 ];
 
 /** The folders the rule governs: a file in them that no layer claims is refused until one does. */

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Platform } from './types';
-import { createExec, createFs } from './host';
+import { createExec, createFs, createStartProcess } from './host';
 import { createLinuxPlatform } from './linux/adapter';
 import { createGvfsPlatform } from './linux/gvfs';
 import { existsSync } from 'node:fs';
@@ -39,12 +39,12 @@ export function createPlatform(cfg: PlatformConfig): Platform {
     case 'linux':
       if (useGvfs(cfg.linuxBackend ?? 'auto', env))
         return createGvfsPlatform({ exec, fs, home: env.HOME ?? os.homedir(), mountRoot: cfg.mountRoot, gvfsRoot: path.join(env.XDG_RUNTIME_DIR ?? '', 'gvfs'), links: cfg.links, uid: process.getuid?.() ?? 1000 });
-      return createLinuxPlatform({ exec, fs, home: env.HOME ?? os.homedir(), uid: process.getuid?.() ?? 1000, mountRoot: cfg.mountRoot, runtimeDir: runtimeDir(env), links: cfg.links });
+      return createLinuxPlatform({ exec, fs, home: env.HOME ?? os.homedir(), uid: process.getuid?.() ?? 1000, mountRoot: cfg.mountRoot, runtimeDir: runtimeDir(env), links: cfg.links, ...(env.PATH ? { pathVar: env.PATH } : {}) });
     case 'darwin':
       // $TMPDIR is per user and private on macOS
       return createMacPlatform({ exec, fs, home: env.HOME ?? os.homedir(), user: os.userInfo().username, runtimeDir: path.join(os.tmpdir(), 'pillars-run'), mountRoot: cfg.mountRoot, links: cfg.links });
     case 'win32':
-      return createWinPlatform({ exec, fs, home: os.homedir(), user: os.userInfo().username, runtimeDir: path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'Pillars', 'run') });
+      return createWinPlatform({ exec, start: createStartProcess({ env }), home: os.homedir(), user: os.userInfo().username });
     default:
       throw new Error(`no platform adapter for ${process.platform}`);
   }

@@ -4,7 +4,8 @@
 // store trades it for a token (POST /api/v1/pair) that lives in this tab's sessionStorage only.
 // Fragments are never sent to a server, so the code was in no request line or Referer either.
 
-const m = /^#login=([0-9A-Za-z-]{4,24})$/.exec(window.location.hash);
+// (globalThis: the pure parts of the pane that import the store are tested in Node, without a window)
+const m = /^#login=([0-9A-Za-z-]{4,24})$/.exec(globalThis.location?.hash ?? '');
 
 /** The one-time code this page was opened with, if any (taken once by the store). */
 let code: string | null = m ? m[1]! : null;

@@ -4,7 +4,9 @@
 // (SIGSTOP) and black-holed (a network namespace of our own whose route to the host is dropped):
 // detection within the targets (killed ≤ 5 s, hung and black-holed ≤ 15 s), no stall of the core's
 // event loop (its own monitorEventLoopDelay, against an idle control process), recovery by
-// itself. Then a Samba apply by pillarsd's SambaManager while the session is active: it survives.
+// itself; a hang of 60 s is over within 5 s of smbd answering again (the backoff starts over the
+// moment it does). Then a Samba apply by pillarsd's SambaManager while the session is active.
+// PILLARS_CPU_PROF=DIR profiles the core (node --cpu-prof) for a look at what holds its loop.
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +33,7 @@ import { fuseMountsUnder, releaseMounts } from '../client/linux/fixture';
 
 const USER = 'pillarsflt';
 const IDS = ['flux', 'space', 'time'] as const;
-const STALL_MS = 100;
+const STALL_MS = 50;
 const CONTROL = `const { monitorEventLoopDelay } = require('node:perf_hooks');
 const h = monitorEventLoopDelay({ resolution: 10 }); h.enable();
 require('node:readline').createInterface({ input: process.stdin }).on('line', (l) => {
@@ -116,7 +118,7 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
     const m = await run(process.execPath, [cliJs, '--config', settingsFile, 'mount'], { env: { ...process.env, ...env }, cwd: home, timeoutMs: 60_000 });
     expect(m.code, `${m.stdout}${m.stderr}\n${smbd.log().slice(-2000)}`).toBe(0);
     expect(fuseMountsUnder(mkt)).toHaveLength(3);
-    watch = spawnProcess(process.execPath, [cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
+    watch = spawnProcess(process.execPath, [...(process.env.PILLARS_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.PILLARS_CPU_PROF] : []), cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
     const w0 = watch;
     const states = () => {
       const lines = w0.stdout().split('\n').filter((l) => l.startsWith('{"pillars"'));
@@ -148,16 +150,18 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
       return Number(controlOut.slice(before).trim());
     };
     expect(await waitFor(allMounted, 30_000), w0.stdout() + w0.stderr()).toBeGreaterThanOrEqual(0);
-    const rows: Array<{ fault: string; detectMs: number; target: number; states: string; recoverMs: number }> = [];
+    const rows: Array<{ fault: string; detectMs: number; target: number; states: string; recoverMs: number; recoverTarget?: number }> = [];
     const stalled = (core: number, ctl: number) => core > stallBoundMs(ctl, STALL_MS);
-    const fault = async (name: string, target: number, inject: () => Promise<void>, heal: () => Promise<void>) => {
+    const fault = async (name: string, target: number, inject: () => Promise<void>, heal: () => Promise<void>, hold: { ms: number; recoverTarget: number } | null = null) => {
+      const t0 = Date.now();
       await inject();
       const detectMs = await waitFor(noneMounted, target + 5_000);
       const seen = states().join(', ');
+      if (hold) await sleep(Math.max(0, hold.ms - (Date.now() - t0)));
       await heal();
       const recoverMs = await waitFor(allMounted, 60_000);
       const w = recoverMs >= 0 ? await writeThrough('flux', `after-${name}.txt`, name) : null;
-      rows.push({ fault: name, detectMs, target, states: seen, recoverMs });
+      rows.push({ fault: name, detectMs, target, states: seen, recoverMs, ...(hold ? { recoverTarget: hold.recoverTarget } : {}) });
       expect(w?.code, `write through flux after ${name}: ${w?.stderr}`).toBe(0);
       expect(readFileSync(path.join(srv, 'flux', `after-${name}.txt`), 'utf8')).toBe(name);
     };
@@ -165,6 +169,7 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
       await fault('smbd killed (SIGKILL)', 5_000, () => smbd!.kill(), () => smbd!.restart());
       await fault('smbd hung (SIGSTOP)', 15_000, () => smbd!.pause(), () => smbd!.resume());
       await fault('smbd black-holed (netns route)', 15_000, () => netns!.blackhole(), () => netns!.unblackhole());
+      await fault('smbd hung for 60 s', 15_000, () => smbd!.pause(), () => smbd!.resume(), { ms: 60_000, recoverTarget: 5_000 });
 
       // a Samba apply (a real change: the Time Machine cap) while the session is active
       const smbnetfsBefore = pidsWithArg(path.join(mkt, 'flux')).sort();
@@ -207,12 +212,14 @@ process's: the machine is shared, and CPU starvation delays both alike. A stall 
 ${STALL_MS} ms that is also more than three times the control's worst plus 50 ms (a busy process
 waits for a core more often than an idle one; a real stall on a hung share lasts seconds).
 Black-holed: a blackhole route for the host's address inside the namespace (packets vanish; TCP
-neither fails nor answers).
+neither fails nor answers). The 60 s hang is timed from smbd's SIGCONT until all three are mounted
+again: the core's SMB check sees the answer within a round and starts every backoff over.
 
 | fault | detected | target | states then | recovered by itself | verdict |
 |---|---|---|---|---|---|
-${rows.map((r) => `| ${r.fault} | ${r.detectMs >= 0 ? `${(r.detectMs / 1000).toFixed(1)} s` : 'NOT'} | ≤ ${r.target / 1000} s | ${r.states} | ${r.recoverMs >= 0 ? `${(r.recoverMs / 1000).toFixed(1)} s` : 'NO'} | ${r.detectMs >= 0 && r.detectMs <= r.target && r.recoverMs >= 0 ? 'met' : 'MISSED'} |`).join('\n')}
+${rows.map((r) => `| ${r.fault} | ${r.detectMs >= 0 ? `${(r.detectMs / 1000).toFixed(1)} s` : 'NOT'} | ≤ ${r.target / 1000} s | ${r.states} | ${r.recoverMs >= 0 ? `${(r.recoverMs / 1000).toFixed(1)} s` : 'NO'}${r.recoverTarget ? ` (target ≤ ${r.recoverTarget / 1000} s)` : ''} | ${r.detectMs >= 0 && r.detectMs <= r.target && r.recoverMs >= 0 && r.recoverMs <= (r.recoverTarget ?? Infinity) ? 'met' : 'MISSED'} |`).join('\n')}
 | the core's event loop over all of it | worst ${loop.eventLoop.maxMs.toFixed(0)} ms, p99 ${loop.eventLoop.p99Ms.toFixed(0)} ms | no stall | idle control process: worst ${controlMs.toFixed(0)} ms | | ${stall ? 'MISSED' : 'met'} |
+| the core's worst beyond the idle control's (what the core itself holds its loop) | ${Math.max(0, loop.eventLoop.maxMs - controlMs).toFixed(0)} ms | ≤ ${STALL_MS} ms | | | ${loop.eventLoop.maxMs - controlMs <= STALL_MS ? 'met' : 'MISSED'} |
 
 Samba apply during the session (Time's cap 1G → 2G: testparm, atomic write, \`reload-config\`):
 ${applyRow.changes} pillar state changes away from \`mounted\` in the 5 s after it, the same smbnetfs
@@ -223,6 +230,7 @@ ${applyRow.changes === 0 && applyRow.sameHelper && applyRow.write ? 'met' : 'MIS
         expect(r.detectMs, `${r.fault}: detection (${JSON.stringify(r)})\n${w0.stderr().slice(-3000)}`).toBeGreaterThanOrEqual(0);
         expect(r.detectMs, r.fault).toBeLessThanOrEqual(r.target);
         expect(r.recoverMs, `${r.fault}: recovery`).toBeGreaterThanOrEqual(0);
+        if (r.recoverTarget) expect(r.recoverMs, `${r.fault}: recovery after smbd answers again`).toBeLessThanOrEqual(r.recoverTarget);
       }
       expect(applyRow).toMatchObject({ changes: 0, sameHelper: true, write: true });
       expect(stall, `core event loop worst ${loop.eventLoop.maxMs} ms, control ${controlMs} ms`).toBe(false);

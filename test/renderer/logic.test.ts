@@ -95,7 +95,7 @@ describe('alerts', () => {
           { id: 'space', path: '/space', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 5, usedBytes: 95, warnings: [] },
           { id: 'time', path: '/time', online: false, sentinel: false, mounted: false, totalBytes: null, freeBytes: null, usedBytes: null, warnings: [] },
         ],
-        timeMachine: [{ name: 'count-zero.sparsebundle', sizeBytes: 95, capBytes: 100, capShare: 0.95, lastBackupAt: '2026-11-01T00:00:00Z', stale: true }],
+        timeMachine: [{ name: 'count-zero.sparsebundle', mac: 'count-zero', sizeBytes: 95, capBytes: 100, capShare: 0.95, lastBackupAt: '2026-11-01T00:00:00Z', stale: true, staleAfterDays: 7, warning: 'stale' }],
         hotSets: [{ id: 'm', label: 'Models', path: '/flux/models', state: 'idle', completion: 100, errors: 0, conflicts: ['x.sync-conflict'] }],
         warnings: ['job space-offsite is blocked: would delete 2000 files', 'flux: the disk /dev/sda reports a SMART failure: replace it'],
         b2: { spaceBytes: 12 * TiB, uplinkMbps: 100, seedEtaSeconds: 11 * 86400, monthlyCost: 72, currency: 'USD', pricePerTbMonth: 6, priceDate: '2026-01' },

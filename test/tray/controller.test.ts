@@ -148,6 +148,21 @@ describe('tray controller', () => {
     expect(s.ui.quit).toBe(1);
   });
 
+  it('a remount that would close open files asks first; the answer remounts with force', async () => {
+    const s = await setup();
+    s.mounts.openFiles['flux'] = 3;
+    s.c.dispatch({ kind: 'remount', id: 'flux' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(s.mounts.calls).toContainEqual(['remount', ['flux']]);
+    const ask = s.ui.notes.find((n) => n.title === 'Flux: not remounted')!;
+    expect(ask.body).toMatch(/^3 files or folders are open on it\. Click to remount anyway/);
+    expect(ask.action).toEqual({ kind: 'remount', id: 'flux', force: true });
+    s.c.dispatch(ask.action!);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(s.mounts.calls).toContainEqual(['remount', ['flux'], 'force']);
+    expect(s.ui.notes.filter((n) => n.title === 'Flux: not remounted')).toHaveLength(1);
+  });
+
   it('an installed app registers the login item from the first start; a development run does not', async () => {
     expect((await setup({ packaged: true })).loginCalls).toEqual([true]);
     expect((await setup({ packaged: false })).loginCalls).toEqual([]);

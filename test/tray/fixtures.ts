@@ -151,8 +151,10 @@ export class RecordingMounts implements MountsPort {
   async stop() {
     this.calls.push(['stop']);
   }
-  async remount(ids?: string[]) {
-    this.calls.push(['remount', ids]);
+  openFiles: Record<string, number> = {};
+  async remount(ids?: string[], opts?: { force?: boolean }) {
+    this.calls.push(opts?.force ? ['remount', ids, 'force'] : ['remount', ids]);
+    return this.pillars.filter((p) => !ids || ids.includes(p.id)).map((p) => ({ id: p.id, label: p.label, ...(this.openFiles[p.id] && !opts?.force ? { openFiles: this.openFiles[p.id] } : {}) }));
   }
   async open(id: string) {
     this.calls.push(['open', id]);

@@ -126,8 +126,10 @@ describe('electron-builder configuration', () => {
 
   it('declares the targets, hardening, LSUIElement, per-user install, icons, and keeps the server out', () => {
     expect(cfg.appId).toBe('net.pillars.tray');
-    expect(cfg.mac).toMatchObject({ target: ['dmg', 'zip'], hardenedRuntime: true, entitlements: 'build/entitlements.mac.plist', extendInfo: { LSUIElement: true } });
-    expect(cfg.win).toMatchObject({ target: ['nsis'] });
+    // universal (arm64 + x64) dmg and zip: one download for every Mac
+    expect(cfg.mac).toMatchObject({ target: [{ target: 'dmg', arch: ['universal'] }, { target: 'zip', arch: ['universal'] }], hardenedRuntime: true, notarize: true, entitlements: 'build/entitlements.mac.plist', extendInfo: { LSUIElement: true } });
+    expect(cfg.win).toMatchObject({ target: ['nsis'], signtoolOptions: { signingHashAlgorithms: ['sha256'] } });
+    expect(cfg.deb).toMatchObject({ depends: expect.arrayContaining(['smbnetfs', 'fuse3', 'smbclient']) });
     expect(cfg.nsis).toMatchObject({ perMachine: false, allowElevation: false });
     expect(cfg.linux).toMatchObject({ target: ['AppImage', 'deb'] });
     for (const icon of [cfg.mac.icon, cfg.win.icon, cfg.linux.icon, ...cfg.extraResources.map((e) => e.from)]) expect(existsSync(String(icon)), String(icon)).toBe(true);

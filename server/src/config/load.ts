@@ -52,7 +52,10 @@ export function loadConfigFile(file: string): LoadedConfig {
   return { file, config: parseConfig(text, file), text };
 }
 
-const keyPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+/** Control characters (and the Unicode line breaks) as visible escapes: a hostile key cannot rewrite the terminal or the log. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const escapeControl = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const keyPath = (path: readonly PropertyKey[]) => escapeControl(path.map(String).join('.'));
 
 /** The line of the node at `path`, or of its nearest ancestor that exists. */
 function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[], preferKey = false): number | null {
@@ -108,12 +111,19 @@ export function parseConfig(text: string, file: string): Config {
           file,
           line: lineOf(doc, lc, path, true),
           path: keyPath(path),
-          message: unknownKeys ? `unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `"${k}"`).join(', ')}` : i.message,
+          message: escapeControl(
+            unknownKeys
+              ? `unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `"${k}"`).join(', ')}`
+              : i.code === 'invalid_key'
+                ? // zod says only "Invalid key in record": say which rule the name broke.
+                  `the name "${String(i.path.at(-1))}" ${(i as { issues?: Array<{ message: string }> }).issues?.[0]?.message ?? 'is not allowed here'}`
+                : i.message,
+          ),
         };
       }),
     );
   }
-  const problems = crossCheck(parsed.data).map((p) => ({ file, line: lineOf(doc, lc, p.path), path: keyPath(p.path), message: p.message }));
+  const problems = crossCheck(parsed.data).map((p) => ({ file, line: lineOf(doc, lc, p.path), path: keyPath(p.path), message: escapeControl(p.message) }));
   if (problems.length) throw new ConfigError(problems);
   return parsed.data;
 }

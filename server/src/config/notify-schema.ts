@@ -79,7 +79,7 @@ export type NtfyChannel = z.infer<typeof ntfy>;
 export type EmailChannel = z.infer<typeof email>;
 export type HeartbeatChannel = z.infer<typeof heartbeat>;
 
-const jobNotify = z.strictObject({
+export const jobNotify = z.strictObject({
   /** overdue when the last success is older than this, whatever the schedule says */
   maxAge: duration.optional(),
   /** per channel, what this job sends there (overrides the channel's events; [] sends nothing) */

@@ -3,6 +3,7 @@
 // `after:` targets) are checked in validate.ts where every name is known.
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { sizeProblem } from '../domain/size';
 import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
@@ -16,8 +17,12 @@ const id = z.string().regex(ID, 'must be lower-case letters, digits and dashes, 
 /** `pillar:/path` or `remote:path`; which one is decided in validate.ts. */
 export const locationRef = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*:.*$/, 'must be PILLAR:/path or REMOTE:path (e.g. flux:/ or b2:bucket)');
 
-const SIZE = /^\d+(\.\d+)?\s*([KMGTP]i?B?|B)?$/i;
-export const sizeString = z.union([z.number().int().nonnegative(), z.string().regex(SIZE, 'must be a size such as 4T, 500G or 1048576')]);
+// One size parser for the schema, Samba's render and the API (domain/size.ts): what passes here
+// is what Samba is given and what a Mac sees, never a value Samba would wrap to 0.
+export const sizeString = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+  const why = sizeProblem(v);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
 
 export function validCron(expr: string): string | null {
   try {
@@ -159,6 +164,8 @@ const pillar = z.strictObject({
   path: z.string().startsWith('/', 'must be an absolute path'),
   requireMount: z.boolean().default(true),
   label: z.string().optional(),
+  // `server smb encrypt` of this pillar's share (Samba validates nothing more: see samba/model.ts)
+  smbEncrypt: z.enum(['default', 'off', 'if_required', 'desired', 'required']).optional(),
   // perUser (issue 5): the Time share's path is <path>/%U, each user's Macs back up into time/<user>
   timeMachine: z.strictObject({ maxSize: sizeString.optional(), staleDays: z.number().positive().default(7), perUser: z.boolean().default(true) }).optional(),
 });
@@ -196,6 +203,24 @@ export const configSchema = z.strictObject({
       fruitModel: z.string().optional(),
       passwords: z.record(z.string(), z.string()).default({}),
       check: z.strictObject({ host: z.string().min(1), user: z.string().min(1), smbclientConf: z.string().startsWith('/').optional() }).optional(),
+      // mode: whole only. Typed, each value checked by its own grammar in samba/model.ts (issue 18).
+      global: z
+        .strictObject({
+          workgroup: z.string().optional(),
+          serverString: z.string().optional(),
+          interfaces: z.array(z.string()).optional(),
+          bindInterfacesOnly: z.boolean().optional(),
+          hostsAllow: z.array(z.string()).optional(),
+          hostsDeny: z.array(z.string()).optional(),
+          serverMinProtocol: z.enum(['SMB2', 'SMB3_00', 'SMB3_02', 'SMB3']).optional(),
+          serverSigning: z.enum(['default', 'if_required', 'required']).optional(),
+          smbEncrypt: z.enum(['default', 'off', 'if_required', 'desired', 'required']).optional(),
+          logLevel: z.number().int().min(0).max(10).optional(),
+          logFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        })
+        .optional(),
+      // Bonjour for Time Machine: the avahi service file pillarsd owns; false for none.
+      bonjour: z.union([z.literal(false), z.strictObject({ serviceFile: z.string().startsWith('/', 'must be an absolute path').default('/etc/avahi/services/pillars.service') })]).optional(),
     })
     .optional(),
   secrets: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'secret names are letters, digits, _ and -'), secretRef).default({}),

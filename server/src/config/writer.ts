@@ -9,6 +9,8 @@ import { BadRequestError, ConflictError } from '../ports/errors';
 
 export interface ConfigWriter {
   readonly file: string;
+  /** The text pillarsd last loaded or wrote (what the settings it serves are read from). */
+  text(): string;
   /**
    * Reads pillarsd.yaml, applies `edit` to its text, writes the result when the whole file still
    * loads, and returns the configuration it gives. BadRequestError when it would not load (the
@@ -22,6 +24,7 @@ export function configWriter(file: string, loadedText: string): ConfigWriter {
   let known = loadedText;
   return {
     file,
+    text: () => known,
     apply(edit, manual) {
       let target: string;
       let current: string;
@@ -36,7 +39,8 @@ export function configWriter(file: string, loadedText: string): ConfigWriter {
       try {
         next = edit(current);
       } catch (e) {
-        if (e instanceof ConfigError) throw new BadRequestError(e.problems.map(formatProblem).join('; '));
+        // each field that was wrong, by its key path, for a form to show next to the field
+        if (e instanceof ConfigError) throw new BadRequestError(e.problems.map(formatProblem).join('; '), e.problems.map((p) => ({ path: p.path, message: p.message })));
         throw new ConflictError(`${(e as Error).message}; nothing was written`);
       }
       try {

@@ -93,6 +93,8 @@ export type IncidentInfo = z.output<typeof S.IncidentInfo>;
 export type JobNotifyChoices = z.output<typeof S.JobNotifyChoices>;
 export type NotificationsResponse = z.output<typeof S.NotificationsResponse>;
 export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
+export type FieldProblem = z.output<typeof S.FieldProblem>;
+export type JobSettings = z.output<typeof S.JobSettings>;
 // snapshots, browsing, restore, download and recovery (issue 16)
 export type ExistingChoice = z.output<typeof S.ExistingChoice>;
 export type RestoreTask = z.output<typeof S.RestoreTask>;
@@ -119,5 +121,7 @@ export type ScheduleRequest = z.input<typeof S.ScheduleRequest>;
 export type RunsQuery = z.input<typeof S.RunsQuery>;
 export type HotSetRequest = z.input<typeof S.HotSetRequest>;
 export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;
+export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
+export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;
 export type RestoreRequest = z.input<typeof S.RestoreRequest>;
 export type RecoverRequest = z.input<typeof S.RecoverRequest>;

@@ -243,11 +243,14 @@ export const TimeMachineBundle = named(
   'TimeMachineBundle',
   z.object({
     name: z.string().describe('the Mac\'s bundle, e.g. "count-zero.sparsebundle"'),
+    mac: z.string().describe('the Mac\'s name as Time Machine wrote it, e.g. "count-zero"'),
     sizeBytes: z.number(),
     lastBackupAt: isoOrNull,
-    capBytes: z.number().nullable(),
+    capBytes: z.number().nullable().describe('the cap Samba reports to the Mac (pillars.<id>.timeMachine.maxSize)'),
     capShare: z.number().nullable().describe('0..1'),
-    stale: z.boolean(),
+    stale: z.boolean().describe('no completed backup for more than staleAfterDays'),
+    staleAfterDays: z.number().describe('pillars.<id>.timeMachine.staleDays'),
+    warning: z.string().nullable().describe('why this Mac needs a look (stale, or its folder near the cap), as in warnings[]'),
     folder: z.string().nullable().optional().describe("the user's folder on Time holding the bundle, null at the top"),
   }),
 );
@@ -294,10 +297,40 @@ export const StatusResponse = named(
 
 export const RunsPage = named('RunsPage', z.object({ runs: z.array(Run), next: z.string().nullable().describe("the next page's `before`, or null") }));
 export const HealthResponse = named('HealthResponse', z.object({ ok: z.literal(true), version: z.string() }));
+export const FieldProblem = named(
+  'FieldProblem',
+  z.object({ path: z.string().describe('the key path in pillarsd.yaml, e.g. jobs.flux-retention.keep.daily'), message: z.string() }),
+  'A field a request got wrong.',
+);
+
 export const Problem = named(
   'Problem',
-  z.object({ status: z.number(), title: z.string(), detail: z.string().optional() }),
+  z.object({
+    status: z.number(),
+    title: z.string(),
+    detail: z.string().optional(),
+    errors: z.array(FieldProblem).optional().describe('a 400 about settings: each field that was wrong'),
+  }),
   'RFC 9457 problem JSON: the only error shape of the API.',
+);
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const JobSettings = named(
+  'JobSettings',
+  z.object({
+    jobId: z.string(),
+    type: JobType,
+    values: jsonObject.describe("the job's mapping as written in pillarsd.yaml; each hook environment value is \"(set)\" (they may be secrets)"),
+    effective: jsonObject.describe('the same with every default filled in: what the next run uses'),
+    schema: jsonObject.describe("JSON Schema (2020-12) of a job of this type: the pane's form is built from it"),
+    locked: z.array(z.string()).describe('keys an edit may not change'),
+    notifications: z
+      .object({ channels: z.array(z.object({ name: z.string(), type: z.string() })), values: jsonObject, schema: jsonObject })
+      .nullable()
+      .describe("this job's choices (notifications.jobs.<id>); null when no channel is configured"),
+  }),
+  'GET /api/v1/jobs/:id/settings: every setting of a job, as pillarsd.yaml holds it.',
 );
 
 // Live events (SSE `event:` is the type, `data:` the JSON, `id:` the sequence).
@@ -340,6 +373,11 @@ export const SambaState = named(
     valid: z.boolean(),
     messages: z.array(z.string()),
     versions: z.array(z.object({ id: z.string(), at: iso })),
+    bonjour: z
+      .object({ file: z.string(), rendered: z.string(), live: z.string().nullable() })
+      .nullable()
+      .optional()
+      .describe('the avahi service file pillarsd owns (Bonjour for Time Machine); null when it is off'),
   }),
 );
 
@@ -347,9 +385,10 @@ export const SambaActionResult = named(
   'SambaActionResult',
   z.object({
     changed: z.boolean(),
-    reloaded: z.boolean().describe('smbcontrol delivered the reload; false when smbd is not running'),
+    reloaded: z.boolean().nullable().describe('smbcontrol delivered the reload; false when smbd is not running; null when smb.conf did not change'),
     answered: z.boolean().nullable().describe('every share answered after the reload; null when nothing was probed'),
     backup: z.string().nullable().describe('the version the replaced file was saved as'),
+    restartNeeded: z.array(z.string()).describe('settings smbd reads only when it starts that this change touched: restart smbd to apply them'),
     messages: z.array(z.string()).describe('what happened, in order, as the CLI prints it'),
     state: SambaState,
   }),
@@ -514,6 +553,19 @@ export const RunLogQuery = z.strictObject({
 });
 
 export const ScheduleRequest = z.strictObject({ schedule: z.string().min(1).max(200).nullable().describe('a cron expression, or null for none') });
+
+/** One change of a job setting; `value` null removes the key (its default applies). */
+export const JobSettingsEdit = z.strictObject({
+  section: z.enum(['job', 'notifications']).optional().describe("where `path` starts: the job's mapping (default) or its notification choices"),
+  path: z
+    .array(z.union([printable(200), z.int().min(0).max(9999)]))
+    .min(1)
+    .max(8),
+  // any JSON; not z.json(): its anyOf would let ajv's type coercion turn a number into a string
+  value: z.unknown().describe('the new value (any JSON), or null to remove the key'),
+});
+
+export const JobSettingsRequest = named('JobSettingsRequest', z.strictObject({ edits: z.array(JobSettingsEdit).min(1).max(200) }), 'PATCH /api/v1/jobs/:id/settings body: applied as one change.');
 
 export const AuditQuery = z.strictObject({
   limit: z.int().min(1).max(1000).default(100),

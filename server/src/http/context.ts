@@ -1,6 +1,6 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
@@ -51,6 +51,8 @@ export interface AppDeps {
   metrics?: MetricsApi;
   /** Present when the server can write its pillarsd.yaml (serve); PUT .../schedule answers 404 without it. */
   schedules?: ScheduleApi;
+  /** Present when pillarsd.yaml can be edited (serve): every job setting, enable/disable in the file. */
+  settings?: JobSettingsApi;
   /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
   hotSets?: HotSetsApi;
   auth: TokenAuth;

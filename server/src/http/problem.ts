@@ -87,6 +87,9 @@ export function makeErrorHandler(log: (msg: string, err: unknown) => void) {
       const allowed = first?.params && 'allowedValues' in first.params ? `: ${(first.params.allowedValues as unknown[]).join(', ')}` : '';
       return sendProblem(reply, 400, `${msg}${extra}${allowed}`);
     }
+    if (err instanceof BadRequestError && err.fields.length) {
+      return reply.code(400).type(PROBLEM_TYPE).send({ ...problem(400, err.message), errors: err.fields });
+    }
     const mapped = (err.code && FRAMEWORK[err.code]) ?? clientStatus(err);
     if (mapped) {
       // SyntaxError from JSON.parse carries statusCode 400 and a useful message (position).

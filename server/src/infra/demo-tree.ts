@@ -54,11 +54,12 @@ secrets:
 remotes:
   cloud: { type: local }
 # Samba: the demo owns a whole smb.conf of its own in the sandbox (no smbd runs for it, so an apply
-# is validated by testparm and written, and says that smbd did not reload).
+# is validated by testparm and written, and says that smbd did not reload), and its Bonjour file.
 samba:
   mode: whole
   configFile: ${l.dir}/samba/smb.conf
   validUsers: [${user}]
+  bonjour: { serviceFile: ${l.dir}/samba/avahi/pillars.service }
 jobs:
   flux-backup:
     type: restic-backup
@@ -125,7 +126,7 @@ export function buildDemo(dir: string): { layout: DemoLayout; created: boolean }
   fs.cpSync(l.space, path.join(l.cloud, 'space'), { recursive: true, filter: (src) => path.basename(src) !== '.pillar' });
   fs.mkdirSync(path.dirname(l.passwordFile), { recursive: true, mode: 0o700 });
   fs.writeFileSync(l.passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  fs.mkdirSync(path.join(l.dir, 'samba'), { recursive: true });
+  fs.mkdirSync(path.join(l.dir, 'samba', 'avahi'), { recursive: true });
   fs.writeFileSync(l.configFile, demoConfigText(l), { mode: 0o644 });
   return { layout: l, created: true };
 }

@@ -98,6 +98,20 @@ export function createSambaHost(opts: SambaHostOptions): SambaHost {
         return false;
       }
     },
+    async avahiHostName() {
+      try {
+        return await run('dbus-send', ['--system', '--print-reply', '--reply-timeout=5000', '--dest=org.freedesktop.Avahi', '/', 'org.freedesktop.Avahi.Server.GetHostName']);
+      } catch {
+        return null;
+      }
+    },
+    async avahiBrowse(type) {
+      try {
+        return await run('avahi-browse', ['--parsable', '--resolve', '--terminate', '--no-db-lookup', type]);
+      } catch {
+        return null;
+      }
+    },
     async smbdBuildInfo() {
       try {
         return await run(opts.smbdBin ?? 'smbd', ['-b']);

@@ -7,9 +7,16 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
-/** Input the declared schema can't judge (e.g. a cursor that doesn't decode). */
+/** Input the declared schema can't judge (e.g. a cursor that doesn't decode, a setting that would not load). */
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+  constructor(
+    message: string,
+    /** each field that was wrong, by its key path, when the request named fields */
+    readonly fields: ReadonlyArray<{ path: string; message: string }> = [],
+  ) {
+    super(message);
+  }
 }
 
 /** The request is understood but the state does not allow it (e.g. approve a run that isn't blocked). */

@@ -1,7 +1,8 @@
 // What the server's transports (the HTTP API today) call on the rest of the server. The engine
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
-import type { DirListing, FindResponse, RecoverPlan, RestorePlan, SnapshotsResponse, AuditEntry, HotSetStatus, JobInfo, JobNotifyChoices, NoticeKind, NotificationsResponse, NotifyTestResult, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { AuditEntry, HotSetStatus, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { DirListing, FindResponse, RecoverPlan, RestorePlan, SnapshotsResponse } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -44,6 +45,19 @@ export interface ScheduleApi {
    * ConflictError when the file changed on disk since pillarsd loaded it or cannot be written.
    */
   setSchedule(jobId: string, schedule: string | null, actor: string): JobInfo;
+}
+
+/** Every setting of a job, edited in pillarsd.yaml and taken by the running server (the composition root implements it). */
+export interface JobSettingsApi {
+  settings(jobId: string): JobSettings;
+  /**
+   * Applies the edits to pillarsd.yaml as one change and hands the result to the engine, the
+   * scheduler and the notifier. BadRequestError (with each field's problem) when the result would
+   * not load or an edit names what may not change; ConflictError as for schedules.
+   */
+  update(jobId: string, edits: readonly JobSettingsEdit[], actor: string): JobSettings;
+  /** Enables or disables the job in pillarsd.yaml (`jobs.<id>.enabled`). */
+  setEnabled(jobId: string, enabled: boolean, actor: string): JobInfo;
 }
 
 export interface StatusApi {

@@ -3,7 +3,7 @@ import type { SambaActionResult } from '../contract/api';
 import type { SambaApi } from '../ports/services';
 import type { ApplyResult, SambaManager } from './manager';
 
-const answer = ({ changed, reloaded, answered, backup, messages, state }: ApplyResult): SambaActionResult => ({ changed, reloaded, answered, backup, messages, state });
+const answer = ({ changed, reloaded, answered, backup, restartNeeded, messages, state }: ApplyResult): SambaActionResult => ({ changed, reloaded, answered, backup, restartNeeded, messages, state });
 
 export function createSambaApi(manager: SambaManager): SambaApi {
   return {

@@ -5,6 +5,7 @@ import { nodeExec, type Exec } from '../infra/exec';
 import { systemClock } from '../infra/clock';
 import type { Clock } from '../ports/clock';
 import { createSambaHost, createSmbclientProbe } from '../infra/samba-host';
+import { createLayoutFs } from '../infra/layout-fs';
 import { akvPasswordSecret } from '../infra/akv-password';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
@@ -35,7 +36,15 @@ export interface SambaWiring {
 export function sambaFromConfig(config: Config, deps: SambaComposeDeps = {}): SambaWiring {
   const exec = deps.exec ?? nodeExec;
   const env = deps.env ?? process.env;
-  const host = createSambaHost({ exec, testparmBin: config.samba?.testparm, smbcontrolBin: config.samba?.smbcontrol, smbdBin: config.samba?.smbd });
+  // avahi-browse and dbus-send reach avahi-daemon over the system bus; a non-default bus address
+  // (a container, the tests' private bus) travels with them.
+  const host = createSambaHost({
+    exec,
+    testparmBin: config.samba?.testparm,
+    smbcontrolBin: config.samba?.smbcontrol,
+    smbdBin: config.samba?.smbd,
+    env: { PATH: env.PATH, LANG: 'C', ...(env.DBUS_SYSTEM_BUS_ADDRESS ? { DBUS_SYSTEM_BUS_ADDRESS: env.DBUS_SYSTEM_BUS_ADDRESS } : {}) },
+  });
   const backends = realBackends({ env, exec, akv: config.akv });
 
   const passwordSecret = (user: string): PasswordSecret => {
@@ -67,6 +76,7 @@ export function sambaFromConfig(config: Config, deps: SambaComposeDeps = {}): Sa
     stateDir: config.stateDir,
     input: () => sambaInputFromConfig(config),
     probe,
+    folders: createLayoutFs(exec),
     audit: deps.audit,
   });
   return {

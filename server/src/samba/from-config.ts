@@ -2,6 +2,9 @@
 import type { Config } from '../config/schema';
 import type { SambaModelInput } from './model';
 
+/** Where avahi-daemon reads static services (Debian's avahi-daemon package). */
+export const DEFAULT_SERVICE_FILE = '/etc/avahi/services/pillars.service';
+
 export function sambaInputFromConfig(config: Config): SambaModelInput {
   const s = config.samba;
   return {
@@ -11,11 +14,14 @@ export function sambaInputFromConfig(config: Config): SambaModelInput {
     validUsers: [...(s?.validUsers ?? [])],
     keepVersions: s?.keepVersions,
     fruitModel: s?.fruitModel,
+    global: s?.global,
+    bonjour: s?.bonjour === false ? null : { serviceFile: s?.bonjour?.serviceFile ?? DEFAULT_SERVICE_FILE },
     pillars: Object.entries(config.pillars).map(([id, p]) => ({
       id,
       path: p.path,
       comment: p.label,
-      timeMachine: p.timeMachine ? { maxSize: p.timeMachine.maxSize === undefined ? '' : String(p.timeMachine.maxSize), perUser: p.timeMachine.perUser } : undefined,
+      smbEncrypt: p.smbEncrypt,
+      timeMachine: p.timeMachine ? { maxSize: p.timeMachine.maxSize ?? '', perUser: p.timeMachine.perUser } : undefined,
     })),
   };
 }

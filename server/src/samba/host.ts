@@ -28,6 +28,10 @@ export interface SambaHost extends ModuleHost {
    * when another live process holds it.
    */
   lock(path: string): Promise<(() => Promise<void>) | null>;
+  /** avahi-daemon's host name over the system D-Bus (dbus-send); null when dbus-send is missing. */
+  avahiHostName(): Promise<ToolResult | null>;
+  /** `avahi-browse -p -r -t -k TYPE`: resolved services of one type; null when avahi-browse is missing. */
+  avahiBrowse(type: string): Promise<ToolResult | null>;
   /** smbpasswd -c CONF -s -a USER with the password twice on stdin. */
   setSmbPassword(configFile: string, user: string, password: string): Promise<ToolResult>;
 }

@@ -7,6 +7,8 @@ import type { Clock } from '../ports/clock';
 import { ConflictError } from '../ports/errors';
 import { buildModel, type SambaModel, type SambaModelInput } from './model';
 import { missingVfsModules, vfsModulesOf } from './modules';
+import { renderBonjour } from './bonjour';
+import { createTimeFolders, planTimeFolders, type FolderHost } from './folders';
 import { renderModel } from './render';
 import { checkFacts } from './validate';
 import { compareWithModel, parseTestparm, sectionNames, testparmProblems } from './testparm';
@@ -46,16 +48,20 @@ export interface SambaManagerDeps {
    * `smbcontrol reload-config` returns before smbd has read the new file (default 10 s).
    */
   reloadWaitMs?: number;
+  /** Creates per-user Time Machine folders (infra/layout-fs.ts); without it apply only reports them. */
+  folders?: FolderHost;
   audit?: (actor: string, action: string, target: string, detail: string) => void;
 }
 
 export interface ApplyResult {
   changed: boolean;
-  /** smbcontrol delivered the reload (false: smbd is not running or refused it). */
-  reloaded: boolean;
+  /** smbcontrol delivered the reload (false: smbd is not running or refused it); null when smb.conf did not change. */
+  reloaded: boolean | null;
   /** Every share answered the probe after the reload; null when nothing was probed. */
   answered: boolean | null;
   backup: string | null;
+  /** Settings smbd reads only when it starts that this apply changed (the operator restarts it). */
+  restartNeeded: string[];
   messages: string[];
   state: SambaState;
 }
@@ -80,8 +86,18 @@ function isDrift(live: string | null, applied: string | null): boolean {
   return live !== null && live.trim() !== '' && live !== applied;
 }
 
-function outcome(reloaded: boolean, answered: boolean | null): string {
-  return !reloaded ? 'smbd did not reload' : answered === false ? 'a share did not answer' : answered ? 'reloaded, shares answer' : 'reload requested';
+/** Settings smbd reads only at start: a reload does not apply them (smbd(8), smb.conf(5)). */
+const START_ONLY = ['interfaces', 'bind interfaces only', 'multicast dns register', 'smb ports'];
+
+function startOnlyChanges(live: string | null, next: string): string[] {
+  const before = parseTestparm(live ?? '').get('global') ?? new Map<string, string>();
+  const after = parseTestparm(next).get('global') ?? new Map<string, string>();
+  const norm = (v: string | undefined) => (v ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
+  return START_ONLY.filter((k) => norm(before.get(k)) !== norm(after.get(k)));
+}
+
+function outcome(reloaded: boolean | null, answered: boolean | null): string {
+  return reloaded === null ? 'smb.conf unchanged' : !reloaded ? 'smbd did not reload' : answered === false ? 'a share did not answer' : answered ? 'reloaded, shares answer' : 'reload requested';
 }
 
 function idToIso(id: string): string {
@@ -101,6 +117,10 @@ export class SambaManager {
   }
   private get appliedFile(): string {
     return `${this.dir}/applied.conf`;
+  }
+  /** What we last wrote to the avahi service file. */
+  private get appliedServiceFile(): string {
+    return `${this.dir}/applied.service`;
   }
 
   /**
@@ -122,8 +142,8 @@ export class SambaManager {
     return next;
   }
 
-  /** Builds and renders; throws SambaApplyError('invalid') naming every bad field. */
-  async plan(): Promise<{ model: SambaModel; text: string }> {
+  /** Builds and renders (smb.conf and the avahi service file); throws SambaApplyError('invalid') naming every bad field. */
+  async plan(): Promise<{ model: SambaModel; text: string; bonjour: string | null }> {
     let model: SambaModel;
     try {
       model = buildModel(this.d.input());
@@ -133,7 +153,7 @@ export class SambaManager {
     }
     const facts = await checkFacts(model, this.d.host);
     if (facts.length > 0) throw new SambaApplyError('invalid', `invalid Samba settings: ${facts.map((p) => `${p.field}: ${p.message}`).join('; ')}`, facts.map((p) => `${p.field}: ${p.message}`));
-    return { model, text: renderModel(model) };
+    return { model, text: renderModel(model), bonjour: renderBonjour(model) };
   }
 
   /**
@@ -176,33 +196,51 @@ export class SambaManager {
     return out.sort((a, b) => (a.id < b.id ? 1 : -1));
   }
 
-  private async saveVersion(text: string, kind: Version['kind']): Promise<string> {
+  /**
+   * Saves a version: the Samba file, and beside it (same id, `.service`) the avahi service file as
+   * it was when Bonjour is managed (empty text: there was none), so a rollback restores both.
+   */
+  private async saveVersion(text: string, kind: Version['kind'], service?: string | null): Promise<string> {
     await this.d.host.mkdirp(this.versionsDir);
     const stamp = this.d.clock.now().toISOString().replace(/[-:.]/g, '');
     const existing = new Set((await this.versions()).map((v) => v.id));
     let n = 0;
     let id = `${stamp}-000`;
     while (existing.has(id)) id = `${stamp}-${String(++n).padStart(3, '0')}`;
+    if (service !== undefined) await this.d.host.writeAtomic(`${this.versionsDir}/${id}.${kind}.service`, service ?? '');
     await this.d.host.writeAtomic(`${this.versionsDir}/${id}.${kind}.conf`, text);
     return id;
   }
 
+  private async removeVersion(v: Version): Promise<void> {
+    await this.d.host.remove(v.file.replace(/\.conf$/, '.service'));
+    await this.d.host.remove(v.file);
+  }
+
   private async prune(keep: number): Promise<void> {
     const all = await this.versions();
-    for (const v of all.slice(keep)) await this.d.host.remove(v.file);
+    for (const v of all.slice(keep)) await this.removeVersion(v);
   }
 
   async state(): Promise<SambaState> {
     const messages: string[] = [];
     let rendered = '';
+    let service: { file: string; rendered: string } | null = null;
     let valid = false;
     let target: string;
     try {
-      const { model, text } = await this.plan();
+      const { model, text, bonjour } = await this.plan();
       rendered = text;
       target = model.targetFile;
+      if (model.bonjour && bonjour !== null) service = { file: model.bonjour.file, rendered: bonjour };
       const { problems } = await this.verify(model, text);
       messages.push(...problems);
+      if (this.d.folders) {
+        const folders = await planTimeFolders(model, this.d.folders);
+        messages.push(...folders.problems);
+        for (const f of folders.missing) messages.push(`${f.user}'s Time Machine folder ${f.path} does not exist yet: apply creates it (owner ${f.user}, mode 0700)`);
+        problems.push(...folders.problems);
+      }
       valid = problems.length === 0;
     } catch (e) {
       if (!(e instanceof SambaApplyError)) throw e;
@@ -211,50 +249,95 @@ export class SambaManager {
     }
     const live = target && target.startsWith('/') ? await this.d.host.readText(target) : null;
     const applied = await this.d.host.readText(this.appliedFile);
-    const drift = isDrift(live, applied) && live !== rendered;
+    let drift = isDrift(live, applied) && live !== rendered;
     if (drift) messages.push(`${target} was edited outside pillarsd (drift): apply refuses to overwrite it without --force`);
+    let diff = rendered ? await unifiedDiff(target, live, rendered) : '';
+    let bonjour: SambaState['bonjour'] = null;
+    if (service) {
+      const svcLive = await this.d.host.readText(service.file);
+      const svcDrift = isDrift(svcLive, await this.d.host.readText(this.appliedServiceFile)) && svcLive !== service.rendered;
+      if (svcDrift) messages.push(`${service.file} was edited outside pillarsd (drift): apply refuses to overwrite it without --force`);
+      drift ||= svcDrift;
+      diff += await unifiedDiff(service.file, svcLive, service.rendered);
+      bonjour = { file: service.file, rendered: service.rendered, live: svcLive };
+    }
     return {
       rendered,
       live,
-      diff: rendered ? await unifiedDiff(target, live, rendered) : '',
+      diff,
       drift,
       valid,
       messages,
       versions: (await this.versions()).filter((v) => v.kind !== 'undone').map((v) => ({ id: v.id, at: v.at })),
+      bonjour,
     };
   }
 
   apply(actor: string, opts: { force?: boolean } = {}): Promise<ApplyResult> {
     return this.serial(async () => {
-      const { model, text } = await this.plan();
+      const { model, text, bonjour } = await this.plan();
       const { problems, testparm } = await this.verify(model, text);
+      const folders = this.d.folders ? await planTimeFolders(model, this.d.folders) : { missing: [], problems: [] };
+      problems.push(...folders.problems);
       if (problems.length > 0) {
         const modules = problems.some((p) => p.startsWith('smbd cannot load'));
-        const kind = modules ? 'modules' : testparm ? 'testparm' : 'invalid';
-        const why = testparm && problems.some((p) => p.startsWith('testparm: ')) ? 'the rendered Samba config did not pass testparm' : modules ? 'smbd could not load the rendered Samba config' : 'the Samba config cannot be applied';
+        const kind = modules ? 'modules' : testparm && problems.some((p) => p.startsWith('testparm: ')) ? 'testparm' : 'invalid';
+        const why = kind === 'testparm' ? 'the rendered Samba config did not pass testparm' : modules ? 'smbd could not load the rendered Samba config' : 'the Samba config cannot be applied';
         throw new SambaApplyError(kind, `${why}; nothing was changed: ${problems.join('; ')}`, problems);
+      }
+      const messages: string[] = [];
+      // Before smbd reads a config that points a user at <time>/<user>, the folder exists.
+      if (this.d.folders) {
+        try {
+          messages.push(...(await createTimeFolders(folders.missing, this.d.folders)));
+        } catch (e) {
+          throw new SambaApplyError('io', `${(e as Error).message}; nothing else was changed`);
+        }
       }
       const live = await this.d.host.readText(model.targetFile);
       const applied = await this.d.host.readText(this.appliedFile);
-      const messages: string[] = [];
-      if (live === text) {
+      const svcFile = model.bonjour?.file ?? null;
+      const svcLive = svcFile ? await this.d.host.readText(svcFile) : null;
+      const svcApplied = svcFile ? await this.d.host.readText(this.appliedServiceFile) : null;
+      const confSame = live === text;
+      const svcSame = svcFile === null || svcLive === bonjour;
+      if (confSame && svcSame) {
         await this.d.host.mkdirp(this.dir);
         if (applied !== text) await this.d.host.writeAtomic(this.appliedFile, text);
-        return { changed: false, reloaded: false, answered: null, backup: null, messages: ['already up to date'], state: await this.state() };
+        if (svcFile && svcApplied !== bonjour) await this.d.host.writeAtomic(this.appliedServiceFile, bonjour!);
+        messages.push('already up to date');
+        return { changed: false, reloaded: null, answered: null, backup: null, restartNeeded: [], messages, state: await this.state() };
       }
-      const drift = isDrift(live, applied);
-      if (drift && !opts.force) {
-        throw new SambaApplyError('drift', `${model.targetFile} was changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`);
+      const drift = isDrift(live, applied) && !confSame;
+      const svcDrift = svcFile !== null && isDrift(svcLive, svcApplied) && !svcSame;
+      if ((drift || svcDrift) && !opts.force) {
+        const which = [drift ? model.targetFile : null, svcDrift ? svcFile : null].filter(Boolean).join(' and ');
+        throw new SambaApplyError('drift', `${which} ${drift && svcDrift ? 'were' : 'was'} changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`);
       }
       await this.d.host.mkdirp(this.dir);
-      const backup = live === null ? null : await this.saveVersion(live, drift ? 'drift' : 'previous');
-      if (backup) messages.push(`previous file saved as version ${backup}${drift ? ' (hand-edited)' : ''}`);
-      await this.d.host.writeAtomic(model.targetFile, text);
-      await this.d.host.writeAtomic(this.appliedFile, text);
+      const backup = live === null ? null : await this.saveVersion(live, drift || svcDrift ? 'drift' : 'previous', svcFile ? svcLive : undefined);
+      if (backup) messages.push(`previous file saved as version ${backup}${drift || svcDrift ? ' (hand-edited)' : ''}`);
+      if (!confSame) {
+        await this.d.host.writeAtomic(model.targetFile, text);
+        await this.d.host.writeAtomic(this.appliedFile, text);
+      }
+      if (svcFile && !svcSame) {
+        await this.d.host.writeAtomic(svcFile, bonjour!);
+        await this.d.host.writeAtomic(this.appliedServiceFile, bonjour!);
+        messages.push(
+          `Bonjour: wrote ${svcFile}${model.timeMachine ? ` (Time Machine share ${model.timeMachine.share})` : ' (no Time Machine share)'}; avahi-daemon applies it by itself ('pillarsd check' shows what it publishes)`,
+        );
+      }
       await this.prune(model.keepVersions);
-      const { reloaded, answered } = await this.reloadAndProbe(model.configFile, model.shares.map((s) => s.name), messages);
+      let reloaded: boolean | null = null;
+      let answered: boolean | null = null;
+      const restartNeeded = confSame ? [] : startOnlyChanges(live, text);
+      if (!confSame) ({ reloaded, answered } = await this.reloadAndProbe(model.configFile, model.shares.map((s) => s.name), messages));
+      if (restartNeeded.length > 0) {
+        messages.push(`smbd reads ${restartNeeded.join(', ')} only when it starts: restart it to apply (systemctl restart smbd; connected Macs reconnect by themselves)`);
+      }
       this.d.audit?.(actor, 'samba.apply', model.targetFile, `${backup ? `backup ${backup}` : 'first apply'}; ${outcome(reloaded, answered)}`);
-      return { changed: true, reloaded, answered, backup, messages, state: await this.state() };
+      return { changed: true, reloaded, answered, backup, restartNeeded, messages, state: await this.state() };
     });
   }
 
@@ -303,18 +386,28 @@ export class SambaManager {
       if (live !== null) {
         // A hand edit being rolled over stays a first-class version (listed, restorable).
         const kind = isDrift(live, applied) ? 'drift' : 'undone';
-        const id = await this.saveVersion(live, kind);
+        const svcNow = raw.bonjour?.serviceFile ? await this.d.host.readText(raw.bonjour.serviceFile) : undefined;
+        const id = await this.saveVersion(live, kind, svcNow);
         messages.push(`replaced file kept as version ${id} (${kind === 'drift' ? 'hand-edited' : 'undone'})`);
       }
+      // The avahi service file saved with this version (none for versions from before Bonjour).
+      const svcVersion = await this.d.host.readText(v.file.replace(/\.conf$/, '.service'));
+      const svcFile = raw.bonjour?.serviceFile ?? null;
       await this.d.host.writeAtomic(target, text);
       await this.d.host.writeAtomic(this.appliedFile, text);
-      await this.d.host.remove(v.file);
+      if (svcVersion !== null && svcFile) {
+        if (svcVersion === '') await this.d.host.remove(svcFile);
+        else await this.d.host.writeAtomic(svcFile, svcVersion);
+        await this.d.host.writeAtomic(this.appliedServiceFile, svcVersion);
+        messages.push(svcVersion === '' ? `Bonjour: removed ${svcFile} (the version had none)` : `Bonjour: restored ${svcFile}`);
+      }
+      await this.removeVersion(v);
       messages.push(`restored version ${v.id} from ${v.at}`);
       // Probe the shares the restored file defines (the current config may be what is broken).
       const shares = sectionNames(text).filter((n) => n !== 'global');
       const { reloaded, answered } = await this.reloadAndProbe(raw.configFile, shares, messages);
       this.d.audit?.(actor, 'samba.rollback', target, `restored ${v.id}; ${outcome(reloaded, answered)}`);
-      return { changed: true, reloaded, answered, backup: null, messages, state: await this.state() };
+      return { changed: true, reloaded, answered, backup: null, restartNeeded: startOnlyChanges(live, text), messages, state: await this.state() };
     });
   }
 }

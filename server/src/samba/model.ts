@@ -11,11 +11,12 @@ import {
   checkInteger,
   checkInterface,
   checkShareName,
-  checkSize,
+  checkHostPattern,
   checkUserName,
   checkWorkgroup,
   type FieldProblem,
 } from './values';
+import { parseSize } from '../domain/size';
 
 export type SambaMode = 'include' | 'whole';
 
@@ -24,12 +25,14 @@ export interface PillarShareInput {
   path: string;
   comment?: string;
   readOnly?: boolean;
+  /** `server smb encrypt` for this share (pillars.<id>.smbEncrypt). */
+  smbEncrypt?: string;
   /**
    * Only the Time pillar: marks the share as a Time Machine target with its cap. perUser (default
    * true) points the share at <path>/%U, so each user's Macs back up into time/<user> (created by
    * `layout init`) and the cap applies per user.
    */
-  timeMachine?: { maxSize: string; perUser?: boolean };
+  timeMachine?: { maxSize: string | number; perUser?: boolean };
 }
 
 /** Global settings only used in mode `whole`, where pillarsd owns the entire smb.conf. */
@@ -38,7 +41,19 @@ export interface SambaGlobalInput {
   serverString?: string;
   interfaces?: string[];
   bindInterfacesOnly?: boolean;
+  hostsAllow?: string[];
+  hostsDeny?: string[];
+  serverMinProtocol?: string;
+  serverSigning?: string;
+  smbEncrypt?: string;
+  logLevel?: number;
+  logFile?: string;
 }
+
+/** Values offered for the typed options, mapped to what Samba (and testparm) write back. */
+export const MIN_PROTOCOLS: Record<string, string> = { SMB2: 'SMB2', SMB3_00: 'SMB3_00', SMB3_02: 'SMB3_02', SMB3: 'SMB3' };
+export const SIGNING: Record<string, string> = { default: 'default', if_required: 'if_required', required: 'required' };
+export const ENCRYPT: Record<string, string> = { default: 'default', off: 'No', if_required: 'if_required', desired: 'desired', required: 'required' };
 
 export interface SambaModelInput {
   mode: SambaMode;
@@ -51,6 +66,8 @@ export interface SambaModelInput {
   fruitModel?: string;
   keepVersions?: number;
   global?: SambaGlobalInput;
+  /** The avahi service file pillarsd owns (Bonjour for Time Machine), or null for none. */
+  bonjour?: { serviceFile: string } | null;
 }
 
 export interface SambaParam {
@@ -81,7 +98,13 @@ export interface SambaModel {
   /** For checks after apply: which paths and users must exist, and the Time share's cap. */
   paths: Array<{ field: string; path: string }>;
   users: string[];
-  timeMachine: { share: string; maxSize: string } | null;
+  /**
+   * The Time Machine share: its cap as rendered for Samba and in bytes (what a Mac sees), and the
+   * folder holding each user's own folder when the share is per user.
+   */
+  timeMachine: { share: string; maxSize: string; bytes: number; perUserRoot: string | null } | null;
+  /** The avahi service file to write, or null when Bonjour is off. */
+  bonjour: { file: string; model: string } | null;
 }
 
 export const DEFAULT_FRUIT_MODEL = 'MacSamba';
@@ -102,6 +125,13 @@ export const KNOWN_KEYS = new Set([
   'server min protocol',
   'interfaces',
   'bind interfaces only',
+  'hosts allow',
+  'hosts deny',
+  'server signing',
+  'server smb encrypt',
+  'log level',
+  'log file',
+  'multicast dns register',
   'fruit:aapl',
   'fruit:model',
   'fruit:posix_rename',
@@ -164,8 +194,11 @@ export function buildModel(input: SambaModelInput): SambaModel {
 
   const global: SambaSection = { name: 'global', params: [] };
   const g = (key: string, value: string, field: string) => global.params.push({ key, value, field });
+  const gi = input.global ?? {};
+  if (input.mode !== 'whole' && Object.values(gi).some((v) => v !== undefined)) {
+    check('samba.global', "is only used with samba.mode: whole; in include mode the [global] section of your smb.conf is yours");
+  }
   if (input.mode === 'whole') {
-    const gi = input.global ?? {};
     const wg = gi.workgroup ?? 'WORKGROUP';
     check('samba.global.workgroup', checkWorkgroup(wg));
     g('workgroup', wg, 'samba.global.workgroup');
@@ -180,17 +213,33 @@ export function buildModel(input: SambaModelInput): SambaModel {
     g('printcap name', '/dev/null', 'samba.global');
     g('disable spoolss', 'Yes', 'samba.global');
     // SMB2 is Samba's name for SMB2_10 (testparm prints it back as SMB2): no SMB1, no 2.02.
-    g('server min protocol', 'SMB2', 'samba.global');
-    if (gi.interfaces !== undefined) {
-      if (!Array.isArray(gi.interfaces) || gi.interfaces.length === 0) check('samba.global.interfaces', 'must list at least one interface');
-      else {
-        const ok = gi.interfaces.every((x, i) => check(`samba.global.interfaces[${i}]`, checkInterface(x)));
-        if (ok) g('interfaces', gi.interfaces.join(' '), 'samba.global.interfaces');
-      }
-    }
+    const proto = gi.serverMinProtocol ?? 'SMB2';
+    if (check('samba.global.serverMinProtocol', oneOf(proto, MIN_PROTOCOLS))) g('server min protocol', MIN_PROTOCOLS[proto]!, 'samba.global.serverMinProtocol');
+    const list = (key: string, field: string, v: unknown, each: (x: unknown) => string | null) => {
+      if (v === undefined) return;
+      if (!Array.isArray(v) || v.length === 0) check(field, 'must list at least one entry');
+      else if (v.every((x, i) => check(`${field}[${i}]`, each(x)))) g(key, v.join(' '), field);
+    };
+    list('interfaces', 'samba.global.interfaces', gi.interfaces, checkInterface);
     if (gi.bindInterfacesOnly !== undefined && check('samba.global.bindInterfacesOnly', checkBoolean(gi.bindInterfacesOnly))) {
       g('bind interfaces only', gi.bindInterfacesOnly ? 'Yes' : 'No', 'samba.global.bindInterfacesOnly');
     }
+    list('hosts allow', 'samba.global.hostsAllow', gi.hostsAllow, checkHostPattern);
+    list('hosts deny', 'samba.global.hostsDeny', gi.hostsDeny, checkHostPattern);
+    if (gi.serverSigning !== undefined && check('samba.global.serverSigning', oneOf(gi.serverSigning, SIGNING))) g('server signing', SIGNING[gi.serverSigning]!, 'samba.global.serverSigning');
+    if (gi.smbEncrypt !== undefined && check('samba.global.smbEncrypt', oneOf(gi.smbEncrypt, ENCRYPT))) g('server smb encrypt', ENCRYPT[gi.smbEncrypt]!, 'samba.global.smbEncrypt');
+    if (gi.logLevel !== undefined && check('samba.global.logLevel', checkInteger(gi.logLevel, 0, 10))) g('log level', String(gi.logLevel), 'samba.global.logLevel');
+    if (gi.logFile !== undefined && check('samba.global.logFile', checkAbsolutePath(gi.logFile))) g('log file', gi.logFile, 'samba.global.logFile');
+  }
+  let bonjour: SambaModel['bonjour'] = null;
+  if (input.bonjour) {
+    if (check('samba.bonjour.serviceFile', checkAbsolutePath(input.bonjour.serviceFile))) {
+      if (!input.bonjour.serviceFile.endsWith('.service')) check('samba.bonjour.serviceFile', "must end in .service (avahi-daemon reads only those)");
+      bonjour = { file: input.bonjour.serviceFile, model: fruitModel };
+    }
+    // pillarsd's service file is the one advertisement: smbd's own would register _smb._tcp a
+    // second time under the same name (avahi renames one of them), and only when smbd starts.
+    g('multicast dns register', 'No', 'samba.bonjour');
   }
   // Global-only fruit options (vfs_fruit(8) reads them with snum -1): in `include` mode they go
   // into a [global] section at the top of pillars.conf.
@@ -223,10 +272,12 @@ export function buildModel(input: SambaModelInput): SambaModel {
       if (p.timeMachine?.perUser !== undefined) check(`${base}.timeMachine.perUser`, checkBoolean(p.timeMachine.perUser));
       if (perUser && pathOk) s.params.push({ key: 'path', value: `${p.path.replace(/\/$/, '')}/%U`, field: `${base}.path`, userMacro: true });
       else add('path', pathOk ? p.path : '/invalid', `${base}.path`);
-      if (p.comment !== undefined && check(`${base}.comment`, checkComment(p.comment))) add('comment', p.comment, `${base}.comment`);
+      // The YAML key is `label`: errors name what the user wrote.
+      if (p.comment !== undefined && check(`${base}.label`, checkComment(p.comment))) add('comment', p.comment, `${base}.label`);
       if (users.length > 0) add('valid users', users.join(' '), 'samba.validUsers');
       if (p.readOnly !== undefined) check(`${base}.readOnly`, checkBoolean(p.readOnly));
       add('read only', p.readOnly === true ? 'Yes' : 'No', `${base}.readOnly`);
+      if (p.smbEncrypt !== undefined && check(`${base}.smbEncrypt`, oneOf(p.smbEncrypt, ENCRYPT))) add('server smb encrypt', ENCRYPT[p.smbEncrypt]!, `${base}.smbEncrypt`);
       add('browseable', 'Yes', base);
       add('vfs objects', VFS_OBJECTS, base);
       add('fruit:metadata', 'stream', base);
@@ -235,12 +286,15 @@ export function buildModel(input: SambaModelInput): SambaModel {
       add('fruit:delete_empty_adfiles', 'yes', base);
       if (p.timeMachine !== undefined) {
         if (p.timeMachine === null || typeof p.timeMachine !== 'object') check(`${base}.timeMachine`, 'must be an object');
-        else if (check(`${base}.timeMachine.maxSize`, checkSize(p.timeMachine.maxSize))) {
-          if (timeMachine) check(`${base}.timeMachine`, `only one pillar may be the Time Machine target (already: ${timeMachine.share})`);
+        else {
+          const size = parseSize(p.timeMachine.maxSize);
+          if (p.timeMachine.maxSize === '' || p.timeMachine.maxSize === undefined) check(`${base}.timeMachine.maxSize`, 'is required on the Time Machine share: the size Macs see, e.g. 4T');
+          else if (!size.ok) check(`${base}.timeMachine.maxSize`, size.error);
+          else if (timeMachine) check(`${base}.timeMachine`, `only one pillar may be the Time Machine target (already: ${timeMachine.share})`);
           else {
             add('fruit:time machine', 'yes', `${base}.timeMachine`);
-            add('fruit:time machine max size', p.timeMachine.maxSize, `${base}.timeMachine.maxSize`);
-            timeMachine = { share: s.name, maxSize: p.timeMachine.maxSize };
+            add('fruit:time machine max size', size.size.samba, `${base}.timeMachine.maxSize`);
+            timeMachine = { share: s.name, maxSize: size.size.samba, bytes: size.size.bytes, perUserRoot: perUser && pathOk ? p.path.replace(/\/$/, '') : null };
           }
         }
       }
@@ -258,5 +312,10 @@ export function buildModel(input: SambaModelInput): SambaModel {
     paths,
     users,
     timeMachine,
+    bonjour,
   };
+}
+
+function oneOf(v: unknown, allowed: Record<string, string>): string | null {
+  return typeof v === 'string' && Object.hasOwn(allowed, v) ? null : `must be one of ${Object.keys(allowed).join(', ')}`;
 }

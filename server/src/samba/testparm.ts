@@ -53,7 +53,13 @@ const DEFAULTS: Record<string, string> = {
   'server string': 'samba %v',
   'printcap name': 'cups',
   'server min protocol': 'smb2_02',
+  'server signing': 'default',
+  'server smb encrypt': 'default',
+  'multicast dns register': 'yes',
 };
+
+/** Parameters testparm -s never prints back (it sets its own debug level), so they can't be compared. */
+const NOT_ECHOED = new Set(['log level']);
 
 const norm = (v: string) => v.trim().replace(/\s+/g, ' ').toLowerCase();
 
@@ -64,6 +70,7 @@ function compareSection(want: SambaSection, got: Map<string, string> | undefined
   for (const { key, value } of want.params) {
     const k = key.toLowerCase();
     wanted.add(k);
+    if (NOT_ECHOED.has(k)) continue;
     const v = got.get(k);
     if (v === undefined) {
       if (DEFAULTS[k] !== undefined && DEFAULTS[k] === norm(value)) continue;

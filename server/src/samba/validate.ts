@@ -11,5 +11,11 @@ export async function checkFacts(model: SambaModel, host: Pick<SambaHost, 'isDir
   for (const [i, u] of model.users.entries()) {
     if (!(await host.userExists(u))) problems.push({ field: `samba.validUsers[${i}]`, message: `user '${u}' does not exist on this machine (create the Unix account first)` });
   }
+  if (model.bonjour) {
+    const dir = model.bonjour.file.slice(0, model.bonjour.file.lastIndexOf('/')) || '/';
+    if (!(await host.isDirectory(dir))) {
+      problems.push({ field: 'samba.bonjour.serviceFile', message: `${dir} does not exist: install avahi-daemon (apt-get install avahi-daemon) so Macs find Time Machine, or set samba.bonjour: false` });
+    }
+  }
   return problems;
 }

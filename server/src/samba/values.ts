@@ -68,24 +68,6 @@ export function checkUserName(v: unknown): string | null {
   return null;
 }
 
-/** Samba's conv_str_size: digits and one optional K/M/G/T/P suffix (powers of 1024). */
-export function checkSize(v: unknown): string | null {
-  const base = baseProblem(v, 20);
-  if (base) return base;
-  const s = v as string;
-  if (!/^[1-9][0-9]{0,14}[KMGTP]?$/.test(s)) return `must be a whole number with an optional K, M, G, T or P suffix, e.g. 4T (got ${describe(s)})`;
-  return null;
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
-
-/** Bytes of a Samba size ("4T" = 4 TiB, as Samba reads it). */
-export function sizeToBytes(s: string): number {
-  const m = /^([0-9]+)([KMGTP]?)$/.exec(s);
-  if (!m) throw new Error(`not a size: ${describe(s)}`);
-  return Number(m[1]) * SIZE_UNITS[m[2]!]!;
-}
-
 export function checkComment(v: unknown): string | null {
   const base = baseProblem(v, 64);
   if (base) return base;
@@ -114,6 +96,27 @@ export function checkInterface(v: unknown): string | null {
   if (base) return base;
   if (!/^[A-Za-z0-9.:/_-]+$/.test(v as string)) return `must be an interface name or address/prefix (got ${describe(v as string)})`;
   return null;
+}
+
+/**
+ * An entry of `hosts allow` / `hosts deny`: an IPv4 address, a prefix ending in a dot (192.168.1.),
+ * an address with /bits or /netmask, an IPv6 address or prefix, or a host name. No EXCEPT lists
+ * and no @netgroups: one narrow grammar per entry.
+ */
+export function checkHostPattern(v: unknown): string | null {
+  const base = baseProblem(v, 64);
+  if (base) return base;
+  const s = v as string;
+  const octets = (t: string) => t.split('.').every((o) => o === '' || (/^\d{1,3}$/.test(o) && Number(o) <= 255));
+  const v4 = /^\d{1,3}(\.\d{1,3}){0,3}\.?(\/(\d{1,2}|\d{1,3}(\.\d{1,3}){3}))?$/.exec(s);
+  if (v4) {
+    const [addr, mask] = s.split('/');
+    if (octets(addr!) && (mask === undefined || (mask.includes('.') ? octets(mask) : Number(mask) <= 32))) return null;
+    return `must be an IPv4 address, a prefix such as 192.168.1. or an address/prefix-length (got ${describe(s)})`;
+  }
+  if (/^[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(\/\d{1,3})?$/.test(s) && Number(s.split('/')[1] ?? 0) <= 128) return null;
+  if (/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9][A-Za-z0-9-]{0,62})*$/.test(s)) return null;
+  return `must be an address, a prefix such as 192.168.1., address/bits, or a host name (got ${describe(s)})`;
 }
 
 export function checkBoolean(v: unknown): string | null {

@@ -10,7 +10,7 @@ import type { Clock } from '../ports/clock';
 import { conflictFinder, diskHealth, fileJournal, statfsPort, timeMachineScanner } from '../infra/watch-host';
 import { realBackends } from '../secrets/sources';
 import { runSecrets } from '../secrets/resolver';
-import { sizeToBytes } from '../samba/values';
+import { parseSize } from '../domain/size';
 import { CapacityStore, DEFAULT_THRESHOLDS } from './capacity';
 import { SyncthingClient } from './syncthing';
 import { createHotSet, pauseHotSetsAround, resumeLeftovers, type AroundRun, type CreateHotSetInput } from './hotsets';
@@ -50,12 +50,9 @@ export function watchFromConfig(config: Config, deps: { db?: Db; clock?: Clock; 
   const tmEntry = Object.entries(config.pillars).find(([, p]) => p.timeMachine);
   let capBytes: number | null = null;
   if (tmEntry?.[1].timeMachine?.maxSize !== undefined) {
-    const m = tmEntry[1].timeMachine.maxSize;
-    try {
-      capBytes = typeof m === 'number' ? m : sizeToBytes(m);
-    } catch {
-      capBytes = null; // samba apply reports the bad size by its field
-    }
+    // The config schema refused a bad size already; this is the cap Samba reports to the Macs.
+    const r = parseSize(tmEntry[1].timeMachine.maxSize);
+    capBytes = r.ok ? r.size.bytes : null;
   }
   let client: SyncthingClient | null = null;
   let hotRoot: string | null = null;

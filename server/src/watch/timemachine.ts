@@ -54,20 +54,24 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
     const fromHistory = s.snapshotHistory ? snapshotDates(s.snapshotHistory) : [];
     const last = fromHistory.length > 0 ? Math.max(...fromHistory) : s.newestContentMs;
     const stale = last === null || o.now.getTime() - last > staleMs;
+    let warning: string | null = null;
     if (stale) {
-      warnings.push(
+      warning =
         last === null
           ? `Time Machine: ${s.rel} shows no completed backup`
-          : `Time Machine: ${s.rel} last backed up ${Math.floor((o.now.getTime() - last) / 86_400_000)} days ago (more than ${o.staleDays})`,
-      );
+          : `Time Machine: ${s.rel} last backed up ${Math.floor((o.now.getTime() - last) / 86_400_000)} days ago (more than ${o.staleDays})`;
+      warnings.push(warning);
     }
     return {
       name: s.name,
+      mac: s.name.replace(/\.(sparsebundle|backupbundle)$/, ''),
       sizeBytes: s.sizeBytes,
       lastBackupAt: last === null ? null : new Date(last).toISOString(),
       capBytes: o.capBytes,
       capShare: o.capBytes ? Math.round((s.sizeBytes / o.capBytes) * 1000) / 1000 : null,
       stale,
+      staleAfterDays: o.staleDays,
+      warning,
       folder: s.rel.includes('/') ? s.rel.slice(0, s.rel.lastIndexOf('/')) : null,
     };
   });
@@ -81,7 +85,10 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
   for (const [group, bytes] of groups) {
     if (o.capBytes && bytes > 0.9 * o.capBytes) {
       const who = group ? ` in ${group}/` : '';
-      warnings.push(`Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${Math.round((bytes / o.capBytes) * 100)}%)`);
+      const w = `Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${Math.round((bytes / o.capBytes) * 100)}%)`;
+      warnings.push(w);
+      // Each Mac of that folder carries it too, unless it already has a stale warning.
+      for (const b of bundles) if (!b.warning && (o.perUser ? (b.folder ?? '').split('/')[0] ?? '' : '') === group) b.warning = w;
     }
   }
   return { bundles, warnings, totalBytes };

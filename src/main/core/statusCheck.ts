@@ -2,7 +2,7 @@
 // platform adapter and a mount manager whose secrets are never asked (a check mounts nothing).
 import { completeness, SettingsError } from '../../shared/settings';
 import type { PillarSpec, SmbServer } from '../../platform/types';
-import { tcpProbe } from '../../platform/host';
+import { smbProbe } from '../../platform/host';
 import { createPlatform, runtimeDir } from '../../platform';
 import { readStatusFile, statusFilePath } from './statusFile';
 import { mergeRecorded } from './mounts/recorded';
@@ -15,7 +15,7 @@ import { fileHomeStore } from './homeStore';
 import path from 'node:path';
 import type { ClientSettings } from '../../shared/settings';
 
-export async function statusCheck(o: { settingsFile?: string; env?: NodeJS.ProcessEnv; probeDeadlineMs?: number; tcpTimeoutMs?: number }): Promise<{ settings: ClientSettings; pillars: PillarStatus[] }> {
+export async function statusCheck(o: { settingsFile?: string; env?: NodeJS.ProcessEnv; probeDeadlineMs?: number; serverTimeoutMs?: number }): Promise<{ settings: ClientSettings; pillars: PillarStatus[] }> {
   const env = o.env ?? process.env;
   const store = peekSettings(o.settingsFile);
   const settings = store.get();
@@ -28,11 +28,11 @@ export async function statusCheck(o: { settingsFile?: string; env?: NodeJS.Proce
     secrets: secretsChain({ cache: null, sources: [] }),
     server,
     pillars,
-    tcpProbe,
+    serverProbe: smbProbe,
     network: systemNetworkLocator(),
     home: fileHomeStore(path.join(path.dirname(store.path), 'home-network.json')),
     probeDeadlineMs: o.probeDeadlineMs,
-    tcpTimeoutMs: o.tcpTimeoutMs,
+    serverTimeoutMs: o.serverTimeoutMs,
   });
   const live = await manager.check();
   const { rec, alive } = readStatusFile(statusFilePath(runtimeDir(env)));

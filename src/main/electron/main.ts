@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { SETTINGS_SCHEMA } from '../../shared/settings';
 import type { ClientSettings, SettingsStore } from '../../shared/settings';
 import { defaultSettingsPath, settingsOver, toSettingsError } from '../core/settings/store';
-import { createClient, preloadClientModules } from '../core/client';
+import { applySettings, createClient, hostCore, preloadClientModules } from '../core/client';
+import type { HostedCore } from '../core/client';
 import { KeychainStore } from '../core/secrets/keychain';
 import { fileMemoryStore } from '../core/notify/memory';
 import { boot } from './app';
@@ -70,15 +71,27 @@ function mountsFrom(store: SettingsStore, log: (m: string) => void): (s: ClientS
       if (!p) throw new Error(`unknown pillar '${id}'`);
       return p;
     };
+    let hosted: HostedCore | null = null;
+    let starting: Promise<void> | null = null;
     return {
-      status: () => core.manager.status(),
+      status: () => (hosted ? core.manager.status() : []),
       onChange: (fn) => core.manager.onChange(() => fn()),
-      start: () => core.manager.start(),
-      stop: () => core.manager.stop(),
-      remount: (ids) => core.manager.remount(ids),
+      // the tray is the one running core: the CLI talks to it over the control socket
+      start: () => {
+        starting = hostCore(core, { log, prompt: log })
+          .then((h) => void (hosted = h))
+          .catch((e: unknown) => log(`mounts not started: ${(e as Error).message}`));
+      },
+      stop: async () => {
+        await starting;
+        await hosted?.stop();
+      },
+      remount: (ids, opts) => core.manager.remount(ids, opts),
       open: (id) => core.platform.open(spec(id)),
       nudge: (why) => core.manager.nudge(why),
+      reconfigure: async (s) => void (await applySettings(core, s, { prompt: log })),
       ...(core.platform.timeMachine ? { timeMachine: () => core.platform.timeMachine!() } : {}),
+      ...(core.platform.watchTimeMachine ? { watchTimeMachine: (fn: () => void) => core.platform.watchTimeMachine!(fn) } : {}),
     };
   };
 }

@@ -2,106 +2,189 @@
 // reaches whatever it forks) and the promise settles at the deadline whatever the child does: a
 // process stuck in D state on a hung network mount ignores even SIGKILL, so we kill, detach and
 // stop waiting instead of awaiting its exit (rule 8 of docs/architecture.md).
-import { spawn } from 'node:child_process';
+//
+// The spawning itself happens on a worker thread. libuv's uv_spawn forks and then blocks its
+// caller until the child has exec'd; under load that wait is however long the scheduler takes to
+// run the child (a --cpu-prof of `pillars watch` in the fault suite showed 150-200 ms stretches
+// in spawn()), which on the main thread is an event-loop stall. On the worker only the worker
+// waits. The worker starts with the first command and ends after a few idle seconds, so a core
+// that spawns nothing in its steady state pays no memory for it (a Node worker is about 10 MB).
+import { Worker } from 'node:worker_threads';
 import type { Exec, ExecRequest, ExecResult } from '../types';
 
 /** Variables a child may inherit; anything else (tokens, secrets in our own env) stays out. */
 const INHERITED = [
   'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
   'XDG_CURRENT_DESKTOP', 'DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'WAYLAND_DISPLAY',
-  // Windows needs these for PowerShell and net.exe to start at all
-  'SystemRoot', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ProgramData',
+  // Windows: PowerShell, net.exe and the SMB cmdlets need these to start and to find their modules
+  // (without SystemDrive and ProgramFiles PowerShell cannot build PSModulePath's defaults, and
+  // without PSModulePath it does not find the SmbShare module)
+  'SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'USERNAME', 'USERDOMAIN',
+  'APPDATA', 'LOCALAPPDATA', 'ProgramData', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'CommonProgramFiles',
+  'PSModulePath', 'NUMBER_OF_PROCESSORS', 'PROCESSOR_ARCHITECTURE', 'OS',
 ];
 
-const MAX_OUTPUT = 4 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
+const IDLE_MS = 5_000;
 
 export function baseEnv(from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = { LC_ALL: 'C', LANG: 'C' }; // messages we parse stay in English
+  // Windows environment names are case-insensitive (Path, SystemRoot…): match them that way there
+  const keys = Object.keys(from);
   for (const k of INHERITED) {
-    const v = from[k];
+    const found = from[k] !== undefined ? k : process.platform === 'win32' ? keys.find((x) => x.toLowerCase() === k.toLowerCase()) : undefined;
+    const v = found === undefined ? undefined : from[found];
     if (v !== undefined) env[k] = v;
   }
   return env;
 }
 
-function killGroup(pid: number | undefined): void {
+// The worker's whole program, CommonJS evaluated from a string: nothing to resolve from a bundle
+// or an asar archive. It spawns, collects output (capped), and on 'abandon' kills the process
+// group and stops caring about the child (pipes destroyed, child unref'd). Output travels to the
+// main thread as it arrives, so a deadline there settles with what the child said so far.
+const WORKER = String.raw`
+const { parentPort } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const MAX_OUTPUT = 4 * 1024 * 1024;
+const isWin = process.platform === 'win32';
+const live = new Map();
+function killGroup(pid) {
   if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  try { process.kill(isWin ? pid : -pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch {} }
 }
+parentPort.on('message', (m) => {
+  if (m.type === 'abandon') {
+    const c = live.get(m.id);
+    if (!c) return;
+    live.delete(m.id);
+    killGroup(c.pid);
+    c.stdout && c.stdout.destroy();
+    c.stderr && c.stderr.destroy();
+    c.stdin && c.stdin.destroy();
+    c.unref();
+    return;
+  }
+  const done = (r) => { if (live.delete(m.id) || r.started === false) parentPort.postMessage({ id: m.id, r: r.result }); };
+  let outLen = 0; let errLen = 0;
+  const chunk = (which, b) => {
+    const len = which === 'o' ? (outLen += b.length) : (errLen += b.length);
+    if (len - b.length < MAX_OUTPUT && live.has(m.id)) parentPort.postMessage({ id: m.id, [which]: b });
+  };
+  let child;
+  try {
+    child = spawn(m.cmd, m.args, { env: m.env, cwd: m.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: !isWin, windowsHide: true });
+  } catch (e) {
+    done({ started: false, result: { code: null, stdout: '', stderr: 'cannot start ' + m.cmd + ': ' + e.message, timedOut: false } });
+    return;
+  }
+  live.set(m.id, child);
+  child.stdout.on('data', (b) => chunk('o', b));
+  child.stderr.on('data', (b) => chunk('e', b));
+  child.stdin.on('error', () => {});
+  child.on('error', (e) => done({ result: { code: null, stdout: '', stderr: 'cannot start ' + m.cmd + ': ' + e.message, timedOut: false } }));
+  child.on('close', (code) => done({ result: { code, timedOut: false } }));
+  child.stdin.end(m.stdin || '');
+});
+`;
+
+interface Pending {
+  resolve: (r: ExecResult) => void;
+  out: Uint8Array[];
+  err: Uint8Array[];
+}
+
+type WorkerMessage = { id: number; o?: Uint8Array; e?: Uint8Array; r?: { code: number | null; stdout?: string; stderr?: string; timedOut: boolean } };
+
+const text = (parts: Uint8Array[]) => Buffer.concat(parts).toString('utf8');
+
+/** One spawning thread per process, shared by every Exec. */
+const spawner = {
+  worker: null as Worker | null,
+  seq: 0,
+  pending: new Map<number, Pending>(),
+  idle: null as ReturnType<typeof setTimeout> | null,
+
+  ensure(): Worker {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (this.worker) return this.worker;
+    const w = new Worker(WORKER, { eval: true, stdout: false, stderr: false });
+    w.on('message', (m: WorkerMessage) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.o) p.out.push(m.o);
+      else if (m.e) p.err.push(m.e);
+      else if (m.r) this.settle(m.id, m.r);
+    });
+    const fail = (why: string) => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      for (const id of [...this.pending.keys()]) this.settle(id, { code: null, stdout: '', stderr: why, timedOut: false });
+    };
+    w.on('error', (e) => fail(`the spawning thread failed: ${e.message}`));
+    w.on('exit', (code) => fail(`the spawning thread exited (${code})`));
+    this.worker = w;
+    return w;
+  },
+
+  /** Settles with the output gathered so far unless r carries its own (a start failure's message). */
+  settle(id: number, r: { code: number | null; stdout?: string; stderr?: string; timedOut: boolean }): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.resolve({ code: r.code, stdout: r.stdout ?? text(p.out), stderr: r.stderr ?? text(p.err), timedOut: r.timedOut });
+    if (this.pending.size === 0 && this.worker) {
+      // nothing in flight: the worker may not keep the process alive, and goes after a quiet spell
+      this.worker.unref();
+      const w = this.worker;
+      this.idle = setTimeout(() => {
+        if (this.worker === w && this.pending.size === 0) {
+          this.worker = null;
+          void w.terminate();
+        }
+      }, IDLE_MS);
+      this.idle.unref();
+    }
+  },
+
+  run(req: ExecRequest, env: Record<string, string>): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve) => {
+      const id = ++this.seq;
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const onAbort = () => abandon();
+      const finish = (r: ExecResult) => {
+        if (timer) clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        resolve(r);
+      };
+      const abandon = () => {
+        if (!this.pending.has(id)) return;
+        this.worker?.postMessage({ type: 'abandon', id });
+        this.settle(id, { code: null, timedOut: true });
+      };
+      this.pending.set(id, { resolve: finish, out: [], err: [] });
+      if (req.signal?.aborted) {
+        this.pending.delete(id);
+        finish({ code: null, stdout: '', stderr: '', timedOut: true });
+        return;
+      }
+      let w: Worker;
+      try {
+        w = this.ensure();
+      } catch (e) {
+        this.settle(id, { code: null, stdout: '', stderr: `cannot start ${req.cmd}: ${(e as Error).message}`, timedOut: false });
+        return;
+      }
+      w.ref();
+      timer = setTimeout(abandon, req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      w.postMessage({ type: 'spawn', id, cmd: req.cmd, args: [...req.args], env: { ...env, ...req.env }, cwd: req.cwd, stdin: req.stdin ?? '' });
+    });
+  },
+};
 
 export function createExec(opts: { env?: NodeJS.ProcessEnv } = {}): Exec {
   const base = baseEnv(opts.env);
-  return (req: ExecRequest) => runChild(req, base);
-}
-
-function runChild(req: ExecRequest, base: Record<string, string>): Promise<ExecResult> {
-  return new Promise<ExecResult>((resolve) => {
-    let settled = false;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outLen = 0;
-    let errLen = 0;
-    const isWin = process.platform === 'win32';
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(req.cmd, [...req.args], {
-        env: { ...base, ...req.env },
-        cwd: req.cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: !isWin, // own process group on POSIX
-        windowsHide: true,
-      });
-    } catch (e) {
-      resolve({ code: null, stdout: '', stderr: `cannot start ${req.cmd}: ${(e as Error).message}`, timedOut: false });
-      return;
-    }
-    const finish = (r: ExecResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-      resolve(r);
-    };
-    const abandon = (why: string) => {
-      // kill the group, then stop caring: pipes destroyed and the child unref'd so neither this
-      // promise nor the process's exit waits on a child the kernel cannot kill yet
-      killGroup(child.pid);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      child.stdin?.destroy();
-      child.unref();
-      finish({ code: null, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + why, timedOut: true });
-    };
-    const onAbort = () => abandon('');
-    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => abandon(''), timeoutMs);
-    if (req.signal) {
-      if (req.signal.aborted) {
-        abandon('');
-        return;
-      }
-      req.signal.addEventListener('abort', onAbort, { once: true });
-    }
-    child.stdout?.on('data', (b: Buffer) => {
-      if (outLen < MAX_OUTPUT) out.push(b);
-      outLen += b.length;
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      if (errLen < MAX_OUTPUT) err.push(b);
-      errLen += b.length;
-    });
-    child.stdin?.on('error', () => {}); // EPIPE when the child exits without reading stdin
-    child.on('error', (e) => finish({ code: null, stdout: '', stderr: `cannot start ${req.cmd}: ${e.message}`, timedOut: false }));
-    child.on('close', (code) => finish({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut: false }));
-    child.stdin?.end(req.stdin ?? '');
-  });
+  return (req: ExecRequest) => spawner.run(req, base);
 }

@@ -1,6 +1,6 @@
 // The real FsPort on node:fs/promises, for local paths only (the adapters never hand it a path on
 // a network mount: a hung share would pin a libuv thread).
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync, watch as fsWatch } from 'node:fs';
 import type { FsPort } from '../types';
 
 const isMissing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
@@ -38,6 +38,27 @@ export function createFs(): FsPort {
       } catch (e) {
         if (isMissing(e)) return null;
         throw e;
+      }
+    },
+    readKernelFile(p) {
+      if (!/^\/(proc|sys)\//.test(p)) throw new Error(`readKernelFile is for /proc and /sys only (${p})`);
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async holdDir(p) {
+      const fh = await fsp.open(p, 'r');
+      return { chmod: (mode) => fh.chmod(mode), close: () => fh.close() };
+    },
+    watch(dir, fn) {
+      try {
+        const w = fsWatch(dir, { persistent: false }, (_event, name) => fn(name === null ? null : String(name)));
+        w.on('error', () => undefined); // the folder went away: nothing more to hear
+        return () => w.close();
+      } catch {
+        return () => undefined;
       }
     },
     async writeFile(p, data, mode) {

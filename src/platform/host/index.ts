@@ -1,4 +1,6 @@
 // The host's real effects, handed to the platform adapters and the core by a composition root.
 export { createExec, baseEnv } from './exec';
 export { createFs } from './fs';
-export { tcpProbe } from './net';
+export { smbProbe } from './smb';
+export { createStartProcess } from './lines';
+export { networkFingerprint } from './netif';

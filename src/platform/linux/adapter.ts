@@ -2,13 +2,18 @@
 // `<mountRoot>/<pillar>` showing the share's root (libfuse's subdir module), its config and 0600
 // auth file in a private runtime folder found through HOME. Every look at a mount goes through
 // /proc/self/mountinfo, /sys/fs/fuse/connections or a child process with a deadline: this process
-// never makes a file-system call on a network mount (rule 8 of docs/architecture.md).
-import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+// never makes a file-system call on a network mount (rule 8 of docs/architecture.md). The cheap look every round
+// reads only the mount table, /proc/<pid> of the smbnetfs process and FUSE's `waiting` counter.
+import type { Exec, FsPort, MountLook, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+import { BusyError } from '../common/errors';
 import { mountAt, parseMountinfo } from './mountinfo';
 import type { MountEntry } from './mountinfo';
 import { classifyProbeError, fsName, renderAuth, renderConf, smbnetfsArgs } from './smbnetfs';
-import { liftGuardForMount, setGuard } from './guard';
+import { createLinuxGuard } from './guard';
 import { ensureLink } from './links';
+import { checkLogin } from './login';
+import { SMBNETFS_APT, linuxMountRequirements } from './requirements';
+import { openFilesUnder } from './procfs';
 
 export interface LinuxOptions {
   exec: Exec;
@@ -24,6 +29,8 @@ export interface LinuxOptions {
   mountTimeoutMs?: number;
   /** how long the first listing after a mount (the login) may take */
   verifyTimeoutMs?: number;
+  /** the PATH the mount helpers are looked up in (to say which one is missing) */
+  pathVar?: string;
   /** where /proc and /sys are (tests of the parsing use the real ones) */
   procRoot?: string;
   fuseCtlDir?: string;
@@ -46,13 +53,16 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
 } {
   const { exec, fs } = o;
   const asRoot = o.uid === 0;
+  const guard = createLinuxGuard({ fs, exec, root: o.mountRoot, asRoot });
+  /** The smbnetfs process serving each pillar's mount, once seen (a /proc scan costs hundreds of reads). */
+  const daemons = new Map<string, number>();
   const proc = o.procRoot ?? '/proc';
   const fusectl = o.fuseCtlDir ?? '/sys/fs/fuse/connections';
   const mountPath = (p: PillarSpec) => join(o.mountRoot, p.id);
   const homeFor = (p: PillarSpec) => join(o.runtimeDir, 'smbnetfs', p.id);
 
   async function mounts(): Promise<MountEntry[]> {
-    return parseMountinfo((await fs.readFile(`${proc}/self/mountinfo`)) ?? '');
+    return parseMountinfo(fs.readKernelFile(`${proc}/self/mountinfo`) ?? '');
   }
   async function mountEntry(p: PillarSpec): Promise<MountEntry | null> {
     const e = mountAt(await mounts(), mountPath(p));
@@ -74,32 +84,43 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
   /** The mount folder as an empty directory (created when missing); an error string when it holds local files. */
   async function ensureMountDir(p: PillarSpec): Promise<string | null> {
     const mp = mountPath(p);
-    const rootSt = await fs.lstat(o.mountRoot);
-    if (!rootSt) await fs.mkdir(o.mountRoot, 0o755);
     const st = await fs.lstat(mp);
-    if (st?.isSymbolicLink) {
-      await fs.unlink(mp); // a leftover link of ours (gvfs era): the folder takes its place
-    } else if (st && !st.isDirectory) {
-      return `${mp} is a file, not a folder: move it away so ${p.label} can be mounted there`;
-    } else if (st) {
+    if (st && !st.isSymbolicLink && !st.isDirectory) return `${mp} is a file, not a folder: move it away so ${p.label} can be mounted there`;
+    if (st?.isDirectory) {
       const entries = await fs.readdir(mp);
       if (entries.length > 0) return `${mp} holds local files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): move them away so ${p.label} can be mounted there`;
       return null;
     }
-    await fs.mkdir(mp, 0o755);
+    await guard.withRootWritable(async () => {
+      if (st?.isSymbolicLink) await fs.unlink(mp); // a leftover link of ours (gvfs era): the folder takes its place
+      await fs.mkdir(mp, 0o555);
+    });
     return null;
   }
 
+  const openFiles = (p: PillarSpec) => openFilesUnder(exec, proc, mountPath(p));
+
+  async function daemonAlive(pid: number, mp: string): Promise<boolean> {
+    const argv = (fs.readKernelFile(`${proc}/${pid}/cmdline`) ?? '').split('\0');
+    return argv[0]?.endsWith('smbnetfs') === true && argv[1] === mp;
+  }
+
+  async function findDaemon(p: PillarSpec): Promise<number | null> {
+    const mp = mountPath(p);
+    const known = daemons.get(p.id);
+    if (known !== undefined && (await daemonAlive(known, mp))) return known;
+    daemons.delete(p.id);
+    const pid = (await smbnetfsPids(mp))[0] ?? null;
+    if (pid !== null) daemons.set(p.id, pid);
+    return pid;
+  }
+
   async function smbnetfsPids(mp: string): Promise<number[]> {
+    // pgrep scans /proc in a child (hundreds of small reads: on our event loop they showed up as
+    // 200 ms busy stretches under load); only the few smbnetfs processes' argv is read here
+    const r = await exec({ cmd: 'pgrep', args: ['-x', 'smbnetfs'], timeoutMs: 5_000 });
     const pids: number[] = [];
-    for (const name of await fs.readdir(proc).catch(() => [] as string[])) {
-      if (!/^\d+$/.test(name)) continue;
-      // comm first: cheap and never blocks; cmdline only for smbnetfs processes
-      const comm = await fs.readFile(`${proc}/${name}/comm`).catch(() => null);
-      if (comm?.trim() !== 'smbnetfs') continue;
-      const argv = ((await fs.readFile(`${proc}/${name}/cmdline`).catch(() => null)) ?? '').split('\0');
-      if (argv[1] === mp) pids.push(Number(name));
-    }
+    for (const pid of r.stdout.split('\n').map(Number).filter((n) => n > 0)) if (await daemonAlive(pid, mp)) pids.push(pid);
     return pids;
   }
 
@@ -117,7 +138,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
   async function fuseWaiting(p: PillarSpec): Promise<number | null> {
     const e = await mountEntry(p);
     if (!e) return null;
-    const v = await fs.readFile(`${fusectl}/${e.minor}/waiting`).catch(() => null);
+    const v = fs.readKernelFile(`${fusectl}/${e.minor}/waiting`);
     return v === null ? null : Number(v.trim());
   }
 
@@ -141,7 +162,17 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
     // one kill for all of the mount's processes: every spawn holds the event loop until the child execs
     const pids = await smbnetfsPids(mp);
     if (pids.length) await exec({ cmd: 'kill', args: [force ? '-KILL' : '-TERM', ...pids.map(String)], timeoutMs: 2_000 });
+    daemons.delete(p.id);
     await fs.unlink(join(homeFor(p), '.smb', 'smbnetfs.auth')).catch(() => undefined);
+  }
+
+  /** Why smbnetfs did not mount, with the fix when something is missing on this machine. */
+  async function mountFailure(r: { code: number | null; stderr: string; timedOut: boolean }): Promise<MountOutcome> {
+    if (r.timedOut) return { ok: false, kind: 'network', reason: 'smbnetfs did not finish mounting in time' };
+    const missing = (await linuxMountRequirements(fs, o.pathVar ?? '/usr/local/bin:/usr/bin:/bin', o.uid)).filter((x) => !x.ok);
+    if (missing.length) return { ok: false, kind: 'error', reason: missing.map((x) => `${x.detail} (${x.fix})`).join('; ') };
+    const why = r.stderr.trim().split('\n').pop() || `smbnetfs exited ${r.code}`;
+    return { ok: false, kind: /not found|cannot start/i.test(why) ? 'error' : 'network', reason: /cannot start/.test(why) ? `${why} (${SMBNETFS_APT})` : why };
   }
 
   const platform = {
@@ -160,6 +191,7 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
           if (pr.kind === 'ok' && existing.source === fsName(server, p)) return { ok: true, path: mp };
           await teardown(p, pr.kind === 'stale');
         }
+        await guard.guardRoot();
         const problem = await ensureMountDir(p);
         if (problem) return { ok: false, kind: 'error', reason: problem };
         await ensurePrivateDir(o.runtimeDir);
@@ -169,13 +201,17 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
         await ensurePrivateDir(join(home, '.smb'));
         await fs.writeFile(join(home, '.smb', 'smbnetfs.conf'), renderConf(), 0o600);
         await fs.writeFile(join(home, '.smb', 'smbnetfs.auth'), renderAuth(server, password), 0o600);
-        await liftGuardForMount(fs, mp, asRoot);
-        const r = await exec({ cmd: 'smbnetfs', args: smbnetfsArgs(server, p, mp), env: { HOME: home, ...NO_SESSION_BUS }, timeoutMs: o.mountTimeoutMs ?? 15_000 });
+        const reguard = await guard.openForMount(mp);
+        let r;
+        try {
+          r = await exec({ cmd: 'smbnetfs', args: smbnetfsArgs(server, p, mp), env: { HOME: home, ...NO_SESSION_BUS }, timeoutMs: o.mountTimeoutMs ?? 15_000 });
+        } finally {
+          await reguard(); // underneath the mount (or on the bare folder when it failed)
+        }
         if (r.code !== 0 || !(await mountEntry(p))) {
           await teardown(p, true);
           await platform.guard(p);
-          const why = r.timedOut ? 'smbnetfs did not finish mounting in time' : r.stderr.trim().split('\n').pop() || `smbnetfs exited ${r.code}`;
-          return { ok: false, kind: /not found|cannot start/i.test(why) ? 'error' : 'network', reason: why };
+          return await mountFailure(r);
         }
         // smbnetfs mounts without logging in; a listing proves the login and the share
         const verifyMs = o.verifyTimeoutMs ?? 15_000;
@@ -185,7 +221,13 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
         await platform.guard(p);
         if (ls.timedOut) return { ok: false, kind: 'network', reason: `${server.host} did not answer for share ${p.share} within ${Math.round(verifyMs / 1000)} s` };
         const c = classifyProbeError(ls.stderr);
-        if (c.kind === 'auth') return { ok: false, kind: 'auth', reason: `${server.host} rejected the login of ${server.username} for share ${p.share}` };
+        if (c.kind === 'auth') {
+          // EACCES is both a wrong password and a share this user may not open: ask the server
+          const v = await checkLogin(exec, server, p.share, password);
+          if (v.kind === 'no-access' || v.kind === 'no-share' || v.kind === 'account') return { ok: false, kind: 'error', reason: v.reason };
+          if (v.kind === 'wrong-password') return { ok: false, kind: 'auth', reason: `${server.host} rejected the login of ${server.username} for share ${p.share}` };
+          return { ok: false, kind: 'auth', reason: `${server.host} rejected the login of ${server.username} for share ${p.share}${v.kind === 'unknown' ? ` (${v.reason})` : ''}` };
+        }
         if (c.kind === 'missing-share') return { ok: false, kind: 'error', reason: `share ${p.share} does not exist on ${server.host}` };
         return { ok: false, kind: 'network', reason: c.reason };
       } catch (e) {
@@ -194,11 +236,31 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
     },
 
     async unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void> {
-      let force = opts?.force ?? false;
-      if (!force) force = ((await fuseWaiting(p)) ?? 0) > 0; // a call is stuck: don't wait behind it
-      await teardown(p, force);
+      const force = opts?.force ?? false;
+      if ((await mountEntry(p)) && !force) {
+        const n = await openFiles(p);
+        if (n) throw new BusyError(mountPath(p), n);
+      }
+      // a call stuck on the share (or a dead daemon) would hold fusermount: abort the connection
+      const look = (await platform.look([p]))[0]!;
+      await teardown(p, force || (look.waiting ?? 0) > 0 || look.broken !== null);
       await platform.guard(p);
     },
+
+    async look(ps: readonly PillarSpec[]): Promise<MountLook[]> {
+      const table = await mounts();
+      return Promise.all(
+        ps.map(async (p): Promise<MountLook> => {
+          const e = mountAt(table, mountPath(p));
+          if (!e || !e.fsType.startsWith('fuse')) return { mounted: false, broken: null, waiting: null };
+          const pid = await findDaemon(p);
+          const waiting = fs.readKernelFile(`${fusectl}/${e.minor}/waiting`);
+          return { mounted: true, broken: pid === null ? 'the smbnetfs process serving the mount has exited' : null, waiting: waiting === null ? null : Number(waiting.trim()) };
+        }),
+      );
+    },
+
+    openFiles,
 
     async list(): Promise<MountedShare[]> {
       const out: MountedShare[] = [];
@@ -235,11 +297,11 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
     },
 
     async guard(p: PillarSpec): Promise<void> {
-      if (await mountEntry(p)) return; // mounted: the share is what the folder shows
+      if (await mountEntry(p)) return; // mounted: the share is what the folder shows (the guard is underneath)
+      await guard.guardRoot();
       const problem = await ensureMountDir(p);
       if (problem) throw new Error(problem);
-      const g = await setGuard(fs, exec, mountPath(p), asRoot);
-      if (g.note) throw new Error(g.note);
+      await guard.guardFolder(mountPath(p));
     },
   };
   return platform;

@@ -3,11 +3,15 @@
 // never in argv or the URI. GVfs exposes the share at $XDG_RUNTIME_DIR/gvfs/smb-share:server=H,share=S
 // (its FUSE daemon); `<mountRoot>/<pillar>` is our link to that path. While unmounted the link
 // dangles into the GVfs FUSE root, which refuses new entries, so writes through it fail
-// (rule 9) without a guard of ours. Not run here (gvfs is not installed on these machines): the
-// commands are tested through the injected Exec.
-import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+// (rule 9) without a guard of ours; the mount root is mode 0555 (see guard.ts), so the link cannot
+// be swapped for a folder. Not run here (gvfs is not installed on these machines): the commands
+// are tested through the injected Exec.
+import type { Exec, FsPort, MountLook, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+import { BusyError } from '../common/errors';
 import { ensureLink } from './links';
 import { classifyProbeError } from './smbnetfs';
+import { createLinuxGuard } from './guard';
+import { openFilesUnder } from './procfs';
 
 export interface GvfsOptions {
   exec: Exec;
@@ -18,6 +22,7 @@ export interface GvfsOptions {
   gvfsRoot: string;
   links: boolean;
   uid: number;
+  procRoot?: string;
 }
 
 export const smbUri = (server: SmbServer, p: PillarSpec) => `smb://${server.host}/${p.share}`;
@@ -39,25 +44,25 @@ export function classifyGioError(stderr: string): { kind: 'auth' | 'network' | '
 export function createGvfsPlatform(o: GvfsOptions): Platform {
   const { exec, fs } = o;
   const mountPath = (p: PillarSpec) => `${o.mountRoot}/${p.id}`;
+  const guard = createLinuxGuard({ fs, exec, root: o.mountRoot, asRoot: o.uid === 0 });
   let lastServer: SmbServer | null = null;
 
   async function ensureMountLink(server: SmbServer, p: PillarSpec): Promise<string | null> {
     const mp = mountPath(p);
     const target = gvfsPath(o.gvfsRoot, server, p);
-    if (!(await fs.lstat(o.mountRoot))) await fs.mkdir(o.mountRoot, 0o755);
+    await guard.guardRoot();
     const st = await fs.lstat(mp);
-    if (st?.isSymbolicLink) {
-      if ((await fs.readlink(mp)) === target) return null;
-      await fs.unlink(mp);
-    } else if (st?.isDirectory) {
-      if ((await fs.readdir(mp)).length > 0) return `${mp} holds local files: move them away so ${p.label} can be linked there`;
-      if (o.uid === 0) await exec({ cmd: 'chattr', args: ['-i', '--', mp], timeoutMs: 5_000 });
-      await fs.chmod(mp, 0o755).catch(() => undefined);
-      await fs.rmdir(mp); // an empty guarded folder of the smbnetfs backend: the link replaces it
-    } else if (st) {
-      return `${mp} is a file: move it away so ${p.label} can be linked there`;
-    }
-    await fs.symlink(target, mp);
+    if (st?.isSymbolicLink && (await fs.readlink(mp)) === target) return null;
+    if (st?.isDirectory && (await fs.readdir(mp)).length > 0) return `${mp} holds local files: move them away so ${p.label} can be linked there`;
+    if (st && !st.isDirectory && !st.isSymbolicLink) return `${mp} is a file: move it away so ${p.label} can be linked there`;
+    await guard.withRootWritable(async () => {
+      if (st?.isSymbolicLink) await fs.unlink(mp);
+      else if (st?.isDirectory) {
+        await guard.release(mp);
+        await fs.rmdir(mp); // an empty guarded folder of the smbnetfs backend: the link replaces it
+      }
+      await fs.symlink(target, mp);
+    });
     return null;
   }
 
@@ -76,7 +81,20 @@ export function createGvfsPlatform(o: GvfsOptions): Platform {
     },
     async unmount(p, opts): Promise<void> {
       if (!lastServer) return;
+      if (!opts?.force) {
+        const n = await openFilesUnder(exec, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p));
+        if (n) throw new BusyError(mountPath(p), n);
+      }
       await exec({ cmd: 'gio', args: ['mount', ...(opts?.force ? ['--force'] : []), '--unmount', smbUri(lastServer, p)], timeoutMs: 15_000 });
+    },
+    async look(ps): Promise<MountLook[]> {
+      // the GVfs FUSE root lists the mounts from the local daemon; no share is asked
+      const r = await exec({ cmd: 'ls', args: ['-A', '-1', '--', o.gvfsRoot], timeoutMs: 2_000 });
+      const names = new Set(r.code === 0 ? r.stdout.split('\n') : []);
+      return ps.map((p) => ({ mounted: lastServer !== null && names.has(gvfsPath('', lastServer, p).slice(1)), broken: null, waiting: null }));
+    },
+    async openFiles(p): Promise<number | null> {
+      return lastServer ? openFilesUnder(exec, o.procRoot ?? '/proc', gvfsPath(o.gvfsRoot, lastServer, p)) : null;
     },
     async list(): Promise<MountedShare[]> {
       const r = await exec({ cmd: 'gio', args: ['mount', '--list'], timeoutMs: 5_000 });

@@ -2,8 +2,9 @@
 // chflags(1), tmutil(8), open(1)); it cannot run here, so every command it issues goes through the
 // injected Exec and is checked by test/client/mac. Commands are called by absolute path so a PATH
 // entry can't stand in for them.
-import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer, TimeMachineInfo } from '../types';
+import type { Exec, FsPort, MountLook, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer, TimeMachineInfo } from '../types';
 import { execWithDeadline, firstLine, redact } from '../common/effects';
+import { BusyError } from '../common/errors';
 import { ensureLink } from './links';
 import { parseDfOutput, parseMountOutput, type SmbfsMount } from './mountTable';
 import { buildMountScript, netfsFailure, parseMountScriptOutput, smbUrl } from './netfs';
@@ -18,7 +19,11 @@ export const MAC_BIN = {
   chflags: '/usr/bin/chflags',
   open: '/usr/bin/open',
   tmutil: '/usr/bin/tmutil',
+  lsof: '/usr/sbin/lsof',
 } as const;
+
+/** Where backupd keeps Time Machine's state; it rewrites the file after each backup (a change we watch). */
+export const TM_PREFS = { dir: '/Library/Preferences', file: 'com.apple.TimeMachine.plist' } as const;
 
 export interface MacTimeouts {
   mountMs: number;
@@ -80,11 +85,16 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
   // mount(8) with no arguments lists the table with getmntinfo(MNT_NOWAIT) (mount.c in Apple's
   // diskdev_cmds, from FreeBSD): it reads the kernel's cached list and asks no file system, so a
   // hung share doesn't stall it. It still runs in a child with a deadline.
+  let lastTable: { at: number; table: SmbfsMount[] } | null = null;
   async function readTable(ms = t.tableMs): Promise<SmbfsMount[] | null> {
     const r = await execWithDeadline(exec, { cmd: MAC_BIN.mount, args: [] }, ms);
     if (r.timedOut || r.code !== 0) return null;
-    return parseMountOutput(r.stdout);
+    const table = parseMountOutput(r.stdout);
+    lastTable = { at: now(), table };
+    return table;
   }
+  /** The table as the round's look just read it (the core guards right after looking), else a fresh one. */
+  const recentTable = async (): Promise<SmbfsMount[] | null> => (lastTable && now() - lastTable.at < 1_500 ? lastTable.table : readTable());
 
   const sameShare = (m: SmbfsMount, host: string, share: string): boolean =>
     m.host.toLowerCase() === host.toLowerCase() && m.share.toLowerCase() === share.toLowerCase();
@@ -112,27 +122,65 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
   // The flag sits on the covered folder: once a share is mounted on top, the share's root is what
   // programs see, and the flag reappears, still set, when the share goes away. It is only lifted
   // just before we mount, and only ever applied when the table shows nothing mounted there (it
-  // would otherwise land on the server's folder).
+  // would otherwise land on the server's folder); the core re-applies it every round a pillar is
+  // not mounted, so a mount that vanished by itself (Finder eject, "server disconnected", a dead
+  // server) is guarded again within one round. The mount root ~/.mkt carries the same flag, so a
+  // pillar folder can be neither removed nor replaced by another; it is lifted for the moment
+  // Pillars creates something in it. An ACL (chmod +a "everyone deny add_file,…") would deny no
+  // more than uchg does, and its owner can remove it just as freely; the system flag (schg) would
+  // hold against the owner but needs root to set and to clear, which a tray app must not ask for.
+  /** Folders this process flagged and has not lifted since: checked with an lstat, not a chflags child. */
+  const armed = new Set<string>();
+  /** Folders this process lifted the flag from (so it is known to be off). */
+  const cleared = new Set<string>();
+
+  async function chflags(flag: 'uchg' | 'nouchg', path: string): Promise<void> {
+    const r = await execWithDeadline(exec, { cmd: MAC_BIN.chflags, args: [flag, path] }, t.commandMs);
+    if (r.code !== 0) throw new Error(`chflags ${flag} ${path} failed: ${firstLine(r.stderr) || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
+  }
+
   async function applyGuard(path: string): Promise<void> {
-    const table = await readTable();
-    if (table === null) throw new Error(`could not read the mount table to guard ${path}`);
-    if (table.some((m) => m.path === path)) return;
-    const problem = await ensureDir(path);
-    if (problem) throw new Error(problem);
     const st = await fs.lstat(path);
+    if (armed.has(path) && st && (st.mode & 0o777) === 0o555) return;
     if (st && (st.mode & 0o777) !== 0o555) {
-      // An immutable folder's mode can't change either: clear the flag first if it is set.
-      await execWithDeadline(exec, { cmd: MAC_BIN.chflags, args: ['nouchg', path] }, t.commandMs);
+      // An immutable folder's mode can't change either: clear the flag first if it may be set.
+      if (!cleared.has(path)) await execWithDeadline(exec, { cmd: MAC_BIN.chflags, args: ['nouchg', path] }, t.commandMs);
       await fs.chmod(path, 0o555);
     }
-    const r = await execWithDeadline(exec, { cmd: MAC_BIN.chflags, args: ['uchg', path] }, t.commandMs);
-    if (r.code !== 0) throw new Error(`chflags uchg ${path} failed: ${firstLine(r.stderr) || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
+    await chflags('uchg', path);
+    cleared.delete(path);
+    armed.add(path);
   }
 
   async function liftGuard(path: string): Promise<void> {
-    const r = await execWithDeadline(exec, { cmd: MAC_BIN.chflags, args: ['nouchg', path] }, t.commandMs);
-    if (r.code !== 0) throw new Error(`chflags nouchg ${path} failed: ${firstLine(r.stderr) || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
+    armed.delete(path);
+    await chflags('nouchg', path);
+    cleared.add(path);
     await fs.chmod(path, 0o700);
+  }
+
+  let rootQueue: Promise<unknown> = Promise.resolve();
+  /** Runs fn with ~/.mkt open for a new entry (a pillar folder, the Spotlight marker, the exclusion), one at a time. */
+  function withRootOpen<T>(fn: () => Promise<T>): Promise<T> {
+    const run = rootQueue.then(async () => {
+      if ((await fs.lstat(root)) === null) await fs.mkdir(root, 0o700);
+      else await liftGuard(root);
+      try {
+        return await fn();
+      } finally {
+        await applyGuard(root);
+      }
+    });
+    rootQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The pillar folder exists (created in the opened root when missing) and is a real folder. */
+  async function ensurePillarDir(path: string): Promise<string | null> {
+    const rootProblem = await ensureDir(root);
+    if (rootProblem) return rootProblem;
+    if ((await fs.lstat(path)) === null) await withRootOpen(() => fs.mkdir(path, 0o555));
+    return ensureDir(path);
   }
 
   async function mount(server: SmbServer, p: PillarSpec, password: string): Promise<MountOutcome> {
@@ -150,7 +198,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
         if (sameShare(here, server.host, p.share)) return { ok: true, path };
         return { ok: false, kind: 'busy', reason: `${path} already holds //${here.host}/${here.share}` };
       }
-      const dirProblem = await ensureDir(path);
+      const dirProblem = await ensurePillarDir(path);
       if (dirProblem) return { ok: false, kind: 'error', reason: dirProblem };
       // Finder's own bookkeeping files may predate the guard; anything else was written by a
       // program that believed it was on the server, and mounting on top would hide it.
@@ -163,6 +211,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
       return { ok: false, kind: 'error', reason: redact(e instanceof Error ? e.message : String(e), password) };
     }
 
+    lastTable = null; // a table read before this mount no longer says whether the folder may be flagged
     const script = buildMountScript({
       url: smbUrl(server.host, p.share, server.username, server.domain),
       mountPath: path,
@@ -202,7 +251,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     })();
     if (!outcome.ok) {
       try {
-        await applyGuard(path);
+        if (!(await readTable())?.some((m) => m.path === path)) await applyGuard(path);
       } catch {
         // The failure we report matters more than a guard that could not be restored; the next
         // guard() call tries again.
@@ -217,7 +266,11 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     const table = await readTable();
     if (table === null) throw new Error('could not read the mount table (mount did not answer)');
     if (table.some((m) => m.path === path)) {
-      // diskutil(8): "unmount force" unmounts even with open files; a hung SMB server can stall it,
+      if (!opts?.force) {
+        const n = await openFiles(p);
+        if (n) throw new BusyError(path, n);
+      }
+      // diskutil(8): "unmount force" unmounts even with open files (checked above unless forced); a hung SMB server can stall it,
       // so it has a deadline (short when the caller already knows the share is hung) and
       // umount -f (umount(8)) is the second try.
       const ms = opts?.force ? Math.min(t.unmountMs, 5_000) : t.unmountMs;
@@ -230,7 +283,23 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
         throw new Error(`could not unmount ${path}: ${firstLine(r.stderr) || firstLine(r.stdout) || (r.timedOut ? 'diskutil timed out' : `exit ${r.code}`)}`);
       }
     }
-    await applyGuard(path);
+    await guard(p);
+  }
+
+  async function look(ps: readonly PillarSpec[]): Promise<MountLook[]> {
+    const table = await readTable();
+    if (table === null) throw new Error('could not read the mount table (mount did not answer)');
+    return ps.map((p) => ({ mounted: table.some((m) => m.path === mountPath(p)), broken: null, waiting: null }));
+  }
+
+  // lsof(8) with -b avoids the kernel calls that can block on a hung network file system (stat,
+  // lstat, readlink) and without a path argument it stats nothing: it lists the user's open files
+  // by the names the kernel keeps, and we count those under the mount.
+  async function openFiles(p: PillarSpec): Promise<number | null> {
+    const path = mountPath(p);
+    const r = await execWithDeadline(exec, { cmd: MAC_BIN.lsof, args: ['-w', '-b', '-n', '-P', '-F', 'n', '-u', deps.user] }, t.commandMs);
+    if (r.timedOut || (r.code !== 0 && !r.stdout)) return null;
+    return r.stdout.split('\n').filter((l) => l.startsWith('n') && (l.slice(1) === path || l.slice(1).startsWith(`${path}/`))).length;
   }
 
   async function list(): Promise<MountedShare[]> {
@@ -279,8 +348,10 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     if (excluded) return [];
     const notes: string[] = [];
     const marker = `${root}/.metadata_never_index`;
-    if ((await fs.lstat(marker)) === null) await fs.writeFile(marker, '', 0o600);
-    const r = await execWithDeadline(exec, { cmd: MAC_BIN.tmutil, args: ['addexclusion', root] }, t.commandMs);
+    const r = await withRootOpen(async () => {
+      if ((await fs.lstat(marker)) === null) await fs.writeFile(marker, '', 0o600);
+      return execWithDeadline(exec, { cmd: MAC_BIN.tmutil, args: ['addexclusion', root] }, t.commandMs);
+    });
     if (r.code !== 0) {
       const why = `${firstLine(r.stdout)} ${firstLine(r.stderr)}`.trim();
       notes.push(/Full Disk Access/i.test(why) ? `Time Machine exclusion of ${root} needs Full Disk Access` : `tmutil addexclusion ${root} failed: ${why || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
@@ -309,9 +380,29 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
 
   async function guard(p: PillarSpec): Promise<void> {
     assertId(p);
-    const rootProblem = await ensureDir(root);
-    if (rootProblem) throw new Error(rootProblem);
-    await applyGuard(mountPath(p));
+    const path = mountPath(p);
+    const table = await recentTable();
+    if (table === null) throw new Error(`could not read the mount table to guard ${path}`);
+    if (table.some((m) => m.path === path)) return;
+    const problem = await ensurePillarDir(path);
+    if (problem) throw new Error(problem);
+    await applyGuard(root);
+    await applyGuard(path);
+  }
+
+  function watchTimeMachine(fn: () => void): () => void {
+    if (!fs.watch) return () => undefined;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    // backupd writes the file more than once per backup: one refresh per burst
+    const stop = fs.watch(TM_PREFS.dir, (name) => {
+      if (name !== null && name !== TM_PREFS.file) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(fn, 2_000);
+    });
+    return () => {
+      if (timer) clearTimeout(timer);
+      stop();
+    };
   }
 
   async function timeMachine(): Promise<MacTimeMachineInfo | null> {
@@ -332,5 +423,5 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
     return { destination, latestBackupAt: null, problem: latest.reason };
   }
 
-  return { os: 'darwin', mountPath, mount, unmount, list, probe, open, decorate, guard, timeMachine };
+  return { os: 'darwin', mountPath, mount, unmount, list, look, probe, openFiles, open, decorate, guard, timeMachine, watchTimeMachine };
 }

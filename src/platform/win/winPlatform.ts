@@ -1,11 +1,14 @@
 // The Windows adapter. Written from Microsoft's documentation (see script.ts for the sources); it
-// cannot run here, so every command it issues goes through the injected Exec and is checked by
-// test/client/win: argv, the JSON on stdin, deadlines, and that the password is in no argv.
-import type { Exec, FsPort, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer } from '../types';
+// cannot run here, so everything it issues goes through the injected StartProcess (the long-lived
+// PowerShell helper) and Exec (Explorer, net use) and is checked by test/client/win: argv, the
+// environment, the requests on stdin, deadlines, and that the password is in no argv.
+import type { Exec, MountLook, MountOutcome, MountedShare, Platform, PillarSpec, ProbeResult, SmbServer, StartProcess } from '../types';
 // Generic Exec helpers (deadline, redaction), shared with the macOS adapter.
-import { asciiJson, execWithDeadline, firstLine, redact } from '../common/effects';
+import { execWithDeadline, firstLine } from '../common/effects';
+import { BusyError } from '../common/errors';
 import { isAuthError, parseNetUse, parseSmbMappingJson, splitUnc, statusHealthy, statusName, winErrorOutcome } from './parse';
-import { WIN_SCRIPT, WIN_SCRIPT_NAME } from './script';
+import { createWinHelper } from './helper';
+import type { HelperAnswer, WinHelper } from './helper';
 
 export const DEFAULT_DRIVES: Readonly<Record<string, string>> = { flux: 'X:', space: 'S:', time: 'T:' };
 
@@ -16,18 +19,20 @@ export interface WinTimeouts {
 
 export interface WinPlatformDeps {
   exec: Exec;
-  fs: FsPort;
+  /** Starts the long-lived PowerShell helper. */
+  start: StartProcess;
   home: string;
   user: string;
-  /** Private per-user folder (e.g. %LOCALAPPDATA%\Pillars\run) where the script file is kept. */
-  runtimeDir: string;
   /** Default powershell.exe (Windows PowerShell 5.1, present on every Windows 10/11). */
   powershell?: string;
   timeouts?: Partial<WinTimeouts>;
 }
 
 const DEFAULT_TIMEOUTS: WinTimeouts = { mountMs: 60_000, commandMs: 20_000 };
-export const PS_ARGS = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File'] as const;
+/** What the helper needs beyond the probe's own deadline to answer "timed out" (its loop, JSON). */
+const PROBE_SLACK_MS = 2_000;
+/** Mapping states that mean the drive has lost its server (MSFT_SmbMapping.Status). */
+const LOST = new Set([2, 3, 6]);
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 // Characters Windows forbids in share names, plus control characters.
 // eslint-disable-next-line no-control-regex
@@ -60,47 +65,11 @@ export function validateWinRequest(server: SmbServer, p: PillarSpec): string | n
   return null;
 }
 
-type ScriptAnswer = { ok: true; [k: string]: unknown } | { ok: false; code: number | null; message: string };
-
-export function createWinPlatform(deps: WinPlatformDeps): Platform {
-  const { exec, fs } = deps;
+export function createWinPlatform(deps: WinPlatformDeps): Platform & { readonly helper: WinHelper } {
+  const { exec } = deps;
   const t: WinTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
-  const sep = deps.runtimeDir.includes('\\') ? '\\' : '/';
-  const scriptPath = `${deps.runtimeDir.replace(/[\\/]+$/, '')}${sep}${WIN_SCRIPT_NAME}`;
-  const powershell = deps.powershell ?? 'powershell.exe';
-
-  // Checked before every run (a changed file is rewritten), one check at a time: pillars mount in
-  // parallel, and a PowerShell must never read the file while another call rewrites it.
-  let scriptQueue: Promise<void> = Promise.resolve();
-  function ensureScript(): Promise<void> {
-    const next = scriptQueue.then(async () => {
-      if ((await fs.readFile(scriptPath)) !== WIN_SCRIPT) await fs.writeFile(scriptPath, WIN_SCRIPT, 0o600);
-    });
-    scriptQueue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** Runs one operation of the script; the request is data on stdin, the answer JSON on stdout. */
-  async function run(request: Record<string, unknown>, ms: number, secret?: string): Promise<ScriptAnswer & { timedOut?: boolean }> {
-    await ensureScript();
-    const r = await execWithDeadline(exec, { cmd: powershell, args: [...PS_ARGS, scriptPath], stdin: asciiJson(request) }, ms);
-    if (r.timedOut) return { ok: false, code: null, message: `PowerShell did not answer within ${Math.round(ms / 1000)} s`, timedOut: true };
-    const text = r.stdout.replace(/^\uFEFF/, '').trim();
-    const start = text.lastIndexOf('{"ok"');
-    if (start >= 0) {
-      try {
-        const v = JSON.parse(text.slice(start)) as Record<string, unknown>;
-        if (v['ok'] === true) return v as ScriptAnswer;
-        if (v['ok'] === false) {
-          return { ok: false, code: typeof v['code'] === 'number' ? v['code'] : null, message: redact(String(v['message'] ?? ''), secret).trim() };
-        }
-      } catch {
-        // fall through to the generic failure
-      }
-    }
-    return { ok: false, code: null, message: `PowerShell failed (exit ${r.code}): ${firstLine(redact(r.stderr, secret)) || 'no output'}` };
-  }
-
+  const helper = createWinHelper({ start: deps.start, powershell: deps.powershell ?? 'powershell.exe' });
+  const run = (request: Record<string, unknown>, ms: number, secret?: string): Promise<HelperAnswer> => helper.request(request, ms, secret);
   const mountPath = (p: PillarSpec): string => driveOf(p);
 
   async function mount(server: SmbServer, p: PillarSpec, password: string): Promise<MountOutcome> {
@@ -114,11 +83,37 @@ export function createWinPlatform(deps: WinPlatformDeps): Platform {
     return winErrorOutcome(a.code, a.message, drive, remote, server.host);
   }
 
-  async function unmount(p: PillarSpec, _opts?: { force?: boolean }): Promise<void> {
-    // Remove-SmbMapping -Force never waits for open files; -UpdateProfile drops the persistence.
+  async function unmount(p: PillarSpec, opts?: { force?: boolean }): Promise<void> {
+    // Remove-SmbMapping -Force closes what is open on the drive: the helper refuses while handles
+    // are open unless forced; -UpdateProfile drops the persistence.
     const drive = driveOf(p);
-    const a = await run({ op: 'unmount', drive }, t.commandMs);
+    const a = await run({ op: 'unmount', drive, force: opts?.force === true }, t.commandMs);
+    if (!a.ok && a.busy) throw new BusyError(drive, a.openFiles ?? 1);
     if (!a.ok) throw new Error(`could not disconnect ${drive}: ${a.message}${a.code !== null ? ` (error ${a.code})` : ''}`);
+  }
+
+  async function look(ps: readonly PillarSpec[]): Promise<MountLook[]> {
+    const drives = ps.map(driveOf);
+    const a = await run({ op: 'look', drives }, t.commandMs);
+    if (!a.ok) throw new Error(`could not read the drive mappings: ${a.message}`);
+    const rows = Array.isArray(a['drives']) ? (a['drives'] as Array<Record<string, unknown>>) : [];
+    return ps.map((p, i) => {
+      const row = rows.find((r) => r['drive'] === drives[i]);
+      const remote = typeof row?.['remote'] === 'string' ? row['remote'] : '';
+      // a drive mapped to another share is not this pillar's mount (mount() says so when it tries)
+      if (row?.['mapped'] !== true || splitUnc(remote)?.share.toLowerCase() !== p.share.toLowerCase()) return { mounted: false, broken: null, waiting: null };
+      const status = typeof row['status'] === 'number' ? row['status'] : null;
+      const openFiles = typeof row['opens'] === 'number' ? row['opens'] : 0;
+      return { mounted: true, broken: status !== null && LOST.has(status) ? `${drives[i]} is ${statusName(status)}` : null, waiting: null, openFiles };
+    });
+  }
+
+  async function openFiles(p: PillarSpec): Promise<number | null> {
+    try {
+      return (await look([p]))[0]?.openFiles ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async function list(): Promise<MountedShare[]> {
@@ -144,9 +139,12 @@ export function createWinPlatform(deps: WinPlatformDeps): Platform {
 
   async function probe(p: PillarSpec, deadlineMs: number): Promise<ProbeResult> {
     const drive = driveOf(p);
-    const a = await run({ op: 'probe', drive }, deadlineMs);
-    if (!a.ok) return a.timedOut ? { kind: 'stale', reason: `no answer from ${drive} within ${deadlineMs} ms` } : { kind: 'stale', reason: `${drive}: ${a.message}` };
+    // the helper waits for the share this long and then answers timedOut; our own deadline adds
+    // the helper's slack, so a slow PowerShell is told apart from a share that does not answer
+    const a = await run({ op: 'probe', drive, timeoutMs: deadlineMs }, deadlineMs + PROBE_SLACK_MS);
+    if (!a.ok) return { kind: 'stale', reason: a.timedOut ? `the PowerShell helper did not answer within ${Math.round((deadlineMs + PROBE_SLACK_MS) / 1000)} s` : `${drive}: ${a.message}` };
     if (a['mapped'] !== true) return { kind: 'missing', reason: `${drive} is not mapped` };
+    if (a['timedOut'] === true) return { kind: 'stale', reason: `no answer from ${drive} within ${deadlineMs} ms` };
     const status = typeof a['status'] === 'number' ? a['status'] : null;
     if (a['reachable'] !== true) {
       const code = typeof a['code'] === 'number' ? a['code'] : null;
@@ -179,5 +177,5 @@ export function createWinPlatform(deps: WinPlatformDeps): Platform {
     driveOf(p);
   }
 
-  return { os: 'win32', mountPath, mount, unmount, list, probe, open, decorate, guard };
+  return { os: 'win32', helper, mountPath, mount, unmount, list, look, probe, openFiles, open, decorate, guard };
 }

@@ -58,13 +58,13 @@ function TimeMachineMacs({ status, now }: { status: StatusResponse; now: number 
   return (
     <ul className="macs">
       {status.timeMachine.map((t) => {
-        const mac = t.name.replace(/\.sparsebundle$/, '');
+        const mac = t.mac;
         return (
-          <li key={`${t.folder ?? ''}/${t.name}`}>
+          <li key={`${t.folder ?? ''}/${t.name}`} title={t.warning ?? undefined}>
             <div className="pillar-head">
               <strong>{mac}</strong>
               {t.folder && <span className="muted small">{t.folder}</span>}
-              <span className={`badge ${t.stale ? 'st-failed' : 'st-succeeded'}`}>{t.stale ? 'stale' : 'backing up'}</span>
+              <span className={`badge ${t.stale ? 'st-failed' : 'st-succeeded'}`}>{t.stale ? `older than ${t.staleAfterDays} days` : 'backing up'}</span>
             </div>
             {t.capBytes != null && <CapacityBar label={`${mac} Time Machine`} used={t.sizeBytes} total={t.capBytes} />}
             <div className="pillar-figures">

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { SambaState, StatusResponse } from '../../../server/src/contract/api';
-import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
-import { CapacityBar } from '../components/charts';
-import { ActionButton, ErrorNote, PageHeader, Section, TableBox } from '../components/ui';
+import { formatDateTime } from '../../shared/format';
+import { TimeMachineTable } from '../components/TimeMachine';
+import { ActionButton, ErrorNote, PageHeader, Section } from '../components/ui';
 import { useNow } from '../hooks';
 import { store, usePane } from '../store';
 
@@ -72,11 +72,14 @@ export function Samba({ status }: { status: StatusResponse }) {
               <span className={`badge ${changed ? 'st-blocked' : 'st-idle'}`}>{changed ? 'changes to apply' : 'in sync'}</span>
             </p>
             {state.messages.length > 0 && (
-              <ul className={`messages ${state.valid ? 'warn' : 'bad'}`} role="alert" aria-label="Validation messages">
-                {state.messages.map((m) => (
-                  <li key={m}>{m}</li>
-                ))}
-              </ul>
+              // role=alert on the <ul> itself would hide its list semantics (axe: listitem).
+              <div role="alert" aria-label="Validation messages">
+                <ul className={`messages ${state.valid ? 'warn' : 'bad'}`}>
+                  {state.messages.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              </div>
             )}
             <h3>Live → rendered</h3>
             <DiffView diff={state.diff} />
@@ -129,39 +132,7 @@ export function Samba({ status }: { status: StatusResponse }) {
         )}
       </Section>
       <Section title="Time Machine">
-        {status.timeMachine.length === 0 ? (
-          <p className="muted">No Mac has backed up to Time yet.</p>
-        ) : (
-          <TableBox label="Time Machine bundles, scrollable">
-          <table className="data">
-            <caption className="sr-only">Time Machine bundles per Mac</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mac</th>
-                <th scope="col">Size</th>
-                <th scope="col">Cap</th>
-                <th scope="col">Share of cap</th>
-                <th scope="col">Last backup</th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.timeMachine.map((t) => (
-                <tr key={t.name} className={t.stale ? 'stale' : ''}>
-                  <th scope="row">{t.name.replace(/\.sparsebundle$/, '')}</th>
-                  <td>{formatBytes(t.sizeBytes)}</td>
-                  <td>{formatBytes(t.capBytes)}</td>
-                  <td className="bar-cell">
-                    <CapacityBar label={t.name} used={t.sizeBytes} total={t.capBytes} />
-                  </td>
-                  <td>
-                    {formatAge(t.lastBackupAt, now)} {t.stale && <span className="badge st-failed">stale</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          </TableBox>
-        )}
+        <TimeMachineTable bundles={status.timeMachine} now={now} />
       </Section>
     </div>
   );

@@ -125,7 +125,7 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     expect(vault.requests.some((q) => q.path === '/secrets/smb-mike' || q.path.startsWith('/secrets/smb-mike/'))).toBe(true);
 
     const st = await cli(['status', '--json']);
-    expect(st.code, st.stderr).toBe(0);
+    expect(st.code, st.stdout + st.stderr).toBe(0);
     const json = JSON.parse(st.stdout) as { pillars: Array<{ id: string; state: string; path: string }>; server: unknown };
     expect(json.pillars.map((p) => [p.id, p.state, p.path])).toEqual(IDS.map((id) => [id, 'mounted', path.join(mkt(), id)]));
     expect(json.server).toBeTypeOf('object');
@@ -135,7 +135,7 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     process.env.AZURE_CLIENT_SECRET = vault.clientSecret;
     process.env.HOME = home;
     process.env.XDG_RUNTIME_DIR = runtime;
-    core = await createClient({ settingsFile, log: (m) => console.error(`[core] ${m}`), manager: { checkIntervalMs: 1_000, probeDeadlineMs: 2_500, tcpTimeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000, staleGraceMs: 2_500 } } });
+    core = await createClient({ settingsFile, log: (m) => console.error(`[core] ${m}`), manager: { checkIntervalMs: 1_000, probeDeadlineMs: 2_500, serverTimeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000, staleGraceMs: 2_500 } } });
     await core.manager.check();
     expect(core.manager.status().map((p) => p.state)).toEqual(['mounted', 'mounted', 'mounted']);
 
@@ -167,14 +167,16 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     expect(c.manager.attempts.get('space')).toBe(1); // cached PW2 rejected, vault says PW2 too: no second try
 
     // the health loop runs on: no further login is tried with a password known to be wrong
-    const failuresBefore = (smbd.log().match(/NT_STATUS_WRONG_PASSWORD/g) ?? []).length;
+    // the whole log (smbd.log() is its tail, and every health round's SMB check adds lines to it)
+    const wrongPasswords = () => (readFileSync(path.join(smbd.dir, 'log', 'smbd.log'), 'utf8').match(/NT_STATUS_WRONG_PASSWORD/g) ?? []).length;
+    const failuresBefore = wrongPasswords();
     expect(failuresBefore).toBeGreaterThan(0);
     c.manager.start(['space']);
     await sleep(5_000);
     await c.manager.stop();
     expect(c.manager.attempts.get('space')).toBe(1);
     expect(c.manager.status().find((p) => p.id === 'space')!.state).toBe('failed-auth');
-    expect((smbd.log().match(/NT_STATUS_WRONG_PASSWORD/g) ?? []).length).toBe(failuresBefore);
+    expect(wrongPasswords()).toBe(failuresBefore);
 
     // a one-shot `pillars status` learns why from the running core (this process)
     const st = JSON.parse((await cli(['status', '--json'])).stdout) as { pillars: Array<{ id: string; state: string; reason: string }> };
@@ -216,10 +218,10 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
       await smbd.kill();
       expect(await waitFor(noneMounted, 5_000), watch.stdout()).toBeGreaterThanOrEqual(0);
       // an I/O error may show first (stale); the next round's TCP check names the cause
-      expect(await waitFor(() => states().every((s) => s === 'failed-network'), 5_000), watch.stdout()).toBeGreaterThanOrEqual(0);
+      expect(await waitFor(() => states().every((s) => s === 'failed-network'), 5_000), watch.stdout() + watch.stderr()).toBeGreaterThanOrEqual(0);
 
       await smbd.restart();
-      expect(await waitFor(allMounted, 30_000), watch.stdout()).toBeGreaterThanOrEqual(0);
+      expect(await waitFor(allMounted, 30_000), watch.stdout() + watch.stderr()).toBeGreaterThanOrEqual(0);
 
       await smbd.pause();
       const t0 = Date.now();

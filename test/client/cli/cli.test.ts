@@ -54,7 +54,16 @@ describe('pillars CLI', () => {
     dir = cleanup.tempDir('pillars-cli-').path;
     keyring = cleanup.track(await startKeyring());
     vault = cleanup.track(await startVault({ secrets: { smb: PW } }));
-    smbd = cleanup.track(await startSmbd({ users: [{ name: USER, password: PW }], shares: [{ name: 'flux', path: path.join(dir, 'srv', 'flux') }, { name: 'space', path: path.join(dir, 'srv', 'space') }] }));
+    smbd = cleanup.track(
+      await startSmbd({
+        users: [{ name: USER, password: PW }],
+        shares: [
+          { name: 'flux', path: path.join(dir, 'srv', 'flux') },
+          { name: 'space', path: path.join(dir, 'srv', 'space') },
+          { name: 'locked', path: path.join(dir, 'srv', 'locked'), params: { 'valid users': 'nobody' } },
+        ],
+      }),
+    );
     const b = await buildCliBundle('cli');
     cleanup.add(b.remove);
     js = b.js;
@@ -95,7 +104,9 @@ describe('pillars CLI', () => {
     expect(r.stdout).toMatch(/^ok {3}settings/m);
     expect(r.stdout).toMatch(/^ok {3}keychain +reachable; no cached password yet/m);
     expect(r.stdout).toMatch(/^ok {3}vault +Key Vault .* secret smb readable/m);
-    expect(r.stdout).toMatch(/^ok {3}smb server +\S+:445 answers/m);
+    expect(r.stdout).toMatch(/^ok {3}smb server +\S+ answers SMB \(\d+ ms\)/m);
+    expect(r.stdout).toMatch(/^ok {3}smbnetfs +\/\S+smbnetfs$/m);
+    expect(r.stdout).toMatch(/^ok {3}fuse +\/\S+fusermount3?$/m);
     expect(r.stdout).toMatch(/^ok {3}login flux/m);
     expect(r.stdout).toMatch(/^ok {3}login space/m);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -106,19 +117,46 @@ describe('pillars CLI', () => {
     vault.setSecret('smb', 'not-the-server-password');
     const r = await pillars(['--config', settings('wrongpw', { pillars: [{ id: 'flux', share: 'flux', label: 'Flux' }, { id: 'gone', share: 'gone', label: 'Gone' }] }), 'doctor']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^FAIL login flux +\/\/\S+\/flux rejected pillarsd6's password\n {5}fix: set the same password in the vault and on the server/m);
+    expect(r.stdout).toMatch(/^FAIL login flux +\/\/\S+\/flux: \S+ rejected the password of pillarsd6\n {5}fix: set the same password in the vault and on the server/m);
     expect(r.stdout).not.toContain('not-the-server-password');
     vault.setSecret('smb', PW);
-    const gone = await pillars(['--config', path.join(dir, 'wrongpw.json'), 'doctor']);
-    expect(gone.stdout).toMatch(/^FAIL login gone +no share gone on \S+\n {5}fix: check pillars\[\]\.share/m);
+    const gone = await pillars(['--config', settings('gone', { pillars: [{ id: 'flux', share: 'flux', label: 'Flux' }, { id: 'gone', share: 'gone', label: 'Gone' }, { id: 'locked', share: 'locked', label: 'Locked' }] }), 'doctor']);
+    expect(gone.stdout).toMatch(/^ok {3}login flux/m);
+    expect(gone.stdout).toMatch(/^FAIL login gone +share gone does not exist on \S+\n {5}fix: check pillars\[\]\.share/m);
+    // the password is right, the share just does not let this user in: not a password problem
+    expect(gone.stdout).toMatch(/^FAIL login locked +\S+ accepted the login of pillarsd6, but share locked does not let this user in \(valid users or the folder's permissions on the server\)\n {5}fix: on \S+: add pillarsd6 to the share's users/m);
 
     const noVault = await pillars(['--config', settings('novault', { secret: { source: 'akv', vaultUrl: vault.url, name: 'absent', credential: 'client-secret', tenantId: vault.tenantId, clientId: vault.clientId, authorityHost: vault.authorityHost, disableChallengeResourceVerification: true } }), 'doctor']);
     expect(noVault.code).toBe(1);
     expect(noVault.stdout).toMatch(/^FAIL vault +secret absent in https:\/\/127\.0\.0\.1:\d+ not found \(404 SecretNotFound\)\n {5}fix: create the secret absent/m);
+  }, 120_000);
+
+  it('doctor names the server problem: not running, not found; and what this machine lacks to mount, with the apt line', async () => {
 
     const down = await pillars(['--config', settings('down', { smb: { host: '127.0.0.9', username: USER, domain: '' } }), 'doctor']);
-    expect(down.stdout).toMatch(/^FAIL smb server +127\.0\.0\.9:445 does not answer\n {5}fix: check that you are on the home network/m);
+    expect(down.stdout).toMatch(/^FAIL smb server +127\.0\.0\.9 refuses connections on port 445 \(SMB server not running\)\n {5}fix: start Samba on 127\.0\.0\.9/m);
+    const nowhere = await pillars(['--config', settings('nowhere', { smb: { host: 'pillars-no-such-host.invalid', username: USER, domain: '' } }), 'doctor']);
+    expect(nowhere.stdout).toMatch(/^FAIL smb server +host pillars-no-such-host\.invalid not found \(the name does not resolve\)\n {5}fix: check smb\.host in the settings, or your DNS/m);
+    // a PATH without smbnetfs and fusermount: the apt line that brings them
+    const bare = await pillars(['--config', settings('good'), 'doctor'], { PATH: '/nonexistent' });
+    expect(bare.stdout).toMatch(/^FAIL smbnetfs +smbnetfs is not installed: the pillars cannot be mounted\n {5}fix: sudo apt-get install smbnetfs fuse3/m);
+    expect(bare.stdout).toMatch(/^FAIL fuse +fusermount is not installed \(FUSE tools\)\n {5}fix: sudo apt-get install smbnetfs fuse3/m);
+  }, 120_000);
+
+  it('doctor against a hung server: its checks done within 5 s, it says hung, never "exit null"', async () => {
+    await smbd.pause();
+    try {
+      const r = await pillars(['--config', settings('hung'), '--json', 'doctor']);
+      expect(r.code).toBe(1);
+      const j = JSON.parse(r.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string; fix?: string }>; ms: number };
+      expect(j.checks.find((c) => c.name === 'smb server')).toMatchObject({ ok: false, detail: expect.stringMatching(/accepts connections on port 445 but does not answer SMB within 3\.0 s \(hung\)$/), fix: expect.stringMatching(/^the server is hung: restart Samba/) });
+      expect(r.stdout).not.toMatch(/exit null/);
+      expect(j.ms, r.stdout).toBeLessThan(5_000); // from the doctor's first check to its last, in the process itself
+    } finally {
+      await smbd.resume();
+    }
   });
+
 
   it('status --json: the pillars and the pinned server; exit 1 while a pillar is not mounted', async () => {
     const f = settings('status', { server: { url: healthUrl, fingerprint } });

@@ -6,12 +6,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCleanup } from '../../support/tmp';
 import { sleep } from '../../support/proc';
-import { createExec, createFs, tcpProbe } from '../../../src/platform/host';
+import { createExec, createFs, smbProbe } from '../../../src/platform/host';
 import { createLinuxPlatform } from '../../../src/platform/linux/adapter';
 import { MountManager } from '../../../src/main/core/mounts/manager';
 import type { PillarStatus } from '../../../src/main/core/mounts/manager';
 import { memoryHomeStore, systemNetworkLocator } from '../../../src/main/core/mounts/network';
 import { secretsChain } from '../../../src/main/core/secrets';
+import { releaseMounts } from '../linux/fixture';
 
 describe('mount manager', () => {
   const cleanup = useCleanup();
@@ -19,6 +20,7 @@ describe('mount manager', () => {
   const setup = (here: string | null, home: string | null) => {
     const dir = cleanup.tempDir('pillars-mgr-').path;
     mkdirSync(path.join(dir, 'home'));
+    cleanup.add(() => releaseMounts(path.join(dir, 'home', '.mkt'))); // lifts the guards before the folder goes
     const platform = createLinuxPlatform({ exec: createExec(), fs: createFs(), home: path.join(dir, 'home'), uid: 0, mountRoot: path.join(dir, 'home', '.mkt'), runtimeDir: path.join(dir, 'run'), links: true });
     let asked = 0;
     const secrets = secretsChain({ cache: null, sources: [{ id: 'stdin', describe: 'counted', get: async () => (asked++, 'x') }] });
@@ -31,11 +33,11 @@ describe('mount manager', () => {
         { id: 'flux', share: 'flux', label: 'Flux' },
         { id: 'space', share: 'space', label: 'Space' },
       ],
-      tcpProbe,
+      serverProbe: smbProbe,
       network: { signature: async () => here },
       home: memoryHomeStore(home),
       checkIntervalMs: 200,
-      tcpTimeoutMs: 300,
+      serverTimeoutMs: 300,
     });
     m.onChange((s) => changes.push(s));
     return { m, changes, secretsAsked: () => asked };

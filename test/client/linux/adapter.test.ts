@@ -118,7 +118,7 @@ describe('Linux adapter (smbnetfs)', () => {
       expect(took).toBeLessThan(2_500);
       expect(await platform.fuseWaiting(FLUX)).toBeGreaterThan(0);
       const t1 = Date.now();
-      await platform.unmount(FLUX);
+      await platform.unmount(FLUX, { force: true });
       expect(Date.now() - t1).toBeLessThan(3_000);
       expect(parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).some((e) => e.mountPoint === path.join(home, '.mkt', 'flux'))).toBe(false);
       expect(await platform.probe(FLUX, 1_000)).toEqual({ kind: 'missing', reason: 'not mounted' });

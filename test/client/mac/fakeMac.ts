@@ -64,6 +64,8 @@ export class FakeMac {
   dfReply: Reply = { stdout: fixture('mac/df.txt') };
   diskutilReply: ((path: string) => Reply) | null = null;
   tmutil: Record<string, Reply> = {};
+  /** What `lsof -F n` prints: one `n<path>` line per open file. */
+  lsof = '';
   readonly rec: Recording;
 
   constructor(readonly user = 'alice') {
@@ -113,6 +115,8 @@ export class FakeMac {
       }
       case '/usr/bin/open':
         return {};
+      case '/usr/sbin/lsof':
+        return { stdout: this.lsof };
       case '/usr/bin/tmutil':
         return this.tmutil[a.join(' ')] ?? { code: 0 };
       default:

@@ -57,6 +57,12 @@ interface Node {
 export class MemoryFs implements FsPort {
   readonly nodes = new Map<string, Node>();
   readonly writes: Array<{ path: string; data: string; mode?: number }> = [];
+  /** Immutable paths (the FakeMac's uchg flags): nothing may be added to, removed from or changed on them. */
+  locked: Set<string> = new Set();
+  watch?: FsPort['watch'];
+  private check(p: string, parentToo = true): void {
+    if (this.locked.has(p) || (parentToo && this.locked.has(this.parent(p)))) throw Object.assign(new Error(`EPERM: operation not permitted, ${p}`), { code: 'EPERM' });
+  }
 
   constructor(dirs: string[] = []) {
     for (const d of dirs) this.nodes.set(d, { kind: 'dir', mode: 0o755 });
@@ -78,25 +84,30 @@ export class MemoryFs implements FsPort {
     return n?.kind === 'link' ? n.target! : null;
   }
   async symlink(target: string, p: string) {
+    this.check(p);
     if (this.nodes.has(p)) throw Object.assign(new Error(`EEXIST: ${p}`), { code: 'EEXIST' });
     this.needParent(p);
     this.nodes.set(p, { kind: 'link', mode: 0o777, target });
   }
   async unlink(p: string) {
+    this.check(p);
     const n = this.nodes.get(p);
     if (!n || n.kind === 'dir') throw Object.assign(new Error(`cannot unlink ${p}`), { code: 'EPERM' });
     this.nodes.delete(p);
   }
   async mkdir(p: string, mode = 0o755) {
+    if (!this.nodes.has(p)) this.check(p);
     if (this.nodes.has(p)) throw Object.assign(new Error(`EEXIST: ${p}`), { code: 'EEXIST' });
     this.needParent(p);
     this.nodes.set(p, { kind: 'dir', mode });
   }
   async rmdir(p: string) {
+    this.check(p);
     if ((await this.readdir(p)).length) throw Object.assign(new Error(`ENOTEMPTY: ${p}`), { code: 'ENOTEMPTY' });
     this.nodes.delete(p);
   }
   async chmod(p: string, mode: number) {
+    this.check(p, false);
     const n = this.nodes.get(p);
     if (!n) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
     n.mode = mode;
@@ -110,7 +121,15 @@ export class MemoryFs implements FsPort {
     const n = this.nodes.get(p);
     return n?.kind === 'file' ? n.data! : null;
   }
+  readKernelFile(): string | null {
+    return null;
+  }
+  async holdDir(p: string) {
+    if (this.nodes.get(p)?.kind !== 'dir') throw Object.assign(new Error(`ENOTDIR: ${p}`), { code: 'ENOTDIR' });
+    return { chmod: async (mode: number) => void (this.nodes.get(p)!.mode = mode), close: async () => undefined };
+  }
   async writeFile(p: string, data: string, mode?: number) {
+    this.check(p);
     this.needParent(p);
     this.nodes.set(p, { kind: 'file', mode: mode ?? 0o644, data });
     this.writes.push({ path: p, data, mode });

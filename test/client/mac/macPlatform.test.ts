@@ -1,6 +1,7 @@
 // The macOS adapter end to end against a stand-in Mac (test/client/mac/fakeMac.ts: macOS cannot run
 // here). Every command is checked: argv, stdin, env, deadlines, and that the password is in no argv.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { BusyError } from '../../../src/platform/common/errors';
 import { createMacPlatform } from '../../../src/platform/mac/macPlatform';
 import type { PillarSpec, SmbServer } from '../../../src/platform/types';
 import { MemoryFs, SECRET, argvOf, expectSecretInNoArgv, fixture } from './fakes';
@@ -13,6 +14,7 @@ const SERVER: SmbServer = { host: 'motoko', username: 'alice' };
 function setup(opts: { links?: boolean } = {}) {
   const mac = new FakeMac();
   const fs = new MemoryFs(['/Users', HOME]);
+  fs.locked = mac.immutable; // the stand-in enforces the flags it is given
   const platform = createMacPlatform({ exec: mac.rec.exec, fs, home: HOME, user: 'alice', runtimeDir: `${HOME}/Library/Caches/pillars`, ...opts });
   return { mac, fs, platform };
 }
@@ -22,12 +24,15 @@ describe('macOS mount', () => {
     const { mac, fs, platform } = setup();
     const outcome = await platform.mount(SERVER, FLUX, SECRET);
     expect(outcome).toEqual({ ok: true, path: `${HOME}/.mkt/flux` });
+    // the folder is created in ~/.mkt, which is opened for that moment and flagged again
     expect(argvOf(mac.rec.calls)).toEqual([
       ['/sbin/mount'],
+      ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt`],
+      ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt`],
       ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt/flux`],
       ['/usr/bin/osascript', '-l', 'JavaScript', '-'],
     ]);
-    const osa = mac.rec.calls[2]!;
+    const osa = mac.rec.calls[4]!;
     expect(osa.env).toBeUndefined();
     expect(osa.timeoutMs).toBeGreaterThan(0);
     expect(mac.netfsCalls).toEqual([
@@ -41,7 +46,8 @@ describe('macOS mount', () => {
       },
     ]);
     expectSecretInNoArgv(mac.rec.calls);
-    expect((await fs.lstat(`${HOME}/.mkt`))?.mode).toBe(0o700);
+    expect((await fs.lstat(`${HOME}/.mkt`))?.mode).toBe(0o555);
+    expect(mac.immutable.has(`${HOME}/.mkt`)).toBe(true);
     expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(false);
   });
 
@@ -162,20 +168,36 @@ describe('macOS mount', () => {
 });
 
 describe('macOS guard (rule 9)', () => {
-  it('makes the empty mount point read-only and immutable while unmounted', async () => {
+  it('makes the empty mount point and ~/.mkt read-only and immutable while unmounted: the folder can be neither written, removed nor replaced', async () => {
     const { mac, fs, platform } = setup();
     await platform.guard(FLUX);
     expect(argvOf(mac.rec.calls)).toEqual([
       ['/sbin/mount'],
-      ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt/flux`],
+      ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt`],
+      ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt`],
       ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt/flux`],
     ]);
     expect((await fs.lstat(`${HOME}/.mkt/flux`))?.mode).toBe(0o555);
-    expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(true);
-    // Idempotent: an already guarded folder only gets the flag again.
+    expect((await fs.lstat(`${HOME}/.mkt`))?.mode).toBe(0o555);
+    expect([...mac.immutable].sort()).toEqual([`${HOME}/.mkt`, `${HOME}/.mkt/flux`]);
+    await expect(fs.writeFile(`${HOME}/.mkt/flux/lost.txt`, 'x')).rejects.toThrow(/EPERM/);
+    await expect(fs.rmdir(`${HOME}/.mkt/flux`)).rejects.toThrow(/EPERM/);
+    await expect(fs.mkdir(`${HOME}/.mkt/other`)).rejects.toThrow(/EPERM/);
+    // Every round the core calls it again: with the guard in place, that costs no command at all
+    // (the round's own look has just read the table).
     mac.rec.calls.length = 0;
     await platform.guard(FLUX);
-    expect(argvOf(mac.rec.calls)).toEqual([['/sbin/mount'], ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt/flux`]]);
+    expect(argvOf(mac.rec.calls)).toEqual([]);
+  });
+
+  it('a mount that vanished by itself (Finder eject, server gone) is guarded again by the next round', async () => {
+    const { mac, platform } = setup();
+    await platform.mount(SERVER, FLUX, SECRET);
+    expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(false); // lifted for the mount
+    mac.table = mac.table.filter((l) => !l.includes('/.mkt/flux')); // ejected behind our back
+    expect(await platform.look([FLUX])).toEqual([{ mounted: false, broken: null, waiting: null }]);
+    await platform.guard(FLUX);
+    expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(true);
   });
 
   it('never touches a mounted share (the flag would land on the server folder)', async () => {
@@ -193,6 +215,48 @@ describe('macOS guard (rule 9)', () => {
     expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(false);
     await platform.unmount(FLUX);
     expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(true);
+  });
+});
+
+describe('macOS open files and Time Machine events', () => {
+  it('refuses to unmount while files are open on the share (lsof -b: no call that could block), unless forced', async () => {
+    const { mac, platform } = setup();
+    await platform.mount(SERVER, FLUX, SECRET);
+    mac.lsof = `p123\nn${HOME}/.mkt/flux/report.pages\nn${HOME}/.mkt/flux\nn${HOME}/.mkt/fluxion/other\nn/dev/null\n`;
+    mac.rec.calls.length = 0;
+    const e = await platform.unmount(FLUX).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BusyError);
+    expect(e).toMatchObject({ openFiles: 2 });
+    expect(argvOf(mac.rec.calls)).toEqual([['/sbin/mount'], ['/usr/sbin/lsof', '-w', '-b', '-n', '-P', '-F', 'n', '-u', 'alice']]);
+    expect(mac.mounted(`${HOME}/.mkt/flux`)).toBe(true);
+    expect(await platform.openFiles(FLUX)).toBe(2);
+    await platform.unmount(FLUX, { force: true });
+    expect(mac.mounted(`${HOME}/.mkt/flux`)).toBe(false);
+    expect(mac.immutable.has(`${HOME}/.mkt/flux`)).toBe(true);
+  });
+
+  it("watches Time Machine's own state file and calls once per burst of writes", async () => {
+    vi.useFakeTimers();
+    try {
+      const { fs, platform } = setup();
+      const watched: Array<{ dir: string; fn: (name: string | null) => void }> = [];
+      fs.watch = (dir, fn) => {
+        watched.push({ dir, fn });
+        return () => void watched.splice(0);
+      };
+      let calls = 0;
+      const stop = platform.watchTimeMachine!(() => calls++);
+      expect(watched.map((w) => w.dir)).toEqual(['/Library/Preferences']);
+      watched[0]!.fn('com.apple.TimeMachine.plist');
+      watched[0]!.fn('com.apple.TimeMachine.plist');
+      watched[0]!.fn('com.apple.finder.plist');
+      vi.advanceTimersByTime(2_500);
+      expect(calls).toBe(1);
+      stop();
+      expect(watched).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -259,7 +323,11 @@ describe('macOS links and exclusions', () => {
     expect(await platform.decorate(SERVER, FLUX)).toEqual({ ok: true });
     expect(await fs.readlink(`${HOME}/flux`)).toBe(`${HOME}/.mkt/flux`);
     expect(await fs.readFile(`${HOME}/.mkt/.metadata_never_index`)).toBe('');
-    expect(argvOf(mac.rec.calls)).toEqual([['/usr/bin/tmutil', 'addexclusion', `${HOME}/.mkt`]]);
+    expect(argvOf(mac.rec.calls)).toEqual([
+      ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt`],
+      ['/usr/bin/tmutil', 'addexclusion', `${HOME}/.mkt`],
+      ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt`],
+    ]);
     // Second time: nothing new.
     mac.rec.calls.length = 0;
     expect(await platform.decorate(SERVER, FLUX)).toEqual({ ok: true });

@@ -2,7 +2,7 @@
 // the invariants of the PowerShell script text (Windows cannot run here; the script is checked as text).
 import { describe, expect, it } from 'vitest';
 import { parseNetUse, parseSmbMappingJson, splitUnc, statusHealthy, statusName, statusNumber, winErrorOutcome } from '../../../src/platform/win/parse';
-import { WIN_SCRIPT } from '../../../src/platform/win/script';
+import { BOOTSTRAP, BOOTSTRAP_ENCODED, WIN_HELPER, WIN_HELPER_LINE } from '../../../src/platform/win/script';
 import { fixture } from '../mac/fakes';
 
 describe('Get-SmbMapping JSON', () => {
@@ -72,34 +72,50 @@ describe('Windows error codes → MountOutcome', () => {
   });
 });
 
-describe('the PowerShell script text', () => {
-  it('is ASCII (Windows PowerShell 5.1 reads a BOM-less .ps1 in the ANSI code page)', () => {
-    expect(/^[\t\n\r\x20-\x7e]*$/.test(WIN_SCRIPT)).toBe(true);
+describe('the PowerShell helper text', () => {
+  it('is ASCII (PowerShell 5.1 decodes what it is given in the console or ANSI code page)', () => {
+    expect(/^[\t\n\r\x20-\x7e]*$/.test(WIN_HELPER)).toBe(true);
   });
 
-  it('takes its input only from stdin as JSON and never evaluates text', () => {
-    expect(WIN_SCRIPT).toContain('ConvertFrom-Json -InputObject ([Console]::In.ReadToEnd())');
+  it('takes its requests only from stdin as JSON lines and never evaluates text; the bootstrap runs only the first line', () => {
+    expect(WIN_HELPER).toContain('$line = [Console]::In.ReadLine()');
+    expect(WIN_HELPER).toContain('$req = ConvertFrom-Json -InputObject $line');
     for (const evil of [/Invoke-Expression/i, /\biex\b/i, /\[scriptblock\]::Create/i, /ExpandString/i, /Add-Type/i, /Start-Process/i, /\$args/, /\$input\b/i]) {
-      expect(evil.test(WIN_SCRIPT), String(evil)).toBe(false);
+      expect(evil.test(WIN_HELPER), String(evil)).toBe(false);
     }
+    // the bootstrap: read ONE line (the helper, base64), build a script block from it, run it
+    expect(BOOTSTRAP.match(/ReadLine\(\)/g)).toHaveLength(1);
+    expect(BOOTSTRAP).toContain('[ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($t)))');
+    expect(Buffer.from(BOOTSTRAP_ENCODED, 'base64').toString('utf16le')).toBe(BOOTSTRAP);
+    expect(Buffer.from(WIN_HELPER_LINE, 'base64').toString('utf8')).toBe(WIN_HELPER);
+    expect(WIN_HELPER_LINE).toMatch(/^[A-Za-z0-9+/=]+$/); // one line, whatever the helper holds
   });
 
   it('uses only the request fields the adapter sends', () => {
-    const used = new Set([...WIN_SCRIPT.matchAll(/\$req\.(\w+)/g)].map((m) => m[1]));
-    expect([...used].sort()).toEqual(['drive', 'host', 'label', 'op', 'password', 'share', 'user']);
+    const used = new Set([...WIN_HELPER.matchAll(/\$req\.(\w+)/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(['drive', 'drives', 'force', 'host', 'id', 'label', 'op', 'password', 'share', 'timeoutMs', 'user']);
   });
 
-  it('maps, checks and labels as documented', () => {
-    expect(WIN_SCRIPT).toContain('New-SmbMapping -LocalPath ([string]$req.drive) -RemotePath $remote -UserName ([string]$req.user) -Password ([string]$req.password) -Persistent $true -SaveCredentials');
-    expect(WIN_SCRIPT).toContain('Remove-SmbMapping -LocalPath ([string]$req.drive) -Force -UpdateProfile');
-    expect(WIN_SCRIPT).toContain('Get-SmbConnection -ServerName ([string]$req.host)');
-    expect(WIN_SCRIPT).toContain("Explorer\\MountPoints2\\##' + [string]$req.host + '#' + [string]$req.share");
-    expect(WIN_SCRIPT).toContain("SetValue('_LabelFromReg'");
-    expect(WIN_SCRIPT.indexOf('Set-DriveLabel $req\n  foreach')).toBeLessThan(WIN_SCRIPT.indexOf('New-SmbMapping'));
-    expect(WIN_SCRIPT).toContain('ConvertTo-Json -InputObject $value');
-    expect(WIN_SCRIPT).toContain('Status = [int]$_.Status');
-    expect(WIN_SCRIPT).toContain("'Windows System Error (\\d+)'");
-    expect(WIN_SCRIPT).toContain("$h = '{0:X8}' -f $e.HResult");
-    expect(WIN_SCRIPT).toContain("Get-Item -LiteralPath ([string]$req.drive + '\\') -Force -ErrorAction Stop");
+  it('maps, checks, labels and probes as documented', () => {
+    expect(WIN_HELPER).toContain('New-SmbMapping -LocalPath ([string]$req.drive) -RemotePath $remote -UserName ([string]$req.user) -Password ([string]$req.password) -Persistent $true -SaveCredentials');
+    expect(WIN_HELPER).toContain('Remove-SmbMapping -LocalPath ([string]$req.drive) -Force -UpdateProfile');
+    expect(WIN_HELPER).toContain('Get-SmbConnection -ServerName ([string]$req.host)');
+    expect(WIN_HELPER).toContain("Explorer\\MountPoints2\\##' + [string]$req.host + '#' + [string]$req.share");
+    expect(WIN_HELPER).toContain("SetValue('_LabelFromReg'");
+    expect(WIN_HELPER.indexOf('Set-DriveLabel $req\n  foreach')).toBeLessThan(WIN_HELPER.indexOf('New-SmbMapping'));
+    expect(WIN_HELPER).toContain('ConvertTo-Json -InputObject $value');
+    expect(WIN_HELPER).toContain("$value['id'] = $script:reqId");
+    expect(WIN_HELPER).toContain('Status = [int]$_.Status');
+    expect(WIN_HELPER).toContain("'Windows System Error (\\d+)'");
+    expect(WIN_HELPER).toContain("$h = '{0:X8}' -f $e.HResult");
+    // the probe touches the share in a pooled runspace under the request's deadline, never in the helper's own thread
+    expect(WIN_HELPER).toContain("$null = Get-Item -LiteralPath ($drive + '\\') -Force -ErrorAction Stop");
+    expect(WIN_HELPER).toContain('[RunspaceFactory]::CreateRunspacePool(1, 4)');
+    expect(WIN_HELPER).toContain('$async.AsyncWaitHandle.WaitOne([int]$req.timeoutMs)');
+    // an unmount that would close open handles is refused unless forced
+    const unmount = WIN_HELPER.slice(WIN_HELPER.indexOf('function Invoke-Unmount'), WIN_HELPER.indexOf('$script:pool = $null'));
+    expect(unmount.indexOf('if (-not $req.force)')).toBeLessThan(unmount.indexOf('Remove-SmbMapping'));
+    expect(unmount).toContain('busy = $true; openFiles = $opens');
+    expect(WIN_HELPER).toContain('[int]$c.NumOpens');
   });
 });

@@ -146,3 +146,71 @@ describe('schedule changes through the API (the admin pane\'s editor)', () => {
     expect(readFileSync(`${file}.real`, 'utf8')).toMatch(/schedule: 30 2 \* \* 0/);
   });
 });
+
+describe('job settings through the API (the admin pane\'s editor)', () => {
+  it('retention and excludes changed over the API go into pillarsd.yaml (comments kept) and the next runs use them', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const sb = makeSandbox(reg);
+    writeFileSync(path.join(sb.flux, 'notes.txt'), 'kept');
+    writeFileSync(sb.configFile, `# motoko: the jobs of the pillars\n${sb.yaml}`);
+    const { loadConfigFile, parseConfig } = await import('../../../server/src/config/load');
+    const s = await startServe(loadConfigFile(sb.configFile), { host: '127.0.0.1', port: 0, tls: 'off' });
+    reg.add(() => s.stop());
+    const admin = s.tokens.create({ role: 'admin', name: 'pane' }).token;
+    const viewer = s.tokens.create({ role: 'viewer', name: 'look' }).token;
+    const call = (method: string, job: string, body?: unknown, token = admin) =>
+      fetch(`${s.url}/api/v1/jobs/${job}/settings`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+
+    const got = (await (await call('GET', 'flux-retention')).json()) as { type: string; values: { keep: unknown }; effective: { prune: boolean }; schema: { properties: Record<string, unknown> }; locked: string[] };
+    expect(got).toMatchObject({ type: 'restic-forget', values: { keep: { last: 1 } }, effective: { prune: true }, locked: ['type'] });
+    expect(Object.keys(got.schema.properties)).toEqual(expect.arrayContaining(['keep', 'prune', 'schedule', 'pre', 'post', 'retries']));
+
+    const kept = await call('PATCH', 'flux-retention', { edits: [{ path: ['keep', 'last'], value: 2 }, { path: ['keep', 'daily'], value: 7 }] });
+    expect(kept.status, await kept.clone().text()).toBe(200);
+    expect(((await kept.json()) as { values: unknown }).values).toMatchObject({ keep: { last: 2, daily: 7 } });
+    const ex = await call('PATCH', 'flux-backup', { edits: [{ path: ['exclude'], value: ['**/node_modules', 'scratch/'] }] });
+    expect(ex.status, await ex.clone().text()).toBe(200);
+    const text = readFileSync(sb.configFile, 'utf8');
+    expect(text.startsWith('# motoko: the jobs of the pillars\n')).toBe(true);
+    const cfg = parseConfig(text, sb.configFile);
+    const [backup, retention] = [cfg.jobs['flux-backup']!, cfg.jobs['flux-retention']!];
+    expect(backup.type === 'restic-backup' && backup.exclude).toEqual(['**/node_modules', 'scratch/']);
+    expect(retention.type === 'restic-forget' && retention.keep).toEqual({ last: 2, daily: 7 });
+
+    // the next runs use them: restic's argv is in each run's log
+    const runOf = async (job: string) => {
+      const r = s.rt.engine.enqueue(job, 'manual')!;
+      const done = await s.rt.engine.waitFor(r.id);
+      return { done, log: await s.rt.engine.readLog(r.id) };
+    };
+    const b = await runOf('flux-backup');
+    expect(b.done.status, b.log).toBe('succeeded');
+    expect(b.log).toMatch(/\$ restic .*--exclude \*\*\/node_modules --exclude scratch\//);
+    const f = await runOf('flux-retention');
+    expect(f.done.status, f.log).toBe('succeeded');
+    expect(f.log).toMatch(/\$ restic .*forget .*--keep-last 2 --keep-daily 7/);
+
+    // errors name the field; what may not change, and a viewer, are refused; nothing is written
+    const before = readFileSync(sb.configFile, 'utf8');
+    const bad = await call('PATCH', 'flux-retention', { edits: [{ path: ['keep', 'daily'], value: 0 }] });
+    expect(bad.status).toBe(400);
+    const problem = (await bad.json()) as { detail: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.errors).toEqual([{ path: 'jobs.flux-retention.keep.daily', message: expect.stringMatching(/>0|greater/) }]);
+    expect(problem.detail).toMatch(/pillarsd\.yaml:\d+: jobs\.flux-retention\.keep\.daily: /);
+    const locked = await call('PATCH', 'flux-retention', { edits: [{ path: ['type'], value: 'restic-check' }] });
+    expect(locked.status).toBe(400);
+    expect(((await locked.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['jobs.flux-retention.type']);
+    expect((await call('PATCH', 'flux-retention', { edits: [{ path: ['keep', 'daily'], value: 3 }] }, viewer)).status).toBe(403);
+    expect((await call('GET', 'flux-retention', undefined, viewer)).status).toBe(403);
+    expect((await call('PATCH', 'flux-retention', { edits: [] })).status).toBe(400);
+    expect(readFileSync(sb.configFile, 'utf8')).toBe(before);
+
+    // disable writes enabled: false into the file, and the scheduler has no next run for it
+    const off = await fetch(`${s.url}/api/v1/jobs/flux-retention/disable`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(off.status).toBe(200);
+    expect(((await off.json()) as { enabled: boolean }).enabled).toBe(false);
+    expect(parseConfig(readFileSync(sb.configFile, 'utf8'), sb.configFile).jobs['flux-retention']!.enabled).toBe(false);
+    const audit = await fetch(`${s.url}/api/v1/audit?limit=10`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(JSON.stringify(await audit.json())).toMatch(/job\.settings.*keep\.last, keep\.daily/);
+  });
+});

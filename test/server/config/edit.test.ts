@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withJobSchedule } from '../../../server/src/config/edit';
+import { withConfigEdits, withJobSchedule } from '../../../server/src/config/edit';
 import { ConfigError } from '../../../server/src/config/load';
 
 const text = `# motoko
@@ -53,5 +53,70 @@ describe('editing pillarsd.yaml through the API', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/^pillarsd\.yaml:16: jobs\.flux-backup\.schedule: invalid cron expression "0 25 \* \* \*"/);
     expect(() => withJobSchedule(text, 'pillarsd.yaml', 'nope', '0 1 * * *')).toThrow('pillarsd.yaml has no job "nope"');
+  });
+});
+
+describe('job settings edits (withConfigEdits)', () => {
+  const more = `${text}  flux-retention:
+    type: restic-forget
+    repository: space:/backups/restic/flux
+    password: restic
+    keep: { daily: 7, weekly: 4 }   # what we keep
+    prune: true
+  offsite:
+    type: rclone-sync
+    source: space:/
+    destination: b2:bucket/space
+    exclude: ["*.tmp", "cache/"]   # never offsite
+    guard: { maxDeletePercent: 1, maxDeleteCount: 1000 }
+remotes:
+  b2: { type: b2 }
+`;
+  const jobs = (id: string, ...p: Array<string | number>) => ['jobs', id, ...p];
+
+  it('scalars replaced by scalars: only their bytes change, wherever they are', () => {
+    const r = withConfigEdits(more, 'pillarsd.yaml', [
+      { path: jobs('flux-retention', 'keep', 'daily'), value: 14 },
+      { path: jobs('offsite', 'guard', 'maxDeletePercent'), value: 2.5 },
+      { path: jobs('flux-retention', 'prune'), value: false },
+    ]);
+    const before = more.split('\n');
+    const changed = r.text.split('\n').filter((l, i) => l !== before[i]);
+    expect(changed).toEqual(['    keep: { daily: 14, weekly: 4 }   # what we keep', '    prune: false', '    guard: { maxDeletePercent: 2.5, maxDeleteCount: 1000 }']);
+    expect(r.config.jobs['flux-retention']).toMatchObject({ keep: { daily: 14, weekly: 4 }, prune: false });
+  });
+
+  it('a list replaced stays a flow list with its comment; keys are added and removed; comments elsewhere stay', () => {
+    const r = withConfigEdits(more, 'pillarsd.yaml', [
+      { path: jobs('offsite', 'exclude'), value: ['*.tmp', 'cache/', 'scratch/**'] },
+      { path: jobs('offsite', 'bwlimit'), value: '08:00,4M 23:00,off' },
+      { path: jobs('flux-retention', 'keep', 'weekly'), value: null },
+      { path: jobs('flux-backup', 'pre'), value: [{ argv: ['/usr/local/bin/db-dump', '--all'], timeoutSeconds: 600 }] },
+    ]);
+    expect(r.text).toContain('exclude: [ "*.tmp", "cache/", "scratch/**" ] # never offsite');
+    expect(r.text).toContain('# never offsite');
+    expect(r.text).toContain('# what we keep');
+    expect(r.text).toContain('# motoko');
+    expect(r.text).toContain('# nightly');
+    const off = r.config.jobs.offsite!;
+    expect(off.type === 'rclone-sync' && [off.exclude, off.bwlimit]).toEqual([['*.tmp', 'cache/', 'scratch/**'], '08:00,4M 23:00,off']);
+    const ret = r.config.jobs['flux-retention']!;
+    expect(ret.type === 'restic-forget' && ret.keep).toEqual({ daily: 7 });
+    expect(r.config.jobs['flux-backup']!.pre).toEqual([{ argv: ['/usr/local/bin/db-dump', '--all'], timeoutSeconds: 600 }]);
+  });
+
+  it('a value that would not load names the file, line and key, and nothing is returned', () => {
+    const problems = (edits: Parameters<typeof withConfigEdits>[2]) => {
+      try {
+        withConfigEdits(more, 'pillarsd.yaml', edits);
+      } catch (e) {
+        return e instanceof ConfigError ? e.problems.map((p) => `${p.line}: ${p.path}: ${p.message}`) : [String(e)];
+      }
+      return [];
+    };
+    expect(problems([{ path: jobs('flux-retention', 'keep', 'daily'), value: 0 }])).toEqual([expect.stringMatching(/^25: jobs\.flux-retention\.keep\.daily: .*(>0|greater than 0)/i)]);
+    expect(problems([{ path: jobs('offsite', 'guard', 'maxDeletePercent'), value: 250 }])[0]).toMatch(/jobs\.offsite\.guard\.maxDeletePercent: /);
+    expect(problems([{ path: jobs('offsite', 'bwlimit'), value: 'fast; rm -rf /' }])[0]).toMatch(/jobs\.offsite\.bwlimit: must be an rclone bandwidth limit/);
+    expect(problems([{ path: jobs('flux-retention', 'keep'), value: {} }])[0]).toMatch(/jobs\.flux-retention\.keep: keep needs at least one rule/);
   });
 });

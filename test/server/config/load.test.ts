@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../server/src/config/load';
 import { resolveLocation, pathContains } from '../../../server/src/config/locations';
+import { sambaInputFromConfig } from '../../../server/src/samba/from-config';
+import { buildModel } from '../../../server/src/samba/model';
+import { renderModel } from '../../../server/src/samba/render';
 
 const DESIGN_EXAMPLE = `stateDir: /var/lib/pillars
 server:
@@ -130,6 +133,42 @@ describe('pillarsd.yaml loader', () => {
   it('needs a keep rule for forget', () => {
     const p = problems(DESIGN_EXAMPLE.replace('keep: { daily: 7, weekly: 4, monthly: 12, yearly: 3 }', 'keep: {}'));
     expect(p[0]).toMatchObject({ path: 'jobs.flux-retention.keep' });
+  });
+
+  it('the Time Machine cap: one parser, bounds Samba cannot wrap, the YAML key named', () => {
+    const cap = (v: string) => problems(DESIGN_EXAMPLE.replace('maxSize: 4T', `maxSize: ${v}`));
+    // 16384P is 2^64 bytes: Samba's 64-bit multiply wraps it to 0 and the cap is off.
+    for (const [v, why] of [
+      ['16384P', /too large: at most 8P/],
+      ['9P', /too large: at most 8P/],
+      ['99999999999999999999', /too large/],
+      ['512M', /too small: at least 1G/],
+      ['"4 tera"', /must be a size such as 4T/],
+      ['"-4T"', /must be a size such as 4T/],
+      ['"4T\\n[evil]"', /must be a size such as 4T/],
+    ] as const) {
+      const p = cap(v);
+      expect(p, v).toHaveLength(1);
+      expect(p[0], v).toMatchObject({ path: 'pillars.time.timeMachine.maxSize', line: 9 });
+      expect(p[0]!.message, v).toMatch(why);
+    }
+    // What the schema (and so check) accepts, render accepts, in the form Samba reads exactly.
+    for (const [v, samba] of [['4TiB', '4T'], ['4T', '4T'], ['4096G', '4T'], ['"3.5 TB"', '3417968750K'], ['2199023255552', '2T']] as const) {
+      const c = parseConfig(DESIGN_EXAMPLE.replace('maxSize: 4T', `maxSize: ${v}`), '/etc/pillars/pillarsd.yaml');
+      const input = sambaInputFromConfig(c);
+      const model = buildModel(input);
+      expect(model.timeMachine?.maxSize, v).toBe(samba);
+      expect(renderModel(model)).toContain(`fruit:time machine max size = ${samba}\n`);
+    }
+  });
+
+  it('a hostile key is named with its control characters escaped, and the rule it broke', () => {
+    const p = problems('pillars:\n  "fl\\u0007ux\\u001b[2J": { path: /flux }\n');
+    expect(p).toHaveLength(1);
+    expect(p[0]!.path).toBe('pillars.fl\\u0007ux\\u001b[2J');
+    expect(p[0]!.message).toBe('the name "fl\\u0007ux\\u001b[2J" must be lower-case letters, digits and dashes, starting with a letter');
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the message
+    expect(p[0]!.path + p[0]!.message).not.toMatch(/[\u0000-\u001f]/);
   });
 
   it('tells path containment on folder boundaries', () => {

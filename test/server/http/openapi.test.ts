@@ -177,6 +177,10 @@ describe('GET /api/v1/openapi.json', () => {
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: 'not cron' }, expect: 400 });
     await call('post', '/api/v1/jobs/{id}/disable', { url: '/api/v1/jobs/flux-verify/disable', body: {}, expect: 200 });
     await call('post', '/api/v1/jobs/{id}/enable', { url: '/api/v1/jobs/flux-verify/enable', body: {}, expect: 200 });
+    // every setting of a job (the pane's job settings editor)
+    await call('get', '/api/v1/jobs/{id}/settings', { url: '/api/v1/jobs/flux-verify/settings', expect: 200 });
+    await call('patch', '/api/v1/jobs/{id}/settings', { url: '/api/v1/jobs/flux-verify/settings', body: { edits: [{ path: ['readDataSubset'], value: '5%' }] }, expect: 200 });
+    await call('patch', '/api/v1/jobs/{id}/settings', { url: '/api/v1/jobs/flux-verify/settings', body: { edits: [{ path: ['readDataSubset'], value: 'lots' }] }, expect: 400 });
 
     // cancel a running run; approve and reject runs the deletion guard blocked (rule 2)
     const slow = (await call('post', '/api/v1/jobs/{id}/run', { url: '/api/v1/jobs/slow/run', body: {}, expect: 202 })).body as { runId: string };

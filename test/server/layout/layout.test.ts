@@ -77,6 +77,8 @@ describe('layout policy', () => {
     rmdirSync(path.join(flux, 'models'));
     writeFileSync(path.join(flux, 'models'), 'not a folder');
     rmdirSync(path.join(space, 'datasets'));
+    // The user's own Time Machine folder (samba apply and layout init create it) handed to root.
+    chownSync(path.join(time, USER), 0, statSync(path.join(time, USER)).gid);
 
     const audit = await auditLayout(policy, pillars, [USER], fs);
     expect(audit.ok).toBe(false);
@@ -91,11 +93,13 @@ describe('layout policy', () => {
         'wrong-sentinel space/.pillar',
         'not-a-folder flux/models',
         'missing-folder space/datasets',
+        `wrong-owner time/${USER}`,
       ].sort(),
     );
     const mode = audit.drift.find((d) => d.kind === 'wrong-mode')!;
     expect(mode).toMatchObject({ expected: '2775', actual: '0777' });
-    expect(audit.drift.find((d) => d.kind === 'wrong-owner')!.message).toMatch(new RegExp(`owned by ${USER}, the policy says root`));
+    expect(audit.drift.find((d) => d.kind === 'wrong-owner' && d.path.endsWith('media'))!.message).toMatch(new RegExp(`owned by ${USER}, the policy says root`));
+    expect(audit.drift.find((d) => d.kind === 'wrong-owner' && d.path.endsWith(USER))!.message).toMatch(new RegExp(`time/${USER} is owned by root, the policy says ${USER}`));
 
     // init repairs only what is missing; it never overwrites the foreign sentinel.
     const actions = await initLayout(policy, pillars, [USER], fs);

@@ -147,7 +147,7 @@ describe('conditions from the watchers', () => {
   });
 
   it('a Mac\'s Time Machine backup older than N days', () => {
-    const bundle = (daysAgo: number | null) => ({ name: 'count-zero.sparsebundle', folder: 'mike', sizeBytes: 1, capBytes: null, capShare: null, stale: daysAgo === null || daysAgo > 7, lastBackupAt: daysAgo === null ? null : iso(T0 - daysAgo * 24 * H) });
+    const bundle = (daysAgo: number | null) => ({ name: 'count-zero.sparsebundle', mac: 'count-zero', staleAfterDays: 7, warning: null, folder: 'mike', sizeBytes: 1, capBytes: null, capShare: null, stale: daysAgo === null || daysAgo > 7, lastBackupAt: daysAgo === null ? null : iso(T0 - daysAgo * 24 * H) });
     const now = new Date(T0);
     expect(timeMachineCondition(bundle(9), now, settings)).toMatchObject({ state: 'active', key: 'time-machine:mike/count-zero.sparsebundle', title: "mike/count-zero's last Time Machine backup is 9 days old" });
     expect(timeMachineCondition(bundle(2), now, settings)).toMatchObject({ state: 'clear' });

@@ -146,7 +146,7 @@ describe('samba apply against a real smbd', () => {
     const liveBefore = readFileSync(includeFile);
     const good = structuredClone(input);
     input.pillars[0]!.comment = 'Flux\n[evil]\npath = /';
-    await expect(manager.apply('test')).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('pillars.flux.comment') });
+    await expect(manager.apply('test')).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('pillars.flux.label') });
     input = structuredClone(good);
     input.pillars[1]!.path = path.join(work.path, 'missing');
     await expect(manager.apply('test')).rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('pillars.space.path') });

@@ -159,7 +159,15 @@ const PATH_PAYLOADS = ['relative/path', 'flux', './flux', '/flux/../etc', '/flux
 type Field = { name: string; pathLike: boolean; set: (i: SambaModelInput, v: string) => void };
 const FIELDS: Field[] = [
   { name: 'pillars.flux.path', pathLike: true, set: (i, v) => (i.pillars[0]!.path = v) },
-  { name: 'pillars.flux.comment', pathLike: false, set: (i, v) => (i.pillars[0]!.comment = v) },
+  { name: 'pillars.flux.label', pathLike: false, set: (i, v) => (i.pillars[0]!.comment = v) },
+  { name: 'pillars.flux.smbEncrypt', pathLike: false, set: (i, v) => (i.pillars[0]!.smbEncrypt = v) },
+  { name: 'samba.bonjour.serviceFile', pathLike: true, set: (i, v) => (i.bonjour = { serviceFile: v }) },
+  { name: 'samba.global.hostsAllow[0]', pathLike: false, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, hostsAllow: [v] })) },
+  { name: 'samba.global.hostsDeny[0]', pathLike: false, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, hostsDeny: [v] })) },
+  { name: 'samba.global.serverMinProtocol', pathLike: false, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, serverMinProtocol: v })) },
+  { name: 'samba.global.serverSigning', pathLike: false, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, serverSigning: v })) },
+  { name: 'samba.global.smbEncrypt', pathLike: false, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, smbEncrypt: v })) },
+  { name: 'samba.global.logFile', pathLike: true, set: (i, v) => ((i.mode = 'whole'), (i.global = { ...i.global, logFile: v })) },
   { name: 'pillars.time.timeMachine.maxSize', pathLike: false, set: (i, v) => (i.pillars[2]!.timeMachine = { maxSize: v }) },
   { name: 'samba.validUsers[1]', pathLike: false, set: (i, v) => (i.validUsers[1] = v) },
   { name: 'samba.fruitModel', pathLike: false, set: (i, v) => (i.fruitModel = v) },
@@ -171,7 +179,15 @@ const FIELDS: Field[] = [
 ];
 const BENIGN_PREFIX: Record<string, string> = {
   'pillars.flux.path': '/flux',
-  'pillars.flux.comment': 'Flux',
+  'pillars.flux.label': 'Flux',
+  'pillars.flux.smbEncrypt': 'desired',
+  'samba.bonjour.serviceFile': '/etc/avahi/services/pillars.service',
+  'samba.global.hostsAllow[0]': '192.168.1.',
+  'samba.global.hostsDeny[0]': '10.0.0.0/8',
+  'samba.global.serverMinProtocol': 'SMB2',
+  'samba.global.serverSigning': 'required',
+  'samba.global.smbEncrypt': 'desired',
+  'samba.global.logFile': '/var/log/samba/pillars.log',
   'pillars.time.timeMachine.maxSize': '4T',
   'samba.validUsers[1]': 'ana',
   'samba.fruitModel': 'MacSamba',

@@ -55,6 +55,7 @@ samba:
   configFile: ${smbConf}
   includeFile: ${includeFile}
   validUsers: [${user}]
+  bonjour: false
 `,
   );
 });

@@ -79,6 +79,7 @@ samba:
   configFile: ${smbd.confPath}
   includeFile: ${inc}
   validUsers: [${USER}]
+  bonjour: false
   passwords: { ${USER}: smb-pillpw1 }
 secrets:
   smb-pillpw1: akv://kv-test/smb-pillpw1
@@ -162,7 +163,7 @@ describe('samba and layout CLI', () => {
     try {
       const bad = await cli(['samba', 'apply']);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/pillars\.flux\.comment: must not contain a line break/);
+      expect(bad.stderr).toMatch(/pillars\.flux\.label: must not contain a line break/);
     } finally {
       writeFileSync(configFile, good);
     }

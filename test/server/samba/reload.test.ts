@@ -132,7 +132,6 @@ describe('the probe after a reload', () => {
       expect(r.answered).toBe(false);
       expect(r.messages).toContain('shares answer: flux, space');
       expect(r.messages.join('\n')).toMatch(/share extra does not answer: .*NT_STATUS_ACCESS_DENIED.*\(still after 2 s\)/);
-      expect(probeCalls.length).toBeGreaterThanOrEqual(2);
     } finally {
       openExtra();
     }

@@ -18,7 +18,7 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function printResult(r: ApplyResult, json: boolean | undefined): void {
-  if (json) printJson({ changed: r.changed, reloaded: r.reloaded, answered: r.answered, backup: r.backup, messages: r.messages, versions: r.state.versions });
+  if (json) printJson({ changed: r.changed, reloaded: r.reloaded, answered: r.answered, restartNeeded: r.restartNeeded, backup: r.backup, messages: r.messages, versions: r.state.versions });
   else for (const m of r.messages) process.stdout.write(`${m}\n`);
 }
 
@@ -53,7 +53,7 @@ export function registerSamba(program: Command): void {
       const { config } = loadOrExit(opts);
       const r = await guard(() => sambaFromConfig(config).manager.apply(actor(), { force: opts.force }));
       printResult(r, opts.json);
-      return r.changed && (!r.reloaded || r.answered === false) ? 1 : 0;
+      return r.changed && (r.reloaded === false || r.answered === false) ? 1 : 0;
     }),
   );
 
@@ -62,7 +62,7 @@ export function registerSamba(program: Command): void {
       const { config } = loadOrExit(opts);
       const r = await guard(() => sambaFromConfig(config).manager.rollback(actor()));
       printResult(r, opts.json);
-      return r.reloaded && r.answered !== false ? 0 : 1;
+      return r.reloaded !== false && r.answered !== false ? 0 : 1;
     }),
   );
 

@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../../config/load';
 import { openRuntime } from '../../jobs/runtime';
 import type { Runtime, RuntimeOptions } from '../../jobs/runtime';
 import { Scheduler } from '../../jobs/scheduler';
-import { scheduleEdits } from '../../jobs/schedule-edits';
+import { jobSettingsService } from '../../jobs/job-settings';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
 import { PairingStore } from '../../store/pairing';
@@ -101,6 +101,11 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
+    // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
+    const settings =
+      writer
+        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: (m) => process.stderr.write(`pillarsd: ${m}\n`) })
+        : undefined;
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,
@@ -111,7 +116,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         events: rt.hub,
         status: rt.status,
         samba,
-        schedules: writer ? scheduleEdits({ writer, engine: rt.engine, scheduler, log: (m) => process.stderr.write(`pillarsd: ${m}\n`) }) : undefined,
+        schedules: settings,
+        settings,
         notifications: notifier,
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,

@@ -18,7 +18,7 @@ export function adminRoutes(fastify: FastifyInstance, { deps }: RouteContext): v
   app.get('/api/v1/samba', { config: { access: 'admin' }, schema: { querystring: NoInput, response: { 200: SambaState } } }, async () => samba().state());
   // A file written that smbd did not take is not a success: 502 with what happened (issue 14).
   const settled = (r: SambaActionResult, what: string): SambaActionResult => {
-    if (r.changed && (!r.reloaded || r.answered === false)) throw new HttpProblem(502, `${what}, but ${r.reloaded ? 'a share did not answer after the reload' : 'smbd did not reload'}: ${r.messages.join('; ')}`);
+    if (r.changed && (r.reloaded === false || r.answered === false)) throw new HttpProblem(502, `${what}, but ${r.reloaded ? 'a share did not answer after the reload' : 'smbd did not reload'}: ${r.messages.join('; ')}`);
     return r;
   };
   const sambaAction = { querystring: NoInput, body: NoInput, response: { 200: SambaActionResultSchema } };

@@ -1,7 +1,7 @@
 // Jobs and runs: read, run now, cancel, approve or reject a blocked run, and the run's log.
 import type { FastifyInstance } from 'fastify';
 import { TERMINAL_STATUSES, type Run, type RunLog } from '../../contract/api';
-import { JobInfo, JobParams, JobsResponse, NoInput, Run as RunSchema, RunAccepted, RunLog as RunLogSchema, RunLogQuery, RunParams, RunsPage, RunsQuery, ScheduleRequest } from '../../contract/schema';
+import { JobInfo, JobParams, JobsResponse, NoInput, Run as RunSchema, RunAccepted, RunLog as RunLogSchema, RunLogQuery, RunParams, RunsPage, RunsQuery, ScheduleRequest, JobSettings, JobSettingsRequest } from '../../contract/schema';
 import { HttpProblem } from '../problem';
 import { ConflictError } from '../../ports/errors';
 import { actorOf, type RouteContext } from '../context';
@@ -51,8 +51,30 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
     );
   }
 
-  if (engine.setEnabled) {
-    const setEnabled = engine.setEnabled.bind(engine);
+  if (deps.settings) {
+    const settings = deps.settings;
+    app.get('/api/v1/jobs/:id/settings', { config: { access: 'admin' }, schema: { params: JobParams, querystring: NoInput, response: { 200: JobSettings } } }, async (req) => {
+      job(req.params.id);
+      return settings.settings(req.params.id);
+    });
+    app.patch(
+      '/api/v1/jobs/:id/settings',
+      { config: { access: 'admin', audit: 'job.settings' }, schema: { params: JobParams, querystring: NoInput, body: JobSettingsRequest, response: { 200: JobSettings } } },
+      async (req) => {
+        const { id } = req.params;
+        job(id);
+        const { edits } = req.body;
+        // what changed, by key: values may be long (hook commands) and the file has them
+        req.auditDetail = edits.map((e) => `${e.section === 'notifications' ? 'notifications.' : ''}${e.path.join('.')}${e.value === null ? ' removed' : ''}`).join(', ').slice(0, 500);
+        return settings.update(id, edits, actorOf(req.principal));
+      },
+    );
+  }
+
+  const enabledSetter = deps.settings ?? engine;
+  if (enabledSetter.setEnabled) {
+    // written into pillarsd.yaml when it can be (serve), else kept in the state database
+    const setEnabled = enabledSetter.setEnabled.bind(enabledSetter);
     for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
       app.post(`/api/v1/jobs/:id/${verb}`, { config: { access: 'admin', audit: `job.${verb}` }, schema: { params: JobParams, querystring: NoInput, body: NoInput, response: { 200: JobInfo } } }, async (req) => {
         const { id } = req.params;

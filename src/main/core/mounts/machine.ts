@@ -1,7 +1,7 @@
 // The per-pillar state machine, pure: observations in, next state and the action to take out.
 // The manager (manager.ts) runs the effects; this file decides. States as in docs/architecture.md:
 // unmounted | mounting | mounted | stale | failed-auth | failed-network | away.
-import type { PillarState, ProbeResult } from '../../../platform/types';
+import type { PillarState, ProbeResult, ServerDown } from '../../../platform/types';
 
 export interface PillarRuntime {
   state: PillarState;
@@ -20,14 +20,17 @@ export interface Backoff {
   maxMs: number;
   /** after a rejected password: wait this long before asking the vault again by ourselves */
   authRetryMs: number;
-  /** a share stale this long is broken loose (FUSE abort) and mounted again */
+  /** a share stale this long, with a cheap check confirming the mount (not the server) is at fault, is broken loose and mounted again */
   staleGraceMs: number;
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000, authRetryMs: 15 * 60_000, staleGraceMs: 4_000 };
 
 export type Observation =
-  | { type: 'unreachable'; away: boolean; host: string }
+  /** the server did not answer (kind and reason from the SMB check; none: a bare TCP failure) */
+  | { type: 'unreachable'; away: boolean; host: string; kind?: ServerDown; reason?: string }
+  /** the server answers again after it did not: every backoff starts over */
+  | { type: 'server-back' }
   | { type: 'probe'; result: ProbeResult }
   | { type: 'mount-started' }
   | { type: 'mounted'; freeBytes?: number | null }
@@ -57,10 +60,18 @@ function set(rt: PillarRuntime, now: number, patch: Partial<PillarRuntime>): Pil
 /** Applies one observation. */
 export function step(rt: PillarRuntime, obs: Observation, now: number, b: Backoff = DEFAULT_BACKOFF): PillarRuntime {
   switch (obs.type) {
-    case 'unreachable':
+    case 'unreachable': {
       if (!rt.wanted) return rt;
       // calm while away: no attempts until the network changes or the server answers again
-      return set(rt, now, obs.away ? { state: 'away', reason: `away from home: ${obs.host} is not reachable from this network` } : { state: 'failed-network', reason: `${obs.host} does not answer on port 445` });
+      if (obs.away) return set(rt, now, { state: 'away', reason: `away from home: ${obs.host} is not reachable from this network` });
+      const reason = obs.reason ?? `${obs.host} does not answer on port 445`;
+      // a hung server under a live mount: the mount is fine and waits for it (never broken loose for it)
+      if (obs.kind === 'hung' && (rt.state === 'mounted' || rt.state === 'stale')) return set(rt, now, { state: 'stale', reason, freeBytes: null });
+      return set(rt, now, { state: 'failed-network', reason });
+    }
+    case 'server-back':
+      // a password known to be wrong keeps its long wait: the server answering changes nothing there
+      return rt.state === 'failed-auth' ? rt : set(rt, now, { failures: 0, nextAttemptAt: now });
     case 'probe': {
       const r = obs.result;
       if (r.kind === 'ok') return set(rt, now, { state: 'mounted', reason: '', failures: 0, freeBytes: r.freeBytes });

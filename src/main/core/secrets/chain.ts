@@ -4,7 +4,7 @@
 // server heals every client, while a wrong password everywhere stops after one retry.
 import { createHash } from 'node:crypto';
 import { NoSecretError, SecretSourceError, firstLine, redact } from './types';
-import type { SecretCache, SecretSource, SourceId } from './types';
+import type { SecretCache, SecretSource, SourceFailure, SourceId } from './types';
 
 export interface Password {
   password: string;
@@ -34,14 +34,14 @@ export function secretsChain(opts: { cache?: SecretCache | null; sources: Secret
   const rejected = new Set<string>(); // digests only: the rejected passwords are not kept
 
   async function fromSources(known: string[]): Promise<Password> {
-    const failures: Array<{ source: SourceId; reason: string }> = [];
+    const failures: SourceFailure[] = [];
     for (const src of opts.sources) {
       try {
         const password = await src.get();
         return { password, from: src.id };
       } catch (e) {
         const reason = e instanceof SecretSourceError ? e.reason : firstLine(e);
-        failures.push({ source: src.id, reason: redact(reason, known) });
+        failures.push({ source: src.id, reason: redact(reason, known), transient: e instanceof SecretSourceError && e.transient });
       }
     }
     throw new NoSecretError(failures);
@@ -49,14 +49,14 @@ export function secretsChain(opts: { cache?: SecretCache | null; sources: Secret
 
   return {
     async get() {
-      const failures: Array<{ source: SourceId; reason: string }> = [];
+      const failures: SourceFailure[] = [];
       if (cache) {
         try {
           const v = await cache.get();
           if (v && !rejected.has(digest(v))) return { password: v, from: 'keychain' };
         } catch (e) {
           // a broken keychain must not block mounting from the vault; remember why for the message
-          failures.push({ source: 'keychain', reason: e instanceof SecretSourceError ? e.reason : firstLine(e) });
+          failures.push({ source: 'keychain', reason: e instanceof SecretSourceError ? e.reason : firstLine(e), transient: false, cache: true });
         }
       }
       try {

@@ -10,6 +10,7 @@ import type { Secrets } from './chain';
 import { KeychainStore, keychainAccount, keychainSource } from './keychain';
 import { onePasswordSource } from './onepassword';
 import { stdinSource } from './stdin';
+import { passwordFileSource } from './file';
 import type { SecretCache, SecretSource } from './types';
 
 export { secretsChain } from './chain';
@@ -27,6 +28,8 @@ export interface SecretsEnv {
   prompt?: (message: string) => void;
   /** tests and doctor may swap the keychain */
   cache?: SecretCache | null;
+  /** `--password-file`: a 0600 file, asked before the configured sources */
+  passwordFile?: string;
 }
 
 /** The Key Vault source's options from the client settings: one mapping for the chain and `pillars doctor`. */
@@ -47,7 +50,7 @@ export function buildSecrets(s: ClientSettings, e: SecretsEnv): Secrets {
   const env = e.env ?? process.env;
   const store = new KeychainStore(keychainAccount(s.smb.username, s.smb.host));
   const cache = e.cache !== undefined ? e.cache : store;
-  const sources: SecretSource[] = [];
+  const sources: SecretSource[] = e.passwordFile ? [passwordFileSource(e.passwordFile)] : [];
   const akv = () =>
     akvSource(
       akvOptions(s, {
@@ -58,7 +61,7 @@ export function buildSecrets(s: ClientSettings, e: SecretsEnv): Secrets {
   const op = () => onePasswordSource({ ref: s.secret.opRef, exec: e.exec, env });
   switch (s.secret.source) {
     case 'keychain':
-      return secretsChain({ cache: null, sources: [keychainSource(store), ...(e.stdin ? [stdinSource(e.stdin)] : [])] });
+      return secretsChain({ cache: null, sources: [...sources, keychainSource(store), ...(e.stdin ? [stdinSource(e.stdin)] : [])] });
     case 'akv':
       sources.push(akv());
       if (s.secret.opRef) sources.push(op());

@@ -41,7 +41,8 @@ export class KeychainStore implements SecretCache {
     try {
       return await (await this.lib()).getPassword(KEYCHAIN_SERVICE, this.account);
     } catch (e) {
-      throw new SecretSourceError('keychain', explain(e), true);
+      // no Secret Service at all (an SSH session without D-Bus) will not come back by retrying
+      throw new SecretSourceError('keychain', explain(e), !/D-Bus|dbus|secret service/i.test(firstLine(e)));
     }
   }
   async set(secret: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The SecretSource seam: each source answers with the SMB password or fails with a reason that
 // names the source and never contains a secret.
 
-export type SourceId = 'keychain' | 'akv' | '1password' | 'stdin';
+export type SourceId = 'keychain' | 'akv' | '1password' | 'stdin' | 'file';
 
 export interface SecretSource {
   readonly id: SourceId;
@@ -31,9 +31,27 @@ export class SecretSourceError extends Error {
   }
 }
 
+export interface SourceFailure {
+  source: SourceId;
+  reason: string;
+  /** retrying later may help (the vault did not answer); false for configuration and permission problems */
+  transient: boolean;
+  /** the keychain asked as a cache in front of the sources, not as a source */
+  cache?: boolean;
+}
+
+/** What to do when no source has the password: the ways to give one. */
+export const GIVE_PASSWORD = 'give it with `pillars mount --password-stdin` (or `pillars watch --password-file FILE` on a host without a keychain), or set secret.source in the settings';
+
 export class NoSecretError extends Error {
-  constructor(readonly failures: ReadonlyArray<{ source: SourceId; reason: string }>) {
-    super(failures.length ? `no SMB password: ${failures.map((f) => `${f.source}: ${f.reason}`).join('; ')}` : 'no SMB password: no secret source is configured');
+  constructor(readonly failures: ReadonlyArray<SourceFailure>) {
+    // only the keychain was asked (as a cache, or as the configured source): say how else to give it
+    const onlyKeychain = failures.every((f) => f.source === 'keychain');
+    super(
+      failures.length
+        ? `no SMB password: ${failures.map((f) => `${f.source}: ${f.reason}`).join('; ')}${onlyKeychain ? `; no other source is configured: ${GIVE_PASSWORD}` : ''}`
+        : `no SMB password: no secret source is configured: ${GIVE_PASSWORD}`,
+    );
     this.name = 'NoSecretError';
   }
 }

@@ -25,7 +25,8 @@ export interface MountsPort {
   onChange(fn: () => void): () => void;
   start(): void;
   stop(): Promise<void>;
-  remount(ids?: string[]): Promise<unknown>;
+  /** Without force, a pillar with files open on it stays mounted and says how many (openFiles). */
+  remount(ids?: string[], opts?: { force?: boolean }): Promise<Array<{ id: string; label: string; openFiles?: number }>>;
   open(id: string): Promise<void>;
   nudge(why: 'wake' | 'network-change' | 'user'): void;
   /** New settings: the mounts follow them without a restart. */
@@ -252,6 +253,15 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
     throttle.request();
   };
 
+  /** A remount that would close open files waits for the user's word: a notification that asks. */
+  const askToForce = (ps: Array<{ id: string; label: string; openFiles?: number }>) => {
+    for (const p of ps) {
+      if (!p.openFiles) continue;
+      const n = `${p.openFiles} ${p.openFiles === 1 ? 'file or folder is' : 'files or folders are'}`;
+      show({ key: `remount:${p.id}:busy`, severity: 'warning', title: `${p.label}: not remounted`, body: `${n} open on it. Click to remount anyway (they are closed under the programs using them).`, action: { kind: 'remount', id: p.id, force: true } });
+    }
+  };
+
   function dispatch(a: TrayAction): void {
     const fail = (what: string) => (e: unknown) => log.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
     switch (a.kind) {
@@ -259,10 +269,10 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
         mounts?.open(a.id).catch(fail(`opening ${a.id}`));
         return;
       case 'remount':
-        mounts?.remount([a.id]).catch(fail(`remounting ${a.id}`));
+        mounts?.remount([a.id], { force: a.force === true }).then(askToForce, fail(`remounting ${a.id}`));
         return;
       case 'remount-all':
-        mounts?.remount().catch(fail('remounting'));
+        mounts?.remount().then(askToForce, fail('remounting'));
         return;
       case 'open-admin':
         return ui.openAdmin();

@@ -47,7 +47,8 @@ export interface TrayInput {
 
 export type TrayAction =
   | { kind: 'open-pillar'; id: string }
-  | { kind: 'remount'; id: string }
+  /** force: the user confirmed that files open on the share may be closed */
+  | { kind: 'remount'; id: string; force?: boolean }
   | { kind: 'remount-all' }
   | { kind: 'open-admin' }
   | { kind: 'open-run'; runId: string }
