@@ -704,6 +704,7 @@ const ABS_PATH = z
   .string()
   .min(1)
   .max(4096)
+  // eslint-disable-next-line no-control-regex -- NUL is the one byte a name cannot hold
   .regex(/^(?!.*\/\.\.?(\/|$))\/[^\u0000]*$/)
   .describe('an absolute path in the snapshot, without "." or ".." components');
 

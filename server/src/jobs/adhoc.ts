@@ -50,12 +50,20 @@ export function adhocContext(d: AdhocDeps, what: string, signal: AbortSignal = n
   };
 }
 
-/** Runs `fn`; a guard that stopped it (a pillar not mounted, no sentinel) becomes a ConflictError. */
+/** A guard refused the work (a pillar not mounted, no sentinel): the CLI exits 3 for it. */
+export class GuardConflict extends ConflictError {
+  override name = 'GuardConflict';
+}
+
+/** Runs `fn`; a guard that stopped it becomes a GuardConflict (409 over HTTP). */
 export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Stop) throw new ConflictError(e.outcome.error ?? e.outcome.block?.message ?? e.outcome.status);
+    if (e instanceof Stop) {
+      const msg = e.outcome.error ?? e.outcome.block?.message ?? e.outcome.status;
+      throw e.outcome.status === 'blocked' ? new GuardConflict(msg) : new ConflictError(msg);
+    }
     throw e;
   }
 }

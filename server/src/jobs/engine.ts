@@ -45,7 +45,8 @@ export interface EngineDeps {
 export class Engine implements EngineApi {
   private readonly runs: RunStore;
   private readonly state: StateStore;
-  private readonly tools: Toolchain;
+  /** the tools (restic, rclone) as found on this machine; the snapshot service shares them */
+  readonly tools: Toolchain;
   private readonly queue: RunQueue;
   private readonly active = new Map<string, ActiveRun>();
   readonly logsDir: string;

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { RestoreSummary } from '../../contract/api';
 import { resolveLocation } from '../../config/locations';
-import { normalizeSnapshotPath, placementOf, targetProblem } from '../../domain/restore-plan';
+import { placementOf, targetProblem } from '../../domain/restore-plan';
 import { emptyReport, lstatOrNull, makeDirs, makeOwnDir, placeItem, realPathOfAncestor, removeOwnDir, treeUsage } from '../../infra/restore-fs';
 import { parseLsLine, parseRestoreErrors, resticLsDir, resticRestore } from '../../tools/restic-browse';
 import type { ResticTarget } from '../../tools/restic';
