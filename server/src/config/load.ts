@@ -167,6 +167,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
     });
   }
   if (c.restore?.area) where(c.restore.area, ['restore', 'area'], false);
+  if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });

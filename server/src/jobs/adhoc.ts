@@ -44,6 +44,8 @@ export function adhocContext(d: AdhocDeps, what: string, signal: AbortSignal = n
     cacheDir: d.cacheDir,
     approvedCount: null,
     snapshotFiles: new Map(),
+    // browsing and listing never decide by history (only a forget's health gate does)
+    lastRun: () => undefined,
     unlockFirst: false,
     onUnlocked: () => {},
     dispose: () => secrets.dispose(),

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { DirListing, FindResponse, RestorePlan, RestoreTask, SnapshotEntry, SnapshotInfo, SnapshotsResponse } from '../contract/api';
 import type { Config } from '../config/schema';
-import { resolveLocation } from '../config/locations';
+import { locationKey, resolveLocation } from '../config/locations';
 import type { Location } from '../config/locations';
 import { dropNested, folderStamp, normalizeSnapshotPath, outsideRoot, placementOf, targetProblem } from '../domain/restore-plan';
 import type { RestoreMode } from '../domain/restore-plan';
@@ -72,15 +72,11 @@ export class SnapshotService implements SnapshotsApi {
   /** The repository a job names, its key (absolute path or remote:path) and every job using it. */
   private repo(jobId: string) {
     const job = repositoryJob(this.config, jobId);
-    const loc = resolveLocation(this.config, job.repository);
-    const key = loc.kind === 'pillar' ? loc.path : `${loc.remote}:${loc.path}`;
+    const key = locationKey(this.config, job.repository);
     const jobs = Object.entries(this.config.jobs)
-      .filter(([, j]) => 'repository' in j && (() => {
-        const l = resolveLocation(this.config, j.repository);
-        return (l.kind === 'pillar' ? l.path : `${l.remote}:${l.path}`) === key;
-      })())
+      .filter(([, j]) => 'repository' in j && locationKey(this.config, j.repository) === key)
       .map(([id]) => id);
-    return { job, loc, key, jobs };
+    return { job, key, jobs };
   }
 
   /** Runs `fn` with the repository open as restic's target (guarded, password in a 0600 file). */
