@@ -139,39 +139,41 @@ describe('browsing one folder level', () => {
     await rt.engine.stop();
 
     const cfg = ['--config', sb.configFile];
-    const list = await runPillarsd(['snapshots', 'flux-backup', '--json', ...cfg]);
+    const slow = { timeoutMs: 240_000 };
+    // independent commands, started together (each is a Node process of its own)
+    const [list, text, ls, lsJson, missing, relative, find] = await Promise.all([
+      runPillarsd(['snapshots', 'flux-backup', '--json', ...cfg], slow),
+      runPillarsd(['snapshots', 'flux-backup', ...cfg], slow),
+      runPillarsd(['ls', 'flux-backup', snap, path.join(sb.flux, 'work'), ...cfg], slow),
+      runPillarsd(['ls', 'flux-backup', 'latest', path.join(sb.flux, 'work'), '--limit', '2', '--json', ...cfg], slow),
+      runPillarsd(['ls', 'flux-backup', snap, path.join(sb.flux, 'nope'), ...cfg], slow),
+      runPillarsd(['ls', 'flux-backup', snap, 'work', ...cfg], slow),
+      runPillarsd(['find', 'flux-backup', snap, 'deep*', '--json', ...cfg], slow),
+    ]);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { snapshots: Array<{ shortId: string; runId: string }> }).snapshots).toMatchObject([{ shortId: snap, runId: b.id }]);
-    const text = await runPillarsd(['snapshots', 'flux-backup', ...cfg]);
     expect(text.stdout).toMatch(new RegExp(`^${snap}  \\S+  \\S+  ${sb.flux}  \\d+ files, .*run ${b.id}\\n$`));
 
-    const ls = await runPillarsd(['ls', 'flux-backup', snap, path.join(sb.flux, 'work'), ...cfg]);
     expect(ls.code, ls.stderr).toBe(0);
     // a name with a newline stays on its line, escaped
     expect(ls.stdout).toContain(JSON.stringify(NEWLINE_NAME));
     expect(ls.stdout).toMatch(/^d .* with space\/$/m);
-    const lsJson = await runPillarsd(['ls', 'flux-backup', 'latest', path.join(sb.flux, 'work'), '--limit', '2', '--json', ...cfg]);
     expect(JSON.parse(lsJson.stdout)).toMatchObject({ more: true, offset: 0 });
     expect(lsJson.stderr).toBe('');
 
-    const missing = await runPillarsd(['ls', 'flux-backup', snap, path.join(sb.flux, 'nope'), ...cfg]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/is not in snapshot/);
-    const relative = await runPillarsd(['ls', 'flux-backup', snap, 'work', ...cfg]);
     expect(relative.code).toBe(2);
     expect(relative.stderr).toMatch(/must be absolute/);
-    const noJob = await runPillarsd(['snapshots', 'nope', ...cfg]);
-    expect(noJob.code).toBe(2);
 
-    const find = await runPillarsd(['find', 'flux-backup', snap, 'deep*', '--json', ...cfg]);
     expect(find.code, find.stderr).toBe(0);
     expect((JSON.parse(find.stdout) as { matches: Array<{ path: string }> }).matches.map((m) => m.path)).toEqual([path.join(sb.flux, 'work/nested/a/b/c/deep.txt')]);
 
     // the pillar holding the repository loses its sentinel: a guard refusal, exit 3
     rmSync(path.join(sb.space, '.pillar'));
-    const guarded = await runPillarsd(['snapshots', 'flux-backup', '--refresh', ...cfg]);
+    const guarded = await runPillarsd(['snapshots', 'flux-backup', '--refresh', ...cfg], slow);
     expect(guarded.code, guarded.stderr).toBe(3);
-  }, 180_000);
+  }, 400_000);
 });
 
 async function resticJson(sb: ReturnType<typeof makeSandbox>, args: string[]): Promise<Array<{ id: string }>> {
