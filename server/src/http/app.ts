@@ -81,11 +81,13 @@ export function paneCacheHeaders(root: string): (res: { setHeader(name: string, 
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
   const validators = lazyValidators();
   const app = Fastify({
-    logger: false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify's two lines per request would bury the log under the tray's polls: the onResponse
+    // hook below logs one, and reads only at debug level
+    disableRequestLogging: true,
     schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
@@ -99,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendProblem(reply, (err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : 400, err.message);
     },
   });
+
+  const log = deps.log ?? ((msg: string, err?: unknown) => app.log.error({ err }, msg));
 
   app.decorate('routeTable', [] as RouteEntry[]);
   app.decorate('compileValidators', validators.compileAll);
@@ -191,6 +195,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch (e) {
       log('audit record failed', e);
     }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const s = reply.statusCode;
+    const level = s >= 500 ? 'error' : s === 401 || s === 403 || s === 429 ? 'warn' : s >= 400 || (req.method !== 'GET' && req.method !== 'HEAD') ? 'info' : 'debug';
+    req.log[level]({ req, res: reply, principal: req.principal?.name, ms: Math.round(reply.elapsedTime) }, `${req.method} ${req.routeOptions.url ?? 'unrouted'} ${s}`);
   });
 
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
