@@ -1,7 +1,7 @@
 // The Fastify app, built apart from listening so tests can `inject` or bind a real port. Order of
 // the gates every request passes: Host allow-list → security headers → Origin check on writes →
 // failed-auth limit → token (or SSE ticket) → role → schema → thin handler → one error shape.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Fastify's two lines per request would bury the log under the tray's polls: the onResponse
     // hook below logs one, and reads only at debug level
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
