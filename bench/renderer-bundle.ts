@@ -116,7 +116,8 @@ const SCROLL = `new Promise((resolve) => {
     last = t;
     el.scrollTop = step * n++;
     if (n <= 121) requestAnimationFrame(tick);
-    else resolve({ frames: out, dom: document.querySelectorAll('.runs-table tbody tr:not(.spacer)').length, lastRun: [...document.querySelectorAll('.runs-table tbody tr:not(.spacer) a')].at(-1).textContent });
+    // a row shows its queued time and links to its run: the id is read from where the link goes
+    else resolve({ frames: out, dom: document.querySelectorAll('.runs-table tbody tr:not(.spacer)').length, lastRun: decodeURIComponent([...document.querySelectorAll('.runs-table tbody tr:not(.spacer) a')].at(-1).getAttribute('href').split('/').at(-1)) });
   };
   requestAnimationFrame(tick);
 })`;
@@ -128,7 +129,11 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-pane-'));
 try {
   const out = path.join(tmp, 'renderer');
   await buildPane(out);
-  const assets = files(out).map((f) => ({ f: path.relative(out, f), raw: statSync(f).size, gz: gz(f) }));
+  // The build also writes each asset's .br and .gz beside it (pillarsd serves one of the three):
+  // they are copies of the bundle, not part of it.
+  const assets = files(out)
+    .filter((f) => !/\.(br|gz)$/.test(f))
+    .map((f) => ({ f: path.relative(out, f), raw: statSync(f).size, gz: gz(f) }));
   const gzAll = assets.reduce((a, x) => a + x.gz, 0);
   const raw = assets.reduce((a, x) => a + x.raw, 0);
 
@@ -185,8 +190,8 @@ try {
   const md = `## Admin pane: bundle size and first render (\`bench/renderer-bundle.ts\`)
 
 Method: \`vite build\` of \`src/renderer\` with the project's config, every emitted file gzipped
-(level 9). First render: Debian's Chromium (headless, 1280×800, new context per round, so nothing
-cached) opens \`#/runs\` with a token in sessionStorage against the real pillarsd (the demo
+(level 9; the precompressed .br/.gz copies the build writes beside each asset are not counted).
+First render: Debian's Chromium (headless, 1280×800, new context per round, so nothing cached) opens \`#/runs\` with a token in sessionStorage against the real pillarsd (the demo
 sandbox served in the bench's process, as the pane's browser tests serve it) with a history of
 ${n} finished runs in its run store, paged by \`GET /api/v1/runs\` (newest first, \`limit\` at most
 ${PAGE}, \`before\` an id). pillarsd's store's own share per page is measured below on a store of
@@ -201,7 +206,7 @@ scripts run on the page's main thread during the measurement. What is left is mo
 script's download, parse and evaluation, and React's first (cold) render, which usually runs
 before the first page's answer is handled, so the rows come with the render after it.
 Scroll: after all runs are in, top to bottom of all ${total.toLocaleString('en')} rows in 120
-animation frames; the last row must be the oldest run.
+animation frames; the last row must link to the oldest run.
 Earlier versions of this bench measured the old pane with the whole history in one response and
 in pages of 1,000 (run again beside this one on 2026-11-26, load 3: 502 ms and 322 ms to the
 first rows). pillarsd never answers either way: it refuses a \`limit\` above ${PAGE}, which left

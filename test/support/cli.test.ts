@@ -16,6 +16,15 @@ describe('CLI runners', () => {
     expect(c.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('runs a command as another user with no supplementary groups (uid, gid)', async () => {
+    const r = await runPillarsd(['--version'], { uid: 65534, gid: 65534, cwd: '/' });
+    expect(r.code, r.stderr).toBe(0);
+    const p = cleanup.track(spawnProcess('id', [], { uid: 65534, gid: 65534, cwd: '/' }));
+    const m = await p.waitForLine(/^uid=(\d+)\S* gid=(\d+)\S*( groups=(\S+))?/);
+    expect([m[1], m[2]]).toEqual(['65534', '65534']);
+    expect(m[4] ?? '65534(nogroup)').toMatch(/^65534\([^)]*\)$/);
+  });
+
   it('reports a non-zero exit and stderr for a bad command', async () => {
     const r = await runPillarsd(['no-such-command-xyz']);
     expect(r.code).not.toBe(0);

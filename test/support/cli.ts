@@ -26,6 +26,9 @@ export interface CliOptions {
   input?: string;
   /** kill after this long (default 60 s) */
   timeoutMs?: number;
+  /** run as this user and group (the test runs as root; e.g. so that some file is really unreadable) */
+  uid?: number;
+  gid?: number;
 }
 
 /** `{ code, stdout, stderr, signal, timedOut }` */
@@ -45,7 +48,7 @@ function cliEnv(env: CliOptions['env']): NodeJS.ProcessEnv {
 }
 
 function runCli(main: string, args: readonly string[], opts: CliOptions): Promise<CliResult> {
-  return run(process.execPath, nodeArgs(main, args), { env: cliEnv(opts.env), cwd: opts.cwd ?? REPO_ROOT, input: opts.input, timeoutMs: opts.timeoutMs });
+  return run(process.execPath, nodeArgs(main, args), { env: cliEnv(opts.env), cwd: opts.cwd ?? REPO_ROOT, input: opts.input, timeoutMs: opts.timeoutMs, uid: opts.uid, gid: opts.gid });
 }
 
 /** Runs `pillarsd ARGS` from source to completion. */
@@ -83,7 +86,7 @@ export interface SpawnedCli {
  * block of spawnPillarsd/spawnPillars; also handy for other long-running tools.
  */
 export function spawnProcess(cmd: string, args: readonly string[], opts: CliOptions = {}): SpawnedCli {
-  const child = spawn(cmd, args, { env: cliEnv(opts.env), cwd: opts.cwd ?? REPO_ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env: cliEnv(opts.env), cwd: opts.cwd ?? REPO_ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
   let out = '';
   let err = '';
   const lines: string[] = [];

@@ -22,6 +22,9 @@ export interface RunOptions {
   input?: string | Buffer;
   /** kill the process group with SIGKILL after this long (default 60 s) */
   timeoutMs?: number;
+  /** run as this user and group (root only; supplementary groups are dropped) */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs `cmd args` to completion in its own process group and collects its output. Never rejects for a non-zero exit. */
@@ -32,6 +35,8 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
+      uid: opts.uid,
+      gid: opts.gid,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

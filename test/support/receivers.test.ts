@@ -24,6 +24,14 @@ describe('startHttpReceiver', () => {
     r.answer(200);
     expect((await fetch(`${r.url}/d`)).status).toBe(200);
     expect(await r.waitFor(3)).toHaveLength(3);
+    // hang: the request is read and recorded, no answer comes
+    r.answer('hang');
+    const ac = new AbortController();
+    const pending = fetch(`${r.url}/e`, { signal: ac.signal });
+    await r.waitFor(4);
+    expect(r.requests[3]).toMatchObject({ url: '/e', status: 0 });
+    ac.abort();
+    await expect(pending).rejects.toThrow();
   });
 });
 

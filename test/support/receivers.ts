@@ -17,7 +17,7 @@ export interface ReceivedRequest {
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
-  /** what the receiver answered */
+  /** what the receiver answered (0: nothing, it hung) */
   status: number;
 }
 
@@ -25,8 +25,8 @@ export interface HttpReceiver {
   url: string;
   port: number;
   requests: ReceivedRequest[];
-  /** the status answered from now on (default 200); requests are recorded whatever it is */
-  answer(status: number): void;
+  /** the status answered from now on (default 200), or 'hang': read the request, never answer */
+  answer(status: number | 'hang'): void;
   /** stops listening (connections are refused) / listens again on the same port */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -47,15 +47,17 @@ async function waitUntil<T>(get: () => T | null, what: () => string, timeoutMs: 
 
 export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
-  let status = 200;
+  let status: number | 'hang' = 200;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), status });
-      res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
-      res.end(status < 300 ? 'ok' : 'unavailable');
+      const answered = status;
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), status: answered === 'hang' ? 0 : answered });
+      if (answered === 'hang') return;
+      res.writeHead(answered, { 'content-type': 'text/plain', connection: 'close' });
+      res.end(answered < 300 ? 'ok' : 'unavailable');
     });
   });
   server.on('connection', (s) => {

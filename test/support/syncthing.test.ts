@@ -36,6 +36,21 @@ describe('startSyncthing', () => {
     expect(readFileSync(target, 'utf8')).toBe('written in A\n');
   });
 
+  it('down() refuses connections and keeps the home; up() comes back on the same URL with its folders', async () => {
+    const st = cleanup.track(await startSyncthing());
+    const folder = cleanup.tempDir().path;
+    await st.addFolder('kept', folder);
+    await st.api('PATCH', '/rest/config/folders/kept', { paused: true });
+    const before = st.currentPid();
+    await st.down();
+    await expect(fetch(`${st.url}/rest/system/ping`)).rejects.toThrow();
+    expect(existsSync(st.home)).toBe(true);
+    await st.up();
+    expect(st.currentPid()).not.toBe(before);
+    const f = (await st.api<Array<{ id: string; paused: boolean }>>('GET', '/rest/config/folders')).find((x) => x.id === 'kept');
+    expect(f?.paused).toBe(true);
+  });
+
   it('stop() ends the process and removes its home, idempotently', async () => {
     const st = await startSyncthing();
     await st.stop();

@@ -46,6 +46,12 @@ export interface Syncthing {
   scan(folderId: string, sub?: string): Promise<void>;
   /** the syncthing log so far */
   log(): string;
+  /** shuts Syncthing down but keeps its home: what a server that is not up yet looks like (connection refused) */
+  down(): Promise<void>;
+  /** starts it again from the same home, on the same ports; resolves once its REST API answers */
+  up(): Promise<void>;
+  /** the current process id (changes with up()) */
+  currentPid(): number;
   /** shuts Syncthing down (REST shutdown, then signals) and removes the home. Idempotent. */
   stop(): Promise<void>;
 }
@@ -95,19 +101,6 @@ export async function startSyncthing(opts: { name?: string; startTimeoutMs?: num
     writeFileSync(configPath, xml);
 
     const url = `http://127.0.0.1:${guiPort}`;
-    const c = spawn('syncthing', ['serve', `--home=${home}`, '--no-browser', '--no-restart', '--no-upgrade', `--gui-address=${url}`, `--gui-apikey=${apiKey}`, '--logflags=0'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
-    child = c;
-    c.stdout?.on('data', (b: Buffer) => out.push(b));
-    c.stderr?.on('data', (b: Buffer) => out.push(b));
-    const pid = c.pid;
-    unregister = onProcessExit(() => {
-      if (pid) killGroup(pid, 'SIGKILL');
-    });
-
     const api = async <T>(method: string, apiPath: string, body?: unknown): Promise<T> => {
       const res = await fetch(`${url}${apiPath}`, {
         method,
@@ -125,18 +118,46 @@ export async function startSyncthing(opts: { name?: string; startTimeoutMs?: num
       }
     };
 
-    const timeoutMs = opts.startTimeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    await waitForPort('127.0.0.1', guiPort, { timeoutMs, what: 'syncthing', alive: () => c.exitCode === null });
-    for (;;) {
-      try {
-        const pong = await api<{ ping: string }>('GET', '/rest/system/ping');
-        if (pong.ping === 'pong') break;
-      } catch (e) {
-        if (Date.now() > deadline || c.exitCode !== null) throw new Error(`syncthing REST did not answer: ${(e as Error).message}\n${out.text()}`, { cause: e });
+    const launch = async (): Promise<ChildProcess> => {
+      const c = spawn('syncthing', ['serve', `--home=${home}`, '--no-browser', '--no-restart', '--no-upgrade', `--gui-address=${url}`, `--gui-apikey=${apiKey}`, '--logflags=0'], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
+      child = c;
+      c.stdout?.on('data', (b: Buffer) => out.push(b));
+      c.stderr?.on('data', (b: Buffer) => out.push(b));
+      const pid = c.pid;
+      unregister();
+      unregister = onProcessExit(() => {
+        if (pid) killGroup(pid, 'SIGKILL');
+      });
+      const timeoutMs = opts.startTimeoutMs ?? 30_000;
+      const deadline = Date.now() + timeoutMs;
+      await waitForPort('127.0.0.1', guiPort, { timeoutMs, what: 'syncthing', alive: () => c.exitCode === null });
+      for (;;) {
+        try {
+          const pong = await api<{ ping: string }>('GET', '/rest/system/ping');
+          if (pong.ping === 'pong') break;
+        } catch (e) {
+          if (Date.now() > deadline || c.exitCode !== null) throw new Error(`syncthing REST did not answer: ${(e as Error).message}\n${out.text()}`, { cause: e });
+        }
+        await sleep(100);
       }
-      await sleep(100);
-    }
+      return c;
+    };
+    const halt = async (c: ChildProcess) => {
+      if (c.exitCode === null && c.signalCode === null) {
+        try {
+          await api('POST', '/rest/system/shutdown');
+        } catch {
+          // already going down or hung: the signals below take over
+        }
+        await waitForExit(c, 5_000);
+      }
+      await stopGroup(c, 3_000);
+    };
+    let c = await launch();
 
     const handle: Syncthing = {
       url,
@@ -144,7 +165,7 @@ export async function startSyncthing(opts: { name?: string; startTimeoutMs?: num
       deviceId,
       home,
       listenAddress: `tcp://127.0.0.1:${listenPort}`,
-      pid: pid ?? -1,
+      pid: c.pid ?? -1,
       api,
       async addFolder(id, folderPath, o = {}) {
         await api('POST', '/rest/config/folders', {
@@ -167,16 +188,16 @@ export async function startSyncthing(opts: { name?: string; startTimeoutMs?: num
         await api('POST', `/rest/db/scan?${q.toString()}`);
       },
       log: () => out.text(),
+      async down() {
+        await halt(c);
+      },
+      async up() {
+        if (c.exitCode === null && c.signalCode === null) return;
+        c = await launch();
+      },
+      currentPid: () => c.pid ?? -1,
       stop: once(async () => {
-        if (c.exitCode === null && c.signalCode === null) {
-          try {
-            await api('POST', '/rest/system/shutdown');
-          } catch {
-            // already going down or hung: the signals below take over
-          }
-          await waitForExit(c, 5_000);
-        }
-        await stopGroup(c, 3_000);
+        await halt(c);
         unregister();
         await tmp.cleanup();
       }),

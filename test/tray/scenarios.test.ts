@@ -300,6 +300,13 @@ describe('tray model and notification policy over the scenarios', () => {
     expect(actionOf(m.menu, 'Flux snapshot: 2 h ago, with warnings')).toEqual({ kind: 'open-run', runId: partial.id });
   });
 
+  it('sync conflicts in a hot-set reach the tray as a warning', () => {
+    const st = { ...status(healthyJobs()), hotSets: [{ id: 'hot-notes', label: 'notes', path: '/flux/hot/notes', state: 'idle', completion: 100, errors: 0, conflicts: ['todo.sync-conflict-20261204-120000-ABCDEFG.txt'] }] };
+    const m = buildTrayModel(input({ server: { connection: 'connected', status: st, host: 'motoko' } }));
+    expect(m.icon).toBe('warning');
+    expect(m.problems).toEqual([{ severity: 'warning', text: 'hot-set notes: 1 sync conflict' }]);
+  });
+
   it('a long problem text is clipped to one tooltip line of at most 127 characters', () => {
     const long = pillars({ flux: { label: 'F'.repeat(200), state: 'stale' } });
     const m = buildTrayModel(input({ pillars: long }));

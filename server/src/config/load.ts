@@ -165,6 +165,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
       if (a === jobId) out.push({ path: ['jobs', jobId, 'after', i], message: 'a job cannot run after itself' });
     });
   }
+  if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);
   if (cycle) out.push({ path: ['jobs', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });

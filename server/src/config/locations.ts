@@ -16,6 +16,13 @@ export function resolveLocation(c: Config, ref: string): Location {
   throw new Error(`"${ref}" names neither a pillar nor a remote`);
 }
 
+/** One spelling of a location: the absolute path of a pillar location, `remote:path` for a remote. */
+export function locationKey(c: Config, ref: string): string {
+  const l = resolveLocation(c, ref);
+  const p = path.posix.normalize(l.path).replace(/(.)\/+$/, '$1');
+  return l.kind === 'pillar' ? p : `${l.remote}:${p}`;
+}
+
 /** True when `inner` is `outer` or lies inside it (plain path prefix on folder boundaries). */
 export function pathContains(outer: string, inner: string): boolean {
   const a = path.posix.normalize(outer).replace(/\/+$/, '') || '/';

@@ -103,6 +103,8 @@ const resticForget = z.strictObject({
   password: z.string(),
   keep: keepPolicy,
   prune: z.boolean().default(false),
+  // rule 3: wait while the repository's latest check failed or its latest backup saved no snapshot
+  healthGate: z.strictObject({ check: z.boolean().default(true), backup: z.boolean().default(true) }).default({ check: true, backup: true }),
 });
 const resticCheck = z.strictObject({
   type: z.literal('restic-check'),
@@ -230,6 +232,8 @@ export const configSchema = z.strictObject({
       apiKey: secretRef,
       hotRoot: z.string().default('flux:/hot'),
       pauseDuringBackup: z.boolean().default(false),
+      // serve: how often pauses left over by a crash are retried and conflict files looked for
+      pollSeconds: z.number().positive().default(60),
     })
     .optional(),
   b2plan: z

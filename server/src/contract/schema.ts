@@ -245,6 +245,9 @@ export const ServerEvent = named(
     z.object({ type: z.literal('run.blocked'), run: Run }),
     z.object({ type: z.literal('run.log'), runId: z.string(), lines: z.array(z.string()) }),
     z.object({ type: z.literal('status.changed'), reason: z.string() }),
+    z
+      .object({ type: z.literal('hotset.conflicts'), hotSetId: z.string(), label: z.string(), path: z.string(), added: z.array(z.string()), total: z.number() })
+      .describe('new Syncthing conflict files (`*.sync-conflict-*`) in a hot-set: `added` relative to `path`; `total` is how many it holds now (at most 100 are looked for)'),
   ]),
 );
 export const StoredEvent = named('StoredEvent', z.object({ id: z.number(), at: iso, event: ServerEvent }));

@@ -1,5 +1,5 @@
 // Guards' decisions (rules 1–3 of docs/architecture.md), pure: the runner gathers the facts, these decide.
-import type { BlockInfo } from '../contract/api';
+import type { BlockInfo, RunStatus } from '../contract/api';
 
 export interface PillarFacts {
   id: string;
@@ -45,10 +45,21 @@ export function pillarGuard(p: PillarFacts): BlockInfo | null {
   return null;
 }
 
-/** Rule 3: a source that vanished or holds nothing is refused (an empty snapshot or sync wipes history). */
-export function sourceGuard(s: { path: string; exists: boolean; hasEntries: boolean }): BlockInfo | null {
+/**
+ * Rule 3: a source that vanished or holds nothing is refused (an empty snapshot or sync wipes
+ * history). `files` (for a snapshot): what a walk found, so folders with no file in them are no
+ * more than an empty source.
+ */
+export function sourceGuard(s: { path: string; exists: boolean; hasEntries: boolean; files?: { found: true } | { found: false; folders: number } }): BlockInfo | null {
   if (!s.exists) return { guard: 'missing-source', needsApproval: false, message: `source ${s.path} does not exist` };
   if (!s.hasEntries) return { guard: 'empty-source', needsApproval: false, message: `source ${s.path} is empty: refusing to back up or sync nothing over real data` };
+  if (s.files && !s.files.found) {
+    return {
+      guard: 'empty-source',
+      needsApproval: false,
+      message: `source ${s.path} holds no files, only ${s.files.folders} empty folder${s.files.folders === 1 ? '' : 's'}: refusing to snapshot nothing over real data (a disk not mounted under it? files moved away?)`,
+    };
+  }
   return null;
 }
 
@@ -119,5 +130,59 @@ export function retentionGuard(f: RetentionFacts): BlockInfo | null {
         .slice(0, 5)
         .map((s) => s.slice(0, 8))
         .join(', ')}): remove the empty snapshots with restic forget first`,
+  };
+}
+
+/** The latest run of one job that tells something about a repository's health. */
+export interface HealthRun {
+  jobId: string;
+  run: { id: string; status: RunStatus; error: string | null; finishedAt: string | null; queuedAt: string } | undefined;
+}
+
+export interface RetentionHealthFacts {
+  /** the repository as pillarsd.yaml names it */
+  repository: string;
+  /** each restic-check job of the repository with its latest succeeded or failed run */
+  checks: HealthRun[];
+  /** each restic-backup job into it with its latest run that succeeded, failed, was blocked or interrupted */
+  backups: HealthRun[];
+  gate: { check: boolean; backup: boolean };
+}
+
+/** The statuses that say something about health: a cancel by someone says nothing either way. */
+export const CHECK_VERDICTS: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings', 'failed'];
+export const BACKUP_VERDICTS: readonly RunStatus[] = ['succeeded', 'succeeded-with-warnings', 'failed', 'blocked', 'interrupted'];
+
+/**
+ * Rule 3, health: forget and prune wait while the latest check of the repository failed (a
+ * damaged repository is repaired first, not thinned out) or the latest backup into it did not
+ * save its snapshot (failed, blocked by a guard, interrupted): retention would drop old snapshots
+ * while no new one replaces them. Each side can be turned off (`healthGate`).
+ */
+export function retentionHealthGate(f: RetentionHealthFacts): BlockInfo | null {
+  const reasons: string[] = [];
+  const needs = new Set<string>();
+  const what = (h: HealthRun) => `${h.jobId}, run ${h.run!.id} of ${(h.run!.finishedAt ?? h.run!.queuedAt).slice(0, 16).replace('T', ' ')}`;
+  const why = (h: HealthRun) => (h.run!.error ? `: ${h.run!.error}` : '');
+  if (f.gate.check) {
+    for (const h of f.checks) {
+      if (h.run?.status !== 'failed') continue;
+      reasons.push(`the latest check (${what(h)}) failed${why(h)}`);
+      needs.add('a check passes');
+    }
+  }
+  if (f.gate.backup) {
+    for (const h of f.backups) {
+      const s = h.run?.status;
+      if (s !== 'failed' && s !== 'blocked' && s !== 'interrupted') continue;
+      reasons.push(`the latest backup into it (${what(h)}) ${s === 'failed' ? 'failed' : s === 'blocked' ? 'was blocked' : 'was interrupted'}${why(h)}`);
+      needs.add(`${h.jobId} saves a snapshot`);
+    }
+  }
+  if (reasons.length === 0) return null;
+  return {
+    guard: 'repository-unhealthy',
+    needsApproval: false,
+    message: `retention of ${f.repository} waits: ${reasons.join('; ')}. It goes on once ${[...needs].join(' and ')} (healthGate in pillarsd.yaml turns this off)`,
   };
 }

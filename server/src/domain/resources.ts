@@ -3,7 +3,7 @@
 // the repository inside Space" out of read/write ones (rule 4). Each job type names its locations
 // (jobs/types/*: refs).
 import type { Config } from '../config/schema';
-import { pathContains, resolveLocation } from '../config/locations';
+import { locationKey, pathContains } from '../config/locations';
 
 export interface Resource {
   /** absolute path for a pillar location, `remote:path` for a remote */
@@ -11,14 +11,9 @@ export interface Resource {
   mode: 'r' | 'w';
 }
 
-function key(c: Config, ref: string): string {
-  const l = resolveLocation(c, ref);
-  return l.kind === 'pillar' ? l.path : `${l.remote}:${l.path}`;
-}
-
 /** The resources of a run, from the locations its job type says it reads and writes. */
 export function resourcesOf(c: Config, refs: ReadonlyArray<{ ref: string; mode: 'r' | 'w' }>): Resource[] {
-  return refs.map((r) => ({ key: key(c, r.ref), mode: r.mode }));
+  return refs.map((r) => ({ key: locationKey(c, r.ref), mode: r.mode }));
 }
 
 function overlap(a: string, b: string): boolean {

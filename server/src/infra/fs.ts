@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { getSystemErrorMap } from 'node:util';
 
 export function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
@@ -73,6 +74,38 @@ export function hasEntries(dir: string, ignore: readonly string[] = []): boolean
   } finally {
     d.closeSync();
   }
+}
+
+/**
+ * Whether a folder tree holds anything but folders (a file, a link, a socket…), depth first,
+ * stopping at the first one; `ignoreAtTop` names entries of the top folder that do not count (a
+ * pillar's sentinel). With none found, how many folders were walked. A folder it cannot list
+ * counts as holding something (what restic makes of it is reported by the backup).
+ */
+export function holdsFiles(dir: string, ignoreAtTop: readonly string[] = []): { found: true } | { found: false; folders: number } {
+  const stack = [dir];
+  let folders = 0;
+  while (stack.length) {
+    const d = stack.pop()!;
+    folders++;
+    let h: fs.Dir;
+    try {
+      h = fs.opendirSync(d);
+    } catch {
+      // a folder we cannot list may hold anything: the backup itself reports it
+      return { found: true };
+    }
+    try {
+      for (let e = h.readSync(); e; e = h.readSync()) {
+        if (d === dir && ignoreAtTop.includes(e.name)) continue;
+        if (!e.isDirectory()) return { found: true };
+        stack.push(path.join(d, e.name));
+      }
+    } finally {
+      h.closeSync();
+    }
+  }
+  return { found: false, folders: folders - 1 };
 }
 
 export interface SpaceInfo {
@@ -152,4 +185,20 @@ export function removeOrphanedPrivateFiles(dir: string, alive: (pid: number) => 
     removed.push(n);
   }
   return removed;
+}
+
+/**
+ * Why a file or folder cannot be read now, in strerror's words ("permission denied"), or null
+ * when it can: for what restic reported without a reason. Runs as pillarsd, which is the user
+ * restic ran as.
+ */
+export function unreadableReason(p: string): string | null {
+  try {
+    if (fs.lstatSync(p).isDirectory()) fs.opendirSync(p).closeSync();
+    else fs.closeSync(fs.openSync(p, 'r'));
+    return null;
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    return (errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined) ?? (e as Error).message;
+  }
 }

@@ -2,11 +2,10 @@
 // bundles, a bounded walk for Syncthing conflict files, and disk health through systeminformation.
 import { promises as fs } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from './samba-host';
+import { join } from 'node:path';
 import type { StatfsPort } from '../watch/capacity';
 import type { BundleScan, TimeMachineScanPort } from '../watch/timemachine';
-import type { ConflictFinder, PauseJournal } from '../watch/hotsets';
+import type { ConflictFinder } from '../watch/hotsets';
 
 /** What a Time Machine backup on an SMB share is: a bundle folder of one of these kinds. */
 const BUNDLE_RE = /\.(sparsebundle|backupbundle)$/;
@@ -131,20 +130,22 @@ export async function diskHealth(mount: string, timeoutMs = 5_000): Promise<Disk
   return Promise.race([work.catch(() => unknown), timeout]);
 }
 
-/** The hot-set pause journal as a small JSON file in the state folder, replaced atomically. */
-export function fileJournal(path: string): PauseJournal {
-  return {
-    async load() {
-      try {
-        const v: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
-        return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-      } catch {
-        return [];
-      }
-    },
-    async save(ids) {
-      await fs.mkdir(dirname(path), { recursive: true, mode: 0o750 });
-      await writeFileAtomic(path, JSON.stringify(ids));
-    },
-  };
+/**
+ * The folder ids of the pause journal older versions kept as a JSON file in the state folder, once:
+ * the file is removed after reading (its pauses move into the database's journal).
+ */
+export async function takeLegacyPauseFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  await fs.rm(path, { force: true });
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }

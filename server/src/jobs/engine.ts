@@ -90,6 +90,12 @@ export class Engine implements EngineApi {
     this.d.aroundRun = [...(this.d.aroundRun ?? []), fn];
   }
 
+  /** The run is queued or running in a live pillarsd process (this one or another). */
+  isRunLive(runId: string): boolean {
+    const r = this.runs.get(runId);
+    return !!r && (r.status === 'running' || r.status === 'queued') && this.queue.ownerAlive(r);
+  }
+
   /** Rule 5: runs whose process died become `interrupted`; their children die; their repository gets unlocked. */
   recover(): Promise<RunRecord[]> {
     return recoverRuns({ config: this.d.config, runs: this.runs, state: this.state, hub: this.d.hub, clock: this.d.clock, runtimeDir: this.runtimeDir, ownerAlive: (r) => this.queue.ownerAlive(r) });

@@ -21,7 +21,8 @@ import { staleLockKey } from './stale-locks';
 import { throttle } from './throttle';
 import type { Toolchain } from './toolchain';
 
-export type AroundRun = (job: { id: string; config: JobConfig }, run: () => Promise<void>) => Promise<void>;
+/** A wrapper around each attempt (the hot-set pause); what it does goes into the run's log. */
+export type AroundRun = (job: { id: string; config: JobConfig }, run: () => Promise<void>, info: { runId: string; log(line: string): void }) => Promise<void>;
 
 export interface ExecutionDeps {
   config: Config;
@@ -123,11 +124,16 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
           cacheDir: d.cacheDir,
           approvedCount,
           snapshotFiles: d.runs.snapshotFileCounts(),
+          lastRun: (jobId, statuses) => {
+            const r = d.runs.last(jobId, statuses);
+            return r ? toWire(r) : undefined;
+          },
           unlockFirst: unlockKey !== null && d.state.get(unlockKey) === '1',
           onUnlocked: () => unlockKey && d.state.set(unlockKey, '0'),
         });
       };
-      const wrapped = d.aroundRun.reduceRight<() => Promise<void>>((inner, w) => () => w({ id: rec.jobId, config: job }, inner), attemptOnce);
+      const info = { runId: rec.id, log: (l: string) => log.write(l) };
+      const wrapped = d.aroundRun.reduceRight<() => Promise<void>>((inner, w) => () => w({ id: rec.jobId, config: job }, inner, info), attemptOnce);
       try {
         await wrapped();
       } catch (e) {

@@ -2,7 +2,7 @@
 // engine can queue it (rule 4) and guard its pillars before any hook runs (rules 1 and 3), and
 // how one attempt of it runs. A new job type is a module in types/ and a line in types/registry.ts
 // (plus its YAML schema in config/schema.ts).
-import type { BlockInfo, Progress, RunSummary } from '../contract/api';
+import type { BlockInfo, Progress, Run, RunStatus, RunSummary } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import type { Exec } from '../infra/exec';
 import type { RunSecrets } from '../secrets/resolver';
@@ -50,6 +50,8 @@ export interface RunContext {
   approvedCount: number | null;
   /** restic snapshot id → files, from our own history */
   snapshotFiles: Map<string, number>;
+  /** the run history: a job's latest run among these statuses */
+  lastRun(jobId: string, statuses: readonly RunStatus[]): Run | undefined;
   /** the repository needs `restic unlock` first (an interrupted run left its lock) */
   unlockFirst: boolean;
   onUnlocked(): void;

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema';
 import { resolveLocation } from '../config/locations';
 import type { Location } from '../config/locations';
 import { pillarGuard, sourceGuard } from '../domain/guards';
-import { exists, hasEntries, isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
+import { exists, hasEntries, holdsFiles, isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
 import { block } from './job-type';
 import type { JobRef } from './job-type';
 
@@ -27,9 +27,18 @@ export function checkPillar(c: Config, loc: Location): void {
 export function checkSource(loc: Location): void {
   if (loc.kind !== 'pillar') return;
   const there = isDirectory(loc.path);
-  const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, loc.path === loc.root || loc.path === `${loc.root}/` ? ['.pillar'] : []) : exists(loc.path) });
+  const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, isPillarRoot(loc) ? ['.pillar'] : []) : exists(loc.path) });
   if (b) block(b);
 }
+
+/** Rule 3 for a snapshot: a source of folders with no file anywhere in them is as empty as an empty one. */
+export function checkSourceHoldsFiles(loc: Location): void {
+  if (loc.kind !== 'pillar' || !isDirectory(loc.path)) return;
+  const b = sourceGuard({ path: loc.path, exists: true, hasEntries: true, files: holdsFiles(loc.path, isPillarRoot(loc) ? ['.pillar'] : []) });
+  if (b) block(b);
+}
+
+const isPillarRoot = (loc: Extract<Location, { kind: 'pillar' }>) => loc.path === loc.root || loc.path === `${loc.root}/`;
 
 /** Every pillar first, then the sources: a blocked run touches nothing, hooks included. */
 export function preflight(c: Config, refs: readonly JobRef[]): void {

@@ -39,6 +39,8 @@ export class RunQueue {
   private readonly waiters = new Map<string, Array<(r: RunRecord) => void>>();
   private pollTimer: { cancel(): void } | null = null;
   private pumping = false;
+  /** a timer that keeps the process alive while someone waits for a run */
+  private holdOpen: ReturnType<typeof setInterval> | null = null;
   stopping = false;
 
   constructor(private readonly d: QueueDeps) {}
@@ -94,10 +96,16 @@ export class RunQueue {
     return this.mine.size;
   }
 
-  /** Resolves when the run reaches a final state or `blocked`. */
+  /**
+   * Resolves when the run reaches a final state or `blocked`. While anyone waits, the process stays
+   * up: the engine's own timers (a queue poll, a retry's backoff) never hold it open, and a
+   * foreground `pillarsd run` waiting on them alone would end with Node's exit 13 (an unsettled
+   * top-level await) and leave its run `running`.
+   */
   waitFor(runId: string): Promise<RunRecord> {
     const r = this.d.runs.get(runId);
     if (r && !LIVE.includes(r.status)) return Promise.resolve(r);
+    this.holdOpen ??= setInterval(() => {}, 1 << 30);
     return new Promise((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
@@ -109,6 +117,10 @@ export class RunQueue {
   settle(rec: RunRecord): void {
     const list = this.waiters.get(rec.id);
     this.waiters.delete(rec.id);
+    if (this.waiters.size === 0 && this.holdOpen) {
+      clearInterval(this.holdOpen);
+      this.holdOpen = null;
+    }
     for (const fn of list ?? []) fn(rec);
   }
 

@@ -2,12 +2,11 @@
 // repository locked, or died with pillarsd, marks its repository in the engine state; the
 // repository's next user runs `restic unlock` (stale locks only) first.
 import type { Config, JobConfig } from '../config/schema';
-import { resolveLocation } from '../config/locations';
+import { locationKey } from '../config/locations';
 import { jobTypeOf } from './types/registry';
 
 /** The engine-state key marking the job's repository for an unlock, or null when its tool leaves no locks. */
 export function staleLockKey(c: Config, job: JobConfig): string | null {
   if (!jobTypeOf(job).leavesStaleLocks || !('repository' in job)) return null;
-  const l = resolveLocation(c, job.repository);
-  return `unlock:${l.kind === 'pillar' ? l.path : `${l.remote}:${l.path}`}`;
+  return `unlock:${locationKey(c, job.repository)}`;
 }

@@ -116,7 +116,8 @@ interface ResticSummaryLine {
 }
 interface ResticErrorLine {
   message_type: 'error';
-  error?: { message?: string } | string;
+  /** restic 0.14: Go's error value marshalled as is: `{"Op","Path","Err":errno}` or `{}`; later: `{"message"}` */
+  error?: { message?: string; Op?: string; Err?: number } | string;
   during?: string;
   item?: string;
 }
@@ -124,7 +125,7 @@ interface ResticErrorLine {
 export type ResticBackupLine =
   | { kind: 'progress'; progress: Progress }
   | { kind: 'summary'; summary: ResticBackupSummary }
-  | { kind: 'error'; message: string; item: string | null }
+  | { kind: 'error'; error: ResticItemError }
   | { kind: 'text'; text: string };
 
 function parseJsonObject(line: string): Record<string, unknown> | null {
@@ -179,12 +180,59 @@ export function parseResticBackupLine(line: string): ResticBackupLine | null {
       },
     };
   }
-  if (o.message_type === 'error') {
-    const e = o as unknown as ResticErrorLine;
-    const msg = typeof e.error === 'string' ? e.error : (e.error?.message ?? 'error');
-    return { kind: 'error', message: msg, item: e.item ?? null };
-  }
+  if (o.message_type === 'error') return { kind: 'error', error: itemError(o as unknown as ResticErrorLine) };
   return null; // verbose_status and future message types carry nothing we show
+}
+
+/** Linux errno values restic 0.14 puts in its per-file errors, in the words `strerror` uses. */
+const ERRNO: Record<number, string> = {
+  1: 'operation not permitted',
+  2: 'no such file or directory',
+  5: 'input/output error',
+  6: 'no such device or address',
+  13: 'permission denied',
+  16: 'device or resource busy',
+  20: 'not a directory',
+  21: 'is a directory',
+  24: 'too many open files',
+  36: 'file name too long',
+  40: 'too many levels of symbolic links',
+  61: 'no data available',
+  95: 'operation not supported',
+  107: 'transport endpoint is not connected',
+  110: 'connection timed out',
+  116: 'stale file handle',
+  121: 'remote I/O error',
+};
+
+/** A file or folder restic could not read during a backup, and why (null: restic did not say). */
+export interface ResticItemError {
+  item: string | null;
+  reason: string | null;
+  /** restic's phase: `scan` or `archival` */
+  during: string | null;
+}
+
+function itemError(e: ResticErrorLine): ResticItemError {
+  let reason: string | null = null;
+  const err = e.error;
+  if (typeof err === 'string') reason = err || null;
+  else if (err?.message) reason = err.message;
+  else if (typeof err?.Err === 'number') {
+    const words = ERRNO[err.Err] ?? `error ${err.Err}`;
+    reason = err.Op && err.Op !== 'open' ? `${err.Op}: ${words}` : words;
+  }
+  // restic 0.14 marshals wrapped errors as {}: the reason is lost (the caller may find it out)
+  return { item: e.item ?? null, reason, during: e.during ?? null };
+}
+
+/**
+ * A per-file error line of `backup --json`: restic 0.14 writes these to stderr (not stdout), one
+ * JSON object per line, the same item once per phase. Null for any other line.
+ */
+export function parseResticItemError(line: string): ResticItemError | null {
+  const o = parseJsonObject(line);
+  return o?.message_type === 'error' ? itemError(o as unknown as ResticErrorLine) : null;
 }
 
 export interface ResticSnapshot {
@@ -224,7 +272,7 @@ export function parseStatsFileCount(stdout: string): number | null {
   return null;
 }
 
-export type ResticFailure = 'no-repository' | 'locked' | 'wrong-password' | 'partial' | 'interrupted' | 'other';
+export type ResticFailure = 'no-repository' | 'locked' | 'wrong-password' | 'damaged' | 'partial' | 'interrupted' | 'other';
 
 /** Classifies an exit: codes where restic ≥0.17 gives them, else its messages (0.14). */
 export function classifyResticExit(code: number | null, stderr: string, caps: ResticCaps | null): ResticFailure | null {
@@ -239,26 +287,66 @@ export function classifyResticExit(code: number | null, stderr: string, caps: Re
   if (/repository is already locked|unable to create lock/i.test(stderr)) return 'locked';
   if (/wrong password|no key found/i.test(stderr)) return 'wrong-password';
   if (/Is there a repository at the following location|repository does not exist|unable to open config file/i.test(stderr)) return 'no-repository';
+  if (/repository contains errors/i.test(stderr)) return 'damaged';
   return 'other';
 }
 
-/** A one-line reason for a failed restic command, free of secrets (restic never prints the password). */
-export function resticFailureMessage(what: string, f: ResticFailure, code: number | null, stderr: string): string {
+/** What a failure message may name: the repository and the secret that opens it (its name, never its value). */
+export interface FailureContext {
+  repository?: string;
+  /** the name under `secrets:` the job's `password` names */
+  secret?: string;
+}
+
+/** A line of a Go stack trace (restic prints one after some fatal errors). */
+const traceLine = (l: string) => /\.go:\d+$/.test(l) || /^(github\.com|golang\.org|gopkg\.in|main|runtime)[./]/.test(l);
+
+/**
+ * The line of restic's stderr that says what went wrong: the last one that says something (not
+ * JSON, progress or a retry notice), or, when a Go stack trace follows the error, the line before it.
+ */
+function lastWords(stderr: string): string | null {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l);
+  const words = lines.filter((l) => !l.startsWith('{') && !/^\[\d+:\d+\]/.test(l) && !traceLine(l) && !/returned error, retrying after/.test(l));
+  const pick = lines.some(traceLine) ? words[0] : words[words.length - 1];
+  return pick ? pick.replace(/^Fatal:\s*/, '').slice(0, 300) : null;
+}
+
+/**
+ * A one-line reason for a failed restic command in plain words, free of secrets (restic never
+ * prints the password). Known causes say what they are and what to do; a wrong password is never
+ * worded as damage to the repository.
+ */
+export function resticFailureMessage(what: string, f: ResticFailure, code: number | null, stderr: string, where: FailureContext = {}): string {
+  const at = where.repository ? ` at ${where.repository}` : '';
   switch (f) {
     case 'no-repository':
-      return `${what}: no restic repository at the configured location`;
-    case 'locked':
-      return `${what}: the repository is locked by another restic process`;
+      return `${what}: there is no restic repository${at} (is the right disk mounted? was the repository moved or never initialised?)`;
+    case 'locked': {
+      const m = /locked (?:exclusively )?by PID (\d+) on (\S+)/.exec(stderr);
+      const since = /lock was created at ([^(\n]+?)\s*\(/.exec(stderr);
+      const holder = m ? ` (PID ${m[1]} on ${m[2]}${since ? `, since ${since[1]}` : ''})` : '';
+      return `${what}: the repository${at} is locked by another restic process${holder}; a lock left by a process that died is removed by the next run`;
+    }
     case 'wrong-password':
-      return `${what}: wrong password for the repository (check the secret the job names)`;
-    case 'partial':
-      return `${what}: snapshot made, but some files could not be read`;
-    default: {
-      const lines = stderr
+      return `${what}: wrong password: the secret ${where.secret ? `"${where.secret}" ` : ''}does not open the repository${at} (the repository itself was not read, so this says nothing about its health)`;
+    case 'damaged': {
+      const first = stderr
         .split('\n')
         .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('{'));
-      return `${what}: restic exited ${code ?? 'by a signal'}${lines.length ? `: ${lines[lines.length - 1]!.slice(0, 300)}` : ''}`;
+        .find((l) => l && !/repository contains errors/i.test(l) && /does not exist|error|damaged|missing|not found|invalid/i.test(l));
+      return `${what}: the repository${at} has errors${first ? `: ${first.slice(0, 200)}` : ''}`;
+    }
+    case 'partial':
+      return `${what}: snapshot made, but some files could not be read`;
+    case 'interrupted':
+      return `${what}: restic was interrupted`;
+    default: {
+      const last = lastWords(stderr);
+      return `${what}: restic exited ${code ?? 'by a signal'}${last ? `: ${last}` : ''}`;
     }
   }
 }

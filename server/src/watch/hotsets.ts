@@ -50,90 +50,157 @@ export async function hotSetStatus(client: SyncthingClient, hotRoot: string, con
   return { hotSets: out, warnings };
 }
 
-/** The engine's hook around a run: `next` runs the job. */
-export type AroundRun = (ctx: { jobId: string; signal?: AbortSignal }, next: () => Promise<unknown>) => Promise<unknown>;
+/** The engine's hook around a run: `next` runs the job; `log` writes into the run's log. */
+export type AroundRun = (ctx: { jobId: string; runId: string; log(line: string): void }, next: () => Promise<unknown>) => Promise<unknown>;
 
-/**
- * Remembers which folders we paused, so a crash during the backup can't leave them paused for
- * good: `serve` calls resumeLeftovers() at start (rule 5 of docs/architecture.md, a crash leaves no lie).
- */
-export interface PauseJournal {
-  load(): Promise<string[]>;
-  save(ids: string[]): Promise<void>;
+/** A Syncthing folder pillarsd paused around a backup and has not resumed yet. */
+export interface PauseRecord {
+  folderId: string;
+  /** the run it was paused for */
+  runId: string | null;
+  pausedAt: string;
 }
 
-/** Resumes folders a previous process paused and did not get to resume; returns their ids. */
-export async function resumeLeftovers(client: SyncthingClient, journal: PauseJournal): Promise<string[]> {
-  const ids = await journal.load();
-  const done: string[] = [];
-  for (const id of ids) {
-    try {
-      await client.setPaused(id, false);
-      done.push(id);
-    } catch (e) {
-      // A folder removed meanwhile (404) is done too; anything else stays for the next start.
-      if ((e as { status?: number }).status === 404) done.push(id);
-    }
-  }
-  await journal.save(ids.filter((id) => !done.includes(id)));
-  return done;
+/**
+ * Every pause pillarsd made and did not undo yet, one record per folder, so a crash, a second
+ * process or a Syncthing that is down at the resume cannot lose one (DESIGN rule 5: a crash leaves
+ * no lie). Records are added and removed one by one, never the list replaced.
+ */
+export interface PauseJournal {
+  list(): PauseRecord[];
+  /** records these pauses for the run (a folder already on record is now that run's) */
+  add(folderIds: readonly string[], runId: string | null, at: string): void;
+  remove(folderIds: readonly string[]): void;
 }
 
 export interface PauseOptions {
-  journal?: PauseJournal;
+  journal: PauseJournal;
   hotRoot: string;
-  /** Only these jobs pause the hot-sets (the Flux backup). */
+  /** Only these jobs pause the hot-sets (the backups of the pillar holding them). */
   jobIds: readonly string[];
-  log?: (msg: string) => void;
-  /** How often to retry a failed resume before giving up loudly. */
+  now(): Date;
+  /** How often to retry a failed resume before leaving it to the leftover resumer. */
   resumeAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * Pauses the hot-set folders that are running, runs the job, then resumes exactly those folders,
- * always: after success, failure, cancel or timeout (the engine rejects `next` then). A folder the
- * admin had paused stays paused.
+ * Pauses the hot-set folders, runs the job, then resumes them, always: after success, failure,
+ * cancel or timeout (the engine rejects `next` then). The folders paused are the running ones and
+ * those the journal says pillarsd paused for a run that never resumed them (a crash, a Syncthing
+ * that was down): this run takes them over, so its resume undoes them too. A folder the admin
+ * paused stays paused. A resume that fails stays in the journal for the leftover resumer.
  */
 export function pauseHotSetsAround(client: SyncthingClient, o: PauseOptions): AroundRun {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   return async (ctx, next) => {
     if (!o.jobIds.includes(ctx.jobId)) return next();
-    const paused: string[] = [];
+    const ours: string[] = [];
     try {
-      const targets = (await hotSetFolders(client, o.hotRoot)).filter((f) => !f.paused).map((f) => f.id);
-      // Journal first: if we die between the pause and the resume, the next start resumes them.
-      await o.journal?.save(targets);
-      for (const id of targets) {
-        await client.setPaused(id, true);
-        paused.push(id);
+      const onRecord = new Set(o.journal.list().map((r) => r.folderId));
+      const folders = (await hotSetFolders(client, o.hotRoot)).filter((f) => !f.paused || onRecord.has(f.id));
+      // journal first: if we die between the pause and the resume, the pause is on record
+      o.journal.add(
+        folders.map((f) => f.id),
+        ctx.runId,
+        o.now().toISOString(),
+      );
+      for (const f of folders) {
+        if (!f.paused) await client.setPaused(f.id, true);
+        ours.push(f.id);
       }
-      if (paused.length) o.log?.(`paused hot-sets ${paused.join(', ')} for ${ctx.jobId}`);
+      const taken = folders.filter((f) => f.paused).map((f) => f.id);
+      if (ours.length) ctx.log(`hot-sets: paused ${ours.join(', ')} for ${ctx.jobId}${taken.length ? ` (${taken.join(', ')} left paused by an earlier run: resumed after this one)` : ''}`);
+      else ctx.log('hot-sets: none running to pause');
     } catch (e) {
-      // The backup still runs: a hot-set that could not be paused is a warning, not a reason to skip it.
-      o.log?.(`could not pause every hot-set: ${(e as Error).message}`);
+      // the backup still runs: a hot-set that could not be paused is a warning, not a reason to skip it
+      ctx.log(`hot-sets: could not pause every hot-set (${(e as Error).message}); the backup runs anyway${ours.length ? `; paused: ${ours.join(', ')}` : ''}`);
     }
     try {
       return await next();
     } finally {
-      const left: string[] = [];
-      for (const id of paused) {
-        let ok = false;
-        for (let i = 0; i < (o.resumeAttempts ?? 5) && !ok; i++) {
+      const resumed: string[] = [];
+      let why = '';
+      for (const id of ours) {
+        for (let i = 0; i < (o.resumeAttempts ?? 5); i++) {
           try {
             await client.setPaused(id, false);
-            ok = true;
-          } catch {
+            resumed.push(id);
+            break;
+          } catch (e) {
+            why = (e as Error).message;
+            // a folder removed meanwhile has nothing left to resume
+            if ((e as { status?: number }).status === 404) {
+              resumed.push(id);
+              break;
+            }
             await sleep(200 * (i + 1));
           }
         }
-        if (!ok) left.push(id);
       }
-      await o.journal?.save(left).catch(() => undefined);
-      if (left.length) o.log?.(`could not resume hot-sets ${left.join(', ')}: resume them in Syncthing`);
-      else if (paused.length) o.log?.(`resumed hot-sets ${paused.join(', ')}`);
+      o.journal.remove(resumed);
+      const left = ours.filter((id) => !resumed.includes(id));
+      if (resumed.length) ctx.log(`hot-sets: resumed ${resumed.join(', ')}`);
+      if (left.length) ctx.log(`hot-sets: could not resume ${left.join(', ')} (${why}); pillarsd resumes them as soon as Syncthing answers, and status warns until then`);
     }
   };
+}
+
+export interface LeftoverOptions {
+  journal: PauseJournal;
+  /** the run is still under way in some pillarsd process (its pauses are not left over) */
+  isRunLive(runId: string): boolean;
+}
+
+/**
+ * Pauses pillarsd made for runs that are over and did not undo (a crash, a Syncthing down at the
+ * resume): resumed whenever Syncthing answers again, with a warning in status while they last.
+ */
+export class LeftoverPauses {
+  private lastError: string | null = null;
+  private running: Promise<string[]> | null = null;
+
+  constructor(
+    private readonly client: SyncthingClient,
+    private readonly o: LeftoverOptions,
+  ) {}
+
+  /** The pauses of runs that are over. */
+  leftovers(): PauseRecord[] {
+    return this.o.journal.list().filter((r) => !r.runId || !this.o.isRunLive(r.runId));
+  }
+
+  /** Resumes every leftover pause it can; returns the folder ids resumed. One attempt at a time. */
+  resume(): Promise<string[]> {
+    this.running ??= this.resumeNow().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async resumeNow(): Promise<string[]> {
+    const done: string[] = [];
+    for (const r of this.leftovers()) {
+      try {
+        await this.client.setPaused(r.folderId, false);
+        done.push(r.folderId);
+      } catch (e) {
+        // a folder removed meanwhile (404) is done too; anything else waits for the next try
+        if ((e as { status?: number }).status === 404) done.push(r.folderId);
+        else this.lastError = (e as Error).message;
+      }
+    }
+    this.o.journal.remove(done);
+    if (this.leftovers().length === 0) this.lastError = null;
+    return done;
+  }
+
+  /** One warning per folder still paused by pillarsd for a run that is over. */
+  warnings(): string[] {
+    return this.leftovers().map(
+      (r) =>
+        `hot-set ${r.folderId} is still paused since ${r.pausedAt.slice(0, 16).replace('T', ' ')}: pillarsd paused it for ${r.runId ? `run ${r.runId}` : 'a backup'}, which did not resume it` +
+        `${this.lastError ? ` (${this.lastError})` : ''}; it is resumed as soon as Syncthing answers`,
+    );
+  }
 }
 
 export class HotSetError extends BadRequestError {

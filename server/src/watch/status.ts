@@ -5,7 +5,7 @@ import type { StatusResponse, TimeMachineBundle, HotSetStatus, B2Plan } from '..
 import type { Clock } from '../ports/clock';
 import { capacityWarnings, trend, type CapacityStore, type CapacityThresholds, type FsUsage, type StatfsPort } from './capacity';
 import { evaluateBundles, type TimeMachineScanPort } from './timemachine';
-import { hotSetStatus, type ConflictFinder } from './hotsets';
+import { hotSetStatus, type ConflictFinder, type LeftoverPauses } from './hotsets';
 import type { SyncthingClient } from './syncthing';
 import { planB2, type B2PlanInput } from './b2plan';
 
@@ -22,7 +22,8 @@ export interface WatchDeps {
   store?: CapacityStore;
   diskHealth?: (path: string) => Promise<DiskHealthInfo>;
   timeMachine?: { pillar: string; capBytes: number | null; staleDays: number; perUser?: boolean; scanner: TimeMachineScanPort };
-  hotSets?: { client: SyncthingClient; hotRoot: string; conflicts: ConflictFinder };
+  /** `leftovers`: pauses pillarsd made for runs that are over, warned about at every status */
+  hotSets?: { client: SyncthingClient; hotRoot: string; conflicts: ConflictFinder; leftovers?: Pick<LeftoverPauses, 'warnings'> };
   b2?: { pillar: string; plan: B2PlanInput };
   cacheMs?: number;
 }
@@ -118,5 +119,7 @@ export function watchStatusContributor(d: WatchDeps): (s: StatusResponse) => Pro
     s.hotSets = w.hotSets;
     s.b2 = w.b2;
     s.warnings.push(...w.warnings);
+    // not cached: a leftover pause resumed a moment ago no longer warns
+    s.warnings.push(...(d.hotSets?.leftovers?.warnings() ?? []));
   };
 }

@@ -29,7 +29,7 @@ export function summaryText(r: Run): string {
   if (!s) return r.block ? r.block.message : (r.error ?? '');
   switch (s.kind) {
     case 'restic-backup':
-      return `${formatBytes(s.bytesAdded)} added, ${s.filesNew} new files`;
+      return `${formatBytes(s.bytesAdded)} added, ${s.filesNew} new files${s.unreadableFiles ? `, ${s.unreadableFiles} not read` : ''}`;
     case 'restic-forget':
       return `kept ${s.kept}, removed ${s.removed}${s.pruned ? ', pruned' : ''}`;
     case 'restic-check':

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deleteGuard, pillarGuard, retentionGuard, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
+import { deleteGuard, pillarGuard, retentionGuard, retentionHealthGate, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
+import type { RetentionHealthFacts } from '../../../server/src/domain/guards';
+import type { RunStatus } from '../../../server/src/contract/api';
 import { assertTransition, backoffSeconds, canTransition, exitCodeFor, followsAfter } from '../../../server/src/domain/run-state';
 import { conflicts } from '../../../server/src/domain/resources';
 import { jobResources } from '../../../server/src/jobs/types/registry';
@@ -64,6 +66,38 @@ describe('rule 3: retention minimum', () => {
   it('lets ordinary retention go', () => {
     expect(retentionGuard({ keep: ['real2'], remove: ['real1'], empty })).toBeNull();
     expect(retentionGuard({ keep: ['e1', 'real2'], remove: [], empty })).toBeNull();
+  });
+});
+
+describe('retention health gate (rule 3)', () => {
+  const run = (id: string, status: RunStatus, error: string | null = null) => ({ id, status, error, finishedAt: '2026-12-01T03:00:00.000Z', queuedAt: '2026-12-01T02:59:00.000Z' });
+  const facts = (o: Partial<RetentionHealthFacts>): RetentionHealthFacts => ({ repository: 'space:/backups/restic/flux', checks: [], backups: [], gate: { check: true, backup: true }, ...o });
+  it('lets retention go when the latest check and backups succeeded, or never ran', () => {
+    expect(retentionHealthGate(facts({}))).toBeNull();
+    expect(retentionHealthGate(facts({ checks: [{ jobId: 'verify', run: undefined }], backups: [{ jobId: 'backup', run: run('r2', 'succeeded-with-warnings') }] }))).toBeNull();
+  });
+  it('waits after a failed check, naming it and what it said', () => {
+    const b = retentionHealthGate(facts({ checks: [{ jobId: 'verify', run: run('r1', 'failed', 'restic check: the repository at /r has errors: pack 1a: does not exist') }] }));
+    expect(b).toEqual({
+      guard: 'repository-unhealthy',
+      needsApproval: false,
+      message:
+        'retention of space:/backups/restic/flux waits: the latest check (verify, run r1 of 2026-12-01 03:00) failed: restic check: the repository at /r has errors: pack 1a: does not exist. It goes on once a check passes (healthGate in pillarsd.yaml turns this off)',
+    });
+  });
+  it.each([
+    ['failed', 'failed'],
+    ['blocked', 'was blocked'],
+    ['interrupted', 'was interrupted'],
+  ] as const)('waits after a backup that %s', (status, words) => {
+    const b = retentionHealthGate(facts({ backups: [{ jobId: 'backup', run: run('r3', status) }] }));
+    expect(b?.message).toBe(`retention of space:/backups/restic/flux waits: the latest backup into it (backup, run r3 of 2026-12-01 03:00) ${words}. It goes on once backup saves a snapshot (healthGate in pillarsd.yaml turns this off)`);
+  });
+  it('names every reason, and each side can be turned off', () => {
+    const both = facts({ checks: [{ jobId: 'verify', run: run('r1', 'failed') }], backups: [{ jobId: 'backup', run: run('r3', 'failed') }] });
+    expect(retentionHealthGate(both)?.message).toMatch(/failed; the latest backup .* It goes on once a check passes and backup saves a snapshot/);
+    expect(retentionHealthGate({ ...both, gate: { check: false, backup: true } })?.message).not.toMatch(/check/);
+    expect(retentionHealthGate({ ...both, gate: { check: false, backup: false } })).toBeNull();
   });
 });
 

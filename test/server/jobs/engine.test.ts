@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
-import { makeSandbox } from './sandbox';
+import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 import { hashTree, makeTree } from '../../support/trees';
 import { diesWithin, run, runOk, isAlive, sleep } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
@@ -14,19 +14,7 @@ import { processState } from '../../../server/src/infra/process';
 
 const reg = useCleanup();
 
-function runtime(sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
-  const rt = openRuntime(sb.loaded(), o);
-  reg.add(async () => {
-    await rt.engine.stop();
-    rt.close();
-  });
-  return rt;
-}
-
-async function runJob(rt: Runtime, job: string) {
-  const r = rt.engine.enqueue(job, 'manual')!;
-  return rt.engine.waitFor(r.id);
-}
+const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime => sandboxRuntime(reg, sb, o);
 
 const withoutSentinel = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== '.pillar'));
 
@@ -389,7 +377,7 @@ describe('retries and rclone remotes', () => {
       ({ attempt, status } = rt.runs.get(q.id)!);
     }
     expect(attempt, `${status}: ${await rt.engine.readLog(q.id)}`).toBe(2);
-    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository is locked by another restic process\); retrying in 1s/);
+    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository at \S+ is locked by another restic process \(PID \d+ on \S+, since [^)]+\); a lock left by a process that died is removed by the next run\); retrying in 1s/);
     // the other restic dies without removing its lock: the next attempt unlocks the stale lock
     // (owner gone on this host) and goes through
     process.kill(check.pid, 'SIGKILL');

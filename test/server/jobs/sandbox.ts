@@ -5,6 +5,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../../server/src/config/load';
 import type { LoadedConfig } from '../../../server/src/config/load';
+import { openRuntime } from '../../../server/src/jobs/runtime';
+import type { Runtime } from '../../../server/src/jobs/runtime';
 import type { CleanupRegistry } from '../../support/tmp';
 
 export interface Sandbox {
@@ -95,4 +97,20 @@ ${jobs}`;
     loaded: () => ({ file: configFile, config: parseConfig(yaml, configFile) }),
     resticEnv: { RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: path.join(dir, 'restic-cache') },
   };
+}
+
+/** An in-process engine over the sandbox, stopped and closed by the registry. */
+export function sandboxRuntime(reg: CleanupRegistry, sb: Sandbox, o: Parameters<typeof openRuntime>[1] = {}): Runtime {
+  const rt = openRuntime(sb.loaded(), o);
+  reg.add(async () => {
+    await rt.engine.stop();
+    rt.close();
+  });
+  return rt;
+}
+
+/** Runs a job now and waits until it ends (or blocks). */
+export async function runJob(rt: Runtime, job: string) {
+  const r = rt.engine.enqueue(job, 'manual')!;
+  return rt.engine.waitFor(r.id);
 }

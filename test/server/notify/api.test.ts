@@ -192,3 +192,32 @@ describe('pillarsd notify test', () => {
     for (const out of [ok, all, unknown]) expect(`${out.stdout}${out.stderr}`).not.toContain(sb.secrets.hookKey);
   });
 });
+
+describe('Samba', () => {
+  it('an apply that smbd did not reload is an incident, told once', async () => {
+    const web = reg.track(await startHttpReceiver());
+    const sb = notifySandbox(reg, {
+      notifications: () => `  groupSeconds: 0
+  channels:
+    hook: { type: webhook, url: "${web.url}/hook" }
+`,
+    });
+    // a samba: section whose file lives in the sandbox; no smbd runs here, so no reload happens
+    const text = sb.text.replace('remotes:', `samba:\n  mode: include\n  configFile: ${sb.dir}/smb.conf\n  validUsers: [root]\nremotes:`);
+    writeFileSync(sb.configFile, text);
+    writeFileSync(path.join(sb.dir, 'smb.conf'), `[global]\n   workgroup = WORKGROUP\ninclude = ${sb.dir}/pillars.conf\n`);
+    const s = await startServe(loadConfigFile(sb.configFile), { host: '127.0.0.1', port: 0, tls: 'off' });
+    reg.add(() => s.stop());
+    const admin = s.tokens.create({ role: 'admin', name: 'pane' }).token;
+    const apply = await fetch(`${s.url}/api/v1/samba/apply`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(apply.status, await apply.clone().text()).toBe(502);
+    const [hook] = await web.waitFor(1, (r) => r.url === '/hook');
+    expect((JSON.parse(hook!.body) as WebhookBody).notices).toMatchObject([{ kind: 'samba', phase: 'opened', incident: 'samba:reload', title: 'smbd did not reload the Samba config' }]);
+    expect(s.notifier.view().open.map((i) => i.key)).toContain('samba:reload');
+    // applied again (nothing new to write): no second message for the same incident
+    await fetch(`${s.url}/api/v1/samba/apply`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    await s.notifier.poll();
+    await s.notifier.idle();
+    expect(web.requests.filter((r) => r.url === '/hook')).toHaveLength(1);
+  });
+});

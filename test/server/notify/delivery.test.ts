@@ -241,3 +241,29 @@ describe('email over implicit TLS', () => {
     expect(`${r!.error}${logs.join('')}${JSON.stringify(n2.view())}`).not.toContain(sb.secrets.smtpPassword);
   });
 });
+
+describe('sending never delays a job', () => {
+  it('runs go on while a channel hangs without answering', async () => {
+    const web = reg.track(await startHttpReceiver());
+    web.answer('hang');
+    const sb = notifySandbox(reg, {
+      notifications: () => `  groupSeconds: 0
+  channels:
+    hook: { type: webhook, url: "${web.url}/hook" }
+`,
+      jobs: FAILING_JOB + FAILING_JOB.replace('nightly:', 'weekly:'),
+    });
+    const { rt } = compose(sb);
+    await failOnce(rt);
+    // the first message is on its way and hangs there
+    await web.waitFor(1);
+    for (const job of ['weekly', 'nightly', 'weekly']) {
+      const run = rt.engine.runNow(job, 'test');
+      expect((await rt.engine.waitFor(run.id)).status).toBe('failed');
+    }
+    // every run ended while the one delivery still waited for its answer
+    expect(web.requests).toHaveLength(1);
+    expect(new NotifyStore(rt.db).rows().map((r) => r.state)).toEqual(['pending', 'pending']);
+    web.answer(200);
+  });
+});

@@ -5,6 +5,8 @@ import {
   keepArgs,
   parseForgetOutput,
   parseResticBackupLine,
+  parseResticItemError,
+  resticFailureMessage,
   resticBackup,
   resticCheck,
   resticForget,
@@ -75,11 +77,57 @@ describe('restic parsers', () => {
   it('keeps errors and plain text, drops blank lines', () => {
     expect(parseResticBackupLine('{"message_type":"error","error":{"Op":"open","Path":"/x","Err":13},"during":"archival","item":"/flux/secret"}')).toEqual({
       kind: 'error',
-      message: 'error',
-      item: '/flux/secret',
+      error: { item: '/flux/secret', reason: 'permission denied', during: 'archival' },
     });
     expect(parseResticBackupLine('repository 1234 opened')).toEqual({ kind: 'text', text: 'repository 1234 opened' });
     expect(parseResticBackupLine('   ')).toBeNull();
+  });
+
+  it('reads the per-file errors restic 0.14 writes to stderr, with a reason where it gives one', () => {
+    // verbatim from restic 0.14.0 run as an unprivileged user over a folder with unreadable entries
+    const lines = [
+      '{"message_type":"error","error":{},"during":"archival","item":"/tmp/rx/src/closed"}',
+      '{"message_type":"error","error":{},"during":"scan","item":"/tmp/rx/src/closed"}',
+      '{"message_type":"error","error":{"Op":"open","Path":"/tmp/rx/src/sub/locked.txt","Err":13},"during":"archival","item":"/tmp/rx/src/sub/locked.txt"}',
+      '{"message_type":"error","error":{"Op":"read","Path":"/f","Err":5},"during":"archival","item":"/f"}',
+      '{"message_type":"error","error":{"message":"lstat /g: stale file handle"},"during":"scan","item":"/g"}',
+      'Warning: at least one source file could not be read',
+    ];
+    expect(lines.map(parseResticItemError)).toEqual([
+      { item: '/tmp/rx/src/closed', reason: null, during: 'archival' },
+      { item: '/tmp/rx/src/closed', reason: null, during: 'scan' },
+      { item: '/tmp/rx/src/sub/locked.txt', reason: 'permission denied', during: 'archival' },
+      { item: '/f', reason: 'read: input/output error', during: 'archival' },
+      { item: '/g', reason: 'lstat /g: stale file handle', during: 'scan' },
+      null,
+    ]);
+  });
+
+  it('words known failures plainly, naming the repository and the secret but never its value', () => {
+    const where = { repository: '/space/backups/restic/flux', secret: 'restic' };
+    const wrong = resticFailureMessage('restic check', classifyResticExit(1, 'Fatal: wrong password or no key found', v014)!, 1, 'Fatal: wrong password or no key found', where);
+    expect(wrong).toBe('restic check: wrong password: the secret "restic" does not open the repository at /space/backups/restic/flux (the repository itself was not read, so this says nothing about its health)');
+    expect(wrong).not.toMatch(/found errors|has errors|damaged/);
+    const missing = 'Fatal: unable to open config file: stat /space/backups/restic/flux/config: no such file or directory\nIs there a repository at the following location?\n/space/backups/restic/flux';
+    expect(resticFailureMessage('restic backup', classifyResticExit(1, missing, v014)!, 1, missing, where)).toBe(
+      'restic backup: there is no restic repository at /space/backups/restic/flux (is the right disk mounted? was the repository moved or never initialised?)',
+    );
+    const locked =
+      'unable to create lock in backend: repository is already locked by PID 13817 on vm by root (UID 0, GID 0)\nlock was created at 2026-12-04 17:02:36 (3.337241649s ago)\nstorage ID 589649fa\nthe `unlock` command can be used to remove stale locks';
+    expect(resticFailureMessage('restic prune', classifyResticExit(1, locked, v014)!, 1, locked, where)).toBe(
+      'restic prune: the repository at /space/backups/restic/flux is locked by another restic process (PID 13817 on vm, since 2026-12-04 17:02:36); a lock left by a process that died is removed by the next run',
+    );
+    const damaged = 'pack 338861cc15066b3baeebb1fd01c24c67c2b598d9b601f368febe06c8583ddc7d: does not exist\nFatal: repository contains errors';
+    expect(classifyResticExit(1, damaged, v014)).toBe('damaged');
+    expect(resticFailureMessage('restic check', 'damaged', 1, damaged, where)).toBe(
+      'restic check: the repository at /space/backups/restic/flux has errors: pack 338861cc15066b3baeebb1fd01c24c67c2b598d9b601f368febe06c8583ddc7d: does not exist',
+    );
+    expect(resticFailureMessage('restic ls', 'other', 1, '[0:00] 10%\nFatal: cannot load tree: pack abc not found\n', where)).toBe('restic ls: restic exited 1: cannot load tree: pack abc not found');
+    // restic 0.14's ls over a damaged pack: retry notices, the error, then a Go stack trace
+    const traced =
+      'Load(<data/b55008a6d7>, 0, 0) returned error, retrying after 552.330144ms: open /r/data/b5/b550: no such file or directory\n' +
+      'open /r/data/b5/b550: no such file or directory\nReadFull(<data/b55008a6d7>)\ngithub.com/restic/restic/internal/backend.ReadAt\n\tgithub.com/restic/restic/internal/backend/readerat.go:39\nmain.runLs\n\tgithub.com/restic/restic/cmd/restic/cmd_ls.go:223\nruntime.goexit\n\truntime/asm_amd64.s:1594\n';
+    expect(resticFailureMessage('restic ls', 'other', 1, traced, where)).toBe('restic ls: restic exited 1: open /r/data/b5/b550: no such file or directory');
   });
 
   it('reads forget --json: the array line, then plain text from prune', () => {

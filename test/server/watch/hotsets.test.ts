@@ -6,8 +6,15 @@ import path from 'node:path';
 import { startSyncthing, pairSyncthing, type Syncthing } from '../../support/syncthing';
 import { tempDir, type TempDir } from '../../support/tmp';
 import { SyncthingClient, SyncthingError } from '../../../server/src/watch/syncthing';
-import { createHotSet, hotSetStatus, pauseHotSetsAround, resumeLeftovers, HotSetError } from '../../../server/src/watch/hotsets';
-import { conflictFinder, fileJournal } from '../../../server/src/infra/watch-host';
+import { createHotSet, hotSetStatus, LeftoverPauses, pauseHotSetsAround, HotSetError } from '../../../server/src/watch/hotsets';
+import { conflictFinder } from '../../../server/src/infra/watch-host';
+import { HotSetPauseStore } from '../../../server/src/store/hotset-pauses';
+import { openDb } from '../../../server/src/store/db';
+import { hotSetsFromConfig } from '../../../server/src/watch/hotset-wiring';
+import { parseConfig } from '../../../server/src/config/load';
+import { systemClock } from '../../../server/src/infra/clock';
+import { nodeExec } from '../../../server/src/infra/exec';
+import type { ServerEvent } from '../../../server/src/contract/api';
 import Fastify from 'fastify';
 import { hotSetRoutes } from '../../../server/src/http/routes/hotsets';
 import { makeErrorHandler } from '../../../server/src/http/problem';
@@ -91,49 +98,116 @@ describe('Syncthing hot-sets', () => {
     expect(s.warnings.join('\n')).toMatch(/conflict file/);
   });
 
-  it('pauses the hot-sets around a failing backup and always resumes them', async () => {
+  it('pauses the hot-sets around a failing backup and always resumes them, logging both in the run', async () => {
     // A second hot-set the admin paused on purpose must stay paused.
     mkdirSync(path.join(hotRoot, 'held'));
     await a.addFolder('hot-held', path.join(hotRoot, 'held'));
     await a.api('PATCH', '/rest/config/folders/hot-held', { paused: true });
     const logs: string[] = [];
-    const around = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], log: (m) => logs.push(m) });
+    const journal = new HotSetPauseStore(openDb(':memory:'));
+    const around = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], journal, now: () => new Date() });
     let seenPaused: boolean | undefined;
+    let onRecord: string[] = [];
     await expect(
-      around({ jobId: 'flux-backup' }, async () => {
+      around({ jobId: 'flux-backup', runId: 'r1', log: (m) => logs.push(m) }, async () => {
         seenPaused = (await client.folders()).find((f) => f.id === FOLDER)!.paused;
+        onRecord = journal.list().map((r) => `${r.folderId}@${r.runId}`);
         throw new Error('restic exited with 1');
       }),
     ).rejects.toThrow('restic exited with 1');
     expect(seenPaused).toBe(true);
+    expect(onRecord).toEqual([`${FOLDER}@r1`]);
     const after = await client.folders();
     expect(after.find((f) => f.id === FOLDER)!.paused).toBe(false);
     expect(after.find((f) => f.id === 'hot-held')!.paused).toBe(true);
-    expect(logs).toEqual([`paused hot-sets ${FOLDER} for flux-backup`, `resumed hot-sets ${FOLDER}`]);
+    expect(logs).toEqual([`hot-sets: paused ${FOLDER} for flux-backup`, `hot-sets: resumed ${FOLDER}`]);
+    expect(journal.list()).toEqual([]);
     // Other jobs leave the hot-sets alone.
-    await around({ jobId: 'space-offsite' }, async () => {
+    await around({ jobId: 'space-offsite', runId: 'r2', log: (m) => logs.push(m) }, async () => {
       expect((await client.folders()).find((f) => f.id === FOLDER)!.paused).toBe(false);
     });
     const st = await hotSetStatus(client, hotRoot, conflictFinder);
     expect(st.hotSets.find((h) => h.id === 'hot-held')!.state).toBe('paused');
   });
 
-  it('a crash between pause and resume is healed at the next start from the journal', async () => {
-    const journal = fileJournal(path.join(dir.path, 'state', 'hotsets-paused.json'));
-    const around = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], journal });
+  it('a crash between pause and resume: the journal keeps the pause; the next process resumes it, and a backup in between takes it over', async () => {
+    const db = path.join(dir.path, 'state', 'pillarsd.db');
+    const first = new HotSetPauseStore(openDb(db));
+    const live = new Set(['r-crashed']);
+    const around = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], journal: first, now: () => new Date() });
     // The "crash": the job never finishes and the process is gone; only the journal survives.
     let release!: () => void;
-    const hung = around({ jobId: 'flux-backup' }, () => new Promise<void>((r) => (release = r)));
+    const hung = around({ jobId: 'flux-backup', runId: 'r-crashed', log: () => {} }, () => new Promise<void>((r) => (release = r)));
     await until('the pause', async () => (await client.folders()).find((f) => f.id === FOLDER)!.paused);
-    expect(await journal.load()).toEqual([FOLDER]);
-    // A new process starts: it resumes what the journal lists (not hot-held, which the admin paused).
-    expect(await resumeLeftovers(client, fileJournal(path.join(dir.path, 'state', 'hotsets-paused.json')))).toEqual([FOLDER]);
-    const folders = await client.folders();
-    expect(folders.find((f) => f.id === FOLDER)!.paused).toBe(false);
-    expect(folders.find((f) => f.id === 'hot-held')!.paused).toBe(true);
-    expect(await journal.load()).toEqual([]);
+    // another process's view of the same database
+    const journal = new HotSetPauseStore(openDb(db));
+    const leftovers = new LeftoverPauses(client, { journal, isRunLive: (id) => live.has(id) });
+    // while the run is live, its pause is not a leftover
+    expect(leftovers.leftovers()).toEqual([]);
+    live.delete('r-crashed');
+    expect(leftovers.warnings()).toEqual([expect.stringMatching(new RegExp(`^hot-set ${FOLDER} is still paused since .*: pillarsd paused it for run r-crashed, which did not resume it; it is resumed as soon as Syncthing answers$`))]);
+    // A backup runs before the leftovers were resumed (Syncthing was down at the start): it takes
+    // the leftover pause over and resumes it after itself, instead of leaving it for good.
+    const logs: string[] = [];
+    const next = pauseHotSetsAround(client, { hotRoot, jobIds: ['flux-backup'], journal, now: () => new Date() });
+    await next({ jobId: 'flux-backup', runId: 'r-next', log: (m) => logs.push(m) }, async () => {
+      expect(journal.list().map((r) => `${r.folderId}@${r.runId}`)).toEqual([`${FOLDER}@r-next`]);
+    });
+    expect(logs[0]).toBe(`hot-sets: paused ${FOLDER} for flux-backup (${FOLDER} left paused by an earlier run: resumed after this one)`);
+    expect((await client.folders()).find((f) => f.id === FOLDER)!.paused).toBe(false);
+    expect(journal.list()).toEqual([]);
+    // and the hot-held folder the admin paused was never touched
+    expect((await client.folders()).find((f) => f.id === 'hot-held')!.paused).toBe(true);
     release();
     await hung;
+  });
+
+  it('at start, leftover pauses are resumed, the journal file of older versions included (then removed)', async () => {
+    const state = path.join(dir.path, 'state2');
+    mkdirSync(state, { recursive: true });
+    const config = parseConfig(
+      `stateDir: ${state}
+pillars: { flux: { path: ${dir.path}/flux, requireMount: false } }
+syncthing: { url: "${a.url}", apiKey: "env:ST_KEY", hotRoot: "flux:/hot" }
+`,
+      'pillarsd.yaml',
+    );
+    await a.api('PATCH', `/rest/config/folders/${FOLDER}`, { paused: true });
+    writeFileSync(path.join(state, 'hotsets-paused.json'), JSON.stringify([FOLDER]));
+    const journal = new HotSetPauseStore(openDb(':memory:'));
+    const hs = hotSetsFromConfig(config, { journal, isRunLive: () => false, clock: systemClock, exec: nodeExec, env: { ST_KEY: a.apiKey } })!;
+    const said: string[] = [];
+    await hs.start((m) => said.push(m));
+    expect(said).toEqual([`resumed hot-sets a run left paused: ${FOLDER}`]);
+    expect((await client.folders()).find((f) => f.id === FOLDER)!.paused).toBe(false);
+    expect(existsSync(path.join(state, 'hotsets-paused.json'))).toBe(false);
+    expect(journal.list()).toEqual([]);
+    expect(hs.leftovers.warnings()).toEqual([]);
+  });
+
+  it('tells of new conflict files as a hotset.conflicts event (those already there are the baseline)', async () => {
+    const config = parseConfig(
+      `stateDir: ${dir.path}/state3
+pillars: { flux: { path: ${dir.path}/flux, requireMount: false } }
+syncthing: { url: "${a.url}", apiKey: "env:ST_KEY", hotRoot: "flux:/hot", pollSeconds: 0.2 }
+`,
+      'pillarsd.yaml',
+    );
+    const hs = hotSetsFromConfig(config, { journal: new HotSetPauseStore(openDb(':memory:')), isRunLive: () => false, clock: systemClock, exec: nodeExec, env: { ST_KEY: a.apiKey } })!;
+    const events: ServerEvent[] = [];
+    let ticks = 0;
+    const stop = hs.watch((e) => events.push(e), () => ticks++);
+    try {
+      const before = (await hotSetStatus(client, hotRoot, conflictFinder)).hotSets.find((h) => h.id === FOLDER)!.conflicts.length;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(events).toEqual([]);
+      const name = 'draft.sync-conflict-20261204-120000-ABCDEFG.md';
+      writeFileSync(path.join(hotRoot, 'notes', name), 'the other side\n');
+      await until('the event', async () => events.length > 0);
+      expect(events).toEqual([{ type: 'hotset.conflicts', hotSetId: FOLDER, label: FOLDER, path: path.join(hotRoot, 'notes'), added: [name], total: before + 1 }]);
+    } finally {
+      stop();
+    }
   });
 
   it('creates a hot-set from a path under flux/hot, and refuses one outside', async () => {

@@ -37,10 +37,15 @@ describe('B2 plan', () => {
 
 describe('capacity', () => {
   it('statfs matches the kernel and thresholds raise warnings', async () => {
+    // Other processes write to this disk meanwhile: the free space read must lie between the
+    // kernel's figures taken just before and just after it.
+    const before = statfsSync(dir.path);
     const u = await statfsPort.statfs(dir.path);
-    const s = statfsSync(dir.path);
-    expect(u.totalBytes).toBe(s.blocks * s.bsize);
-    expect(u.freeBytes).toBe(s.bavail * s.bsize);
+    const after = statfsSync(dir.path);
+    expect(u.totalBytes).toBe(after.blocks * after.bsize);
+    const free = [before.bavail * before.bsize, after.bavail * after.bsize];
+    expect(u.freeBytes).toBeGreaterThanOrEqual(Math.min(...free));
+    expect(u.freeBytes).toBeLessThanOrEqual(Math.max(...free));
     expect(capacityWarnings('space', { totalBytes: 100, freeBytes: 50, usedBytes: 50 })).toEqual([]);
     expect(capacityWarnings('space', { totalBytes: 100, freeBytes: 8, usedBytes: 92 })[0]).toMatch(/^space: low on space: 8\.0% free/);
     expect(capacityWarnings('space', { totalBytes: 100, freeBytes: 3, usedBytes: 97 })[0]).toMatch(/critically low/);
@@ -155,7 +160,12 @@ describe('Time Machine bundles', () => {
 describe('watchers from pillarsd.yaml', () => {
   it('resolves the hot root, picks the Flux backup for the pause and contributes status', async () => {
     const { parseConfig } = await import('../../../server/src/config/load');
-    const { watchFromConfig, resolvePillarPath } = await import('../../../server/src/watch/compose');
+    const { watchFromConfig } = await import('../../../server/src/watch/compose');
+    const { hotSetsFromConfig } = await import('../../../server/src/watch/hotset-wiring');
+    const { HotSetPauseStore } = await import('../../../server/src/store/hotset-pauses');
+    const { openDb } = await import('../../../server/src/store/db');
+    const { systemClock } = await import('../../../server/src/infra/clock');
+    const { nodeExec } = await import('../../../server/src/infra/exec');
     const config = parseConfig(
       `stateDir: ${dir.path}/state
 pillars:
@@ -170,16 +180,23 @@ jobs:
 `,
       'pillarsd.yaml',
     );
-    expect(resolvePillarPath(config, 'flux:/hot')).toBe(`${dir.path}/hot`);
-    const w = watchFromConfig(config, { env: { ST_KEY: 'k' } });
-    expect(w.aroundRun).not.toBeNull();
+    const hotSets = hotSetsFromConfig(config, { journal: new HotSetPauseStore(openDb(':memory:')), isRunLive: () => false, clock: systemClock, exec: nodeExec, env: { ST_KEY: 'k' } })!;
+    expect(hotSets.hotRoot).toBe(`${dir.path}/hot`);
+    const w = watchFromConfig(config, { env: { ST_KEY: 'k' }, hotSets });
+    expect(hotSets.aroundRun).not.toBeNull();
     expect(w.createHotSet).not.toBeNull();
-    // Syncthing is unreachable (port 9): the job still runs, and other jobs are not wrapped.
+    // Syncthing is unreachable (port 9): the job still runs, saying so in its log.
     let ran = false;
-    await w.aroundRun!({ id: 'flux-backup', config: config.jobs['flux-backup']! }, async () => {
-      ran = true;
-    });
+    const log: string[] = [];
+    await hotSets.aroundRun!(
+      { id: 'flux-backup', config: config.jobs['flux-backup']! },
+      async () => {
+        ran = true;
+      },
+      { runId: 'r1', log: (l) => log.push(l) },
+    );
     expect(ran).toBe(true);
+    expect(log).toEqual([expect.stringMatching(/^hot-sets: could not pause every hot-set \(Syncthing at http:\/\/127\.0\.0\.1:9 did not answer GET \/rest\/config\/folders: .*\); the backup runs anyway$/)]);
     const s: StatusResponse = { version: 't', time: '', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [] };
     await w.contributor(s);
     expect(s.b2!.uplinkMbps).toBe(50);

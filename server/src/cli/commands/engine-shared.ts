@@ -3,6 +3,10 @@ import type { Command } from 'commander';
 import { ConfigError, configPath, loadConfigFile } from '../../config/load';
 import type { LoadedConfig } from '../../config/load';
 import type { Run } from '../../contract/api';
+import type { Runtime } from '../../jobs/runtime';
+import { HotSetPauseStore } from '../../store/hotset-pauses';
+import { hotSetsFromConfig } from '../../watch/hotset-wiring';
+import type { HotSetWiring } from '../../watch/hotset-wiring';
 
 export class CliExit extends Error {
   constructor(
@@ -56,4 +60,17 @@ export function formatRunLine(r: Run): string {
   const when = r.finishedAt ?? r.startedAt ?? r.queuedAt;
   const dur = r.startedAt && r.finishedAt ? ` ${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000)}s` : '';
   return `${r.id}  ${r.jobId.padEnd(18)} ${r.status.padEnd(11)} ${r.trigger.padEnd(9)} ${when}${dur}${r.error ? `  ${r.error}` : ''}`;
+}
+
+/**
+ * The hot-sets for a process that runs backups (`serve`, `pillarsd run`): every backup of their
+ * pillar pauses and resumes them the same way, logged in its run; pauses a run left behind are
+ * resumed now if Syncthing answers (else warned about, and retried by `serve`).
+ */
+export async function attachHotSets(rt: Runtime, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<HotSetWiring | null> {
+  const hs = hotSetsFromConfig(rt.engine.config, { journal: new HotSetPauseStore(rt.db), isRunLive: (id) => rt.engine.isRunLive(id), clock: rt.clock, exec: rt.exec, env });
+  if (!hs) return null;
+  if (hs.aroundRun) rt.engine.addAroundRun(hs.aroundRun);
+  await hs.start(log).catch((e: unknown) => log(`hot-sets: ${e instanceof Error ? e.message : String(e)}`));
+  return hs;
 }

@@ -2,7 +2,7 @@
 // Exit 0 succeeded (with or without warnings), 1 failed/cancelled/interrupted, 2 unknown job or bad
 // config, 3 blocked by a guard.
 import type { Command } from 'commander';
-import { action, CliExit, loadOrExit, printJson, withCommon } from './engine-shared';
+import { action, attachHotSets, CliExit, loadOrExit, printJson, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
 import { openRuntime } from '../../jobs/runtime';
 import { exitCodeFor } from '../../domain/run-state';
@@ -26,11 +26,13 @@ export function registerRun(program: Command): void {
               if (r.ownerPid === process.pid) rt.engine.cancel(r.id, `signal ${sig}`);
             }
           };
-          process.once('SIGINT', onSig);
-          process.once('SIGTERM', onSig);
+          // a closed terminal (SIGHUP) too: the run ends cancelled, never left `running`
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSig);
         };
         try {
           await rt.engine.recover();
+          // a backup run here pauses the hot-sets as one under `serve` would
+          await attachHotSets(rt, process.env, (m) => process.stderr.write(`pillarsd: ${m}\n`));
           stopSignals();
           const who = `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'root'}`;
           const queued = opts.approve ? rt.engine.runApproved(jobId, who) : rt.engine.enqueue(jobId, 'manual')!;

@@ -1,7 +1,7 @@
 // `pillarsd serve`: API + scheduler in the foreground (systemd runs this); SIGTERM stops it cleanly:
 // no new runs, running ones end `interrupted`, the HTTP server and the database close.
 import type { Command } from 'commander';
-import { action, CliExit, loadOrExit, withCommon } from './engine-shared';
+import { action, attachHotSets, CliExit, loadOrExit, withCommon } from './engine-shared';
 import type { CommonOpts } from './engine-shared';
 import type { LoadedConfig } from '../../config/load';
 import { openRuntime } from '../../jobs/runtime';
@@ -17,6 +17,8 @@ import { SERVED_URL_KEY } from './login-link';
 import { startHttpServer } from '../http';
 import { VERSION } from '../../version';
 import type { RunningHttpServer } from '../../http/server';
+import type { SambaApi } from '../../ports/services';
+import type { SambaActionResult } from '../../contract/api';
 import { hostname } from 'node:os';
 import { NotifyStore } from '../../store/notify';
 import { Notifier } from '../../notify/service';
@@ -71,15 +73,10 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     const scheduler = new Scheduler({ engine: rt.engine, runs: rt.runs, state: rt.state, hub: rt.hub, clock: rt.clock });
     // watchers: capacity/health/Time Machine/hot-sets/B2 in the status, hot-sets paused around the Flux backup
     const { watchFromConfig } = await import('../../watch/compose');
-    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: logAs('watch') });
-    rt.status.contributors.push(watch.contributor);
-    if (watch.aroundRun) rt.engine.addAroundRun(watch.aroundRun);
     // hot-sets a crashed pillarsd left paused around a backup are resumed before anything runs
-    const resumed = await watch.resumeLeftovers().catch((e: unknown) => {
-      logger.error({ component: 'watch', err: e }, 'could not resume hot-sets left paused');
-      return [] as string[];
-    });
-    if (resumed.length) logger.warn({ component: 'watch', hotSets: resumed }, `resumed hot-sets left paused by a crash: ${resumed.join(', ')}`);
+    const hotSets = await attachHotSets(rt, o.env ?? process.env, logAs('watch'));
+    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: logAs('watch'), hotSets });
+    rt.status.contributors.push(watch.contributor);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
     const pairing = new PairingStore(rt.db, tokens);
@@ -125,7 +122,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         engine: rt.engine,
         events: rt.hub,
         status: rt.status,
-        samba,
+        samba: samba && toldSamba(samba, notifier),
         schedules: settings,
         settings,
         notifications: notifier,
@@ -145,6 +142,8 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     scheduler.start();
     notifier.start();
     const stopSampler = watch.startSampler();
+    // leftover pauses retried until Syncthing answers; new conflict files told as events
+    const stopHotSets = hotSets?.watch((e) => rt.hub.publish(e), logAs('watch')) ?? (() => {});
     const stopChanges = watchStatusChanges({
       status: () => rt.status.status(),
       publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
@@ -168,6 +167,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         (stopped ??= (async () => {
           scheduler.stop();
           stopSampler();
+          stopHotSets();
           stopChanges();
           stopFollowing();
           await http.close();
@@ -181,6 +181,19 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     rt.close();
     throw e;
   }
+}
+
+/**
+ * The Samba API whose apply and rollback tell the notifier whether smbd took the new file: a file
+ * written that smbd did not reload is an incident until an apply or rollback reloads it.
+ */
+function toldSamba(api: SambaApi, notifier: Notifier): SambaApi {
+  const told = async (r: Promise<SambaActionResult>) => {
+    const res = await r;
+    if (res.changed) notifier.sambaReloadFailed(res.reloaded ? null : res.messages.join('; '));
+    return res;
+  };
+  return { state: () => api.state(), apply: (actor) => told(api.apply(actor)), rollback: (actor) => told(api.rollback(actor)) };
 }
 
 /** Keeps the process up until SIGTERM/SIGINT, then stops cleanly. */

@@ -1,33 +1,40 @@
 // restic-backup: a snapshot of a pillar folder into a repository, which is initialised on first
 // use only where nothing else lives.
 import path from 'node:path';
-import type { RunSummary } from '../../contract/api';
+import type { ResticBackupSummary } from '../../contract/api';
 import type { ResticBackupJob } from '../../config/schema';
 import { resolveLocation } from '../../config/locations';
 import { exists, hasEntries, isDirectory } from '../../infra/fs';
 import * as restic from '../../tools/restic';
+import type { ResticItemError } from '../../tools/restic';
 import { fail } from '../job-type';
 import type { JobType, Outcome, RunContext } from '../job-type';
-import { checkPillar, checkSource } from '../pillar-guards';
+import { checkPillar, checkSource, checkSourceHoldsFiles } from '../pillar-guards';
 import { runTool } from '../tool-child';
-import { repositoryRef, resticFailed, resticTarget, unlock } from './restic-repository';
+import { repositoryRef, resticTarget, unlock } from './restic-repository';
+import { UnreadableFiles, warningLine } from './unreadable';
 
 async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
   const src = resolveLocation(ctx.config, job.source);
   checkPillar(ctx.config, src);
   checkSource(src);
-  const { bin, caps, t, repoLoc, cleanup } = await resticTarget(ctx, job);
+  // after the pre hooks (a dump may be what fills it): folders without a file are no snapshot either
+  checkSourceHoldsFiles(src);
+  const { bin, caps, t, repoLoc, failed, cleanup } = await resticTarget(ctx, job);
   try {
     if (repoLoc.kind === 'pillar' && !exists(path.join(repoLoc.path, 'config'))) {
       if (isDirectory(repoLoc.path) && hasEntries(repoLoc.path)) fail(`${repoLoc.path} is not empty and holds no restic repository: refusing to initialise one there`);
       ctx.log(`no repository at ${repoLoc.path}: initialising a new one (restic init)`);
       const r = await runTool(ctx, restic.resticInit(bin, t, ctx.env));
-      if (r.code !== 0) return resticFailed('restic init', r, caps);
+      if (r.code !== 0) return failed('restic init', r);
       ctx.log(`repository ${repoLoc.path} initialised`);
     }
     if (ctx.unlockFirst) await unlock(ctx, bin, t, 'an earlier attempt was interrupted or found the repository locked');
-    let summary: RunSummary | undefined;
-    let errors = 0;
+    let summary: ResticBackupSummary | undefined;
+    const unreadable = new UnreadableFiles();
+    const onError = (e: ResticItemError) => {
+      if (unreadable.add(e)) ctx.log(`not read: ${e.item ?? '(restic named no file)'}: ${e.reason ?? 'no reason given'}${e.during ? ` (during ${e.during})` : ''}`);
+    };
     const r = await runTool(ctx, restic.resticBackup(bin, t, ctx.env, { source: src.kind === 'pillar' ? src.path : job.source, exclude: job.exclude, tags: job.tags, host: job.host, caps }), {
       onStdout: (line) => {
         const p = restic.parseResticBackupLine(line);
@@ -36,17 +43,24 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
         else if (p.kind === 'summary') {
           summary = p.summary;
           ctx.log(`snapshot ${p.summary.snapshotId} saved: ${p.summary.filesNew} new, ${p.summary.filesChanged} changed, ${p.summary.bytesAdded} bytes added`);
-        } else if (p.kind === 'error') {
-          errors++;
-          ctx.log(`error: ${p.item ?? ''}: ${p.message}`);
-        } else ctx.log(p.text);
+        } else if (p.kind === 'error') onError(p.error);
+        else ctx.log(p.text);
+      },
+      // restic 0.14 reports the files it could not read here, as JSON lines
+      onStderr: (line) => {
+        const e = restic.parseResticItemError(line);
+        if (e) onError(e);
+        else if (line.trim()) ctx.log(line);
       },
     });
     if (r.code === 0 && summary) return { status: 'succeeded', summary, exitCode: 0 };
-    if (r.code === 3 && summary?.kind === 'restic-backup') {
-      return { status: 'failed', summary: { ...summary, unreadableFiles: errors }, exitCode: 3, error: `snapshot ${summary.snapshotId} saved, but ${errors || 'some'} file(s) could not be read (see the log)` };
+    if (r.code === 3 && summary) {
+      // the snapshot exists without the files restic could not read: a success to look at
+      const listed = unreadable.list();
+      const count = Math.max(unreadable.count, listed.length);
+      return { status: 'succeeded-with-warnings', summary: { ...summary, unreadableFiles: count, unreadable: listed }, exitCode: 3, error: warningLine(summary.snapshotId, count, listed) };
     }
-    return resticFailed('restic backup', r, caps);
+    return failed('restic backup', r);
   } finally {
     cleanup();
   }

@@ -1,8 +1,8 @@
 // What every restic job type shares: the repository as restic's target (its pillar guarded, the
 // password in a 0600 file for the attempt only: rule 6), stale-lock removal, and failure messages.
 import path from 'node:path';
-import type { ResticBackupJob, ResticCheckJob, ResticForgetJob } from '../../config/schema';
-import { resolveLocation } from '../../config/locations';
+import type { Config, ResticBackupJob, ResticCheckJob, ResticForgetJob } from '../../config/schema';
+import { locationKey, resolveLocation } from '../../config/locations';
 import type { ExecResult } from '../../infra/exec';
 import { removeFile, writePrivateFile } from '../../infra/fs';
 import * as restic from '../../tools/restic';
@@ -13,6 +13,14 @@ import { checkPillar } from '../pillar-guards';
 import { runTool } from '../tool-child';
 
 type ResticJob = ResticBackupJob | ResticForgetJob | ResticCheckJob;
+
+/** The jobs of this type that use the same repository (however its path is spelt). */
+export function jobsOfRepository(config: Config, repository: string, type: ResticJob['type']): string[] {
+  const key = locationKey(config, repository);
+  return Object.entries(config.jobs)
+    .filter(([, j]) => j.type === type && locationKey(config, j.repository) === key)
+    .map(([id]) => id);
+}
 
 /** The repository: restic jobs that only read or prune it still want it to themselves. */
 export const repositoryRef = (job: ResticJob): JobRef => ({ ref: job.repository, mode: 'w' });
@@ -26,7 +34,10 @@ export async function resticTarget(ctx: RunContext, job: ResticJob) {
   // the pid in the name lets a later start remove what a killed process left behind
   const passwordFile = writePrivateFile(ctx.runtimeDir, `restic-pw-${process.pid}`, password);
   const t: ResticTarget = { repository, passwordFile, cacheDir: path.join(ctx.cacheDir, 'restic') };
-  return { bin, caps, t, repoLoc, cleanup: () => removeFile(passwordFile) };
+  const where: restic.FailureContext = { repository: repoLoc.kind === 'pillar' ? repoLoc.path : job.repository, secret: job.password };
+  /** the outcome of a failed restic command on this repository */
+  const failed = (what: string, r: ExecResult): Outcome => resticFailed(what, r, caps, where);
+  return { bin, caps, t, repoLoc, failed, cleanup: () => removeFile(passwordFile) };
 }
 
 export async function unlock(ctx: RunContext, bin: string, t: ResticTarget, why: string): Promise<void> {
@@ -36,7 +47,8 @@ export async function unlock(ctx: RunContext, bin: string, t: ResticTarget, why:
   else ctx.onUnlocked();
 }
 
-export function resticFailed(what: string, r: ExecResult, caps: ResticCaps): Outcome {
+/** A failed restic command as the attempt's outcome: known causes in plain words, a held lock retried. */
+export function resticFailed(what: string, r: ExecResult, caps: ResticCaps, where: restic.FailureContext = {}): Outcome {
   const f = restic.classifyResticExit(r.code, r.stderr, caps) ?? 'other';
-  return { status: 'failed', error: restic.resticFailureMessage(what, f, r.code, r.stderr), exitCode: r.code, transient: f === 'locked' };
+  return { status: 'failed', error: restic.resticFailureMessage(what, f, r.code, r.stderr, where), exitCode: r.code, transient: f === 'locked' };
 }

@@ -1,6 +1,6 @@
 // Numbered migrations, applied in order once each. Ranges keep parallel work apart:
 // 1–9 runs and events (engine), 10–19 tokens, pairing and audit (API), 20–29 Samba, capacity and
-// watchers, 60–69 notifications. Never edit a released migration: add the next number.
+// watchers, 40–49 the restic side (hot-set pauses), 60–69 notifications. Never edit a released migration: add the next number.
 export interface Migration {
   id: number;
   name: string;
@@ -11,5 +11,6 @@ import { engineMigrations } from './engine';
 import { capacityMigrations } from './capacity';
 import { apiMigrations } from './api';
 import { notifyMigrations } from './notify';
+import { resticMigrations } from './restic';
 
-export const migrations: Migration[] = [...engineMigrations, ...apiMigrations, ...capacityMigrations, ...notifyMigrations];
+export const migrations: Migration[] = [...engineMigrations, ...apiMigrations, ...capacityMigrations, ...resticMigrations, ...notifyMigrations];

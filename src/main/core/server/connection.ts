@@ -116,7 +116,7 @@ export function createServerConnection(o: ServerConnectionOptions): ServerConnec
       o.onEvent?.(e);
       const ev = e.event;
       if (ev.type === 'run.finished' || ev.type === 'run.blocked') o.onRun(ev.run);
-      if (ev.type === 'run.finished' || ev.type === 'run.blocked' || ev.type === 'run.started' || ev.type === 'run.queued' || ev.type === 'status.changed') soon();
+      if (ev.type === 'run.finished' || ev.type === 'run.blocked' || ev.type === 'run.started' || ev.type === 'run.queued' || ev.type === 'status.changed' || ev.type === 'hotset.conflicts') soon();
     },
   });
 

@@ -123,6 +123,11 @@ export function buildTrayModel(input: TrayInput): TrayModel {
   for (const sp2 of status?.pillars ?? []) {
     if (!sp2.online) problems.push({ severity: 'warning', text: `${sp2.id} offline on ${input.server.host ?? 'the server'}` });
   }
+  // two edits of the same file in a hot-set: Syncthing kept both, someone has to choose
+  for (const h of status?.hotSets ?? []) {
+    const n = h.conflicts.length;
+    if (n > 0) problems.push({ severity: 'warning', text: `hot-set ${h.label}: ${n}${n >= 100 ? '+' : ''} sync conflict${n === 1 ? '' : 's'}` });
+  }
   for (const p of input.pillars) {
     const pp = pillarProblem(p, input);
     if (pp) problems.push(pp);
