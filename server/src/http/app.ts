@@ -199,7 +199,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onResponse', async (req, reply) => {
     const s = reply.statusCode;
-    const level = s >= 500 ? 'error' : s === 401 || s === 403 || s === 429 ? 'warn' : s >= 400 || (req.method !== 'GET' && req.method !== 'HEAD') ? 'info' : 'debug';
+    // what an admin reads the journal for: changes, refused credentials and the server's own
+    // failures; a client's malformed or unknown request is its own business (and a scanner's
+    // thousands of 404s would drown the rest)
+    const level = s >= 500 ? 'error' : s === 401 || s === 403 || s === 429 ? 'warn' : s < 400 && req.method !== 'GET' && req.method !== 'HEAD' ? 'info' : 'debug';
     req.log[level]({ req, res: reply, principal: req.principal?.name, ms: Math.round(reply.elapsedTime) }, `${req.method} ${req.routeOptions.url ?? 'unrouted'} ${s}`);
   });
 
