@@ -1,6 +1,7 @@
 // The schema of pillarsd.yaml (server/pillarsd.example.yaml shows every part). Strict objects: a misspelt key is an error
 // that names itself, not a setting silently ignored. Cross-field rules (pillar and secret names,
 // `after:` targets) are checked in validate.ts where every name is known.
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { sizeProblem } from '../domain/size';
@@ -157,8 +158,15 @@ export type PillarConfig = z.infer<typeof pillar>;
 
 const tls = z.union([z.literal('auto'), z.literal('off'), z.strictObject({ cert: z.string(), key: z.string() })]);
 
+/** Folders the rest of the system shares: pillarsd makes its state folder 0700, so it needs one of its own. */
+const SHARED_FOLDERS = new Set(['/', '/etc', '/home', '/media', '/mnt', '/opt', '/root', '/run', '/srv', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/tmp']);
+
 export const configSchema = z.strictObject({
-  stateDir: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/pillars'),
+  stateDir: z
+    .string()
+    .startsWith('/', 'must be an absolute path')
+    .refine((p) => !SHARED_FOLDERS.has(posix.normalize(p).replace(/(.)\/+$/, '$1')), { message: "must be a folder of pillarsd's own, such as /var/lib/pillars (it is made private, 0700)" })
+    .default('/var/lib/pillars'),
   server: z
     // loose: the HTTP layer may read settings of its own here (listen, tls, allowedHosts are ours)
     .looseObject({
