@@ -88,6 +88,8 @@ export const DYNAMIC = [
   // tool invocations built by server/src/tools (each builder takes the binary toolchain.ts resolved)
   { file: 'server/src/jobs/tool-child.ts', expr: 'c.cmd', programs: [], why: 'restic/rclone commands built by server/src/tools' },
   { file: 'server/src/jobs/types/restic-forget.ts', expr: 'c.cmd', programs: [], why: 'restic forget, built by server/src/tools' },
+  { file: 'server/src/infra/stream-exec.ts', expr: 'req.cmd', programs: [], why: 'the streamed child (restic dump, find): callers pass `cmd`' },
+  { file: 'server/src/jobs/snapshots.ts', expr: 'c.cmd', programs: [], why: 'restic find and dump, built by server/src/tools' },
   { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: 'a hook\'s argv from pillarsd.yaml: the operator\'s own program' },
   { file: 'server/src/jobs/toolchain.ts', expr: 'bin', programs: ['restic', 'rclone'], why: 'tools.restic / tools.rclone from pillarsd.yaml, default restic and rclone' },
   { file: 'src/platform/mac/macPlatform.ts', expr: /^MAC_BIN\.\w+$/, programs: [], why: 'macOS binaries by absolute path, never started on Linux' },

@@ -21,6 +21,7 @@ import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
+import { snapshotRoutes } from './routes/snapshots';
 
 export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
 
@@ -218,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   adminRoutes(app, ctx);
   hotSetRoutes(app, { hotSets: deps.hotSets });
   notificationRoutes(app, ctx);
+  snapshotRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());

@@ -129,6 +129,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         notifications: notifier,
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
+        snapshots: rt.snapshots,
         auth: tokens,
         audit,
         pairing,
