@@ -152,7 +152,8 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
   for (const [jobId, j] of Object.entries(c.jobs)) {
     const p = (k: string) => ['jobs', jobId, k];
     if (j.type === 'restic-backup') where(j.source, p('source'), false);
-    if (j.type === 'restic-backup' || j.type === 'restic-forget' || j.type === 'restic-check') {
+    if (j.type === 'restic-drill' && j.scratch) where(j.scratch, p('scratch'), false);
+    if (j.type === 'restic-backup' || j.type === 'restic-forget' || j.type === 'restic-check' || j.type === 'restic-drill') {
       where(j.repository, p('repository'), false);
       if (!secrets.includes(j.password)) out.push({ path: p('password'), message: `names no entry of secrets: "${j.password}" (known: ${secrets.join(', ') || 'none'})` });
     }
@@ -169,6 +170,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
   if (seed !== undefined && c.jobs[seed]?.type !== 'rclone-copy') {
     out.push({ path: ['b2plan', 'seedJob'], message: `names no rclone-copy job "${seed}" (copy jobs: ${Object.entries(c.jobs).filter(([, j]) => j.type === 'rclone-copy').map(([id]) => id).join(', ') || 'none'})` });
   }
+  if (c.restore?.area) where(c.restore.area, ['restore', 'area'], false);
   if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);

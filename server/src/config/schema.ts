@@ -117,6 +117,23 @@ const resticCheck = z.strictObject({
     .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a percentage (5%), a part (1/10) or a size (2G)')
     .optional(),
 });
+// restic-drill (issue 16): restore a random sample of the latest snapshot into a scratch folder,
+// compare it with the source where the source is unchanged, and read a share of the pack data.
+const resticDrill = z.strictObject({
+  type: z.literal('restic-drill'),
+  ...jobCommon,
+  repository: locationRef,
+  password: z.string(),
+  sample: z.number().int().min(1).max(1000).default(20),
+  // files above this size are not picked (a drill restores its sample in full)
+  maxFileSize: sizeString.default('1G'),
+  readDataSubset: z
+    .string()
+    .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a percentage (5%), a part (1/10) or a size (2G)')
+    .default('5%'),
+  // where the sample is restored (default: .drills in the restore area); emptied after each run
+  scratch: locationRef.optional(),
+});
 const rcloneCommon = {
   source: locationRef,
   destination: locationRef,
@@ -153,11 +170,12 @@ const rcloneCopy = z.strictObject({
 
 // A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
 // in jobs/types/registry.ts (server/README.md, "The engine").
-export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
+export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, resticDrill, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
 export type ResticForgetJob = z.infer<typeof resticForget>;
 export type ResticCheckJob = z.infer<typeof resticCheck>;
+export type ResticDrillJob = z.infer<typeof resticDrill>;
 export type RcloneSyncJob = z.infer<typeof rcloneSync>;
 export type RcloneCopyJob = z.infer<typeof rcloneCopy>;
 
@@ -273,6 +291,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 16: where restores land by default (a new folder per restore under <area>/<job>/);
+  // default: /restores on the pillar that holds the job's repository
+  restore: z.strictObject({ area: locationRef.optional() }).optional(),
   // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
   notifications: notificationsSchema.optional(),
   metrics: metricsSchema.optional(),

@@ -271,6 +271,16 @@ export function rcloneSummary(kind: RcloneSummary['kind'], s: RcloneStats | null
   };
 }
 
+/** `rclone size --json`: the files and bytes of a side (a recovery's counts). */
+export function parseRcloneSize(stdout: string): { count: number; bytes: number } | null {
+  try {
+    const o = JSON.parse(stdout.trim()) as { count?: number; bytes?: number };
+    return typeof o.count === 'number' ? { count: o.count, bytes: o.bytes ?? 0 } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** rclone's documented exit codes: 5 is "temporary error, more retries might fix it". */
 export function rcloneTransient(code: number | null): boolean {
   return code === 5;

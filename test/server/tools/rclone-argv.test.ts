@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as rclone from '../../../server/src/tools/rclone';
+import { rcloneCheckOneWay, rcloneCopyBack, rcloneSizeOf } from '../../../server/src/tools/rclone-recover';
 import type { Command } from '../../../server/src/tools/restic';
 import { parseRcloneVersion, rcloneCaps } from '../../../server/src/tools/versions';
 import { run, runOk } from '../../support/proc';
@@ -38,7 +39,7 @@ async function remotes(dir: string): Promise<Record<string, { defs: rclone.Remot
   };
 }
 
-/** Every command a sync or copy run, a check and a seed window build, for one remote as destination. */
+/** Every command a sync or copy run, a check, a seed window and a recovery build, for one remote. */
 function commands(env: Record<string, string>, target: string, type: string, caps: ReturnType<typeof rcloneCaps>, list: string, source: string): Array<[string, Command]> {
   const sides = { sourceType: 'local', destinationType: type };
   return [
@@ -49,6 +50,10 @@ function commands(env: Record<string, string>, target: string, type: string, cap
     ['delete', rclone.rcloneDeleteList('rclone', env, { destination: target, filesFrom: list, maxDelete: 3, checkers: 8 })],
     ['rmdirs', rclone.rcloneRmdirs('rclone', env, `${target}/old album`)],
     ['probe', rclone.rcloneProbe('rclone', env, target)],
+    // a recovery reads the remote back (issue 16)
+    ['size', rcloneSizeOf('rclone', env, target, ['/backups/restic/**'])],
+    ['copy back', rcloneCopyBack('rclone', env, { from: target, to: path.join(source, 'back'), bwlimit: '8M', exclude: ['/backups/restic/**'] })],
+    ['check one-way', rcloneCheckOneWay('rclone', env, { from: target, to: source, exclude: [] })],
   ];
 }
 

@@ -1,4 +1,4 @@
-// The engine's command group (check, jobs, run, approve, runs, demo, serve).
+// The engine's command group (check, jobs, run, approve, runs, demo, serve, snapshots/ls/find).
 import type { Command } from 'commander';
 import { registerCheck } from './check';
 import { registerJobs } from './jobs';
@@ -7,6 +7,7 @@ import { registerApprove } from './approve';
 import { registerRuns } from './runs';
 import { registerDemo } from './demo';
 import { registerServe } from './serve';
+import { registerSnapshots } from './snapshots';
 
 export function registerEngineCommands(program: Command): void {
   registerServe(program);
@@ -16,4 +17,5 @@ export function registerEngineCommands(program: Command): void {
   registerRun(program);
   registerApprove(program);
   registerRuns(program);
+  registerSnapshots(program);
 }
