@@ -44,7 +44,7 @@ export const LAYERS = [
     why: 'the only server code touching processes, files and the network',
     folders: ['server/src/ports/', 'server/src/contract/api.ts'],
     typesFrom: ['server/src/samba/', 'server/src/watch/', 'server/src/layout/'],
-    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer'],
+    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer', 'pino'],
   },
   { dir: 'server/src/secrets/', why: 'secret references and their resolvers', folders: ['server/src/infra/'], packages: ['@azure/identity', '@azure/keyvault-secrets'] },
   {

@@ -2,7 +2,7 @@
 // the gates every request passes: Host allow-list → security headers → Origin check on writes →
 // token (or SSE ticket, same-site only) → failed-auth limit on a failure → role → schema → thin
 // handler → one error shape.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
@@ -83,11 +83,13 @@ export function paneCacheHeaders(root: string): (res: { setHeader(name: string, 
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
   const validators = lazyValidators();
   const app = Fastify({
-    logger: false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify's two lines per request would bury the log under the tray's polls: the onResponse
+    // hook below logs one, and reads only at debug level
+    logController: new LogController({ disableRequestLogging: true }),
     schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
@@ -101,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendProblem(reply, (err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : 400, err.message);
     },
   });
+
+  const log = deps.log ?? ((msg: string, err?: unknown) => app.log.error({ err }, msg));
 
   app.decorate('routeTable', [] as RouteEntry[]);
   app.decorate('compileValidators', validators.compileAll);
@@ -195,6 +199,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch (e) {
       log('audit record failed', e);
     }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const s = reply.statusCode;
+    // what an admin reads the journal for: changes, refused credentials and the server's own
+    // failures; a client's malformed or unknown request is its own business (and a scanner's
+    // thousands of 404s would drown the rest)
+    const level = s >= 500 ? 'error' : s === 401 || s === 403 || s === 429 ? 'warn' : s < 400 && req.method !== 'GET' && req.method !== 'HEAD' ? 'info' : 'debug';
+    req.log[level]({ req, res: reply, principal: req.principal?.name, ms: Math.round(reply.elapsedTime) }, `${req.method} ${req.routeOptions.url ?? 'unrouted'} ${s}`);
   });
 
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
