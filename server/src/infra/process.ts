@@ -1,6 +1,7 @@
 // Process-group helpers for recovery: a kill -9 of pillarsd leaves its children (restic, rclone)
 // running in their own groups; at start-up we find them by the pid recorded in the run and end them.
 import fs from 'node:fs';
+import os from 'node:os';
 import { killGroup } from './exec';
 
 export function isAlive(pid: number): boolean {
@@ -109,4 +110,9 @@ export function which(cmd: string, pathEnv = process.env.PATH ?? ''): string | n
     }
   }
   return null;
+}
+
+/** The host name restic writes into a snapshot when no --host is given (Go's os.Hostname). */
+export function hostName(): string {
+  return os.hostname();
 }
