@@ -9,6 +9,8 @@ export default defineConfig({
     exclude: ['test/faults/**', 'test/fixtures/**', '**/node_modules/**'],
     // Creates the test CA and sets NODE_EXTRA_CA_CERTS before the workers are forked (test/README.md).
     globalSetup: ['test/support/global-setup.ts'],
+    // every program a worker starts must be one scripts/programs.mjs found (and so proved packaged)
+    setupFiles: ['test/support/spawn-audit.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

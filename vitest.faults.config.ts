@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts', 'test/faults/global-setup.ts'],
+    setupFiles: ['test/support/spawn-audit.ts'],
     testTimeout: 600_000,
     hookTimeout: 300_000,
     pool: 'forks',

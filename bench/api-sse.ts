@@ -2,6 +2,7 @@
 // @fastify/sse, TLS) in this process publishes; 200 clients in a child process (pinned HTTPS, one
 // connection each, a real SSE parser) stamp each event as its chunk arrives. Latency = arrival −
 // publish on the shared wall clock (performance.timeOrigin + now(): sub-millisecond on one host).
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -64,7 +65,7 @@ try {
   const srv = await startHttpServer({
     server: loaded.config.server,
     stateDir: loaded.config.stateDir,
-    deps: { engine: rt.engine, events: rt.hub, status: rt.status, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens), log: () => {} },
+    deps: { engine: rt.engine, events: rt.hub, status: rt.status, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens, randomBytes(32)), log: () => {} },
     warn: () => {},
   });
   const p50s: number[] = [];

@@ -3,6 +3,7 @@
 // process; the load generator in a child process so the two don't share an event loop. Open loop
 // at 500 requests/s (requests leave on schedule whether or not earlier ones came back, so a slow
 // server can't hide its queueing), then a closed loop for the maximum rate.
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -130,7 +131,7 @@ jobs:
   })();
   const tokens = new TokenStore(rt.db);
   const token = tokens.create({ role: 'viewer', name: 'bench' }).token;
-  const common = { engine: rt.engine, events: rt.hub, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens), log: () => {} };
+  const common = { engine: rt.engine, events: rt.hub, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens, randomBytes(32)), log: () => {} };
   const measure = async (status: StatusApi, rounds: number) => {
     const srv = await startHttpServer({ server: loaded.config.server, stateDir: loaded.config.stateDir, deps: { ...common, status }, warn: () => {} });
     const out = { p50: [] as number[], p99: [] as number[], rps: [] as number[] };

@@ -13,6 +13,7 @@ import { MB, rssOf, sleep, verdict, isMet } from './lib/measure';
 import { spawnProcess } from '../test/support/cli';
 import { startSmbd } from '../test/support/smbd';
 import { run } from '../test/support/proc';
+import { removeTree } from '../test/support/guarded';
 
 const FULL = !!process.env.PILLARS_FULL;
 const IDLE_S = FULL ? 60 : 10;
@@ -186,7 +187,6 @@ ${partsRow('bare `node`', bareParts)}${partsRow('pillarsd', serverParts)}${parts
   if (!isMet(vs) || !isMet(vc)) process.exitCode = 1;
 } finally {
   for (const d of outDirs) rmSync(d, { recursive: true, force: true });
-  // the client guards unmounted mount folders with the immutable flag (rule 9 of docs/architecture.md)
-  await run('chattr', ['-R', '-i', '--', tmp], { timeoutMs: 10_000 }).catch(() => undefined);
-  rmSync(tmp, { recursive: true, force: true });
+  // the client guards unmounted mount folders (rule 9 of docs/architecture.md): removeTree lifts the guards
+  removeTree(tmp);
 }

@@ -8,20 +8,19 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fmt, stats, writeSection } from './lib/report';
 import { sleep, verdict } from './lib/measure';
 import { startSmbd } from '../test/support/smbd';
 import { startKeyring } from '../test/support/keyring';
 import { spawnProcess } from '../test/support/cli';
+import { releaseMounts, removeTree } from '../test/support/guarded';
 import { bundleFile } from '../scripts/bundle.mjs';
 import { KeychainStore } from '../src/main/core/secrets';
 import { createExec, createFs, smbProbe } from '../src/platform/host';
 import { createLinuxPlatform } from '../src/platform/linux/adapter';
 import { MountManager } from '../src/main/core/mounts/manager';
 import { secretsChain } from '../src/main/core/secrets';
-import { parseMountinfo } from '../src/platform/linux/mountinfo';
-import { readFileSync } from 'node:fs';
 
 const FULL = !!process.env.PILLARS_FULL;
 const ROUNDS = FULL ? 10 : 3;
@@ -33,26 +32,6 @@ const TARGET = { coldMs: 5_000, killedMs: 5_000, hungMs: 15_000, loopMs: 50, bac
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-mount-'));
 const home = path.join(tmp, 'home');
 mkdirSync(home);
-
-function release(): void {
-  for (const e of parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.mountPoint.startsWith(`${home}/`))) {
-    try {
-      execFileSync('tee', [`/sys/fs/fuse/connections/${e.minor}/abort`], { input: '1', stdio: ['pipe', 'ignore', 'ignore'] });
-    } catch {
-      /* no fusectl */
-    }
-    try {
-      execFileSync('fusermount', ['-u', '-z', e.mountPoint], { stdio: 'ignore' });
-    } catch {
-      /* gone */
-    }
-  }
-  try {
-    execFileSync('chattr', ['-R', '-i', home], { stdio: 'ignore' });
-  } catch {
-    /* nothing guarded */
-  }
-}
 
 const smbd = await startSmbd({ users: [{ name: USER, password: PW }], shares: IDS.map((id) => ({ name: id, path: path.join(tmp, 'srv', id) })) });
 for (const id of IDS) writeFileSync(path.join(tmp, 'srv', id, '.pillar'), id);
@@ -137,10 +116,10 @@ try {
   await watch?.stop();
   await smbd.resume().catch(() => undefined);
   await manager.unmount().catch(() => undefined);
-  release();
+  releaseMounts(home);
   await smbd.stop();
   await keyring.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTree(tmp);
   rmSync(outDir, { recursive: true, force: true });
 }
 

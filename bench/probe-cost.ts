@@ -13,15 +13,15 @@
 //    per-call costs (measured here where the same code runs, recorded estimates where it cannot:
 //    bench/lib/platform-costs.ts says which and where they come from) give its CPU per hour. The
 //    first version's schedule (a PowerShell start per pillar per 2 s check) is costed the same way.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fmt, writeSection } from './lib/report';
 import { cpuOf, sleep, verdict } from './lib/measure';
 import { WIN_COSTS_MS, MAC_COSTS_MS, SOURCES } from './lib/platform-costs';
-import { startSmbd } from '../test/support/smbd';
-import { spawnProcess } from '../test/support/cli';
-import { run } from '../test/support/proc';
+import { startSmbd, type Smbd } from '../test/support/smbd';
+import { spawnProcess, type SpawnedCli } from '../test/support/cli';
+import { releaseMounts, removeTree } from '../test/support/guarded';
 import { bundleFile } from '../scripts/bundle.mjs';
 import { createExec, createFs, smbProbe } from '../src/platform/host';
 import { createLinuxPlatform } from '../src/platform/linux/adapter';
@@ -29,7 +29,6 @@ import { createWinPlatform } from '../src/platform/win/winPlatform';
 import { createMacPlatform } from '../src/platform/mac/macPlatform';
 import { MountManager } from '../src/main/core/mounts/manager';
 import { secretsChain } from '../src/main/core/secrets';
-import { parseMountinfo } from '../src/platform/linux/mountinfo';
 import type { Exec, FsPort, LineProcess, PillarSpec, StartProcess } from '../src/platform/types';
 
 const FULL = !!process.env.PILLARS_FULL;
@@ -47,13 +46,6 @@ mkdirSync(home);
 mkdirSync(runtime, { mode: 0o700 });
 const outDir = path.join(ROOT, 'dist', `bench-probe-${process.pid}`);
 
-function release(): void {
-  for (const e of parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.mountPoint.startsWith(`${home}/`))) {
-    void run('tee', [`/sys/fs/fuse/connections/${e.minor}/abort`], { input: '1' });
-    void run('fusermount', ['-u', '-z', e.mountPoint]);
-  }
-}
-
 /** CPU milliseconds this process (with reaped children) spends per call of fn, over n calls. */
 async function perCall(n: number, fn: () => Promise<unknown>): Promise<number> {
   const c0 = cpuOf(process.pid, true)!;
@@ -61,11 +53,13 @@ async function perCall(n: number, fn: () => Promise<unknown>): Promise<number> {
   return ((cpuOf(process.pid, true)! - c0) * 1000) / n;
 }
 
-const smbd = await startSmbd({ users: [{ name: USER, password: PW }], shares: IDS.map((id) => ({ name: id, path: path.join(tmp, 'srv', id) })) });
 const pillars: PillarSpec[] = IDS.map((id) => ({ id, share: id, label: id }));
 let measured: { cpuS: number; wallS: number } | undefined;
 const costs: Record<string, number> = {};
+let smbd: Smbd | undefined;
+let w: SpawnedCli | undefined;
 try {
+  smbd = await startSmbd({ users: [{ name: USER, password: PW }], shares: IDS.map((id) => ({ name: id, path: path.join(tmp, 'srv', id) })) });
   // ---- 1. Linux, measured ---------------------------------------------------------------------
   const js = await bundleFile(path.join(ROOT, 'src/cli/main.ts'), path.join(outDir, 'pillars.js'));
   const settings = path.join(tmp, 'settings.json');
@@ -73,8 +67,8 @@ try {
   const pwFile = path.join(tmp, 'pw');
   writeFileSync(pwFile, `${PW}\n`);
   chmodSync(pwFile, 0o600);
-  const w = spawnProcess(process.execPath, [js, '--config', settings, '--json', 'watch', '--password-file', pwFile], { env: { HOME: home, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: undefined }, cwd: tmp });
-  const mounted = () => (w.stdout().split('\n').filter((l) => l.startsWith('{"pillars"')).pop() ?? '').split('"state":"mounted"').length === 4;
+  w = spawnProcess(process.execPath, [js, '--config', settings, '--json', 'watch', '--password-file', pwFile], { env: { HOME: home, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: undefined }, cwd: tmp });
+  const mounted = () => (w!.stdout().split('\n').filter((l) => l.startsWith('{"pillars"')).pop() ?? '').split('"state":"mounted"').length === 4;
   for (let t = 0; !mounted(); t += 100) {
     if (t > 90_000) throw new Error(`not mounted: ${w.stdout().slice(-1000)} ${w.stderr().slice(-1000)}`);
     await sleep(100);
@@ -87,18 +81,22 @@ try {
   if (!mounted()) throw new Error(`a pillar left the mounted state during the window: ${w.stdout().slice(-1500)}`);
 
   // ---- 2. per-call costs, measured here -------------------------------------------------------
+  const address = smbd.address;
   const platform = createLinuxPlatform({ exec: createExec(), fs: createFs(), home, uid: process.getuid?.() ?? 0, mountRoot: path.join(home, '.mkt'), runtimeDir: path.join(runtime, 'pillars'), links: false });
-  await perCall(20, () => smbProbe(smbd.address, 445, 1_500)); // warm up
-  costs.server = await perCall(300, () => smbProbe(smbd.address, 445, 1_500));
+  await perCall(20, () => smbProbe(address, 445, 1_500)); // warm up
+  costs.server = await perCall(300, () => smbProbe(address, 445, 1_500));
   costs.look = await perCall(300, () => platform.look(pillars));
   costs.probe = await perCall(40, () => platform.probe(pillars[0]!, 3_000));
   const exec = createExec();
   costs.child = await perCall(40, () => exec({ cmd: 'true', args: [] }));
-  await w.kill('SIGTERM');
 } finally {
-  release();
-  await smbd.stop();
+  // the core first (it would re-arm the guards), then the mounts it leaves and the server; the
+  // unmounted folders stay guarded as the product leaves them, and removeTree lifts the guards
+  await w?.stop();
+  releaseMounts(home);
+  await smbd?.stop();
   rmSync(outDir, { recursive: true, force: true });
+  removeTree(tmp);
 }
 
 // ---- 3. Windows and macOS: the real schedule over recording stand-ins, an hour in 36 s -----------
@@ -193,5 +191,4 @@ ${rows.join('\n')}
 `;
 writeSection('probe-cost', md);
 process.stdout.write(`${md}\n`);
-rmSync(tmp, { recursive: true, force: true });
 if (!(linuxPct < TARGET_PCT && pct(winMsPerHour) < TARGET_PCT && pct(macMsPerHour) < TARGET_PCT)) process.exitCode = 1;

@@ -1,13 +1,20 @@
-# The Debian packages the tests and the demo need (sourced by setup and .ci/run).
-# samba/smbclient: the real smbd, testparm, smbcontrol, smbpasswd; samba-vfs-modules: the catia,
-# fruit and streams_xattr modules every pillar share loads (only a Recommends of samba); attr: getfattr; restic, rclone: the jobs;
-# smbnetfs + fuse3: SMB mounts through FUSE; syncthing: hot-sets; gnome-keyring, libsecret,
-# dbus-x11: a real keyring for keytar; chromium: browser tests; iproute2: network namespaces;
-# openssl: the local HTTPS vault's certificate; procps/psmisc: process inspection in tests;
+# The Debian packages the tests, the demo and a real motoko need (sourced by setup and .ci/run).
+# Installed with --no-install-recommends: a Recommends is never there, so anything used must be
+# here or in the Depends of what is here. `node scripts/programs.mjs` (run by the tests) proves that
+# every program the code, tests, benchmarks and scripts start comes from this list.
+# samba: smbd, testparm, smbcontrol, smbpasswd; samba-vfs-modules: catia, fruit and streams_xattr,
+#   which every rendered share loads (only a Recommends of samba: without it every share answers
+#   NT_STATUS_BAD_NETWORK_NAME); smbclient: the share probe;
+# restic, rclone: the jobs; smbnetfs + fuse3: SMB mounts through FUSE; syncthing: hot-sets;
+# gnome-keyring, libsecret, dbus-x11: a real keyring for keytar; chromium: browser tests;
+# iproute2: network namespaces; openssl: the local HTTPS vault's certificate; procps/psmisc:
+# process inspection in tests; attr: getfattr (the Samba tests read the streams' xattrs);
+# e2fsprogs: chattr/lsattr (the client's mount-point guard);
 # avahi-daemon, avahi-utils: Bonjour for Time Machine (the service file pillarsd writes, and
-# avahi-browse for `pillarsd check`); dbus-bin (dbus-send) and dbus-daemon: check asks avahi over
-# the system bus, and the tests start a private one;
+#   avahi-browse for `pillarsd check`); dbus-bin (dbus-send) and dbus-daemon: check asks avahi over
+#   the system bus, and the tests start a private one;
+# python3, make, g++: npm ci builds better-sqlite3 and keytar from source (node-gyp);
 # prometheus: promtool checks GET /metrics (Debian 12 ships promtool only in this package, 19 MB;
-# the tests start no Prometheus, but on a machine run by systemd the package enables one on :9090:
-# `systemctl disable --now prometheus` if it is not wanted).
-PILLARS_APT_PACKAGES="samba samba-vfs-modules attr smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"
+#   the tests start no Prometheus, but on a machine run by systemd the package enables one on
+#   :9090: `systemctl disable --now prometheus` if it is not wanted).
+PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"

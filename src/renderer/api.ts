@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { JobInfo, JobNotifyChoices, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { FieldProblem, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -18,6 +18,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** a 400 about settings: each field that was wrong, by its key path in pillarsd.yaml */
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -58,15 +60,19 @@ export class Api {
     }
     if (res.ok) return res;
     let message = `${method} ${path} failed with HTTP ${res.status}`;
+    let fields: FieldProblem[] = [];
     try {
       const p: unknown = await res.json();
-      if (isProblem(p)) message = p.detail ? `${p.title}: ${p.detail}` : p.title;
+      if (isProblem(p)) {
+        message = p.detail ? `${p.title}: ${p.detail}` : p.title;
+        fields = p.errors ?? [];
+      }
       else if (typeof p === 'object' && p && typeof (p as { message?: unknown }).message === 'string') message = (p as { message: string }).message;
     } catch {
       // not JSON: keep the generic message
     }
     if (res.status === 401) this.onUnauthorized();
-    throw new ApiError(res.status, message);
+    throw new ApiError(res.status, message, fields);
   }
 
   async get<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -79,8 +85,8 @@ export class Api {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  async put<T>(path: string, body: unknown): Promise<T> {
-    const res = await this.request('PUT', path, body);
+  async put<T>(path: string, body: unknown, method: 'PUT' | 'PATCH' = 'PUT'): Promise<T> {
+    const res = await this.request(method, path, body);
     const text = await res.text();
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -139,6 +145,15 @@ export class Api {
 
   setSchedule(jobId: string, schedule: string): Promise<JobInfo> {
     return this.put(`/api/v1/jobs/${encodeURIComponent(jobId)}/schedule`, { schedule });
+  }
+
+  jobSettings(jobId: string): Promise<JobSettings> {
+    return this.get(`/api/v1/jobs/${encodeURIComponent(jobId)}/settings`);
+  }
+
+  /** Every edit is written into pillarsd.yaml as one change; a 400 carries each wrong field. */
+  updateJobSettings(jobId: string, edits: JobSettingsEdit[]): Promise<JobSettings> {
+    return this.put(`/api/v1/jobs/${encodeURIComponent(jobId)}/settings`, { edits }, 'PATCH');
   }
 
   samba(): Promise<SambaState> {

@@ -4,12 +4,11 @@
 // throws) and is written to docs/reliability.md.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registeredSecrets, writeReliability } from './support/run';
-import { releaseMounts } from '../client/linux/fixture';
+import { removeTree } from '../support/guarded';
 import { bundleFile, bundleServer } from '../../scripts/bundle.mjs';
 
 let sampler: ChildProcess | null = null;
@@ -119,14 +118,8 @@ not scanned: holding the secret is their purpose.
 | argv samples holding a secret | ${report.hits.length} | ${report.hits.length === 0 && report.samples > 0 ? 'met' : 'MISSED'} |
 | files holding a secret | ${fileHits.length}${fileHits.length ? ` (${fileHits.slice(0, 5).join(', ')})` : ''} | ${fileHits.length === 0 && files.length > 0 ? 'met' : 'MISSED'} |`,
   );
-  // a test that failed half-way may leave a mount: never delete through one
-  releaseMounts(root);
-  try {
-    execFileSync('chattr', ['-R', '-i', '--', root], { stdio: 'ignore', timeout: 10_000 });
-  } catch {
-    /* nothing guarded */
-  }
-  rmSync(root, { recursive: true, force: true });
+  // a test that failed half-way may leave a mount (never delete through one) and guarded folders
+  removeTree(root);
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   rmSync(CLI_DIR, { recursive: true, force: true });
   if (!ok) {

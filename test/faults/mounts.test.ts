@@ -29,7 +29,7 @@ import { createSambaHost, createSmbclientProbe } from '../../server/src/infra/sa
 import { SambaManager } from '../../server/src/samba/manager';
 import type { SambaModelInput } from '../../server/src/samba/model';
 import { systemClock } from '../../server/src/infra/clock';
-import { fuseMountsUnder, releaseMounts } from '../client/linux/fixture';
+import { fuseMountsUnder, releaseMounts } from '../support/guarded';
 
 const USER = 'pillarsflt';
 const IDS = ['flux', 'space', 'time'] as const;

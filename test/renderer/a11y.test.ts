@@ -71,6 +71,14 @@ describe('every page at desktop and phone sizes', () => {
     { name: 'login', hash: '#/', token: false, ready: (p) => p.getByLabel('Token').waitFor() },
     { name: 'overview', hash: '#/', ready: (p) => p.getByRole('region', { name: 'Pillars' }).getByText('space', { exact: true }).waitFor() },
     { name: 'jobs', hash: '#/jobs', ready: (p) => p.getByRole('rowheader', { name: 'media-seed' }).waitFor() },
+    {
+      name: 'a job\'s settings',
+      hash: '#/jobs',
+      ready: async (p) => {
+        await p.getByRole('row', { name: /^space-offsite/ }).getByRole('button', { name: 'Settings' }).click();
+        await p.getByRole('form', { name: 'Settings of space-offsite' }).getByRole('button', { name: 'Save settings' }).waitFor();
+      },
+    },
     { name: 'runs', hash: '#/runs', ready: (p) => p.locator('.runs-table tbody tr:not(.spacer)').first().waitFor() },
     { name: 'a blocked run', hash: `#/runs/${blocked}`, ready: (p) => p.getByRole('button', { name: 'Approve' }).waitFor() },
     { name: 'a finished run', hash: `#/runs/${finished}`, ready: (p) => p.getByRole('region', { name: 'Summary' }).waitFor() },

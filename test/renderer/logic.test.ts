@@ -8,6 +8,7 @@ import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
 import { addedPerNight } from '../../src/renderer/pages/Snapshots';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
+import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
 import type { Run, RunsPage } from '../../server/src/contract/api';
 
@@ -137,6 +138,50 @@ describe('a run in one line', () => {
   });
 });
 
+describe('job settings form', () => {
+  const written = { type: 'rclone-sync', source: 'space:/', exclude: ['*.tmp'], guard: { maxDeletePercent: 1 }, pre: [{ argv: ['dump'], env: { TOKEN: '(set)' } }, { argv: ['x'] }] };
+
+  test('only what changed is sent: a leaf, a removed key, a whole list of strings', () => {
+    const draft = { ...written, exclude: ['*.tmp', 'cache/'], guard: { maxDeletePercent: 2.5 }, bwlimit: '4M' } as Record<string, unknown>;
+    delete draft.source;
+    expect(settingsEdits(written, draft)).toEqual([
+      { path: ['source'], value: null },
+      { path: ['exclude'], value: ['*.tmp', 'cache/'] },
+      { path: ['guard', 'maxDeletePercent'], value: 2.5 },
+      { path: ['bwlimit'], value: '4M' },
+    ]);
+    expect(settingsEdits(written, written)).toEqual([]);
+  });
+
+  test('hooks change item by item: a hidden environment value is never sent back', () => {
+    const changed = { ...written, pre: [{ argv: ['dump', '--all'], env: { TOKEN: '(set)' } }] };
+    expect(settingsEdits(written, changed)).toEqual([
+      { path: ['pre', 0, 'argv'], value: ['dump', '--all'] },
+      { path: ['pre', 1], value: null },
+    ]);
+    const added = { ...written, pre: [...written.pre, { argv: ['notify'] }] };
+    expect(settingsEdits(written, added)).toEqual([{ path: ['pre', 2], value: { argv: ['notify'] } }]);
+    expect(JSON.stringify(settingsEdits(written, changed))).not.toContain('(set)');
+  });
+
+  test('setAt copies; a value removed leaves no empty mapping behind', () => {
+    const d = setAt(written, ['guard', 'maxDeletePercent'], undefined);
+    expect(d.guard).toBeUndefined();
+    expect(written.guard).toEqual({ maxDeletePercent: 1 });
+    expect(setAt({}, ['keep', 'daily'], 7)).toEqual({ keep: { daily: 7 } });
+  });
+
+  test('widgets from the JSON Schema pillarsd sends', () => {
+    expect(widgetFor({ type: 'boolean', default: true })).toEqual({ kind: 'boolean' });
+    expect(widgetFor({ type: 'array', items: { type: 'string' } })).toEqual({ kind: 'lines' });
+    expect(widgetFor({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+' }] })).toMatchObject({ kind: 'text' });
+    expect(widgetFor({ type: 'object', properties: { daily: { type: 'integer' } } })).toMatchObject({ kind: 'group' });
+    expect(widgetFor({ type: 'array', items: { type: 'object', properties: { argv: {} } } })).toMatchObject({ kind: 'list' });
+    expect(widgetFor({ type: 'string', enum: ['run', 'skip'] })).toEqual({ kind: 'choice', options: ['run', 'skip'] });
+    expect(labelOf('maxDeletePercent')).toBe('Max delete percent');
+  });
+});
+
 describe('live model', () => {
   const job = { id: 'flux-backup', type: 'restic-backup', schedule: null, timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, state: 'idle', nextRunAt: null, lastRun: null, lastSuccessAt: null, overdue: true } as const;
   const base = (): LiveModel => withStatus({ status: null, runs: new Map() }, status({ jobs: [{ ...job }] }));
@@ -230,6 +275,11 @@ describe('history loader', () => {
   async function settle(l: HistoryLoader) {
     for (let i = 0; i < 500 && l.state.loading; i++) await new Promise((r) => setTimeout(r, 2));
   }
+  /** Polls `cond` (every 2 ms, up to 10 s) instead of hoping a fixed wait is long enough. */
+  async function until(cond: () => boolean) {
+    const deadline = Date.now() + 10_000;
+    while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  }
 
   test('a small first page, then pages of 500 to the oldest run', async () => {
     const s = server(2_345);
@@ -309,7 +359,9 @@ describe('history loader', () => {
     n += 30;
     asked.length = 0;
     l.catchUp((r) => known.has(r.id));
-    for (let i = 0; i < 200 && asked.length < 1; i++) await new Promise((r) => setTimeout(r, 2));
+    // the loader says nothing when a catch-up ends: wait for what it must publish, then give a
+    // page it must not ask for the time to show up (a slow machine only makes that wait longer)
+    await until(() => published.size >= 1_230);
     await new Promise((r) => setTimeout(r, 20));
     expect(asked).toEqual([{ before: null, limit: FIRST_PAGE }]);
     expect(published.size).toBe(1_230);
@@ -318,7 +370,8 @@ describe('history loader', () => {
     n += 700;
     asked.length = 0;
     l.catchUp((r) => known.has(r.id));
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => published.size >= 1_930);
+    await new Promise((r) => setTimeout(r, 20));
     expect(asked.map((a) => a.limit)).toEqual([FIRST_PAGE, PAGE, PAGE]);
     expect(published.size).toBe(1_930);
   });

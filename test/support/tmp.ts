@@ -8,10 +8,11 @@
 //   3. a last-resort pass on process exit or SIGTERM/SIGINT/SIGHUP kills process groups and
 //      removes folders synchronously if the worker ends before the hooks ran (a test that forgot
 //      its stop(), a crash in a hook, vitest tearing the worker down).
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach } from 'vitest';
+import { removeTree } from './guarded';
 
 type SyncCleanup = () => void;
 
@@ -75,7 +76,8 @@ export function tempDir(prefix = 'pillars-test-'): TempDir {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   // smbd and friends drop to an unprivileged user after login and must be able to walk into it.
   chmodSync(dir, 0o755);
-  const remove = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  // a client test's mount folders are guarded (immutable as root): removeTree lifts the guards
+  const remove = () => removeTree(dir);
   const unregister = onProcessExit(remove);
   return {
     path: dir,

@@ -152,7 +152,8 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
   for (const [jobId, j] of Object.entries(c.jobs)) {
     const p = (k: string) => ['jobs', jobId, k];
     if (j.type === 'restic-backup') where(j.source, p('source'), false);
-    if (j.type === 'restic-backup' || j.type === 'restic-forget' || j.type === 'restic-check') {
+    if (j.type === 'restic-drill' && j.scratch) where(j.scratch, p('scratch'), false);
+    if (j.type === 'restic-backup' || j.type === 'restic-forget' || j.type === 'restic-check' || j.type === 'restic-drill') {
       where(j.repository, p('repository'), false);
       if (!secrets.includes(j.password)) out.push({ path: p('password'), message: `names no entry of secrets: "${j.password}" (known: ${secrets.join(', ') || 'none'})` });
     }
@@ -165,6 +166,7 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
       if (a === jobId) out.push({ path: ['jobs', jobId, 'after', i], message: 'a job cannot run after itself' });
     });
   }
+  if (c.restore?.area) where(c.restore.area, ['restore', 'area'], false);
   if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);
   out.push(...notificationProblems(c));
   const cycle = findCycle(c);

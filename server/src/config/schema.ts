@@ -1,6 +1,7 @@
 // The schema of pillarsd.yaml (server/pillarsd.example.yaml shows every part). Strict objects: a misspelt key is an error
 // that names itself, not a setting silently ignored. Cross-field rules (pillar and secret names,
 // `after:` targets) are checked in validate.ts where every name is known.
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { sizeProblem } from '../domain/size';
@@ -121,6 +122,23 @@ const resticCheck = z.strictObject({
     .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a percentage (5%), a part (1/10) or a size (2G)')
     .optional(),
 });
+// restic-drill (issue 16): restore a random sample of the latest snapshot into a scratch folder,
+// compare it with the source where the source is unchanged, and read a share of the pack data.
+const resticDrill = z.strictObject({
+  type: z.literal('restic-drill'),
+  ...jobCommon,
+  repository: locationRef,
+  password: z.string(),
+  sample: z.number().int().min(1).max(1000).default(20),
+  // files above this size are not picked (a drill restores its sample in full)
+  maxFileSize: sizeString.default('1G'),
+  readDataSubset: z
+    .string()
+    .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a percentage (5%), a part (1/10) or a size (2G)')
+    .default('5%'),
+  // where the sample is restored (default: .drills in the restore area); emptied after each run
+  scratch: locationRef.optional(),
+});
 const rcloneCommon = {
   source: locationRef,
   destination: locationRef,
@@ -141,11 +159,12 @@ const rcloneCopy = z.strictObject({ type: z.literal('rclone-copy'), ...jobCommon
 
 // A new job type: its strict object above, a member here, and its module in jobs/types/ with a line
 // in jobs/types/registry.ts (server/README.md, "The engine").
-export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, rcloneSync, rcloneCopy]);
+export const jobSchema = z.discriminatedUnion('type', [resticBackup, resticForget, resticCheck, resticDrill, rcloneSync, rcloneCopy]);
 export type JobConfig = z.infer<typeof jobSchema>;
 export type ResticBackupJob = z.infer<typeof resticBackup>;
 export type ResticForgetJob = z.infer<typeof resticForget>;
 export type ResticCheckJob = z.infer<typeof resticCheck>;
+export type ResticDrillJob = z.infer<typeof resticDrill>;
 export type RcloneSyncJob = z.infer<typeof rcloneSync>;
 export type RcloneCopyJob = z.infer<typeof rcloneCopy>;
 
@@ -162,8 +181,15 @@ export type PillarConfig = z.infer<typeof pillar>;
 
 const tls = z.union([z.literal('auto'), z.literal('off'), z.strictObject({ cert: z.string(), key: z.string() })]);
 
+/** Folders the rest of the system shares: pillarsd makes its state folder 0700, so it needs one of its own. */
+const SHARED_FOLDERS = new Set(['/', '/etc', '/home', '/media', '/mnt', '/opt', '/root', '/run', '/srv', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/tmp']);
+
 export const configSchema = z.strictObject({
-  stateDir: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/pillars'),
+  stateDir: z
+    .string()
+    .startsWith('/', 'must be an absolute path')
+    .refine((p) => !SHARED_FOLDERS.has(posix.normalize(p).replace(/(.)\/+$/, '$1')), { message: "must be a folder of pillarsd's own, such as /var/lib/pillars (it is made private, 0700)" })
+    .default('/var/lib/pillars'),
   server: z
     // loose: the HTTP layer may read settings of its own here (listen, tls, allowedHosts are ours)
     .looseObject({
@@ -250,6 +276,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   layout: z.strictObject({ policy: z.string().optional() }).optional(),
+  // issue 16: where restores land by default (a new folder per restore under <area>/<job>/);
+  // default: /restores on the pillar that holds the job's repository
+  restore: z.strictObject({ area: locationRef.optional() }).optional(),
   // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
   notifications: notificationsSchema.optional(),
   metrics: metricsSchema.optional(),

@@ -28,7 +28,7 @@ export const SUCCESS_STATUSES: readonly RunStatus[] = ['succeeded', 'succeeded-w
 /** Queued, running or waiting for approval: what the pane and the engine call live. */
 export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'blocked'];
 
-export const JOB_TYPE_NAMES = ['restic-backup', 'restic-forget', 'restic-check', 'rclone-sync', 'rclone-copy'] as const;
+export const JOB_TYPE_NAMES = ['restic-backup', 'restic-forget', 'restic-check', 'restic-drill', 'rclone-sync', 'rclone-copy'] as const;
 export type JobType = (typeof JOB_TYPE_NAMES)[number];
 
 export const RUN_TRIGGERS = ['schedule', 'manual', 'catch-up', 'dependency', 'retry', 'approval'] as const;
@@ -95,6 +95,23 @@ export type NotificationsResponse = z.output<typeof S.NotificationsResponse>;
 export type NotifyTestResult = z.output<typeof S.NotifyTestResult>;
 export type FieldProblem = z.output<typeof S.FieldProblem>;
 export type JobSettings = z.output<typeof S.JobSettings>;
+// snapshots, browsing, restore, download and recovery (issue 16)
+export type ExistingChoice = z.output<typeof S.ExistingChoice>;
+export type RestoreTask = z.output<typeof S.RestoreTask>;
+export type RecoverTask = z.output<typeof S.RecoverTask>;
+export type RecoverPair = z.output<typeof S.RecoverPair>;
+export type RunTask = z.output<typeof S.RunTask>;
+export type RestoreSummary = z.output<typeof S.RestoreSummary>;
+export type DrillSummary = z.output<typeof S.DrillSummary>;
+export type RecoverSummary = z.output<typeof S.RecoverSummary>;
+export type SnapshotInfo = z.output<typeof S.SnapshotInfo>;
+export type SnapshotsResponse = z.output<typeof S.SnapshotsResponse>;
+export type SnapshotEntry = z.output<typeof S.SnapshotEntry>;
+export type DirListing = z.output<typeof S.DirListing>;
+export type FindResponse = z.output<typeof S.FindResponse>;
+export type RestorePlan = z.output<typeof S.RestorePlan>;
+export type RestoreAccepted = z.output<typeof S.RestoreAccepted>;
+export type RecoverPlan = z.output<typeof S.RecoverPlan>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------
 
@@ -106,3 +123,5 @@ export type HotSetRequest = z.input<typeof S.HotSetRequest>;
 export type JobNotifyUpdate = z.input<typeof S.JobNotifyUpdate>;
 export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
 export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;
+export type RestoreRequest = z.input<typeof S.RestoreRequest>;
+export type RecoverRequest = z.input<typeof S.RecoverRequest>;

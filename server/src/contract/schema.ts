@@ -71,7 +71,105 @@ export const RcloneSummary = named(
     durationSeconds: z.number(),
   }),
 );
-export const RunSummary = named('RunSummary', z.union([ResticBackupSummary, ResticForgetSummary, ResticCheckSummary, RcloneSummary]));
+// ---- restores, drills and recovery (issue 16) ------------------------------------------------------
+
+export const EXISTING_CHOICES = ['skip', 'keep-both', 'overwrite'] as const;
+export const ExistingChoice = named(
+  'ExistingChoice',
+  z.enum(EXISTING_CHOICES),
+  'What a restore does where something of the same name is already there: skip it (leave what is there), keep both (the restored copy gets a new name beside it), or overwrite a file with the restored one. A restore never deletes: a folder is never replaced by a file or the other way round (that case keeps both).',
+);
+
+export const RestoreTask = named(
+  'RestoreTask',
+  z.object({
+    kind: z.literal('restore'),
+    job: z.string().describe('the restic job whose repository the snapshot is in'),
+    snapshotId: z.string().describe('the full snapshot id'),
+    paths: z.array(z.string()).describe('absolute paths in the snapshot; its root for the whole snapshot'),
+    root: z.string().describe("the snapshot's root: what `new` and `folder` destinations keep the paths relative to"),
+    mode: z.enum(['new', 'original', 'folder']).describe('new: a new folder in the restore area; original: back where each path came from; folder: into a folder named in the request'),
+    destination: z.string().nullable().describe('pillar:/path of the new folder or the folder asked for; null for original'),
+    existing: ExistingChoice.nullable().describe('null for a new folder, where nothing exists yet'),
+    writes: z.array(z.string()).describe('pillar:/path locations it writes into: it is queued behind runs that use them and guarded on their pillar'),
+  }),
+);
+export const RecoverPair = named(
+  'RecoverPair',
+  z.object({
+    job: z.string().describe('the rclone job that copies this folder offsite'),
+    from: z.string().describe('remote:path it is copied back from'),
+    to: z.string().describe('pillar:/path it is copied back into'),
+    exclude: z.array(z.string()),
+    repositories: z.array(z.string()).describe('restic repositories (pillar:/path) inside it, checked after the copy'),
+  }),
+);
+export const RecoverTask = named(
+  'RecoverTask',
+  z.object({ kind: z.literal('recover'), pillar: z.string(), remote: z.string(), bwlimit: z.string().nullable(), pairs: z.array(RecoverPair) }),
+);
+export const RunTask = named(
+  'RunTask',
+  z.discriminatedUnion('kind', [RestoreTask, RecoverTask]),
+  'A run that is not a configured job (its jobId is `restore:<job>` or `recover:<pillar>`): what it was asked to do.',
+);
+
+export const RestoreSummary = named(
+  'RestoreSummary',
+  z.object({
+    kind: z.literal('restore'),
+    snapshotId: z.string(),
+    destination: z.string().nullable().describe('the folder the paths were restored into (absolute), null when each went back to its original place'),
+    files: z.number().describe('files, links and folders written'),
+    bytes: z.number(),
+    skipped: z.array(z.string()).describe('paths left as they were (existing: skip), at most 100'),
+    keptBoth: z.array(z.string()).describe('paths restored beside what was there under a new name, at most 100'),
+    overwritten: z.array(z.string()).describe('files replaced by the restored one, at most 100'),
+    skippedCount: z.number(),
+    keptBothCount: z.number(),
+    overwrittenCount: z.number(),
+  }),
+);
+export const DrillSummary = named(
+  'DrillSummary',
+  z.object({
+    kind: z.literal('restic-drill'),
+    snapshotId: z.string(),
+    sampled: z.number().describe('files picked at random and restored'),
+    restored: z.number(),
+    compared: z.number().describe('restored files compared byte for byte with their source (unchanged since the snapshot)'),
+    changedSinceSnapshot: z.number().describe('sampled files whose source changed (or is gone) since the snapshot: checked against the snapshot size only'),
+    mismatches: z.array(z.string()).describe('restored files that differ from their unchanged source or from the snapshot'),
+    unreadable: z.array(z.string()).describe('files that could not be restored'),
+    checkOk: z.boolean().nullable().describe('restic check --read-data-subset passed; null when it did not run'),
+    readDataSubset: z.string().nullable(),
+    damaged: z.array(z.string()).describe('files whose data lies in packs restic check found damaged, at most 100'),
+  }),
+);
+export const RecoverSummary = named(
+  'RecoverSummary',
+  z.object({
+    kind: z.literal('recover'),
+    pillar: z.string(),
+    remote: z.string(),
+    pairs: z.array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        remoteFiles: z.number(),
+        remoteBytes: z.number(),
+        localFiles: z.number().nullable(),
+        localBytes: z.number().nullable(),
+        transferredFiles: z.number(),
+        transferredBytes: z.number(),
+      }),
+    ),
+    repositories: z.array(z.object({ repository: z.string(), checkOk: z.boolean() })),
+    verified: z.boolean().describe('counts and sizes match the remote and every repository passed restic check'),
+  }),
+);
+
+export const RunSummary = named('RunSummary', z.union([ResticBackupSummary, ResticForgetSummary, ResticCheckSummary, RcloneSummary, RestoreSummary, DrillSummary, RecoverSummary]));
 
 export const BlockInfo = named(
   'BlockInfo',
@@ -111,6 +209,7 @@ export const Run = named(
     block: BlockInfo.nullable(),
     approvedBy: z.string().nullable(),
     logTail: z.string().describe("the last lines of the run's log"),
+    task: RunTask.nullable().optional().describe('what a restore or recovery run was asked to do; null for a run of a configured job'),
   }),
 );
 
@@ -443,8 +542,11 @@ export const TokenParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$
 /** For routes that take no query, and POSTs that take no input (nothing, or an empty JSON object). */
 export const NoInput = z.strictObject({});
 
+/** A run's job: a job id, or `restore:<job>` / `recover:<pillar>` for restores and recoveries. */
+export const RUN_JOB_PATTERN = '^((restore|recover):)?[a-z][a-z0-9-]{0,39}$';
+
 export const RunsQuery = z.strictObject({
-  job: z.string().regex(new RegExp(JOB_ID_PATTERN)).optional(),
+  job: z.string().regex(new RegExp(RUN_JOB_PATTERN)).optional(),
   status: RunStatus.optional(),
   limit: z.int().min(1).max(500).default(50),
   // Opaque to clients; the engine decodes it and answers BadRequestError when it can't.
@@ -521,3 +623,157 @@ export const HotSetRequest = z.strictObject({
     .max(32)
     .optional(),
 });
+
+// ---- snapshots, browsing, restore, download and recovery (issue 16) -----------------------------
+
+export const SnapshotInfo = named(
+  'SnapshotInfo',
+  z.object({
+    id: z.string(),
+    shortId: z.string(),
+    time: iso,
+    hostname: z.string(),
+    username: z.string().nullable(),
+    paths: z.array(z.string()),
+    tags: z.array(z.string()),
+    root: z.string().describe('where browsing starts: the folder the snapshot\'s paths share'),
+    runId: z.string().nullable().describe('the backup run that made it, when pillarsd made it'),
+    jobId: z.string().nullable(),
+    files: z.number().nullable().describe('files in it, where known (from the run that made it)'),
+    bytes: z.number().nullable().describe('bytes in it, where known (from the run that made it)'),
+  }),
+);
+export const SnapshotsResponse = named(
+  'SnapshotsResponse',
+  z.object({
+    job: z.string(),
+    repository: z.string().describe('pillar:/path or remote:path as the job names it'),
+    jobs: z.array(z.string()).describe('every job that uses the same repository'),
+    refreshedAt: iso.describe('when `restic snapshots` was last read; it is read again after every backup, forget and prune, and on ?refresh=1'),
+    snapshots: z.array(SnapshotInfo).describe('oldest first'),
+  }),
+  'GET /api/v1/jobs/:id/snapshots: the snapshots of the job\'s repository, from the repository itself.',
+);
+export const SnapshotEntry = named(
+  'SnapshotEntry',
+  z.object({
+    name: z.string(),
+    path: z.string().describe('absolute path in the snapshot'),
+    type: z.enum(['file', 'dir', 'symlink', 'other']),
+    size: z.number().nullable(),
+    mtime: isoOrNull,
+    permissions: z.string().nullable(),
+  }),
+);
+export const DirListing = named(
+  'DirListing',
+  z.object({
+    snapshotId: z.string(),
+    path: z.string(),
+    parent: z.string().nullable().describe('the folder above, null at the snapshot root'),
+    root: z.string(),
+    entries: z.array(SnapshotEntry).describe('in restic\'s order (by name)'),
+    offset: z.number(),
+    total: z.number().nullable().describe('entries in the folder; null while the rest of a large folder is still being read'),
+    more: z.boolean().describe('entries follow this page'),
+  }),
+  'GET /api/v1/jobs/:id/snapshots/:snapshot/ls: one folder level, one page.',
+);
+export const FindResponse = named(
+  'FindResponse',
+  z.object({ snapshotId: z.string(), pattern: z.string(), matches: z.array(SnapshotEntry), truncated: z.boolean().describe('more matched than the limit') }),
+  'GET /api/v1/jobs/:id/snapshots/:snapshot/find',
+);
+export const RestorePlan = named(
+  'RestorePlan',
+  z.object({
+    task: RestoreTask,
+    items: z.array(
+      z.object({
+        path: z.string().describe('in the snapshot'),
+        type: z.enum(['file', 'dir', 'symlink', 'other']),
+        target: z.string().describe('absolute path it is written to'),
+        exists: z.boolean().describe('something is there already (the existing choice applies to it and below it)'),
+      }),
+    ),
+  }),
+  'What a restore will write where, shown before it starts.',
+);
+export const RestoreAccepted = named('RestoreAccepted', z.object({ runId: z.string(), plan: RestorePlan }), 'POST …/restore → 202: the restore run, queued behind the repository\'s lock');
+
+export const RecoverPlan = named(
+  'RecoverPlan',
+  z.object({
+    task: RecoverTask,
+    remoteHolds: z.array(z.object({ from: z.string(), files: z.number(), bytes: z.number() })).describe('what the remote holds, per folder'),
+    pillarState: z.object({ path: z.string(), mounted: z.boolean(), sentinel: z.string().nullable(), empty: z.boolean() }),
+  }),
+  'GET /api/v1/recover/plan: what a recovery would copy back, listed from the remote.',
+);
+
+/** Absolute paths in a snapshot: any byte but NUL (names may hold newlines), no `.` or `..` component. */
+const ABS_PATH = z
+  .string()
+  .min(1)
+  .max(4096)
+  // eslint-disable-next-line no-control-regex -- NUL is the one byte a name cannot hold
+  .regex(/^(?!.*\/\.\.?(\/|$))\/[^\u0000]*$/)
+  .describe('an absolute path in the snapshot, without "." or ".." components');
+
+export const SnapshotParams = z.strictObject({
+  id: z.string().regex(new RegExp(JOB_ID_PATTERN)),
+  snapshot: z
+    .string()
+    .regex(/^(latest|[0-9a-f]{8,64})$/)
+    .describe('a snapshot id (8 to 64 hex digits) or latest'),
+});
+export const SnapshotsQuery = z.strictObject({ refresh: z.union([z.literal(0), z.literal(1)]).optional().describe('1: read the repository again now') });
+export const LsQuery = z.strictObject({
+  path: ABS_PATH.optional().describe('the folder (default: the snapshot root)'),
+  offset: z.int().min(0).max(10_000_000).default(0),
+  limit: z.int().min(1).max(1000).default(200),
+});
+export const FindQuery = z.strictObject({
+  pattern: z.string().min(1).max(500).regex(NO_CONTROLS).describe('a name pattern as restic find takes it (* and ? wildcards)'),
+  ignoreCase: z.union([z.literal(0), z.literal(1)]).optional(),
+  limit: z.int().min(1).max(1000).default(200),
+});
+export const DumpQuery = z.strictObject({
+  path: ABS_PATH,
+  format: z.enum(['tar', 'zip']).optional().describe('for a folder (default tar); a file is sent as it is'),
+  ticket: z.string().min(1).max(100).optional().describe('a ticket from POST /api/v1/events/ticket, for a browser download link'),
+});
+export const RestoreRequest = named(
+  'RestoreRequest',
+  z.strictObject({
+    paths: z.array(ABS_PATH).min(1).max(100).describe('absolute paths in the snapshot; the snapshot root for all of it'),
+    to: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(NO_CONTROLS)
+      .default('new')
+      .describe('`new` (a new folder in the restore area), `original` (back where each path came from), or a folder as pillar:/path'),
+    existing: ExistingChoice.optional().describe('required unless `to` is `new`'),
+  }),
+  'POST /api/v1/jobs/:id/snapshots/:snapshot/restore (and …/restore/preview) body.',
+);
+export const RecoverQuery = z.strictObject({
+  pillar: z.string().regex(new RegExp(JOB_ID_PATTERN)),
+  from: z.string().regex(new RegExp(JOB_ID_PATTERN)).describe('the remote, as remotes: names it'),
+});
+export const RecoverRequest = named(
+  'RecoverRequest',
+  z.strictObject({
+    pillar: z.string().regex(new RegExp(JOB_ID_PATTERN)),
+    from: z.string().regex(new RegExp(JOB_ID_PATTERN)),
+    bwlimit: z
+      .string()
+      .regex(/^[\w.:, -]+$/)
+      .max(200)
+      .optional()
+      .describe('rclone --bwlimit, e.g. 8M'),
+    writeSentinel: z.boolean().optional().describe('the pillar is a new, empty disk without .pillar: write it first'),
+  }),
+  'POST /api/v1/recover body.',
+);

@@ -1,13 +1,14 @@
 // The Fastify app, built apart from listening so tests can `inject` or bind a real port. Order of
 // the gates every request passes: Host allow-list → security headers → Origin check on writes →
-// failed-auth limit → token (or SSE ticket) → role → schema → thin handler → one error shape.
+// token (or SSE ticket, same-site only) → failed-auth limit on a failure → role → schema → thin
+// handler → one error shape.
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
 import { hotSetRoutes } from './routes/hotsets';
 import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } from './problem';
-import { allowedHostSet, crossOriginWrite, hostAllowed } from './guards';
+import { allowedHostSet, crossOriginWrite, crossSite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
 import { lazyValidators } from './lazy-validators';
@@ -20,6 +21,7 @@ import { eventRoutes } from './routes/events';
 import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
+import { snapshotRoutes } from './routes/snapshots';
 
 export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
 
@@ -146,25 +148,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const access: Access = cfg.access ?? 'admin';
     if (access === 'none') return;
     if (cfg.anonymousFrom && req.headers.authorization === undefined && cfg.anonymousFrom(req.ip)) return;
-    const wait = limiter.retryAfter(req.ip);
-    if (wait > 0) throw new HttpProblem(429, `too many failed authentication attempts from ${req.ip}; try again in ${wait} s`, { 'retry-after': String(wait) });
+    // The credential is checked first and only a failure counts against the address: tokens and
+    // tickets carry 192 bits and more, so the limit only quiets noise, and it must never lock
+    // the owner out because a page they visited, or a guesser behind the same NAT, failed for them.
+    const failed = (detail: string, headers?: Record<string, string>): never => {
+      const wait = limiter.retryAfter(req.ip);
+      if (wait > 0) throw new HttpProblem(429, `too many failed authentication attempts from ${req.ip}; try again in ${wait} s`, { 'retry-after': String(wait) });
+      limiter.fail(req.ip);
+      throw new HttpProblem(401, detail, headers);
+    };
     const header = req.headers.authorization;
     // before validation: the query is whatever the client sent
     const ticket = cfg.ticket ? field(req.query, 'ticket') : undefined;
     let principal;
     if (typeof header === 'string') {
       const m = /^Bearer +([!-~]{1,200})$/i.exec(header);
-      principal = m ? deps.auth.verify(m[1]!) : null;
-      if (!principal) {
-        limiter.fail(req.ip);
-        throw new HttpProblem(401, 'invalid or revoked token', { 'www-authenticate': 'Bearer error="invalid_token"' });
-      }
+      principal = (m ? deps.auth.verify(m[1]!) : null) ?? failed('invalid or revoked token', { 'www-authenticate': 'Bearer error="invalid_token"' });
     } else if (typeof ticket === 'string') {
-      principal = tickets.consume(ticket);
-      if (!principal) {
-        limiter.fail(req.ip);
-        throw new HttpProblem(401, 'unknown, used or expired event ticket (POST /api/v1/events/ticket for a new one)');
-      }
+      // `<img src=…/events?ticket=x>` on any page the admin visits: refused before it can count
+      const elsewhere = crossSite(req);
+      if (elsewhere) throw new HttpProblem(403, `event tickets are accepted from this server's own pages only (${elsewhere})`);
+      principal = tickets.consume(ticket) ?? failed('unknown, used or expired event ticket (POST /api/v1/events/ticket for a new one)');
     } else {
       throw new HttpProblem(401, 'this needs a token: Authorization: Bearer <token> (pillarsd token create, or pair)', { 'www-authenticate': 'Bearer' });
     }
@@ -202,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   adminRoutes(app, ctx);
   hotSetRoutes(app, { hotSets: deps.hotSets });
   notificationRoutes(app, ctx);
+  snapshotRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());

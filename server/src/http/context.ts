@@ -1,6 +1,6 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, StatusApi, TokenAuth } from '../ports/services';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, SnapshotsApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
@@ -55,6 +55,8 @@ export interface AppDeps {
   settings?: JobSettingsApi;
   /** Present when pillarsd.yaml has a syncthing: section with a hot-set root. */
   hotSets?: HotSetsApi;
+  /** Snapshots, browsing, download and restore (serve): the repositories of restic jobs. */
+  snapshots?: SnapshotsApi;
   auth: TokenAuth;
   audit: AuditSink;
   pairing: Pairing;

@@ -40,18 +40,27 @@ export function allowedHostSet(names: readonly string[]): Set<string> {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+type RequestLike = { method: string; protocol: string; headers: Record<string, string | string[] | undefined> };
+
 /**
- * Null when the write may go on, else why not. Non-browser clients send no Origin and pass; a
- * browser always sends it on a cross-origin POST, and `Sec-Fetch-Site` confirms where it came from.
+ * Null when a request comes from this server's own pages or from a client that is not a browser,
+ * else what gave it away. A browser says where every request comes from in `Sec-Fetch-Site` and
+ * sends Origin on a cross-origin POST; other clients (the tray, the CLI, curl) send neither.
  */
-export function crossOriginWrite(req: { method: string; protocol: string; headers: Record<string, string | string[] | undefined> }): string | null {
-  if (SAFE_METHODS.has(req.method)) return null;
+export function crossSite(req: RequestLike): string | null {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
   const origin = req.headers.origin;
   if (origin === undefined) return null;
   const host = req.headers.host;
   if (typeof origin !== 'string' || typeof host !== 'string') return 'malformed Origin or Host header';
   const expected = `${req.protocol}://${host}`.toLowerCase();
-  return origin.toLowerCase() === expected ? null : `writes are accepted from ${expected} only, not from ${origin.slice(0, 100)}`;
+  return origin.toLowerCase() === expected ? null : `Origin ${origin.slice(0, 100)} is not ${expected}`;
+}
+
+/** Null when the write may go on, else why not: a page elsewhere must not make a logged-in browser act. */
+export function crossOriginWrite(req: RequestLike): string | null {
+  if (SAFE_METHODS.has(req.method)) return null;
+  const why = crossSite(req);
+  return why && `cross-site write refused (${why})`;
 }

@@ -42,6 +42,46 @@ export function ensurePrivateDir(dir: string): void {
   fs.chmodSync(dir, 0o700);
 }
 
+/** A file only this user may read or write: created 0600, or narrowed to 0600, whatever the umask. */
+export function ensurePrivateFile(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+}
+
+/** Narrows each of these files that exists to 0600. */
+export function narrowExisting(files: readonly string[]): void {
+  for (const f of files) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
+/**
+ * A random secret of `bytes` bytes kept in a 0600 file, made the first time it is asked for. Made
+ * whole before it appears (written aside, then linked into place), so two processes starting at
+ * once agree on one secret and neither reads a half-written one.
+ */
+export function secretFile(file: string, bytes = 32): Buffer {
+  if (!fs.existsSync(file)) {
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, randomBytes(bytes), { mode: 0o600, flag: 'wx' });
+    try {
+      fs.linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+  fs.chmodSync(file, 0o600);
+  const key = fs.readFileSync(file);
+  if (key.length < 16) throw new Error(`${file} holds ${key.length} bytes, too short a secret: remove it and pillarsd makes a new one`);
+  return key;
+}
+
 /** Writes `content` to a new 0600 file with a random name inside `dir` and returns its path. */
 export function writePrivateFile(dir: string, prefix: string, content: string): string {
   ensurePrivateDir(dir);

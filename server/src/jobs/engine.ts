@@ -3,7 +3,7 @@
 // claim (queue.ts), one run's execution (execution.ts) and start-up recovery (recovery.ts).
 import path from 'node:path';
 import { LIVE_STATUSES, SUCCESS_STATUSES, TERMINAL_STATUSES } from '../contract/api';
-import type { JobInfo, Run, RunsPage, RunTrigger } from '../contract/api';
+import type { JobInfo, Run, RunsPage, RunTask, RunTrigger } from '../contract/api';
 import type { Config, JobConfig } from '../config/schema';
 import { canTransition, followsAfter } from '../domain/run-state';
 import { isOverdue, nextRun } from '../domain/schedule';
@@ -45,7 +45,8 @@ export interface EngineDeps {
 export class Engine implements EngineApi {
   private readonly runs: RunStore;
   private readonly state: StateStore;
-  private readonly tools: Toolchain;
+  /** the tools (restic, rclone) as found on this machine; the snapshot service shares them */
+  readonly tools: Toolchain;
   private readonly queue: RunQueue;
   private readonly active = new Map<string, ActiveRun>();
   readonly logsDir: string;
@@ -110,6 +111,11 @@ export class Engine implements EngineApi {
   /** Queues a run. Non-manual triggers skip disabled jobs and jobs that already have a queued run. */
   enqueue(jobId: string, trigger: RunTrigger, opts: { approvedCount?: number; approvedBy?: string } = {}): RunRecord | null {
     return this.queue.enqueue(jobId, trigger, opts);
+  }
+
+  /** Queues a restore or a recovery (tasks.ts). */
+  enqueueTask(task: RunTask): RunRecord {
+    return this.queue.enqueueTask(task);
   }
 
   /** Resolves when the run reaches a final state or `blocked`. */

@@ -19,6 +19,7 @@ import { abortMessage, finalStatus } from './final-status';
 import type { AbortCause } from './final-status';
 import { staleLockKey } from './stale-locks';
 import { throttle } from './throttle';
+import { isTaskJob, jobOfRun } from './tasks';
 import type { Toolchain } from './toolchain';
 
 /** A wrapper around each attempt (the hot-set pause); what it does goes into the run's log. */
@@ -65,14 +66,15 @@ export function abortRun(a: ActiveRun, cause: AbortCause): void {
 }
 
 export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRecord> {
-  const job = d.config.jobs[a.record.jobId]!;
+  const job = jobOfRun(d.config, a.record)!;
   const secrets = runSecrets(d.config.secrets, d.secretBackends);
   const log: RunLog = openRunLog(d.logsDir, a.record.id, { capBytes: d.logCapBytes, mask: () => secrets.values() });
   a.log = log;
   let rec = d.runs.update(a.record.id, { logFile: log.file });
   d.hub.publish({ type: 'run.started', run: toWire(rec) });
   log.write(`run ${rec.id} of ${rec.jobId} (${job.type}), trigger ${rec.trigger}`);
-  supersedeBlocked(d, rec);
+  // a restore or a recovery is its own request: it replaces no other
+  if (!rec.task) supersedeBlocked(d, rec);
 
   let lastTailSave = 0;
   const saveTail = (force = false) => {
@@ -134,7 +136,8 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
         });
       };
       const info = { runId: rec.id, log: (l: string) => log.write(l) };
-      const wrapped = d.aroundRun.reduceRight<() => Promise<void>>((inner, w) => () => w({ id: rec.jobId, config: job }, inner, info), attemptOnce);
+      // the wrappers are about configured jobs (hot-sets paused around the Flux backup)
+      const wrapped = isTaskJob(job) ? attemptOnce : d.aroundRun.reduceRight<() => Promise<void>>((inner, w) => () => w({ id: rec.jobId, config: job }, inner, info), attemptOnce);
       try {
         await wrapped();
       } catch (e) {

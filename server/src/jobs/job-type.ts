@@ -3,10 +3,11 @@
 // how one attempt of it runs. A new job type is a module in types/ and a line in types/registry.ts
 // (plus its YAML schema in config/schema.ts).
 import type { BlockInfo, Progress, Run, RunStatus, RunSummary } from '../contract/api';
-import type { Config, JobConfig } from '../config/schema';
+import type { Config } from '../config/schema';
 import type { Exec } from '../infra/exec';
 import type { RunSecrets } from '../secrets/resolver';
 import type { Toolchain } from './toolchain';
+import type { RunnableJob } from './tasks';
 
 /** What one attempt came to. The engine turns it into the run's final status (final-status.ts). */
 export interface Outcome {
@@ -33,7 +34,7 @@ export interface JobRef {
 export interface RunContext {
   config: Config;
   jobId: string;
-  job: JobConfig;
+  job: RunnableJob;
   runId: string;
   exec: Exec;
   env: NodeJS.ProcessEnv;
@@ -59,7 +60,7 @@ export interface RunContext {
   onUnlocked(): void;
 }
 
-export interface JobType<J extends JobConfig = JobConfig> {
+export interface JobType<J extends RunnableJob = RunnableJob> {
   /** the program the job runs (`pillarsd check` looks for it) */
   tool: 'restic' | 'rclone';
   /** The locations the job touches, checked before anything runs and used to queue it. */

@@ -2,7 +2,7 @@
 // this process or another one sharing the database) conflicts with what it reads and writes — one
 // queue per restic repository, no sync of Space while a job writes into it (rule 4) — and once
 // the jobs it runs `after:` are neither queued nor running anywhere.
-import type { RunStatus, RunTrigger } from '../contract/api';
+import type { RunStatus, RunTask, RunTrigger } from '../contract/api';
 import type { Config } from '../config/schema';
 import { conflicts } from '../domain/resources';
 import type { Clock } from '../ports/clock';
@@ -12,6 +12,7 @@ import type { EventStore } from '../store/events';
 import { newRunId, toWire } from '../store/runs';
 import type { RunRecord, RunStore } from '../store/runs';
 import { jobResources } from './types/registry';
+import { jobOfRun, taskJob, taskJobId } from './tasks';
 
 /** a run still waiting for, or holding, its place */
 export const LIVE: RunStatus[] = ['queued', 'running'];
@@ -72,6 +73,25 @@ export class RunQueue {
       ownerStart: this.ownerStart,
     });
     if (opts.approvedCount !== undefined) rec = this.d.runs.update(rec.id, { approvedCount: opts.approvedCount, approvedBy: opts.approvedBy ?? null });
+    this.adopt(rec);
+    return rec;
+  }
+
+  /** Queues a restore or a recovery (tasks.ts): never merged with another queued one. */
+  enqueueTask(task: RunTask, trigger: RunTrigger = 'manual'): RunRecord {
+    const config = this.d.config();
+    const job = taskJob(config, task);
+    const now = this.d.clock.now();
+    const rec = this.d.runs.create({
+      id: newRunId(now),
+      jobId: taskJobId(task),
+      trigger,
+      queuedAt: now.toISOString(),
+      resources: jobResources(config, job),
+      ownerPid: process.pid,
+      ownerStart: this.ownerStart,
+      task,
+    });
     this.adopt(rec);
     return rec;
   }
@@ -137,7 +157,7 @@ export class RunQueue {
           this.mine.delete(id);
           continue;
         }
-        const job = config.jobs[rec.jobId];
+        const job = jobOfRun(config, rec);
         if (!job) continue;
         // `after:` ordering: wait while a job we run after is queued or running anywhere
         const before = job.after.some((a) => this.d.runs.withStatus(LIVE).some((x) => x.jobId === a && x.id < rec.id && this.ownerAlive(x)));

@@ -9,6 +9,7 @@ import { toWire } from '../store/runs';
 import type { RunRecord, RunStore, StateStore } from '../store/runs';
 import { LIVE } from './queue';
 import { staleLockKey } from './stale-locks';
+import { jobOfRun } from './tasks';
 
 export interface RecoveryDeps {
   config: Config;
@@ -52,7 +53,7 @@ export async function recoverRuns(d: RecoveryDeps): Promise<RunRecord[]> {
       // restic's stale-lock test is kill(pid, 0): until the zombie is reaped its lock looks live
       if (!(await waitGone(pid, 15_000))) lingering.push(pid);
     }
-    const job = d.config.jobs[r.jobId];
+    const job = jobOfRun(d.config, r);
     const lockKey = job && r.status === 'running' ? staleLockKey(d.config, job) : null;
     if (lockKey) d.state.set(lockKey, '1');
     const rec = d.runs.update(r.id, {

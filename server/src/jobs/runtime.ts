@@ -16,6 +16,9 @@ import { Engine } from './engine';
 import type { AroundRun } from './execution';
 import { EngineStatus } from './status';
 import { ensureDir } from '../infra/fs';
+import { nodeStreamSpawn } from '../infra/stream-exec';
+import { SnapshotCache } from '../store/snapshot-cache';
+import { SnapshotService } from './snapshots';
 
 export interface Runtime {
   file: string;
@@ -25,6 +28,8 @@ export interface Runtime {
   hub: EventStore;
   engine: Engine;
   status: EngineStatus;
+  /** snapshots, browsing, download and restore requests (issue 16) */
+  snapshots: SnapshotService;
   clock: Clock;
   exec: Exec;
   close(): void;
@@ -50,6 +55,7 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
   const state = new StateStore(db);
   const hub = new EventStore(db, () => clock.now());
   const akv = c.akv ? { endpoint: c.akv.endpoint, disableChallengeResourceVerification: c.akv.disableChallengeResourceVerification, authorityHost: c.akv.authorityHost } : undefined;
+  const secretBackends = o.secretBackends ?? realBackends({ env, exec, akv });
   const engine = new Engine({
     config: c,
     runs,
@@ -58,11 +64,25 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     exec,
     clock,
     env,
-    secretBackends: o.secretBackends ?? realBackends({ env, exec, akv }),
+    secretBackends,
     aroundRun: o.aroundRun,
     dependents: o.dependents,
   });
   const status = new EngineStatus(engine, clock);
+  const snapshots = new SnapshotService({
+    config: () => engine.config,
+    exec,
+    env,
+    tools: engine.tools,
+    secretBackends,
+    runtimeDir: engine.runtimeDir,
+    cacheDir: engine.cacheDir,
+    runs,
+    cache: new SnapshotCache(db),
+    spawn: nodeStreamSpawn,
+    clock,
+    enqueueTask: (task) => engine.enqueueTask(task),
+  });
   return {
     file: loaded.file,
     db,
@@ -71,6 +91,7 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     hub,
     engine,
     status,
+    snapshots,
     clock,
     exec,
     close: () => db.close(),

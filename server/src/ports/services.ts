@@ -2,6 +2,7 @@
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
 import type { AuditEntry, HotSetStatus, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type { DirListing, FindResponse, RecoverPlan, RestorePlan, SnapshotsResponse } from '../contract/api';
 
 export interface RunQuery {
   job?: string;
@@ -119,4 +120,41 @@ export interface Pairing {
   create(opts: { role: Role; name?: string }): { code: string; role: Role; expiresAt: string };
   /** A new token for a valid, unused, unexpired code; null otherwise. */
   redeem(code: string, clientName?: string): { id: string; token: string; info: TokenInfo } | null;
+}
+
+// ---- snapshots, restore, download and recovery (issue 16; jobs/snapshots.ts implements them) ----
+
+/** A download on its way: a file's bytes or a folder's archive, streamed as restic writes it. */
+export interface SnapshotDownload {
+  filename: string;
+  contentType: string;
+  /** a file's size (the answer's length); null for an archive */
+  size: number | null;
+  /** ends with an error if restic fails half way, so a cut-off download never looks whole */
+  stream: NodeJS.ReadableStream;
+}
+
+export interface RestoreRequestInput {
+  paths: string[];
+  to?: string;
+  existing?: 'skip' | 'keep-both' | 'overwrite';
+}
+
+export interface SnapshotsApi {
+  /** NotFoundError: no such job, or a job without a repository; ConflictError: the repository can't be read now (guard, lock) */
+  list(jobId: string, o?: { refresh?: boolean }): Promise<SnapshotsResponse>;
+  ls(jobId: string, snapshot: string, o: { path?: string; offset: number; limit: number }): Promise<DirListing>;
+  find(jobId: string, snapshot: string, o: { pattern: string; ignoreCase?: boolean; limit: number }): Promise<FindResponse>;
+  dump(jobId: string, snapshot: string, o: { path: string; format?: 'tar' | 'zip' }): Promise<SnapshotDownload>;
+  /** What a restore would write where; BadRequestError names what is wrong with the request. */
+  planRestore(jobId: string, snapshot: string, req: RestoreRequestInput): Promise<RestorePlan>;
+  /** Queues the restore as a run (`restore:<job>`). */
+  restore(jobId: string, snapshot: string, req: RestoreRequestInput): Promise<{ run: { id: string }; plan: RestorePlan }>;
+}
+
+export interface RecoveryApi {
+  /** What the remote holds of the pillar's folders, and the pillar's state; BadRequestError when no job copies the pillar there. */
+  plan(pillar: string, remote: string): Promise<RecoverPlan>;
+  /** Queues the recovery as a run (`recover:<pillar>`), after writing the sentinel of a new, empty disk when asked. */
+  start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: { id: string }; plan: RecoverPlan }>;
 }

@@ -4,15 +4,28 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { migrations as allMigrations } from './migrations/index';
 import type { Migration } from './migrations/index';
-import { ensureDir } from '../infra/fs';
+import { ensurePrivateDir, ensurePrivateFile, narrowExisting } from '../infra/fs';
 
 export type Db = Database.Database;
 
+/**
+ * Opens (creating) the database. Its folder is made 0700 and the database with its WAL and
+ * shared-memory files 0600 by pillarsd itself, whatever the umask: they hold the audit log, run
+ * logs and hashes of tokens and pairing codes, and outside systemd's UMask nothing else narrows them.
+ */
 export function openDb(file: string, opts: { migrations?: readonly Migration[] } = {}): Db {
-  if (file !== ':memory:') ensureDir(path.dirname(file), 0o750);
+  const onDisk = file !== ':memory:';
+  const companions = [`${file}-wal`, `${file}-shm`, `${file}-journal`];
+  if (onDisk) {
+    ensurePrivateDir(path.dirname(file));
+    // SQLite makes its -wal and -shm files with the database file's mode
+    ensurePrivateFile(file);
+    narrowExisting(companions);
+  }
   const db = new Database(file);
   cacheStatements(db);
   db.pragma('journal_mode = WAL');
+  if (onDisk) narrowExisting(companions);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // a second process (CLI next to serve) waits for the write lock instead of failing at once
@@ -48,13 +61,18 @@ export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   if (dup !== undefined) throw new Error(`migration ${dup} is defined twice`);
   const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: number }>).map((r) => r.id));
   const done: number[] = [];
+  const isApplied = db.prepare<[number], { id: number }>('SELECT id FROM schema_migrations WHERE id = ?');
   for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
     if (applied.has(m.id)) continue;
-    db.transaction(() => {
+    // asked again under the write lock: another process opening the same new database (serve and
+    // the CLI started together) may have applied it since the list above was read
+    const ran = db.transaction(() => {
+      if (isApplied.get(m.id)) return false;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+      return true;
     }).immediate();
-    done.push(m.id);
+    if (ran) done.push(m.id);
   }
   return done;
 }

@@ -2,7 +2,7 @@
 // its child's process group, so a restart can tell its own dead runs from another live process's.
 import { randomBytes } from 'node:crypto';
 import { TERMINAL_STATUSES } from '../contract/api';
-import type { BlockInfo, Progress, Run, RunStatus, RunSummary, RunTrigger, RunsPage } from '../contract/api';
+import type { BlockInfo, Progress, Run, RunStatus, RunSummary, RunTask, RunTrigger, RunsPage } from '../contract/api';
 import type { Resource } from '../domain/resources';
 import type { Db } from './db';
 
@@ -28,9 +28,11 @@ interface Row {
   owner_start: string | null;
   child_pid: number | null;
   resources_json: string;
+  task_json: string | null;
 }
 
 export interface RunRecord extends Run {
+  task: RunTask | null;
   approvedCount: number | null;
   logFile: string | null;
   ownerPid: number | null;
@@ -64,6 +66,7 @@ function toRecord(r: Row): RunRecord {
     ownerStart: r.owner_start,
     childPid: r.child_pid,
     resources: JSON.parse(r.resources_json) as Resource[],
+    task: parse<RunTask>(r.task_json),
   };
 }
 
@@ -85,6 +88,7 @@ export function toWire(r: RunRecord): Run {
     block: r.block,
     approvedBy: r.approvedBy,
     logTail: r.logTail,
+    task: r.task ?? null,
   };
 }
 
@@ -148,12 +152,12 @@ const COLUMNS: Record<keyof RunPatch, [string, (v: unknown) => unknown]> = {
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  create(r: { id: string; jobId: string; trigger: RunTrigger; queuedAt: string; resources: Resource[]; ownerPid: number | null; ownerStart: string | null; attempt?: number }): RunRecord {
+  create(r: { id: string; jobId: string; trigger: RunTrigger; queuedAt: string; resources: Resource[]; ownerPid: number | null; ownerStart: string | null; attempt?: number; task?: RunTask }): RunRecord {
     this.db
       .prepare(
-        'INSERT INTO runs (id, job_id, status, trigger, attempt, queued_at, resources_json, owner_pid, owner_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO runs (id, job_id, status, trigger, attempt, queued_at, resources_json, owner_pid, owner_start, task_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(r.id, r.jobId, 'queued', r.trigger, r.attempt ?? 1, r.queuedAt, JSON.stringify(r.resources), r.ownerPid, r.ownerStart);
+      .run(r.id, r.jobId, 'queued', r.trigger, r.attempt ?? 1, r.queuedAt, JSON.stringify(r.resources), r.ownerPid, r.ownerStart, r.task ? JSON.stringify(r.task) : null);
     return this.get(r.id)!;
   }
 
@@ -218,6 +222,27 @@ export class RunStore {
       if (s.snapshotId) m.set(s.snapshotId, s.totalFilesProcessed ?? 0);
     }
     return m;
+  }
+
+  /** The backup runs that made snapshots (short or full id as restic printed it → run), for the snapshot list. */
+  snapshotRuns(jobIds: readonly string[]): Map<string, { runId: string; jobId: string; files: number; bytes: number }> {
+    const m = new Map<string, { runId: string; jobId: string; files: number; bytes: number }>();
+    if (!jobIds.length) return m;
+    const rows = this.db
+      .prepare(`SELECT id, job_id, summary_json FROM runs WHERE job_id IN (${jobIds.map(() => '?').join(',')}) AND summary_json LIKE '%"restic-backup"%'`)
+      .all(...jobIds) as Array<{ id: string; job_id: string; summary_json: string }>;
+    for (const r of rows) {
+      const s = JSON.parse(r.summary_json) as { snapshotId?: string; totalFilesProcessed?: number; totalBytesProcessed?: number };
+      if (s.snapshotId) m.set(s.snapshotId, { runId: r.id, jobId: r.job_id, files: s.totalFilesProcessed ?? 0, bytes: s.totalBytesProcessed ?? 0 });
+    }
+    return m;
+  }
+
+  /** When a run of one of these jobs last ended (ISO), or null: what may have changed a repository. */
+  lastFinished(jobIds: readonly string[]): string | null {
+    if (!jobIds.length) return null;
+    const r = this.db.prepare(`SELECT MAX(finished_at) AS at FROM runs WHERE job_id IN (${jobIds.map(() => '?').join(',')}) AND finished_at IS NOT NULL`).get(...jobIds) as { at: string | null };
+    return r.at;
   }
 
   /** Runs a function in an IMMEDIATE transaction: the cross-process claim of resources happens here. */

@@ -26,6 +26,15 @@ interface Row {
 }
 
 const TOKEN = /^pil_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/**
+ * The public id and the secret of a token, or null when malformed. The secret is base64url and
+ * may itself hold `_`: split on the fixed-width id, never on every `_`.
+ */
+export function parseToken(token: string): { id: string; secret: string } | null {
+  const m = TOKEN.exec(token);
+  return m ? { id: m[1]!, secret: m[2]! } : null;
+}
 /** Last use is written at most this often per token, so a busy client costs no write per request. */
 const LAST_USE_RESOLUTION_MS = 60_000;
 
@@ -85,11 +94,11 @@ export class TokenStore implements TokenAuth {
 
   /** The principal behind a bearer secret, or null (unknown, malformed or revoked). Records last use. */
   verify(token: string): Principal | null {
-    const m = TOKEN.exec(token);
-    if (!m) return null;
-    const r = this.byId.get(m[1]!);
+    const t = parseToken(token);
+    if (!t) return null;
+    const r = this.byId.get(t.id);
     // Hash even when the id is unknown so both paths cost the same.
-    const presented = sha256(m[2]!);
+    const presented = sha256(t.secret);
     const stored = r?.secret_hash ?? Buffer.alloc(32);
     const ok = timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32));
     if (!r || !ok || r.revoked_at) return null;

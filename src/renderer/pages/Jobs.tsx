@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { JobSettingsForm } from './JobSettings';
 import type { AuditEntry, AuditPage, JobInfo, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
 import { ApiError } from '../api';
@@ -132,6 +133,12 @@ export function Jobs({ status }: { status: StatusResponse }) {
   const { model, role } = usePane();
   const readOnly = viewerReason(role);
   const [editing, setEditing] = useState<string | null>(null);
+  const [settingsOf, setSettingsOf] = useState<string | null>(null);
+  const settingsBox = useRef<HTMLDivElement>(null);
+  // the form opens below the table: bring it into view (on a phone it is far down)
+  useEffect(() => {
+    if (settingsOf) settingsBox.current?.scrollIntoView({ block: 'start' });
+  }, [settingsOf]);
   const [error, setError] = useState<string | null>(null);
   const editJob = status.jobs.find((j) => j.id === editing);
   return (
@@ -226,6 +233,9 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     <button type="button" onClick={() => setEditing(editing === j.id ? null : j.id)} aria-expanded={editing === j.id}>
                       Edit schedule
                     </button>
+                    <button type="button" disabled={!!readOnly} title={readOnly} onClick={() => setSettingsOf(settingsOf === j.id ? null : j.id)} aria-expanded={settingsOf === j.id}>
+                      Settings
+                    </button>
                   </td>
                 </tr>
               );
@@ -237,6 +247,13 @@ export function Jobs({ status }: { status: StatusResponse }) {
         <Section title={`Schedule: ${editJob.id}`}>
           <ScheduleEditor key={editJob.id} job={editJob} onClose={() => setEditing(null)} />
         </Section>
+      )}
+      {settingsOf && (
+        <div ref={settingsBox}>
+          <Section title={`Settings: ${settingsOf}`}>
+            <JobSettingsForm key={settingsOf} jobId={settingsOf} onClose={() => setSettingsOf(null)} />
+          </Section>
+        </div>
       )}
       <RecentActions />
     </div>

@@ -69,6 +69,15 @@ function SummaryView({ run }: { run: Run }) {
     case 'restic-check':
       rows.push(['Result', s.ok ? 'no errors' : (run.error ?? 'the check found damage in the repository')], ['Data read', s.readDataSubset ?? 'metadata only']);
       break;
+    case 'restore':
+      rows.push(['Snapshot', s.snapshotId.slice(0, 8)], ['Restored into', s.destination ?? 'the original places'], ['Written', `${s.files} entries, ${formatBytes(s.bytes)}`], ['Skipped / kept both / overwritten', `${s.skippedCount} / ${s.keptBothCount} / ${s.overwrittenCount}`]);
+      break;
+    case 'restic-drill':
+      rows.push(['Snapshot', s.snapshotId.slice(0, 8)], ['Sampled / restored / compared', `${s.sampled} / ${s.restored} / ${s.compared}`], ['Differ', s.mismatches.join(', ') || 'none'], ['Not restored', s.unreadable.join(', ') || 'none'], ['Data read', s.readDataSubset ?? 'none']);
+      break;
+    case 'recover':
+      rows.push(['From', s.remote], ['Verified', s.verified ? 'yes' : 'no']);
+      break;
     default:
       rows.push(['Transferred', `${formatBytes(s.bytesTransferred)} in ${s.filesTransferred} files`], ['Deleted', String(s.filesDeleted)], ['Errors', String(s.errors)], ['Duration', formatDuration(s.durationSeconds)]);
   }

@@ -34,6 +34,12 @@ export function summaryText(r: Run): string {
       return `kept ${s.kept}, removed ${s.removed}${s.pruned ? ', pruned' : ''}`;
     case 'restic-check':
       return s.ok ? 'repository OK' : 'the check found damage in the repository';
+    case 'restore':
+      return `${s.files} restored (${formatBytes(s.bytes)})${s.skippedCount ? `, ${s.skippedCount} skipped` : ''}${s.keptBothCount ? `, ${s.keptBothCount} kept both` : ''}${s.overwrittenCount ? `, ${s.overwrittenCount} overwritten` : ''}`;
+    case 'restic-drill':
+      return `${s.restored} of ${s.sampled} sampled files restored, ${s.compared} compared${s.mismatches.length ? `, ${s.mismatches.length} differ` : ''}`;
+    case 'recover':
+      return s.verified ? 'recovered and verified' : 'recovered, not verified';
     default:
       return `${formatBytes(s.bytesTransferred)} sent, ${s.filesDeleted} deleted${s.errors ? `, ${s.errors} errors` : ''}`;
   }

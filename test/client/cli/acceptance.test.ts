@@ -20,7 +20,7 @@ import { useCleanup } from '../../support/tmp';
 import { createClient } from '../../../src/main/core/client';
 import type { ClientCore } from '../../../src/main/core/client';
 import { KEYCHAIN_SERVICE } from '../../../src/main/core/secrets';
-import { fuseMountsUnder, releaseMounts } from '../linux/fixture';
+import { fuseMountsUnder, releaseMounts } from '../../support/guarded';
 
 const USER = 'pillarsc6';
 const PW1 = `first-${Math.random().toString(36).slice(2)}-pw`;

@@ -15,7 +15,7 @@ import { spawnProcess } from '../../support/cli';
 import type { SpawnedCli } from '../../support/cli';
 import { useCleanup } from '../../support/tmp';
 import { buildCliBundle } from './bundle';
-import { fuseMountsUnder, isImmutable, releaseMounts } from '../linux/fixture';
+import { fuseMountsUnder, isImmutable, releaseMounts } from '../../support/guarded';
 
 const SMB_USER = 'pillarsk1';
 const LOCAL_USER = 'pillarsu1'; // the client runs as this one in the normal-user part

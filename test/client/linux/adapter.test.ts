@@ -11,7 +11,7 @@ import { createExec, createFs } from '../../../src/platform/host';
 import { createLinuxPlatform } from '../../../src/platform/linux/adapter';
 import { renderAuth } from '../../../src/platform/linux/smbnetfs';
 import { parseMountinfo } from '../../../src/platform/linux/mountinfo';
-import { fuseMountsUnder, isImmutable, releaseMounts } from './fixture';
+import { fuseMountsUnder, isImmutable, releaseMounts } from '../../support/guarded';
 
 const USER = 'pillarsl6';
 const PW = 'linux "adapter" \\ pw';

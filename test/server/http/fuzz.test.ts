@@ -206,4 +206,6 @@ it('answers 10,000 generated bad requests without a 5xx and stays up', async () 
   expect(four).toBeGreaterThan(total * 0.6);
   const health = await send(new http.Agent(), port, { method: 'GET', path: '/api/v1/health', headers: { host: 'localhost' } });
   expect(health).toBe(200);
-}, 120_000);
+  // about 20 s on a quiet machine; several times that with both cores busy (the seeded requests
+  // are the same whatever the pace, so a generous bound costs nothing when it passes)
+}, 600_000);

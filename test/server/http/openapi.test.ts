@@ -172,6 +172,15 @@ describe('GET /api/v1/openapi.json', () => {
     expect(stream.length).toBeGreaterThanOrEqual(4);
     for (const e of stream) check('get', '/api/v1/events', 200, 'text/event-stream', e.data, 'x-event-data');
 
+    // snapshots from the repository, one folder level, a search (issue 16)
+    const snaps = (await call('get', '/api/v1/jobs/{id}/snapshots', { url: '/api/v1/jobs/flux-backup/snapshots?refresh=1', token: viewer, expect: 200 })).body as { snapshots: Array<{ id: string; root: string }> };
+    await call('get', '/api/v1/jobs/{id}/snapshots', { url: '/api/v1/jobs/space-offsite/snapshots', expect: 404 });
+    const snap = snaps.snapshots.at(-1)!;
+    await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/ls', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/ls?path=${encodeURIComponent(`${snap.root}/docs`)}&limit=1`, token: viewer, expect: 200 });
+    await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/ls', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/ls?path=${encodeURIComponent(`${snap.root}/nope`)}`, expect: 404 });
+    await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/ls', { url: '/api/v1/jobs/flux-backup/snapshots/latest/ls?path=relative', expect: 400 });
+    await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/find', { url: '/api/v1/jobs/flux-backup/snapshots/latest/find?pattern=a.*', token: viewer, expect: 200 });
+
     // schedules, enable, disable
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: '15 4 * * *' }, expect: 200 });
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: 'not cron' }, expect: 400 });

@@ -64,7 +64,7 @@ jobs:
   srv = await startHttpServer({
     server: loaded.config.server,
     stateDir: loaded.config.stateDir,
-    deps: { engine: rt.engine, events: rt.hub, status: rt.status, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens) },
+    deps: { engine: rt.engine, events: rt.hub, status: rt.status, auth: tokens, audit: new AuditLog(rt.db), pairing: new PairingStore(rt.db, tokens, randomBytes(32)) },
     warn: () => {},
   });
   t = { url: srv.url, fingerprint: srv.fingerprint };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startStack, type LiveStack } from './support/stack';
-import { PinMismatch, request, type Target } from './support/client';
+import { PinMismatch, request, sse, type Target } from './support/client';
 import { tempDir } from '../../support/tmp';
 import { startHttpServer } from '../../../server/src/cli/http';
 import { plainHttpRefusal } from '../../../server/src/http/listen';
@@ -140,7 +140,7 @@ describe('request guards', () => {
     expect(same.status).toBe(202);
   });
 
-  it('limits failed authentication per address, then refuses even valid tokens for a while', async () => {
+  it('limits failed authentication per address, but never refuses a token that verifies', async () => {
     const lim = await startStack({ over: { authFailures: { max: 5, windowMs: 60_000 } }, server: { tls: 'off' } });
     try {
       const lt: Target = { url: lim.srv.url };
@@ -149,8 +149,57 @@ describe('request guards', () => {
       const limited = await request(lt, { path: '/api/v1/status', headers: bad });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      expect((await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', ...bearer(lim.admin) } })).status).toBe(429);
+      // a bad ticket from a client that is not a browser counts too
+      expect((await request(lt, { path: '/api/v1/events?ticket=nope', headers: { host: 'localhost', accept: 'text/event-stream' } })).status).toBe(429);
+      // the owner's token still works from the same address (pane, tray and CLI alike)
+      expect((await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', ...bearer(lim.admin) } })).status).toBe(200);
+      expect((await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', ...bearer(lim.viewer) } })).status).toBe(200);
       expect((await request(lt, { path: '/api/v1/health', headers: { host: 'localhost' } })).status).toBe(200);
+    } finally {
+      await lim.close();
+    }
+  });
+
+  it('refuses cross-site ticket requests before they count: after 25 of them the admin token still gets 200', async () => {
+    // the default limit (20 failures per 5 minutes); what 25 <img> tags on any page the admin visits send
+    const lim = await startStack({ server: { tls: 'off' } });
+    try {
+      const lt: Target = { url: lim.srv.url };
+      const img = { host: 'localhost', accept: 'image/avif,image/webp,*/*', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' };
+      for (let i = 0; i < 25; i++) {
+        const r = await request(lt, { path: `/api/v1/events?ticket=guess${i}`, headers: img });
+        expect(r.status).toBe(403);
+        expect((r.json() as { detail: string }).detail).toMatch(/own pages only \(Sec-Fetch-Site: cross-site\)/);
+      }
+      // a browser that sends only Origin (an EventSource from elsewhere) is refused the same way
+      const fromOrigin = await request(lt, { path: '/api/v1/events?ticket=guess', headers: { host: 'localhost', accept: 'text/event-stream', origin: 'https://evil.example' } });
+      expect(fromOrigin.status).toBe(403);
+      expect((await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', ...bearer(lim.admin) } })).status).toBe(200);
+      // none of them counted: a wrong token from the address is a plain 401, not 429
+      const wrong = await request(lt, { path: '/api/v1/status', headers: { host: 'localhost', authorization: 'Bearer pil_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+      expect(wrong.status).toBe(401);
+      // the pane's own EventSource (same origin) still gets its stream with a real ticket
+      const tk = (await request(lt, { method: 'POST', path: '/api/v1/events/ticket', headers: { host: 'localhost', ...bearer(lim.viewer) } })).json() as { ticket: string };
+      const own = await sse(lt, `/api/v1/events?ticket=${tk.ticket}`, { host: 'localhost', 'sec-fetch-site': 'same-origin', origin: 'http://localhost' });
+      expect(own.status).toBe(200);
+      own.close();
+    } finally {
+      await lim.close();
+    }
+  });
+
+  it('keeps the hard limit on pairing codes: once limited, even the right code waits', async () => {
+    const lim = await startStack({ over: { authFailures: { max: 5, windowMs: 60_000 } }, server: { tls: 'off' } });
+    try {
+      const lt: Target = { url: lim.srv.url };
+      const h = { host: 'localhost' };
+      const { code } = lim.pairing.create({ role: 'viewer' });
+      for (let i = 0; i < 5; i++) expect((await request(lt, { method: 'POST', path: '/api/v1/pair', headers: h, body: { code: 'ZZZZ-ZZZZ' } })).status).toBe(401);
+      const right = await request(lt, { method: 'POST', path: '/api/v1/pair', headers: h, body: { code } });
+      expect(right.status).toBe(429);
+      expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+      // nor did the attempt use the code up
+      expect(lim.pairing.redeem(code)).not.toBeNull();
     } finally {
       await lim.close();
     }

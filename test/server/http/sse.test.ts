@@ -80,6 +80,16 @@ describe('GET /api/v1/events', () => {
     expect(plain.status).toBe(406);
   });
 
+  it('answers HEAD with the stream\'s headers and no body instead of holding the request open', async () => {
+    const head = await request(t, { method: 'HEAD', path: '/api/v1/events', headers: { ...H, ...bearer(s.viewer), accept: 'text/event-stream' }, signal: AbortSignal.timeout(5_000) });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(head.headers['cache-control']).toMatch(/no-store/);
+    expect(head.text).toBe('');
+    // the gates still apply: no token, no answer
+    expect((await request(t, { method: 'HEAD', path: '/api/v1/events', headers: { ...H, accept: 'text/event-stream' }, signal: AbortSignal.timeout(5_000) })).status).toBe(401);
+  });
+
   it('drops a client that stops reading once its queue is full; it resumes and gets everything', async () => {
     const small = await startStack({ over: { sse: { maxQueued: 4 } }, server: { tls: 'off' } });
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { migrate, openDb } from '../../../server/src/store/db';
+import { migrations } from '../../../server/src/store/migrations/index';
 import { RunStore, newRunId, toWire } from '../../../server/src/store/runs';
 import { EventStore } from '../../../server/src/store/events';
 import { useCleanup } from '../../support/tmp';
@@ -25,6 +26,23 @@ describe('database', () => {
     expect(() => migrate(db, [{ id: 8, name: 'bad', sql: 'CREATE TABLE runs (x)' }])).toThrow(/already exists/);
     // a failed migration leaves no row behind
     expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations WHERE id = 8').get()).toEqual({ n: 0 });
+  });
+
+  it('two processes opening a new database at once apply each migration once', () => {
+    // the race: one connection read the list of applied migrations (none yet) just before
+    // another applied them all; it must not run them again ("table runs already exists")
+    const { dir } = fresh();
+    const file = path.join(dir, 'race', 'pillarsd.db');
+    const late = openDb(file, { migrations: [] });
+    cleanup.add(() => late.close());
+    const first = openDb(file);
+    cleanup.add(() => first.close());
+    const prepare = late.prepare.bind(late);
+    late.prepare = ((sql: string) => (sql === 'SELECT id FROM schema_migrations' ? { all: () => [] } : prepare(sql))) as typeof late.prepare;
+    expect(migrate(late, migrations)).toEqual([]);
+    late.prepare = prepare;
+    const counted = late.prepare('SELECT id, COUNT(*) AS n FROM schema_migrations GROUP BY id HAVING n > 1').all();
+    expect(counted).toEqual([]);
   });
 });
 

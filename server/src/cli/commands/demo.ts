@@ -40,7 +40,7 @@ export function registerDemo(program: Command): void {
         const loaded = loadConfigFile(layout.configFile);
         const s = await startServe(loaded, { host: '127.0.0.1', port, tls: 'off' });
         const token = s.tokens.create({ role: 'admin', name: `demo ${new Date().toISOString()}` });
-        const link = createLoginLink(s.rt.db, { baseUrl: s.url, role: 'admin', actor: 'demo' });
+        const link = createLoginLink(s.rt.db, { baseUrl: s.url, role: 'admin', actor: 'demo', stateDir: loaded.config.stateDir });
         // a first backup (and the offsite sync after it) so the pane has history to show
         if (created) s.rt.engine.enqueue('flux-backup', 'manual');
         if (opts.json) printJson({ url: s.url, loginLink: link.url, token: token.token, dir, config: layout.configFile });

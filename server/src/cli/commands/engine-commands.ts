@@ -1,4 +1,4 @@
-// The engine's command group (check, jobs, run, runs, demo, serve).
+// The engine's command group (check, jobs, run, runs, demo, serve, snapshots/ls/find).
 import type { Command } from 'commander';
 import { registerCheck } from './check';
 import { registerJobs } from './jobs';
@@ -6,6 +6,7 @@ import { registerRun } from './run';
 import { registerRuns } from './runs';
 import { registerDemo } from './demo';
 import { registerServe } from './serve';
+import { registerSnapshots } from './snapshots';
 
 export function registerEngineCommands(program: Command): void {
   registerServe(program);
@@ -14,4 +15,5 @@ export function registerEngineCommands(program: Command): void {
   registerJobs(program);
   registerRun(program);
   registerRuns(program);
+  registerSnapshots(program);
 }

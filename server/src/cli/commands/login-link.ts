@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import type { Role } from '../../contract/api';
 import type { Db } from '../../store/db';
 import { TokenStore, validRole } from '../../store/tokens';
-import { PairingStore } from '../../store/pairing';
+import { PairingStore, pairingKeyFile } from '../../store/pairing';
+import { secretFile } from '../../infra/fs';
 import { AuditLog } from '../../store/audit';
 import { StateStore } from '../../store/runs';
 import { splitListen } from '../../http/listen';
@@ -26,8 +27,8 @@ export interface LoginLink {
 }
 
 /** A one-time code for `role`, recorded in the audit log, as a link into the pane at `baseUrl`. */
-export function createLoginLink(db: Db, o: { baseUrl: string; role: Role; actor: string }): LoginLink {
-  const code = new PairingStore(db, new TokenStore(db)).create({ role: o.role, name: `browser (login link, ${o.actor})` });
+export function createLoginLink(db: Db, o: { baseUrl: string; role: Role; actor: string; stateDir: string }): LoginLink {
+  const code = new PairingStore(db, new TokenStore(db), secretFile(pairingKeyFile(o.stateDir))).create({ role: o.role, name: `browser (login link, ${o.actor})` });
   new AuditLog(db).record({ actor: o.actor, action: 'login.link', target: null, detail: `role ${o.role}, expires ${code.expiresAt}` });
   return { url: `${o.baseUrl.replace(/\/+$/, '')}/#login=${code.code}`, role: o.role, expiresAt: code.expiresAt };
 }
@@ -67,7 +68,7 @@ export function registerLoginLink(program: Command): void {
         const loaded = loadOrExit(opts);
         const link = withStores(loaded, (db) => {
           const baseUrl = opts.url ?? paneBaseUrl(loaded, new StateStore(db).get(SERVED_URL_KEY));
-          return createLoginLink(db, { baseUrl, role, actor: cliActor() });
+          return createLoginLink(db, { baseUrl, role, actor: cliActor(), stateDir: loaded.config.stateDir });
         });
         if (opts.json) return printJson(link);
         process.stdout.write(`login link: ${link.url}\n  (${link.role}, valid until ${link.expiresAt}, usable once: open it in the browser that should be signed in)\n`);

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { action, CliExit, loadOrExit, printJson, withCommon, type CommonOpts } from './engine-shared';
 import { TokenStore, validRole } from '../../store/tokens';
-import { PairingStore } from '../../store/pairing';
+import { PairingStore, pairingKeyFile } from '../../store/pairing';
+import { secretFile } from '../../infra/fs';
 import { AuditLog } from '../../store/audit';
 import { cliActor, fingerprintFor, withStores } from './token';
 
@@ -22,7 +23,7 @@ export function registerPair(program: Command): void {
         const loaded = loadOrExit(opts);
         const fingerprint = fingerprintFor(loaded);
         const code = withStores(loaded, (db) => {
-          const c = new PairingStore(db, new TokenStore(db)).create({ role, name: opts.name });
+          const c = new PairingStore(db, new TokenStore(db), secretFile(pairingKeyFile(loaded.config.stateDir))).create({ role, name: opts.name });
           new AuditLog(db).record({ actor: cliActor(), action: 'pair.code', target: null, detail: `role ${role}, expires ${c.expiresAt}` });
           return c;
         });

@@ -10,7 +10,8 @@ import { Scheduler } from '../../jobs/scheduler';
 import { jobSettingsService } from '../../jobs/job-settings';
 import { TokenStore } from '../../store/tokens';
 import { AuditLog } from '../../store/audit';
-import { PairingStore } from '../../store/pairing';
+import { PairingStore, pairingKeyFile } from '../../store/pairing';
+import { secretFile } from '../../infra/fs';
 import { findAdminDir } from '../../infra/admin-dir';
 import { watchStatusChanges } from '../../watch/changes';
 import { SERVED_URL_KEY } from './login-link';
@@ -70,7 +71,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     rt.status.contributors.push(watch.contributor);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
-    const pairing = new PairingStore(rt.db, tokens);
+    const pairing = new PairingStore(rt.db, tokens, secretFile(pairingKeyFile(c.stateDir)));
     // the Samba manager's API, when pillarsd.yaml has a samba: section
     const samba = c.samba
       ? (await import('../../samba/compose')).sambaFromConfig(c, {
@@ -119,6 +120,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         notifications: notifier,
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
+        snapshots: rt.snapshots,
         auth: tokens,
         audit,
         pairing,

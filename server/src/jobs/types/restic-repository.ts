@@ -23,9 +23,9 @@ export function jobsOfRepository(config: Config, repository: string, type: Resti
 }
 
 /** The repository: restic jobs that only read or prune it still want it to themselves. */
-export const repositoryRef = (job: ResticJob): JobRef => ({ ref: job.repository, mode: 'w' });
+export const repositoryRef = (job: Pick<ResticJob, 'repository'>): JobRef => ({ ref: job.repository, mode: 'w' });
 
-export async function resticTarget(ctx: RunContext, job: ResticJob) {
+export async function resticTarget(ctx: RunContext, job: Pick<ResticJob, 'repository' | 'password'>) {
   const { bin, caps } = await ctx.tools.restic();
   const repoLoc = resolveLocation(ctx.config, job.repository);
   checkPillar(ctx.config, repoLoc);

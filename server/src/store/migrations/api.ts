@@ -42,4 +42,12 @@ export const apiMigrations: Migration[] = [
       token_id TEXT
     );`,
   },
+  {
+    id: 13,
+    name: 'pairing codes keyed',
+    // Codes are now stored as an HMAC with the server's pairing key. A code printed before the
+    // upgrade cannot be matched any more: outstanding ones are dropped (print a new one), used
+    // ones stay for the audit trail.
+    sql: `DELETE FROM pairing_codes WHERE used_at IS NULL;`,
+  },
 ];

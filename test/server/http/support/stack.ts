@@ -10,7 +10,8 @@ import type { StatusResponse } from '../../../../server/src/contract/api';
 import { openDb, type Db } from '../../../../server/src/store/db';
 import { TokenStore } from '../../../../server/src/store/tokens';
 import { AuditLog } from '../../../../server/src/store/audit';
-import { PairingStore } from '../../../../server/src/store/pairing';
+import { PairingStore, pairingKeyFile } from '../../../../server/src/store/pairing';
+import { secretFile } from '../../../../server/src/infra/fs';
 import { EventStore } from '../../../../server/src/store/events';
 import { RunStore } from '../../../../server/src/store/runs';
 import { tempDir, type TempDir } from '../../../support/tmp';
@@ -48,7 +49,7 @@ function parts(over: Partial<AppDeps>): Parts {
   const db = openDb(path.join(dir.path, 'pillarsd.db'));
   const tokens = new TokenStore(db);
   const audit = new AuditLog(db);
-  const pairing = new PairingStore(db, tokens);
+  const pairing = new PairingStore(db, tokens, secretFile(pairingKeyFile(dir.path)));
   const hub = new EventStore(db);
   const engine = new MiniEngine(new RunStore(db), hub, [job('flux-backup'), job('space-offsite', { type: 'rclone-sync', repository: null, source: 'space:/', destination: 'b2:miket-space' })]);
   const status = {

@@ -1,0 +1,97 @@
+// `pillarsd snapshots JOB`, `pillarsd ls JOB SNAPSHOT [PATH]`, `pillarsd find JOB SNAPSHOT PATTERN`
+// (issue 16): what the job's restic repository holds, read from the repository itself. Exit 0,
+// 1 restic failed, 2 unknown job/snapshot/path or bad input, 3 the repository's pillar is guarded.
+import type { Command } from 'commander';
+import type { SnapshotEntry } from '../../contract/api';
+import { formatBytes } from '../../domain/guards';
+import { GuardConflict } from '../../jobs/adhoc';
+import { openRuntime } from '../../jobs/runtime';
+import type { Runtime } from '../../jobs/runtime';
+import { BadRequestError, ConflictError, NotFoundError } from '../../ports/errors';
+import { action, CliExit, loadOrExit, printJson, withCommon } from './engine-shared';
+import type { CommonOpts } from './engine-shared';
+
+/** A name as the terminal should show it: control characters (a newline in a name) escaped. */
+// eslint-disable-next-line no-control-regex -- the control characters are what is escaped
+const shown = (s: string) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : s);
+
+async function withSnapshots<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = openRuntime(loadOrExit(opts));
+  try {
+    return await fn(rt);
+  } catch (e) {
+    if (e instanceof NotFoundError || e instanceof BadRequestError) throw new CliExit(2, e.message);
+    if (e instanceof GuardConflict) throw new CliExit(3, e.message);
+    if (e instanceof ConflictError) throw new CliExit(1, e.message);
+    throw e;
+  } finally {
+    rt.close();
+  }
+}
+
+function intOption(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliExit(2, `${flag} must be a whole number from ${min} to ${max}, not "${v}"`);
+  return n;
+}
+
+function entryLine(e: SnapshotEntry): string {
+  const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'file' ? '-' : '?';
+  const size = e.size === null ? '' : formatBytes(e.size);
+  return `${kind} ${(e.permissions ?? '').padEnd(10)} ${size.padStart(10)}  ${e.mtime ?? ''}  ${shown(e.type === 'dir' ? `${e.name}/` : e.name)}`;
+}
+
+export function registerSnapshots(program: Command): void {
+  withCommon(program.command('snapshots <job>').description("the snapshots in the job's restic repository, read from the repository"))
+    .option('--refresh', 'read the repository again now (else the cached list, read again after every run on it)')
+    .action(
+      action(async (jobId: string, opts: CommonOpts & { refresh?: boolean }) =>
+        withSnapshots(opts, async (rt) => {
+          const r = await rt.snapshots.list(jobId, { refresh: opts.refresh });
+          if (opts.json) printJson(r);
+          else if (!r.snapshots.length) process.stdout.write(`no snapshots in ${r.repository}\n`);
+          else
+            for (const s of r.snapshots)
+              process.stdout.write(
+                `${s.shortId}  ${s.time}  ${s.hostname}  ${s.paths.map(shown).join(', ')}${s.tags.length ? `  [${s.tags.join(', ')}]` : ''}${s.files !== null ? `  ${s.files} files, ${formatBytes(s.bytes ?? 0)}` : ''}${s.runId ? `  run ${s.runId}` : ''}\n`,
+              );
+        }),
+      ),
+    );
+
+  withCommon(program.command('ls <job> <snapshot> [path]').description('one folder level of a snapshot (latest, or an id or its first 8+ digits); default: its root'))
+    .option('--offset <n>', 'skip this many entries', '0')
+    .option('--limit <n>', 'at most this many entries (1-100000)', '1000')
+    .action(
+      action(async (jobId: string, snapshot: string, p: string | undefined, opts: CommonOpts & { offset: string; limit: string }) => {
+        const offset = intOption(opts.offset, '--offset', 0, 10_000_000);
+        const limit = intOption(opts.limit, '--limit', 1, 100_000);
+        if (p !== undefined && !p.startsWith('/')) throw new CliExit(2, `path "${p}" must be absolute (as in the snapshot, e.g. /srv/flux/docs)`);
+        return withSnapshots(opts, async (rt) => {
+          const r = await rt.snapshots.ls(jobId, snapshot, { path: p, offset, limit });
+          if (opts.json) printJson(r);
+          else {
+            for (const e of r.entries) process.stdout.write(`${entryLine(e)}\n`);
+            if (r.more) process.stderr.write(`more entries follow: --offset ${offset + r.entries.length}\n`);
+          }
+        });
+      }),
+    );
+
+  withCommon(program.command('find <job> <snapshot> <pattern>').description('files and folders of a snapshot whose name matches (restic find: * and ? wildcards)'))
+    .option('--ignore-case', 'match without regard to case')
+    .option('--limit <n>', 'at most this many matches (1-100000)', '1000')
+    .action(
+      action(async (jobId: string, snapshot: string, pattern: string, opts: CommonOpts & { ignoreCase?: boolean; limit: string }) => {
+        const limit = intOption(opts.limit, '--limit', 1, 100_000);
+        return withSnapshots(opts, async (rt) => {
+          const r = await rt.snapshots.find(jobId, snapshot, { pattern, ignoreCase: opts.ignoreCase, limit });
+          if (opts.json) printJson(r);
+          else {
+            for (const e of r.matches) process.stdout.write(`${entryLine({ ...e, name: e.path })}\n`);
+            if (r.truncated) process.stderr.write(`more matched than --limit ${limit}\n`);
+          }
+        });
+      }),
+    );
+}
