@@ -206,7 +206,7 @@ jobs:
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`pillarsd serve did not start within 60 s:\n${srvOut}`)), 60_000);
     const check = () => {
-      const m = /serving (http:\/\/\S+)/.exec(srvOut);
+      const m = /serving (http:\/\/[^\s"]+)/.exec(srvOut);
       if (m) {
         clearTimeout(t);
         resolve(m[1]!);

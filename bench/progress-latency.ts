@@ -93,7 +93,7 @@ for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => child.kill(s));
   let events = 0;
   let unmatched = 0;
   try {
-    const url = (await server.waitForLine(/serving (http:\/\/\S+)/, 60_000))[1]!;
+    const url = (await server.waitForLine(/serving (http:\/\/[^\s"]+)/, 60_000))[1]!;
     const client = sse(`${url}/api/v1/events`, token);
     await client.open;
     for (let round = 0; round < ROUNDS; round++) {

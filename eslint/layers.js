@@ -44,7 +44,7 @@ export const LAYERS = [
     why: 'the only server code touching processes, files and the network',
     folders: ['server/src/ports/', 'server/src/contract/api.ts'],
     typesFrom: ['server/src/samba/', 'server/src/watch/', 'server/src/layout/'],
-    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer'],
+    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'selfsigned', 'systeminformation', 'nodemailer', 'pino'],
   },
   { dir: 'server/src/secrets/', why: 'secret references and their resolvers', folders: ['server/src/infra/'], packages: ['@azure/identity', '@azure/keyvault-secrets'] },
   {
@@ -78,7 +78,7 @@ export const LAYERS = [
   {
     dir: 'server/src/notify/',
     why: 'notifications: incidents, routing, messages, the outbox and the notifier',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/version.ts'],
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/domain/size.ts', 'server/src/version.ts'],
     typesFrom: ['server/src/infra/'],
     packages: [...PURE_NODE, 'node:crypto'],
   },

@@ -40,7 +40,7 @@ logs=${FRESH_CHECK_LOGS:-/tmp/pillars-fresh-logs}/$stamp-$short
 mkdir -p "$logs"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pillars-fresh-XXXXXX")
 root=$work/root
-inner=        # pid of the namespace a step runs in
+inner=        # pid of the unshare a step runs in (its child is the namespace's PID 1)
 step=prerequisites
 durations=()
 
@@ -53,13 +53,38 @@ procs_in_root() {
   done
 }
 
+# Ends the step's namespace: TERM to what runs in the root (pillarsd stops cleanly), then, if that
+# is not enough, KILL to the namespace's PID 1, after which the kernel kills everything in it.
+# unshare itself is no handle: it blocks SIGTERM and SIGINT while it waits for its child.
+stop_inner() {
+  local pids i
+  [ -n "$inner" ] || return 0
+  pids=$(procs_in_root)
+  # shellcheck disable=SC2086
+  [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+  for i in $(seq 1 20); do
+    kill -0 "$inner" 2>/dev/null || break
+    [ "$i" = 20 ] && { pids=$(pgrep -P "$inner") && kill -KILL $pids 2>/dev/null || true; }
+    sleep 0.5
+  done
+  wait "$inner" 2>/dev/null || true
+  inner=
+}
+
+# Processes of a namespace just ended take a moment to go: waits (up to 15 s) until none is left.
+gone_from_root() {
+  local i
+  for i in $(seq 1 30); do
+    [ -z "$(procs_in_root)" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 cleanup() {
   local rc=$? pids m
   trap - EXIT INT TERM HUP
-  if [ -n "$inner" ] && kill -0 "$inner" 2>/dev/null; then
-    kill -TERM "$inner" 2>/dev/null || true
-    wait "$inner" 2>/dev/null || true
-  fi
+  stop_inner
   for _ in 1 2 3 4 5; do
     pids=$(procs_in_root)
     [ -z "$pids" ] && break
@@ -131,7 +156,8 @@ timed() { # name seconds-started
 # (proc, sys, dev, a fresh /run) are invisible here and vanish with it, and when unshare dies its
 # child (PID 1 of the namespace) is killed, which ends every process in it.
 in_root() { # command...
-  unshare --mount --propagation private --pid --fork --kill-child=SIGKILL --mount-proc="$root/proc" -- \
+  # exec: the step's background pid is unshare itself, whose child is the namespace's PID 1
+  exec unshare --mount --propagation private --pid --fork --kill-child=SIGKILL --mount-proc="$root/proc" -- \
     /bin/bash -c '
       set -e
       r=$1; shift
@@ -249,11 +275,8 @@ while :; do
   fi
   sleep 2
 done
-kill -TERM "$inner" 2>/dev/null || true
-wait "$inner" 2>/dev/null || true
-inner=
-left=$(procs_in_root)
-[ -z "$left" ] || fail "processes left in the root after the demo stopped: $left"
+stop_inner
+gone_from_root || fail "processes left in the root after the demo stopped: $(procs_in_root | paste -sd ' ' -)"
 timed demo "$t"
 
 # --- step: test (`bash scripts/test.sh`, under the shared suite lock)

@@ -1,6 +1,6 @@
 // What needs the owner's attention, derived from one status snapshot. Pure, so the rules are tested
 // without a browser. Order: errors first, then warnings, then information.
-import type { StatusResponse } from '../../server/src/contract/api';
+import type { SambaState, StatusResponse } from '../../server/src/contract/api';
 import { formatAge, formatBytes, formatDuration, formatMoney, formatShare } from '../shared/format';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -142,6 +142,30 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
     const cost = b.monthlyCost != null ? `; about ${formatMoney(b.monthlyCost, b.currency)} a month (${formatMoney(b.pricePerTbMonth, b.currency)}/TB, prices of ${b.priceDate})` : '';
     out.push({ id: 'b2', severity: 'info', title: 'Backblaze B2', detail: `${eta[0]!.toUpperCase()}${eta.slice(1)}${cost}.`, href: '#/jobs' });
   }
-  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-  return out.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  return byUrgency(out);
+}
+
+const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+/** Errors first, then warnings, then information; the order within each kept. */
+export function byUrgency(alerts: Alert[]): Alert[] {
+  return alerts.sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
+/**
+ * Samba's own state (GET /api/v1/samba, not part of the status): an invalid rendered config, or a
+ * live smb.conf that is not the one pillarsd applied (a hand edit, a half-done apply). `error`:
+ * the state could not be read, which is said, never taken for "fine".
+ */
+export function sambaAlerts(samba: SambaState | null, error: string | null): Alert[] {
+  if (error) return [{ id: 'samba:unread', severity: 'warning', title: 'Samba: its state could not be read', detail: sentence(error), href: '#/samba' }];
+  if (!samba) return [];
+  const out: Alert[] = [];
+  if (!samba.valid) {
+    out.push({ id: 'samba:invalid', severity: 'error', title: 'Samba: the configuration pillarsd renders is not valid', detail: sentence(samba.messages[0] ?? 'testparm refused it'), href: '#/samba' });
+  }
+  if (samba.drift) {
+    const why = samba.messages.find((m) => /drift|differs|hand/i.test(m));
+    out.push({ id: 'samba:drift', severity: 'warning', title: 'Samba: the live smb.conf is not the one pillarsd applied', detail: sentence(why ?? 'it was edited by hand or an apply did not finish: see the diff, then apply or adopt the change in pillarsd.yaml'), href: '#/samba' });
+  }
+  return out;
 }

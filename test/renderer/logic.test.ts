@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StatusResponse } from '../../server/src/contract/api';
 import { formatAge, formatBytes, formatDuration, formatRate, formatShare, parseBytes } from '../../src/shared/format';
-import { deriveAlerts } from '../../src/renderer/alerts';
+import { byUrgency, deriveAlerts, sambaAlerts } from '../../src/renderer/alerts';
 import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/renderer/model';
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
@@ -10,7 +10,7 @@ import { addedPerNight } from '../../src/renderer/pages/Snapshots';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
 import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
-import type { Run, RunsPage } from '../../server/src/contract/api';
+import type { Run, RunsPage, SambaState } from '../../server/src/contract/api';
 
 const TiB = 1024 ** 4;
 
@@ -67,6 +67,20 @@ function status(p: Partial<StatusResponse> = {}): StatusResponse {
 }
 
 describe('alerts', () => {
+  test('Samba: an invalid config is an error, a hand-edited live file a warning, an unreadable state is said; all linked to the Samba page', () => {
+    const samba = (p: Partial<SambaState>): SambaState => ({ rendered: '[global]\n', live: '[global]\n', diff: '', drift: false, valid: true, messages: [], versions: [], ...p });
+    expect(sambaAlerts(samba({}), null)).toEqual([]);
+    expect(sambaAlerts(null, null)).toEqual([]);
+    const drift = sambaAlerts(samba({ drift: true, messages: ['/etc/samba/smb.conf was edited outside pillarsd (drift): apply refuses to overwrite it without --force'] }), null);
+    expect(drift).toEqual([{ id: 'samba:drift', severity: 'warning', title: 'Samba: the live smb.conf is not the one pillarsd applied', detail: '/etc/samba/smb.conf was edited outside pillarsd (drift): apply refuses to overwrite it without --force.', href: '#/samba' }]);
+    const invalid = sambaAlerts(samba({ valid: false, messages: ['share "Time": unknown parameter "fruit:time machine size"'] }), null);
+    expect(invalid.map((a) => [a.severity, a.detail])).toEqual([['error', 'share "Time": unknown parameter "fruit:time machine size".']]);
+    const unread = sambaAlerts(samba({}), 'GET /api/v1/samba failed with HTTP 500');
+    expect(unread.map((a) => [a.id, a.severity, a.href])).toEqual([['samba:unread', 'warning', '#/samba']]);
+    // merged with the status's alerts, errors come first
+    expect(byUrgency([...drift, ...invalid]).map((a) => a.id)).toEqual(['samba:invalid', 'samba:drift']);
+  });
+
   const now = Date.parse('2026-11-25T12:00:00Z');
   test('nothing to say about a healthy server', () => {
     expect(deriveAlerts(status({ pillars: [{ id: 'flux', path: '/flux', online: true, sentinel: true, mounted: true, totalBytes: 100, freeBytes: 50, usedBytes: 50, warnings: [] }] }), now)).toEqual([]);

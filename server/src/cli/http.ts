@@ -5,12 +5,13 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { ensureSelfSigned, loadTlsFiles, type TlsMaterial } from '../infra/tls';
+import { serverLog } from '../infra/log';
 import { splitListen, type HttpServerSettings } from '../http/listen';
 import type { AppConfig, AppDeps } from '../http/context';
 import type { RunningHttpServer } from '../http/server';
 
 /** The names this server answers to: configured ones, this machine's, and the listen host. */
-export function serverNames(settings: HttpServerSettings, host: string): string[] {
+function serverNames(settings: HttpServerSettings, host: string): string[] {
   return [...settings.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
 }
 
@@ -32,12 +33,13 @@ export interface StartHttpServerOptions {
   host?: string;
   port?: number;
   insecureListen?: boolean;
-  /** where the warning about plain HTTP and the first-start fingerprint go (default stderr) */
+  /** where the warning about plain HTTP and the first-start fingerprint go (default: the logger) */
   warn?: (msg: string) => void;
 }
 
 export async function startHttpServer(o: StartHttpServerOptions): Promise<RunningHttpServer> {
-  const warn = o.warn ?? ((m: string) => process.stderr.write(`pillarsd: ${m}\n`));
+  const logger = o.deps.logger ?? serverLog();
+  const warn = o.warn ?? ((m: string) => logger.warn(m));
   const listen = splitListen(o.server.listen);
   const host = o.host ?? listen.host;
   const tls = resolveTls(o.server, o.stateDir, host);
@@ -50,7 +52,7 @@ export async function startHttpServer(o: StartHttpServerOptions): Promise<Runnin
     tls,
     allowedHosts: serverNames(o.server, host),
     insecureListen: o.insecureListen ?? o.server.insecureListen ?? false,
-    deps: o.deps,
+    deps: { ...o.deps, logger },
     warn,
   });
 }

@@ -2,12 +2,12 @@
 // the gates every request passes: Host allow-list → security headers → Origin check on writes →
 // token (or SSE ticket, same-site only) → failed-auth limit on a failure → role → schema → thin
 // handler → one error shape.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
 import { hotSetRoutes } from './routes/hotsets';
-import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } from './problem';
+import { makeErrorHandler, HttpProblem, sendProblem } from './problem';
 import { allowedHostSet, crossOriginWrite, crossSite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
@@ -23,14 +23,14 @@ import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
 import { snapshotRoutes } from './routes/snapshots';
 
-export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
+export type { AppDeps } from './context';
 
 /**
  * The admin pane is a built React app: scripts and styles from our origin only, no inline script,
  * API calls to our origin only, never framed. React sets styles through the CSSOM, which
  * style-src does not restrict.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -73,7 +73,7 @@ function field(part: unknown, name: string): unknown {
  * (index.html, which names the current hashes) is revalidated on every load (ETag and
  * Last-Modified answer 304 when it has not changed).
  */
-export function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
+function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
   const assets = `${root.replace(/\/+$/, '')}/assets/`;
   return (res, file) => {
     res.setHeader('cache-control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -83,11 +83,13 @@ export function paneCacheHeaders(root: string): (res: { setHeader(name: string, 
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const log = deps.log ?? ((msg: string, err?: unknown) => console.error(`pillarsd http: ${msg}`, err instanceof Error ? err.stack : (err ?? '')));
   const now = () => (deps.clock ? deps.clock.now().getTime() : Date.now());
   const validators = lazyValidators();
   const app = Fastify({
-    logger: false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Fastify's two lines per request would bury the log under the tray's polls: the onResponse
+    // hook below logs one, and reads only at debug level
+    logController: new LogController({ disableRequestLogging: true }),
     schemaController: { compilersFactory: { buildValidator: validators.buildValidator, buildSerializer: validators.buildSerializer } },
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Close SSE and keep-alive sockets on close(): a stopping server must not wait for clients.
@@ -101,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendProblem(reply, (err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : 400, err.message);
     },
   });
+
+  const log = deps.log ?? ((msg: string, err?: unknown) => app.log.error({ err }, msg));
 
   app.decorate('routeTable', [] as RouteEntry[]);
   app.decorate('compileValidators', validators.compileAll);
@@ -197,6 +201,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  app.addHook('onResponse', async (req, reply) => {
+    const s = reply.statusCode;
+    // what an admin reads the journal for: changes, refused credentials and the server's own
+    // failures; a client's malformed or unknown request is its own business (and a scanner's
+    // thousands of 404s would drown the rest)
+    const level = s >= 500 ? 'error' : s === 401 || s === 403 || s === 429 ? 'warn' : s < 400 && req.method !== 'GET' && req.method !== 'HEAD' ? 'info' : 'debug';
+    req.log[level]({ req, res: reply, principal: req.principal?.name, ms: Math.round(reply.elapsedTime) }, `${req.method} ${req.routeOptions.url ?? 'unrouted'} ${s}`);
+  });
+
   await app.register(fastifySse, { heartbeatInterval: deps.sse?.heartbeatMs ?? 15_000 });
 
   const ctx: RouteContext = { deps, tickets, streams: { open: 0 } };
@@ -235,4 +248,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-export { problem, PROBLEM_TYPE };

@@ -1,4 +1,5 @@
 // What routes share: their access level, the principal of a request and the route config shape.
+import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../ports/clock';
 import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, SnapshotsApi, StatusApi, TokenAuth } from '../ports/services';
 import type { TicketBook } from './tickets';
@@ -69,7 +70,12 @@ export interface AppDeps {
   statusCacheMs?: number;
   /** Largest request body in bytes (default 64 KiB: every body of the API is tiny). */
   bodyLimit?: number;
-  /** Where unexpected errors go (default: stderr). */
+  /**
+   * The server's logger (pino; the composition root's, with its redaction): one line per request
+   * that changed something or failed, and every unexpected error. None: nothing is logged.
+   */
+  logger?: FastifyBaseLogger;
+  /** Where unexpected errors go (default: the logger). */
   log?: (msg: string, err?: unknown) => void;
 }
 

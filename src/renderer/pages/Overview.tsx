@@ -1,10 +1,13 @@
-import type { JobInfo, Run, StatusResponse } from '../../../server/src/contract/api';
+import { useEffect, useState } from 'react';
+import type { JobInfo, Run, SambaState, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime, formatShare } from '../../shared/format';
-import { deriveAlerts, type Alert } from '../alerts';
+import { ApiError } from '../api';
+import { byUrgency, deriveAlerts, sambaAlerts, type Alert } from '../alerts';
 import { CapacityBar, LineChart, type Series } from '../components/charts';
 import { PageHeader, Section, StatusBadge } from '../components/ui';
 import { useJobRuns, useNow } from '../hooks';
 import { runHref } from '../route';
+import { store, usePane } from '../store';
 
 /**
  * Source size per backup run: the history of a pillar's usage the API exposes (the capacity
@@ -78,9 +81,38 @@ function TimeMachineMacs({ status, now }: { status: StatusResponse; now: number 
   );
 }
 
+/**
+ * Samba's state for the Overview's alerts (it is not in the status: reading it renders and
+ * validates the config), read again with each new status and at least every minute (a hand edit
+ * of smb.conf changes no status). Admin tokens only (the route is admin's); a pillarsd that
+ * manages no Samba (503) has nothing to say.
+ */
+function useSamba(status: StatusResponse, now: number): { samba: SambaState | null; error: string | null } {
+  const minute = Math.floor(now / 60_000);
+  const { role } = usePane();
+  const [state, setState] = useState<{ samba: SambaState | null; error: string | null }>({ samba: null, error: null });
+  useEffect(() => {
+    if (role !== 'admin') return;
+    let cancelled = false;
+    store.api
+      .samba()
+      .then((samba) => !cancelled && setState({ samba, error: null }))
+      .catch((e: unknown) => {
+        if (cancelled) return;
+        if (e instanceof ApiError && e.status === 503) setState({ samba: null, error: null });
+        else setState((s) => ({ samba: s.samba, error: e instanceof Error ? e.message : String(e) }));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [role, status.time, minute]);
+  return state;
+}
+
 export function Overview({ status }: { status: StatusResponse }) {
   const now = useNow();
-  const alerts = deriveAlerts(status, now);
+  const samba = useSamba(status, now);
+  const alerts = byUrgency([...deriveAlerts(status, now), ...sambaAlerts(samba.samba, samba.error)]);
   const backupJobs = status.jobs.filter((j) => j.type === 'restic-backup').map((j) => j.id);
   const { runs } = useJobRuns(backupJobs, 90);
   const series = usageSeries(status, runs);

@@ -30,6 +30,7 @@ import { CapacityStore } from '../../watch/capacity';
 import { daysUntilFull } from '../../notify/conditions';
 import { prometheusMetrics } from '../../metrics/prometheus';
 import { configWriter } from '../../config/writer';
+import { serverLog, type Logger } from '../../infra/log';
 
 export interface Served {
   url: string;
@@ -38,6 +39,7 @@ export interface Served {
   tokens: TokenStore;
   scheduler: Scheduler;
   notifier: Notifier;
+  logger: Logger;
   /** the listening server (tests drop its connections to see the pane reconnect) */
   http: RunningHttpServer;
   stop(): Promise<void>;
@@ -53,21 +55,28 @@ export interface ServeOptions extends RuntimeOptions {
   adminDir?: string;
   /** how often the status is checked for alerts that appeared or cleared (default 20 s) */
   statusWatchMs?: number;
+  /** the server's log (default: JSON lines on stderr, infra/log.ts) */
+  logger?: Logger;
 }
 
 /** The composition of `serve` (and `demo`): runtime → recovery → scheduler → HTTP. */
 export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Promise<Served> {
   const c = loaded.config;
   const rt = openRuntime(loaded, o);
+  const logger = o.logger ?? serverLog();
+  // what a component reports (a watcher, the notifier, the settings) as one line of the server log
+  const logAs = (component: string) => {
+    const child = logger.child({ component });
+    return (m: string) => child.info(m);
+  };
   try {
     await rt.engine.recover();
     const scheduler = new Scheduler({ engine: rt.engine, runs: rt.runs, state: rt.state, hub: rt.hub, clock: rt.clock });
     // watchers: capacity/health/Time Machine/hot-sets/B2 in the status, hot-sets paused around the Flux backup
     const { watchFromConfig } = await import('../../watch/compose');
-    const say = (m: string) => process.stderr.write(`pillarsd: ${m}\n`);
     // hot-sets a crashed pillarsd left paused around a backup are resumed before anything runs
-    const hotSets = await attachHotSets(rt, o.env ?? process.env, say);
-    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: say, hotSets });
+    const hotSets = await attachHotSets(rt, o.env ?? process.env, logAs('watch'));
+    const watch = watchFromConfig(c, { db: rt.db, clock: rt.clock, exec: rt.exec, env: o.env ?? process.env, log: logAs('watch'), hotSets });
     rt.status.contributors.push(watch.contributor);
     const tokens = new TokenStore(rt.db);
     const audit = new AuditLog(rt.db);
@@ -95,7 +104,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       secretBackends: o.secretBackends ?? realBackends({ env: o.env ?? process.env, exec: rt.exec, akv: c.akv }),
       transport: nodeNotifyTransport,
       hostname: hostname(),
-      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      log: logAs('notify'),
       writer,
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
@@ -103,7 +112,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
     const settings =
       writer
-        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: (m) => process.stderr.write(`pillarsd: ${m}\n`) })
+        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: logAs('settings') })
         : undefined;
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
@@ -124,6 +133,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         auth: tokens,
         audit,
         pairing,
+        logger,
         clock: rt.clock,
         config: { adminDir: o.adminDir ?? findAdminDir(import.meta.url), version: VERSION, metricsWithoutToken: c.metrics?.allowWithoutToken },
       },
@@ -135,13 +145,13 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     notifier.start();
     const stopSampler = watch.startSampler();
     // leftover pauses retried until Syncthing answers; new conflict files told as events
-    const stopHotSets = hotSets?.watch((e) => rt.hub.publish(e), say) ?? (() => {});
+    const stopHotSets = hotSets?.watch((e) => rt.hub.publish(e), logAs('watch')) ?? (() => {});
     const stopChanges = watchStatusChanges({
       status: () => rt.status.status(),
       publish: (reason) => rt.hub.publish({ type: 'status.changed', reason }),
       clock: rt.clock,
       intervalMs: o.statusWatchMs ?? 20_000,
-      log: (m) => process.stderr.write(`pillarsd: ${m}\n`),
+      log: logAs('status'),
     });
     // runs started by `pillarsd run` in another process reach this server's SSE clients too
     const stopFollowing = rt.hub.followOtherProcesses((fn, ms) => rt.clock.setTimeout(fn, ms));
@@ -153,6 +163,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       tokens,
       scheduler,
       notifier,
+      logger,
       http,
       stop: () =>
         (stopped ??= (async () => {
@@ -191,7 +202,7 @@ function toldSamba(api: SambaApi, notifier: Notifier): SambaApi {
 export function stopOnSignals(s: Served): Promise<number> {
   return new Promise((resolve) => {
     const onSig = (sig: NodeJS.Signals) => {
-      process.stderr.write(`pillarsd: ${sig}: stopping\n`);
+      s.logger.info({ signal: sig }, `${sig}: stopping`);
       void s.stop().then(() => resolve(0));
     };
     process.once('SIGTERM', onSig);
@@ -211,7 +222,7 @@ export function registerServe(program: Command): void {
         if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliExit(1, `cannot listen on ${loaded.config.server.listen}: ${err.code}`);
         throw e;
       }
-      process.stderr.write(`pillarsd ${VERSION} serving ${s.url}${s.fingerprint ? ` (certificate SHA-256 ${s.fingerprint})` : ''}\n`);
+      s.logger.info({ version: VERSION, url: s.url, fingerprint: s.fingerprint }, `pillarsd ${VERSION} serving ${s.url}${s.fingerprint ? ` (certificate SHA-256 ${s.fingerprint})` : ''}`);
       return stopOnSignals(s);
     }),
   );
