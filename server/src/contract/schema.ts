@@ -194,9 +194,9 @@ const changeCount = z.object({ count: z.number(), bytes: z.number(), percent: z.
 export const BlockInfo = named(
   'BlockInfo',
   z.object({
-    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, mass-change, retention-minimum, …'),
+    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, mass-change, backup-shrunk, retention-minimum, repository-unhealthy, …'),
     message: z.string(),
-    needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold, mass-change)'),
+    needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold, mass-change, backup-shrunk)'),
     deletes: changeCount.optional().describe('deletions a sync would make that no prune of pillarsd explains (what the delete guard counts)'),
     changes: changeCount.optional().describe('files a sync or copy would overwrite at the destination (what the mass-change guard counts)'),
     approval: z
@@ -205,6 +205,15 @@ export const BlockInfo = named(
       .describe(
         'What an approval must name: POST /api/v1/runs/:id/approve with this count and digest (the whole set the run listed: GET /api/v1/runs/:id/deletions and /overwrites). A run whose set changed since it was shown refuses the approval.',
       ),
+    shrink: z
+      .object({
+        previousSnapshot: z.string(),
+        withdrawnSnapshot: z.string().describe('the shrunk snapshot, removed again (restic forget, no prune) before the run blocked'),
+        files: z.object({ before: z.number(), after: z.number() }),
+        bytes: z.object({ before: z.number(), after: z.number() }),
+      })
+      .optional()
+      .describe('a backup that shrank (guard backup-shrunk): approving lets a new snapshot with at least these files and bytes stand'),
   }),
   'Why a run is blocked and what approving it would do.',
 );

@@ -52,6 +52,7 @@ export function adhocContext(d: AdhocDeps, what: string, signal: AbortSignal = n
         throw new Error(`${what}: only a run records the files a prune removed`);
       },
     },
+    approvedBlock: null,
     snapshotFiles: new Map(),
     // browsing and listing never decide by history (only a forget's health gate does)
     lastRun: () => undefined,

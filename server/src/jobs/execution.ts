@@ -131,6 +131,7 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
           approval,
           changeSets: d.changeSets,
           expectedDeletions: { runOf: (p) => d.expected.runOf(p), record: (paths) => d.expected.record(paths, rec.id, d.clock.now()) },
+          approvedBlock: approval ? rec.block : null,
           snapshotFiles: d.runs.snapshotFileCounts(),
           lastRun: (jobId, statuses) => {
             const r = d.runs.last(jobId, statuses);

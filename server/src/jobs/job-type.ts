@@ -60,6 +60,8 @@ export interface RunContext {
   changeSets: ChangeSetStore;
   /** files a prune of pillarsd removed (absolute paths), and how to add to them */
   expectedDeletions: { runOf(path: string): string | null; record(paths: readonly string[]): void };
+  /** the block an admin approved to start this run again (null when nobody approved one) */
+  approvedBlock: BlockInfo | null;
   /** restic snapshot id → files, from our own history */
   snapshotFiles: Map<string, number>;
   /** the run history: a job's latest run among these statuses */

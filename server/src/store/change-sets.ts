@@ -136,6 +136,11 @@ export class ChangeSetReader {
   }
 }
 
+/** The digest an approval names for a set that is not a file list (a shrunk backup's snapshot and sizes). */
+export function approvalDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export class ChangeSetStore {
   readonly root: string;
   constructor(stateDir: string) {
