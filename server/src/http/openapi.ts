@@ -96,7 +96,7 @@ function operationWith(r: RouteEntry, stream: 'events' | 'run-log' | undefined, 
 }
 
 /** The document for the routes registered under /api/. */
-export function openApiDocument(routes: readonly RouteEntry[], version = VERSION): Json {
+function openApiDocument(routes: readonly RouteEntry[], version = VERSION): Json {
   const paths: Record<string, Json> = {};
   for (const r of routes) {
     if (!r.url.startsWith('/api/') || r.method === 'HEAD') continue;

@@ -95,18 +95,3 @@ export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
   const d2 = Date.now() + 2000;
   while (Date.now() < d2 && running(pid)) await new Promise((r) => setTimeout(r, 50));
 }
-
-export function which(cmd: string, pathEnv = process.env.PATH ?? ''): string | null {
-  if (cmd.includes('/')) return fs.existsSync(cmd) ? cmd : null;
-  for (const dir of pathEnv.split(':')) {
-    if (!dir) continue;
-    const p = `${dir}/${cmd}`;
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}

@@ -122,7 +122,7 @@ export interface Ping {
 }
 
 /** healthchecks.io's run id: a UUID, derived from ours so a retry after a restart sends the same one. */
-export function runUuid(runId: string): string {
+function runUuid(runId: string): string {
   const h = createHash('sha256').update(runId).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
