@@ -57,12 +57,15 @@ describe('download', () => {
       const out = path.join(dir, format);
       mkdirSync(out);
       if (format === 'tar') await runOk('tar', ['-xf', archive, '-C', out]);
-      else await runOk('python3', ['-m', 'zipfile', '-e', archive, out]);
+      else await runOk('unzip', ['-q', archive, '-d', out]);
       // restic names the entries by their absolute path without the leading slash
       const unpacked = await hashTree(path.join(out, work.slice(1)));
       const source = await hashTree(work);
-      // a zip holds a symlink as its target's text (Python's unzip writes it as a file)
-      if (format === 'zip') for (const [k, v] of Object.entries(source)) if (v.startsWith('link:')) source[k] = `file:${sha(Buffer.from(v.slice(5)))}`;
+      // Info-ZIP's unzip drops control characters from names it writes: the newline name comes out without it
+      if (format === 'zip') {
+        source[NEWLINE_NAME.replace('\n', '')] = source[NEWLINE_NAME]!;
+        delete source[NEWLINE_NAME];
+      }
       expect(unpacked).toEqual(source);
     }
 
