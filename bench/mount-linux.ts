@@ -145,7 +145,7 @@ client core's MountManager with the Linux adapter (one smbnetfs FUSE mount per p
 process for the cold mount. Cold mount: \`manager.mount()\` of the three pillars from unmounted (smbnetfs start, first
 listing proving the login, \`~/<pillar>\` links), password from memory. Detection: \`pillars watch\` (the
 shipped bundle, password from a private gnome-keyring) in its own process, with the manager's
-production loop (every 2 s: an SMB2 NEGOTIATE with a 1.5 s deadline and a look at the mount table
+production loop (every 2 s: an SMB2 ECHO on a kept connection with a 1.5 s deadline and a look at the mount table
 and the mounts' counters; a probe child through a share only after a mount, once a minute, or when
 a cheap check changes), the failure injected at a random point of the cycle, timed until no
 pillar is reported mounted; "back" is from \`smbd\` restarting until all three are mounted again

@@ -78,7 +78,7 @@ export const LAYERS = [
   {
     dir: 'server/src/notify/',
     why: 'notifications: incidents, routing, messages, the outbox and the notifier',
-    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/version.ts'],
+    folders: ['server/src/contract/', 'server/src/ports/', 'server/src/config/', 'server/src/secrets/', 'server/src/store/', 'server/src/watch/capacity.ts', 'server/src/domain/size.ts', 'server/src/version.ts'],
     typesFrom: ['server/src/infra/'],
     packages: [...PURE_NODE, 'node:crypto'],
   },

@@ -155,5 +155,5 @@ export type ServerDown = 'refused' | 'hung' | 'timeout' | 'unreachable' | 'not-f
 
 export type ServerProbeResult = { ok: true; ms: number } | { ok: false; kind: ServerDown; reason: string };
 
-/** Asks the SMB server itself (a NEGOTIATE) with a deadline. Never rejects, never touches a mount. */
+/** Asks the SMB server itself (an SMB2 NEGOTIATE or ECHO) with a deadline. Never rejects, never touches a mount. */
 export type ServerProbe = (host: string, port: number, timeoutMs: number) => Promise<ServerProbeResult>;

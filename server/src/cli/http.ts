@@ -11,7 +11,7 @@ import type { AppConfig, AppDeps } from '../http/context';
 import type { RunningHttpServer } from '../http/server';
 
 /** The names this server answers to: configured ones, this machine's, and the listen host. */
-export function serverNames(settings: HttpServerSettings, host: string): string[] {
+function serverNames(settings: HttpServerSettings, host: string): string[] {
   return [...settings.allowedHosts, os.hostname(), `${os.hostname()}.local`, ...(isIP(host) ? [] : [host])];
 }
 

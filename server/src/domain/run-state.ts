@@ -38,9 +38,6 @@ export function followsAfter(s: RunStatus, afterWarnings: 'run' | 'skip'): boole
   return s === 'succeeded' || (s === 'succeeded-with-warnings' && afterWarnings === 'run');
 }
 
-export const isActive = (s: RunStatus) => s === 'queued' || s === 'running';
-export const isFinal = (s: RunStatus) => NEXT[s].length === 0;
-
 /**
  * Exit code of `pillarsd run` for a run's final status (server/README.md: 0 ok, 1 failed, 3 guard). A
  * success with warnings is a success (0): the snapshot exists; the command prints the warnings.

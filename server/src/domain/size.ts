@@ -77,3 +77,29 @@ export function sizeBytes(v: unknown): number {
   if (!r.ok) throw new Error(r.error);
   return r.size.bytes;
 }
+
+// ---- sizes and shares as people read them -------------------------------------------------------
+// The one rounding of pillarsd's messages (guards, warnings, notifications), the same as the pane's,
+// the tray's and the CLI's (src/shared/format.ts, a package pillarsd does not ship): the same
+// number never reads 197.2 KiB in one place and 197 KiB in another. test/server/domain/size.test.ts
+// holds the two to the same text.
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** 1536 → "1.5 KiB"; one decimal below 100 units, none above. */
+export function formatBytes(n: number): string {
+  const sign = n < 0 ? '-' : '';
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  if (i === 0) return `${sign}${Math.round(v)} B`;
+  return `${sign}${v.toFixed(v < 100 ? 1 : 0)} ${UNITS[i]}`;
+}
+
+/** A percentage (0..100) without its sign: one decimal below 10, none above ("8.3", "25"). */
+export function percentText(p: number): string {
+  return p < 10 ? p.toFixed(1) : String(Math.round(p));
+}

@@ -7,7 +7,7 @@ import fastifySse from '@fastify/sse';
 import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
 import { hotSetRoutes } from './routes/hotsets';
-import { makeErrorHandler, problem, PROBLEM_TYPE, HttpProblem, sendProblem } from './problem';
+import { makeErrorHandler, HttpProblem, sendProblem } from './problem';
 import { allowedHostSet, crossOriginWrite, crossSite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
@@ -23,14 +23,14 @@ import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
 import { snapshotRoutes } from './routes/snapshots';
 
-export type { AppDeps, AppConfig, Access, RouteEntry } from './context';
+export type { AppDeps } from './context';
 
 /**
  * The admin pane is a built React app: scripts and styles from our origin only, no inline script,
  * API calls to our origin only, never framed. React sets styles through the CSSOM, which
  * style-src does not restrict.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -73,7 +73,7 @@ function field(part: unknown, name: string): unknown {
  * (index.html, which names the current hashes) is revalidated on every load (ETag and
  * Last-Modified answer 304 when it has not changed).
  */
-export function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
+function paneCacheHeaders(root: string): (res: { setHeader(name: string, value: string): unknown }, file: string) => void {
   const assets = `${root.replace(/\/+$/, '')}/assets/`;
   return (res, file) => {
     res.setHeader('cache-control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -248,4 +248,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-export { problem, PROBLEM_TYPE };

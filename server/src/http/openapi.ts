@@ -89,7 +89,7 @@ function operation(r: RouteEntry, stream: 'events' | 'run-log' | undefined): Jso
 }
 
 /** The document for the routes registered under /api/. */
-export function openApiDocument(routes: readonly RouteEntry[], version = VERSION): Json {
+function openApiDocument(routes: readonly RouteEntry[], version = VERSION): Json {
   const paths: Record<string, Json> = {};
   for (const r of routes) {
     if (!r.url.startsWith('/api/') || r.method === 'HEAD') continue;

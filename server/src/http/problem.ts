@@ -63,7 +63,7 @@ const FRAMEWORK: Record<string, number> = {
  * framework's errors that carries a 4xx `statusCode`; null for anything else, which is a 500 whose
  * message stays in the server log.
  */
-export function clientStatus(e: unknown): number | null {
+function clientStatus(e: unknown): number | null {
   if (e instanceof NotFoundError) return 404;
   if (e instanceof BadRequestError) return 400;
   if (e instanceof ConflictError) return 409;

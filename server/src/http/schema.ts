@@ -30,7 +30,7 @@ export const typed = (app: FastifyInstance) => {
 };
 
 /** The JSON Schema of a request part ('input': defaults optional) or an answer ('output'). */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'throw' }) as Record<string, unknown>;
   return json;
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../ports/services';
 
-export const TICKET_TTL_MS = 30_000;
+const TICKET_TTL_MS = 30_000;
 
 export class TicketBook {
   private readonly tickets = new Map<string, { principal: Principal; expires: number }>();

@@ -14,7 +14,7 @@ const SECRET_KEYS = ['password', 'passphrase', 'token', 'secret', 'clientSecret'
  * whole too (a tool's environment carries its repository password and remote keys), and so does
  * `secrets` (pillarsd.yaml's `secrets:` section, or what a resolver made of it).
  */
-export const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 export const REDACTED = '[redacted]';
 

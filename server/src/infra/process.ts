@@ -1,6 +1,7 @@
 // Process-group helpers for recovery: a kill -9 of pillarsd leaves its children (restic, rclone)
 // running in their own groups; at start-up we find them by the pid recorded in the run and end them.
 import fs from 'node:fs';
+import os from 'node:os';
 import { killGroup } from './exec';
 
 export function isAlive(pid: number): boolean {
@@ -96,17 +97,7 @@ export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
   while (Date.now() < d2 && running(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
-export function which(cmd: string, pathEnv = process.env.PATH ?? ''): string | null {
-  if (cmd.includes('/')) return fs.existsSync(cmd) ? cmd : null;
-  for (const dir of pathEnv.split(':')) {
-    if (!dir) continue;
-    const p = `${dir}/${cmd}`;
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
+/** The host name restic writes into a snapshot when no --host is given (Go's os.Hostname). */
+export function hostName(): string {
+  return os.hostname();
 }

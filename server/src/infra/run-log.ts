@@ -115,7 +115,3 @@ export async function readRunLog(file: string, tailLines?: number): Promise<stri
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.slice(-tailLines).join('\n');
 }
-
-export function removeRunLog(dir: string, runId: string): void {
-  fs.rmSync(path.join(dir, `${runId}.log`), { force: true });
-}

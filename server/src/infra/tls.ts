@@ -21,11 +21,11 @@ export interface TlsMaterial {
   created: boolean;
 }
 
-export function fingerprintOf(certPem: string): string {
+function fingerprintOf(certPem: string): string {
   return new X509Certificate(certPem).fingerprint256;
 }
 
-export function tlsPaths(stateDir: string): { certPath: string; keyPath: string } {
+function tlsPaths(stateDir: string): { certPath: string; keyPath: string } {
   return { certPath: path.join(stateDir, 'tls', 'server.crt'), keyPath: path.join(stateDir, 'tls', 'server.key') };
 }
 
@@ -85,22 +85,4 @@ export function loadTlsFiles(certPath: string, keyPath: string): TlsMaterial {
     throw new Error(`server.tls: ${certPath} is not a PEM certificate (${(e as Error).message})`, { cause: e });
   }
   return { cert, key, fingerprint, certPath, keyPath, created: false };
-}
-
-/** The fingerprint of the pair in `stateDir`, or null when none was made yet (CLI commands print it). */
-export function existingFingerprint(stateDir: string): string | null {
-  const { certPath } = tlsPaths(stateDir);
-  try {
-    return fingerprintOf(fs.readFileSync(certPath, 'utf8'));
-  } catch {
-    return null;
-  }
-}
-
-export function dirExists(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

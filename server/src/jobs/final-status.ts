@@ -22,7 +22,7 @@ export function abortMessage(c: AbortCause): string {
   }
 }
 
-export const INTERRUPTED_WHILE_RUNNING = 'pillarsd stopped while this run was running';
+const INTERRUPTED_WHILE_RUNNING = 'pillarsd stopped while this run was running';
 
 /**
  * The final status: a run its timeout aborted first failed; one that ended cancelled while pillarsd

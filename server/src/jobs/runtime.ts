@@ -1,6 +1,5 @@
 // Opens everything the engine needs for one process: the database, stores, hub, engine, status.
 // The CLI commands (`run`, `jobs`, `runs`, `serve`, `demo`) compose from here.
-import path from 'node:path';
 import type { LoadedConfig } from '../config/load';
 import { openDb, stateDbPath } from '../store/db';
 import type { Db } from '../store/db';
@@ -97,5 +96,3 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     close: () => db.close(),
   };
 }
-
-export const logsDirOf = (stateDir: string) => path.join(stateDir, 'logs');

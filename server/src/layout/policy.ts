@@ -26,7 +26,7 @@ const pillar = z.strictObject({
   perUser: folder.optional(),
 });
 
-export const policySchema = z.strictObject({
+const policySchema = z.strictObject({
   version: z.literal(1),
   defaults: z.strictObject({ owner: name, group: name, mode }),
   ignore: z.array(z.string()).default([]),

@@ -39,7 +39,7 @@ export function describeTarget(ch: ChannelConfig): string {
   }
 }
 
-export function smtpPort(ch: Extract<ChannelConfig, { type: 'email' }>): number {
+function smtpPort(ch: Extract<ChannelConfig, { type: 'email' }>): number {
   return ch.port ?? (ch.security === 'tls' ? 465 : ch.security === 'none' ? 25 : 587);
 }
 

@@ -89,7 +89,7 @@ export function timeMachineCondition(b: StatusResponse['timeMachine'][number], n
   };
 }
 
-export function conflictsCondition(h: StatusResponse['hotSets'][number]): Condition {
+function conflictsCondition(h: StatusResponse['hotSets'][number]): Condition {
   const n = h.conflicts.length;
   return {
     key: `conflicts:${h.id}`,

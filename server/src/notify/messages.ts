@@ -6,6 +6,7 @@ import { NOTICE_KINDS } from '../contract/api';
 import type { Notice, NoticeKind, WebhookBody } from '../contract/api';
 import type { NotificationsConfig } from '../config/notify-schema';
 import type { Incident, NoticeDraft } from './incidents';
+import { formatBytes, percentText } from '../domain/size';
 
 /** The message channels (not heartbeats) that get this notice. */
 export function channelsFor(n: NoticeDraft, inc: Incident | null, cfg: NotificationsConfig): string[] {
@@ -42,20 +43,10 @@ export function subjectLine(server: string, ns: readonly Notice[]): string {
   return ns.length === 1 ? `[${server}] ${headline(ns[0]!)}` : `[${server}] ${ns.length} notices: ${ns.map((n) => n.title).join('; ')}`.slice(0, 200);
 }
 
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 function detailLines(n: Notice): string[] {
   const out = [n.text];
-  if (n.deletes) out.push(`Approving it deletes ${n.deletes.count} files (${formatBytes(n.deletes.bytes)}, ${n.deletes.percent.toFixed(2)}% of the destination).`);
+  if (n.deletes) out.push(`Approving it deletes ${n.deletes.count} files (${formatBytes(n.deletes.bytes)}, ${percentText(n.deletes.percent)}% of the destination).`);
   if (n.count > 1 && n.phase !== 'resolved') out.push(`${n.count} times so far.`);
   if (n.link) out.push(n.link);
   return out;
@@ -122,7 +113,7 @@ export interface Ping {
 }
 
 /** healthchecks.io's run id: a UUID, derived from ours so a retry after a restart sends the same one. */
-export function runUuid(runId: string): string {
+function runUuid(runId: string): string {
   const h = createHash('sha256').update(runId).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

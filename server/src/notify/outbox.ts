@@ -29,7 +29,7 @@ export interface OutboxDeps {
 const BATCH_MAX = 50;
 
 /** Seconds before the next try after `attempts` failed ones. */
-export function retryDelaySeconds(attempts: number, first: number, max: number): number {
+function retryDelaySeconds(attempts: number, first: number, max: number): number {
   return Math.min(max, first * 2 ** Math.max(0, attempts - 1));
 }
 

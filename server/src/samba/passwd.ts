@@ -24,7 +24,7 @@ export class PasswdError extends Error {
 }
 
 /** 32 characters from a URL-safe alphabet: typeable, no quoting trouble on any client. */
-export function generateSmbPassword(): string {
+function generateSmbPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 

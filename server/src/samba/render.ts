@@ -3,7 +3,7 @@
 import { KNOWN_KEYS, type SambaModel, type SambaSection } from './model';
 import { SambaValidationError, assertRenderable, checkShareName } from './values';
 
-export const MANAGED_HEADER = '# Managed by pillarsd (pillarsd samba apply). Do not edit by hand:';
+const MANAGED_HEADER = '# Managed by pillarsd (pillarsd samba apply). Do not edit by hand:';
 
 function renderSection(s: SambaSection): string[] {
   if (s.name !== 'global') {

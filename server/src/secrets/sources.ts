@@ -14,7 +14,7 @@ export interface AkvOptions {
   credential?: TokenCredential;
 }
 
-export function readFileSecret(path: string): string {
+function readFileSecret(path: string): string {
   let mode: number;
   try {
     mode = fileMode(path);

@@ -6,7 +6,7 @@ export interface SemVer {
   patch: number;
 }
 
-export function parseSemVer(s: string): SemVer | null {
+function parseSemVer(s: string): SemVer | null {
   const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
   return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : null;
 }

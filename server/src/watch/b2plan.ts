@@ -16,7 +16,7 @@ export interface B2PlanInput {
 }
 
 /** Seed time at full line rate: bytes × 8 ÷ (Mbit/s × 10^6). 12 TB at 1 Mbit/s ≈ 1,111 days. */
-export function seedSeconds(bytes: number, uplinkMbps: number): number {
+function seedSeconds(bytes: number, uplinkMbps: number): number {
   return (bytes * 8) / (uplinkMbps * 1e6);
 }
 

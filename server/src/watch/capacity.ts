@@ -1,6 +1,7 @@
 // Capacity per pillar: total, free and used from statfs, samples stored for a trend, and
 // thresholds that turn into warnings in status.
 import type { Db } from '../store/db';
+import { formatBytes, percentText } from '../domain/size';
 
 export interface FsUsage {
   totalBytes: number;
@@ -28,22 +29,12 @@ export interface CapacitySample extends FsUsage {
 export function capacityWarnings(pillar: string, u: FsUsage, t: CapacityThresholds = DEFAULT_THRESHOLDS): string[] {
   if (u.totalBytes <= 0) return [];
   const pct = (u.freeBytes / u.totalBytes) * 100;
-  const shown = `${pct.toFixed(1)}% free (${formatBytes(u.freeBytes)} of ${formatBytes(u.totalBytes)})`;
+  const shown = `${percentText(pct)}% free (${formatBytes(u.freeBytes)} of ${formatBytes(u.totalBytes)})`;
   if (pct < t.critFreePercent) return [`${pillar}: critically low on space: ${shown}`];
   if (pct < t.warnFreePercent) return [`${pillar}: low on space: ${shown}`];
   return [];
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 export interface Trend {
   /** Growth of used bytes per day (least squares over the samples); null with fewer than 2 samples. */

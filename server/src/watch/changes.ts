@@ -16,7 +16,7 @@ export interface StatusChangeDeps {
 }
 
 /** What the alerts of a status are made of, as one comparable string. */
-export function alertFacts(s: StatusResponse): string {
+function alertFacts(s: StatusResponse): string {
   return JSON.stringify({
     pillars: s.pillars.map((p) => [p.id, p.online, p.sentinel, p.mounted, p.warnings]),
     warnings: [...s.warnings].sort(),

@@ -9,7 +9,7 @@
 // (Bundle layout: Apple's hdiutil(1) sparse bundle format; MachineID.plist contents as described
 // at porkrind.org "Snow Leopard Time Machine Tweaks".)
 import type { TimeMachineBundle } from '../contract/api';
-import { formatBytes } from './capacity';
+import { formatBytes, percentText } from '../domain/size';
 
 export interface BundleScan {
   /** e.g. "count-zero.sparsebundle" */
@@ -85,7 +85,7 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
   for (const [group, bytes] of groups) {
     if (o.capBytes && bytes > 0.9 * o.capBytes) {
       const who = group ? ` in ${group}/` : '';
-      const w = `Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${Math.round((bytes / o.capBytes) * 100)}%)`;
+      const w = `Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${percentText((bytes / o.capBytes) * 100)}%)`;
       warnings.push(w);
       // Each Mac of that folder carries it too, unless it already has a stale warning.
       for (const b of bundles) if (!b.warning && (o.perUser ? (b.folder ?? '').split('/')[0] ?? '' : '') === group) b.warning = w;

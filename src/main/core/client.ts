@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClientSettings, SettingsStore } from '../../shared/settings';
 import { completeness, SettingsError } from '../../shared/settings';
-import type { Exec, Platform, PillarSpec, SmbServer } from '../../platform/types';
-import { createExec, createFs, networkFingerprint, smbProbe } from '../../platform/host';
+import type { Exec, Platform, PillarSpec, ServerProbe, SmbServer } from '../../platform/types';
+import { createExec, createFs, createServerProbe, networkFingerprint } from '../../platform/host';
 import { listenControl } from '../../platform/host/control';
 import type { ControlServer } from '../../platform/host/control';
 import { createPlatform, runtimeDir } from '../../platform';
@@ -34,6 +34,8 @@ export interface ClientCore {
   manager: MountManager;
   exec: Exec;
   network: NetworkLocator;
+  /** the server check (one kept SMB connection); closed when a hosted core stops */
+  serverProbe: ServerProbe & { close(): void };
   env: NodeJS.ProcessEnv;
 }
 
@@ -96,12 +98,13 @@ export function createClient(o: ClientOptions = {}): ClientCore {
   const platform = o.platform ?? platformOf(settings, env);
   const secrets = buildSecrets(settings, { exec, env, stdin: o.stdin ?? null, prompt: o.prompt, ...(o.passwordFile ? { passwordFile: o.passwordFile } : {}), ...(o.cache !== undefined ? { cache: o.cache } : {}) });
   const network = systemNetworkLocator();
+  const serverProbe = createServerProbe();
   const manager = new MountManager({
     platform,
     secrets,
     server: serverOf(settings),
     pillars: pillarsOf(settings),
-    serverProbe: smbProbe,
+    serverProbe,
     network,
     home: fileHomeStore(path.join(path.dirname(store.path), 'home-network.json')),
     log: o.log,
@@ -110,7 +113,7 @@ export function createClient(o: ClientOptions = {}): ClientCore {
     ...(platform.os === 'win32' ? { lookEveryMs: 10_000 } : {}),
     ...o.manager,
   });
-  return { store, settings, server: serverOf(settings), pillars: pillarsOf(settings), platform, secrets, manager, exec, network, env };
+  return { store, settings, server: serverOf(settings), pillars: pillarsOf(settings), platform, secrets, manager, exec, network, serverProbe, env };
 }
 
 /**
@@ -186,6 +189,7 @@ export async function hostCore(core: ClientCore, o: HostOptions): Promise<Hosted
       stopNetwork();
       stopSettings();
       await core.manager.stop();
+      core.serverProbe.close();
       await control.close();
     },
   };

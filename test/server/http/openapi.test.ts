@@ -181,6 +181,16 @@ describe('GET /api/v1/openapi.json', () => {
     await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/ls', { url: '/api/v1/jobs/flux-backup/snapshots/latest/ls?path=relative', expect: 400 });
     await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/find', { url: '/api/v1/jobs/flux-backup/snapshots/latest/find?pattern=a.*', token: viewer, expect: 200 });
 
+    // a restore: previewed, refused for a path outside the snapshot, queued (admin)
+    const restoreBody = { paths: [`${snap.root}/docs`], to: 'space:/openapi-restore', existing: 'skip' };
+    await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore/preview', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore/preview`, body: restoreBody, expect: 200 });
+    await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore`, body: { paths: ['/etc'] }, expect: 400 });
+    await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore`, body: restoreBody, token: viewer, expect: 403 });
+    const restored = (await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore`, body: restoreBody, expect: 202 })).body as { runId: string };
+    await settled(restored.runId, (st) => st === 'succeeded' || st === 'failed');
+    expect(s.rt.runs.get(restored.runId)?.status).toBe('succeeded');
+    await call('get', '/api/v1/runs/{id}', { url: `/api/v1/runs/${restored.runId}`, expect: 200 });
+
     // schedules, enable, disable
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: '15 4 * * *' }, expect: 200 });
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: 'not cron' }, expect: 400 });

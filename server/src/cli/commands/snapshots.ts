@@ -1,8 +1,12 @@
-// `pillarsd snapshots JOB`, `pillarsd ls JOB SNAPSHOT [PATH]`, `pillarsd find JOB SNAPSHOT PATTERN`
-// (issue 16): what the job's restic repository holds, read from the repository itself. Exit 0,
-// 1 restic failed, 2 unknown job/snapshot/path or bad input, 3 the repository's pillar is guarded.
+// `pillarsd snapshots JOB`, `pillarsd ls JOB SNAPSHOT [PATH]`, `pillarsd find JOB SNAPSHOT PATTERN`,
+// `pillarsd restore JOB SNAPSHOT PATH…` (issue 16): what the job's restic repository holds, read
+// from the repository itself, and a restore as a run in history. Exit 0, 1 restic or the restore
+// failed, 2 unknown job/snapshot/path or bad input, 3 a guard refused (a pillar not mounted, no sentinel).
 import type { Command } from 'commander';
-import type { SnapshotEntry } from '../../contract/api';
+import { EXISTING_CHOICES } from '../../contract/schema';
+import type { ExistingChoice, SnapshotEntry } from '../../contract/api';
+import { exitCodeFor } from '../../domain/run-state';
+import { toWire } from '../../store/runs';
 import { formatBytes } from '../../domain/guards';
 import { GuardConflict } from '../../jobs/adhoc';
 import { openRuntime } from '../../jobs/runtime';
@@ -15,8 +19,8 @@ import type { CommonOpts } from './engine-shared';
 // eslint-disable-next-line no-control-regex -- the control characters are what is escaped
 const shown = (s: string) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : s);
 
-async function withSnapshots<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = openRuntime(loadOrExit(opts));
+async function withSnapshots<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T>, o: { dependents?: boolean } = {}): Promise<T> {
+  const rt = openRuntime(loadOrExit(opts), o);
   try {
     return await fn(rt);
   } catch (e) {
@@ -25,6 +29,7 @@ async function withSnapshots<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T
     if (e instanceof ConflictError) throw new CliExit(1, e.message);
     throw e;
   } finally {
+    await rt.engine.stop();
     rt.close();
   }
 }
@@ -92,6 +97,45 @@ export function registerSnapshots(program: Command): void {
             if (r.truncated) process.stderr.write(`more matched than --limit ${limit}\n`);
           }
         });
+      }),
+    );
+
+  withCommon(program.command('restore <job> <snapshot> <paths...>').description('restore files or folders of a snapshot (its root for all of it), as a run in history'))
+    .option('--to <dir>', 'new (default: a new folder in the restore area), original (back where each came from), or a folder: pillar:/path or an absolute path inside a pillar', 'new')
+    .option('--existing <choice>', `what to do where something is already there: ${EXISTING_CHOICES.join(', ')} (needed unless --to new)`)
+    .action(
+      action(async (jobId: string, snapshot: string, paths: string[], opts: CommonOpts & { to: string; existing?: string }) => {
+        if (opts.existing !== undefined && !(EXISTING_CHOICES as readonly string[]).includes(opts.existing)) throw new CliExit(2, `--existing must be one of ${EXISTING_CHOICES.join(', ')}, not "${opts.existing}"`);
+        const bad = paths.find((p) => !p.startsWith('/'));
+        if (bad !== undefined) throw new CliExit(2, `path "${bad}" must be absolute (as in the snapshot; pillarsd ls ${jobId} ${snapshot} shows them)`);
+        // the foreground restore queues no dependents: nothing would be left to run them
+        return withSnapshots(
+          opts,
+          async (rt) => {
+            await rt.engine.recover();
+            const { run, plan } = await rt.snapshots.restore(jobId, snapshot, { paths, to: opts.to, existing: opts.existing as ExistingChoice | undefined });
+            const stop = (sig: NodeJS.Signals) => rt.engine.cancel(run.id, `signal ${sig}`);
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            if (!opts.json) {
+              process.stderr.write(`restore run ${run.id} queued: snapshot ${plan.task.snapshotId.slice(0, 8)} → ${plan.task.destination ?? 'the original places'}${plan.task.existing ? ` (existing: ${plan.task.existing})` : ''}\n`);
+              for (const i of plan.items) process.stderr.write(`  ${shown(i.path)} → ${shown(i.target)}${i.exists ? ' (exists)' : ''}\n`);
+            }
+            const done = toWire(await rt.engine.waitFor(run.id));
+            if (opts.json) printJson(done);
+            else {
+              process.stdout.write(`restore: ${done.status}${done.error ? ` — ${done.error}` : ''}\n`);
+              const s = done.summary;
+              if (s?.kind === 'restore') {
+                process.stdout.write(`${s.files} entries (${formatBytes(s.bytes)}) written ${s.destination ? `into ${shown(s.destination)}` : 'to their original places'}; ${s.skippedCount} skipped, ${s.keptBothCount} kept both, ${s.overwrittenCount} overwritten\n`);
+                for (const p of s.keptBoth) process.stdout.write(`kept both: ${shown(p)}\n`);
+              }
+              if (done.status !== 'succeeded') process.stdout.write(`log: pillarsd runs --job restore:${jobId} (run ${done.id})\n`);
+            }
+            return exitCodeFor(done.status);
+          },
+          { dependents: false },
+        );
       }),
     );
 }

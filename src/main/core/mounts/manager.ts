@@ -1,12 +1,13 @@
 // The mount manager: keeps every wanted pillar mounted, in parallel, and tells the truth about
-// each one. Every round (2 s) it makes only cheap checks: the SMB server is asked for a NEGOTIATE
-// (which tells a dead, a hung and an unreachable server apart) and the platform looks at its own
-// mount table; every pillar that is not mounted gets its guard put back (rule 9), whatever
-// unmounted it. The expensive probe, which touches the share in a child with a deadline, runs
-// rarely: after a mount, once a minute on a healthy one, and when a cheap check says something
-// changed. A mount is broken loose only when a cheap check confirms the mount itself is at fault
-// (its FUSE daemon died, calls are stuck while the server answers) and nothing is open on it; a
-// probe timing out alone, or the server being away, never takes a drive from the user.
+// each one. Every round (2 s) it makes only cheap checks: the SMB server is asked (an ECHO on a
+// kept connection; a fresh NEGOTIATE when that fails, which tells a dead, a hung and an
+// unreachable server apart) and the platform looks at its own mount table; every pillar that is
+// not mounted gets its guard put back (rule 9), whatever unmounted it. The expensive probe, which
+// touches the share in a child with a deadline, runs rarely: after a mount, once a minute on a
+// healthy one, and when a cheap check says something changed. A mount is broken loose only when a
+// cheap check confirms the mount itself is at fault (its FUSE daemon died, calls are stuck while
+// the server answers) and nothing is open on it; a probe timing out alone, or the server being
+// away, never takes a drive from the user.
 import type { MountLook, PillarSpec, PillarState, Platform, ServerProbe, ServerProbeResult, SmbServer } from '../../../platform/types';
 import { BusyError } from '../../../platform/common/errors';
 import type { Secrets, Password } from '../secrets/chain';
