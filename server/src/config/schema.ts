@@ -96,6 +96,11 @@ const resticBackup = z.strictObject({
   exclude: z.array(z.string()).default([]),
   tags: z.array(z.string().regex(/^[\w.-]+$/)).default([]),
   host: z.string().regex(/^[\w.-]+$/).optional(),
+  // rule 3: a snapshot with this share fewer files or bytes than the previous one of the same path
+  // waits for approval (100 switches that measure off)
+  shrinkGuard: z
+    .strictObject({ maxFilesDropPercent: z.number().min(0).max(100).default(50), maxBytesDropPercent: z.number().min(0).max(100).default(50) })
+    .default({ maxFilesDropPercent: 50, maxBytesDropPercent: 50 }),
 });
 const resticForget = z.strictObject({
   type: z.literal('restic-forget'),

@@ -174,10 +174,19 @@ export const RunSummary = named('RunSummary', z.union([ResticBackupSummary, Rest
 export const BlockInfo = named(
   'BlockInfo',
   z.object({
-    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, retention-minimum, …'),
+    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, backup-shrunk, retention-minimum, repository-unhealthy, …'),
     message: z.string(),
-    needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold)'),
+    needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold, backup-shrunk)'),
     deletes: z.object({ count: z.number(), bytes: z.number(), percent: z.number(), sample: z.array(z.string()) }).optional(),
+    shrink: z
+      .object({
+        previousSnapshot: z.string(),
+        withdrawnSnapshot: z.string().describe('the shrunk snapshot, removed again (restic forget, no prune) before the run blocked'),
+        files: z.object({ before: z.number(), after: z.number() }),
+        bytes: z.object({ before: z.number(), after: z.number() }),
+      })
+      .optional()
+      .describe('a backup that shrank (guard backup-shrunk): approving lets a new snapshot with at least these files and bytes stand'),
   }),
   'Why a run is blocked and what approving it would do.',
 );

@@ -83,7 +83,8 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(1)} ${u[i]}`;
+  // the one rounding (domain/size.ts formatBytes; test/server/domain/size.test.ts holds them equal)
+  return `${i === 0 ? v : v.toFixed(v < 100 ? 1 : 0)} ${u[i]}`;
 }
 
 /** Rule 2: the dry run's deletions above the guard block the sync until an admin approves them. */
@@ -102,6 +103,51 @@ export function deleteGuard(d: DeleteFacts): BlockInfo | null {
     message:
       `the sync would delete ${d.count} files${again} (${formatBytes(d.bytes)}, ${pct}% of the destination), ` +
       `above the guard (${d.maxDeleteCount} files or ${d.maxDeletePercent}%); e.g. ${sample}. Approve the run to let it go on`,
+  };
+}
+
+/** A snapshot's size as restic's backup summary counts it (files, not folders; bytes of their content). */
+export interface SnapshotSize {
+  files: number;
+  bytes: number;
+}
+
+export interface ShrinkFacts {
+  previous: { id: string } & SnapshotSize;
+  /** the snapshot just written */
+  current: { id: string } & SnapshotSize;
+  maxFilesDropPercent: number;
+  maxBytesDropPercent: number;
+  /** what an admin approved when this run blocked before: a snapshot at least this large stands */
+  approved: SnapshotSize | null;
+}
+
+const dropPercent = (before: number, after: number) => (before <= 0 || after >= before ? 0 : ((before - after) / before) * 100);
+
+/**
+ * Rule 3, backup side: a snapshot with far fewer files or bytes than the previous one of the same
+ * path waits for approval (a deleted or encrypted tree must not look like a good backup). An
+ * approval is for what was shown: a snapshot no smaller than the approved one stands; a smaller
+ * one blocks again. A drop of exactly the limit passes; 100 % switches a measure off.
+ */
+export function shrinkGuard(f: ShrinkFacts): BlockInfo | null {
+  const { previous: p, current: c } = f;
+  if (f.approved && c.files >= f.approved.files && c.bytes >= f.approved.bytes) return null;
+  const filesDrop = dropPercent(p.files, c.files);
+  const bytesDrop = dropPercent(p.bytes, c.bytes);
+  const over: string[] = [];
+  if (f.maxFilesDropPercent < 100 && filesDrop > f.maxFilesDropPercent) over.push(`files fell ${Number(filesDrop.toFixed(1))}% (limit ${f.maxFilesDropPercent}%)`);
+  if (f.maxBytesDropPercent < 100 && bytesDrop > f.maxBytesDropPercent) over.push(`bytes fell ${Number(bytesDrop.toFixed(1))}% (limit ${f.maxBytesDropPercent}%)`);
+  if (over.length === 0) return null;
+  const again = f.approved ? `, smaller than the ${f.approved.files} files and ${formatBytes(f.approved.bytes)} approved` : '';
+  return {
+    guard: 'backup-shrunk',
+    needsApproval: true,
+    shrink: { previousSnapshot: p.id, withdrawnSnapshot: c.id, files: { before: p.files, after: c.files }, bytes: { before: p.bytes, after: c.bytes } },
+    message:
+      `the backup shrank against snapshot ${p.id.slice(0, 8)}: ${p.files} → ${c.files} files, ${formatBytes(p.bytes)} → ${formatBytes(c.bytes)} ` +
+      `(${over.join(', ')})${again}; snapshot ${c.id.slice(0, 8)} was withdrawn (restic forget, its data stays). ` +
+      'Approve the run if the files were removed on purpose: it backs up again and keeps a snapshot at least this large',
   };
 }
 

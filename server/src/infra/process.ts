@@ -1,6 +1,7 @@
 // Process-group helpers for recovery: a kill -9 of pillarsd leaves its children (restic, rclone)
 // running in their own groups; at start-up we find them by the pid recorded in the run and end them.
 import fs from 'node:fs';
+import os from 'node:os';
 import { killGroup } from './exec';
 
 export function isAlive(pid: number): boolean {
@@ -94,4 +95,9 @@ export async function endGroup(pid: number, graceMs = 3000): Promise<void> {
   killGroup(pid, 'SIGKILL');
   const d2 = Date.now() + 2000;
   while (Date.now() < d2 && running(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The host name restic writes into a snapshot when no --host is given (Go's os.Hostname). */
+export function hostName(): string {
+  return os.hostname();
 }

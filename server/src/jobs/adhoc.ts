@@ -43,6 +43,7 @@ export function adhocContext(d: AdhocDeps, what: string, signal: AbortSignal = n
     runtimeDir: d.runtimeDir,
     cacheDir: d.cacheDir,
     approvedCount: null,
+    approvedBlock: null,
     snapshotFiles: new Map(),
     // browsing and listing never decide by history (only a forget's health gate does)
     lastRun: () => undefined,

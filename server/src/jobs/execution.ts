@@ -125,6 +125,7 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
           runtimeDir: d.runtimeDir,
           cacheDir: d.cacheDir,
           approvedCount,
+          approvedBlock: rec.approvedCount !== null ? rec.block : null,
           snapshotFiles: d.runs.snapshotFileCounts(),
           lastRun: (jobId, statuses) => {
             const r = d.runs.last(jobId, statuses);

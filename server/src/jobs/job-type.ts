@@ -49,6 +49,8 @@ export interface RunContext {
   cacheDir: string;
   /** an admin approved up to this many deletions (rule 2) */
   approvedCount: number | null;
+  /** the block an admin approved to start this run again (null when nobody approved one) */
+  approvedBlock: BlockInfo | null;
   /** restic snapshot id → files, from our own history */
   snapshotFiles: Map<string, number>;
   /** the run history: a job's latest run among these statuses */

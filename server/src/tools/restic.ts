@@ -90,6 +90,19 @@ export function resticStats(bin: string, t: ResticTarget, base: Record<string, s
   return { cmd: bin, args: ['stats', '--json', '--mode', 'restore-size', snapshotId], env: resticEnv(t, base) };
 }
 
+/**
+ * The snapshots of one path written from one host: the ones a backup of that path follows. It only
+ * reads snapshot files, without a lock: a lock held elsewhere is the backup's to report.
+ */
+export function resticSnapshots(bin: string, t: ResticTarget, base: Record<string, string | undefined>, o: { path: string; host: string }): Command {
+  return { cmd: bin, args: ['snapshots', '--json', '--no-lock', '--host', o.host, '--path', o.path], env: resticEnv(t, base) };
+}
+
+/** Removes exactly these snapshots, no policy and no prune: the data they point to stays. */
+export function resticForgetSnapshots(bin: string, t: ResticTarget, base: Record<string, string | undefined>, ids: readonly string[], caps: ResticCaps | null): Command {
+  return { cmd: bin, args: ['forget', ...lockArgs(caps), '--', ...ids], env: resticEnv(t, base) };
+}
+
 // ---- output parsers ------------------------------------------------------------------------
 
 interface ResticStatus {
@@ -263,13 +276,31 @@ export function parseForgetOutput(stdout: string): ForgetGroup[] {
   throw new Error('restic forget printed no JSON result');
 }
 
-/** `stats --json --mode restore-size` → file count of a snapshot. */
-export function parseStatsFileCount(stdout: string): number | null {
+/**
+ * `stats --json --mode restore-size` → the snapshot's size. Its count includes folders and links,
+ * unlike a backup summary's: compare it only with another count from stats.
+ */
+export function parseStatsSize(stdout: string): { files: number; bytes: number } | null {
   for (const line of stdout.split('\n')) {
     const o = parseJsonObject(line);
-    if (o && typeof o.total_file_count === 'number') return o.total_file_count;
+    if (o && typeof o.total_file_count === 'number' && typeof o.total_size === 'number') return { files: o.total_file_count, bytes: o.total_size };
   }
   return null;
+}
+
+/** `snapshots --json` → the snapshots, oldest first; an answer without its JSON list is an error. */
+export function parseSnapshots(stdout: string): ResticSnapshot[] {
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('[')) continue;
+    try {
+      const v: unknown = JSON.parse(t);
+      if (Array.isArray(v)) return (v as ResticSnapshot[]).filter((x) => typeof x?.id === 'string' && typeof x.time === 'string');
+    } catch {
+      /* not the list line */
+    }
+  }
+  throw new Error('restic snapshots printed no JSON list');
 }
 
 export type ResticFailure = 'no-repository' | 'locked' | 'wrong-password' | 'damaged' | 'partial' | 'interrupted' | 'other';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteGuard, pillarGuard, retentionGuard, retentionHealthGate, sentinelId, sourceGuard } from '../../../server/src/domain/guards';
+import { deleteGuard, pillarGuard, retentionGuard, retentionHealthGate, sentinelId, shrinkGuard, sourceGuard } from '../../../server/src/domain/guards';
 import type { RetentionHealthFacts } from '../../../server/src/domain/guards';
 import type { RunStatus } from '../../../server/src/contract/api';
 import { assertTransition, backoffSeconds, canTransition, exitCodeFor, followsAfter } from '../../../server/src/domain/run-state';
@@ -148,4 +148,28 @@ jobs:
   it('lets two backups into different repositories run together', () => expect(conflicts(r('backup'), r('other-backup'))).toBe(false));
   it('keeps the Space sync away from a backup writing inside Space', () => expect(conflicts(r('offsite'), r('backup'))).toBe(true));
   it('serialises two transfers writing the same bucket', () => expect(conflicts(r('offsite'), r('media'))).toBe(true));
+});
+
+describe('shrinkGuard', () => {
+  const prev = { id: 'a'.repeat(64), files: 1000, bytes: 1_000_000 };
+  const cur = (files: number, bytes: number) => ({ id: 'b1234567', files, bytes });
+  const judge = (files: number, bytes: number, o: Partial<Parameters<typeof shrinkGuard>[0]> = {}) =>
+    shrinkGuard({ previous: prev, current: cur(files, bytes), maxFilesDropPercent: 50, maxBytesDropPercent: 50, approved: null, ...o });
+
+  it('passes a drop up to the limit and growth; blocks beyond it for approval, by files or by bytes', () => {
+    expect(judge(500, 500_000)).toBeNull();
+    expect(judge(5000, 9_000_000)).toBeNull();
+    expect(judge(499, 1_000_000)).toMatchObject({ guard: 'backup-shrunk', needsApproval: true, shrink: { files: { before: 1000, after: 499 }, withdrawnSnapshot: 'b1234567' } });
+    expect(judge(499, 1_000_000)!.message).toMatch(/files fell 50.1% \(limit 50%\)\)/);
+    // a tree encrypted in place keeps its files but not its size (or the other way round)
+    expect(judge(1000, 100_000)!.message).toMatch(/^the backup shrank against snapshot aaaaaaaa: 1000 → 1000 files, .*\(bytes fell 90% \(limit 50%\)\)/);
+  });
+
+  it('100 switches a measure off; an approval lets through no less than what it was shown', () => {
+    expect(judge(1, 1_000_000, { maxFilesDropPercent: 100 })).toBeNull();
+    expect(judge(1, 1, { maxFilesDropPercent: 100 })).not.toBeNull();
+    expect(judge(100, 100_000, { approved: { files: 100, bytes: 100_000 } })).toBeNull();
+    expect(judge(99, 100_000, { approved: { files: 100, bytes: 100_000 } })!.message).toMatch(/smaller than the 100 files and .* approved/);
+    expect(judge(100, 99_999, { approved: { files: 100, bytes: 100_000 } })).not.toBeNull();
+  });
 });

@@ -31,3 +31,87 @@ describe('restic backup guards', () => {
     expect(await snapshots(sb.resticEnv)).toHaveLength(1);
   });
 });
+
+describe('the shrink guard', () => {
+  const ids = async (sb: { resticEnv: Record<string, string> }) => (await snapshots(sb.resticEnv)).map((s) => s.short_id);
+
+  it('a backup that lost most of its files is withdrawn and waits for approval; rejection leaves retention only good snapshots; approval is for what was shown', { timeout: 240_000 }, async () => {
+    const sb = makeSandbox(reg);
+    mkdirSync(path.join(sb.flux, 'proj'), { recursive: true });
+    for (let i = 0; i < 9; i++) writeFileSync(path.join(sb.flux, 'proj', `f${i}.txt`), `file ${i} `.repeat(100));
+    const rt = sandboxRuntime(reg, sb);
+    // a first backup has nothing to shrink from; 10 files with the sentinel
+    const first = await runJob(rt, 'flux-backup');
+    expect(first.status, first.error ?? '').toBe('succeeded');
+    const good = await ids(sb);
+    expect(good).toHaveLength(1);
+
+    for (let i = 0; i < 6; i++) rmSync(path.join(sb.flux, 'proj', `f${i}.txt`));
+    const blocked = await runJob(rt, 'flux-backup');
+    expect(blocked.status, await rt.engine.readLog(blocked.id)).toBe('blocked');
+    const shrunkId = (blocked.summary as { snapshotId?: string } | null)?.snapshotId;
+    expect(blocked.block).toMatchObject({
+      guard: 'backup-shrunk',
+      needsApproval: true,
+      shrink: { files: { before: 10, after: 4 }, bytes: { before: 9 * 700 + 5, after: 3 * 700 + 5 } },
+    });
+    expect(blocked.block!.shrink!.previousSnapshot.slice(0, 8)).toBe(good[0]);
+    expect(blocked.error).toMatch(/^the backup shrank against snapshot \w{8}: 10 → 4 files, .*\(files fell 60% \(limit 50%\), bytes fell 66.6% \(limit 50%\)\); snapshot \w{8} was withdrawn/);
+    expect(shrunkId).toBeUndefined();
+    // the shrunk snapshot was written, then removed again: only the good one is in the repository
+    const log = await rt.engine.readLog(blocked.id);
+    expect(log).toMatch(/\$ restic forget --retry-lock 2m -- \w{8}|\$ restic forget -- \w{8}/);
+    expect(await ids(sb)).toEqual(good);
+    // retention waits while the backup is blocked
+    expect((await runJob(rt, 'flux-retention')).block?.guard).toBe('repository-unhealthy');
+
+    // rejected: nothing shrunk is left to take a keep slot (keep: last 1 keeps the good snapshot)
+    rt.engine.reject(blocked.id, 'admin');
+    const ret = await runJob(rt, 'flux-retention');
+    expect(ret.status, ret.error ?? '').toBe('succeeded');
+    expect(await ids(sb)).toEqual(good);
+
+    // blocked again; one more file goes before the approval: what was shown is no longer what would stand
+    const again = await runJob(rt, 'flux-backup');
+    expect(again.block?.shrink?.files).toEqual({ before: 10, after: 4 });
+    rmSync(path.join(sb.flux, 'proj', 'f6.txt'));
+    rt.engine.approve(again.id, 'admin');
+    const smaller = await rt.engine.waitFor(again.id);
+    expect(smaller.status).toBe('blocked');
+    expect(smaller.error).toMatch(/10 → 3 files.*smaller than the 4 files and \S+ \S+ approved/);
+    expect(await ids(sb)).toEqual(good);
+
+    // the file back: the approved size stands, and the next backup compares with it
+    writeFileSync(path.join(sb.flux, 'proj', 'f6.txt'), `file 6 `.repeat(100));
+    rt.engine.approve(smaller.id, 'admin');
+    const done = await rt.engine.waitFor(smaller.id);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.summary).toMatchObject({ totalFilesProcessed: 4 });
+    expect(await rt.engine.readLog(done.id)).toMatch(/stands: approved shrink \(10 → 4 files against \w{8}\)/);
+    expect(await ids(sb)).toHaveLength(2);
+    const next = await runJob(rt, 'flux-backup');
+    expect(next.status, next.error ?? '').toBe('succeeded');
+  });
+});
+
+describe('the shrink guard against a snapshot pillarsd did not write', () => {
+  it('compares restic stats of both snapshots (the argv through the real restic 0.14)', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 8; i++) writeFileSync(path.join(sb.flux, `f${i}.txt`), `x${i}`);
+    const env = { ...process.env, ...sb.resticEnv };
+    await runOk('restic', ['init'], { env });
+    // written by hand with restic, as pillarsd would (same host, same cleaned path)
+    await runOk('restic', ['backup', '--json', '--', sb.flux], { env });
+    for (let i = 0; i < 8; i++) rmSync(path.join(sb.flux, `f${i}.txt`));
+    writeFileSync(path.join(sb.flux, 'only.txt'), 'left');
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status, await rt.engine.readLog(r.id)).toBe('blocked');
+    const log = await rt.engine.readLog(r.id);
+    expect(log.match(/\$ restic stats --json --mode restore-size \w+/g)).toHaveLength(2);
+    // stats counts the folders on the path too: the same in both, so the drop is still seen
+    const files = r.block!.shrink!.files;
+    expect(files.before - files.after).toBe(7);
+    expect(await snapshots(sb.resticEnv)).toHaveLength(1);
+  });
+});

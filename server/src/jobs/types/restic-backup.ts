@@ -13,6 +13,7 @@ import { checkPillar, checkSource, checkSourceHoldsFiles } from '../pillar-guard
 import { runTool } from '../tool-child';
 import { repositoryRef, resticTarget, unlock } from './restic-repository';
 import { UnreadableFiles, warningLine } from './unreadable';
+import { guardShrink, previousSnapshot } from './backup-shrink';
 
 async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
   const src = resolveLocation(ctx.config, job.source);
@@ -30,12 +31,15 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
       ctx.log(`repository ${repoLoc.path} initialised`);
     }
     if (ctx.unlockFirst) await unlock(ctx, bin, t, 'an earlier attempt was interrupted or found the repository locked');
+    const source = src.kind === 'pillar' ? src.path : job.source;
+    const target = { bin, caps, t, failed };
+    const previous = await previousSnapshot(ctx, job, target, source);
     let summary: ResticBackupSummary | undefined;
     const unreadable = new UnreadableFiles();
     const onError = (e: ResticItemError) => {
       if (unreadable.add(e)) ctx.log(`not read: ${e.item ?? '(restic named no file)'}: ${e.reason ?? 'no reason given'}${e.during ? ` (during ${e.during})` : ''}`);
     };
-    const r = await runTool(ctx, restic.resticBackup(bin, t, ctx.env, { source: src.kind === 'pillar' ? src.path : job.source, exclude: job.exclude, tags: job.tags, host: job.host, caps }), {
+    const r = await runTool(ctx, restic.resticBackup(bin, t, ctx.env, { source, exclude: job.exclude, tags: job.tags, host: job.host, caps }), {
       onStdout: (line) => {
         const p = restic.parseResticBackupLine(line);
         if (!p) return;
@@ -53,6 +57,8 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
         else if (line.trim()) ctx.log(line);
       },
     });
+    // a first backup has nothing to shrink from
+    if ((r.code === 0 || r.code === 3) && summary && previous) await guardShrink(ctx, job, target, previous, summary);
     if (r.code === 0 && summary) return { status: 'succeeded', summary, exitCode: 0 };
     if (r.code === 3 && summary) {
       // the snapshot exists without the files restic could not read: a success to look at
