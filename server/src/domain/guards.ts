@@ -83,7 +83,8 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(1)} ${u[i]}`;
+  // the one rounding (domain/size.ts formatBytes; test/server/domain/size.test.ts holds them equal)
+  return `${i === 0 ? v : v.toFixed(v < 100 ? 1 : 0)} ${u[i]}`;
 }
 
 /** Rule 2: the dry run's deletions above the guard block the sync until an admin approves them. */

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../../server/src/contract/api';
-import { formatAge, formatBytes, formatDateTime, formatDuration, formatRate } from '../../shared/format';
+import { formatAge, formatBytes, formatDateTime, formatDuration, formatRate, formatShare } from '../../shared/format';
 import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { useNow } from '../hooks';
 import { isActive } from '../model';
@@ -108,7 +108,7 @@ function BlockView({ run }: { run: Run }) {
       {b.deletes && (
         <div className="deletes">
           <p>
-            Approving deletes <strong className="delete-count">{b.deletes.count.toLocaleString('en')} files</strong> (<strong>{formatBytes(b.deletes.bytes)}</strong>, {b.deletes.percent.toFixed(1)} % of the
+            Approving deletes <strong className="delete-count">{b.deletes.count.toLocaleString('en')} files</strong> (<strong>{formatBytes(b.deletes.bytes)}</strong>, {formatShare(b.deletes.percent / 100)} of the
             destination).
           </p>
           {b.deletes.sample.length > 0 && (
