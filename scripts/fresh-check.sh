@@ -41,6 +41,7 @@ mkdir -p "$logs"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pillars-fresh-XXXXXX")
 root=$work/root
 inner=        # pid of the unshare a step runs in (its child is the namespace's PID 1)
+lockpid=      # pid of the flock waiting for the suite lock
 step=prerequisites
 durations=()
 
@@ -84,6 +85,7 @@ gone_from_root() {
 cleanup() {
   local rc=$? pids m
   trap - EXIT INT TERM HUP
+  [ -z "$lockpid" ] || kill "$lockpid" 2>/dev/null || true
   stop_inner
   for _ in 1 2 3 4 5; do
     pids=$(procs_in_root)
@@ -103,7 +105,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'echo "fresh-check: interrupted during step $step" >&2; exit 130' INT TERM HUP
+# an interrupted run is recorded too, with the steps it finished
+trap 'echo "fresh-check: interrupted during step $step" >&2; verdict INTERRUPTED "interrupted during step $step"; exit 130' INT TERM HUP
 
 verdict() { # PASS|FAIL [detail]
   local result=$1 detail=${2:-} took line
@@ -285,7 +288,12 @@ t=$(date +%s)
 if [ -n "$lock" ]; then
   echo "fresh-check: waiting for the suite lock $lock" > "$logs/$step.log"
   exec 9>"$lock"
-  flock 9
+  # in the background: bash runs a trap (an interrupt) only once its foreground child returns, and
+  # the lock may be held for long; the lock stays with fd 9, which this shell holds
+  flock 9 &
+  lockpid=$!
+  wait "$lockpid"
+  lockpid=
 fi
 t=$(date +%s)
 in_root 'bash scripts/test.sh' >> "$logs/$step.log" 2>&1 &

@@ -13,8 +13,9 @@
 # avahi-daemon, avahi-utils: Bonjour for Time Machine (the service file pillarsd writes, and
 #   avahi-browse for `pillarsd check`); dbus-bin (dbus-send) and dbus-daemon: check asks avahi over
 #   the system bus, and the tests start a private one;
+# unzip: the download test unpacks the zip archive pillarsd streams from restic dump;
 # python3, make, g++: npm ci builds better-sqlite3 and keytar from source (node-gyp);
 # prometheus: promtool checks GET /metrics (Debian 12 ships promtool only in this package, 19 MB;
 #   the tests start no Prometheus, but on a machine run by systemd the package enables one on
 #   :9090: `systemctl disable --now prometheus` if it is not wanted).
-PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"
+PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs unzip python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"

@@ -259,7 +259,8 @@ export function createElectronStandin(opts: { platform?: NodeJS.Platform; userDa
       fetch: (input: string | Request, init?: RequestInit) => fetch(input, init),
     },
     ipcMain: {
-      handle(channel: string, listener: (event: E.IpcMainInvokeEvent, ...args: any[]) => unknown): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      handle(channel: string, listener: (event: E.IpcMainInvokeEvent, ...args: any[]) => unknown): void {
         rec('ipcMain.handle', channel);
         ipcHandlers.set(channel, listener);
       },

@@ -96,6 +96,18 @@ const resticBackup = z.strictObject({
   exclude: z.array(z.string()).default([]),
   tags: z.array(z.string().regex(/^[\w.-]+$/)).default([]),
   host: z.string().regex(/^[\w.-]+$/).optional(),
+  // restic -x: a disk mounted inside the source (a USB disk, a tmpfs, another pillar) is not taken
+  oneFileSystem: z.boolean().default(true),
+  // a small typed set of restic backup options; those a restic version lacks are refused when it runs
+  options: z
+    .strictObject({
+      excludeLargerThan: z.string().regex(/^\d+[kKmMgGtT]?$/, 'must be a size restic reads, such as 500M or 2G').optional(),
+      excludeCaches: z.boolean().optional(),
+      excludeIfPresent: z.array(z.string().regex(/^[^/\0]+$/, 'must be a file name (no folder)')).optional(),
+      ignoreInode: z.boolean().optional(),
+      readConcurrency: z.number().int().min(1).max(64).optional(),
+    })
+    .default({}),
   // rule 3: a snapshot with this share fewer files or bytes than the previous one of the same path
   // waits for approval (100 switches that measure off)
   shrinkGuard: z

@@ -129,6 +129,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         get stream() {
           return r.config?.stream ?? null;
         },
+        get download() {
+          return r.config?.download ?? null;
+        },
       });
   });
 

@@ -17,6 +17,8 @@ declare module 'fastify' {
     ticket?: boolean;
     /** Also answers `text/event-stream` (with Accept: text/event-stream): what its events carry. */
     stream?: 'events' | 'run-log';
+    /** Answers bytes, not JSON (a download): the media types it may send. */
+    download?: readonly string[];
     /** Recorded in the audit log under this action name. */
     audit?: string;
     /** A request with no credentials at all is let in from these addresses (GET /metrics). */
@@ -88,6 +90,8 @@ export interface RouteEntry {
   schemas: DeclaredSchemas;
   /** what its event stream carries, when it has one */
   stream: 'events' | 'run-log' | null;
+  /** the media types of a download's bytes, null for a JSON route */
+  download: readonly string[] | null;
 }
 
 export interface RouteContext {

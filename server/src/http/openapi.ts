@@ -59,8 +59,15 @@ const TAGS: Array<[RegExp, string]> = [
 ];
 
 function operation(r: RouteEntry, stream: 'events' | 'run-log' | undefined): Json {
+  if (!r.download) return operationWith(r, stream, {});
+  // bytes as the tool writes them, in one of the route's media types
+  const content = Object.fromEntries(r.download.map((m) => [m, { schema: { type: 'string', contentMediaType: m } }]));
+  return operationWith(r, stream, { '200': { description: 'the bytes, streamed', content } });
+}
+
+function operationWith(r: RouteEntry, stream: 'events' | 'run-log' | undefined, extra: Json): Json {
   const s = r.schemas;
-  const responses: Json = {};
+  const responses: Json = { ...extra };
   for (const [code, schema] of Object.entries(s.response ?? {})) {
     responses[code] = { description: components.get(schema)?.description ?? `${code === '201' ? 'created' : code === '202' ? 'accepted' : 'the answer'}`, content: { 'application/json': { schema: schemaOf(schema, 'output') } } };
   }

@@ -66,7 +66,7 @@ jobs:
     source: flux:/
     repository: space:/backups/restic/flux
     password: restic
-    exclude: ["**/node_modules", "**/.cache", "scratch/"]
+    exclude: ["**/node_modules", "**/.cache", "/scratch/"]
     schedule: "0 2 * * *"
   flux-retention:
     type: restic-forget

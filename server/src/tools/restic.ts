@@ -37,14 +37,56 @@ export function resticInit(bin: string, t: ResticTarget, base: Record<string, st
   return { cmd: bin, args: ['init'], env: resticEnv(t, base) };
 }
 
+/**
+ * restic anchors an exclude that starts with `/` at the file system's root, so `/scratch/` would
+ * exclude nothing under /flux. In pillarsd.yaml a leading `/` means the top of the source (what the
+ * owner means by `/scratch/`): it becomes the source's absolute path. Other patterns go as written.
+ */
+export function anchorExclude(source: string, pattern: string): string {
+  return pattern.startsWith('/') ? `${source.replace(/\/+$/, '')}${pattern}` : pattern;
+}
+
+/**
+ * Excludes that name a folder or file without anchoring it: restic matches them at any depth, so
+ * `scratch/` also drops active-dev/proj/scratch/. Globs that start with `*` (`**` before a name,
+ * `*.tmp`) say "everywhere" on purpose and are left alone.
+ */
+export function unanchoredExcludes(patterns: readonly string[]): string[] {
+  return patterns.filter((p) => !p.startsWith('/') && !p.startsWith('*'));
+}
+
+export interface BackupOptions {
+  excludeLargerThan?: string;
+  excludeCaches?: boolean;
+  excludeIfPresent?: string[];
+  ignoreInode?: boolean;
+  readConcurrency?: number;
+}
+
+/** The typed options as restic flags; an option this restic lacks is an error that names it. */
+export function backupOptionArgs(o: BackupOptions, caps: ResticCaps | null): { args: string[] } | { missing: string } {
+  const args: string[] = [];
+  if (o.excludeLargerThan) args.push('--exclude-larger-than', o.excludeLargerThan);
+  if (o.excludeCaches) args.push('--exclude-caches');
+  for (const f of o.excludeIfPresent ?? []) args.push('--exclude-if-present', f);
+  if (o.ignoreInode) args.push('--ignore-inode');
+  if (o.readConcurrency !== undefined) {
+    if (caps && !caps.readConcurrency) return { missing: 'readConcurrency (--read-concurrency) needs restic 0.15 or newer' };
+    args.push('--read-concurrency', String(o.readConcurrency));
+  }
+  return { args };
+}
+
 export function resticBackup(
   bin: string,
   t: ResticTarget,
   base: Record<string, string | undefined>,
-  o: { source: string; exclude: readonly string[]; tags: readonly string[]; host?: string; caps: ResticCaps | null },
+  o: { source: string; exclude: readonly string[]; tags: readonly string[]; host?: string; oneFileSystem: boolean; options: readonly string[]; caps: ResticCaps | null },
 ): Command {
   const args = ['backup', '--json', ...lockArgs(o.caps)];
-  for (const e of o.exclude) args.push('--exclude', e);
+  if (o.oneFileSystem) args.push('--one-file-system');
+  for (const e of o.exclude) args.push('--exclude', anchorExclude(o.source, e));
+  args.push(...o.options);
   for (const tag of o.tags) args.push('--tag', tag);
   if (o.host) args.push('--host', o.host);
   args.push('--', o.source);

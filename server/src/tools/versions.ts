@@ -37,10 +37,12 @@ export interface ResticCaps {
   exitCodes: boolean;
   /** 0.16: --retry-lock DURATION. */
   retryLock: boolean;
+  /** 0.15: backup --read-concurrency N. */
+  readConcurrency: boolean;
 }
 
 export function resticCaps(v: SemVer): ResticCaps {
-  return { version: v, exitCodes: atLeast(v, 0, 17), retryLock: atLeast(v, 0, 16) };
+  return { version: v, exitCodes: atLeast(v, 0, 17), retryLock: atLeast(v, 0, 16), readConcurrency: atLeast(v, 0, 15) };
 }
 
 /**

@@ -181,6 +181,11 @@ describe('GET /api/v1/openapi.json', () => {
     await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/ls', { url: '/api/v1/jobs/flux-backup/snapshots/latest/ls?path=relative', expect: 400 });
     await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/find', { url: '/api/v1/jobs/flux-backup/snapshots/latest/find?pattern=a.*', token: viewer, expect: 200 });
 
+    // a download: the file's bytes (admin), a problem for a path that is not there
+    const dumped = await fetch(`${s.url}/api/v1/jobs/flux-backup/snapshots/${snap.id}/dump?path=${encodeURIComponent(`${snap.root}/docs/a.txt`)}`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(dumped.status).toBe(200);
+    check('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/dump', 200, dumped.headers.get('content-type')!, await dumped.text());
+    await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/dump', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/dump?path=${encodeURIComponent(`${snap.root}/nope`)}`, expect: 404 });
     // a restore: previewed, refused for a path outside the snapshot, queued (admin)
     const restoreBody = { paths: [`${snap.root}/docs`], to: 'space:/openapi-restore', existing: 'skip' };
     await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore/preview', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore/preview`, body: restoreBody, expect: 200 });

@@ -115,3 +115,62 @@ describe('the shrink guard against a snapshot pillarsd did not write', () => {
     expect(await snapshots(sb.resticEnv)).toHaveLength(1);
   });
 });
+
+describe('what a backup takes', () => {
+  it('/scratch/ drops only the top scratch folder; a disk mounted inside Flux is not taken (oneFileSystem, a real tmpfs)', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  flux-backup:
+    type: restic-backup
+    source: flux:/
+    repository: space:/backups/restic/flux
+    password: restic
+    exclude: ["/scratch/", "cache"]
+    options: { excludeCaches: true, excludeLargerThan: 1M }
+    retries: { count: 0 }
+`,
+    });
+    const put = (rel: string, text = 'x') => {
+      mkdirSync(path.dirname(path.join(sb.flux, rel)), { recursive: true });
+      writeFileSync(path.join(sb.flux, rel), text);
+    };
+    put('active-dev/proj/scratch/notes.txt', 'keep me');
+    put('scratch/tmp.bin');
+    put('big/huge.bin', 'y'.repeat(2 << 20));
+    const disk = path.join(sb.flux, 'usb-disk');
+    mkdirSync(disk);
+    await runOk('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'pillars-test', disk]);
+    reg.add(async () => {
+      await runOk('umount', [disk]);
+    });
+    writeFileSync(path.join(disk, 'on-the-other-disk.txt'), 'not flux');
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    const log = await rt.engine.readLog(r.id);
+    expect(log).toContain(`$ restic backup --json --one-file-system --exclude ${sb.flux}/scratch/ --exclude cache --exclude-larger-than 1M --exclude-caches -- ${sb.flux}`);
+    expect(log).toMatch(/warning: exclude cache is not anchored: restic drops it at any depth \(write \/cache for the top of the source, or \*\*\/cache to mean everywhere\)/);
+    const ls = (await runOk('restic', ['ls', '--json', 'latest'], { env: { ...process.env, ...sb.resticEnv } })).stdout;
+    const paths = ls.split('\n').filter((l) => l.includes('"struct_type":"node"')).map((l) => (JSON.parse(l) as { path: string }).path);
+    expect(paths).toContain(`${sb.flux}/active-dev/proj/scratch/notes.txt`);
+    expect(paths.filter((p) => p.includes('/scratch/tmp.bin') || p.includes('huge.bin') || p.includes('on-the-other-disk'))).toEqual([]);
+  });
+
+  it('an option the installed restic lacks fails the run naming the key, before restic runs', { timeout: 60_000 }, async () => {
+    const sb = makeSandbox(reg, {
+      jobs: `  flux-backup:
+    type: restic-backup
+    source: flux:/
+    repository: space:/backups/restic/flux
+    password: restic
+    options: { readConcurrency: 4 }
+    retries: { count: 0 }
+`,
+    });
+    writeFileSync(path.join(sb.flux, 'a.txt'), 'a');
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('jobs.flux-backup.options.readConcurrency (--read-concurrency) needs restic 0.15 or newer (installed: restic 0.14.0)');
+    expect(await rt.engine.readLog(r.id)).not.toMatch(/\$ restic backup/);
+  });
+});

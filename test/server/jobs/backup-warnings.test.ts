@@ -69,7 +69,7 @@ describe('a backup that could not read some files', () => {
     expect(tok.code, tok.stderr).toBe(0);
     const token = (JSON.parse(tok.stdout) as { token: string }).token;
     const srv = cleanup.track(spawnPillarsd(['serve'], as));
-    const url = (await srv.waitForLine(/serving (http:\/\/\S+)/, 60_000))[1]!;
+    const url = (await srv.waitForLine(/serving (http:\/\/[^\s"]+)/, 60_000))[1]!;
     const t: Target = { url };
     const auth = { authorization: `Bearer ${token}` };
     const started = await request(t, { method: 'POST', path: '/api/v1/jobs/flux-backup/run', headers: auth });

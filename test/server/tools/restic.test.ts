@@ -8,6 +8,8 @@ import {
   parseResticItemError,
   resticFailureMessage,
   resticBackup,
+  backupOptionArgs,
+  unanchoredExcludes,
   resticCheck,
   resticForget,
   resticUnlock,
@@ -28,8 +30,9 @@ describe('restic builders', () => {
   });
 
   it('builds a backup: password by file, an explicit env, excludes, --retry-lock only where present', () => {
-    const c = resticBackup('restic', target, base, { source: '/flux/', exclude: ['**/node_modules', 'scratch/'], tags: ['pillars'], caps: v014 });
-    expect(c.args).toEqual(['backup', '--json', '--exclude', '**/node_modules', '--exclude', 'scratch/', '--tag', 'pillars', '--', '/flux/']);
+    const c = resticBackup('restic', target, base, { source: '/flux/', exclude: ['**/node_modules', 'scratch/', '/tmp/'], tags: ['pillars'], oneFileSystem: true, options: ['--exclude-caches'], caps: v014 });
+    // a leading / is the top of the source (restic would read it from the file system's root)
+    expect(c.args).toEqual(['backup', '--json', '--one-file-system', '--exclude', '**/node_modules', '--exclude', 'scratch/', '--exclude', '/flux/tmp/', '--exclude-caches', '--tag', 'pillars', '--', '/flux/']);
     expect(c.env).toEqual({
       PATH: '/usr/bin',
       HOME: '/root',
@@ -38,8 +41,17 @@ describe('restic builders', () => {
       RESTIC_CACHE_DIR: target.cacheDir,
       RESTIC_PROGRESS_FPS: '4',
     });
-    const c17 = resticBackup('restic', target, base, { source: '/flux/', exclude: [], tags: [], caps: v017 });
+    const c17 = resticBackup('restic', target, base, { source: '/flux/', exclude: [], tags: [], oneFileSystem: false, options: [], caps: v017 });
     expect(c17.args.slice(0, 4)).toEqual(['backup', '--json', '--retry-lock', '2m']);
+  });
+
+  it('typed backup options become flags; one the installed restic lacks is named, never dropped', () => {
+    expect(backupOptionArgs({ excludeLargerThan: '2G', excludeCaches: true, excludeIfPresent: ['.nobackup'], ignoreInode: true }, v014)).toEqual({
+      args: ['--exclude-larger-than', '2G', '--exclude-caches', '--exclude-if-present', '.nobackup', '--ignore-inode'],
+    });
+    expect(backupOptionArgs({ readConcurrency: 4 }, v014)).toEqual({ missing: 'readConcurrency (--read-concurrency) needs restic 0.15 or newer' });
+    expect(backupOptionArgs({ readConcurrency: 4 }, v017)).toEqual({ args: ['--read-concurrency', '4'] });
+    expect(unanchoredExcludes(['/scratch/', 'scratch/', '**/node_modules', '*.tmp', 'cache'])).toEqual(['scratch/', 'cache']);
   });
 
   it('builds forget, check and unlock (never --remove-all)', () => {

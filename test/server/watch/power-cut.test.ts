@@ -75,7 +75,7 @@ describe('hot-sets are never left behind', () => {
     expect(tok.code, tok.stderr).toBe(0);
     const auth = { authorization: `Bearer ${(JSON.parse(tok.stdout) as { token: string }).token}` };
     const srv = reg.track(spawnPillarsd(['serve'], { env }));
-    const t: Target = { url: (await srv.waitForLine(/serving (http:\/\/\S+)/, 60_000))[1]! };
+    const t: Target = { url: (await srv.waitForLine(/serving (http:\/\/[^\s"]+)/, 60_000))[1]! };
     const status = async () => (await request(t, { path: '/api/v1/status', headers: auth })).json() as StatusResponse;
     const leftoverWarnings = (s: StatusResponse) => s.warnings.filter((w) => /^hot-set hot-(notes|papers) is still paused/.test(w));
     let s = await status();

@@ -1,5 +1,5 @@
 // `pillarsd snapshots JOB`, `pillarsd ls JOB SNAPSHOT [PATH]`, `pillarsd find JOB SNAPSHOT PATTERN`,
-// `pillarsd restore JOB SNAPSHOT PATH…` (issue 16): what the job's restic repository holds, read
+// `pillarsd restore JOB SNAPSHOT PATH…`, `pillarsd dump JOB SNAPSHOT PATH` (issue 16): what the job's restic repository holds, read
 // from the repository itself, and a restore as a run in history. Exit 0, 1 restic or the restore
 // failed, 2 unknown job/snapshot/path or bad input, 3 a guard refused (a pillar not mounted, no sentinel).
 import type { Command } from 'commander';
@@ -136,6 +136,27 @@ export function registerSnapshots(program: Command): void {
           },
           { dependents: false },
         );
+      }),
+    );
+
+  withCommon(program.command('dump <job> <snapshot> <path>').description('a file of a snapshot, or a folder as a tar or zip archive, written to standard output (redirect it to a file)'))
+    .option('--archive <format>', 'tar (default) or zip, for a folder')
+    .action(
+      action(async (jobId: string, snapshot: string, p: string, opts: CommonOpts & { archive?: string }) => {
+        if (opts.archive !== undefined && opts.archive !== 'tar' && opts.archive !== 'zip') throw new CliExit(2, `--archive must be tar or zip, not "${opts.archive}"`);
+        if (!p.startsWith('/')) throw new CliExit(2, `path "${p}" must be absolute (as in the snapshot)`);
+        if (process.stdout.isTTY) throw new CliExit(2, `not writing binary data to a terminal: redirect it, e.g. pillarsd dump ${jobId} ${snapshot} ${p} > file`);
+        return withSnapshots(opts, async (rt) => {
+          const d = await rt.snapshots.dump(jobId, snapshot, { path: p, format: opts.archive as 'tar' | 'zip' | undefined });
+          // a cut-off stream (restic failed half way) rejects here: exit 1, never a quiet short file
+          await new Promise<void>((resolve, reject) => {
+            d.stream.once('error', reject);
+            process.stdout.once('error', reject);
+            d.stream.once('end', resolve);
+            d.stream.pipe(process.stdout);
+          });
+          process.stderr.write(`${shown(d.filename)}${d.size !== null ? ` (${formatBytes(d.size)})` : ''} written\n`);
+        });
       }),
     );
 }

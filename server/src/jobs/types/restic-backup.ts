@@ -8,6 +8,7 @@ import { exists, hasEntries, isDirectory } from '../../infra/fs';
 import * as restic from '../../tools/restic';
 import type { ResticItemError } from '../../tools/restic';
 import { fail } from '../job-type';
+import { fmtVersion } from '../../tools/versions';
 import type { JobType, Outcome, RunContext } from '../job-type';
 import { checkPillar, checkSource, checkSourceHoldsFiles } from '../pillar-guards';
 import { runTool } from '../tool-child';
@@ -32,6 +33,10 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
     }
     if (ctx.unlockFirst) await unlock(ctx, bin, t, 'an earlier attempt was interrupted or found the repository locked');
     const source = src.kind === 'pillar' ? src.path : job.source;
+    const opts = restic.backupOptionArgs(job.options, caps);
+    if ('missing' in opts) fail(`jobs.${ctx.jobId}.options.${opts.missing} (installed: restic ${fmtVersion(caps.version)})`);
+    const options = 'args' in opts ? opts.args : [];
+    for (const p of restic.unanchoredExcludes(job.exclude)) ctx.log(`warning: exclude ${p} is not anchored: restic drops it at any depth (write /${p} for the top of the source, or **/${p} to mean everywhere)`);
     const target = { bin, caps, t, failed };
     const previous = await previousSnapshot(ctx, job, target, source);
     let summary: ResticBackupSummary | undefined;
@@ -39,7 +44,7 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
     const onError = (e: ResticItemError) => {
       if (unreadable.add(e)) ctx.log(`not read: ${e.item ?? '(restic named no file)'}: ${e.reason ?? 'no reason given'}${e.during ? ` (during ${e.during})` : ''}`);
     };
-    const r = await runTool(ctx, restic.resticBackup(bin, t, ctx.env, { source, exclude: job.exclude, tags: job.tags, host: job.host, caps }), {
+    const r = await runTool(ctx, restic.resticBackup(bin, t, ctx.env, { source, exclude: job.exclude, tags: job.tags, host: job.host, oneFileSystem: job.oneFileSystem, options, caps }), {
       onStdout: (line) => {
         const p = restic.parseResticBackupLine(line);
         if (!p) return;
