@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { ApproveRequest, FieldProblem, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { ApproveRequest, ChangeSetPage, FieldProblem, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -134,6 +134,11 @@ export class Api {
   /** Approves exactly the set the run listed: `seen` is its count and digest (BlockInfo.approval). */
   approve(runId: string, seen: ApproveRequest): Promise<Run> {
     return this.post(`/api/v1/runs/${encodeURIComponent(runId)}/approve`, seen);
+  }
+
+  /** One page of the set a blocked run would change (what an approval names), in path order. */
+  changeSet(runId: string, kind: ChangeSetPage['kind'], offset: number, limit: number): Promise<ChangeSetPage> {
+    return this.get(`/api/v1/runs/${encodeURIComponent(runId)}/${kind}?set=approval&offset=${offset}&limit=${limit}`);
   }
 
   reject(runId: string): Promise<Run> {

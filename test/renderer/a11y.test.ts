@@ -80,7 +80,15 @@ describe('every page at desktop and phone sizes', () => {
       },
     },
     { name: 'runs', hash: '#/runs', ready: (p) => p.locator('.runs-table tbody tr:not(.spacer)').first().waitFor() },
-    { name: 'a blocked run', hash: `#/runs/${blocked}`, ready: (p) => p.getByRole('button', { name: 'Approve' }).waitFor() },
+    { name: 'a blocked run', hash: `#/runs/${blocked}`, ready: (p) => p.getByRole('table', { name: /^Deletions, files/ }).waitFor() },
+    {
+      name: 'an approval being confirmed',
+      hash: `#/runs/${blocked}`,
+      ready: async (p) => {
+        await p.getByRole('button', { name: 'Approve…' }).click();
+        await p.getByRole('group', { name: 'Confirm the approval' }).waitFor();
+      },
+    },
     { name: 'a finished run', hash: `#/runs/${finished}`, ready: (p) => p.getByRole('region', { name: 'Summary' }).waitFor() },
     { name: 'snapshots', hash: '#/snapshots', ready: (p) => p.locator('figure.chart').first().waitFor() },
     { name: 'samba', hash: '#/samba', ready: (p) => p.locator('pre.diff, .no-diff').first().waitFor() },

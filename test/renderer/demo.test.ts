@@ -146,9 +146,15 @@ describe('admin pane against pillarsd demo', () => {
     expect(await page.locator('dl.times').textContent()).toContain('stopped: waiting for a decision');
     expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
     const block = page.getByRole('region', { name: /Blocked/ });
-    await expect.poll(() => block.textContent(), { timeout: 10_000 }).toMatch(/Approving deletes [\d,]+ files/);
-    expect(await block.locator('ul.sample li').count()).toBeGreaterThan(0);
-    await block.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => block.textContent(), { timeout: 10_000 }).toMatch(/Approving lets this run change exactly [\d,]+ files/);
+    expect(await block.getByRole('table', { name: /^Deletions, files/ }).locator('tbody tr').count()).toBeGreaterThan(0);
+    // the confirmation restates the count, typed back for a set this large (test/renderer/approval.test.ts has the rest)
+    await block.getByRole('button', { name: 'Approve…' }).click();
+    const confirm = block.getByRole('group', { name: 'Confirm the approval' });
+    const n = /Approve exactly ([\d,]+) files/.exec((await confirm.textContent()) ?? '')?.[1];
+    expect(n).toBeDefined();
+    await confirm.getByLabel(/^Type the number of files/).fill(n!);
+    await confirm.getByRole('button', { name: `Approve ${n} files` }).click();
     await expect.poll(() => page.locator('.run-head .badge').textContent(), { timeout: 60_000 }).toBe('succeeded');
     expect(await page.locator('dd.approved').textContent()).toMatch(/\S/);
     // The audit trail names both actions taken from the pane.

@@ -108,7 +108,7 @@ describe('admin pane against the real pillarsd', () => {
 
     await page.goto(`${server.url}/#/runs/${blockedRun}`);
     const block = page.getByRole('region', { name: /Blocked/ });
-    await expect.poll(() => block.textContent()).toMatch(/Approving deletes [\d,]+ files/);
+    await expect.poll(() => block.textContent()).toMatch(/Approving lets this run change exactly [\d,]+ files/);
     await block.getByRole('button', { name: 'Reject' }).click();
     await expect.poll(() => page.locator('.run-head .badge').textContent()).toBe('cancelled');
     expect(requests).toContain(`POST /api/v1/runs/${blockedRun}/reject`);

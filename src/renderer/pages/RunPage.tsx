@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime, formatDuration, formatRate, formatShare } from '../../shared/format';
+import { ApprovalView } from './Approval';
 import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { useNow } from '../hooks';
 import { isActive } from '../model';
@@ -105,27 +106,10 @@ function BlockView({ run }: { run: Run }) {
       <p className="block-message">
         <strong>{b.guard}</strong>: {b.message}
       </p>
-      {b.deletes && (
-        <div className="deletes">
-          <p>
-            Approving deletes <strong className="delete-count">{b.deletes.count.toLocaleString('en')} files</strong> (<strong>{formatBytes(b.deletes.bytes)}</strong>, {formatShare(b.deletes.percent / 100)} of the
-            destination).
-          </p>
-          {b.deletes.sample.length > 0 && (
-            <>
-              <h3>Sample of what would be deleted</h3>
-              <ul className="sample">
-                {b.deletes.sample.map((s) => (
-                  <li key={s}>
-                    <code>{s}</code>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-        </div>
-      )}
-      {pending && b.needsApproval && (
+      {pending && b.needsApproval && (b.deletes || b.changes) ? (
+        <ApprovalView run={run} readOnly={readOnly} />
+      ) : pending && b.needsApproval ? (
+        // a block without a change set (a shrunk backup): its message shows what is approved
         <div className="row">
           <ActionButton className="danger" disabled={!!readOnly || !b.approval} title={readOnly} action={async () => b.approval && store.putRun(await store.api.approve(run.id, b.approval))}>
             Approve
@@ -135,6 +119,27 @@ function BlockView({ run }: { run: Run }) {
           </ActionButton>
           {readOnly && <span className="muted">{readOnly}</span>}
         </div>
+      ) : (
+        b.deletes && (
+          <div className="deletes">
+            <p>
+              It would have deleted <strong className="delete-count">{b.deletes.count.toLocaleString('en')} files</strong> (<strong>{formatBytes(b.deletes.bytes)}</strong>, {formatShare(b.deletes.percent / 100)} of the
+              destination).
+            </p>
+            {b.deletes.sample.length > 0 && (
+              <>
+                <h3>Sample of what it would have deleted</h3>
+                <ul className="sample">
+                  {b.deletes.sample.map((s) => (
+                    <li key={s}>
+                      <code>{s}</code>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
+        )
       )}
       {pending && !b.needsApproval && <p className="muted">This guard cannot be overridden: fix the cause and run the job again.</p>}
     </Section>
