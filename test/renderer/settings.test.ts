@@ -59,8 +59,8 @@ describe('job settings in the pane', () => {
 
     const backup = await open('flux-backup');
     const exclude = backup.getByLabel('Exclude (one per line)');
-    expect(await exclude.inputValue()).toBe('**/node_modules\n**/.cache\nscratch/');
-    await exclude.fill('**/node_modules\n**/.cache\nscratch/\nmodels/');
+    expect(await exclude.inputValue()).toBe('**/node_modules\n**/.cache\n/scratch/');
+    await exclude.fill('**/node_modules\n**/.cache\n/scratch/\nmodels/');
     await backup.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => backup.getByRole('status').textContent()).toBe('Saved. The next run uses these settings.');
 
@@ -68,7 +68,7 @@ describe('job settings in the pane', () => {
     expect(comments(text)).toEqual(commentsBefore);
     const c = parseConfig(text, server.layout.configFile);
     const [b, r] = [c.jobs['flux-backup']!, c.jobs['flux-retention']!];
-    expect(b.type === 'restic-backup' && b.exclude).toEqual(['**/node_modules', '**/.cache', 'scratch/', 'models/']);
+    expect(b.type === 'restic-backup' && b.exclude).toEqual(['**/node_modules', '**/.cache', '/scratch/', 'models/']);
     expect(r.type === 'restic-forget' && r.keep).toEqual({ daily: 9, weekly: 4, monthly: 12, yearly: 3, last: 3 });
     expect(text).toMatch(/keep: \{ daily: 9, weekly: 4, monthly: 12, yearly: 3, last: 3 \}/);
 
