@@ -7,15 +7,10 @@ import type { ApproveRequest, ChangeSetPage, JobInfo, Run, RunsPage, RunTask, Ru
 import type { Config, JobConfig } from '../config/schema';
 import { canTransition, followsAfter } from '../domain/run-state';
 import { isOverdue, nextRun } from '../domain/schedule';
-import type { Clock } from '../ports/clock';
 import type { EngineApi, RunQuery } from '../ports/services';
 import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
-import type { Exec } from '../infra/exec';
 import { readRunLog } from '../infra/run-log';
-import type { SecretBackends } from '../secrets/resolver';
-import type { EventStore } from '../store/events';
 import { ChangeSetStore } from '../store/change-sets';
-import type { ExpectedDeletions } from '../store/expected-deletions';
 import { toWire } from '../store/runs';
 import type { RunRecord, RunStore, StateStore } from '../store/runs';
 import { abortRun, activeRun, executeRun } from './execution';
@@ -27,15 +22,8 @@ import { removeFileQuiet } from './files';
 import { hiddenBytesPerDay, seedJobOf, seedProgress, windowOf } from './seed-status';
 import type { Toolchain } from './toolchain';
 
-export interface EngineDeps {
-  config: Config;
-  runs: RunStore;
-  state: StateStore;
-  hub: EventStore;
-  exec: Exec;
-  clock: Clock;
-  env: NodeJS.ProcessEnv;
-  secretBackends: SecretBackends;
+/** What one run's execution needs, with the engine's defaults for the rest. */
+export interface EngineDeps extends Pick<ExecutionDeps, 'config' | 'runs' | 'state' | 'hub' | 'exec' | 'clock' | 'env' | 'secretBackends' | 'expected'> {
   /** wrappers around each attempt, outermost first (e.g. pause Syncthing hot-sets during the Flux backup) */
   aroundRun?: AroundRun[];
   tools?: Toolchain;
@@ -44,8 +32,6 @@ export interface EngineDeps {
   pollMs?: number;
   /** queue the jobs that run `after:` a successful one (off for the foreground `pillarsd run`) */
   dependents?: boolean;
-  /** files prunes of pillarsd removed (a sync's guard does not count them) */
-  expected: ExpectedDeletions;
 }
 
 export class Engine implements EngineApi {

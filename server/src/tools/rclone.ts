@@ -4,6 +4,7 @@
 import type { Progress, RcloneSummary } from '../contract/api';
 import type { RcloneCaps } from './versions';
 import type { Command } from './restic';
+import { parseJsonObject } from './restic';
 
 export interface RemoteDef {
   name: string;
@@ -226,14 +227,8 @@ export type RcloneLine = { kind: 'stats'; stats: RcloneStats } | { kind: 'log'; 
 
 /** One stderr line of `--use-json-log`. Non-JSON lines (the last error, panics) give null. */
 export function parseRcloneLine(line: string): RcloneLine | null {
-  const t = line.trim();
-  if (!t.startsWith('{')) return null;
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(t) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const o = parseJsonObject(line);
+  if (!o) return null;
   if (o.stats && typeof o.stats === 'object') return { kind: 'stats', stats: o.stats as RcloneStats };
   return { kind: 'log', level: String(o.level ?? 'info'), msg: String(o.msg ?? ''), object: typeof o.object === 'string' ? o.object : null };
 }

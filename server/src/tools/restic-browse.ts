@@ -14,7 +14,7 @@
 //   leading slash.
 import path from 'node:path';
 import type { Command, ResticTarget } from './restic';
-import { resticEnv } from './restic';
+import { parseJsonObject, resticEnv } from './restic';
 
 type Env = Record<string, string | undefined>;
 
@@ -132,14 +132,8 @@ function nodeOf(o: Record<string, unknown>): SnapshotNode | null {
 
 /** One line of `ls --json`: the snapshot it lists, or a node; null for anything else. */
 export function parseLsLine(line: string): LsLine | null {
-  const t = line.trim();
-  if (!t.startsWith('{')) return null;
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(t) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const o = parseJsonObject(line);
+  if (!o) return null;
   if (o.struct_type === 'snapshot') return typeof o.id === 'string' ? { kind: 'snapshot', id: o.id } : null;
   if (o.struct_type === 'node') {
     const n = nodeOf(o);

@@ -183,7 +183,8 @@ export type ResticBackupLine =
   | { kind: 'error'; error: ResticItemError }
   | { kind: 'text'; text: string };
 
-function parseJsonObject(line: string): Record<string, unknown> | null {
+/** A JSON object on one line of a tool's output (restic's and rclone's JSON modes), or null. */
+export function parseJsonObject(line: string): Record<string, unknown> | null {
   const t = line.trim();
   if (!t.startsWith('{')) return null;
   try {
