@@ -1,7 +1,7 @@
 // `pillarsd` as a user runs it: exit codes and messages (server/README.md: 0 ok, 1 failed, 2 usage/config,
 // 3 guard), a kill -9 in the middle of a backup, and demo/serve stopping cleanly on SIGTERM.
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPillarsd, spawnPillarsd } from '../../support/cli';
 import { isAlive, runOk, sleep } from '../../support/proc';
@@ -76,13 +76,22 @@ describe('kill -9 during a backup (rule 5)', () => {
         db.close();
       }
     };
-    // the run's restic child, as pillarsd recorded it when it started it
+    // the run's `restic backup` child, as pillarsd recorded it when it started it: the first child
+    // is `restic init`, and stopping that one would leave a half-made repository instead
+    const isBackup = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('backup');
+      } catch {
+        return false;
+      }
+    };
     let child: number | null = null;
     for (let i = 0; i < 2400 && !child; i++) {
       await sleep(50);
-      if (existsSync(path.join(sb.state, 'pillarsd.db'))) child = runRow()?.child_pid ?? null;
+      const pid = existsSync(path.join(sb.state, 'pillarsd.db')) ? runRow()?.child_pid : null;
+      if (pid && isBackup(pid)) child = pid;
     }
-    expect(child, 'pillarsd never started restic').toBeTruthy();
+    expect(child, `pillarsd never started restic backup (run: ${JSON.stringify(runRow())})`).toBeTruthy();
     const restic = child!;
     // The orphan is held in its state instead of hoping a timer is long enough: stopped, it can
     // neither finish the backup nor die of SIGPIPE at its next status line (4 a second) once

@@ -1,6 +1,6 @@
 // The guards of a restic backup against the real restic 0.14 (rule 3): a source with its sentinel
 // but no file in its folders is refused like an empty one, never "succeeded with 0 files".
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOk } from '../../support/proc';
@@ -29,6 +29,30 @@ describe('restic backup guards', () => {
     });
     expect(await rt.engine.readLog(r.id)).not.toMatch(/\$ restic backup/);
     expect(await snapshots(sb.resticEnv)).toHaveLength(1);
+  });
+});
+
+describe('a repository folder that is not a repository', () => {
+  it('is never initialised over: files of the owner are refused, and what an interrupted restic init left is named as such and kept', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg);
+    writeFileSync(path.join(sb.flux, 'a.txt'), 'a');
+    mkdirSync(sb.repo, { recursive: true });
+    writeFileSync(path.join(sb.repo, 'notes.txt'), 'mine');
+    const rt = sandboxRuntime(reg, sb);
+    const owned = await runJob(rt, 'flux-backup');
+    expect(owned.status).toBe('failed');
+    expect(owned.error).toBe(`${sb.repo} is not empty and holds no restic repository: refusing to initialise one there`);
+    expect(readFileSync(path.join(sb.repo, 'notes.txt'), 'utf8')).toBe('mine');
+
+    // a real restic init, its config taken away: the state a kill before its last write leaves
+    rmSync(sb.repo, { recursive: true });
+    await runOk('restic', ['init'], { env: { ...process.env, ...sb.resticEnv } });
+    rmSync(path.join(sb.repo, 'config'));
+    const keys = readdirSync(path.join(sb.repo, 'keys'));
+    const half = await runJob(rt, 'flux-backup');
+    expect(half.status).toBe('failed');
+    expect(half.error).toBe(`${sb.repo} holds restic's folders but no config: an interrupted restic init? Nothing was backed up; check it holds nothing of yours, remove it, and run again`);
+    expect(readdirSync(path.join(sb.repo, 'keys'))).toEqual(keys);
   });
 });
 

@@ -16,6 +16,9 @@ import { repositoryRef, resticTarget, unlock } from './restic-repository';
 import { UnreadableFiles, warningLine } from './unreadable';
 import { guardShrink, previousSnapshot } from './backup-shrink';
 
+/** What `restic init` creates before it writes the repository's config last. */
+const RESTIC_LAYOUT = ['data', 'index', 'keys', 'locks', 'snapshots'];
+
 async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
   const src = resolveLocation(ctx.config, job.source);
   checkPillar(ctx.config, src);
@@ -25,7 +28,16 @@ async function run(ctx: RunContext, job: ResticBackupJob): Promise<Outcome> {
   const { bin, caps, t, repoLoc, failed, cleanup } = await resticTarget(ctx, job);
   try {
     if (repoLoc.kind === 'pillar' && !exists(path.join(repoLoc.path, 'config'))) {
-      if (isDirectory(repoLoc.path) && hasEntries(repoLoc.path)) fail(`${repoLoc.path} is not empty and holds no restic repository: refusing to initialise one there`);
+      if (isDirectory(repoLoc.path) && hasEntries(repoLoc.path)) {
+        // only restic's own folders and no config: what a `restic init` stopped half-way leaves
+        // behind. Still never removed here; the owner is told what it is.
+        const interrupted = !hasEntries(repoLoc.path, RESTIC_LAYOUT);
+        fail(
+          interrupted
+            ? `${repoLoc.path} holds restic's folders but no config: an interrupted restic init? Nothing was backed up; check it holds nothing of yours, remove it, and run again`
+            : `${repoLoc.path} is not empty and holds no restic repository: refusing to initialise one there`,
+        );
+      }
       ctx.log(`no repository at ${repoLoc.path}: initialising a new one (restic init)`);
       const r = await runTool(ctx, restic.resticInit(bin, t, ctx.env));
       if (r.code !== 0) return failed('restic init', r);
