@@ -9,7 +9,7 @@ import type { Location } from '../../config/locations';
 import type { RclonePlanSummary } from '../../contract/api';
 import type { ChangeCount } from '../../domain/guards';
 import { keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
-import { removeFile } from '../../infra/fs';
+import { removeFile, renameReplacing } from '../../infra/fs';
 import { LineReader, LineWriter } from '../../infra/line-files';
 import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
 import * as rclone from '../../tools/rclone';
@@ -112,6 +112,11 @@ async function listSorted(
     const missingRoot = o.missingOk && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
     if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson (${name})`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
     ctx.log(`${name}: the folder does not exist yet: nothing there to compare with`);
+  }
+  // an empty listing is sorted already
+  if (files === 0) {
+    renameReplacing(raw, sorted);
+    return { sorted, files, bytes };
   }
   const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
   removeFile(raw);
