@@ -30,7 +30,7 @@ export function makeSandbox(
   opts: {
     /** YAML under jobs:, or a function of the sandbox folder that returns it */
     extraJobs?: string | ((dir: string) => string);
-    /** every job (YAML under jobs:), or a function of the sandbox folder that returns it */
+    /** YAML replacing the jobs (or a function of the sandbox folder that returns it) */
     jobs?: string | ((dir: string) => string);
     /** YAML lines under remotes: besides `cloud` (indented two spaces) */
     remotes?: string;
