@@ -5,15 +5,7 @@ import type { RecoverPair } from '../contract/api';
 import type { Config } from '../config/schema';
 import path from 'node:path';
 import { pathContains, resolveLocation } from '../config/locations';
-
-/** An anchored folder exclude (`/dir/**`, `/dir/`) leaves `rel` (`/dir/sub`) out. */
-function anchoredOut(rel: string, exclude: readonly string[]): boolean {
-  return exclude.some((e) => {
-    if (!e.startsWith('/') || !(e.endsWith('/**') || e.endsWith('/'))) return false;
-    const prefix = e.replace(/\/\*\*$/, '').replace(/\/$/, '');
-    return rel === prefix || rel.startsWith(`${prefix}/`);
-  });
-}
+import { anchoredOut } from './offsite';
 
 export function recoverPairs(c: Config, pillar: string, remote: string): RecoverPair[] {
   const repos = new Map<string, string>();

@@ -48,7 +48,7 @@ describe('server/pillarsd.example.yaml', () => {
     // every part of the example was looked at
     const what = report.items.map((i) => i.what);
     for (const w of ['config', 'restic', 'rclone', 'pillar flux', 'pillar space', 'pillar time', 'stateDir', 'secret cryptPassword', 'samba config', 'smbd vfs modules']) expect(what).toContain(w);
-    expect(report.items[0]!.detail).toMatch(/\(6 jobs\)/);
+    expect(report.items[0]!.detail).toMatch(/\(7 jobs\)/);
     expect(report.items.find((i) => i.what === 'remotes')?.detail).toBe('not called (--offline): b2, b2crypt');
     // the long Space sync leaves the repository to its own mirror: no job is reported for holding it
     expect(what.filter((w) => w.startsWith('job '))).toEqual([]);

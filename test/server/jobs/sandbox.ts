@@ -30,7 +30,8 @@ export function makeSandbox(
   opts: {
     /** YAML under jobs:, or a function of the sandbox folder that returns it */
     extraJobs?: string | ((dir: string) => string);
-    jobs?: string;
+    /** YAML replacing the jobs (or a function of the sandbox folder that returns it) */
+    jobs?: string | ((dir: string) => string);
     /** YAML lines under remotes: besides `cloud` (indented two spaces) */
     remotes?: string;
     passwordRef?: string;
@@ -53,7 +54,7 @@ export function makeSandbox(
   writeFileSync(passwordFile, password, { mode: 0o600 });
   const repo = path.join(space, 'backups/restic/flux');
   const jobs =
-    opts.jobs ??
+    (typeof opts.jobs === 'function' ? opts.jobs(dir) : opts.jobs) ??
     `  flux-backup:
     type: restic-backup
     source: flux:/

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DrillSummary } from '../../contract/api';
 import type { ResticDrillJob } from '../../config/schema';
 import { resolveLocation } from '../../config/locations';
+import { offsiteJobsUploading } from '../../domain/offsite';
 import { lstatOrNull, makeOwnDir, removeOwnDir, sha256OfFile } from '../../infra/restore-fs';
 import * as restic from '../../tools/restic';
 import { parseCheckDamagedPacks, parseFindPackPaths, parseLsLine, parseSnapshots, resticFindPacks, resticLsDir, resticRestore, resticSnapshots } from '../../tools/restic-browse';
@@ -100,6 +101,9 @@ async function run(ctx: RunContext, job: ResticDrillJob): Promise<Outcome> {
       const scratchLoc = resolveLocation(ctx.config, scratchRef(ctx, job));
       if (scratchLoc.kind !== 'pillar') return fail('scratch must be a pillar folder');
       checkPillar(ctx.config, scratchLoc);
+      // the sample is data of the backup: an offsite copy must not carry it to the cloud mid-run
+      const uploaders = offsiteJobsUploading(ctx.config, scratchLoc.path);
+      if (uploaders.length) return fail(`the drill's scratch ${scratchRef(ctx, job)} would be uploaded by ${uploaders.join(', ')}: add an anchored exclude for it there (for example "/restores/**") or set scratch: to a folder no offsite job copies`);
       const scratch = await makeOwnDir(scratchLoc.path, ctx.runId);
       try {
         const r = await runTool(ctx, resticRestore(bin, t, ctx.env, { snapshotId: latest.id, target: scratch, paths: picked.map((n) => n.path) }), { quiet: true });
@@ -143,7 +147,10 @@ async function run(ctx: RunContext, job: ResticDrillJob): Promise<Outcome> {
       const packs = parseCheckDamagedPacks(`${check.stdout}\n${check.stderr}`);
       if (packs.length) {
         const f = await runTool(ctx, resticFindPacks(bin, t, ctx.env, packs), { quiet: true });
-        summary.damaged = parseFindPackPaths(f.stdout).slice(0, 100);
+        // the files the sample could not restore first: they are the ones the damage is known to reach
+        const bad = new Set([...summary.unreadable, ...summary.mismatches]);
+        const inPacks = parseFindPackPaths(f.stdout);
+        summary.damaged = [...inPacks.filter((p) => bad.has(p)), ...inPacks.filter((p) => !bad.has(p))].slice(0, 100);
       }
     }
 
