@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
 import { snapshotRoutes } from './routes/snapshots';
+import { recoverRoutes } from './routes/recover';
 
 export type { AppDeps } from './context';
 
@@ -223,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   hotSetRoutes(app, { hotSets: deps.hotSets });
   notificationRoutes(app, ctx);
   snapshotRoutes(app, ctx);
+  recoverRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());
