@@ -351,7 +351,7 @@ function scanTs(rel, text, found, dynamicSites) {
  * Programs that start another program named in their arguments: how many non-option arguments
  * come before it (a lock file, a duration, a mask).
  */
-const WRAPPERS = new Map([['stdbuf', 0], ['setsid', 0], ['nice', 0], ['env', 0], ['flock', 1], ['timeout', 1], ['taskset', 1], ['unshare', 0], ['chroot', 1]]);
+const WRAPPERS = new Map([['stdbuf', 0], ['setsid', 0], ['nice', 0], ['env', 0], ['flock', 1], ['timeout', 1], ['taskset', 1], ['unshare', 0], ['chroot', 1], ['runuser', 0]]);
 
 /** The programs a wrapper (`sh -c SCRIPT`, `stdbuf … PROG`, `ip netns exec NS PROG`) starts from a literal argv. */
 function wrapped(program, argv, where, found, strings = new Map()) {

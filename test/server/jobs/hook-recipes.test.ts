@@ -1,0 +1,132 @@
+// The database recipes of docs/hook-recipes.md, read from the document as an owner would copy them,
+// run as pre hooks of a real Flux backup against a real SQLite 3.40 and a real PostgreSQL 15
+// cluster the test starts: the dump reaches the snapshot and restores into the same rows, and a
+// database that is not there fails the run and keeps the previous dump.
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { run, runOk } from '../../support/proc';
+import { useCleanup } from '../../support/tmp';
+import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
+
+const reg = useCleanup();
+const DOC = path.resolve(__dirname, '../../../docs/hook-recipes.md');
+
+interface Hook {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/** The `pre` hook of the recipe named NAME in the document, its env values replaced as an owner would. */
+function recipe(name: string, env: (dumps: string) => Record<string, string>) {
+  const m = new RegExp(`<!-- recipe: ${name} -->\\n\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(readFileSync(DOC, 'utf8'));
+  if (!m) throw new Error(`docs/hook-recipes.md has no recipe "${name}"`);
+  const hook = (parse(m[1]!) as { pre: Hook[] }).pre[0]!;
+  return (dumps: string): Hook => {
+    const values = env(dumps);
+    // only the recipe's own keys are filled in (plus where the cluster's socket is)
+    expect(Object.keys(values).filter((k) => !(k in hook.env) && !['PGHOST', 'PGPORT'].includes(k))).toEqual([]);
+    return { ...hook, env: { ...hook.env, ...values } };
+  };
+}
+
+/** A sandbox whose flux-backup runs the hook first; the hook gets the sandbox's Flux dump folder. */
+function backupWith(hook: (dumps: string) => Hook) {
+  return makeSandbox(reg, {
+    jobs: (dir) => `  flux-backup:
+    type: restic-backup
+    source: flux:/
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 0 }
+    pre: ${JSON.stringify([hook(path.join(dir, 'flux', 'db-dumps'))])}
+`,
+  });
+}
+
+async function fromSnapshot(sb: ReturnType<typeof makeSandbox>, file: string, to: string) {
+  const r = await run('sh', ['-c', 'restic dump latest "$1" > "$2"', 'sh', file, to], { env: { ...process.env, ...sb.resticEnv } });
+  expect(r.code, r.stderr).toBe(0);
+}
+
+describe('SQLite recipe', () => {
+  it('dumps a live database into the snapshot; a missing database fails the run and keeps the last dump', { timeout: 120_000 }, async () => {
+    const dbDir = reg.tempDir('pillars-sqlite-').path;
+    const db = path.join(dbDir, 'library.db');
+    await runOk('sqlite3', [db, "PRAGMA journal_mode=WAL; CREATE TABLE photo(id INTEGER PRIMARY KEY, name TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 5000) INSERT INTO photo(name) SELECT 'img-' || i || '.jpg' FROM n;"]);
+    const sb = backupWith(recipe('sqlite', (dumps) => ({ DB: db, OUT: path.join(dumps, 'photos.sqlite') })));
+    const out = path.join(sb.flux, 'db-dumps', 'photos.sqlite');
+    writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');
+    const rt = sandboxRuntime(reg, sb);
+
+    const ok = await runJob(rt, 'flux-backup');
+    expect(ok.status, await rt.engine.readLog(ok.id)).toBe('succeeded');
+    expect(readdirSync(path.dirname(out))).toEqual(['photos.sqlite']);
+    const restored = path.join(dbDir, 'restored.sqlite');
+    await fromSnapshot(sb, out, restored);
+    expect((await runOk('sqlite3', [restored, 'SELECT count(*), max(id) FROM photo'])).stdout.trim()).toBe('5000|5000');
+
+    // the database moved away: the run fails before restic, the last good dump stays as it was
+    const good = readFileSync(out);
+    const mtime = statSync(out).mtimeMs;
+    renameSync(db, `${db}.moved`);
+    const bad = await runJob(rt, 'flux-backup');
+    expect(bad.status).toBe('failed');
+    expect(bad.error).toBe('pre hook sh exited 1');
+    const log = await rt.engine.readLog(bad.id);
+    expect(log).toContain(`[pre] no SQLite database at ${db}`);
+    expect(log).not.toMatch(/\$ restic backup/);
+    expect(readFileSync(out)).toEqual(good);
+    expect(statSync(out).mtimeMs).toBe(mtime);
+    expect(existsSync(`${out}.part`)).toBe(false);
+  });
+});
+
+describe('PostgreSQL recipe', () => {
+  it('pg_dump as the postgres role into the snapshot, restored with pg_restore into the same rows', { timeout: 180_000 }, async () => {
+    // a private cluster on a socket folder of its own, no TCP: it meets no other PostgreSQL here
+    const dir = reg.tempDir('pillars-pg-').path;
+    chmodSync(dir, 0o755);
+    const [uid, gid] = postgresIds();
+    const data = path.join(dir, 'data');
+    const sock = path.join(dir, 'sock');
+    const logs = path.join(dir, 'log');
+    for (const d of [data, sock, logs]) {
+      mkdirSync(d);
+      chownSync(d, uid, gid);
+    }
+    const port = '5432';
+    await runOk('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/initdb', '--auth=peer', '--username=postgres', '-D', data]);
+    const pgctl = (...args: string[]) => runOk('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', '-D', data, ...args]);
+    await pgctl('-o', `-c listen_addresses= -k ${sock} -p ${port}`, '-l', path.join(logs, 'pg.log'), '-w', '-t', '60', 'start');
+    reg.add(async () => {
+      await pgctl('-m', 'immediate', 'stop');
+    });
+    const pgEnv = { ...process.env, PGHOST: sock, PGPORT: port };
+    const psql = (db: string, sql: string) => runOk('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { env: pgEnv });
+    await psql('postgres', 'CREATE DATABASE cloud');
+    await psql('cloud', "CREATE TABLE files(id serial PRIMARY KEY, path text NOT NULL); INSERT INTO files(path) SELECT 'user/doc-' || i || '.odt' FROM generate_series(1, 3000) i");
+
+    const sb = backupWith(recipe('postgresql', (dumps) => ({ DB: 'cloud', OUT: path.join(dumps, 'cloud.pgdump'), PGHOST: sock, PGPORT: port })));
+    const out = path.join(sb.flux, 'db-dumps', 'cloud.pgdump');
+    writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status, await rt.engine.readLog(r.id)).toBe('succeeded');
+    expect(readdirSync(path.dirname(out))).toEqual(['cloud.pgdump']);
+
+    const back = path.join(dir, 'back.pgdump');
+    await fromSnapshot(sb, out, back);
+    chmodSync(back, 0o644);
+    await psql('postgres', 'CREATE DATABASE cloud_back');
+    await runOk('runuser', ['-u', 'postgres', '--', 'pg_restore', '--exit-on-error', '--dbname=cloud_back', back], { env: pgEnv });
+    expect((await psql('cloud_back', 'SELECT count(*), max(id) FROM files')).stdout.trim()).toBe('3000|3000');
+  });
+});
+
+function postgresIds(): [number, number] {
+  const m = /^postgres:[^:]*:(\d+):(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'));
+  if (!m) throw new Error('no postgres user: install the postgresql package (scripts/packages.sh)');
+  return [Number(m[1]), Number(m[2])];
+}
