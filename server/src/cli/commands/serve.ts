@@ -9,6 +9,7 @@ import type { Runtime, RuntimeOptions } from '../../jobs/runtime';
 import { Scheduler } from '../../jobs/scheduler';
 import { jobSettingsService } from '../../jobs/job-settings';
 import { TokenStore } from '../../store/tokens';
+import { UpdateService } from '../../updates/service';
 import { AuditLog } from '../../store/audit';
 import { PairingStore, pairingKeyFile } from '../../store/pairing';
 import { secretFile } from '../../infra/fs';
@@ -131,6 +132,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         snapshots: rt.snapshots,
         recovery: rt.recovery,
+        updates: new UpdateService(c.stateDir, (id) => tokens.channel(id)),
         auth: tokens,
         audit,
         pairing,
