@@ -84,6 +84,12 @@ export const LAYERS = [
     packages: [...PURE_NODE, 'node:crypto'],
   },
   {
+    dir: 'server/src/updates/',
+    why: 'tray builds: the electron-updater feed files, what `pillarsd updates add` may publish, serving them by channel',
+    folders: ['server/src/ports/', 'server/src/infra/'],
+    packages: [...PURE_NODE, 'semver', 'yaml', 'zod'],
+  },
+  {
     dir: 'server/src/metrics/',
     why: 'GET /metrics: the Prometheus text format from the status, the runs and the channels',
     folders: ['server/src/contract/', 'server/src/ports/', 'server/src/version.ts'],
@@ -115,13 +121,14 @@ export const LAYERS = [
     dir: 'src/main/core/',
     why: 'the client core: settings, secrets, mounts, the pillarsd connection; no Electron',
     folders: ['src/shared/', 'src/platform/', 'server/src/contract/api.ts'],
-    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'conf', 'eventsource-parser', 'keytar'],
+    // builder-util-runtime: electron-updater's HTTP base class, so its feed and download code runs over the pinned TLS
+    packages: ['node:*', '@azure/identity', '@azure/keyvault-secrets', 'conf', 'eventsource-parser', 'keytar', 'builder-util-runtime'],
   },
   {
     dir: 'src/main/electron/',
     why: "the tray's Electron glue: the only main-process code importing electron",
     folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'src/preload/', 'server/src/contract/api.ts'],
-    packages: ['node:fs', 'node:fs/promises', 'node:os', 'node:path', 'node:url', 'electron', 'electron-log', 'electron-store'],
+    packages: ['node:fs', 'node:fs/promises', 'node:os', 'node:path', 'node:url', 'electron', 'electron-log', 'electron-store', 'electron-updater'],
   },
   { dir: 'src/preload/', why: 'window.pillars, the typed bridge; no logic', packages: ['electron'] },
   {

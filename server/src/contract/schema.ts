@@ -410,7 +410,17 @@ export const StoredEvent = named('StoredEvent', z.object({ id: z.number(), at: i
 
 export const TokenInfo = named(
   'TokenInfo',
-  z.object({ id: z.string(), name: z.string(), role: Role, createdAt: iso, lastUsedAt: isoOrNull, revokedAt: isoOrNull }),
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    role: Role,
+    createdAt: iso,
+    lastUsedAt: isoOrNull,
+    revokedAt: isoOrNull,
+    clientVersion: z.string().nullable().describe('the version a tray or CLI gave on its last contact (X-Pillars-Client)'),
+    clientOs: z.string().nullable().describe('darwin, win32 or linux, from the same header'),
+    updateChannel: z.enum(['stable', 'beta']).describe('which tray builds this client is offered (pillarsd updates channel)'),
+  }),
 );
 
 export const AuditEntry = named(
@@ -619,6 +629,10 @@ const printable = (max: number) => z.string().min(1).max(max).regex(NO_CONTROLS)
 export const JobParams = z.strictObject({ id: z.string().regex(new RegExp(JOB_ID_PATTERN)) });
 export const RunParams = z.strictObject({ id: z.string().regex(new RegExp(ID_PATTERN)) });
 export const TokenParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/) });
+/** A tray update feed's file (latest.yml, latest-mac.yml, latest-linux.yml) or a build it names. */
+export const UpdateFileParams = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/) });
+/** electron-updater adds `noCache` to a feed request when it sends no Authorization header of its own. */
+export const UpdateFileQuery = z.strictObject({ noCache: z.string().max(40).optional() });
 /** For routes that take no query, and POSTs that take no input (nothing, or an empty JSON object). */
 export const NoInput = z.strictObject({});
 

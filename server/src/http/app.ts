@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import type { Access, AppDeps, RouteContext, RouteEntry } from './context';
 import { hotSetRoutes } from './routes/hotsets';
 import { makeErrorHandler, HttpProblem, sendProblem } from './problem';
-import { allowedHostSet, crossOriginWrite, crossSite, hostAllowed } from './guards';
+import { allowedHostSet, clientInfo, crossOriginWrite, crossSite, hostAllowed } from './guards';
 import { FailureLimiter } from './limiter';
 import { TicketBook } from './tickets';
 import { lazyValidators } from './lazy-validators';
@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
 import { snapshotRoutes } from './routes/snapshots';
+import { updateRoutes } from './routes/updates';
 
 export type { AppDeps } from './context';
 
@@ -170,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     let principal;
     if (typeof header === 'string') {
       const m = /^Bearer +([!-~]{1,200})$/i.exec(header);
-      principal = (m ? deps.auth.verify(m[1]!) : null) ?? failed('invalid or revoked token', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      principal = (m ? deps.auth.verify(m[1]!, clientInfo(req.headers['x-pillars-client'])) : null) ?? failed('invalid or revoked token', { 'www-authenticate': 'Bearer error="invalid_token"' });
     } else if (typeof ticket === 'string') {
       // `<img src=…/events?ticket=x>` on any page the admin visits: refused before it can count
       const elsewhere = crossSite(req);
@@ -223,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   hotSetRoutes(app, { hotSets: deps.hotSets });
   notificationRoutes(app, ctx);
   snapshotRoutes(app, ctx);
+  updateRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());
   typed(app).get('/api/v1/status', { config: { access: 'viewer' }, schema: { querystring: NoInput, response: { 200: StatusResponse } } }, async () => status.status());

@@ -1,7 +1,7 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, SnapshotsApi, StatusApi, TokenAuth } from '../ports/services';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, SnapshotsApi, StatusApi, TokenAuth, UpdatesApi } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
@@ -60,6 +60,8 @@ export interface AppDeps {
   hotSets?: HotSetsApi;
   /** Snapshots, browsing, download and restore (serve): the repositories of restic jobs. */
   snapshots?: SnapshotsApi;
+  /** The tray builds it publishes (serve): the electron-updater feed. */
+  updates?: UpdatesApi;
   auth: TokenAuth;
   audit: AuditSink;
   pairing: Pairing;

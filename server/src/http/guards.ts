@@ -64,3 +64,13 @@ export function crossOriginWrite(req: RequestLike): string | null {
   const why = crossSite(req);
   return why && `cross-site write refused (${why})`;
 }
+
+/**
+ * What a tray or CLI says of itself in `X-Pillars-Client: 1.4.0 darwin`, or null when absent or
+ * malformed (it only feeds the clients' list, so a bad one is ignored, not refused).
+ */
+export function clientInfo(header: string | string[] | undefined): { version: string; os: string | null } | null {
+  if (typeof header !== 'string') return null;
+  const m = /^([0-9A-Za-z.+-]{1,40})(?: (darwin|win32|linux))?$/.exec(header.trim());
+  return m ? { version: m[1]!, os: m[2] ?? null } : null;
+}

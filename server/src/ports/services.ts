@@ -112,9 +112,15 @@ export interface Principal {
   role: Role;
 }
 
+/** What a client says of itself in X-Pillars-Client ("1.4.0 darwin"). */
+export interface ClientInfo {
+  version: string;
+  os: string | null;
+}
+
 export interface TokenAuth {
-  /** The principal behind a bearer token, or null; records last use. */
-  verify(token: string): Principal | null;
+  /** The principal behind a bearer token, or null; records last use (and what the client said of itself). */
+  verify(token: string, client?: ClientInfo | null): Principal | null;
   list(): TokenInfo[];
   /** Undefined when there is no such token. */
   revoke(id: string): TokenInfo | undefined;
@@ -166,4 +172,16 @@ export interface RecoveryApi {
   plan(pillar: string, remote: string): Promise<RecoverPlan>;
   /** Queues the recovery as a run (`recover:<pillar>`), after writing the sentinel of a new, empty disk when asked. */
   start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: { id: string }; plan: RecoverPlan }>;
+}
+
+/** A tray build or feed file on its way to a paired client (GET /api/v1/updates/:file). */
+export interface UpdateDownload {
+  contentType: string;
+  size: number;
+  body: string | NodeJS.ReadableStream;
+}
+
+export interface UpdatesApi {
+  /** A feed (latest*.yml, picked by the client's channel) or a build file; NotFoundError when none. */
+  open(tokenId: string, name: string): Promise<UpdateDownload>;
 }

@@ -3,7 +3,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ROLES, type Role, type TokenInfo } from '../contract/api';
-import type { Principal, TokenAuth } from '../ports/services';
+
+type UpdateChannel = TokenInfo['updateChannel'];
+import type { ClientInfo, Principal, TokenAuth } from '../ports/services';
 
 export type { Principal };
 
@@ -23,6 +25,9 @@ interface Row {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  client_version: string | null;
+  client_os: string | null;
+  update_channel: UpdateChannel;
 }
 
 const TOKEN = /^pil_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -41,7 +46,7 @@ const LAST_USE_RESOLUTION_MS = 60_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 function info(r: Row): TokenInfo {
-  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, clientVersion: r.client_version, clientOs: r.client_os, updateChannel: r.update_channel };
 }
 
 export function validRole(x: unknown): x is Role {
@@ -50,6 +55,8 @@ export function validRole(x: unknown): x is Role {
 
 export class TokenStore implements TokenAuth {
   private readonly lastWritten = new Map<string, number>();
+  /** What each token's client last said of itself, as written: a write only when it changes. */
+  private readonly clientWritten = new Map<string, string>();
   private readonly byId;
   private readonly touch;
 
@@ -71,7 +78,7 @@ export class TokenStore implements TokenAuth {
     this.db
       .prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, name, opts.role, sha256(secret), createdAt);
-    return { id, token: `pil_${id}_${secret}`, info: { id, name, role: opts.role, createdAt, lastUsedAt: null, revokedAt: null } };
+    return { id, token: `pil_${id}_${secret}`, info: { id, name, role: opts.role, createdAt, lastUsedAt: null, revokedAt: null, clientVersion: null, clientOs: null, updateChannel: 'stable' } };
   }
 
   list(): TokenInfo[] {
@@ -81,6 +88,19 @@ export class TokenStore implements TokenAuth {
   get(id: string): TokenInfo | undefined {
     const r = this.byId.get(id);
     return r ? info(r) : undefined;
+  }
+
+  /** The update channel of a token's client; stable for an unknown token. */
+  channel(id: string): UpdateChannel {
+    return this.byId.get(id)?.update_channel ?? 'stable';
+  }
+
+  /** Undefined when there is no such token. */
+  setChannel(id: string, channel: UpdateChannel): TokenInfo | undefined {
+    if (channel !== 'stable' && channel !== 'beta') throw new Error(`channel must be stable or beta, not "${String(channel)}"`);
+    if (!this.byId.get(id)) return undefined;
+    this.db.prepare('UPDATE api_tokens SET update_channel = ? WHERE id = ?').run(channel, id);
+    return this.get(id);
   }
 
   /** Marks the token revoked (kept for the audit trail). Undefined when no such token. */
@@ -93,7 +113,7 @@ export class TokenStore implements TokenAuth {
   }
 
   /** The principal behind a bearer secret, or null (unknown, malformed or revoked). Records last use. */
-  verify(token: string): Principal | null {
+  verify(token: string, client?: ClientInfo | null): Principal | null {
     const t = parseToken(token);
     if (!t) return null;
     const r = this.byId.get(t.id);
@@ -107,6 +127,14 @@ export class TokenStore implements TokenAuth {
     if (now.getTime() - last >= LAST_USE_RESOLUTION_MS) {
       this.touch.run(now.toISOString(), r.id);
       this.lastWritten.set(r.id, now.getTime());
+    }
+    if (client) {
+      const said = `${client.version}\n${client.os ?? ''}`;
+      const was = this.clientWritten.get(r.id) ?? `${r.client_version ?? ''}\n${r.client_os ?? ''}`;
+      if (said !== was) {
+        this.db.prepare('UPDATE api_tokens SET client_version = ?, client_os = ? WHERE id = ?').run(client.version, client.os, r.id);
+        this.clientWritten.set(r.id, said);
+      }
     }
     return { tokenId: r.id, name: r.name, role: r.role };
   }

@@ -11,7 +11,9 @@ import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../server/src/config/load';
 import { startServe, type Served } from '../../../server/src/cli/commands/serve';
+import { UpdateService } from '../../../server/src/updates/service';
 import { makeSandbox } from '../jobs/sandbox';
+import { writeTrayRelease } from '../../support/tray-release';
 import { useCleanup } from '../../support/tmp';
 
 const reg = useCleanup();
@@ -20,6 +22,7 @@ let admin: string;
 let viewer: string;
 let doc: { paths: Record<string, Record<string, Operation>> };
 let cloud: string;
+let stateDir: string;
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema: unknown; 'x-event-data'?: unknown }> }>;
@@ -36,6 +39,7 @@ beforeAll(async () => {
 `,
   });
   cloud = sb.cloud;
+  stateDir = sb.state;
   mkdirSync(path.join(sb.flux, 'docs'), { recursive: true });
   writeFileSync(path.join(sb.flux, 'docs', 'a.txt'), 'a');
   // the Samba routes answer only with a samba: section; its file lives in the sandbox
@@ -186,6 +190,16 @@ describe('GET /api/v1/openapi.json', () => {
     expect(dumped.status).toBe(200);
     check('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/dump', 200, dumped.headers.get('content-type')!, await dumped.text());
     await call('get', '/api/v1/jobs/{id}/snapshots/{snapshot}/dump', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/dump?path=${encodeURIComponent(`${snap.root}/nope`)}`, expect: 404 });
+    // the tray's update feed (issue 21): a feed and a build to any paired client, a problem when none is published
+    await call('get', '/api/v1/updates/{file}', { url: '/api/v1/updates/latest.yml', token: viewer, expect: 404 });
+    const release = writeTrayRelease(cloud, '1.0.0', 1024);
+    await new UpdateService(stateDir).add(release.files, 'stable');
+    for (const [file, media] of [['latest.yml', 'text/yaml'], [release.builds['latest.yml'], 'application/octet-stream']] as const) {
+      const got = await fetch(`${s.url}/api/v1/updates/${file}`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(got.status).toBe(200);
+      check('get', '/api/v1/updates/{file}', 200, got.headers.get('content-type')!.split(';')[0]!, await got.text());
+      expect(media).toBe(got.headers.get('content-type')!.split(';')[0]);
+    }
     // a restore: previewed, refused for a path outside the snapshot, queued (admin)
     const restoreBody = { paths: [`${snap.root}/docs`], to: 'space:/openapi-restore', existing: 'skip' };
     await call('post', '/api/v1/jobs/{id}/snapshots/{snapshot}/restore/preview', { url: `/api/v1/jobs/flux-backup/snapshots/${snap.id}/restore/preview`, body: restoreBody, expect: 200 });

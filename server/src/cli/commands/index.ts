@@ -11,5 +11,6 @@ import { registerPair } from './pair';
 import { registerLoginLink } from './login-link';
 import { registerSystemd } from './systemd';
 import { registerNotify } from './notify';
+import { registerUpdates } from './updates';
 
-export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerLoginLink, registerSystemd, registerNotify];
+export const commandGroups: Register[] = [registerEngineCommands, registerSamba, registerLayout, registerToken, registerPair, registerLoginLink, registerSystemd, registerNotify, registerUpdates];

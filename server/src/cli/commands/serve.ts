@@ -9,6 +9,7 @@ import type { Runtime, RuntimeOptions } from '../../jobs/runtime';
 import { Scheduler } from '../../jobs/scheduler';
 import { jobSettingsService } from '../../jobs/job-settings';
 import { TokenStore } from '../../store/tokens';
+import { UpdateService } from '../../updates/service';
 import { AuditLog } from '../../store/audit';
 import { PairingStore, pairingKeyFile } from '../../store/pairing';
 import { secretFile } from '../../infra/fs';
@@ -130,6 +131,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         snapshots: rt.snapshots,
+        updates: new UpdateService(c.stateDir, (id) => tokens.channel(id)),
         auth: tokens,
         audit,
         pairing,

@@ -82,7 +82,8 @@ export function registerToken(program: Command): void {
       if (tokens.length === 0) return void process.stdout.write('no tokens (pillarsd token create --role admin)\n');
       for (const t of tokens) {
         const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`;
-        process.stdout.write(`${t.id}  ${t.role.padEnd(6)}  ${t.name.padEnd(24)}  created ${t.createdAt}  ${state}\n`);
+        const client = t.clientVersion ? `  client ${t.clientVersion}${t.clientOs ? ` ${t.clientOs}` : ''}` : '';
+        process.stdout.write(`${t.id}  ${t.role.padEnd(6)}  ${t.name.padEnd(24)}  created ${t.createdAt}  ${state}${client}  updates ${t.updateChannel}\n`);
       }
     }),
   );
