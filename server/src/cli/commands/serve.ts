@@ -134,6 +134,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         snapshots: rt.snapshots,
+        recovery: rt.recovery,
         updates: new UpdateService(c.stateDir, (id) => tokens.channel(id)),
         auth: tokens,
         audit,
