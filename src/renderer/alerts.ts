@@ -132,6 +132,12 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   // pillarsd repeats job problems in its warnings; those already have their own alert above.
   const alerted = new Set(out.map((a) => a.id.split(':')[1]));
   for (const w of s.warnings) {
+    // pillarsd's open Samba incidents, for every role (the Samba page itself is admin-only)
+    if (w.startsWith(SAMBA_WARNING)) {
+      const drift = w.startsWith(`${SAMBA_WARNING}${SAMBA_DRIFT}`);
+      out.push({ id: drift ? 'samba:status-drift' : 'samba:status', severity: 'warning', title: 'Samba', detail: sentence(w.slice(SAMBA_WARNING.length)), href: '#/samba' });
+      continue;
+    }
     const about = /^job (\S+) /.exec(w)?.[1];
     if ((about && alerted.has(about)) || told.has(w)) continue;
     out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
@@ -143,6 +149,20 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
     out.push({ id: 'b2', severity: 'info', title: 'Backblaze B2', detail: `${eta[0]!.toUpperCase()}${eta.slice(1)}${cost}.`, href: '#/jobs' });
   }
   return byUrgency(out);
+}
+
+/** How pillarsd's status words an open Samba incident, and its drift incident's title. */
+const SAMBA_WARNING = 'samba: ';
+const SAMBA_DRIFT = 'the Samba config was edited outside pillarsd';
+
+/**
+ * The Overview's alerts: the status's, and Samba's own state where this token may read it. That
+ * state's drift alert (with the reason) stands for the status's shorter drift warning.
+ */
+export function overviewAlerts(status: StatusResponse, now: number, samba: SambaState | null, error: string | null): Alert[] {
+  const own = sambaAlerts(samba, error);
+  const fromStatus = deriveAlerts(status, now).filter((a) => !(samba && a.id === 'samba:status-drift'));
+  return byUrgency([...fromStatus, ...own]);
 }
 
 const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

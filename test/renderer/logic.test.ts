@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StatusResponse } from '../../server/src/contract/api';
 import { formatAge, formatBytes, formatDuration, formatRate, formatShare, parseBytes } from '../../src/shared/format';
-import { byUrgency, deriveAlerts, sambaAlerts } from '../../src/renderer/alerts';
+import { byUrgency, deriveAlerts, overviewAlerts, sambaAlerts } from '../../src/renderer/alerts';
 import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/renderer/model';
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref } from '../../src/renderer/route';
@@ -79,6 +79,19 @@ describe('alerts', () => {
     expect(unread.map((a) => [a.id, a.severity, a.href])).toEqual([['samba:unread', 'warning', '#/samba']]);
     // merged with the status's alerts, errors come first
     expect(byUrgency([...drift, ...invalid]).map((a) => a.id)).toEqual(['samba:invalid', 'samba:drift']);
+  });
+
+  test("Samba incidents in the status reach a viewer (no Samba state to read); an admin's own drift alert stands for the status's", () => {
+    const st = status({ warnings: ['samba: the Samba config was edited outside pillarsd (/etc/samba/smb.conf was edited outside pillarsd (drift))', 'samba: smbd did not reload the Samba config (smbcontrol: no smbd running)'] });
+    const t = Date.parse('2026-11-25T12:00:00Z');
+    const viewer = overviewAlerts(st, t, null, null);
+    expect(viewer.map((a) => [a.id, a.title, a.href])).toEqual([
+      ['samba:status-drift', 'Samba', '#/samba'],
+      ['samba:status', 'Samba', '#/samba'],
+    ]);
+    expect(viewer[1]!.detail).toBe('smbd did not reload the Samba config (smbcontrol: no smbd running).');
+    const live: SambaState = { rendered: '', live: '', diff: '', drift: true, valid: true, messages: ['/etc/samba/smb.conf was edited outside pillarsd (drift)'], versions: [] };
+    expect(overviewAlerts(st, t, live, null).map((a) => a.id)).toEqual(['samba:status', 'samba:drift']);
   });
 
   const now = Date.parse('2026-11-25T12:00:00Z');

@@ -132,3 +132,4 @@ export type JobSettingsEdit = z.input<typeof S.JobSettingsEdit>;
 export type JobSettingsRequest = z.input<typeof S.JobSettingsRequest>;
 export type RestoreRequest = z.input<typeof S.RestoreRequest>;
 export type RecoverRequest = z.input<typeof S.RecoverRequest>;
+export type RecoverAccepted = z.output<typeof S.RecoverAccepted>;

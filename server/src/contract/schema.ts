@@ -813,7 +813,12 @@ export const RecoverPlan = named(
   z.object({
     task: RecoverTask,
     remoteHolds: z.array(z.object({ from: z.string(), files: z.number(), bytes: z.number() })).describe('what the remote holds, per folder'),
-    pillarState: z.object({ path: z.string(), mounted: z.boolean(), sentinel: z.string().nullable(), empty: z.boolean() }),
+    pillarState: z.object({ path: z.string(), mounted: z.boolean(), sentinel: z.string().nullable().describe('the .pillar sentinel as it reads; null on a new disk'), empty: z.boolean().describe('nothing but .pillar and lost+found') }),
+    resumes: z
+      .object({ remote: z.string(), startedAt: z.string() })
+      .nullable()
+      .describe('a recovery started here earlier and not verified yet (its marker .pillars-recover): this one goes on with it'),
+    refusal: z.string().nullable().describe('why a recovery may not start (the pillar holds data it did not bring); null when it may'),
   }),
   'GET /api/v1/recover/plan: what a recovery would copy back, listed from the remote.',
 );
@@ -884,3 +889,4 @@ export const RecoverRequest = named(
   }),
   'POST /api/v1/recover body.',
 );
+export const RecoverAccepted = named('RecoverAccepted', z.object({ runId: z.string(), plan: RecoverPlan }), 'POST /api/v1/recover → 202: the recovery run (recover:<pillar>), queued behind every run using the pillar');

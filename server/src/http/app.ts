@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin';
 import { publicRoutes } from './routes/public';
 import { notificationRoutes } from './routes/notifications';
 import { snapshotRoutes } from './routes/snapshots';
+import { recoverRoutes } from './routes/recover';
 import { updateRoutes } from './routes/updates';
 
 export type { AppDeps } from './context';
@@ -224,6 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   hotSetRoutes(app, { hotSets: deps.hotSets });
   notificationRoutes(app, ctx);
   snapshotRoutes(app, ctx);
+  recoverRoutes(app, ctx);
   updateRoutes(app, ctx);
   const status = cachedStatus(deps.status, deps.events, deps.statusCacheMs ?? 1_000, now);
   app.addHook('onClose', async () => status.stop());

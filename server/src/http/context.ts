@@ -1,7 +1,7 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, SnapshotsApi, StatusApi, TokenAuth, UpdatesApi } from '../ports/services';
+import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, RecoveryApi, SnapshotsApi, StatusApi, TokenAuth, UpdatesApi } from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';
@@ -60,6 +60,8 @@ export interface AppDeps {
   hotSets?: HotSetsApi;
   /** Snapshots, browsing, download and restore (serve): the repositories of restic jobs. */
   snapshots?: SnapshotsApi;
+  /** Disaster recovery from the offsite remote (serve). */
+  recovery?: RecoveryApi;
   /** The tray builds it publishes (serve): the electron-updater feed. */
   updates?: UpdatesApi;
   auth: TokenAuth;

@@ -35,6 +35,43 @@ function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string,
   return json;
 }
 
+type Json = Record<string, unknown>;
+const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An answer's JSON Schema as fast-json-stringify gets it: without unions. To pick a union's branch
+ * it validates the value with ajv, and ajv compiles the whole answer schema to reach one branch:
+ * GET /api/v1/runs' first answer compiled 175 KB of validator code (35 MB allocated), kept for the
+ * life of the process (bench/idle-rss.ts). So, bottom-up:
+ * - a value or null: the value's schema marked `nullable` (written as null without validating);
+ * - a union of objects: one object with every branch's properties, where a property the branches
+ *   declare differently (the `kind` each branch fixes) is written as it is (JSON.stringify);
+ * - any other union: written as it is.
+ * Properties no branch declares are still left out. Requests are validated against the schemas as
+ * declared, and the OpenAPI document is built from the zod originals: only the writing changes.
+ */
+export function serializerSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(serializerSchema);
+  if (!isJson(schema)) return schema;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' && isJson(v) ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, serializerSchema(ps)])) : serializerSchema(v);
+  const key = Array.isArray(out.anyOf) ? 'anyOf' : Array.isArray(out.oneOf) ? 'oneOf' : null;
+  if (!key) return out;
+  const { [key]: branches, ...rest } = out as Json & Record<typeof key, Json[]>;
+  const notNull = branches.filter((b) => !(b.type === 'null' && Object.keys(b).length === 1));
+  let merged: Json;
+  if (notNull.length === 1) merged = { ...notNull[0] };
+  else if (notNull.every((b) => b.type === 'object' && isJson(b.properties) && !Array.isArray(b.anyOf) && !Array.isArray(b.oneOf))) {
+    const props: Json = {};
+    for (const b of notNull) {
+      for (const [p, ps] of Object.entries(b.properties as Json)) props[p] = p in props && JSON.stringify(props[p]) !== JSON.stringify(ps) ? {} : ps;
+    }
+    merged = { type: 'object', properties: props, additionalProperties: false };
+  } else merged = {};
+  if (notNull.length < branches.length && Object.keys(merged).length > 0) merged.nullable = true;
+  return { ...rest, ...merged };
+}
+
 const REQUEST_PARTS = ['params', 'querystring', 'body', 'headers'] as const;
 
 /** A route's schemas as declared, before they become JSON Schema. */
@@ -74,7 +111,7 @@ export function toFastifySchemas(schema: FastifySchema | undefined, where: strin
     for (const [code, v] of Object.entries(s.response as Record<string, unknown>)) {
       if (!isZod(v)) throw new Error(`${where}: schema.response.${code} must be a zod schema from contract/schema.ts`);
       declared.response[code] = v;
-      out[code] = jsonSchemaOf(v, 'output');
+      out[code] = serializerSchema(jsonSchemaOf(v, 'output'));
     }
     s.response = out;
   }

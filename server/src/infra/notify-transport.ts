@@ -1,7 +1,8 @@
 // The network side of notifications: an HTTP request (webhooks, ntfy, heartbeat pings) and a mail
 // over SMTP (nodemailer). Errors name what failed (status, error code) but never the URL, which
 // may itself be a credential (a healthchecks.io ping URL, a chat webhook), nor any header.
-import { createTransport } from 'nodemailer';
+// nodemailer is imported on the first mail: most servers never send one, and loading it at start
+// kept about 650 KB of its sources and their compiled code in every idle pillarsd (bench/idle-rss.ts).
 
 export interface HttpRequestSpec {
   url: string;
@@ -59,6 +60,7 @@ export const nodeNotifyTransport: NotifyTransport = {
   },
 
   async smtp(s, mail) {
+    const { createTransport } = await import('nodemailer');
     const transport = createTransport({
       host: s.host,
       port: s.port,

@@ -109,8 +109,9 @@ export interface DiskHealth {
 export async function diskHealth(mount: string, timeoutMs = 5_000): Promise<DiskHealth> {
   const unknown: DiskHealth = { device: null, smart: 'unknown', model: null, temperatureC: null };
   const work = (async (): Promise<DiskHealth> => {
-    // loaded on use: disk health is sampled, never needed at start-up
-    const { default: si } = await import('systeminformation');
+    // its filesystem module only: the index loads every module of the package (CPU, network,
+    // graphics, Wi-Fi…), about 550 KB more source and compiled code kept for the life of the process
+    const { default: si } = await import('systeminformation/lib/filesystem.js');
     const sizes = await si.fsSize();
     const fsEntry = sizes.filter((f) => mount === f.mount || mount.startsWith(f.mount.endsWith('/') ? f.mount : `${f.mount}/`)).sort((a, b) => b.mount.length - a.mount.length)[0];
     if (!fsEntry) return unknown;

@@ -19,6 +19,7 @@ import { ensureDir } from '../infra/fs';
 import { nodeStreamSpawn } from '../infra/stream-exec';
 import { SnapshotCache } from '../store/snapshot-cache';
 import { SnapshotService } from './snapshots';
+import { RecoverService } from './recover-service';
 
 export interface Runtime {
   file: string;
@@ -30,6 +31,8 @@ export interface Runtime {
   status: EngineStatus;
   /** snapshots, browsing, download and restore requests (issue 16) */
   snapshots: SnapshotService;
+  /** recoveries from the offsite remote (issue 16) */
+  recovery: RecoverService;
   clock: Clock;
   exec: Exec;
   close(): void;
@@ -70,20 +73,16 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     expected: new ExpectedDeletions(db),
   });
   const status = new EngineStatus(engine, clock);
+  const adhoc = { config: () => engine.config, exec, env, tools: engine.tools, secretBackends, runtimeDir: engine.runtimeDir, cacheDir: engine.cacheDir };
   const snapshots = new SnapshotService({
-    config: () => engine.config,
-    exec,
-    env,
-    tools: engine.tools,
-    secretBackends,
-    runtimeDir: engine.runtimeDir,
-    cacheDir: engine.cacheDir,
+    ...adhoc,
     runs,
     cache: new SnapshotCache(db),
     spawn: nodeStreamSpawn,
     clock,
     enqueueTask: (task) => engine.enqueueTask(task),
   });
+  const recovery = new RecoverService({ ...adhoc, runs, enqueueTask: (task) => engine.enqueueTask(task) });
   return {
     file: loaded.file,
     db,
@@ -93,6 +92,7 @@ export function openRuntime(loaded: LoadedConfig, o: RuntimeOptions = {}): Runti
     engine,
     status,
     snapshots,
+    recovery,
     clock,
     exec,
     close: () => db.close(),

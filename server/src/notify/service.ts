@@ -237,6 +237,18 @@ export class Notifier implements NotificationsApi {
     if (touched.size) this.outbox.kick(touched);
   }
 
+  /**
+   * The open Samba incidents as status warnings. Reading Samba's state is admin-only (it holds the
+   * whole smb.conf), so without this a viewer's Overview, the tray and /metrics said all is well
+   * while smbd ran a hand-edited config or had not taken the last apply.
+   */
+  sambaWarnings(): string[] {
+    return this.d.store
+      .incidents()
+      .filter((i) => i.kind === 'samba')
+      .map((i) => `samba: ${i.title} (${i.text})`);
+  }
+
   /** A samba apply that did not reload smbd (the composition root reports it). */
   sambaReloadFailed(message: string | null): void {
     const touched = new Set<string>();

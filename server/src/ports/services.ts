@@ -137,7 +137,7 @@ export interface Pairing {
   redeem(code: string, clientName?: string): { id: string; token: string; info: TokenInfo } | null;
 }
 
-// ---- snapshots, restore, download and recovery (issue 16; jobs/snapshots.ts implements them) ----
+// ---- snapshots, restore, download and recovery (issue 16; jobs/snapshots.ts and jobs/recover-service.ts implement them) ----
 
 /** A download on its way: a file's bytes or a folder's archive, streamed as restic writes it. */
 export interface SnapshotDownload {
@@ -169,7 +169,7 @@ export interface SnapshotsApi {
 
 export interface RecoveryApi {
   /** What the remote holds of the pillar's folders, and the pillar's state; BadRequestError when no job copies the pillar there. */
-  plan(pillar: string, remote: string): Promise<RecoverPlan>;
+  plan(pillar: string, remote: string, o?: { bwlimit?: string }): Promise<RecoverPlan>;
   /** Queues the recovery as a run (`recover:<pillar>`), after writing the sentinel of a new, empty disk when asked. */
   start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: { id: string }; plan: RecoverPlan }>;
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { JobInfo, Run, SambaState, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime, formatShare } from '../../shared/format';
 import { ApiError } from '../api';
-import { byUrgency, deriveAlerts, sambaAlerts, type Alert } from '../alerts';
+import { overviewAlerts, type Alert } from '../alerts';
 import { CapacityBar, LineChart, type Series } from '../components/charts';
 import { PageHeader, Section, StatusBadge } from '../components/ui';
 import { useJobRuns, useNow } from '../hooks';
@@ -112,7 +112,7 @@ function useSamba(status: StatusResponse, now: number): { samba: SambaState | nu
 export function Overview({ status }: { status: StatusResponse }) {
   const now = useNow();
   const samba = useSamba(status, now);
-  const alerts = byUrgency([...deriveAlerts(status, now), ...sambaAlerts(samba.samba, samba.error)]);
+  const alerts = overviewAlerts(status, now, samba.samba, samba.error);
   const backupJobs = status.jobs.filter((j) => j.type === 'restic-backup').map((j) => j.id);
   const { runs } = useJobRuns(backupJobs, 90);
   const series = usageSeries(status, runs);

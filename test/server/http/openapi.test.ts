@@ -30,7 +30,12 @@ interface Operation {
 
 beforeAll(async () => {
   const sb = makeSandbox(reg, {
-    extraJobs: `  slow:
+    // time-offsite: an offsite copy of a pillar holding nothing but its sentinel, for a recovery that may start
+    extraJobs: (dir) => `  time-offsite:
+    type: rclone-copy
+    source: time:/
+    destination: cloud:${path.join(dir, 'time-cloud')}
+  slow:
     type: restic-check
     repository: space:/backups/restic/flux
     password: restic
@@ -39,6 +44,8 @@ beforeAll(async () => {
 `,
   });
   cloud = sb.cloud;
+  mkdirSync(path.join(sb.dir, 'time-cloud'));
+  writeFileSync(path.join(sb.dir, 'time-cloud', 'back.txt'), 'from the cloud');
   stateDir = sb.state;
   mkdirSync(path.join(sb.flux, 'docs'), { recursive: true });
   writeFileSync(path.join(sb.flux, 'docs', 'a.txt'), 'a');
@@ -209,6 +216,16 @@ describe('GET /api/v1/openapi.json', () => {
     await settled(restored.runId, (st) => st === 'succeeded' || st === 'failed');
     expect(s.rt.runs.get(restored.runId)?.status).toBe('succeeded');
     await call('get', '/api/v1/runs/{id}', { url: `/api/v1/runs/${restored.runId}`, expect: 200 });
+
+    // a recovery from the offsite remote: the plan, refusals (viewer, unknown pillar, a pillar holding data), one queued
+    await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=time&from=cloud', expect: 200 });
+    await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=time&from=cloud', token: viewer, expect: 403 });
+    await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=nope&from=cloud', expect: 404 });
+    await call('post', '/api/v1/recover', { body: { pillar: 'space', from: 'cloud' }, expect: 409 });
+    await call('post', '/api/v1/recover', { body: { pillar: 'flux', from: 'cloud' }, expect: 400 });
+    const recovered = (await call('post', '/api/v1/recover', { body: { pillar: 'time', from: 'cloud' }, expect: 202 })).body as { runId: string };
+    await settled(recovered.runId, (st) => st === 'succeeded' || st === 'failed');
+    expect(s.rt.runs.get(recovered.runId)?.status).toBe('succeeded');
 
     // schedules, enable, disable
     await call('put', '/api/v1/jobs/{id}/schedule', { url: '/api/v1/jobs/flux-verify/schedule', body: { schedule: '15 4 * * *' }, expect: 200 });

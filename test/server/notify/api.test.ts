@@ -214,6 +214,10 @@ describe('Samba', () => {
     const [hook] = await web.waitFor(1, (r) => r.url === '/hook');
     expect((JSON.parse(hook!.body) as WebhookBody).notices).toMatchObject([{ kind: 'samba', phase: 'opened', incident: 'samba:reload', title: 'smbd did not reload the Samba config' }]);
     expect(s.notifier.view().open.map((i) => i.key)).toContain('samba:reload');
+    // every reader of the status sees it, not only an admin on the Samba page
+    const viewer = s.tokens.create({ role: 'viewer', name: 'phone' }).token;
+    const st = (await (await fetch(`${s.url}/api/v1/status`, { headers: { authorization: `Bearer ${viewer}` } })).json()) as { warnings: string[] };
+    expect(st.warnings.filter((w) => w.startsWith('samba:'))).toEqual([expect.stringMatching(/^samba: smbd did not reload the Samba config \(.+\)$/)]);
     // applied again (nothing new to write): no second message for the same incident
     await fetch(`${s.url}/api/v1/samba/apply`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     await s.notifier.poll();

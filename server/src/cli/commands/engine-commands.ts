@@ -1,4 +1,4 @@
-// The engine's command group (check, jobs, run, approve, runs, demo, serve, snapshots/ls/find).
+// The engine's command group (check, jobs, run, approve, runs, demo, serve, snapshots/ls/find/restore/dump, recover).
 import type { Command } from 'commander';
 import { registerCheck } from './check';
 import { registerJobs } from './jobs';
@@ -8,6 +8,7 @@ import { registerRuns } from './runs';
 import { registerDemo } from './demo';
 import { registerServe } from './serve';
 import { registerSnapshots } from './snapshots';
+import { registerRecover } from './recover';
 
 export function registerEngineCommands(program: Command): void {
   registerServe(program);
@@ -18,4 +19,5 @@ export function registerEngineCommands(program: Command): void {
   registerApprove(program);
   registerRuns(program);
   registerSnapshots(program);
+  registerRecover(program);
 }

@@ -110,6 +110,9 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     });
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
+    rt.status.contributors.push((s) => {
+      s.warnings.push(...notifier.sambaWarnings());
+    });
     // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
     const settings =
       writer
@@ -131,6 +134,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
         metrics: prometheusMetrics({ status: rt.status, engine: rt.engine, notifications: notifier }),
         hotSets: watch.createHotSet ? { create: watch.createHotSet } : undefined,
         snapshots: rt.snapshots,
+        recovery: rt.recovery,
         updates: new UpdateService(c.stateDir, (id) => tokens.channel(id)),
         auth: tokens,
         audit,

@@ -19,7 +19,8 @@ import type { CommonOpts } from './engine-shared';
 // eslint-disable-next-line no-control-regex -- the control characters are what is escaped
 const shown = (s: string) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : s);
 
-async function withSnapshots<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T>, o: { dependents?: boolean } = {}): Promise<T> {
+/** A runtime for one command; the service errors become the exit codes above. */
+export async function withRuntime<T>(opts: CommonOpts, fn: (rt: Runtime) => Promise<T>, o: { dependents?: boolean } = {}): Promise<T> {
   const rt = openRuntime(loadOrExit(opts), o);
   try {
     return await fn(rt);
@@ -51,7 +52,7 @@ export function registerSnapshots(program: Command): void {
     .option('--refresh', 'read the repository again now (else the cached list, read again after every run on it)')
     .action(
       action(async (jobId: string, opts: CommonOpts & { refresh?: boolean }) =>
-        withSnapshots(opts, async (rt) => {
+        withRuntime(opts, async (rt) => {
           const r = await rt.snapshots.list(jobId, { refresh: opts.refresh });
           if (opts.json) printJson(r);
           else if (!r.snapshots.length) process.stdout.write(`no snapshots in ${r.repository}\n`);
@@ -72,7 +73,7 @@ export function registerSnapshots(program: Command): void {
         const offset = intOption(opts.offset, '--offset', 0, 10_000_000);
         const limit = intOption(opts.limit, '--limit', 1, 100_000);
         if (p !== undefined && !p.startsWith('/')) throw new CliExit(2, `path "${p}" must be absolute (as in the snapshot, e.g. /srv/flux/docs)`);
-        return withSnapshots(opts, async (rt) => {
+        return withRuntime(opts, async (rt) => {
           const r = await rt.snapshots.ls(jobId, snapshot, { path: p, offset, limit });
           if (opts.json) printJson(r);
           else {
@@ -89,7 +90,7 @@ export function registerSnapshots(program: Command): void {
     .action(
       action(async (jobId: string, snapshot: string, pattern: string, opts: CommonOpts & { ignoreCase?: boolean; limit: string }) => {
         const limit = intOption(opts.limit, '--limit', 1, 100_000);
-        return withSnapshots(opts, async (rt) => {
+        return withRuntime(opts, async (rt) => {
           const r = await rt.snapshots.find(jobId, snapshot, { pattern, ignoreCase: opts.ignoreCase, limit });
           if (opts.json) printJson(r);
           else {
@@ -109,7 +110,7 @@ export function registerSnapshots(program: Command): void {
         const bad = paths.find((p) => !p.startsWith('/'));
         if (bad !== undefined) throw new CliExit(2, `path "${bad}" must be absolute (as in the snapshot; pillarsd ls ${jobId} ${snapshot} shows them)`);
         // the foreground restore queues no dependents: nothing would be left to run them
-        return withSnapshots(
+        return withRuntime(
           opts,
           async (rt) => {
             await rt.engine.recover();
@@ -146,7 +147,7 @@ export function registerSnapshots(program: Command): void {
         if (opts.archive !== undefined && opts.archive !== 'tar' && opts.archive !== 'zip') throw new CliExit(2, `--archive must be tar or zip, not "${opts.archive}"`);
         if (!p.startsWith('/')) throw new CliExit(2, `path "${p}" must be absolute (as in the snapshot)`);
         if (process.stdout.isTTY) throw new CliExit(2, `not writing binary data to a terminal: redirect it, e.g. pillarsd dump ${jobId} ${snapshot} ${p} > file`);
-        return withSnapshots(opts, async (rt) => {
+        return withRuntime(opts, async (rt) => {
           const d = await rt.snapshots.dump(jobId, snapshot, { path: p, format: opts.archive as 'tar' | 'zip' | undefined });
           // a cut-off stream (restic failed half way) rejects here: exit 1, never a quiet short file
           await new Promise<void>((resolve, reject) => {

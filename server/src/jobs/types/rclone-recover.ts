@@ -4,8 +4,13 @@
 // remote is only read), which skips what is already here — a run killed in the middle is run again
 // and goes on — then verifies: every file of the remote is here with its size (rclone check
 // --one-way), counts and sizes of both sides, and `restic check` of each repository that came back.
+// It writes only into an empty disk, or one its marker (.pillars-recover) says it started from the
+// same remote; the marker goes once the recovery is verified.
 import type { RecoverSummary } from '../../contract/api';
+import path from 'node:path';
 import { resolveLocation } from '../../config/locations';
+import { RECOVER_MARKER, recoverRefusal } from '../../domain/recover-plan';
+import { readRecoverMarker, removeRecoverMarker, topEntries, writeRecoverMarker } from '../../infra/recover-fs';
 import * as rclone from '../../tools/rclone';
 import { rcloneCheckOneWay, rcloneCopyBack, rcloneSizeOf } from '../../tools/rclone-recover';
 import * as restic from '../../tools/restic';
@@ -19,6 +24,13 @@ import { resticTarget } from './restic-repository';
 async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
   const { task } = job;
   if (!task.pairs.length) return fail(`no rclone job copies pillar ${task.pillar} to ${task.remote}: nothing to bring back`);
+  const pillarPath = ctx.config.pillars[task.pillar]?.path ?? fail(`no pillar "${task.pillar}" in pillarsd.yaml`);
+  const markerFile = path.join(pillarPath, RECOVER_MARKER);
+  const marker = await readRecoverMarker(markerFile);
+  const refusal = recoverRefusal(task.pillar, pillarPath, await topEntries(pillarPath), marker, task.remote);
+  if (refusal) return fail(refusal);
+  if (marker) ctx.log(`going on with the recovery from ${marker.remote} started ${marker.startedAt}: what is already here with its size and time is not copied again`);
+  else await writeRecoverMarker(markerFile, { remote: task.remote, startedAt: new Date().toISOString() });
   const { bin } = await ctx.tools.rclone();
   const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, [task.remote]), ctx.env);
   const local = (ref: string) => target(resolveLocation(ctx.config, ref));
@@ -105,7 +117,10 @@ async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
     }
   }
   summary.verified = problems.length === 0;
-  if (problems.length) return { status: 'failed', summary, exitCode: 1, error: `copied back, but not verified: ${problems.join('; ')}` };
+  if (problems.length) return { status: 'failed', summary, exitCode: 1, error: `copied back, but not verified: ${problems.join('; ')}; run the recovery again to go on` };
+  await removeRecoverMarker(markerFile);
+  const repos = summary.repositories.map((r) => r.repository);
+  if (repos.length) ctx.log(`recovered and verified; to restore from ${repos.join(', ')}: pillarsd snapshots JOB, then pillarsd restore JOB latest PATH --to original --existing skip`);
   return { status: 'succeeded', summary, exitCode: 0 };
 }
 

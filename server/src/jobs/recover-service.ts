@@ -1,0 +1,85 @@
+// Disaster recovery from the offsite remote, asked for (issue 16): what the remote holds of a
+// pillar's folders and the state of the pillar, then the recovery queued as a run (`recover:<pillar>`)
+// that copies it back (types/rclone-recover.ts). A new, empty disk gets its sentinel first when the
+// owner asks for it; a disk holding data the recovery did not bring is refused here already, as the
+// run itself would refuse it.
+import path from 'node:path';
+import type { RecoverPlan, RecoverTask } from '../contract/api';
+import { RECOVER_MARKER, recoverPairs, recoverRefusal } from '../domain/recover-plan';
+import { isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
+import { readRecoverMarker, topEntries, writeSentinel } from '../infra/recover-fs';
+import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
+import type { RecoveryApi } from '../ports/services';
+import type { RunRecord, RunStore } from '../store/runs';
+import * as rclone from '../tools/rclone';
+import { rcloneSizeOf } from '../tools/rclone-recover';
+import { adhocContext } from './adhoc';
+import type { AdhocDeps } from './adhoc';
+import { runTool } from './tool-child';
+import { remoteDefs } from './types/rclone-remotes';
+import { guarded } from './adhoc';
+
+export interface RecoverServiceDeps extends AdhocDeps {
+  runs: RunStore;
+  enqueueTask(task: RecoverTask): RunRecord;
+}
+
+export class RecoverService implements RecoveryApi {
+  constructor(private readonly d: RecoverServiceDeps) {}
+
+  async plan(pillar: string, remote: string, o: { bwlimit?: string } = {}): Promise<RecoverPlan> {
+    const c = this.d.config();
+    const p = c.pillars[pillar];
+    if (!p) throw new NotFoundError(`no pillar "${pillar}" (known: ${Object.keys(c.pillars).join(', ') || 'none'})`);
+    if (!c.remotes[remote]) throw new NotFoundError(`no remote "${remote}" in remotes: (known: ${Object.keys(c.remotes).join(', ') || 'none'})`);
+    const pairs = recoverPairs(c, pillar, remote);
+    if (!pairs.length) throw new BadRequestError(`no rclone job copies pillar ${pillar} to ${remote}: nothing to bring back from there`);
+    const task: RecoverTask = { kind: 'recover', pillar, remote, bwlimit: o.bwlimit ?? null, pairs };
+
+    const ctx = adhocContext(this.d, `recover-plan:${pillar}`);
+    const remoteHolds: RecoverPlan['remoteHolds'] = [];
+    try {
+      await guarded(async () => {
+        const { bin } = await ctx.tools.rclone();
+        const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, [remote]), ctx.env);
+        for (const pair of pairs) {
+          const r = await runTool(ctx, rcloneSizeOf(bin, env, pair.from, pair.exclude), { quiet: true });
+          const s = r.code === 0 ? rclone.parseRcloneSize(r.stdout) : null;
+          if (!s) throw new ConflictError(rclone.rcloneFailureMessage(`rclone size of ${pair.from}`, r.code, r.stderr.split('\n').filter((l) => l.trim()).slice(-3)));
+          remoteHolds.push({ from: pair.from, files: s.count, bytes: s.bytes });
+        }
+      });
+    } finally {
+      ctx.dispose();
+    }
+    const entries = isDirectory(p.path) ? await topEntries(p.path) : [];
+    const marker = await readRecoverMarker(path.join(p.path, RECOVER_MARKER));
+    return {
+      task,
+      remoteHolds,
+      pillarState: {
+        path: p.path,
+        mounted: isMountPoint(p.path),
+        sentinel: readSmallFile(path.join(p.path, '.pillar'))?.trim() ?? null,
+        empty: recoverRefusal(pillar, p.path, entries, null, remote) === null,
+      },
+      resumes: marker ? { remote: marker.remote, startedAt: marker.startedAt } : null,
+      refusal: recoverRefusal(pillar, p.path, entries, marker, remote),
+    };
+  }
+
+  async start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: RunRecord; plan: RecoverPlan }> {
+    const live = this.d.runs.list({ job: `recover:${req.pillar}`, limit: 5 }).records.find((r) => r.status === 'queued' || r.status === 'running');
+    if (live) throw new ConflictError(`a recovery of ${req.pillar} is already ${live.status} (run ${live.id})`);
+    const plan = await this.plan(req.pillar, req.from, { bwlimit: req.bwlimit });
+    if (plan.refusal) throw new ConflictError(plan.refusal);
+    if (plan.pillarState.sentinel === null) {
+      if (!req.writeSentinel) throw new BadRequestError(`${plan.pillarState.path} has no .pillar sentinel: if it is the new, empty disk for ${req.pillar}, ask for the sentinel to be written (--write-sentinel)`);
+      if (!plan.pillarState.empty) throw new ConflictError(`${plan.pillarState.path} is not empty: the sentinel is only written on a new, empty disk`);
+      if (!isDirectory(plan.pillarState.path)) throw new BadRequestError(`${plan.pillarState.path} does not exist: mount the new disk for ${req.pillar} there first`);
+      await writeSentinel(plan.pillarState.path, req.pillar);
+      plan.pillarState.sentinel = req.pillar;
+    }
+    return { run: this.d.enqueueTask(plan.task), plan };
+  }
+}
