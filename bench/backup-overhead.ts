@@ -307,17 +307,20 @@ jobs:
   const wc = await daemon('space-offsite', true);
   const copyInv = wc.captured.find((c) => c.argv[1] === 'copy');
   const listInv = wc.captured.filter((c) => c.argv[1] === 'lsjson');
-  if (!copyInv || listInv.length !== 2) throw new Error(`could not see the listings and the copy pillarsd started (children seen: ${JSON.stringify(wc.captured.map((c) => c.argv))})`);
+  // into an empty destination: its listing, then the first copy (rclone walks the source itself)
+  if (!copyInv || listInv.length < 1) throw new Error(`could not see the listing and the copy pillarsd started (children seen: ${JSON.stringify(wc.captured.map((c) => c.argv))})`);
   // the commands seen in /proc are the ones the runner logged
   const logD = readFileSync(path.join(stateD, 'logs', `${wr.run.id}.log`), 'utf8') + readFileSync(path.join(stateD, 'logs', `${wc.run.id}.log`), 'utf8');
   for (const inv of [resticInv, copyInv, ...listInv]) if (!logD.includes(logged(inv.argv))) throw new Error(`the run log does not show the command seen in /proc: ${logged(inv.argv)}`);
   // the baseline: a raw \`rclone sync\` of the same data, with the env pillarsd gave rclone, its filters
-  // and its output settings (errors and stats, no line per file); only the lists are not there
-  const copyArgs = copyInv.argv.slice(1);
+  // and its output settings (errors and stats, no line per file); without a list, --no-traverse or
+  // --ignore-existing (the first copy's promise not to overwrite what turns up meanwhile)
+  const copyArgs = copyInv.argv.slice(2);
   const fromList = copyArgs.indexOf('--files-from-raw');
-  const excludes = listInv[0]!.argv.flatMap((a, i, all) => (all[i - 1] === '--exclude' ? ['--exclude', a] : []));
+  if (fromList >= 0) copyArgs.splice(fromList, 2);
+  const excludes = copyArgs.includes('--exclude') ? [] : listInv[0]!.argv.flatMap((a, i, all) => (all[i - 1] === '--exclude' ? ['--exclude', a] : []));
   const syncInv: Invocation = {
-    argv: [copyInv.argv[0]!, 'sync', ...copyArgs.slice(1, fromList), ...copyArgs.slice(fromList + 2).filter((a) => a !== '--no-traverse'), ...excludes],
+    argv: [copyInv.argv[0]!, 'sync', ...copyArgs.filter((a) => a !== '--no-traverse' && a !== '--ignore-existing'), ...excludes],
     env: copyInv.env,
   };
   // pillarsd's 0600 copy of the password is gone after its run: the raw side reads the configured file (same bytes)
@@ -466,10 +469,10 @@ ${row('CPU, raw rclone sync', S(r.sync, 'cpu'))}`;
   const s = (x: number) => `${fmt(x / 1000, 2)} s`;
   const phases = `Where the daemon's time goes (medians, from the run log's timestamps): restic: POST → \`$ restic backup\`
 logged ${ms(med(phasesRestic.map((p) => p.before)))}, restic until \`run ended\` is logged ${s(med(phasesRestic.map((p) => p.tool)))}, then → \`run.finished\` at the
-client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone: POST → \`$ rclone lsjson\` logged ${ms(med(phasesSync.map((p) => p.before)))}, both listings (side by side), \`sort\` and the plan
-${s(med(phasesSync.map((p) => p.plan)))}, the verdict → copy started ${ms(med(phasesSync.map((p) => p.between)))}, the copy of the list until \`run ended\` ${s(med(phasesSync.map((p) => p.copy)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
-The listings stream a JSON line per file into a file the server sorts with \`sort(1)\`; the copy is quiet (\`--log-level NOTICE\`:
-errors and rclone's stats, no line per file), like the raw baseline;
+client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone into the empty destination: POST → \`$ rclone lsjson\` (of the destination) logged ${ms(med(phasesSync.map((p) => p.before)))}, its listing (no file, so no listing
+of the source) and the plan ${s(med(phasesSync.map((p) => p.plan)))}, the verdict → copy started ${ms(med(phasesSync.map((p) => p.between)))}, the first copy (\`rclone copy --ignore-existing\`, rclone walks the source) until \`run ended\` ${s(med(phasesSync.map((p) => p.copy)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
+In the nothing-changed case both sides are listed (the source once the destination shows its first file), each streamed as a JSON line per file into a
+file the server sorts with \`sort(1)\`, and merged. The copy is quiet (\`--log-level NOTICE\`: errors and rclone's stats, no line per file), like the raw baseline;
 the server reads a few stats lines. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
 ${fmt(fastest.ms / 1000, 2)} s of wall time, so on ${os.cpus().length} cores the server's CPU competes with rclone's rather than running beside it.`;
   const md = `## Backup overhead, pillarsd against raw restic and rclone (\`bench/backup-overhead.ts\`)
@@ -483,11 +486,13 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
 password file, parsing the tool's output, progress through the event hub, the run log, and for
-\`rclone-sync\` the guards of rule 2 of docs/architecture.md and issue 14 from one listing of each side (\`rclone lsjson\` of the source
-and the destination, sorted by \`sort(1)\` and merged by the server into the copy and delete lists and the change set
-the guards judge), then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list.
+\`rclone-sync\` the guards of rule 2 of docs/architecture.md and issue 14 from one listing of each side (\`rclone lsjson\` of the destination,
+then of the source once the destination shows a file, sorted by \`sort(1)\` and merged by the server into the copy and delete lists and the change set
+the guards judge), then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list; a destination whose listing finds no file
+(this bench's verdict rows) has nothing to delete or overwrite, so the source is not listed and the first copy is \`rclone copy --ignore-existing\`
+under the job's filters, rclone walking the source itself as a raw sync does.
 **Baseline:** the raw tool with exactly the argv and env the server gave it (for rclone: a raw \`rclone sync\` with the
-env, the filters and the output flags of the copy the server started, without its list), read from
+env, the filters and the output flags of the copy the server started, without its \`--ignore-existing\` (or its list and \`--no-traverse\`)), read from
 \`/proc/PID/cmdline\` and \`environ\` of the child it started in the warm-up run and checked against the
 \`$ …\` line its run log shows (the one substitution: \`RESTIC_PASSWORD_FILE\` names the configured secret
 file, same bytes, because pillarsd removes its private copy after each run); output to a file, as a

@@ -14,6 +14,7 @@
 #   avahi-browse for `pillarsd check`); dbus-bin (dbus-send) and dbus-daemon: check asks avahi over
 #   the system bus, and the tests start a private one;
 # unzip: the download test unpacks the zip archive pillarsd streams from restic dump;
+# systemd: systemd-analyze verifies the unit `pillarsd systemd` prints (a minimal Debian has no systemd);
 # sqlite3, postgresql: the hook recipes of docs/hook-recipes.md run against a real SQLite and a
 #   real PostgreSQL 15 cluster the test starts on a private socket (on a machine run by systemd the
 #   package also starts its own cluster on :5432: `systemctl disable --now postgresql` if unwanted);
@@ -21,4 +22,4 @@
 # prometheus: promtool checks GET /metrics (Debian 12 ships promtool only in this package, 19 MB;
 #   the tests start no Prometheus, but on a machine run by systemd the package enables one on
 #   :9090: `systemctl disable --now prometheus` if it is not wanted).
-PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs unzip sqlite3 postgresql python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"
+PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs unzip systemd sqlite3 postgresql python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"

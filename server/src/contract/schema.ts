@@ -74,6 +74,10 @@ export const RclonePlanSummary = named(
     expectedDeletions: z.number().describe('of deletions, files a prune pillarsd ran removed at the source (never guarded)'),
     deferredDeletions: z.number().describe('deletions left for a later run: not in the set an approval named'),
     hiddenBytes: z.number().optional().describe('bytes of destination files the run set out to delete or replace (B2 keeps them as hidden versions)'),
+    firstCopy: z
+      .boolean()
+      .optional()
+      .describe("the destination's listing found no file, so nothing could be deleted or overwritten: rclone walked the source itself and copied what the destination lacked; the source figures are what that copy found (files that turned up at the destination meanwhile count as source files, not their bytes)"),
   }),
   "What an rclone run's listings found (one listing of each side) and what it set out to do.",
 );

@@ -99,15 +99,11 @@ export interface CopyListOptions extends SideTypes {
   maxDuration?: string;
 }
 
-/**
- * `rclone copy --files-from-raw LIST --no-traverse`: copies the files pillarsd's comparison of the
- * two listings found new or different, and nothing else. rclone still compares each one with the
- * destination (one look-up per listed file, no listing of the destination), so its own rules of what
- * is equal stay the judge: a file that only looks different is skipped or gets its time fixed.
- * Output is errors and rclone's stats (`--log-level NOTICE`), never a line per file.
- */
-export function rcloneCopyList(bin: string, env: Record<string, string>, o: CopyListOptions): Command {
-  const args = ['copy', o.source, o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', '--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+const copyOutput = ['--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+
+/** A copy's transfer settings: the job's, and B2's where the job says nothing. */
+function transferArgs(o: Omit<CopyListOptions, 'filesFrom' | 'source' | 'destination'>): string[] {
+  const args: string[] = [];
   const b2 = o.destinationType === 'b2' || o.sourceType === 'b2';
   // USERS.md for B2: 16 transfers; `--b2-upload-concurrency` bounds chunk memory where rclone has it
   // (1.64+). Before that a large upload buffers up to --transfers chunks, which the docs say.
@@ -117,6 +113,30 @@ export function rcloneCopyList(bin: string, env: Record<string, string>, o: Copy
   if (o.checkers) args.push('--checkers', String(o.checkers));
   if (o.bwlimit) args.push('--bwlimit', o.bwlimit);
   if (o.maxDuration) args.push('--max-duration', o.maxDuration, '--cutoff-mode', 'soft');
+  return args;
+}
+
+/**
+ * `rclone copy --files-from-raw LIST --no-traverse`: copies the files pillarsd's comparison of the
+ * two listings found new or different, and nothing else. rclone still compares each one with the
+ * destination (one look-up per listed file, no listing of the destination), so its own rules of what
+ * is equal stay the judge: a file that only looks different is skipped or gets its time fixed.
+ * Output is errors and rclone's stats (`--log-level NOTICE`), never a line per file.
+ */
+export function rcloneCopyList(bin: string, env: Record<string, string>, o: CopyListOptions): Command {
+  return { cmd: bin, args: ['copy', o.source, o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', ...copyOutput, ...transferArgs(o)], env };
+}
+
+/**
+ * `rclone copy --ignore-existing` under the job's filters: the first copy into a destination whose
+ * listing found no file. rclone walks the source itself (no list, no listing of the source by
+ * pillarsd) and copies what the destination does not have; a file that appears there meanwhile is
+ * left as it is, never overwritten, since the guards judged an empty destination. Output as
+ * rcloneCopyList's.
+ */
+export function rcloneCopyNew(bin: string, env: Record<string, string>, o: Omit<CopyListOptions, 'filesFrom'> & { exclude: readonly string[] }): Command {
+  const args = ['copy', o.source, o.destination, '--ignore-existing', ...copyOutput, ...transferArgs(o)];
+  for (const e of o.exclude) args.push('--exclude', e);
   return { cmd: bin, args, env };
 }
 

@@ -2,7 +2,7 @@
 // process: one listing of each side, copy and delete lists, approvals bound to the listed set,
 // the mass-change guard, the prune's expected deletions, and seed windows (issues 14 and 22).
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
@@ -45,9 +45,19 @@ describe('one listing of each side, then exactly the lists', () => {
     const rt = runtime(sb, { exec });
     const first = await runJob(rt, 'space-offsite');
     expect(first.status, first.error ?? '').toBe('succeeded');
-    expect(first.summary).toMatchObject({ kind: 'rclone-sync', filesDeleted: 0, plan: { destinationFiles: 0, deletions: 0 } });
+    const sourceFiles = Object.keys(files(await hashTree(sb.space))).length;
+    // an empty destination: only it is listed, and the first copy walks the source itself
+    expect(first.summary).toMatchObject({ kind: 'rclone-sync', filesDeleted: 0, filesTransferred: sourceFiles, plan: { firstCopy: true, destinationFiles: 0, deletions: 0, overwrites: 0, sourceFiles, toCopy: sourceFiles } });
+    const firstRclone = commands.filter((c) => c[0] === 'rclone');
+    expect(firstRclone.map((c) => c[1]).filter((c) => c !== 'version')).toEqual(['lsjson', 'copy']);
+    expect(firstRclone.find((c) => c[1] === 'lsjson')).toContain(`cloud:${sb.cloud}`);
+    const firstCopy = firstRclone.find((c) => c[1] === 'copy')!;
+    expect(firstCopy).toEqual(expect.arrayContaining(['--ignore-existing', '--exclude', '/.pillar', '--log-level', 'NOTICE']));
+    expect(firstCopy).not.toContain('--files-from-raw');
+    expect(rt.engine.changeSet(first.id, 'deletions', { set: 'run', offset: 0, limit: 10 })).toMatchObject({ files: 0 });
     // everything but the sentinel, awkward names included (the newline name rides as rclone's ␊)
     expect(files(await hashTree(sb.cloud))).toEqual(files(await hashTree(sb.space)));
+    commands.length = 0;
 
     for (let i = 0; i < 3; i++) rmSync(path.join(sb.space, `doc-${i}.txt`));
     writeFileSync(path.join(sb.space, 'doc-50.txt'), 'changed, and longer');
@@ -80,6 +90,22 @@ describe('one listing of each side, then exactly the lists', () => {
     expect(commands.filter((c) => c[1] === 'copy' || c[1] === 'delete')).toEqual([]);
   });
 
+  it('a first copy overwrites nothing that turns up at the destination after its listing', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `source ${i}`);
+    // someone writes into the cloud folder between pillarsd's listing (empty) and the copy
+    const { exec } = recording((args) => {
+      if (args[0] === 'copy') writeFileSync(path.join(sb.cloud, 'doc-7.txt'), 'written at the destination meanwhile');
+    });
+    const rt = runtime(sb, { exec });
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    expect(readFileSync(path.join(sb.cloud, 'doc-7.txt'), 'utf8')).toBe('written at the destination meanwhile');
+    expect(readFileSync(path.join(sb.cloud, 'doc-8.txt'), 'utf8')).toBe('source 8');
+    expect(r.summary).toMatchObject({ filesTransferred: 19, filesDeleted: 0, plan: { firstCopy: true, sourceFiles: 20, toCopy: 19, overwrites: 0 } });
+    expect(await rt.engine.readLog(r.id)).toMatch(/1 that turned up at the destination after its listing were left as they were/);
+  });
+
   it('a listing that fails is an error, never an empty side', async () => {
     const sb = makeSandbox(reg, {
       remotes: '  nowhere: { type: sftp, host: 127.0.0.1, port: 1, user: x }',
@@ -93,8 +119,8 @@ describe('one listing of each side, then exactly the lists', () => {
     const rt = runtime(sb);
     const r = await runJob(rt, 'space-offsite');
     expect(r.status).toBe('failed');
-    // the two listings and the two feature reads run side by side: whichever fails first is named
-    expect(r.error).toMatch(/rclone (lsjson \(destination\)|backend features of nowhere:bucket): rclone exited \d/);
+    // the destination is listed first (the source and the feature reads wait for its first file)
+    expect(r.error).toMatch(/rclone lsjson \(destination\): rclone exited \d/);
     expect(r.summary).toBeNull();
   });
 });

@@ -121,4 +121,11 @@ describe('rendered config through the real testparm', () => {
     expect(r.code).toBe(0);
     expect(testparmProblems(r.stderr, r.code).join('\n')).toMatch(/Unknown parameter|Ignoring unknown/);
   });
+
+  it("smbd's runtime folders missing (no smbd since boot, as on a fresh machine without systemd) is no problem of the config; anything else still is", () => {
+    const stderr = 'Load smb config files from x\nWARNING: lock directory /run/samba does not exist\nWARNING: pid directory /run/samba does not exist\nLoaded services file OK.\n';
+    expect(testparmProblems(stderr, 0)).toEqual([]);
+    expect(testparmProblems(`${stderr}WARNING: The "syslog" option is deprecated\n`, 0)).toEqual(['WARNING: The "syslog" option is deprecated']);
+    expect(testparmProblems('WARNING: lock directory /run/samba does not exist, and more\n', 0)).toHaveLength(1);
+  });
 });

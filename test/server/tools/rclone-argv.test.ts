@@ -4,7 +4,7 @@
 // error. The argv is exactly the builders'; only the environment bounds rclone's retries
 // (RCLONE_RETRIES and friends) so a refused connection fails in seconds, not minutes.
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as rclone from '../../../server/src/tools/rclone';
 import { rcloneCheckOneWay, rcloneCopyBack, rcloneSizeOf } from '../../../server/src/tools/rclone-recover';
@@ -47,6 +47,9 @@ function commands(env: Record<string, string>, target: string, type: string, cap
     ['features', rclone.rcloneFeatures('rclone', env, target)],
     ['copy', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps, bwlimit: '08:00,4M 23:00,off', transfers: 16, checkers: 8, maxDuration: '6h' })],
     ['copy (defaults)', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps })],
+    // the first copy into a destination whose listing found nothing (no list: rclone walks the
+    // source, here a folder holding what the list copy copies, so neither disturbs the other's checks)
+    ['first copy', rclone.rcloneCopyNew('rclone', env, { ...sides, source: path.join(source, 'src'), destination: target, caps, exclude: ['/.pillar', '/backups/restic/**'], bwlimit: '08:00,4M 23:00,off', transfers: 16, checkers: 8 })],
     ['delete', rclone.rcloneDeleteList('rclone', env, { destination: target, filesFrom: list, maxDelete: 3, checkers: 8 })],
     ['rmdirs', rclone.rcloneRmdirs('rclone', env, `${target}/old album`)],
     ['probe', rclone.rcloneProbe('rclone', env, target)],
@@ -63,6 +66,8 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
     const list = path.join(dir, 'files.list');
     writeFileSync(list, 'a.txt\nalbum/b.jpg\n');
     writeFileSync(path.join(dir, 'a.txt'), 'a');
+    mkdirSync(path.join(dir, 'src'));
+    writeFileSync(path.join(dir, 'src', 'a.txt'), 'a');
     const caps = await installedCaps();
     const all = await remotes(dir);
     const jobs: Array<Promise<void>> = [];
@@ -111,6 +116,6 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
     const flags = (await runOk('rclone', ['help', 'flags'])).stdout;
     expect(/--b2-upload-concurrency\b/.test(flags)).toBe(caps.b2UploadConcurrency);
     // what pillarsd passes to every version it accepts (1.60+)
-    for (const f of ['--files-from-raw', '--no-traverse', '--max-delete', '--max-duration', '--cutoff-mode', '--fast-list', '--bwlimit', '--use-json-log', '--stats-log-level', '--contimeout', '--low-level-retries']) expect(flags, f).toContain(f);
+    for (const f of ['--files-from-raw', '--no-traverse', '--ignore-existing', '--max-delete', '--max-duration', '--cutoff-mode', '--fast-list', '--bwlimit', '--use-json-log', '--stats-log-level', '--contimeout', '--low-level-retries']) expect(flags, f).toContain(f);
   });
 });

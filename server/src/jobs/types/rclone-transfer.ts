@@ -16,6 +16,8 @@ import { checkPillar, checkSource } from '../pillar-guards';
 import { runTool } from '../tool-child';
 import { rcloneErrors, remoteDefs, target, withWrapped } from './rclone-remotes';
 import { COPY_LIST, DELETE_LIST, planTransfer } from './sync-plan';
+import type { PlanSides } from './sync-plan';
+import type { RcloneCaps } from '../../tools/versions';
 
 type Job = RcloneSyncJob | RcloneCopyJob;
 
@@ -66,6 +68,61 @@ async function removeEmptiedFolders(ctx: RunContext, bin: string, env: Record<st
   if (gone.length > MAX_FOLDER_REMOVALS) ctx.log(`${gone.length - MAX_FOLDER_REMOVALS} more emptied folder(s) are left for the next run`);
 }
 
+/** Runs an rclone copy, its progress from rclone's stats; `windowEnded`: rclone said the window ended. */
+async function copyStep(ctx: RunContext, cmd: ReturnType<typeof rclone.rcloneCopyList>, errors: ReturnType<typeof rcloneErrors>): Promise<{ code: number | null; stats: rclone.RcloneStats | null; windowEnded: boolean }> {
+  let stats: rclone.RcloneStats | null = null;
+  let windowEnded = false;
+  const c = await runTool(ctx, cmd, {
+    onStderr: (l) => {
+      const p = rclone.parseRcloneLine(l);
+      if (p?.kind === 'stats') {
+        stats = p.stats;
+        ctx.onProgress(rclone.rcloneProgress(p.stats));
+        return;
+      }
+      if (p?.kind === 'log' && p.msg.includes(rclone.MAX_DURATION_MSG)) windowEnded = true;
+      errors.keep(l, p);
+      if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
+      else if (l.trim()) ctx.log(l);
+    },
+  });
+  return { code: c.code, stats, windowEnded };
+}
+
+/**
+ * The destination's listing found no file: the guards have nothing to judge, and rclone copies what
+ * the destination lacks while it walks the source (`--ignore-existing`: a file that turns up there
+ * meanwhile is not overwritten). The plan's source figures are what that copy found.
+ */
+async function firstCopy(ctx: RunContext, job: Job, bin: string, env: Record<string, string>, sides: PlanSides & { caps: RcloneCaps }, errors: ReturnType<typeof rcloneErrors>): Promise<Outcome> {
+  ctx.changeSets.commit(ctx.runId, 'run');
+  const c = await copyStep(
+    ctx,
+    rclone.rcloneCopyNew(bin, env, { source: target(sides.src), destination: target(sides.dst), exclude: sides.exclude, caps: sides.caps, sourceType: sides.sourceType, destinationType: sides.destinationType, bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers }),
+    errors,
+  );
+  const summary: RcloneSummary = { ...rclone.rcloneSummary(job.type, c.stats), filesDeleted: 0 };
+  // a copy that did not finish walked an unknown part of the source: no plan figures then
+  if (c.code !== 0) return { status: 'failed', summary, exitCode: c.code, transient: rclone.rcloneTransient(c.code), error: rclone.rcloneFailureMessage('rclone copy', c.code, errors.last) };
+  const already = c.stats?.checks ?? 0;
+  summary.plan = {
+    sourceFiles: summary.filesTransferred + already,
+    sourceBytes: summary.bytesTransferred,
+    destinationFiles: 0,
+    destinationBytes: 0,
+    toCopy: summary.filesTransferred,
+    toCopyBytes: summary.bytesTransferred,
+    overwrites: 0,
+    deletions: 0,
+    expectedDeletions: 0,
+    deferredDeletions: 0,
+    hiddenBytes: 0,
+    firstCopy: true,
+  };
+  ctx.log(`first copy: ${summary.filesTransferred} file(s) copied${already ? `; ${already} that turned up at the destination after its listing were left as they were` : ''}`);
+  return { status: 'succeeded', summary, exitCode: 0 };
+}
+
 async function run(ctx: RunContext, job: Job): Promise<Outcome> {
   const sync = job.type === 'rclone-sync';
   const src = resolveLocation(ctx.config, job.source);
@@ -90,7 +147,10 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
     ctx.log(`approved: ${ctx.approval.count} file(s) of set ${ctx.approval.digest.slice(0, 12)}; deletions outside it wait for the next run`);
   }
 
-  const plan = await planTransfer(ctx, bin, env, sides, { deletions: sync }, errors);
+  // a job with a window lists the source even into an empty destination: its progress over the
+  // nights is measured against the source's total
+  const plan = await planTransfer(ctx, bin, env, sides, { deletions: sync, firstCopy: !job.maxDuration }, errors);
+  if (plan.kind === 'first-copy') return firstCopy(ctx, job, bin, env, { ...sides, caps }, errors);
   const b = changeGuard({
     runId: ctx.runId,
     deletes: plan.guarded.deletes,
@@ -109,27 +169,13 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
 
   // 1. copy what is new or different, as rclone judges each listed file
   if (plan.totals.toCopy > 0) {
-    let stats: rclone.RcloneStats | null = null;
-    let windowEnded = false;
-    const c = await runTool(
+    const c = await copyStep(
       ctx,
       rclone.rcloneCopyList(bin, env, { source: target(src), destination: target(dst), filesFrom: path.join(runDir, COPY_LIST), caps, sourceType: sides.sourceType, destinationType: sides.destinationType, bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers, maxDuration: job.maxDuration }),
-      {
-        onStderr: (l) => {
-          const p = rclone.parseRcloneLine(l);
-          if (p?.kind === 'stats') {
-            stats = p.stats;
-            ctx.onProgress(rclone.rcloneProgress(p.stats));
-            return;
-          }
-          if (p?.kind === 'log' && p.msg.includes(rclone.MAX_DURATION_MSG)) windowEnded = true;
-          errors.keep(l, p);
-          if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
-          else if (l.trim()) ctx.log(l);
-        },
-      },
+      errors,
     );
-    const s = rclone.rcloneSummary(job.type, stats);
+    const windowEnded = c.windowEnded;
+    const s = rclone.rcloneSummary(job.type, c.stats);
     Object.assign(summary, { bytesTransferred: s.bytesTransferred, filesTransferred: s.filesTransferred, errors: s.errors, durationSeconds: s.durationSeconds });
     if (c.code !== 0 && !(windowEnded && c.code === 7)) {
       return { status: 'failed', summary, exitCode: c.code, transient: rclone.rcloneTransient(c.code), error: `${rclone.rcloneFailureMessage('rclone copy', c.code, errors.last)}${sync ? '; nothing was deleted' : ''}` };

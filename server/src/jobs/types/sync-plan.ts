@@ -2,12 +2,14 @@
 // the job's filters, each streamed to a file and sorted by `sort` (bounded memory), then merged
 // into the run's plan: the copy list, the delete list and the change set (store/change-sets) the
 // guards judge and an approval names. rclone's own lists are what the copy and delete then take.
+// A destination whose listing finds no file ends the plan early (FirstCopy): nothing there can be
+// deleted or overwritten, and the first copy walks the source itself.
 import path from 'node:path';
 import type { Location } from '../../config/locations';
 import type { RclonePlanSummary } from '../../contract/api';
 import type { ChangeCount } from '../../domain/guards';
 import { keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
-import { removeFile } from '../../infra/fs';
+import { removeFile, renameReplacing } from '../../infra/fs';
 import { LineReader, LineWriter } from '../../infra/line-files';
 import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
 import * as rclone from '../../tools/rclone';
@@ -32,6 +34,7 @@ export const COPY_LIST = 'copy.list';
 export const DELETE_LIST = 'delete.list';
 
 export interface Plan {
+  kind: 'plan';
   set: ChangeSetSummary;
   totals: RclonePlanSummary;
   toDelete: number;
@@ -39,6 +42,15 @@ export interface Plan {
   destinationFolders: boolean;
   /** what the guards count: unexpected deletions, and overwrites no approval named */
   guarded: { deletes: ChangeCount; overwrites: ChangeCount };
+}
+
+/**
+ * The destination's listing found no file: there is nothing to delete or overwrite, so nothing for
+ * the guards to judge (`set` is empty), and the source was not listed: a first copy walks it itself.
+ */
+export interface FirstCopy {
+  kind: 'first-copy';
+  set: ChangeSetSummary;
 }
 
 const SAMPLE = 10;
@@ -55,7 +67,8 @@ const add = (c: ChangeCount, p: string, size: number) => {
 /**
  * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a file sorted by `sort(1)`
  * (C locale, bounded memory); returns it with how many files and bytes were listed. `missingOk`:
- * rclone's "directory not found" (exit 3) for the root means nothing is there yet.
+ * rclone's "directory not found" (exit 3) for the root means nothing is there yet. `onFirst`: called
+ * once, when the first file is listed.
  */
 async function listSorted(
   ctx: RunContext,
@@ -64,7 +77,7 @@ async function listSorted(
   name: string,
   toLine: (f: rclone.ListedFile) => string,
   errors: RcloneErrors,
-  missingOk = false,
+  o: { missingOk?: boolean; onFirst?: () => void } = {},
 ): Promise<{ sorted: string; files: number; bytes: number }> {
   const raw = path.join(dir, `${name}.listing`);
   const sorted = path.join(dir, `${name}.sorted`);
@@ -80,7 +93,7 @@ async function listSorted(
         const f = rclone.parseListingLine(l);
         if (!f) return;
         out.write(toLine(f));
-        files++;
+        if (files++ === 0) o.onFirst?.();
         bytes += Math.max(0, f.size);
         if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing: ${name}`] });
       } catch (e) {
@@ -96,9 +109,14 @@ async function listSorted(
   if (bad) fail(`rclone lsjson (${name}): ${(bad as Error).message}`);
   if (r.code !== 0) {
     // an error is never read as an empty listing: only a root that is not there yet is
-    const missingRoot = missingOk && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
+    const missingRoot = o.missingOk && r.code === 3 && files === 0 && errors.last.some((e) => /directory not found/i.test(e));
     if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson (${name})`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
     ctx.log(`${name}: the folder does not exist yet: nothing there to compare with`);
+  }
+  // an empty listing is sorted already
+  if (files === 0) {
+    renameReplacing(raw, sorted);
+    return { sorted, files, bytes };
   }
   const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
   removeFile(raw);
@@ -107,8 +125,8 @@ async function listSorted(
 }
 
 /** Lists one side into a sorted file (the destination of a first sync may not exist yet). */
-async function listSide(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, type: string, sides: PlanSides, dir: string, name: 'source' | 'destination', errors: RcloneErrors) {
-  const r = await listSorted(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), dir, name, sortLine, errors, name === 'destination');
+async function listSide(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, type: string, sides: PlanSides, dir: string, name: 'source' | 'destination', errors: RcloneErrors, onFirst?: () => void) {
+  const r = await listSorted(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), dir, name, sortLine, errors, { missingOk: name === 'destination', onFirst });
   ctx.log(`listed the ${name}: ${r.files} file(s)`);
   return r;
 }
@@ -204,16 +222,37 @@ function membership(r: ChangeSetReader | null): (key: string) => boolean {
 /**
  * Lists both sides and writes the run's plan. `deletions`: a sync (a copy never deletes). With an
  * approval, only deletions in the approved set go to the delete list, and only overwrites outside
- * it are counted for the guards.
+ * it are counted for the guards. `firstCopy`: a destination whose listing finds no file ends the
+ * plan there (FirstCopy), before the source is listed.
  */
-export async function planTransfer(ctx: RunContext, bin: string, env: Record<string, string>, sides: PlanSides, opts: { deletions: boolean }, errors: RcloneErrors): Promise<Plan> {
+export async function planTransfer(ctx: RunContext, bin: string, env: Record<string, string>, sides: PlanSides, opts: { deletions: boolean; firstCopy: boolean }, errors: RcloneErrors): Promise<Plan | FirstCopy> {
   const { dir, writer } = ctx.changeSets.begin(ctx.runId);
-  const [src, dst, srcFeatures, dstFeatures] = await Promise.all([
-    listSide(ctx, bin, env, sides.src, sides.sourceType, sides, dir, 'source', errors),
-    listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors),
-    featuresOf(ctx, bin, env, sides.src, errors),
-    featuresOf(ctx, bin, env, sides.dst, errors),
-  ]);
+  // The source's listing and the feature reads start when the destination shows its first file, so
+  // they still run beside its listing, but an empty destination costs no listing of the source.
+  let rest: Promise<[Awaited<ReturnType<typeof listSide>>, rclone.RemoteFeatures, rclone.RemoteFeatures]> | null = null;
+  const startRest = () => {
+    if (!rest) {
+      rest = Promise.all([listSide(ctx, bin, env, sides.src, sides.sourceType, sides, dir, 'source', errors), featuresOf(ctx, bin, env, sides.src, errors), featuresOf(ctx, bin, env, sides.dst, errors)]);
+      // awaited below, after the destination's listing: a failure before then must not go unhandled
+      rest.catch(() => {});
+    }
+    return rest;
+  };
+  if (!opts.firstCopy) startRest();
+  let dst: Awaited<ReturnType<typeof listSide>>;
+  try {
+    dst = await listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors, startRest);
+  } catch (e) {
+    // the run ends with the destination's error once the children started beside it have ended
+    await (rest as Promise<unknown> | null)?.catch(() => {});
+    throw e;
+  }
+  if (dst.files === 0 && opts.firstCopy) {
+    removeFile(dst.sorted);
+    ctx.log('plan: the destination holds no file, so there is nothing to delete or overwrite: a first copy of what the source has');
+    return { kind: 'first-copy', set: writer.finish() };
+  }
+  const [src, srcFeatures, dstFeatures] = await startRest();
   const windowNs = Math.max(1, srcFeatures.precisionNs, dstFeatures.precisionNs);
 
   const approved = ctx.approval && ctx.changeSets.has(ctx.runId, 'approval') ? { d: ctx.changeSets.reader(ctx.runId, 'approval', 'deletions'), o: ctx.changeSets.reader(ctx.runId, 'approval', 'overwrites') } : null;
@@ -341,5 +380,5 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
       (totals.deferredDeletions ? `, ${totals.deferredDeletions} not in the approved set (left for the next run)` : '') +
       ` — source ${totals.sourceFiles} file(s), destination ${totals.destinationFiles}`,
   );
-  return { set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded };
+  return { kind: 'plan', set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded };
 }
