@@ -40,6 +40,8 @@ beforeAll(async () => {
   await new UpdateService(sb.state).add([path.join(r110.dir, DEB)], 'stable');
   // what electron-builder writes into the app's resources with the generic publish config
   writeFileSync(path.join(work, 'app-update.yml'), 'provider: generic\nurl: https://motoko.invalid/api/v1/updates/\nupdaterCacheDirName: pillars-updater\n');
+  // and, in a deb's resources, the marker that picks the deb updater
+  writeFileSync(path.join(work, 'package-type'), 'deb\n');
 }, 120_000);
 afterAll(() => reg.run());
 
@@ -95,6 +97,18 @@ describe('electron-updater against a real pillarsd through the pinned TLS', { ti
     expect(await t.engine.check()).toEqual({ version: '1.2.0' });
     await t.engine.download(() => undefined);
     expect(t.pending()).toEqual([r120.builds[DEB]]);
+  });
+
+  it('picks the updater of the install: a deb by its marker, else the AppImage', async () => {
+    expect(tray('1.0.0').updater.constructor.name).toBe('DebUpdater');
+    const bare = reg.tempDir('pillars-resources-').path;
+    writeFileSync(path.join(bare, 'app-update.yml'), 'provider: generic\nurl: https://motoko.invalid/api/v1/updates/\nupdaterCacheDirName: pillars-updater\n');
+    const { electron, control } = createElectronStandin({ platform: 'linux', userData: bare });
+    control.ready();
+    electron.app.isPackaged = true;
+    electron.app.version = '1.0.0';
+    const { updater } = createElectronUpdateEngine(electron, { os: 'linux', target: () => null, log: { info: () => undefined, warn: () => undefined } as never, resourcesPath: bare });
+    expect(updater.constructor.name).toBe('AppImageUpdater');
   });
 
   it('ignores an older build than the one running', async () => {

@@ -7,8 +7,9 @@
 // publisherName electron-builder writes into app-update.yml) and leaves macOS's to Squirrel.Mac.
 // Electron reaches it only through the AppAdapter built here from the ElectronPort, so it runs in
 // Node under the recording stand-in (test/tray/updater.test.ts).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DebUpdater, MacUpdater, NsisUpdater } from 'electron-updater';
+import { AppImageUpdater, DebUpdater, MacUpdater, NsisUpdater } from 'electron-updater';
 import type { AppUpdater } from 'electron-updater';
 import { getAppCacheDir } from 'electron-updater/out/AppAdapter';
 import type { AppAdapter } from 'electron-updater/out/AppAdapter';
@@ -55,15 +56,24 @@ export function appAdapter(electron: ElectronPort, resourcesPath: string, cacheD
   };
 }
 
-/** The updater class of this OS; Linux installs the .deb (the AppImage updates by a different path we do not ship). */
-function updaterFor(os: OsName, app: AppAdapter): AppUpdater {
+/**
+ * The updater class of this install: on Linux, electron-builder leaves `package-type` in the
+ * resources of a deb (electron-updater's own autoUpdater reads it the same way); else an AppImage.
+ */
+function updaterFor(os: OsName, app: AppAdapter, resourcesPath: string): AppUpdater {
   if (os === 'win32') return new NsisUpdater(undefined, app);
   if (os === 'darwin') return new MacUpdater(undefined, app);
-  return new DebUpdater(undefined, app);
+  let type = '';
+  try {
+    type = readFileSync(path.join(resourcesPath, 'package-type'), 'utf8').trim();
+  } catch {
+    // no marker: not a deb
+  }
+  return type === 'deb' ? new DebUpdater(undefined, app) : new AppImageUpdater(undefined, app);
 }
 
 export function createElectronUpdateEngine(electron: ElectronPort, o: ElectronUpdaterOptions): { engine: UpdateEngine; updater: AppUpdater } {
-  const updater = updaterFor(o.os, appAdapter(electron, o.resourcesPath, o.cacheDir));
+  const updater = updaterFor(o.os, appAdapter(electron, o.resourcesPath, o.cacheDir), o.resourcesPath);
   // the base class leaves its executor unset when given an AppAdapter: ours is the pinned one
   (updater as unknown as { httpExecutor: PinnedHttpExecutor }).httpExecutor = new PinnedHttpExecutor(o.target);
   updater.autoDownload = false; // the core decides when (in the background, right after a check finds one)
