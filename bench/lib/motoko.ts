@@ -1,6 +1,6 @@
 // A motoko for the engine benches: Flux, Space and Time as plain folders with their sentinels, a
 // `cloud/` folder for a local remote, and the head of a pillarsd.yaml (state, server, pillars) the
-// bench completes with its remotes and jobs.
+// bench completes with its remotes and jobs (also written to root/pillarsd.yaml).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../server/src/config/load';
@@ -18,5 +18,7 @@ pillars:
   time: { path: ${root}/time, requireMount: false }
 ${rest}`;
   const file = path.join(root, 'pillarsd.yaml');
+  // written too, for a bench that starts pillarsd as a process of its own
+  writeFileSync(file, yaml);
   return { root, loaded: { file, config: parseConfig(yaml, file) } };
 }

@@ -202,8 +202,15 @@ export function createElectronStandin(opts: { platform?: NodeJS.Platform; userDa
     getAppPath(): string {
       return process.cwd();
     }
+    version = '0.0.0-standin';
     getVersion(): string {
-      return '0.0.0-standin';
+      return this.version;
+    }
+    getName(): string {
+      return 'Pillars';
+    }
+    relaunch(): void {
+      rec('app.relaunch');
     }
   }
   const app = new StandinApp();

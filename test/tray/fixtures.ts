@@ -152,6 +152,9 @@ export class RecordingMounts implements MountsPort {
     this.calls.push(['stop']);
   }
   openFiles: Record<string, number> = {};
+  async countOpenFiles() {
+    return Object.values(this.openFiles).reduce((a, b) => a + b, 0);
+  }
   async remount(ids?: string[], opts?: { force?: boolean }) {
     this.calls.push(opts?.force ? ['remount', ids, 'force'] : ['remount', ids]);
     return this.pillars.filter((p) => !ids || ids.includes(p.id)).map((p) => ({ id: p.id, label: p.label, ...(this.openFiles[p.id] && !opts?.force ? { openFiles: this.openFiles[p.id] } : {}) }));

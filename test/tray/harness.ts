@@ -31,12 +31,16 @@ export interface Harness {
 }
 
 export async function startHarness(
-  o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean; /** reuse (and keep) this folder: a restart */ dir?: string } = {},
+  o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean; /** reuse (and keep) this folder: a restart */ dir?: string; /** an installed app of this version */ installed?: string } = {},
 ): Promise<Harness> {
   const dir = o.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pillars-tray-'));
   const file = path.join(dir, 'config.json');
   if (!o.dir || !existsSync(file)) writeFileSync(file, JSON.stringify(o.settings ?? {}), { mode: 0o600 });
   const { electron, control } = createElectronStandin({ userData: dir });
+  if (o.installed) {
+    electron.app.isPackaged = true;
+    electron.app.version = o.installed;
+  }
   const mounts = new RecordingMounts();
   const tokens = new Map(Object.entries(o.tokens ?? {}));
   const tokenStore: TokenStore = { get: async (u) => tokens.get(u) ?? null, set: async (u, t) => void tokens.set(u, t) };

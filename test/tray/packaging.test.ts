@@ -132,6 +132,9 @@ describe('electron-builder configuration', () => {
     expect(cfg.deb).toMatchObject({ depends: expect.arrayContaining(['smbnetfs', 'fuse3', 'smbclient']) });
     expect(cfg.nsis).toMatchObject({ perMachine: false, allowElevation: false });
     expect(cfg.linux).toMatchObject({ target: ['AppImage', 'deb'] });
+    // the feed pillarsd serves (issue 21): generic provider, file names a URL path can carry as they are
+    expect(cfg.publish).toEqual([{ provider: 'generic', url: 'https://motoko.invalid/api/v1/updates/', channel: 'latest' }]);
+    expect(cfg.nsis).toMatchObject({ artifactName: '${productName}-Setup-${version}.${ext}' });
     for (const icon of [cfg.mac.icon, cfg.win.icon, cfg.linux.icon, ...cfg.extraResources.map((e) => e.from)]) expect(existsSync(String(icon)), String(icon)).toBe(true);
     expect(cfg.files).toEqual(expect.arrayContaining(['!server{,/**}', '!node_modules/pillarsd{,/**}', '!dist/renderer/**/*.{br,gz}']));
     expect(cfg.files.filter((f) => !f.startsWith('!'))).toEqual(['package.json', 'dist/main/**', 'dist/preload/**', 'dist/renderer/**']);

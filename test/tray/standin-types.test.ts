@@ -43,7 +43,7 @@ const BAD: Record<string, string> = {
   'a wrong login item option': `e.app.setLoginItemSettings({ openAtLogin: 'yes' });`,
   'a notification title that is not a string': `new e.Notification({ title: 1 });`,
   'a window with a misspelt preference': `new e.BrowserWindow({ webPreferences: { contextIsolaton: true } });`,
-  'an API outside the port': `e.app.relaunch();`,
+  'an API outside the port': `e.app.exit(0);`,
   'a stand-in whose method does not match Electron': `class T implements TrayPort { setImage(_i: number) {} setToolTip(_t: string) {} setContextMenu() {} on() { return this as any; } destroy() {} isDestroyed() { return false; } } void T;`,
 };
 

@@ -4,9 +4,11 @@
 // bench/idle-rss.ts). Each one is compiled on its route's first use instead, by the compilers
 // Fastify uses by default with the same options, so requests are judged and answers written exactly
 // as before. `compileAll()` compiles every pending one: the tests call it so a broken schema still
-// fails at once, not on some later first request.
+// fails at once, not on some later first request. The JSON Schema itself is made then too
+// (schema.ts PendingJsonSchema).
 import ajvCompiler from '@fastify/ajv-compiler';
 import serializerCompiler from '@fastify/fast-json-stringify-compiler';
+import { jsonSchemaNow } from './schema';
 
 type Factory = ReturnType<typeof ajvCompiler>;
 type RouteDefinition = Parameters<ReturnType<Factory>>[0];
@@ -33,7 +35,7 @@ export function lazyValidators(): LazyValidators {
     return (route: RouteDefinition) => {
       let real: Validate | null = null;
       const force = () => {
-        real ??= compile(route);
+        real ??= compile({ ...route, schema: jsonSchemaNow(route.schema) as typeof route.schema });
         pending.delete(force);
         return real;
       };
@@ -49,7 +51,7 @@ export function lazyValidators(): LazyValidators {
     return (route: SerializerRoute) => {
       let real: Serialize | null = null;
       const force = () => {
-        real ??= compile(route);
+        real ??= compile({ ...route, schema: jsonSchemaNow(route.schema) as typeof route.schema });
         pending.delete(force);
         return real;
       };

@@ -1,6 +1,7 @@
 // Routes declare their schemas in zod (contract/schema.ts). Fastify validates with ajv and
 // serializes with fast-json-stringify, so each route's zod schemas are turned into the JSON Schema
-// zod emits as the route is registered (app.ts's onRoute hook); the zod originals are kept for the
+// zod emits (app.ts's onRoute hook marks them as the route is registered, they are made on its
+// first use); the zod originals are kept for the
 // OpenAPI document and give handlers their types through the type provider below.
 import type { FastifyInstance, FastifySchema, FastifyTypeProvider } from 'fastify';
 import { z } from 'zod';
@@ -74,6 +75,23 @@ export function serializerSchema(schema: unknown): unknown {
 
 const REQUEST_PARTS = ['params', 'querystring', 'body', 'headers'] as const;
 
+/**
+ * A route schema's JSON Schema, made on the route's first use (lazy-validators.ts compiles it then):
+ * turning every route's zod schemas into JSON Schema at start allocated several MB and kept
+ * objects most routes never need in an idle pillarsd (bench/idle-rss.ts). Fastify passes an object
+ * of its own class to the compilers untouched. Headers stay eager: Fastify lowercases their names.
+ */
+export class PendingJsonSchema {
+  #json: unknown;
+  constructor(private readonly make: () => unknown) {}
+  get json(): unknown {
+    return (this.#json ??= this.make());
+  }
+}
+
+/** The JSON Schema a compiler is given: made now when it is still pending. */
+export const jsonSchemaNow = (schema: unknown): unknown => (schema instanceof PendingJsonSchema ? schema.json : schema);
+
 /** A route's schemas as declared, before they become JSON Schema. */
 export interface DeclaredSchemas {
   params?: z.ZodType;
@@ -88,8 +106,8 @@ const isZod = (s: unknown): s is z.ZodType => s instanceof z.ZodType;
 const converted = new WeakMap<object, DeclaredSchemas>();
 
 /**
- * Replaces the zod schemas of a route's options by their JSON Schema, in place, and returns the
- * zod originals. A route with hand-written JSON Schema is refused: the API is declared once.
+ * Replaces the zod schemas of a route's options by their JSON Schema (pending until the route's
+ * first use, headers at once), in place, and returns the zod originals. A route with hand-written JSON Schema is refused: the API is declared once.
  */
 export function toFastifySchemas(schema: FastifySchema | undefined, where: string): DeclaredSchemas {
   const declared: DeclaredSchemas = {};
@@ -103,7 +121,7 @@ export function toFastifySchemas(schema: FastifySchema | undefined, where: strin
     if (v === undefined) continue;
     if (!isZod(v)) throw new Error(`${where}: schema.${part} must be a zod schema from contract/schema.ts`);
     declared[part] = v;
-    s[part] = jsonSchemaOf(v, 'input');
+    s[part] = part === 'headers' ? jsonSchemaOf(v, 'input') : new PendingJsonSchema(() => jsonSchemaOf(v, 'input'));
   }
   if (s.response) {
     const out: Record<string, unknown> = {};
@@ -111,7 +129,7 @@ export function toFastifySchemas(schema: FastifySchema | undefined, where: strin
     for (const [code, v] of Object.entries(s.response as Record<string, unknown>)) {
       if (!isZod(v)) throw new Error(`${where}: schema.response.${code} must be a zod schema from contract/schema.ts`);
       declared.response[code] = v;
-      out[code] = serializerSchema(jsonSchemaOf(v, 'output'));
+      out[code] = new PendingJsonSchema(() => serializerSchema(jsonSchemaOf(v, 'output')));
     }
     s.response = out;
   }

@@ -1,6 +1,7 @@
 // Machine side of the watchers: statfs for capacity, a walk of the Time pillar for Time Machine
 // bundles, a bounded walk for Syncthing conflict files, and disk health through systeminformation.
 import { promises as fs } from 'node:fs';
+import type * as SystemInformation from 'systeminformation';
 import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { StatfsPort } from '../watch/capacity';
@@ -97,6 +98,12 @@ export const conflictFinder: ConflictFinder = {
   },
 };
 
+/**
+ * systeminformation's filesystem module: the functions its index re-exports, typed by the index
+ * (the package ships types for that only; a specifier in a constant is typed as the cast says).
+ */
+const SI_FILESYSTEM = 'systeminformation/lib/filesystem.js';
+
 export interface DiskHealth {
   device: string | null;
   /** 'ok' | 'failing' | 'unknown' (VMs and USB bridges usually don't pass SMART through). */
@@ -111,7 +118,7 @@ export async function diskHealth(mount: string, timeoutMs = 5_000): Promise<Disk
   const work = (async (): Promise<DiskHealth> => {
     // its filesystem module only: the index loads every module of the package (CPU, network,
     // graphics, Wi-Fi…), about 550 KB more source and compiled code kept for the life of the process
-    const { default: si } = await import('systeminformation/lib/filesystem.js');
+    const { default: si } = (await import(SI_FILESYSTEM)) as { default: Pick<typeof SystemInformation, 'fsSize' | 'diskLayout'> };
     const sizes = await si.fsSize();
     const fsEntry = sizes.filter((f) => mount === f.mount || mount.startsWith(f.mount.endsWith('/') ? f.mount : `${f.mount}/`)).sort((a, b) => b.mount.length - a.mount.length)[0];
     if (!fsEntry) return unknown;

@@ -1,7 +1,6 @@
 // The tray's update feed as electron-updater's generic provider reads it: one `latest*.yml` per
 // platform naming a version and its files with their sha512 (base64) and size. This module parses
 // those files and decides what `pillarsd updates add` may publish; it touches no file itself.
-import path from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -16,12 +15,8 @@ export function validChannel(x: unknown): x is Channel {
   return (CHANNELS as readonly unknown[]).includes(x);
 }
 
-/** A file the feed names: only a plain name in the feed's own folder is served. */
-const fileName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((s) => path.posix.basename(s) === s && s !== '.' && s !== '..' && !s.includes('\\') && !/[\p{Cc}]/u.test(s) && !s.startsWith('.'), 'must be a plain file name (no folder, no URL)');
+/** A file the feed names: only a plain name in the feed's own folder is served (GET /api/v1/updates/:file takes no other). */
+const fileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/, 'must be a plain file name of letters, digits and . _ + - (no folder, no URL, no space: see artifactName in electron-builder.yml)');
 const sha512 = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 SHA-512 (88 characters)');
 
 const feedSchema = z.looseObject({

@@ -10,7 +10,9 @@ import type { TrayAction, TrayModel } from '../core/tray/types';
 import type { ServerConnection } from '../core/server/connection';
 import { probeServer } from '../core/server/pairing';
 import { createTrayController } from '../core/tray/controller';
-import type { TrayControllerDeps } from '../core/tray/controller';
+import type { TrayController, TrayControllerDeps } from '../core/tray/controller';
+import { createUpdater } from '../core/updates/updater';
+import { createElectronUpdateEngine } from './updater';
 import { appProtocolHandler } from './app-protocol';
 import { registerIpc } from './ipc';
 import type { Logger } from './log';
@@ -30,6 +32,8 @@ export type TrayAppDeps = Omit<TrayControllerDeps, 'ui' | 'packaged' | 'log'> & 
   rendererDir: string;
   log: Logger;
   netPollMs?: number;
+  /** Self-update from the paired pillarsd (an installed app only; docs/tray.md "Updates from motoko"). */
+  updates?: { resourcesPath: string; cacheDir?: string; startDelayMs?: number };
 };
 
 export interface TrayApp {
@@ -48,9 +52,22 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
   const windows = createWindowManager(electron, { preload: d.preload, serverUrl, log: (m) => log.warn(m) });
   const notifier = createNotifier(electron, { dispatch, log: (m) => log.warn(m), icon: d.os === 'linux' ? path.join(d.assetsDir, 'icon.png') : undefined });
   const view = createTrayView(electron, { os: d.os, assetsDir: d.assetsDir, dispatch });
-  const { electron: _e, assetsDir: _a, preload: _p, rendererDir: _r, netPollMs: _n, ...core } = d;
-  const controller = createTrayController({
+  const { electron: _e, assetsDir: _a, preload: _p, rendererDir: _r, netPollMs: _n, updates: _u, ...core } = d;
+  const timers = d.timers ?? realTimers;
+  // a development run never updates itself: there is no installed build to replace
+  const updater =
+    d.updates && electron.app.isPackaged
+      ? createUpdater({
+          engine: createElectronUpdateEngine(electron, { os: d.os, target: () => controller.target(), log, resourcesPath: d.updates.resourcesPath, cacheDir: d.updates.cacheDir }).engine,
+          timers,
+          version: electron.app.getVersion(),
+          startDelayMs: d.updates.startDelayMs,
+        })
+      : null;
+  const controller: TrayController = createTrayController({
     ...core,
+    subsystems: [...(d.subsystems ?? []), ...(updater ? [updater] : [])],
+    client: `${electron.app.getVersion()} ${d.os}`,
     packaged: electron.app.isPackaged,
     ui: {
       render: (m) => view.render(m),
@@ -60,7 +77,6 @@ export function startTrayApp(d: TrayAppDeps): TrayApp {
       quit: () => electron.app.quit(),
     },
   });
-  const timers = d.timers ?? realTimers;
 
   // Events from the OS: sleep, wake, network changes. Nothing is told while asleep (the policy).
   electron.powerMonitor.on('suspend', () => controller.sleep());

@@ -90,6 +90,16 @@ function mountsFrom(store: SettingsStore, log: (m: string) => void): (s: ClientS
       open: (id) => core.platform.open(spec(id)),
       nudge: (why) => core.manager.nudge(why),
       reconfigure: async (s) => void (await applySettings(core, s, { prompt: log })),
+      // what keeps the tray from restarting into an update: any file open on a mounted pillar
+      countOpenFiles: async () => {
+        let open = 0;
+        for (const p of core.manager.status().filter((x) => x.state === 'mounted')) {
+          const n = await core.platform.openFiles(spec(p.id));
+          if (n === null) return null;
+          open += n;
+        }
+        return open;
+      },
       ...(core.platform.timeMachine ? { timeMachine: () => core.platform.timeMachine!() } : {}),
       ...(core.platform.watchTimeMachine ? { watchTimeMachine: (fn: () => void) => core.platform.watchTimeMachine!(fn) } : {}),
     };
@@ -117,6 +127,7 @@ void boot(port, {
       rendererDir: path.join(root, 'dist', 'renderer'),
       log,
       deviceName: `Pillars tray on ${os.hostname()}`,
+      updates: { resourcesPath: resources },
     };
   },
 }).catch((e: unknown) => {

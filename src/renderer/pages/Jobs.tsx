@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { JobSettingsForm } from './JobSettings';
-import type { AuditEntry, AuditPage, JobInfo, StatusResponse } from '../../../server/src/contract/api';
+import type { AuditEntry, AuditPage, JobInfo, StatusResponse, TokenInfo } from '../../../server/src/contract/api';
 import { formatAge, formatDateTime } from '../../shared/format';
+import { compareVersions } from '../../shared/version';
 import { ApiError } from '../api';
 import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge, TableBox } from '../components/ui';
 import { useNow } from '../hooks';
@@ -75,6 +76,60 @@ function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void })
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * Each paired client with the version it last reported (X-Pillars-Client) and the builds it is
+ * offered, so the owner sees who is behind (admin tokens only; hidden for viewers and older servers).
+ */
+function Clients() {
+  const { syncGeneration, role } = usePane();
+  const [tokens, setTokens] = useState<TokenInfo[] | null>(null);
+  useEffect(() => {
+    if (role === 'viewer') return;
+    let cancelled = false;
+    store.api
+      .get<{ tokens: TokenInfo[] }>('/api/v1/tokens')
+      .then((r) => !cancelled && setTokens(r.tokens.filter((t) => !t.revokedAt && t.clientVersion)))
+      .catch(() => !cancelled && setTokens(null));
+    return () => {
+      cancelled = true;
+    };
+  }, [syncGeneration, role]);
+  if (!tokens || tokens.length === 0) return null;
+  const newest = tokens.map((t) => t.clientVersion!).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+  return (
+    <Section title="Clients">
+      <TableBox label="Clients, scrollable">
+      <table className="data">
+        <caption className="sr-only">Each paired client, the version it last reported and the builds it is offered</caption>
+        <thead>
+          <tr>
+            <th scope="col">Client</th>
+            <th scope="col">Version</th>
+            <th scope="col">System</th>
+            <th scope="col">Updates</th>
+            <th scope="col">Last contact</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((t) => (
+            <tr key={t.id}>
+              <td>{t.name}</td>
+              <td>
+                {t.clientVersion}
+                {compareVersions(t.clientVersion!, newest) < 0 ? <span className="muted"> (behind {newest})</span> : null}
+              </td>
+              <td>{{ darwin: 'macOS', win32: 'Windows', linux: 'Linux' }[t.clientOs ?? ''] ?? '—'}</td>
+              <td>{t.updateChannel}</td>
+              <td>{formatDateTime(t.lastUsedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      </TableBox>
+    </Section>
   );
 }
 
@@ -255,6 +310,7 @@ export function Jobs({ status }: { status: StatusResponse }) {
           </Section>
         </div>
       )}
+      <Clients />
       <RecentActions />
     </div>
   );

@@ -16,6 +16,8 @@ export interface ServerTarget {
   /** SHA-256 of the server certificate, hex with colons; required for https. */
   fingerprint: string | null;
   token: string | null;
+  /** What this client is, sent as X-Pillars-Client ("1.2.0 darwin"): the server lists it per token. */
+  client?: string;
 }
 
 export class PinMismatchError extends Error {
@@ -55,7 +57,7 @@ export function fingerprintOfPem(pem: string): string {
 type Connector = NonNullable<http.ClientRequestArgs['createConnection']>;
 
 /** A connection factory that completes only when the peer's certificate has the pinned fingerprint. */
-function pinnedConnector(expected: string, observed?: (fp: string) => void): Connector {
+export function pinnedConnector(expected: string, observed?: (fp: string) => void): Connector {
   return (options, oncreate) => {
     let done = false;
     const finish = (err: Error | null, s: Duplex) => {
@@ -101,6 +103,7 @@ export function openRequest(target: ServerTarget, opts: RequestOptions): Promise
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (target.token) headers.authorization = `Bearer ${target.token}`;
+  if (target.client) headers['x-pillars-client'] = target.client;
   const base: http.RequestOptions = { method: opts.method ?? 'GET', headers, signal: opts.signal, timeout: opts.timeoutMs ?? 10_000 };
   return new Promise((resolve, reject) => {
     let req: http.ClientRequest;

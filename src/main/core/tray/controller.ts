@@ -34,6 +34,8 @@ export interface MountsPort {
   timeMachine?(): Promise<{ latestBackupAt: string | null } | null>;
   /** Calls fn when Time Machine itself records something (a backup finished, a destination changed). */
   watchTimeMachine?(fn: () => void): () => void;
+  /** Files open on the mounted pillars, null when the platform cannot tell. */
+  countOpenFiles?(): Promise<number | null>;
 }
 
 /** The pillarsd token lives in the OS keychain (never in the settings file). */
@@ -85,6 +87,10 @@ export interface SubsystemContext {
   notify(n: NotificationSpec): void;
   log: TrayLog;
   settings: SettingsStore;
+  /** The paired server with its token, null before pairing. */
+  target(): ServerTarget | null;
+  /** Files open on the mounted pillars: null when unknown or before the mounts are attached. */
+  openFiles(): Promise<number | null>;
 }
 
 export interface PairedServer {
@@ -114,6 +120,8 @@ export interface TrayControllerDeps {
   /** The token's name on the server ("Pillars tray on count-zero"), so it can be told apart and revoked. */
   deviceName?: string;
   subsystems?: readonly TraySubsystem[];
+  /** What this client is, sent to pillarsd as X-Pillars-Client ("1.2.0 darwin"). */
+  client?: string;
 }
 
 export interface TrayController {
@@ -125,6 +133,8 @@ export interface TrayController {
   renderNow(): void;
   readonly connection: ServerConnection;
   token(): string | null;
+  /** The paired server with its token, null before pairing. */
+  target(): ServerTarget | null;
   pair(url: string, fingerprint: string | null, code: string): Promise<PairedServer>;
   sleep(): void;
   wake(): void;
@@ -152,7 +162,7 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
   const target = (): ServerTarget | null => {
     const s = d.settings.get();
     if (!s.server.url || !token) return null;
-    return { url: s.server.url, fingerprint: s.server.fingerprint || null, token };
+    return { url: s.server.url, fingerprint: s.server.fingerprint || null, token, ...(d.client ? { client: d.client } : {}) };
   };
 
   const show = (n: NotificationSpec) => {
@@ -352,7 +362,7 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
       if (d.packaged) syncLoginItem(d.settings.get());
       for (const s of subsystems) {
         try {
-          await s.start({ requestRender: () => throttle.request(), notify: show, log, settings: d.settings });
+          await s.start({ requestRender: () => throttle.request(), notify: show, log, settings: d.settings, target, openFiles: async () => (mounts?.countOpenFiles ? mounts.countOpenFiles() : null) });
         } catch (e) {
           log.warn(`${s.name} not started: ${(e as Error).message}`);
         }
@@ -366,6 +376,7 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
     renderNow: render,
     connection,
     token: () => token,
+    target,
     async pair(url, fingerprint, code) {
       const paired = await pairWithServer(url, fingerprint, code, { deviceName: d.deviceName });
       await d.tokens.set(paired.url, paired.token);
