@@ -13,6 +13,7 @@ const Overview = lazy(() => import('./pages/Overview').then((m) => ({ default: m
 const Jobs = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.Jobs })));
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })));
 const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
+const SnapshotBrowser = lazy(() => import('./pages/SnapshotBrowser').then((m) => ({ default: m.SnapshotBrowser })));
 const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
 const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
 const Notifications = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.Notifications })));
@@ -43,9 +44,9 @@ export function App() {
     void store.start();
     return () => store.disconnect();
   }, []);
-  const pageKey = route.page === 'run' ? `run:${route.id}` : route.page;
+  const pageKey = route.page === 'run' ? `run:${route.id}` : route.page === 'snapshot' ? `snapshot:${route.job}:${route.id}:${route.path}` : route.page;
   useEffect(() => {
-    const label = NAV.find((n) => n.page === route.page)?.label ?? 'Run';
+    const label = NAV.find((n) => n.page === route.page)?.label ?? (route.page === 'snapshot' ? 'Snapshot' : 'Run');
     document.title = `${label} · Pillars`;
     // A new page starts at its top (a phone kept the old page's scroll, showing blank space) with
     // the menu closed.
@@ -70,7 +71,7 @@ export function App() {
     );
   const status = model.status;
   const inTray = onTrayPage();
-  const current = route.page === 'run' ? 'runs' : route.page;
+  const current = route.page === 'run' ? 'runs' : route.page === 'snapshot' ? 'snapshots' : route.page;
   return (
     <>
       <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
@@ -112,6 +113,8 @@ export function App() {
           <Preferences />
         ) : route.page === 'run' ? (
           <RunPage id={route.id} />
+        ) : route.page === 'snapshot' ? (
+          <SnapshotBrowser job={route.job} id={route.id} path={route.path} />
         ) : route.page === 'notifications' ? (
           // admin only: a viewer sees pillarsd's refusal
           <Notifications />

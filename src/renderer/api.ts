@@ -1,7 +1,7 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { ApproveRequest, ChangeSetPage, FieldProblem, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type { ApproveRequest, ChangeSetPage, DirListing, FieldProblem, FindResponse, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, RestorePlan, RestoreRequest, Run, RunsPage, RunStatus, SambaActionResult, SambaState, SnapshotsResponse, StatusResponse, WhoAmI } from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -35,6 +35,10 @@ export interface RunFilter {
 
 function isProblem(x: unknown): x is Problem {
   return typeof x === 'object' && x !== null && typeof (x as Problem).title === 'string';
+}
+
+function snapshotsPath(jobId: string, snapshot?: string): string {
+  return `/api/v1/jobs/${encodeURIComponent(jobId)}/snapshots${snapshot === undefined ? '' : `/${encodeURIComponent(snapshot)}`}`;
 }
 
 export class Api {
@@ -184,6 +188,45 @@ export class Api {
 
   setNotifyChoices(jobId: string, send: Record<string, NoticeKind[] | null>): Promise<JobNotifyChoices> {
     return this.put(`/api/v1/notifications/jobs/${encodeURIComponent(jobId)}`, { send });
+  }
+
+  /** The snapshots of the job's repository as restic lists them (cached by pillarsd; `refresh` reads the repository again). */
+  snapshots(jobId: string, refresh = false): Promise<SnapshotsResponse> {
+    return this.get(`${snapshotsPath(jobId)}${refresh ? '?refresh=1' : ''}`);
+  }
+
+  /** One page of one folder of a snapshot (`dir` '' for the snapshot's root). */
+  ls(jobId: string, snapshot: string, dir: string, offset: number, limit: number): Promise<DirListing> {
+    const q = new URLSearchParams({ offset: String(offset), limit: String(limit) });
+    if (dir) q.set('path', dir);
+    return this.get(`${snapshotsPath(jobId, snapshot)}/ls?${q}`);
+  }
+
+  /** Entries of a snapshot whose name matches `pattern` (restic find: * and ?), case-insensitive. */
+  find(jobId: string, snapshot: string, pattern: string, limit: number): Promise<FindResponse> {
+    const q = new URLSearchParams({ pattern, ignoreCase: '1', limit: String(limit) });
+    return this.get(`${snapshotsPath(jobId, snapshot)}/find?${q}`);
+  }
+
+  /** What a restore would write where; nothing is written. */
+  restorePreview(jobId: string, snapshot: string, req: RestoreRequest): Promise<RestorePlan> {
+    return this.post(`${snapshotsPath(jobId, snapshot)}/restore/preview`, req);
+  }
+
+  /** Starts the restore as a run (queued like any job); its id opens the run's page. */
+  restore(jobId: string, snapshot: string, req: RestoreRequest): Promise<{ runId: string; plan: RestorePlan }> {
+    return this.post(`${snapshotsPath(jobId, snapshot)}/restore`, req);
+  }
+
+  /**
+   * A link that downloads a file, or a folder as an archive, from a snapshot: a browser's download
+   * cannot send the token, so it carries a single-use ticket (POST /api/v1/events/ticket).
+   */
+  async dumpUrl(jobId: string, snapshot: string, file: string, format: 'tar' | 'zip' | null): Promise<string> {
+    const { ticket } = await this.eventTicket();
+    const q = new URLSearchParams({ path: file, ticket });
+    if (format) q.set('format', format);
+    return `${this.baseUrl}${snapshotsPath(jobId, snapshot)}/dump?${q}`;
   }
 
   eventTicket(): Promise<{ ticket: string }> {

@@ -8,6 +8,7 @@ export type Route =
   | { page: 'runs'; job: string; status: string }
   | { page: 'run'; id: string }
   | { page: 'snapshots' }
+  | { page: 'snapshot'; job: string; id: string; path: string }
   | { page: 'samba' }
   | { page: 'hotsets' }
   | { page: 'notifications' }
@@ -25,6 +26,8 @@ export function parseRoute(hash: string): Route {
       if (parts[1]) return { page: 'run', id: parts[1] };
       return { page: 'runs', job: q.get('job') ?? '', status: q.get('status') ?? '' };
     case 'snapshots':
+      // #/snapshots/JOB/SNAPSHOT?path=/folder: one folder of a snapshot (the snapshot's root without a path)
+      if (parts[1] && parts[2]) return { page: 'snapshot', job: parts[1], id: parts[2], path: q.get('path') ?? '' };
       return { page: 'snapshots' };
     case 'samba':
       return { page: 'samba' };
@@ -49,4 +52,9 @@ export function runsHref(job = '', status = ''): string {
   if (status) q.set('status', status);
   const s = q.toString();
   return s ? `#/runs?${s}` : '#/runs';
+}
+
+export function snapshotHref(job: string, id: string, dir = ''): string {
+  const base = `#/snapshots/${encodeURIComponent(job)}/${encodeURIComponent(id)}`;
+  return dir ? `${base}?${new URLSearchParams({ path: dir })}` : base;
 }

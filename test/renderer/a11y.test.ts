@@ -10,6 +10,7 @@ import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { launchChromium, paneBuild, watchConsole } from './browser';
 import { blockedSync, seedHistory, startPaneServer, type PaneServer } from './pillarsd';
+import { runOk } from '../support/proc';
 
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
@@ -60,6 +61,11 @@ describe('every page at desktop and phone sizes', () => {
     // a real blocked sync and a finished run to show
     blocked = await blockedSync(server);
     finished = server.served.rt.runs.list({ limit: 1, job: 'flux-backup' }).runs[0]!.id;
+    // a snapshot of Flux in the demo's repository for the Snapshots pages, made by restic itself
+    // (a backup run would queue the offsite sync after it, beside the blocked one)
+    const restic = ['-r', path.join(server.layout.space, 'backups/restic/flux'), '--password-file', server.layout.passwordFile];
+    await runOk('restic', [...restic, 'init']);
+    await runOk('restic', [...restic, 'backup', server.layout.flux]);
     browser = await launchChromium(path.join(dir.path, 'home'));
     cleanup.add(() => browser.close());
   });
@@ -90,7 +96,18 @@ describe('every page at desktop and phone sizes', () => {
       },
     },
     { name: 'a finished run', hash: `#/runs/${finished}`, ready: (p) => p.getByRole('region', { name: 'Summary' }).waitFor() },
-    { name: 'snapshots', hash: '#/snapshots', ready: (p) => p.locator('figure.chart').first().waitFor() },
+    { name: 'snapshots', hash: '#/snapshots', ready: (p) => p.getByRole('link', { name: /^Browse snapshot / }).waitFor() },
+    { name: 'a snapshot\'s folder', hash: '#/snapshots/flux-backup/latest', ready: (p) => p.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor() },
+    {
+      name: 'a restore being chosen',
+      hash: '#/snapshots/flux-backup/latest?path=' + encodeURIComponent(path.join(server.layout.flux, 'notes')),
+      ready: async (p) => {
+        await p.getByRole('button', { name: 'Restore this folder…' }).click();
+        await p.getByRole('radio', { name: 'Back to the original place' }).check();
+        await p.getByRole('radio', { name: /^Keep both/ }).check();
+        await p.getByRole('heading', { name: 'What will be written' }).waitFor();
+      },
+    },
     { name: 'samba', hash: '#/samba', ready: (p) => p.locator('pre.diff, .no-diff').first().waitFor() },
     { name: 'hot-sets', hash: '#/hotsets', ready: (p) => p.getByRole('region', { name: 'Syncthing folders' }).waitFor() },
     { name: 'notifications', hash: '#/notifications', ready: (p) => p.getByRole('table', { name: 'Per job, what it sends to each channel' }).waitFor() },

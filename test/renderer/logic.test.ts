@@ -5,8 +5,10 @@ import { formatAge, formatBytes, formatDuration, formatRate, formatShare, parseB
 import { byUrgency, deriveAlerts, overviewAlerts, sambaAlerts } from '../../src/renderer/alerts';
 import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/renderer/model';
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
-import { parseRoute, runsHref } from '../../src/renderer/route';
-import { addedPerNight } from '../../src/renderer/pages/Snapshots';
+import { parseRoute, runsHref, snapshotHref } from '../../src/renderer/route';
+import { repositories } from '../../src/renderer/pages/Snapshots';
+import { crumbs } from '../../src/renderer/pages/SnapshotBrowser';
+import { restoreRequest } from '../../src/renderer/pages/RestorePanel';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
 import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
@@ -267,18 +269,42 @@ describe('routes', () => {
     expect(parseRoute('#/runs/r%2F1')).toEqual({ page: 'run', id: 'r/1' });
     expect(parseRoute(runsHref('flux-backup', 'failed'))).toEqual({ page: 'runs', job: 'flux-backup', status: 'failed' });
     expect(parseRoute('#/samba')).toEqual({ page: 'samba' });
+    expect(parseRoute('#/snapshots')).toEqual({ page: 'snapshots' });
+    expect(parseRoute(snapshotHref('flux-backup', 'abc12345'))).toEqual({ page: 'snapshot', job: 'flux-backup', id: 'abc12345', path: '' });
+    // a folder name with the characters a hash and a query use
+    expect(parseRoute(snapshotHref('flux-backup', 'abc12345', '/flux/a b?#&=%/c'))).toEqual({ page: 'snapshot', job: 'flux-backup', id: 'abc12345', path: '/flux/a b?#&=%/c' });
   });
 });
 
 describe('snapshots', () => {
-  test('data added is summed per night, oldest first', () => {
-    const snap = (id: string, at: string, bytesAdded: number) =>
-      ({ ...makeRun({ id, jobId: 'flux-backup', status: 'succeeded', finishedAt: at }), summary: { kind: 'restic-backup', snapshotId: id, filesNew: 0, filesChanged: 0, filesUnmodified: 0, bytesAdded, totalBytesProcessed: 0, totalFilesProcessed: 0, durationSeconds: 1 } }) as const;
-    const bars = addedPerNight([snap('a', '2026-11-24T02:10:00', 5), snap('b', '2026-11-23T02:10:00', 7), snap('c', '2026-11-24T14:00:00', 1)]);
-    expect(bars).toEqual([
-      { key: '2026-11-23', label: '11-23', v: 7 },
-      { key: '2026-11-24', label: '11-24', v: 6 },
+  test('one job per repository lists its snapshots', () => {
+    const job = (id: string, type: string, repository?: string) => ({ id, type, repository }) as unknown as StatusResponse['jobs'][number];
+    const status = { jobs: [job('a', 'restic-backup', 'space:/r1'), job('f', 'restic-forget', 'space:/r1'), job('b', 'restic-backup', 'space:/r1'), job('c', 'restic-backup', 'space:/r2'), job('s', 'rclone-sync')] } as unknown as StatusResponse;
+    expect(repositories(status)).toEqual([
+      { repository: 'space:/r1', job: 'a' },
+      { repository: 'space:/r2', job: 'c' },
     ]);
+  });
+
+  test('breadcrumbs lead from the snapshot root down to the folder', () => {
+    expect(crumbs('/srv/flux', '/srv/flux')).toEqual([{ name: '/srv/flux', path: '/srv/flux' }]);
+    expect(crumbs('/srv/flux', '/srv/flux/a b/c')).toEqual([
+      { name: '/srv/flux', path: '/srv/flux' },
+      { name: 'a b', path: '/srv/flux/a b' },
+      { name: 'c', path: '/srv/flux/a b/c' },
+    ]);
+    expect(crumbs('/', '/etc/x')).toEqual([
+      { name: '/', path: '/' },
+      { name: 'etc', path: '/etc' },
+      { name: 'x', path: '/etc/x' },
+    ]);
+  });
+
+  test('a restore to the original place needs an explicit choice for existing files', () => {
+    expect(restoreRequest('/flux/a', 'new', null)).toEqual({ paths: ['/flux/a'], to: 'new' });
+    expect(restoreRequest('/flux/a', 'new', 'overwrite')).toEqual({ paths: ['/flux/a'], to: 'new' });
+    expect(restoreRequest('/flux/a', 'original', null)).toBeNull();
+    expect(restoreRequest('/flux/a', 'original', 'keep-both')).toEqual({ paths: ['/flux/a'], to: 'original', existing: 'keep-both' });
   });
 });
 

@@ -51,7 +51,7 @@ try {
   await historyLoaded(page);
   await shot(page, 'runs');
   await page.goto(`${server.url}/#/snapshots`);
-  await page.locator('figure.chart, p.muted').first().waitFor();
+  await page.locator('.snapshots table.data, .snapshots p.muted').first().waitFor();
   await shot(page, 'snapshots');
   await page.goto(`${server.url}/#/jobs`);
   await page.getByRole('row', { name: /^flux-retention/ }).getByRole('button', { name: 'Edit schedule' }).click();

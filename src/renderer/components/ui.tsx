@@ -22,6 +22,7 @@ export function ActionButton({
   disabled,
   className,
   title,
+  label,
   onError,
 }: {
   children: ReactNode;
@@ -29,6 +30,8 @@ export function ActionButton({
   disabled?: boolean;
   className?: string;
   title?: string;
+  /** the accessible name, where the visible text alone does not say what it acts on */
+  label?: string;
   onError?: (message: string) => void;
 }) {
   const [busy, setBusy] = useState(false);
@@ -39,6 +42,7 @@ export function ActionButton({
         type="button"
         className={className}
         title={title}
+        aria-label={label}
         disabled={disabled || busy}
         aria-busy={busy}
         onClick={async () => {

@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Run } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime, formatDuration, formatRate, formatShare } from '../../shared/format';
 import { ApprovalView } from './Approval';
 import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { useNow } from '../hooks';
 import { isActive } from '../model';
-import { runsHref } from '../route';
+import { runsHref, snapshotHref } from '../route';
 import { store, usePane, viewerReason } from '../store';
 import { runDuration } from './Runs';
 
@@ -58,10 +58,11 @@ function ProgressView({ run }: { run: Run }) {
 function SummaryView({ run }: { run: Run }) {
   const s = run.summary;
   if (!s) return null;
-  const rows: Array<[string, string]> = [];
+  const rows: Array<[string, ReactNode]> = [];
   switch (s.kind) {
     case 'restic-backup':
-      rows.push(['Snapshot', s.snapshotId], ['Data added', formatBytes(s.bytesAdded)], ['Files new / changed / unmodified', `${s.filesNew} / ${s.filesChanged} / ${s.filesUnmodified}`], ['Processed', `${formatBytes(s.totalBytesProcessed)} in ${s.totalFilesProcessed} files`], ['Duration', formatDuration(s.durationSeconds)]);
+      // the snapshot opens in the snapshot browser (its folders, restore, download)
+      rows.push(['Snapshot', <a href={snapshotHref(run.jobId, s.snapshotId)}>{s.snapshotId}</a>], ['Data added', formatBytes(s.bytesAdded)], ['Files new / changed / unmodified', `${s.filesNew} / ${s.filesChanged} / ${s.filesUnmodified}`], ['Processed', `${formatBytes(s.totalBytesProcessed)} in ${s.totalFilesProcessed} files`], ['Duration', formatDuration(s.durationSeconds)]);
       if (s.unreadableFiles) rows.push(['Unreadable files', String(s.unreadableFiles)]);
       break;
     case 'restic-forget':

@@ -1,89 +1,109 @@
-import type { ResticBackupSummary, Run, StatusResponse } from '../../../server/src/contract/api';
+// The snapshots of every restic repository a backup job writes, as the repository itself lists
+// them (GET /api/v1/jobs/:id/snapshots): pillarsd caches the list and reads it again after each
+// backup, forget or prune of the repository, or when Refresh asks. A pruned snapshot is gone here
+// as soon as restic no longer lists it.
+import { useEffect, useState } from 'react';
+import type { SnapshotsResponse, StatusResponse } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime } from '../../shared/format';
-import { BarChart } from '../components/charts';
-import { ErrorNote, PageHeader, Section, TableBox } from '../components/ui';
-import { useJobRuns } from '../hooks';
-import { runHref } from '../route';
+import { ActionButton, ErrorNote, PageHeader, Section } from '../components/ui';
+import { runHref, snapshotHref } from '../route';
+import { store, usePane } from '../store';
 
-type SnapshotRun = Run & { summary: ResticBackupSummary };
-
-/** Data added per night (local date of the run's end), oldest first, for the last `nights` nights that had backups. */
-export function addedPerNight(runs: readonly SnapshotRun[], nights = 30): Array<{ key: string; label: string; v: number }> {
-  const byDay = new Map<string, number>();
-  for (const r of runs) {
-    const day = formatDateTime(r.finishedAt ?? r.queuedAt).slice(0, 10);
-    byDay.set(day, (byDay.get(day) ?? 0) + r.summary.bytesAdded);
-  }
-  return [...byDay.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .slice(-nights)
-    .map(([day, v]) => ({ key: day, label: day.slice(5), v }));
+/** One job per repository: the snapshots are the repository's, whichever of its jobs asks. */
+export function repositories(status: StatusResponse): Array<{ repository: string; job: string }> {
+  const seen = new Map<string, string>();
+  for (const j of status.jobs) if (j.type === 'restic-backup' && j.repository && !seen.has(j.repository)) seen.set(j.repository, j.id);
+  return [...seen].map(([repository, job]) => ({ repository, job }));
 }
 
 export function Snapshots({ status }: { status: StatusResponse }) {
-  // pillarsd has no snapshot listing route: each successful restic backup run names its snapshot
-  // and what it added, which is what this page needs.
-  const backupJobs = status.jobs.filter((j) => j.type === 'restic-backup');
-  const { runs, error } = useJobRuns(
-    backupJobs.map((j) => j.id),
-    200,
-  );
-  const repos = new Map<string, string[]>();
-  for (const j of backupJobs) {
-    const repo = j.repository ?? j.id;
-    repos.set(repo, [...(repos.get(repo) ?? []), j.id]);
-  }
+  const repos = repositories(status);
   return (
     <div className="page snapshots">
       <PageHeader title="Snapshots" />
-      <ErrorNote error={error} />
-      {repos.size === 0 && <p className="muted">No restic backup jobs are configured.</p>}
-      {[...repos.entries()].map(([repo, jobIds]) => {
-        const snaps = runs.filter((r): r is SnapshotRun => jobIds.includes(r.jobId) && r.summary?.kind === 'restic-backup' && (r.status === 'succeeded' || r.status === 'succeeded-with-warnings' || r.status === 'failed'));
-        return (
-          <Section key={repo} title={`Repository ${repo}`}>
-            <BarChart bars={addedPerNight(snaps)} label={`Data added per night to ${repo}`} width={1200} />
-            <TableBox label={`Snapshots in ${repo}, scrollable`}>
-            <table className="data">
-              <caption className="sr-only">Snapshots in {repo}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Snapshot</th>
-                  <th scope="col">Job</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Files</th>
-                  <th scope="col">Data added</th>
-                </tr>
-              </thead>
-              <tbody>
-                {snaps.slice(0, 100).map((r) => (
-                  <tr key={r.id}>
-                    <th scope="row">
-                      <a href={runHref(r.id)}>
-                        <code>{r.summary.snapshotId.slice(0, 8)}</code>
-                      </a>
-                    </th>
-                    <td>{r.jobId}</td>
-                    <td>{formatDateTime(r.finishedAt)}</td>
-                    <td>{formatBytes(r.summary.totalBytesProcessed)}</td>
-                    <td>{r.summary.totalFilesProcessed.toLocaleString('en')}</td>
-                    <td>{formatBytes(r.summary.bytesAdded)}</td>
-                  </tr>
-                ))}
-                {snaps.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="muted">
-                      No snapshots yet.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-            </TableBox>
-          </Section>
-        );
-      })}
+      {repos.length === 0 && <p className="muted">No restic backup jobs are configured.</p>}
+      {repos.map((r) => (
+        <RepositorySnapshots key={r.repository} job={r.job} repository={r.repository} />
+      ))}
     </div>
+  );
+}
+
+function RepositorySnapshots({ job, repository }: { job: string; repository: string }) {
+  const { syncGeneration, model } = usePane();
+  const [data, setData] = useState<SnapshotsResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // Runs of the repository's jobs that ended change the list (pillarsd reads it again then).
+  const ended = [...model.runs.values()].filter((r) => r.finishedAt && data?.jobs.includes(r.jobId)).length;
+  useEffect(() => {
+    let cancelled = false;
+    store.api
+      .snapshots(job)
+      .then((d) => !cancelled && (setData(d), setError(null)))
+      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [job, syncGeneration, ended]);
+  const refresh = async () => {
+    setData(await store.api.snapshots(job, true));
+    setError(null);
+  };
+  const snaps = data ? [...data.snapshots].reverse() : [];
+  return (
+    <Section
+      title={`Repository ${repository}`}
+      actions={
+        <ActionButton action={refresh} title="Read the list from the repository again">
+          Refresh
+        </ActionButton>
+      }
+    >
+      {/* An unreadable repository is an error, never an empty list. */}
+      <ErrorNote error={error} />
+      {data && (
+        <p className="muted small">
+          {snaps.length === 1 ? '1 snapshot' : `${snaps.length} snapshots`}, newest first · jobs {data.jobs.join(', ')} · read from the repository {formatDateTime(data.refreshedAt)}
+        </p>
+      )}
+      {!data && !error && <p className="muted">Loading…</p>}
+      {data && snaps.length === 0 && <p className="muted">The repository holds no snapshots yet.</p>}
+      {snaps.length > 0 && (
+        <table className="data cards">
+          <caption className="sr-only">Snapshots in {repository}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Snapshot</th>
+              <th scope="col">Time</th>
+              <th scope="col">Host</th>
+              <th scope="col">Paths</th>
+              <th scope="col">Files</th>
+              <th scope="col">Size</th>
+              <th scope="col">Made by</th>
+            </tr>
+          </thead>
+          <tbody>
+            {snaps.map((s) => (
+              <tr key={s.id}>
+                <th scope="row">
+                  <a href={snapshotHref(data!.job, s.id)} aria-label={`Browse snapshot ${s.shortId}`}>
+                    <code>{s.shortId}</code>
+                  </a>
+                  {s.tags.length > 0 && <span className="muted small"> {s.tags.join(', ')}</span>}
+                </th>
+                <td data-label="Time">{formatDateTime(s.time)}</td>
+                <td data-label="Host">{s.hostname}</td>
+                <td data-label="Paths" className="path">
+                  {s.paths.join(', ')}
+                </td>
+                <td data-label="Files">{s.files === null ? '—' : s.files.toLocaleString('en')}</td>
+                <td data-label="Size">{s.bytes === null ? '—' : formatBytes(s.bytes)}</td>
+                <td data-label="Made by">{s.runId ? <a href={runHref(s.runId)}>{s.jobId ?? 'run'}</a> : <span className="muted">not pillarsd</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
   );
 }
