@@ -198,7 +198,7 @@ const changeCount = z.object({ count: z.number(), bytes: z.number(), percent: z.
 export const BlockInfo = named(
   'BlockInfo',
   z.object({
-    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, mass-change, backup-shrunk, retention-minimum, repository-unhealthy, …'),
+    guard: z.string().describe('pillar-sentinel, pillar-not-mounted, empty-source, missing-source, delete-threshold, mass-change, backup-shrunk, retention-minimum, repository-unhealthy, recovery-in-progress, …'),
     message: z.string(),
     needsApproval: z.boolean().describe('true only where an admin approval lets the run go on (delete-threshold, mass-change, backup-shrunk)'),
     deletes: changeCount.optional().describe('deletions a sync would make that no prune of pillarsd explains (what the delete guard counts)'),

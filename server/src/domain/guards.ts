@@ -63,6 +63,20 @@ export function sourceGuard(s: { path: string; exists: boolean; hasEntries: bool
   return null;
 }
 
+/**
+ * A pillar a recovery from the cloud is still filling (its marker at the top): a backup or sync
+ * that reads it would take a half-made disk for the truth, and an offsite sync would delete the
+ * cloud copies of files not recovered yet (below its deletion threshold, unasked).
+ */
+export function recoveryGuard(p: { pillar: string; marker: string | null }): BlockInfo | null {
+  if (p.marker === null) return null;
+  return {
+    guard: 'recovery-in-progress',
+    needsApproval: false,
+    message: `pillar ${p.pillar} is being recovered (its ${p.marker} marker is there): nothing is backed up or synced from it until the recovery has been verified (pillarsd recover ${p.pillar} --from REMOTE finishes it)`,
+  };
+}
+
 export function formatBytes(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let i = 0;

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Config } from '../config/schema';
 import { resolveLocation } from '../config/locations';
 import type { Location } from '../config/locations';
-import { pillarGuard, sourceGuard } from '../domain/guards';
+import { pillarGuard, recoveryGuard, sourceGuard } from '../domain/guards';
+import { RECOVER_MARKER } from '../domain/recover-plan';
 import { exists, hasEntries, holdsFiles, isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
 import { block } from './job-type';
 import type { JobRef } from './job-type';
@@ -26,6 +27,8 @@ export function checkPillar(c: Config, loc: Location): void {
 
 export function checkSource(loc: Location): void {
   if (loc.kind !== 'pillar') return;
+  const r = recoveryGuard({ pillar: loc.pillar, marker: exists(path.join(loc.root, RECOVER_MARKER)) ? RECOVER_MARKER : null });
+  if (r) block(r);
   const there = isDirectory(loc.path);
   const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, isPillarRoot(loc) ? ['.pillar'] : []) : exists(loc.path) });
   if (b) block(b);

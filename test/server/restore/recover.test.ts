@@ -101,6 +101,13 @@ describe('pillarsd recover', () => {
     expect(JSON.parse(readFileSync(path.join(sb.space, '.pillars-recover'), 'utf8'))).toMatchObject({ remote: 'cloud' });
     const kept = Object.fromEntries(wholeBefore.map((n) => [n, statSync(path.join(mediaDir, n)).ino]));
 
+    // the half-recovered Space is never synced over the cloud copy it is being recovered from
+    const cloudNow = await hashTree(sb.cloud);
+    const sync = await runPillarsd(['run', 'space-offsite', '--json', ...cfg], { timeoutMs: 120_000 });
+    expect(sync.code, sync.stderr).toBe(3);
+    expect(JSON.parse(sync.stdout)).toMatchObject({ status: 'blocked', block: { guard: 'recovery-in-progress', message: expect.stringContaining('pillar space is being recovered') } });
+    expect(await hashTree(sb.cloud)).toEqual(cloudNow);
+
     // run again: the orphan rclone dies, the run goes on with what is here, and verifies
     const again = await runPillarsd(['recover', 'space', '--from', 'cloud', '--json', ...cfg], { timeoutMs: 180_000 });
     expect(again.code, again.stderr + again.stdout).toBe(0);
