@@ -101,7 +101,11 @@ function invocationOf(pid: number): Invocation | null {
 }
 
 /** How runner.ts writes the command into the run log. */
-const logged = (argv: readonly string[]) => `$ ${path.basename(argv[0]!)} ${argv.slice(1).map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`;
+const logged = (argv: readonly string[]) =>
+  `$ ${path.basename(argv[0]!)} ${argv
+    .slice(1)
+    .map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a))
+    .join(' ')}`;
 
 /** A run log as [ms since epoch, line] pairs. */
 function readLog(file: string): Array<[number, string]> {
@@ -116,7 +120,13 @@ function readLog(file: string): Array<[number, string]> {
 
 const at = (log: Array<[number, string]>, test: (l: string) => boolean, what: string): number => {
   const hit = log.find(([, l]) => test(l));
-  if (!hit) throw new Error(`the run log has no ${what} line:\n${log.map(([, l]) => l).slice(0, 20).join('\n')}`);
+  if (!hit)
+    throw new Error(
+      `the run log has no ${what} line:\n${log
+        .map(([, l]) => l)
+        .slice(0, 20)
+        .join('\n')}`,
+    );
   return hit[0];
 };
 
@@ -262,10 +272,11 @@ jobs:
       if (Date.now() > deadline) throw new Error(`run ${runId} of ${job} did not finish within 5 min`);
       if (srv.exitCode !== null || srv.signalCode !== null) throw new Error(`pillarsd serve exited during run ${runId}:\n${srvOut}`);
       if (capture) {
-        for (const pid of childrenOf(spid)) if (!captured.has(pid)) {
-          const inv = invocationOf(pid);
-          if (inv?.env.PILLARS_RUN_ID === runId) captured.set(pid, inv);
-        }
+        for (const pid of childrenOf(spid))
+          if (!captured.has(pid)) {
+            const inv = invocationOf(pid);
+            if (inv?.env.PILLARS_RUN_ID === runId) captured.set(pid, inv);
+          }
         await sleep(20);
       } else await new Promise<void>((r) => ((wake = r), setTimeout(r, 1000)));
     }
@@ -397,7 +408,9 @@ jobs:
       if (side === 'same') r.same.push(await rawUnchanged());
       else r.dsame.push(await daemonUnchanged());
     }
-    console.log(`round ${i + 1}/${ROUNDS}: restic raw ${fmt(r.raw.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.daemon.at(-1)!.ms / 1000, 2)} s, cli ${i < CLI_ROUNDS ? `${fmt(r.cli.at(-1)!.ms / 1000, 2)} s` : '-'}; rclone raw ${fmt(r.sync.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsync.at(-1)!.ms / 1000, 2)} s; unchanged raw ${fmt(r.same.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsame.at(-1)!.ms / 1000, 2)} s`);
+    console.log(
+      `round ${i + 1}/${ROUNDS}: restic raw ${fmt(r.raw.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.daemon.at(-1)!.ms / 1000, 2)} s, cli ${i < CLI_ROUNDS ? `${fmt(r.cli.at(-1)!.ms / 1000, 2)} s` : '-'}; rclone raw ${fmt(r.sync.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsync.at(-1)!.ms / 1000, 2)} s; unchanged raw ${fmt(r.same.at(-1)!.ms / 1000, 2)} s, daemon ${fmt(r.dsame.at(-1)!.ms / 1000, 2)} s`,
+    );
   }
   const load1 = os.loadavg()[0]!;
 
@@ -449,11 +462,40 @@ jobs:
 |---|---|---|---|---|---|
 ${row(`restic, daemon: \`POST /api/v1/jobs/flux-backup/run\` → \`run.finished\`, ${FILES.toLocaleString('en')} files (${n})`, sDaemon, `≤ ${TARGET} × raw`, vRestic)}
 ${row('raw `restic backup`, the same argv and env, same repository state', sRaw, 'baseline')}
-${ratioRow('restic: daemon / raw, ratio of medians', sDaemon, sRaw, `≤ ${TARGET}`, paired(r.daemon.map((x) => x.ms), r.raw.map((x) => x.ms)))}
+${ratioRow(
+  'restic: daemon / raw, ratio of medians',
+  sDaemon,
+  sRaw,
+  `≤ ${TARGET}`,
+  paired(
+    r.daemon.map((x) => x.ms),
+    r.raw.map((x) => x.ms),
+  ),
+)}
 ${row(`rclone, daemon: \`POST /api/v1/jobs/space-offsite/run\` → \`run.finished\`, ${FILES.toLocaleString('en')} files to an empty \`cloud:\` (${n})`, sDsync, `≤ ${SYNC_TARGET} × raw`, vSync)}
 ${row('raw `rclone sync`, the env, filters and output settings pillarsd gave rclone, empty destination', sSync, 'baseline')}
-${ratioRow('rclone: daemon / raw, ratio of medians', sDsync, sSync, `≤ ${SYNC_TARGET}`, paired(r.dsync.map((x) => x.ms), r.sync.map((x) => x.ms)))}
-${row(`rclone, daemon, nothing changed since the last sync (both sides ${FILES.toLocaleString('en')} files; information)`, sDsame, '', `ratio to raw ${fmt(sDsame.median / sSame.median, 3)} (paired ${fmt(paired(r.dsame.map((x) => x.ms), r.same.map((x) => x.ms)), 3)})`)}
+${ratioRow(
+  'rclone: daemon / raw, ratio of medians',
+  sDsync,
+  sSync,
+  `≤ ${SYNC_TARGET}`,
+  paired(
+    r.dsync.map((x) => x.ms),
+    r.sync.map((x) => x.ms),
+  ),
+)}
+${row(
+  `rclone, daemon, nothing changed since the last sync (both sides ${FILES.toLocaleString('en')} files; information)`,
+  sDsame,
+  '',
+  `ratio to raw ${fmt(sDsame.median / sSame.median, 3)} (paired ${fmt(
+    paired(
+      r.dsame.map((x) => x.ms),
+      r.same.map((x) => x.ms),
+    ),
+    3,
+  )})`,
+)}
 ${row('raw `rclone sync`, nothing changed', sSame)}
 ${row(`cold CLI: \`pillarsd run flux-backup\`, Node start included (${CLI_ROUNDS} rounds; information, the timer path)`, sCli, '', `ratio to raw ${fmt(sCli.median / sRaw.median, 3)} (minimums ${fmt(sCli.min / sRaw.min, 3)})`)}
 ${row('of which fixed: `pillarsd --version` (Node start + bundle load, 5 runs)', sBoot)}
@@ -462,7 +504,7 @@ ${row('of which the server itself (utime + stime)', selfCpu(r.daemon))}
 ${row('CPU, raw restic', S(r.raw, 'cpu'))}
 ${row('CPU, cold CLI (`pillarsd run` + restic)', S(r.cli, 'cpu'), '', cpuRatio(r.cli, r.raw))}
 ${row('CPU, rclone daemon path: server + its children (listings, sort, copy)', S(r.dsync, 'cpu'), '', cpuRatio(r.dsync, r.sync))}
-${row('of which the server itself (utime + stime): reading the listings, the plan, rclone\'s stats', selfCpu(r.dsync))}
+${row("of which the server itself (utime + stime): reading the listings, the plan, rclone's stats", selfCpu(r.dsync))}
 ${row('CPU, raw rclone sync', S(r.sync, 'cpu'))}`;
   const fastest = r.sync.reduce((a, b) => (b.ms < a.ms ? b : a));
   const ms = (x: number) => `${fmt(x, 0)} ms`;
@@ -478,7 +520,7 @@ ${fmt(fastest.ms / 1000, 2)} s of wall time, so on ${os.cpus().length} cores the
   const md = `## Backup overhead, pillarsd against raw restic and rclone (\`bench/backup-overhead.ts\`)
 
 Method: two trees of ${FILES.toLocaleString('en')} files (200 folders of 100 random files of 0.5–4.5 KiB, about 50 MiB each),
-one in Flux and one in Space (\`space:/shares\`), each pillar with its sentinel; the data ${onTmpfs ? 'on tmpfs (`/dev/shm`): on this shared machine\'s disk every file creation costs about 1 ms of kernel time (a `cp -r` of the tree takes over 20 s), which would bury pillarsd\'s work in the filesystem\'s and flatter the ratio' : 'on the disk (no tmpfs here)'}; pillarsd's
+one in Flux and one in Space (\`space:/shares\`), each pillar with its sentinel; the data ${onTmpfs ? "on tmpfs (`/dev/shm`): on this shared machine's disk every file creation costs about 1 ms of kernel time (a `cp -r` of the tree takes over 20 s), which would bury pillarsd's work in the filesystem's and flatter the ratio" : 'on the disk (no tmpfs here)'}; pillarsd's
 own state (SQLite, run logs, restic's cache, its password file) on the disk. **Daemon path (the verdict rows):** the
 shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build.mjs server\` builds it) runs
 \`pillarsd serve\` (tls off, 127.0.0.1, port 0) with an admin token stored before it starts; each run is

@@ -32,7 +32,6 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-rss-'));
 // next to where scripts/build.mjs puts each bundle: the server's dependencies resolve from server/node_modules
 const outDirs = [path.join(ROOT, 'server/dist', `bench-${process.pid}`), path.join(ROOT, 'dist', `bench-${process.pid}`)];
 
-
 /** Diagnostics, not verdicts: what the last idle sample was made of (proc(5): RssAnon is the V8 heap and malloc, RssFile the mapped code: node itself and native modules). */
 interface RssParts {
   anon: number;
@@ -123,7 +122,13 @@ async function clientIdle(js: string): Promise<{ afterWork: number[]; idle: numb
     if (m.code !== 0) throw new Error(`pillars mount failed (${m.code}): ${m.stdout}${m.stderr}`);
     w = spawnProcess(process.execPath, [js, '--config', settings, 'watch'], { cwd: home, env });
     // watch prints the three pillars on every change: idle starts once the last report is all mounted
-    const healthy = () => w!.stdout().trim().split('\n').slice(-3).filter((l) => /^\S+\s+mounted\s/.test(l)).length === 3;
+    const healthy = () =>
+      w!
+        .stdout()
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .filter((l) => /^\S+\s+mounted\s/.test(l)).length === 3;
     for (let t = 0; !healthy(); t += 250) {
       if (t > 20_000) throw new Error(`pillars watch does not see three healthy mounts:\n${w.stdout()}${w.stderr()}`);
       await sleep(250);

@@ -69,7 +69,14 @@ try {
   writeFileSync(pwFile, `${PW}\n`);
   chmodSync(pwFile, 0o600);
   w = spawnProcess(process.execPath, [js, '--config', settings, '--json', 'watch', '--password-file', pwFile], { env: { HOME: home, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: undefined }, cwd: tmp });
-  const mounted = () => (w!.stdout().split('\n').filter((l) => l.startsWith('{"pillars"')).pop() ?? '').split('"state":"mounted"').length === 4;
+  const mounted = () =>
+    (
+      w!
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{"pillars"'))
+        .pop() ?? ''
+    ).split('"state":"mounted"').length === 4;
   for (let t = 0; !mounted(); t += 100) {
     if (t > 90_000) throw new Error(`not mounted: ${w.stdout().slice(-1000)} ${w.stderr().slice(-1000)}`);
     await sleep(100);
@@ -137,10 +144,15 @@ const winCounts = await countCalls((count) => {
     const p: LineProcess = {
       pid: 1,
       send(line) {
-        if (first) return (first = false), true;
+        if (first) return ((first = false), true);
         const req = JSON.parse(line) as { id: number; op: string; drives?: string[] };
         count(req.op);
-        const a = req.op === 'look' ? { ok: true, drives: req.drives!.map((d, i) => ({ drive: d, mapped: true, remote: `\\\\motoko\\${IDS[i]}`, status: 0, opens: 0 })) } : req.op === 'probe' ? { ok: true, mapped: true, reachable: true, status: 0, free: 1, used: 1 } : { ok: true };
+        const a =
+          req.op === 'look'
+            ? { ok: true, drives: req.drives!.map((d, i) => ({ drive: d, mapped: true, remote: `\\\\motoko\\${IDS[i]}`, status: 0, opens: 0 })) }
+            : req.op === 'probe'
+              ? { ok: true, mapped: true, reachable: true, status: 0, free: 1, used: 1 }
+              : { ok: true };
         setImmediate(() => onLine(JSON.stringify({ ...a, id: req.id })));
         return true;
       },
@@ -157,19 +169,29 @@ const macCounts = await countCalls((count) => {
   const mountLines = IDS.map((id) => `//alice@motoko/${id} on /Users/alice/.mkt/${id} (smbfs, nodev, nosuid, mounted by alice)\n`).join('');
   const exec: Exec = async (req) => {
     count(path.basename(req.cmd));
-    return { code: 0, stdout: req.cmd === '/sbin/mount' ? mountLines : req.cmd === '/bin/df' ? 'Filesystem 1024-blocks Used Available Capacity Mounted on\n//alice@motoko/x 100 50 50 50% /x\n' : '', stderr: '', timedOut: false };
+    return {
+      code: 0,
+      stdout: req.cmd === '/sbin/mount' ? mountLines : req.cmd === '/bin/df' ? 'Filesystem 1024-blocks Used Available Capacity Mounted on\n//alice@motoko/x 100 50 50 50% /x\n' : '',
+      stderr: '',
+      timedOut: false,
+    };
   };
   return createMacPlatform({ exec, fs: {} as FsPort, home: '/Users/alice', user: 'alice', runtimeDir: '/tmp/x' });
 });
 
-const pct = (cpuMsPerHour: number) => cpuMsPerHour / 3_600_000 * 100;
+const pct = (cpuMsPerHour: number) => (cpuMsPerHour / 3_600_000) * 100;
 if (!measured) throw new Error('the Linux window was not measured');
 const linuxPct = (measured.cpuS / measured.wallS) * 100;
-const winMsPerHour = (winCounts.server ?? 0) * costs.server! + (winCounts.look ?? 0) * WIN_COSTS_MS.look + (winCounts.probe ?? 0) * WIN_COSTS_MS.probe + (winCounts['powershell start'] ?? 0) * WIN_COSTS_MS.powershellStart;
+const winMsPerHour =
+  (winCounts.server ?? 0) * costs.server! + (winCounts.look ?? 0) * WIN_COSTS_MS.look + (winCounts.probe ?? 0) * WIN_COSTS_MS.probe + (winCounts['powershell start'] ?? 0) * WIN_COSTS_MS.powershellStart;
 // the first version: a PowerShell started for every pillar's probe, every 2 s round
 const winOldMsPerHour = 1_800 * IDS.length * WIN_COSTS_MS.powershellStart;
 const macMsPerHour = (macCounts.server ?? 0) * costs.server! + (macCounts.mount ?? 0) * MAC_COSTS_MS.smallChild + (macCounts.df ?? 0) * MAC_COSTS_MS.smallChild;
-const hourly = (c: Record<string, number>) => Object.entries(c).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+const hourly = (c: Record<string, number>) =>
+  Object.entries(c)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 const rows = [
   `| Linux, measured: \`pillars watch\` keeping 3 smbnetfs mounts, ${Math.round(measured.wallS)} s steady state | ${fmt(linuxPct, 3)} % | ${fmt(measured.cpuS * 1000, 0)} ms CPU | < ${TARGET_PCT} % of one core | ${verdict(linuxPct, TARGET_PCT)} |`,

@@ -35,18 +35,19 @@ try {
     for (let f = 0; f < 100; f++) writeFileSync(path.join(src, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`.repeat(20));
   }
   const recorded = path.join(tmp, 'rclone.log');
-  const rc = spawnSync(
-    'bash',
-    ['-c', 'rclone copy "$1" "$2" --use-json-log -v --stats 100ms --stats-log-level NOTICE 2>"$3"; code=$?; times; exit $code', 'bash', src, dst, recorded],
-    { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmp } },
-  );
+  const rc = spawnSync('bash', ['-c', 'rclone copy "$1" "$2" --use-json-log -v --stats 100ms --stats-log-level NOTICE 2>"$3"; code=$?; times; exit $code', 'bash', src, dst, recorded], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: tmp },
+  });
   if (rc.status !== 0) throw new Error(`rclone copy (baseline) exited ${rc.status}: ${rc.stderr}`);
   // `times`: shell user/sys, then children user/sys, e.g. "0m1.234s 0m0.567s"
   const childTimes = rc.stdout.trim().split('\n').pop() ?? '';
   const secs = [...childTimes.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (secs.length !== 2) throw new Error(`cannot read rclone's CPU time from "${childTimes}"`);
   const rcloneCpu = secs[0]! + secs[1]!;
-  const lines = readFileSync(recorded, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(recorded, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const statsLines = lines.filter((l) => l.includes('"stats"'));
   if (lines.length < FILES || !statsLines.length) throw new Error(`rclone printed ${lines.length} lines (${statsLines.length} stats) for ${FILES} files`);
   const rclonePerLine = rcloneCpu / lines.length;
@@ -90,7 +91,9 @@ exec ${JSON.stringify(process.execPath)} ${JSON.stringify(replay)}
 
   // 3. the engine, from a pillarsd.yaml like any other
   const root = path.join(tmp, 'motoko');
-  const { loaded } = benchMotoko(root, `remotes:
+  const { loaded } = benchMotoko(
+    root,
+    `remotes:
   cloud: { type: local }
 jobs:
   space-copy:
@@ -98,7 +101,8 @@ jobs:
     source: space:/
     destination: cloud:${root}/cloud
     retries: { count: 0 }
-`);
+`,
+  );
   const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const growth: number[] = [];
   const cpu: number[] = [];

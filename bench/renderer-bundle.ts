@@ -122,7 +122,23 @@ const SCROLL = `new Promise((resolve) => {
   requestAnimationFrame(tick);
 })`;
 
-type Reading = { rendered: number; renderedRows: number; dom: number; boot: number; reqStart: number; fetch: number; loaded: number; firstEnd: number; complete: number; completeRows: number; requests: number; longest: number; longTasks: number; tableRows: number; files: string[] };
+type Reading = {
+  rendered: number;
+  renderedRows: number;
+  dom: number;
+  boot: number;
+  reqStart: number;
+  fetch: number;
+  loaded: number;
+  firstEnd: number;
+  complete: number;
+  completeRows: number;
+  requests: number;
+  longest: number;
+  longTasks: number;
+  tableRows: number;
+  files: string[];
+};
 
 const loadBefore = loadavg()[0]!;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-pane-'));
@@ -223,8 +239,14 @@ ${row(`navigation → first rows of a ${n}-run history (${ROUNDS} rounds)`, fr, 
 ${row('of which: navigation → app script evaluated (`pillars:boot`)', col('boot'))}
 ${row(`of which: navigation → first page (${FIRST_PAGE} runs) requested`, col('reqStart'))}
 ${row('of which: first page request → response complete', col('fetch'), '', 'pillarsd')}
-${row('of which: response complete → runs in the model (`pillars:runs-loaded`)', phase((r) => r.loaded - r.firstEnd))}
-${row('of which: runs in the model → table committed', phase((r) => r.rendered - r.loaded))}
+${row(
+  'of which: response complete → runs in the model (`pillars:runs-loaded`)',
+  phase((r) => r.loaded - r.firstEnd),
+)}
+${row(
+  'of which: runs in the model → table committed',
+  phase((r) => r.rendered - r.loaded),
+)}
 | runs in the model / run rows in the DOM at the first rows | ${readings[0]!.renderedRows} / ${readings[0]!.dom} | | | | |
 ${row(`navigation → all ${total.toLocaleString('en')} runs loaded (${readings[0]!.requests} requests)`, col('complete'))}
 ${row('longest main-thread task between first rows and all loaded', col('longest'), '', `${fmt(stats(readings.map((r) => r.longTasks)).median, 0)} tasks over 50 ms (median of rounds)`)}

@@ -80,7 +80,10 @@ try {
   const r = stats(raw);
   const rf = stats(rawFirst);
   const v = verdict(p.median / 1000, 1);
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const md = `## Browsing a folder of ${ENTRIES.toLocaleString('en')} entries (\`bench/restore-browse.ts\`)
 
 Method: a real restic 0.14 repository holding one snapshot with a folder of ${ENTRIES.toLocaleString('en')}

@@ -90,7 +90,10 @@ try {
   const vRss = verdict(g.max, 30);
   const ratio = r.median / raw.median;
   const vRate = verdict(ratio, 0.8, false);
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const md = `## Downloading a ${SIZE / MB} MiB file (\`bench/restore-dump.ts\`)
 
 Method: a real restic 0.14 repository holding one snapshot of a ${SIZE / MB} MiB random file

@@ -30,9 +30,7 @@ interface Outcome {
 
 /** Markdown table rows (not the header or the rule) a bench printed. */
 export function tableRows(out: string): string[] {
-  return out
-    .split('\n')
-    .filter((l) => /^\|.*\|\s*$/.test(l) && !/^\|\s*-/.test(l) && !/^\|\s*measure\s*\|/i.test(l));
+  return out.split('\n').filter((l) => /^\|.*\|\s*$/.test(l) && !/^\|\s*-/.test(l) && !/^\|\s*measure\s*\|/i.test(l));
 }
 
 /** Rows whose verdict says a target was missed. */

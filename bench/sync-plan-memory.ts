@@ -67,7 +67,9 @@ out(2, JSON.stringify({ level: 'notice', msg: 'stats', stats: st }) + '\\n');
   chmodSync(path.join(bin, 'rclone'), 0o755);
 
   const root = path.join(tmp, 'motoko');
-  const { loaded } = benchMotoko(root, `remotes:
+  const { loaded } = benchMotoko(
+    root,
+    `remotes:
   cloud: { type: local }
 jobs:
   space-offsite:
@@ -76,7 +78,8 @@ jobs:
     destination: cloud:${root}/cloud
     guard: { maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }
     retries: { count: 0 }
-`);
+`,
+  );
   const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const results = new Map<number, { growth: number[]; secs: number[]; planSecs: number[] }>();
   try {
@@ -96,7 +99,13 @@ jobs:
       const gone = Math.floor((n - 1) / 100) + 1;
       if (sum?.plan?.deletions !== gone || sum.plan.destinationFiles !== n || sum.filesDeleted !== gone) throw new Error(`unexpected plan for ${n}: ${JSON.stringify(done.summary)}`);
       const log = await rt.engine.readLog(done.id);
-      const t = (re: RegExp) => Date.parse(log.split('\n').find((l) => re.test(l.slice(l.indexOf(' ') + 1)))!.split(' ')[0]!);
+      const t = (re: RegExp) =>
+        Date.parse(
+          log
+            .split('\n')
+            .find((l) => re.test(l.slice(l.indexOf(' ') + 1)))!
+            .split(' ')[0]!,
+        );
       return { growth: (peak - rss0) / MB, secs: dt, planSecs: (t(/^plan: /) - t(/^\$ rclone lsjson/)) / 1000 };
     };
     await runOnce(20_000); // warm-up: modules, JIT, SQLite pages
@@ -120,13 +129,16 @@ jobs:
   const g = stats(big.growth);
   const gs = stats(small.growth);
   const v = verdict(g.max, TARGET_MB);
-  const rows = [...SIZES].reverse().map((n) => {
-    const r = results.get(n)!;
-    const gg = stats(r.growth);
-    const p = stats(r.planSecs);
-    return `| RSS growth, ${n.toLocaleString('en')} objects a side | ${fmt(gg.median)} MB | ${fmt(gg.min)} MB | ${fmt(gg.max)} MB | ${n === 1_000_000 ? `≤ ${TARGET_MB} MB` : ''} | ${n === 1_000_000 ? v : ''} |
+  const rows = [...SIZES]
+    .reverse()
+    .map((n) => {
+      const r = results.get(n)!;
+      const gg = stats(r.growth);
+      const p = stats(r.planSecs);
+      return `| RSS growth, ${n.toLocaleString('en')} objects a side | ${fmt(gg.median)} MB | ${fmt(gg.min)} MB | ${fmt(gg.max)} MB | ${n === 1_000_000 ? `≤ ${TARGET_MB} MB` : ''} | ${n === 1_000_000 ? v : ''} |
 | listings + sort + plan, ${n.toLocaleString('en')} objects a side | ${fmt(p.median, 2)} s | ${fmt(p.min, 2)} s | ${fmt(p.max, 2)} s | | ${fmt((2 * n) / p.median / 1000, 0)} k objects/s |`;
-  }).join('\n');
+    })
+    .join('\n');
   const md = `## The one-listing guard at B2 scale (\`bench/sync-plan-memory.ts\`)
 
 Method: a real engine (\`openRuntime\` from a pillarsd.yaml) runs \`space-offsite\` (\`rclone-sync\`) whose

@@ -38,7 +38,12 @@ export const LAYERS = [
   { dir: 'server/src/domain/', why: 'pure decisions (guards, run states, schedules, resources)', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE, 'croner'] },
   { dir: 'server/src/tools/', why: 'pure argv, env and parsers of restic and rclone', folders: ['server/src/contract/', 'server/src/config/'], packages: [...PURE_NODE] },
   { dir: 'server/src/layout/', why: 'the folder layout policy and its audit', packages: [...PURE_NODE, 'yaml', 'zod'] },
-  { dir: 'server/src/config/', why: 'pillarsd.yaml: schema, loader, edits', folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts', 'server/src/domain/size.ts'], packages: [...PURE_NODE, 'croner', 'yaml', 'zod'] },
+  {
+    dir: 'server/src/config/',
+    why: 'pillarsd.yaml: schema, loader, edits',
+    folders: ['server/src/infra/', 'server/src/contract/', 'server/src/ports/errors.ts', 'server/src/domain/size.ts'],
+    packages: [...PURE_NODE, 'croner', 'yaml', 'zod'],
+  },
   {
     dir: 'server/src/infra/',
     why: 'the only server code touching processes, files and the network',
@@ -137,7 +142,12 @@ export const LAYERS = [
     folders: ['src/shared/', 'server/src/contract/api.ts'],
     packages: ['react', 'react-dom', '@tanstack/react-virtual', 'croner', 'cronstrue'],
   },
-  { dir: 'src/cli/', why: 'pillars, the client CLI: composition root without a tray', folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'], packages: ['commander', 'node:perf_hooks', 'node:path'] },
+  {
+    dir: 'src/cli/',
+    why: 'pillars, the client CLI: composition root without a tray',
+    folders: ['src/shared/', 'src/platform/', 'src/main/core/', 'server/src/contract/api.ts'],
+    packages: ['commander', 'node:perf_hooks', 'node:path'],
+  },
 ];
 
 /** The folders the rule governs: a file in them that no layer claims is refused until one does. */
@@ -172,7 +182,8 @@ function packageAllowed(layer, pkg) {
   return false;
 }
 
-const within = (target, entry) => (entry.endsWith('/') ? target.startsWith(entry) || target === entry.slice(0, -1) : target === entry || target.startsWith(`${entry.replace(/\.[tj]sx?$/, '')}.`) || target === entry.replace(/\.[tj]sx?$/, ''));
+const within = (target, entry) =>
+  entry.endsWith('/') ? target.startsWith(entry) || target === entry.slice(0, -1) : target === entry || target.startsWith(`${entry.replace(/\.[tj]sx?$/, '')}.`) || target === entry.replace(/\.[tj]sx?$/, '');
 
 /**
  * Why `spec`, imported from `file` (repository-relative), breaks the layering, or undefined.

@@ -51,12 +51,7 @@ export function encodePng(size, rgba) {
     raw[y * (size * 4 + 1)] = 0; // filter: none
     rgba.copy(raw, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 // ICO: ICONDIR + one ICONDIRENTRY per image + PNG payloads (width/height 0 means 256).
@@ -99,21 +94,25 @@ export function encodeIcns(entries) {
 // ---------------------------------------------------------------------------------------------
 // A tiny vector rasteriser: shapes in unit coordinates (0..1, y down), supersampled coverage.
 
-const inRect = (x0, y0, x1, y1, r = 0) => (x, y) => {
-  if (x < x0 || x > x1 || y < y0 || y > y1) return false;
-  if (r <= 0) return true;
-  const cx = Math.min(Math.max(x, x0 + r), x1 - r);
-  const cy = Math.min(Math.max(y, y0 + r), y1 - r);
-  return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-};
+const inRect =
+  (x0, y0, x1, y1, r = 0) =>
+  (x, y) => {
+    if (x < x0 || x > x1 || y < y0 || y > y1) return false;
+    if (r <= 0) return true;
+    const cx = Math.min(Math.max(x, x0 + r), x1 - r);
+    const cy = Math.min(Math.max(y, y0 + r), y1 - r);
+    return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+  };
 const inCircle = (cx, cy, r) => (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-const inRing = (cx, cy, r0, r1, gapFrom = 0, gapTo = 0) => (x, y) => {
-  const d2 = (x - cx) ** 2 + (y - cy) ** 2;
-  if (d2 < r0 * r0 || d2 > r1 * r1) return false;
-  if (gapFrom === gapTo) return true;
-  const a = (Math.atan2(y - cy, x - cx) * 180) / Math.PI; // -180..180, 0 = right, 90 = down
-  return !(a >= gapFrom && a <= gapTo);
-};
+const inRing =
+  (cx, cy, r0, r1, gapFrom = 0, gapTo = 0) =>
+  (x, y) => {
+    const d2 = (x - cx) ** 2 + (y - cy) ** 2;
+    if (d2 < r0 * r0 || d2 > r1 * r1) return false;
+    if (gapFrom === gapTo) return true;
+    const a = (Math.atan2(y - cy, x - cx) * 180) / Math.PI; // -180..180, 0 = right, 90 = down
+    return !(a >= gapFrom && a <= gapTo);
+  };
 const inSegment = (ax, ay, bx, by, w) => (x, y) => {
   const dx = bx - ax;
   const dy = by - ay;
@@ -188,7 +187,12 @@ function badgeOps(state) {
         { clear: inCircle(cx, cy + r * 0.55, r * 0.15) },
       ];
     case 'error': // a disc with a cross cut out
-      return [cut, { add: inCircle(cx, cy, r) }, { clear: inSegment(cx - r * 0.45, cy - r * 0.45, cx + r * 0.45, cy + r * 0.45, r * 0.3) }, { clear: inSegment(cx - r * 0.45, cy + r * 0.45, cx + r * 0.45, cy - r * 0.45, r * 0.3) }];
+      return [
+        cut,
+        { add: inCircle(cx, cy, r) },
+        { clear: inSegment(cx - r * 0.45, cy - r * 0.45, cx + r * 0.45, cy + r * 0.45, r * 0.3) },
+        { clear: inSegment(cx - r * 0.45, cy + r * 0.45, cx + r * 0.45, cy - r * 0.45, r * 0.3) },
+      ];
     case 'offline': // a hollow ring: disconnected, not broken
       return [cut, { add: inRing(cx, cy, r * 0.55, r) }];
     default:

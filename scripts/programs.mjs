@@ -51,7 +51,7 @@ const ARGV_METHODS = new Set(['exec', 'spawn', 'spawnSync', 'execFile', 'execFil
  * scripts/packages.sh ("a fresh Debian 12 machine with Node 20 and git").
  */
 export const PREREQUISITES = new Map([
-  ['node', 'Node 20, the README\'s prerequisite'],
+  ['node', "Node 20, the README's prerequisite"],
   ['npm', 'comes with Node 20'],
   ['npx', 'comes with Node 20'],
 ]);
@@ -81,30 +81,30 @@ export const NOT_LINUX = [
  */
 export const DYNAMIC = [
   // the one Exec of each process: they forward their callers' programs, which are scanned
-  { file: 'server/src/infra/exec.ts', expr: 'req.cmd', programs: [], why: 'pillarsd\'s Exec: callers pass `cmd`' },
-  { file: 'src/platform/host/exec.ts', expr: 'req.cmd', programs: [], why: 'the client\'s Exec: callers pass `cmd`' },
+  { file: 'server/src/infra/exec.ts', expr: 'req.cmd', programs: [], why: "pillarsd's Exec: callers pass `cmd`" },
+  { file: 'src/platform/host/exec.ts', expr: 'req.cmd', programs: [], why: "the client's Exec: callers pass `cmd`" },
   { file: 'test/support/proc.ts', expr: 'cmd', programs: [], why: 'run/runOk: callers pass the program' },
   { file: 'test/support/smbd.ts', expr: 'cmd as string', programs: ['smbd', 'ip'], why: 'smbd, or `ip netns exec NS smbd`, from its argv array' },
   // tool invocations built by server/src/tools (each builder takes the binary toolchain.ts resolved)
   { file: 'server/src/jobs/tool-child.ts', expr: 'c.cmd', programs: [], why: 'restic/rclone commands built by server/src/tools' },
   { file: 'server/src/jobs/types/restic-forget.ts', expr: 'c.cmd', programs: [], why: 'restic forget, built by server/src/tools' },
   { file: 'server/src/jobs/remote-check.ts', expr: 'cmd.cmd', programs: [], why: 'rclone obscure, built by server/src/tools' },
-  { file: 'server/src/jobs/remote-check.ts', expr: 'probe.cmd', programs: [], why: 'pillarsd check\'s read-only rclone listing, built by server/src/tools' },
+  { file: 'server/src/jobs/remote-check.ts', expr: 'probe.cmd', programs: [], why: "pillarsd check's read-only rclone listing, built by server/src/tools" },
   { file: 'test/server/tools/rclone-argv.test.ts', expr: 'c.cmd', programs: ['rclone'], why: 'every rclone argv the builders make, run through the installed rclone' },
   { file: 'server/src/infra/stream-exec.ts', expr: 'req.cmd', programs: [], why: 'the streamed child (restic dump, find): callers pass `cmd`' },
   { file: 'server/src/jobs/snapshots.ts', expr: 'c.cmd', programs: [], why: 'restic find and dump, built by server/src/tools' },
-  { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: 'a hook\'s argv from pillarsd.yaml: the operator\'s own program' },
+  { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: "a hook's argv from pillarsd.yaml: the operator's own program" },
   { file: 'server/src/jobs/toolchain.ts', expr: 'bin', programs: ['restic', 'rclone'], why: 'tools.restic / tools.rclone from pillarsd.yaml, default restic and rclone' },
   { file: 'src/platform/mac/macPlatform.ts', expr: /^MAC_BIN\.\w+$/, programs: [], why: 'macOS binaries by absolute path, never started on Linux' },
   { file: 'src/platform/win/helper.ts', expr: 'o.powershell', programs: ['powershell.exe'], why: 'Windows PowerShell, the long-lived helper (a fake StartProcess in tests)' },
-  { file: 'src/platform/host/lines.ts', expr: 'req.cmd', programs: [], why: 'the client\'s StartProcess: callers pass `cmd` (the Windows helper)' },
-  { file: 'src/platform/host/control.ts', expr: 'cmd', programs: [], why: 'a control-socket message naming the core\'s command, not a program' },
+  { file: 'src/platform/host/lines.ts', expr: 'req.cmd', programs: [], why: "the client's StartProcess: callers pass `cmd` (the Windows helper)" },
+  { file: 'src/platform/host/control.ts', expr: 'cmd', programs: [], why: "a control-socket message naming the core's command, not a program" },
   { file: 'test/client/cli/core.test.ts', expr: 'cmd', programs: ['setpriv', 'node'], why: 'the CLI as root (node) or as a normal user (setpriv … node)' },
   { file: 'test/client/win/winPlatform.test.ts', expr: 'req.cmd', programs: [], why: 'the fake StartProcess records what the adapter asked for' },
-  { file: 'test/client/win/winPlatform.test.ts', expr: 's.cmd', programs: [], why: 'the fake StartProcess\'s records, checked for secrets' },
+  { file: 'test/client/win/winPlatform.test.ts', expr: 's.cmd', programs: [], why: "the fake StartProcess's records, checked for secrets" },
   { file: 'bench/backup-overhead.ts', expr: 'argv[0]!', programs: ['restic', 'rclone', 'node'], why: 'the raw tool (or pillarsd) the benchmark times directly' },
   { file: 'test/server/jobs/engine.test.ts', expr: "path.join(bin, 'restic')", programs: ['sleep'], why: 'a sleep linked under the name restic, as an orphan' },
-  { file: 'test/scripts/programs.test.ts', expr: 'unlisted', programs: [], why: 'the run-time audit\'s own test: a program no scan can know, on purpose' },
+  { file: 'test/scripts/programs.test.ts', expr: 'unlisted', programs: [], why: "the run-time audit's own test: a program no scan can know, on purpose" },
 ];
 
 function walk(rel, out) {
@@ -160,14 +160,19 @@ function childProcessBindings(sf) {
     if (ts.isVariableDeclaration(n) && n.initializer) {
       let init = n.initializer;
       if (ts.isAwaitExpression(init)) init = init.expression;
-      const loads = ts.isCallExpression(init) && (init.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(init.expression) && init.expression.text === 'require')) && init.arguments[0] && isChildProcessSpecifier(init.arguments[0]);
+      const loads =
+        ts.isCallExpression(init) &&
+        (init.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(init.expression) && init.expression.text === 'require')) &&
+        init.arguments[0] &&
+        isChildProcessSpecifier(init.arguments[0]);
       if (loads && ts.isObjectBindingPattern(n.name)) {
         for (const el of n.name.elements) {
           const orig = (el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName : el.name).getText(sf);
           if (CHILD_PROCESS_FNS.has(orig) && ts.isIdentifier(el.name)) names.set(el.name.text, orig);
         }
       } else if (loads && ts.isIdentifier(n.name)) namespaces.add(n.name.text);
-      const promisified = ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'promisify' && init.arguments[0] && ts.isIdentifier(init.arguments[0]) && names.get(init.arguments[0].text);
+      const promisified =
+        ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'promisify' && init.arguments[0] && ts.isIdentifier(init.arguments[0]) && names.get(init.arguments[0].text);
       if (promisified && ts.isIdentifier(n.name)) names.set(n.name.text, promisified);
     }
     ts.forEachChild(n, visit);
@@ -351,7 +356,18 @@ function scanTs(rel, text, found, dynamicSites) {
  * Programs that start another program named in their arguments: how many non-option arguments
  * come before it (a lock file, a duration, a mask).
  */
-const WRAPPERS = new Map([['stdbuf', 0], ['setsid', 0], ['nice', 0], ['env', 0], ['flock', 1], ['timeout', 1], ['taskset', 1], ['unshare', 0], ['chroot', 1], ['runuser', 0]]);
+const WRAPPERS = new Map([
+  ['stdbuf', 0],
+  ['setsid', 0],
+  ['nice', 0],
+  ['env', 0],
+  ['flock', 1],
+  ['timeout', 1],
+  ['taskset', 1],
+  ['unshare', 0],
+  ['chroot', 1],
+  ['runuser', 0],
+]);
 
 /** The programs a wrapper (`sh -c SCRIPT`, `stdbuf … PROG`, `ip netns exec NS PROG`) starts from a literal argv. */
 function wrapped(program, argv, where, found, strings = new Map()) {
@@ -389,10 +405,58 @@ function wrappedArgs(program, lits, where, found) {
 // --- shell -------------------------------------------------------------------------------------
 
 const SHELL_WORDS = new Set([
-  'if', 'then', 'else', 'elif', 'fi', 'for', 'in', 'do', 'done', 'while', 'until', 'case', 'esac', 'function', '{', '}', '!', '[[', ']]',
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'for',
+  'in',
+  'do',
+  'done',
+  'while',
+  'until',
+  'case',
+  'esac',
+  'function',
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
   // builtins
-  '.', ':', '[', 'cd', 'echo', 'printf', 'exit', 'export', 'local', 'read', 'return', 'set', 'shift', 'source', 'test', 'trap', 'true', 'false',
-  'wait', 'kill', 'exec', 'eval', 'command', 'type', 'unset', 'declare', 'break', 'continue', 'pwd', 'umask', 'readonly', 'times',
+  '.',
+  ':',
+  '[',
+  'cd',
+  'echo',
+  'printf',
+  'exit',
+  'export',
+  'local',
+  'read',
+  'return',
+  'set',
+  'shift',
+  'source',
+  'test',
+  'trap',
+  'true',
+  'false',
+  'wait',
+  'kill',
+  'exec',
+  'eval',
+  'command',
+  'type',
+  'unset',
+  'declare',
+  'break',
+  'continue',
+  'pwd',
+  'umask',
+  'readonly',
+  'times',
 ]);
 
 /** First words of the simple commands of a shell script (good enough for the project's plain scripts). */
@@ -412,7 +476,10 @@ function scanShell(rel, text, found, inline = false) {
       .replace(/'[^']*'/g, "''")
       .replace(/"([^"$]|\$(?!\())*"/g, '""');
     for (let part of line.split(/&&|\|\||[;|&(]|\$\(|`|\bthen\b|\bdo\b|\belse\b/)) {
-      part = part.trim().replace(/^(\w+=("[^"]*"|\S*)\s+)+/, '').replace(/^(exec|command|nohup)\s+(?!-)/, '');
+      part = part
+        .trim()
+        .replace(/^(\w+=("[^"]*"|\S*)\s+)+/, '')
+        .replace(/^(exec|command|nohup)\s+(?!-)/, '');
       if (/^\w+=/.test(part)) continue;
       const word = part.split(/\s+/)[0];
       if (!word || SHELL_WORDS.has(word) || !/^[\w./+-]+$/.test(word) || /^[0-9]/.test(word) || word.startsWith('$')) continue;
@@ -480,7 +547,11 @@ export function listedPackages() {
 /** Essential packages (on every Debian system) plus apt, which every install has. */
 function essentialPackages() {
   const out = execFileSync('dpkg-query', ['-W', '-f', '${Package}\\t${Essential}\\n'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.endsWith('\tyes')).map((l) => l.split('\t')[0]).concat('apt');
+  return out
+    .split('\n')
+    .filter((l) => l.endsWith('\tyes'))
+    .map((l) => l.split('\t')[0])
+    .concat('apt');
 }
 
 /** The packages with their recursive Depends and Pre-Depends (not Recommends or Suggests). */
@@ -545,7 +616,14 @@ export function owningPackages(files) {
   for (const line of r.stdout.split('\n')) {
     if (line.startsWith('diversion ')) continue;
     const i = line.lastIndexOf(': ');
-    if (i > 0) owners.set(line.slice(i + 2), line.slice(0, i).split(', ').map((p) => p.replace(/:\w+$/, '')));
+    if (i > 0)
+      owners.set(
+        line.slice(i + 2),
+        line
+          .slice(0, i)
+          .split(', ')
+          .map((p) => p.replace(/:\w+$/, '')),
+      );
   }
   return perFile.map((cands) => cands.map((c) => owners.get(c)).find((o) => o !== undefined) ?? []);
 }
@@ -571,7 +649,12 @@ export function checkPrograms(programs, packages, { searchPath, closure } = {}) 
     if (own.length === 0) {
       problems.push({ program, at, message: `${program} (${at}) belongs to no Debian package: install it from one and list that package in scripts/packages.sh` });
     } else if (!own.some((p) => allowed.has(p))) {
-      problems.push({ program, at, packages: own, message: `${program} (${at}) comes from package ${own.join(' or ')}, which scripts/packages.sh does not install (nor anything it depends on): add ${own[0]} to scripts/packages.sh` });
+      problems.push({
+        program,
+        at,
+        packages: own,
+        message: `${program} (${at}) comes from package ${own.join(' or ')}, which scripts/packages.sh does not install (nor anything it depends on): add ${own[0]} to scripts/packages.sh`,
+      });
     }
   });
   return problems;

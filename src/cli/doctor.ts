@@ -46,7 +46,9 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
   }
   const s = d.settings;
   const missing = completeness(s);
-  out.push(missing.length ? { name: 'settings', ok: false, detail: missing.map((m) => `${m.key}: ${m.reason}`).join('; '), fix: missing.map((m) => m.fix).join('; ') } : { name: 'settings', ok: true, detail: d.settingsPath });
+  out.push(
+    missing.length ? { name: 'settings', ok: false, detail: missing.map((m) => `${m.key}: ${m.reason}`).join('; '), fix: missing.map((m) => m.fix).join('; ') } : { name: 'settings', ok: true, detail: d.settingsPath },
+  );
 
   // what mounting needs on this machine (issue 13: smbnetfs and FUSE, with the apt line)
   if (d.os === 'linux' && s.linux.backend !== 'gvfs') out.push(...(await linuxMountRequirements(d.fs, d.env.PATH ?? '', d.uid)));
@@ -61,7 +63,12 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
     const v = await kc.get();
     out.push({ name: 'keychain', ok: true, detail: v ? `${kc.describe} holds the cached password` : `reachable; no cached password yet (${kc.describe})` });
   } catch (e) {
-    out.push({ name: 'keychain', ok: false, detail: e instanceof SecretSourceError ? e.reason : firstLine(e), fix: 'unlock the login keyring (Linux: a running gnome-keyring with a D-Bus session; on a host without one: `pillars watch --password-file FILE`)' });
+    out.push({
+      name: 'keychain',
+      ok: false,
+      detail: e instanceof SecretSourceError ? e.reason : firstLine(e),
+      fix: 'unlock the login keyring (Linux: a running gnome-keyring with a D-Bus session; on a host without one: `pillars watch --password-file FILE`)',
+    });
   }
 
   let vaultPassword: string | null = null;
@@ -90,12 +97,25 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
   else out.push({ name: 'smb server', ok: false, detail: smb.reason, fix: smbFix(smb.kind, s.smb.host) });
   if (healthCheck) {
     const h = await healthCheck;
-    out.push(h.ok ? { name: 'pillarsd', ok: true, detail: `${h.url} ok${h.version ? ` (version ${h.version})` : ''}${h.pinned ? ', certificate pinned' : ''}` } : { name: 'pillarsd', ok: false, detail: `${h.url}: ${h.error ?? 'not healthy'}`, fix: h.reachable ? 'pair again (`pillarsd pair`) to record the current certificate fingerprint' : `check that pillarsd runs on ${s.smb.host} (systemctl status pillarsd)` });
+    out.push(
+      h.ok
+        ? { name: 'pillarsd', ok: true, detail: `${h.url} ok${h.version ? ` (version ${h.version})` : ''}${h.pinned ? ', certificate pinned' : ''}` }
+        : {
+            name: 'pillarsd',
+            ok: false,
+            detail: `${h.url}: ${h.error ?? 'not healthy'}`,
+            fix: h.reachable ? 'pair again (`pillarsd pair`) to record the current certificate fingerprint' : `check that pillarsd runs on ${s.smb.host} (systemctl status pillarsd)`,
+          },
+    );
   }
 
   // each share's login, with the password the chain would use (vault first: it is the truth)
   let password = vaultPassword;
-  if (!password && d.secrets) password = await d.secrets.get().then((p) => p.password, () => null);
+  if (!password && d.secrets)
+    password = await d.secrets.get().then(
+      (p) => p.password,
+      () => null,
+    );
   if (smb.ok && password) {
     const server = { host: s.smb.host, username: s.smb.username, ...(s.smb.domain ? { domain: s.smb.domain } : {}) };
     const pw = password;
@@ -104,8 +124,10 @@ export async function doctor(d: DoctorDeps): Promise<Check[]> {
       const v = verdicts[i]!;
       const name = `login ${p.id}`;
       if (v.kind === 'ok') out.push({ name, ok: true, detail: `${s.smb.username} can open //${s.smb.host}/${p.share}` });
-      else if (v.kind === 'wrong-password') out.push({ name, ok: false, detail: `//${s.smb.host}/${p.share}: ${v.reason}`, fix: `set the same password in the vault and on the server (pillarsd samba passwd ${s.smb.username})` });
-      else if (v.kind === 'no-access') out.push({ name, ok: false, detail: v.reason, fix: `on ${s.smb.host}: add ${s.smb.username} to the share's users (pillarsd.yaml samba.validUsers) or fix the folder's permissions` });
+      else if (v.kind === 'wrong-password')
+        out.push({ name, ok: false, detail: `//${s.smb.host}/${p.share}: ${v.reason}`, fix: `set the same password in the vault and on the server (pillarsd samba passwd ${s.smb.username})` });
+      else if (v.kind === 'no-access')
+        out.push({ name, ok: false, detail: v.reason, fix: `on ${s.smb.host}: add ${s.smb.username} to the share's users (pillarsd.yaml samba.validUsers) or fix the folder's permissions` });
       else if (v.kind === 'no-share') out.push({ name, ok: false, detail: v.reason, fix: `check pillars[].share in the settings against the server's shares` });
       else if (v.kind === 'account') out.push({ name, ok: false, detail: v.reason, fix: `on ${s.smb.host}: pdbedit -c '[]' -u ${s.smb.username} (unlock), or set a new password` });
       else out.push({ name, ok: false, detail: `//${s.smb.host}/${p.share}: ${v.reason}`, fix: /not installed/.test(v.reason) ? 'sudo apt-get install smbclient' : `check the server's Samba log` });

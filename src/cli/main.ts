@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('pillars')
     .version('0.1.0')
     .description('mount and check the pillars from a shell')
-    .option('--config <file>', 'settings file (default: the tray app\'s, e.g. ~/.config/Pillars/config.json)')
+    .option('--config <file>', "settings file (default: the tray app's, e.g. ~/.config/Pillars/config.json)")
     .option('--json', 'machine-readable output')
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s.trimEnd()) });
@@ -167,7 +167,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   program
     .command('doctor')
-    .description('check settings, keychain, vault, server and each share\'s login; prints a fix for each failure')
+    .description("check settings, keychain, vault, server and each share's login; prints a fix for each failure")
     .action(async () => {
       const file = g().config ?? process.env.PILLARS_SETTINGS;
       let settings = null;

@@ -39,7 +39,16 @@ export function createPlatform(cfg: PlatformConfig): Platform {
     case 'linux':
       if (useGvfs(cfg.linuxBackend ?? 'auto', env))
         return createGvfsPlatform({ exec, fs, home: env.HOME ?? os.homedir(), mountRoot: cfg.mountRoot, gvfsRoot: path.join(env.XDG_RUNTIME_DIR ?? '', 'gvfs'), links: cfg.links, uid: process.getuid?.() ?? 1000 });
-      return createLinuxPlatform({ exec, fs, home: env.HOME ?? os.homedir(), uid: process.getuid?.() ?? 1000, mountRoot: cfg.mountRoot, runtimeDir: runtimeDir(env), links: cfg.links, ...(env.PATH ? { pathVar: env.PATH } : {}) });
+      return createLinuxPlatform({
+        exec,
+        fs,
+        home: env.HOME ?? os.homedir(),
+        uid: process.getuid?.() ?? 1000,
+        mountRoot: cfg.mountRoot,
+        runtimeDir: runtimeDir(env),
+        links: cfg.links,
+        ...(env.PATH ? { pathVar: env.PATH } : {}),
+      });
     case 'darwin':
       // $TMPDIR is per user and private on macOS
       return createMacPlatform({ exec, fs, home: env.HOME ?? os.homedir(), user: os.userInfo().username, runtimeDir: path.join(os.tmpdir(), 'pillars-run'), mountRoot: cfg.mountRoot, links: cfg.links });

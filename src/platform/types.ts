@@ -84,9 +84,7 @@ export interface SmbServer {
   domain?: string;
 }
 
-export type MountOutcome =
-  | { ok: true; path: string }
-  | { ok: false; kind: 'auth' | 'network' | 'busy' | 'error'; reason: string };
+export type MountOutcome = { ok: true; path: string } | { ok: false; kind: 'auth' | 'network' | 'busy' | 'error'; reason: string };
 
 export interface MountedShare {
   host: string;

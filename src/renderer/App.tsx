@@ -109,31 +109,31 @@ export function App() {
       <main id="main" tabIndex={-1} ref={main}>
         <ErrorNote error={statusError} />
         <Suspense fallback={<p className="muted">Loading…</p>}>
-        {route.page === 'preferences' ? (
-          <Preferences />
-        ) : route.page === 'run' ? (
-          <RunPage id={route.id} />
-        ) : route.page === 'snapshot' ? (
-          <SnapshotBrowser job={route.job} id={route.id} path={route.path} />
-        ) : route.page === 'notifications' ? (
-          // admin only: a viewer sees pillarsd's refusal
-          <Notifications />
-        ) : route.page === 'runs' ? (
-          // The history does not wait for the status: both are fetched at once.
-          <Runs jobs={status?.jobs.map((j) => j.id) ?? []} job={route.job} statusFilter={route.status} />
-        ) : !status ? (
-          !statusError && <p className="muted">Loading…</p>
-        ) : route.page === 'jobs' ? (
-          <Jobs status={status} />
-        ) : route.page === 'snapshots' ? (
-          <Snapshots status={status} />
-        ) : route.page === 'samba' ? (
-          <Samba status={status} />
-        ) : route.page === 'hotsets' ? (
-          <HotSets status={status} />
-        ) : (
-          <Overview status={status} />
-        )}
+          {route.page === 'preferences' ? (
+            <Preferences />
+          ) : route.page === 'run' ? (
+            <RunPage id={route.id} />
+          ) : route.page === 'snapshot' ? (
+            <SnapshotBrowser job={route.job} id={route.id} path={route.path} />
+          ) : route.page === 'notifications' ? (
+            // admin only: a viewer sees pillarsd's refusal
+            <Notifications />
+          ) : route.page === 'runs' ? (
+            // The history does not wait for the status: both are fetched at once.
+            <Runs jobs={status?.jobs.map((j) => j.id) ?? []} job={route.job} statusFilter={route.status} />
+          ) : !status ? (
+            !statusError && <p className="muted">Loading…</p>
+          ) : route.page === 'jobs' ? (
+            <Jobs status={status} />
+          ) : route.page === 'snapshots' ? (
+            <Snapshots status={status} />
+          ) : route.page === 'samba' ? (
+            <Samba status={status} />
+          ) : route.page === 'hotsets' ? (
+            <HotSets status={status} />
+          ) : (
+            <Overview status={status} />
+          )}
         </Suspense>
       </main>
     </>

@@ -144,7 +144,8 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   }
   if (s.b2) {
     const b = s.b2;
-    const eta = b.seedEtaSeconds != null ? `seeding ${formatBytes(b.spaceBytes)} takes about ${formatDuration(b.seedEtaSeconds)}${b.uplinkMbps ? ` at ${b.uplinkMbps} Mbit/s` : ''}` : `${formatBytes(b.spaceBytes)} to keep offsite`;
+    const eta =
+      b.seedEtaSeconds != null ? `seeding ${formatBytes(b.spaceBytes)} takes about ${formatDuration(b.seedEtaSeconds)}${b.uplinkMbps ? ` at ${b.uplinkMbps} Mbit/s` : ''}` : `${formatBytes(b.spaceBytes)} to keep offsite`;
     const cost = b.monthlyCost != null ? `; about ${formatMoney(b.monthlyCost, b.currency)} a month (${formatMoney(b.pricePerTbMonth, b.currency)}/TB, prices of ${b.priceDate})` : '';
     out.push({ id: 'b2', severity: 'info', title: 'Backblaze B2', detail: `${eta[0]!.toUpperCase()}${eta.slice(1)}${cost}.`, href: '#/jobs' });
   }
@@ -185,7 +186,13 @@ export function sambaAlerts(samba: SambaState | null, error: string | null): Ale
   }
   if (samba.drift) {
     const why = samba.messages.find((m) => /drift|differs|hand/i.test(m));
-    out.push({ id: 'samba:drift', severity: 'warning', title: 'Samba: the live smb.conf is not the one pillarsd applied', detail: sentence(why ?? 'it was edited by hand or an apply did not finish: see the diff, then apply or adopt the change in pillarsd.yaml'), href: '#/samba' });
+    out.push({
+      id: 'samba:drift',
+      severity: 'warning',
+      title: 'Samba: the live smb.conf is not the one pillarsd applied',
+      detail: sentence(why ?? 'it was edited by hand or an apply did not finish: see the diff, then apply or adopt the change in pillarsd.yaml'),
+      href: '#/samba',
+    });
   }
   return out;
 }

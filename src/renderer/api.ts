@@ -1,7 +1,31 @@
 // The pane's only door to pillarsd: JSON over HTTP with the bearer token. Errors arrive as RFC 9457
 // problem JSON and become ApiError with the server's own words, so every failure the user sees
 // names what was wrong.
-import type { ApproveRequest, ChangeSetPage, DirListing, FieldProblem, FindResponse, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Problem, RestorePlan, RestoreRequest, Run, RunsPage, RunStatus, SambaActionResult, SambaState, SnapshotsResponse, StatusResponse, WhoAmI } from '../../server/src/contract/api';
+import type {
+  ApproveRequest,
+  ChangeSetPage,
+  DirListing,
+  FieldProblem,
+  FindResponse,
+  JobInfo,
+  JobNotifyChoices,
+  JobSettings,
+  JobSettingsEdit,
+  NoticeKind,
+  NotificationsResponse,
+  NotifyTestResult,
+  Problem,
+  RestorePlan,
+  RestoreRequest,
+  Run,
+  RunsPage,
+  RunStatus,
+  SambaActionResult,
+  SambaState,
+  SnapshotsResponse,
+  StatusResponse,
+  WhoAmI,
+} from '../../server/src/contract/api';
 
 /** Where a browser session keeps its token (sessionStorage: gone when the tab closes). */
 export const TOKEN_KEY = 'pillars.token';
@@ -70,8 +94,7 @@ export class Api {
       if (isProblem(p)) {
         message = p.detail ? `${p.title}: ${p.detail}` : p.title;
         fields = p.errors ?? [];
-      }
-      else if (typeof p === 'object' && p && typeof (p as { message?: unknown }).message === 'string') message = (p as { message: string }).message;
+      } else if (typeof p === 'object' && p && typeof (p as { message?: unknown }).message === 'string') message = (p as { message: string }).message;
     } catch {
       // not JSON: keep the generic message
     }

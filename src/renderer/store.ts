@@ -58,7 +58,11 @@ export class Store {
       history: null,
       signingIn: false,
     };
-    this.api = new Api(baseUrl, () => this.state.token, () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'));
+    this.api = new Api(
+      baseUrl,
+      () => this.state.token,
+      () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'),
+    );
   }
 
   get = (): PaneState => this.state;
@@ -94,21 +98,24 @@ export class Store {
       return;
     }
     this.historyLoad?.loader.cancel();
-    const loader: HistoryLoader = new HistoryLoader({
-      key,
-      firstPage: takeFirstPage(key),
-      fetchPage: historyPages(this.api, job, status),
-      onRuns: (runs, first) => {
-        // For bench/renderer-bundle.ts: the first page of the session is parsed and in the model.
-        if (first && !performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: runs.length } });
-        this.putRuns(runs);
+    const loader: HistoryLoader = new HistoryLoader(
+      {
+        key,
+        firstPage: takeFirstPage(key),
+        fetchPage: historyPages(this.api, job, status),
+        onRuns: (runs, first) => {
+          // For bench/renderer-bundle.ts: the first page of the session is parsed and in the model.
+          if (first && !performance.getEntriesByName('pillars:runs-loaded').length) performance.mark('pillars:runs-loaded', { detail: { rows: runs.length } });
+          this.putRuns(runs);
+        },
+        onProgress: (p) => {
+          if (this.historyLoad?.loader !== loader) return;
+          if (p.complete && !performance.getEntriesByName('pillars:runs-complete').length) performance.mark('pillars:runs-complete', { detail: { rows: p.loaded } });
+          this.set({ history: p });
+        },
       },
-      onProgress: (p) => {
-        if (this.historyLoad?.loader !== loader) return;
-        if (p.complete && !performance.getEntriesByName('pillars:runs-complete').length) performance.mark('pillars:runs-complete', { detail: { rows: p.loaded } });
-        this.set({ history: p });
-      },
-    }, { holdBackground });
+      { holdBackground },
+    );
     this.historyLoad = { loader, generation };
     loader.start();
   }
@@ -205,7 +212,9 @@ export class Store {
       return;
     }
     if (!this.state.token) {
-      const fromTray = await bridge()?.adminToken?.().catch(() => null);
+      const fromTray = await bridge()
+        ?.adminToken?.()
+        .catch(() => null);
       if (fromTray) this.set({ token: fromTray });
     }
     if (!this.state.token) return;

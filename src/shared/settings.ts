@@ -206,8 +206,7 @@ export function completeness(s: ClientSettings): Array<{ key: string; reason: st
     if (s.secret.credential === 'client-secret' && (!s.secret.tenantId || !s.secret.clientId))
       out.push({ key: 'secret.tenantId', reason: 'client-secret credential needs tenantId and clientId', fix: 'set secret.tenantId and secret.clientId (the secret itself goes in AZURE_CLIENT_SECRET or the keychain)' });
   }
-  if (s.secret.source === '1password' && !s.secret.opRef)
-    out.push({ key: 'secret.opRef', reason: 'not set (secret.source is 1password)', fix: 'set secret.opRef to op://vault/item/field' });
+  if (s.secret.source === '1password' && !s.secret.opRef) out.push({ key: 'secret.opRef', reason: 'not set (secret.source is 1password)', fix: 'set secret.opRef to op://vault/item/field' });
   return out;
 }
 

@@ -34,8 +34,7 @@ interface LoadSummary {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const finishedIds = (c: SseClient) =>
-  new Set(c.events.filter((e) => e.event === 'run.finished').map((e) => (JSON.parse(e.data) as { event: { run: { id: string } } }).event.run.id));
+const finishedIds = (c: SseClient) => new Set(c.events.filter((e) => e.event === 'run.finished').map((e) => (JSON.parse(e.data) as { event: { run: { id: string } } }).event.run.id));
 
 describe(`${RATE} requests a second and ${CLIENTS} SSE clients for ${SECONDS} s during backups`, () => {
   it('answers every request, keeps every stream, finishes every backup, and holds its memory', async () => {

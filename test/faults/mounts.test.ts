@@ -118,10 +118,16 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
     const m = await run(process.execPath, [cliJs, '--config', settingsFile, 'mount'], { env: { ...process.env, ...env }, cwd: home, timeoutMs: 60_000 });
     expect(m.code, `${m.stdout}${m.stderr}\n${smbd.log().slice(-2000)}`).toBe(0);
     expect(fuseMountsUnder(mkt)).toHaveLength(3);
-    watch = spawnProcess(process.execPath, [...(process.env.PILLARS_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.PILLARS_CPU_PROF] : []), cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
+    watch = spawnProcess(process.execPath, [...(process.env.PILLARS_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PILLARS_CPU_PROF] : []), cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], {
+      env,
+      cwd: home,
+    });
     const w0 = watch;
     const states = () => {
-      const lines = w0.stdout().split('\n').filter((l) => l.startsWith('{"pillars"'));
+      const lines = w0
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{"pillars"'));
       const last = lines[lines.length - 1];
       return last ? (JSON.parse(last) as { pillars: Array<{ state: string }> }).pillars.map((p) => p.state) : [];
     };
@@ -166,10 +172,31 @@ describe('smbd killed, hung and black-holed while mounted; a Samba apply during 
       expect(readFileSync(path.join(srv, 'flux', `after-${name}.txt`), 'utf8')).toBe(name);
     };
     try {
-      await fault('smbd killed (SIGKILL)', 5_000, () => smbd!.kill(), () => smbd!.restart());
-      await fault('smbd hung (SIGSTOP)', 15_000, () => smbd!.pause(), () => smbd!.resume());
-      await fault('smbd black-holed (netns route)', 15_000, () => netns!.blackhole(), () => netns!.unblackhole());
-      await fault('smbd hung for 60 s', 15_000, () => smbd!.pause(), () => smbd!.resume(), { ms: 60_000, recoverTarget: 5_000 });
+      await fault(
+        'smbd killed (SIGKILL)',
+        5_000,
+        () => smbd!.kill(),
+        () => smbd!.restart(),
+      );
+      await fault(
+        'smbd hung (SIGSTOP)',
+        15_000,
+        () => smbd!.pause(),
+        () => smbd!.resume(),
+      );
+      await fault(
+        'smbd black-holed (netns route)',
+        15_000,
+        () => netns!.blackhole(),
+        () => netns!.unblackhole(),
+      );
+      await fault(
+        'smbd hung for 60 s',
+        15_000,
+        () => smbd!.pause(),
+        () => smbd!.resume(),
+        { ms: 60_000, recoverTarget: 5_000 },
+      );
 
       // a Samba apply (a real change: the Time Machine cap) while the session is active
       const smbnetfsBefore = pidsWithArg(path.join(mkt, 'flux')).sort();

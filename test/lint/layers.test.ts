@@ -88,8 +88,7 @@ describe('layering lint', () => {
 describe('every layer refuses what its allow-list does not name', () => {
   const layers = LAYERS as Layer[];
   const probeIn = (l: Layer) => (l.dir.endsWith('/') ? `${l.dir}layer-probe.ts` : l.dir);
-  const named = (l: Layer, target: string) =>
-    [l.dir, ...(l.folders ?? []), ...(l.typesFrom ?? [])].some((f) => (f.endsWith('/') ? target.startsWith(f) : target === f));
+  const named = (l: Layer, target: string) => [l.dir, ...(l.folders ?? []), ...(l.typesFrom ?? [])].some((f) => (f.endsWith('/') ? target.startsWith(f) : target === f));
   /** A folder of the repository this layer may not reach (its own sub-layers aside). */
   const foreign = (l: Layer) => ['server/src/http/', 'server/src/infra/', 'server/src/jobs/', 'src/main/electron/', 'src/renderer/', 'server/src/cli/'].find((d) => !named(l, d) && !d.startsWith(l.dir));
 

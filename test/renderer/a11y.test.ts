@@ -78,10 +78,13 @@ describe('every page at desktop and phone sizes', () => {
     { name: 'overview', hash: '#/', ready: (p) => p.getByRole('region', { name: 'Pillars' }).getByText('space', { exact: true }).waitFor() },
     { name: 'jobs', hash: '#/jobs', ready: (p) => p.getByRole('rowheader', { name: 'media-seed' }).waitFor() },
     {
-      name: 'a job\'s settings',
+      name: "a job's settings",
       hash: '#/jobs',
       ready: async (p) => {
-        await p.getByRole('row', { name: /^space-offsite/ }).getByRole('button', { name: 'Settings' }).click();
+        await p
+          .getByRole('row', { name: /^space-offsite/ })
+          .getByRole('button', { name: 'Settings' })
+          .click();
         await p.getByRole('form', { name: 'Settings of space-offsite' }).getByRole('button', { name: 'Save settings' }).waitFor();
       },
     },
@@ -97,7 +100,7 @@ describe('every page at desktop and phone sizes', () => {
     },
     { name: 'a finished run', hash: `#/runs/${finished}`, ready: (p) => p.getByRole('region', { name: 'Summary' }).waitFor() },
     { name: 'snapshots', hash: '#/snapshots', ready: (p) => p.getByRole('link', { name: /^Browse snapshot / }).waitFor() },
-    { name: 'a snapshot\'s folder', hash: '#/snapshots/flux-backup/latest', ready: (p) => p.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor() },
+    { name: "a snapshot's folder", hash: '#/snapshots/flux-backup/latest', ready: (p) => p.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor() },
     {
       name: 'a restore being chosen',
       hash: '#/snapshots/flux-backup/latest?path=' + encodeURIComponent(path.join(server.layout.flux, 'notes')),
@@ -150,7 +153,7 @@ describe('every page at desktop and phone sizes', () => {
     }, 180_000);
   }
 
-  test('phone: the pages fold into a menu that opens; Log out and the jobs\' actions are within reach', async () => {
+  test("phone: the pages fold into a menu that opens; Log out and the jobs' actions are within reach", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
     await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(server.token)})`);
     const page = await ctx.newPage();

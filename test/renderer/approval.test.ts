@@ -27,7 +27,7 @@ describe('approving a blocked sync in the pane', () => {
   let cloud: string;
   let overwritten: string[];
 
-  const api = async <T,>(p: string): Promise<T> => {
+  const api = async <T>(p: string): Promise<T> => {
     const r = await fetch(`${server.url}${p}`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(r.status, p).toBe(200);
     return (await r.json()) as T;
@@ -44,7 +44,7 @@ describe('approving a blocked sync in the pane', () => {
     for (let i = 0; i < STRAY; i++) writeFileSync(path.join(stray, `IMG_${String(i).padStart(4, '0')}.jpg`), Buffer.alloc(1000 + i, i % 251));
     // (the scenario moves photos only: 30 % of photos, music and datasets is fewer than the photos)
     overwritten = [17, 18, 19].map((i) => `datasets/weather/station-${i}.csv`);
-    for (const f of overwritten) appendFileSync(path.join(cloud, f), 'an older version, longer than Space\'s\n');
+    for (const f of overwritten) appendFileSync(path.join(cloud, f), "an older version, longer than Space's\n");
     run = await blockedSync(server);
     browser = await launchChromium(path.join(dir.path, 'home'));
     cleanup.add(() => browser.close());

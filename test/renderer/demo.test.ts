@@ -147,7 +147,12 @@ describe('admin pane against pillarsd demo', () => {
     expect(await page.getByRole('region', { name: 'Log' }).count()).toBe(1);
     const block = page.getByRole('region', { name: /Blocked/ });
     await expect.poll(() => block.textContent(), { timeout: 10_000 }).toMatch(/Approving lets this run change exactly [\d,]+ files/);
-    expect(await block.getByRole('table', { name: /^Deletions, files/ }).locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(
+      await block
+        .getByRole('table', { name: /^Deletions, files/ })
+        .locator('tbody tr')
+        .count(),
+    ).toBeGreaterThan(0);
     // the confirmation restates the count, typed back for a set this large (test/renderer/approval.test.ts has the rest)
     await block.getByRole('button', { name: 'Approve…' }).click();
     const confirm = block.getByRole('group', { name: 'Confirm the approval' });
@@ -177,9 +182,12 @@ describe('admin pane against pillarsd demo', () => {
     expect(await page.locator('.history-error').count()).toBe(0);
   });
 
-  test('a schedule edited in the pane is saved into the demo\'s pillarsd.yaml and shown with its next run', async () => {
+  test("a schedule edited in the pane is saved into the demo's pillarsd.yaml and shown with its next run", async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
-    await page.getByRole('row', { name: /^flux-verify/ }).getByRole('button', { name: 'Edit schedule' }).click();
+    await page
+      .getByRole('row', { name: /^flux-verify/ })
+      .getByRole('button', { name: 'Edit schedule' })
+      .click();
     const form = page.getByRole('form', { name: 'Schedule of flux-verify' });
     await form.getByRole('textbox').fill('45 5 * * 6');
     await expect.poll(() => page.locator('ol.next-runs li').count()).toBe(5);
@@ -190,7 +198,14 @@ describe('admin pane against pillarsd demo', () => {
     const job = (await (await fetch(`${url}/api/v1/jobs/flux-verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as { schedule: string; nextRunAt: string };
     expect(job.schedule).toBe('45 5 * * 6');
     expect(Date.parse(job.nextRunAt) - Date.now()).toBeLessThanOrEqual(8 * 86_400_000);
-    await expect.poll(() => page.getByRole('row', { name: /^flux-verify/ }).locator('code').textContent()).toBe('45 5 * * 6');
+    await expect
+      .poll(() =>
+        page
+          .getByRole('row', { name: /^flux-verify/ })
+          .locator('code')
+          .textContent(),
+      )
+      .toBe('45 5 * * 6');
   });
 
   test('a Samba change shows its diff and applies; a bad value shows its message and applies nothing', async () => {

@@ -20,7 +20,21 @@ const TiB = 1024 ** 4;
 function makeRun(p: Partial<Run> & Pick<Run, 'id' | 'jobId' | 'status'>): Run {
   const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
   const active = p.status === 'running' || p.status === 'queued' || p.status === 'blocked';
-  return { trigger: 'schedule', attempt: 1, queuedAt: ago(3600_000), startedAt: ago(3590_000), finishedAt: active ? null : ago(3000_000), exitCode: p.status === 'succeeded' ? 0 : null, error: null, progress: null, summary: null, block: null, approvedBy: null, logTail: '', ...p };
+  return {
+    trigger: 'schedule',
+    attempt: 1,
+    queuedAt: ago(3600_000),
+    startedAt: ago(3590_000),
+    finishedAt: active ? null : ago(3000_000),
+    exitCode: p.status === 'succeeded' ? 0 : null,
+    error: null,
+    progress: null,
+    summary: null,
+    block: null,
+    approvedBy: null,
+    logTail: '',
+    ...p,
+  };
 }
 
 describe('format', () => {
@@ -74,7 +88,15 @@ describe('alerts', () => {
     expect(sambaAlerts(samba({}), null)).toEqual([]);
     expect(sambaAlerts(null, null)).toEqual([]);
     const drift = sambaAlerts(samba({ drift: true, messages: ['/etc/samba/smb.conf was edited outside pillarsd (drift): apply refuses to overwrite it without --force'] }), null);
-    expect(drift).toEqual([{ id: 'samba:drift', severity: 'warning', title: 'Samba: the live smb.conf is not the one pillarsd applied', detail: '/etc/samba/smb.conf was edited outside pillarsd (drift): apply refuses to overwrite it without --force.', href: '#/samba' }]);
+    expect(drift).toEqual([
+      {
+        id: 'samba:drift',
+        severity: 'warning',
+        title: 'Samba: the live smb.conf is not the one pillarsd applied',
+        detail: '/etc/samba/smb.conf was edited outside pillarsd (drift): apply refuses to overwrite it without --force.',
+        href: '#/samba',
+      },
+    ]);
     const invalid = sambaAlerts(samba({ valid: false, messages: ['share "Time": unknown parameter "fruit:time machine size"'] }), null);
     expect(invalid.map((a) => [a.severity, a.detail])).toEqual([['error', 'share "Time": unknown parameter "fruit:time machine size".']]);
     const unread = sambaAlerts(samba({}), 'GET /api/v1/samba failed with HTTP 500');
@@ -84,7 +106,9 @@ describe('alerts', () => {
   });
 
   test("Samba incidents in the status reach a viewer (no Samba state to read); an admin's own drift alert stands for the status's", () => {
-    const st = status({ warnings: ['samba: the Samba config was edited outside pillarsd (/etc/samba/smb.conf was edited outside pillarsd (drift))', 'samba: smbd did not reload the Samba config (smbcontrol: no smbd running)'] });
+    const st = status({
+      warnings: ['samba: the Samba config was edited outside pillarsd (/etc/samba/smb.conf was edited outside pillarsd (drift))', 'samba: smbd did not reload the Samba config (smbcontrol: no smbd running)'],
+    });
     const t = Date.parse('2026-11-25T12:00:00Z');
     const viewer = overviewAlerts(st, t, null, null);
     expect(viewer.map((a) => [a.id, a.title, a.href])).toEqual([
@@ -128,34 +152,77 @@ describe('alerts', () => {
         timeMachine: [{ name: 'count-zero.sparsebundle', mac: 'count-zero', sizeBytes: 95, capBytes: 100, capShare: 0.95, lastBackupAt: '2026-11-01T00:00:00Z', stale: true, staleAfterDays: 7, warning: 'stale' }],
         hotSets: [{ id: 'm', label: 'Models', path: '/flux/models', state: 'idle', completion: 100, errors: 0, conflicts: ['x.sync-conflict'] }],
         warnings: ['job space-offsite is blocked: would delete 2000 files', 'flux: the disk /dev/sda reports a SMART failure: replace it'],
-        b2: { spaceBytes: 12 * TiB, uplinkMbps: 100, seedEtaSeconds: 11 * 86400, fullRateEtaSeconds: 11 * 86400, seedJob: null, seedRemainingBytes: null, keepVersionsDays: 30, versionBytes: null, monthlyCost: 72, currency: 'USD', pricePerTbMonth: 6, priceDate: '2026-01' },
+        b2: {
+          spaceBytes: 12 * TiB,
+          uplinkMbps: 100,
+          seedEtaSeconds: 11 * 86400,
+          fullRateEtaSeconds: 11 * 86400,
+          seedJob: null,
+          seedRemainingBytes: null,
+          keepVersionsDays: 30,
+          versionBytes: null,
+          monthlyCost: 72,
+          currency: 'USD',
+          pricePerTbMonth: 6,
+          priceDate: '2026-01',
+        },
       }),
       now,
     );
     const ids = alerts.map((a) => a.id);
-    expect(ids).toEqual(['failed:flux-backup', 'blocked:space-offsite', 'pillar:time', 'overdue:flux-verify', 'space:space', 'tm:count-zero.sparsebundle', 'tmcap:count-zero.sparsebundle', 'hot:m', 'w:flux: the disk /dev/sda reports a SMART failure: replace it', 'b2']);
+    expect(ids).toEqual([
+      'failed:flux-backup',
+      'blocked:space-offsite',
+      'pillar:time',
+      'overdue:flux-verify',
+      'space:space',
+      'tm:count-zero.sparsebundle',
+      'tmcap:count-zero.sparsebundle',
+      'hot:m',
+      'w:flux: the disk /dev/sda reports a SMART failure: replace it',
+      'b2',
+    ]);
     expect(alerts[0]!.detail).toBe('restic exited 1 (2 h ago)');
     expect(alerts[1]!.detail).toBe('would delete 2000 files. Needs approval.');
     expect(alerts[1]!.href).toBe('#/runs/b');
     expect(alerts.at(-1)!.detail).toBe('Seeding 12.0 TiB takes about 11 d 0 h at 100 Mbit/s; about 72.00 USD a month (6.00 USD/TB, prices of 2026-01).');
   });
   test('an unavailable pillar is one alert that says why in plain words, not three', () => {
-    const pillar = (id: string, exists: boolean, why: string) => ({ id, path: `/${id}`, online: false, sentinel: false, mounted: false, totalBytes: exists ? 100 : null, freeBytes: exists ? 50 : null, usedBytes: exists ? 50 : null, warnings: [why] });
+    const pillar = (id: string, exists: boolean, why: string) => ({
+      id,
+      path: `/${id}`,
+      online: false,
+      sentinel: false,
+      mounted: false,
+      totalBytes: exists ? 100 : null,
+      freeBytes: exists ? 50 : null,
+      usedBytes: exists ? 50 : null,
+      warnings: [why],
+    });
     const whys = {
       time: 'pillar time: /time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is)',
       flux: 'pillar flux: /flux does not exist',
       space: 'pillar space: /space is not a mount point (mount it, or set pillars.space.requireMount: false for a plain folder)',
       other: 'pillar other: /other/.pillar names "space", not "other": a different disk is mounted there',
     };
-    const alerts = deriveAlerts(status({ pillars: [pillar('time', true, whys.time), pillar('flux', false, whys.flux), pillar('space', true, whys.space), pillar('other', true, whys.other)], warnings: Object.values(whys) }), now);
+    const alerts = deriveAlerts(
+      status({ pillars: [pillar('time', true, whys.time), pillar('flux', false, whys.flux), pillar('space', true, whys.space), pillar('other', true, whys.other)], warnings: Object.values(whys) }),
+      now,
+    );
     expect(alerts.map((a) => a.title)).toEqual(['time is missing its .pillar sentinel', 'flux is offline', 'space is not mounted', 'other holds a different disk']);
     expect(alerts[0]!.detail).toBe('/time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is). Jobs touching it are refused until it is back.');
   });
 });
 
 describe('a run in one line', () => {
-  test('a failure shows the server\'s reason, not what a summary says of it', () => {
-    const wrongPassword = makeRun({ id: 'c', jobId: 'flux-verify', status: 'failed', error: 'restic check: wrong password for the repository (check the secret the job names)', summary: { kind: 'restic-check', ok: false, readDataSubset: null } });
+  test("a failure shows the server's reason, not what a summary says of it", () => {
+    const wrongPassword = makeRun({
+      id: 'c',
+      jobId: 'flux-verify',
+      status: 'failed',
+      error: 'restic check: wrong password for the repository (check the secret the job names)',
+      summary: { kind: 'restic-check', ok: false, readDataSubset: null },
+    });
     expect(summaryText(wrongPassword)).toBe('restic check: wrong password for the repository (check the secret the job names)');
     expect(summaryText({ ...wrongPassword, status: 'succeeded', error: null, summary: { kind: 'restic-check', ok: true, readDataSubset: null } })).toBe('repository OK');
   });
@@ -203,7 +270,14 @@ describe('job settings form', () => {
   test('widgets from the JSON Schema pillarsd sends', () => {
     expect(widgetFor({ type: 'boolean', default: true })).toEqual({ kind: 'boolean' });
     expect(widgetFor({ type: 'array', items: { type: 'string' } })).toEqual({ kind: 'lines' });
-    expect(widgetFor({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+' }] })).toMatchObject({ kind: 'text' });
+    expect(
+      widgetFor({
+        anyOf: [
+          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: '^\\d+' },
+        ],
+      }),
+    ).toMatchObject({ kind: 'text' });
     expect(widgetFor({ type: 'object', properties: { daily: { type: 'integer' } } })).toMatchObject({ kind: 'group' });
     expect(widgetFor({ type: 'array', items: { type: 'object', properties: { argv: {} } } })).toMatchObject({ kind: 'list' });
     expect(widgetFor({ type: 'string', enum: ['run', 'skip'] })).toEqual({ kind: 'choice', options: ['run', 'skip'] });
@@ -212,7 +286,22 @@ describe('job settings form', () => {
 });
 
 describe('live model', () => {
-  const job = { id: 'flux-backup', type: 'restic-backup', schedule: null, timezone: null, enabled: true, after: [] as string[], repository: null, source: null, destination: null, state: 'idle', nextRunAt: null, lastRun: null, lastSuccessAt: null, overdue: true } as const;
+  const job = {
+    id: 'flux-backup',
+    type: 'restic-backup',
+    schedule: null,
+    timezone: null,
+    enabled: true,
+    after: [] as string[],
+    repository: null,
+    source: null,
+    destination: null,
+    state: 'idle',
+    nextRunAt: null,
+    lastRun: null,
+    lastSuccessAt: null,
+    overdue: true,
+  } as const;
   const base = (): LiveModel => withStatus({ status: null, runs: new Map() }, status({ jobs: [{ ...job }] }));
 
   test('queued → progress → finished moves the job and the run along', () => {
@@ -238,7 +327,12 @@ describe('live model', () => {
     m = applyEvent(m, { type: 'run.finished', run: older });
     expect(m.status!.jobs[0]!.lastRun!.id).toBe('r2');
     expect(m.runs.size).toBe(2);
-    const same = applyEvent(m, { type: 'run.progress', runId: 'nope', jobId: 'flux-backup', progress: { percent: 1, bytesDone: 0, bytesTotal: null, filesDone: 0, filesTotal: null, rate: null, etaSeconds: null, current: [] } });
+    const same = applyEvent(m, {
+      type: 'run.progress',
+      runId: 'nope',
+      jobId: 'flux-backup',
+      progress: { percent: 1, bytesDone: 0, bytesTotal: null, filesDone: 0, filesTotal: null, rate: null, etaSeconds: null, current: [] },
+    });
     expect(same).toBe(m);
   });
 });
@@ -279,7 +373,9 @@ describe('routes', () => {
 describe('snapshots', () => {
   test('one job per repository lists its snapshots', () => {
     const job = (id: string, type: string, repository?: string) => ({ id, type, repository }) as unknown as StatusResponse['jobs'][number];
-    const status = { jobs: [job('a', 'restic-backup', 'space:/r1'), job('f', 'restic-forget', 'space:/r1'), job('b', 'restic-backup', 'space:/r1'), job('c', 'restic-backup', 'space:/r2'), job('s', 'rclone-sync')] } as unknown as StatusResponse;
+    const status = {
+      jobs: [job('a', 'restic-backup', 'space:/r1'), job('f', 'restic-forget', 'space:/r1'), job('b', 'restic-backup', 'space:/r1'), job('c', 'restic-backup', 'space:/r2'), job('s', 'rclone-sync')],
+    } as unknown as StatusResponse;
     expect(repositories(status)).toEqual([
       { repository: 'space:/r1', job: 'a' },
       { repository: 'space:/r2', job: 'c' },

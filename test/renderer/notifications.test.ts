@@ -63,7 +63,7 @@ describe('the Notifications page', () => {
     await expect.poll(() => channels.getByRole('row', { name: /phone/ }).textContent()).toContain('ECONNREFUSED');
   });
 
-  test('a job\'s choices are saved into pillarsd.yaml', async () => {
+  test("a job's choices are saved into pillarsd.yaml", async () => {
     const table = page.getByRole('table', { name: 'Per job, what it sends to each channel' });
     const cell = table.getByRole('group', { name: 'space-offsite to hook' });
     await cell.getByLabel('channel default').uncheck();

@@ -249,7 +249,10 @@ describe('admin pane against the real pillarsd', () => {
 
   test('keyboard: Tab reaches Run now; the schedule editor validates and previews five runs', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
-    await page.getByRole('row', { name: /^flux-retention/ }).getByRole('button', { name: 'Edit schedule' }).focus();
+    await page
+      .getByRole('row', { name: /^flux-retention/ })
+      .getByRole('button', { name: 'Edit schedule' })
+      .focus();
     await page.keyboard.press('Enter');
     const input = page.getByRole('textbox', { name: /Schedule of flux-retention/ });
     await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);

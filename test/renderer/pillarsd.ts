@@ -54,7 +54,17 @@ export function seedHistory(db: Db, runs: RunStore, n: number, { now = Date.now(
       const r = runs.create({ id: newRunId(at), jobId, trigger: 'schedule', queuedAt: at.toISOString(), resources: [], ownerPid: null, ownerStart: null });
       let summary: RunSummary | null = null;
       if (!failed && jobId === 'flux-backup')
-        summary = { kind: 'restic-backup', snapshotId: `${i.toString(16).padStart(8, '0')}abcdef`, filesNew: 120 + (i % 50), filesChanged: 30, filesUnmodified: 90_000, bytesAdded: 4e8 + (i % 10) * 1e8, totalBytesProcessed: 1.2e12, totalFilesProcessed: 91_000, durationSeconds: 580 };
+        summary = {
+          kind: 'restic-backup',
+          snapshotId: `${i.toString(16).padStart(8, '0')}abcdef`,
+          filesNew: 120 + (i % 50),
+          filesChanged: 30,
+          filesUnmodified: 90_000,
+          bytesAdded: 4e8 + (i % 10) * 1e8,
+          totalBytesProcessed: 1.2e12,
+          totalFilesProcessed: 91_000,
+          durationSeconds: 580,
+        };
       else if (!failed && jobId === 'space-offsite') summary = { kind: 'rclone-sync', bytesTransferred: 3.2e9, filesTransferred: 200, filesDeleted: 4, errors: 0, durationSeconds: 900 };
       runs.update(r.id, {
         status: failed ? 'failed' : 'succeeded',

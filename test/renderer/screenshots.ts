@@ -31,7 +31,7 @@ try {
   seedHistory(server.served.rt.db, server.served.rt.runs, 400, { now: Date.now() - 86_400_000, spacingMs: 6 * 3600_000 });
   const engine = server.served.rt.engine;
   // the demo's first backup and the offsite sync after it, then a sync the guard blocks
-  await waitUntil(() => engine.isIdle(), 'the demo\'s first runs are over', 120_000);
+  await waitUntil(() => engine.isIdle(), "the demo's first runs are over", 120_000);
   const blocked = await blockedSync(server);
 
   browser = await launchChromium(path.join(tmp, 'home'));
@@ -54,12 +54,18 @@ try {
   await page.locator('.snapshots table.data, .snapshots p.muted').first().waitFor();
   await shot(page, 'snapshots');
   await page.goto(`${server.url}/#/jobs`);
-  await page.getByRole('row', { name: /^flux-retention/ }).getByRole('button', { name: 'Edit schedule' }).click();
+  await page
+    .getByRole('row', { name: /^flux-retention/ })
+    .getByRole('button', { name: 'Edit schedule' })
+    .click();
   await page.getByRole('textbox', { name: /Schedule of flux-retention/ }).fill('15 1 * * 1-5');
   await page.getByRole('region', { name: /Schedule: flux-retention/ }).scrollIntoViewIfNeeded();
   await shot(page, 'jobs-schedule');
   await page.goto(`${server.url}/#/jobs`);
-  await page.getByRole('row', { name: /^space-offsite/ }).getByRole('button', { name: 'Settings' }).click();
+  await page
+    .getByRole('row', { name: /^space-offsite/ })
+    .getByRole('button', { name: 'Settings' })
+    .click();
   const settings = page.getByRole('form', { name: 'Settings of space-offsite' });
   await settings.getByRole('button', { name: 'Save settings' }).waitFor();
   await settings.getByRole('group', { name: 'Guard' }).getByLabel('Max delete percent').fill('250');

@@ -36,7 +36,10 @@ describe('job settings in the pane', () => {
 
   const open = async (job: string) => {
     await page.goto(`${server.url}/#/jobs`);
-    await page.getByRole('row', { name: new RegExp(`^${job}`) }).getByRole('button', { name: 'Settings' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(`^${job}`) })
+      .getByRole('button', { name: 'Settings' })
+      .click();
     const form = page.getByRole('form', { name: `Settings of ${job}` });
     await form.getByRole('button', { name: 'Save settings' }).waitFor();
     return form;

@@ -92,7 +92,13 @@ describe('snapshots, browse, restore and download in the pane', () => {
     const notes = page.getByRole('region', { name: `Folder ${notesDir}` });
     await notes.waitFor();
     expect(await notes.getByRole('rowheader').allTextContents()).toEqual(['Café menu — été.md', 'meeting notes 2026.txt']);
-    expect(await notes.getByRole('row', { name: /meeting notes 2026\.txt/ }).getByRole('cell').nth(1).textContent()).toBe(`${'notes, second version\n'.length} B`);
+    expect(
+      await notes
+        .getByRole('row', { name: /meeting notes 2026\.txt/ })
+        .getByRole('cell')
+        .nth(1)
+        .textContent(),
+    ).toBe(`${'notes, second version\n'.length} B`);
     const crumbs = page.getByRole('navigation', { name: 'Breadcrumbs' });
     expect(await crumbs.getByRole('link').allTextContents()).toEqual([flux]);
     expect(await crumbs.locator('[aria-current="location"]').textContent()).toBe('notes');
@@ -162,7 +168,10 @@ describe('snapshots, browse, restore and download in the pane', () => {
     const [id] = await resticSnapshots();
     const backup = server.served.rt.runs.list({ limit: 1, job: 'flux-backup' }).runs[0]!;
     await page.goto(`${server.url}/#/runs/${backup.id}`);
-    await page.getByRole('region', { name: 'Summary' }).getByRole('link', { name: new RegExp(`^${id}`) }).click();
+    await page
+      .getByRole('region', { name: 'Summary' })
+      .getByRole('link', { name: new RegExp(`^${id}`) })
+      .click();
     await page.getByRole('heading', { level: 1, name: `Snapshot ${id}` }).waitFor();
     await page.goto(`${server.url}/#/snapshots`);
     const repo = page.getByRole('region', { name: REPO_REGION });

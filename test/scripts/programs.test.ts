@@ -45,7 +45,10 @@ describe('the programs guard', () => {
     const listed = dependencyClosure(listedPackages());
     modules.forEach((m, i) => {
       expect(owners[i], `${m} belongs to no package`).not.toEqual([]);
-      expect(owners[i]!.some((p) => listed.has(p)), `${m} comes from ${owners[i]!.join(', ')}`).toBe(true);
+      expect(
+        owners[i]!.some((p) => listed.has(p)),
+        `${m} comes from ${owners[i]!.join(', ')}`,
+      ).toBe(true);
     });
     // without samba-vfs-modules in the list they are not covered
     const without = dependencyClosure(listedPackages().filter((p) => p !== 'samba-vfs-modules'));
@@ -55,7 +58,8 @@ describe('the programs guard', () => {
   it('scans literals, wrapped programs and shell snippets, and refuses computed programs and shell strings', () => {
     const file = path.join(import.meta.dirname, '../fixtures/programs/sample.ts.txt');
     const { found, problems } = scan([file]);
-    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default', 'unshare', 'zz-in-unshare', 'zz-hook', 'zz-hook-script']) expect([...found.keys()]).toContain(p);
+    for (const p of ['zz-literal', 'sh', 'zz-frobnicate', 'zz-other', 'grep', 'stdbuf', 'zz-inner', 'ip', 'zz-in-ns', 'zz-default', 'unshare', 'zz-in-unshare', 'zz-hook', 'zz-hook-script'])
+      expect([...found.keys()]).toContain(p);
     expect(found.get('zz-literal')).toEqual(new Set([`${file}:4`]));
     // an option's value is not the wrapped program
     expect(found.has('private')).toBe(false);
@@ -65,12 +69,7 @@ describe('the programs guard', () => {
     expect(found.get('zz-local-helper')).toEqual(new Set([`${file}:14`]));
     expect(found.has('zz-message-not-program')).toBe(false);
     expect(problems.filter((p) => /sample\.ts\.txt:1[3-9]/.test(p))).toEqual([]);
-    expect(problems).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/sample\.ts\.txt:5 starts a computed program \(name\)/),
-        expect.stringMatching(/sample\.ts\.txt:6 runs a shell string/),
-      ]),
-    );
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/sample\.ts\.txt:5 starts a computed program \(name\)/), expect.stringMatching(/sample\.ts\.txt:6 runs a shell string/)]));
   });
 
   it('at run time, a started program the scan does not know is caught (spawn-audit)', () => {

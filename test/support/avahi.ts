@@ -162,7 +162,13 @@ export async function mdnsBrowser(avahi: Avahi): Promise<MdnsBrowser> {
       for (;;) {
         const hit = heard.slice(from).find(pred);
         if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`mDNS: nothing matching was heard in ${timeoutMs} ms; heard:\n${heard.slice(from).map((r) => `${r.name} ${r.type} ${r.ttl} ${r.data.join(' ')}`).join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `mDNS: nothing matching was heard in ${timeoutMs} ms; heard:\n${heard
+              .slice(from)
+              .map((r) => `${r.name} ${r.type} ${r.ttl} ${r.data.join(' ')}`)
+              .join('\n')}`,
+          );
         mdns.query({ questions: names.map((n) => ({ name: n.name, type: n.type })) });
         await sleep(500);
       }

@@ -30,7 +30,13 @@ export interface B2Stub {
   stop(): Promise<void>;
 }
 
-type Authorization = { accountId: string; authorizationToken: string; apiUrl: string; downloadUrl: string; allowed: { capabilities: string[]; bucketId: string | null; bucketName: string | null; namePrefix: string | null } };
+type Authorization = {
+  accountId: string;
+  authorizationToken: string;
+  apiUrl: string;
+  downloadUrl: string;
+  allowed: { capabilities: string[]; bucketId: string | null; bucketName: string | null; namePrefix: string | null };
+};
 type Bucket = { bucketId: string; bucketName: string; lifecycleRules: unknown[] };
 
 export async function startB2(o: B2Options): Promise<B2Stub> {

@@ -194,7 +194,16 @@ export function createElectronStandin(opts: { platform?: NodeJS.Platform; userDa
     }
     getLoginItemSettings(options?: E.LoginItemSettingsOptions): E.LoginItemSettings {
       rec('app.getLoginItemSettings', options);
-      return { openAtLogin: loginItems.openAtLogin, openAsHidden: false, wasOpenedAtLogin: false, wasOpenedAsHidden: false, restoreState: false, status: loginItems.status, executableWillLaunchAtLogin: loginItems.openAtLogin, launchItems: [] };
+      return {
+        openAtLogin: loginItems.openAtLogin,
+        openAsHidden: false,
+        wasOpenedAtLogin: false,
+        wasOpenedAsHidden: false,
+        restoreState: false,
+        status: loginItems.status,
+        executableWillLaunchAtLogin: loginItems.openAtLogin,
+        launchItems: [],
+      };
     }
     getPath(name: Parameters<E.App['getPath']>[0]): string {
       return `${opts.userData ?? '/tmp/pillars-standin'}/${name}`;
@@ -216,7 +225,12 @@ export function createElectronStandin(opts: { platform?: NodeJS.Platform; userDa
   const app = new StandinApp();
 
   const ipcHandlers = new Map<string, (event: E.IpcMainInvokeEvent, ...args: any[]) => unknown>(); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const permission: { request: Parameters<SessionPort['setPermissionRequestHandler']>[0]; check: Parameters<SessionPort['setPermissionCheckHandler']>[0]; verify: Parameters<SessionPort['setCertificateVerifyProc']>[0]; headers: Listener | null } = {
+  const permission: {
+    request: Parameters<SessionPort['setPermissionRequestHandler']>[0];
+    check: Parameters<SessionPort['setPermissionCheckHandler']>[0];
+    verify: Parameters<SessionPort['setCertificateVerifyProc']>[0];
+    headers: Listener | null;
+  } = {
     request: null,
     check: null,
     verify: null,

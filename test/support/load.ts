@@ -105,9 +105,7 @@ export async function startBackgroundLoad(o: LoadOptions = {}): Promise<Backgrou
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const load = await startBackgroundLoad();
-  process.stdout.write(
-    `load running (pid ${process.pid}): busy loops ${load.busyPids.join(', ')} on cores 0 and 1; smbd at ${load.smbds.map((s) => s.address).join(', ')}; FUSE mount ${load.mount}\n`,
-  );
+  process.stdout.write(`load running (pid ${process.pid}): busy loops ${load.busyPids.join(', ')} on cores 0 and 1; smbd at ${load.smbds.map((s) => s.address).join(', ')}; FUSE mount ${load.mount}\n`);
   const stop = async () => {
     const r = load.reads();
     await load.stop();

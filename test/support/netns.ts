@@ -62,7 +62,7 @@ async function hostPrefixes(): Promise<Array<[number, number]>> {
 function overlaps(a: [number, number], b: [number, number]): boolean {
   const len = Math.min(a[1], b[1]);
   const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-  return ((a[0] & mask) >>> 0) === ((b[0] & mask) >>> 0);
+  return (a[0] & mask) >>> 0 === (b[0] & mask) >>> 0;
 }
 
 /** Creates the namespace and the link; resolves once both ends are up. */
@@ -83,7 +83,11 @@ export async function startNetns(): Promise<Netns> {
   const address = ip(base + 2);
 
   const teardown = () => {
-    for (const args of [['netns', 'del', name], ['link', 'del', hostIf], ['route', 'del', 'unreachable', `${address}/32`]]) {
+    for (const args of [
+      ['netns', 'del', name],
+      ['link', 'del', hostIf],
+      ['route', 'del', 'unreachable', `${address}/32`],
+    ]) {
       try {
         execFileSync('ip', args, { stdio: 'ignore' });
       } catch {

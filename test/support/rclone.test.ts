@@ -17,7 +17,7 @@ describe('makeRcloneRemote', () => {
 
     const src = path.join(cleanup.tempDir().path, 'space');
     await makeTree(src, { symlinks: false });
-    const sync = await remote.rclone(['sync', '--create-empty-src-dirs', src, remote.path('space')]) // empty folders travel only with this flag;
+    const sync = await remote.rclone(['sync', '--create-empty-src-dirs', src, remote.path('space')]); // empty folders travel only with this flag;
     expect(sync.code, sync.stderr).toBe(0);
     expect(await hashTree(path.join(remote.dir, 'space'))).toEqual(await hashTree(src));
 

@@ -64,18 +64,20 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const close = () => new Promise<void>((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    for (const s of sockets) s.destroy();
-  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   const unregister = onProcessExit(() => server.close());
@@ -197,7 +199,12 @@ export async function startSmtpReceiver(o: { security: 'starttls' | 'tls'; user:
       server = make();
       await listen();
     },
-    waitFor: (n, timeoutMs = 30_000) => waitUntil(() => (mails.length >= n ? mails : null), () => `${n} mails (have ${mails.length})`, timeoutMs),
+    waitFor: (n, timeoutMs = 30_000) =>
+      waitUntil(
+        () => (mails.length >= n ? mails : null),
+        () => `${n} mails (have ${mails.length})`,
+        timeoutMs,
+      ),
     stop: async () => {
       unregister();
       await close();

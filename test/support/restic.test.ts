@@ -29,7 +29,11 @@ describe('makeResticRepo', () => {
 
     const backup = await r.restic(['backup', '--json', src]);
     expect(backup.code, backup.stderr).toBe(0);
-    const summary = backup.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message_type: string; snapshot_id?: string }).find((m) => m.message_type === 'summary');
+    const summary = backup.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { message_type: string; snapshot_id?: string })
+      .find((m) => m.message_type === 'summary');
     expect(summary?.snapshot_id).toMatch(/^[0-9a-f]{8,64}$/); // restic 0.14 prints the short id here
 
     const snaps = await r.resticJson<Array<{ paths: string[] }>>(['snapshots']);

@@ -45,8 +45,7 @@ export async function makeResticRepo(opts: ResticRepoOptions = {}): Promise<Rest
       RESTIC_PASSWORD_FILE: passwordFile,
       RESTIC_CACHE_DIR: path.join(tmp.path, 'cache'),
     };
-    const restic = (args: readonly string[], o: RunOptions = {}) =>
-      run('restic', args, { ...o, env: { ...process.env, ...env, ...(o.env ?? {}) } });
+    const restic = (args: readonly string[], o: RunOptions = {}) => run('restic', args, { ...o, env: { ...process.env, ...env, ...(o.env ?? {}) } });
     if (!opts.noInit) await runOk('restic', ['init'], { env: { ...process.env, ...env } });
     return {
       repo,

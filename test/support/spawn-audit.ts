@@ -47,7 +47,10 @@ function onPath(name: string, searchPath: string): string | undefined {
 
 /** The caller's frames in the repository (not this file, not a dependency), innermost first. */
 function site(): string {
-  const frames = (new Error().stack ?? '').split('\n').slice(1).filter((f) => !f.includes('spawn-audit'));
+  const frames = (new Error().stack ?? '')
+    .split('\n')
+    .slice(1)
+    .filter((f) => !f.includes('spawn-audit'));
   const mine = frames.filter((f) => f.includes(REPO) && !f.includes('node_modules')).slice(0, 3);
   return (mine.length ? mine : frames.slice(0, 1)).map((f) => f.trim().replace(/^at /, '')).join(' < ');
 }

@@ -33,7 +33,29 @@ function signServerCert(caDir: string, dir: string, name: string, hosts: { ips: 
   const ext = path.join(dir, `${name}.ext`);
   writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${hosts.dns[0] ?? hosts.ips[0] ?? 'test'}`], dir);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', path.join(caDir, 'ca.pem'), '-CAkey', path.join(caDir, 'ca.key'), '-CAcreateserial', '-CAserial', path.join(dir, `${name}.srl`), '-out', `${name}.pem`, '-days', '3650', '-sha256', '-extfile', ext], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      path.join(caDir, 'ca.pem'),
+      '-CAkey',
+      path.join(caDir, 'ca.key'),
+      '-CAcreateserial',
+      '-CAserial',
+      path.join(dir, `${name}.srl`),
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '3650',
+      '-sha256',
+      '-extfile',
+      ext,
+    ],
+    dir,
+  );
 }
 
 function load(dir: string): TestCa {
@@ -52,7 +74,29 @@ export function ensureTestCa(): TestCa {
   if (existsSync(path.join(TEST_CA_DIR, 'server.key'))) return load(TEST_CA_DIR);
   const work = mkdtempSync(path.join(os.tmpdir(), 'pillars-test-ca-build-'));
   try {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-sha256', '-subj', '/CN=Pillars test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], work);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-days',
+        '3650',
+        '-sha256',
+        '-subj',
+        '/CN=Pillars test CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      work,
+    );
     signServerCert(work, work, 'server', { ips: ['127.0.0.1', '::1'], dns: ['localhost'] });
     try {
       renameSync(work, TEST_CA_DIR);

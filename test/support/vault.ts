@@ -181,9 +181,14 @@ export async function startVault(opts: VaultOptions = {}): Promise<Vault> {
     const body = await readBody(req);
     if (!hadBearer) {
       log(401);
-      send(res, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-        'www-authenticate': `Bearer authorization="${base}/${tenantId}", resource="https://vault.azure.net"`,
-      });
+      send(
+        res,
+        401,
+        { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+        {
+          'www-authenticate': `Bearer authorization="${base}/${tenantId}", resource="https://vault.azure.net"`,
+        },
+      );
       return;
     }
     const apiVersion = url.searchParams.get('api-version') ?? '';

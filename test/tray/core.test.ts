@@ -104,10 +104,28 @@ describe('notification memory', () => {
     const store = fileMemoryStore(file);
     expect(store.load()).toEqual({ version: 1, seen: [], troubled: [] });
     const failed = run('flux-backup', 'failed');
-    const st = decide(initialState(store.load()), { now: NOW, asleep: false, location: 'home', pillars: pillars(), connection: 'connected', host: 'motoko', status: status([job('flux-backup', 'restic-backup', failed)]), runs: [] }).state;
+    const st = decide(initialState(store.load()), {
+      now: NOW,
+      asleep: false,
+      location: 'home',
+      pillars: pillars(),
+      connection: 'connected',
+      host: 'motoko',
+      status: status([job('flux-backup', 'restic-backup', failed)]),
+      runs: [],
+    }).state;
     store.save(toMemory(st));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const again = decide(initialState(fileMemoryStore(file).load()), { now: NOW + 1, asleep: false, location: 'home', pillars: pillars(), connection: 'connected', host: 'motoko', status: status([job('flux-backup', 'restic-backup', failed)]), runs: [failed] });
+    const again = decide(initialState(fileMemoryStore(file).load()), {
+      now: NOW + 1,
+      asleep: false,
+      location: 'home',
+      pillars: pillars(),
+      connection: 'connected',
+      host: 'motoko',
+      status: status([job('flux-backup', 'restic-backup', failed)]),
+      runs: [failed],
+    });
     expect(again.notifications).toEqual([]);
     writeFileSync(file, '{"version":1,"seen":[');
     expect(fileMemoryStore(file).load()).toEqual({ version: 1, seen: [], troubled: [] });

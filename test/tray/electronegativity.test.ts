@@ -22,7 +22,11 @@ const electronVersion = (JSON.parse(readFileSync('node_modules/electron/package.
 async function scan(dir: string): Promise<Scan> {
   const r = await run(process.execPath, [path.resolve('test/tray/electronegativity-run.mjs'), dir, electronVersion], { env: { ...process.env, LANG: 'en-US' }, timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!;
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1)!;
   return JSON.parse(line) as Scan;
 }
 
@@ -45,7 +49,10 @@ describe('electronegativity', () => {
   it('does report HIGH for an insecure window (the scan bites)', async () => {
     const bad = path.join(tmp, 'bad');
     mkdirSync(bad, { recursive: true });
-    writeFileSync(path.join(bad, 'main.ts'), "import { BrowserWindow } from 'electron';\nexport const w = new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\nw.loadURL('http://example.com');\n");
+    writeFileSync(
+      path.join(bad, 'main.ts'),
+      "import { BrowserWindow } from 'electron';\nexport const w = new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\nw.loadURL('http://example.com');\n",
+    );
     const s = await scan(bad);
     const ids = s.issues.filter((i) => i.severity === 'HIGH').map((i) => i.id);
     expect(ids).toEqual(expect.arrayContaining(['CONTEXT_ISOLATION_JS_CHECK', 'LIMIT_NAVIGATION_GLOBAL_CHECK']));

@@ -68,7 +68,11 @@ export function status(jobs: JobInfo[]): StatusResponse {
 }
 
 export function healthyJobs(): JobInfo[] {
-  return [job('flux-backup', 'restic-backup', run('flux-backup', 'succeeded')), job('space-offsite', 'rclone-sync', run('space-offsite', 'succeeded', { finishedAt: hoursAgo(2) })), job('flux-retention', 'restic-forget', run('flux-retention', 'succeeded'))];
+  return [
+    job('flux-backup', 'restic-backup', run('flux-backup', 'succeeded')),
+    job('space-offsite', 'rclone-sync', run('space-offsite', 'succeeded', { finishedAt: hoursAgo(2) })),
+    job('flux-retention', 'restic-forget', run('flux-retention', 'succeeded')),
+  ];
 }
 
 export function pillars(over: Partial<Record<string, Partial<PillarView>>> = {}): PillarView[] {

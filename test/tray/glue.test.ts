@@ -47,7 +47,13 @@ describe('boot', () => {
     const { electron, control } = createElectronStandin();
     electron.app.singleInstance = false;
     control.ready();
-    const app = await boot(electron, { appId: 'x', os: 'linux', deps: () => { throw new Error('must not build deps'); } });
+    const app = await boot(electron, {
+      appId: 'x',
+      os: 'linux',
+      deps: () => {
+        throw new Error('must not build deps');
+      },
+    });
     expect(app).toBeNull();
     expect(control.calls.map((c) => c.api)).toContain('app.quit');
 
@@ -71,7 +77,17 @@ describe('first run and windows', () => {
     const win = h.control.windows[0]!;
     expect(win.webContents.url).toBe('pillars://app/index.html#/preferences');
     expect(win.options.show).toBe(false);
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: path.resolve('dist/preload/index.cjs') });
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: path.resolve('dist/preload/index.cjs'),
+    });
     expect(win.webContents.openHandler!({ url: 'https://evil.example/', frameName: '', features: '', disposition: 'new-window', referrer: { url: '', policy: 'default' } } as never)).toEqual({ action: 'deny' });
   });
 
@@ -136,7 +152,7 @@ describe('tray menu actions', () => {
     await waitFor(() => h!.mounts.calls.some((c) => c[0] === 'nudge' && c[1] === 'network-change'), 'the network re-check');
   });
 
-  it('shows the policy\'s notifications (a click acts), and none when notifications are off', async () => {
+  it("shows the policy's notifications (a click acts), and none when notifications are off", async () => {
     h = await startHarness();
     await waitFor(() => h!.control.menuLabels().some((l) => l.startsWith('Flux: mounted')), 'the pillars');
     h.mounts.set('flux', 'failed-auth', 'motoko rejected the password');
@@ -185,7 +201,10 @@ describe('IPC sender checks', () => {
     await expect(h.control.invoke(CHANNELS.settingsSet, app, { server: { url: 'https://evil.example' } })).rejects.toThrow(/'server' cannot be changed from this page \(pair again/);
     await expect(h.control.invoke(CHANNELS.settingsSet, app, { smb: { host: 'bad host!' } })).rejects.toThrow(/smb.*host/);
     await expect(h.control.invoke(CHANNELS.settingsSet, app, 'x')).rejects.toThrow(/must be an object/);
-    const after = (await h.control.invoke(CHANNELS.settingsSet, app, { notifications: false, secret: { vaultUrl: 'https://kv-example.vault.azure.net' } })) as { notifications: boolean; secret: { vaultUrl: string; credential: string } };
+    const after = (await h.control.invoke(CHANNELS.settingsSet, app, { notifications: false, secret: { vaultUrl: 'https://kv-example.vault.azure.net' } })) as {
+      notifications: boolean;
+      secret: { vaultUrl: string; credential: string };
+    };
     expect(after.notifications).toBe(false);
     expect(after.secret).toMatchObject({ vaultUrl: 'https://kv-example.vault.azure.net', credential: 'azure-cli' }); // merged, not replaced
     expect(h.deps.settings.get().server.url).toBe('http://127.0.0.1:9');
@@ -234,7 +253,10 @@ describe('hardening', () => {
     h = await startHarness({ settings: { server: { url: 'https://motoko:8443', fingerprint: fingerprintOfPem(pems.cert) } } });
     const verify = (hostname: string, pem: string) => {
       let result = NaN;
-      h!.control.permission.verify!({ hostname, certificate: { data: pem }, validatedCertificate: { data: pem }, isIssuedByKnownRoot: false, verificationResult: 'net::ERR_CERT_AUTHORITY_INVALID', errorCode: -202 } as never, (r) => (result = r));
+      h!.control.permission.verify!(
+        { hostname, certificate: { data: pem }, validatedCertificate: { data: pem }, isIssuedByKnownRoot: false, verificationResult: 'net::ERR_CERT_AUTHORITY_INVALID', errorCode: -202 } as never,
+        (r) => (result = r),
+      );
       return result;
     };
     expect(verify('motoko', pems.cert)).toBe(0);

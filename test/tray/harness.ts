@@ -31,7 +31,15 @@ export interface Harness {
 }
 
 export async function startHarness(
-  o: { os?: OsName; settings?: Record<string, unknown>; tokens?: Record<string, string>; overrides?: Partial<TrayAppDeps>; mounts?: boolean; /** reuse (and keep) this folder: a restart */ dir?: string; /** an installed app of this version */ installed?: string } = {},
+  o: {
+    os?: OsName;
+    settings?: Record<string, unknown>;
+    tokens?: Record<string, string>;
+    overrides?: Partial<TrayAppDeps>;
+    mounts?: boolean;
+    /** reuse (and keep) this folder: a restart */ dir?: string;
+    /** an installed app of this version */ installed?: string;
+  } = {},
 ): Promise<Harness> {
   const dir = o.dir ?? mkdtempSync(path.join(os.tmpdir(), 'pillars-tray-'));
   const file = path.join(dir, 'config.json');

@@ -58,7 +58,10 @@ describe('icons', () => {
   it('macOS tray templates: 16 and 32 px, black + alpha only, distinct per state; a red error image', () => {
     const seen = new Set<string>();
     for (const s of STATES) {
-      for (const [file, size] of [[`tray-${s}Template.png`, 16], [`tray-${s}Template@2x.png`, 32]] as const) {
+      for (const [file, size] of [
+        [`tray-${s}Template.png`, 16],
+        [`tray-${s}Template@2x.png`, 32],
+      ] as const) {
         const img = png(readFileSync(path.join('assets/tray/mac', file)));
         expect([img.width, img.height]).toEqual([size, size]);
         let opaque = 0;
@@ -94,7 +97,7 @@ describe('icons', () => {
     expect(icns.toString('latin1', 0, 4)).toBe('icns');
     expect(icns.readUInt32BE(4)).toBe(icns.length);
     const types: Record<string, number> = {};
-    for (let o = 8; o < icns.length; ) {
+    for (let o = 8; o < icns.length;) {
       const type = icns.toString('latin1', o, o + 4);
       const len = icns.readUInt32BE(o + 4);
       types[type] = png(icns.subarray(o + 8, o + len)).width;
@@ -127,7 +130,16 @@ describe('electron-builder configuration', () => {
   it('declares the targets, hardening, LSUIElement, per-user install, icons, and keeps the server out', () => {
     expect(cfg.appId).toBe('net.pillars.tray');
     // universal (arm64 + x64) dmg and zip: one download for every Mac
-    expect(cfg.mac).toMatchObject({ target: [{ target: 'dmg', arch: ['universal'] }, { target: 'zip', arch: ['universal'] }], hardenedRuntime: true, notarize: true, entitlements: 'build/entitlements.mac.plist', extendInfo: { LSUIElement: true } });
+    expect(cfg.mac).toMatchObject({
+      target: [
+        { target: 'dmg', arch: ['universal'] },
+        { target: 'zip', arch: ['universal'] },
+      ],
+      hardenedRuntime: true,
+      notarize: true,
+      entitlements: 'build/entitlements.mac.plist',
+      extendInfo: { LSUIElement: true },
+    });
     expect(cfg.win).toMatchObject({ target: ['nsis'], signtoolOptions: { signingHashAlgorithms: ['sha256'] } });
     expect(cfg.deb).toMatchObject({ depends: expect.arrayContaining(['smbnetfs', 'fuse3', 'smbclient']) });
     expect(cfg.nsis).toMatchObject({ perMachine: false, allowElevation: false });

@@ -35,7 +35,14 @@ describe('preload', () => {
 
     const file = path.join(dir, 'config.json');
     writeFileSync(file, '{}');
-    registerIpc(electron, { settings: await openSettings({ file }), token: async () => 'tok', probe: async () => ({ url: 'u', fingerprint: null, version: 'v' }), pair: async () => ({ url: 'u', fingerprint: null, role: 'admin' }), serverUrl: () => 'https://motoko:8443', log: () => {} });
+    registerIpc(electron, {
+      settings: await openSettings({ file }),
+      token: async () => 'tok',
+      probe: async () => ({ url: 'u', fingerprint: null, version: 'v' }),
+      pair: async () => ({ url: 'u', fingerprint: null, role: 'admin' }),
+      serverUrl: () => 'https://motoko:8443',
+      log: () => {},
+    });
     control.setPreloadSender('pillars://app/index.html#/preferences');
     expect(((await api.settings.get()) as { links: boolean }).links).toBe(true);
     expect(await api.adminToken()).toBe('tok');

@@ -85,7 +85,14 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
     name: 'one pillar stale (told once, after the debounce, then its recovery)',
     steps: [
       { at: 0, icon: 'ok', tooltip: 'Pillars: all good', told: [] },
-      { at: 1_000, input: { pillars: pillars(stale) }, icon: 'warning', tooltip: 'Pillars: Space not responding', menuHas: ['Space: not responding', 'Space: not responding > no answer from motoko within 3 s'], told: [] },
+      {
+        at: 1_000,
+        input: { pillars: pillars(stale) },
+        icon: 'warning',
+        tooltip: 'Pillars: Space not responding',
+        menuHas: ['Space: not responding', 'Space: not responding > no answer from motoko within 3 s'],
+        told: [],
+      },
       { at: 30_000, input: { pillars: pillars(stale) }, icon: 'warning', tooltip: 'Pillars: Space not responding', told: [] },
       { at: 61_000, input: { pillars: pillars(stale) }, icon: 'warning', tooltip: 'Pillars: Space not responding', told: [['warning', 'Space lost']] },
       { at: 120_000, input: { pillars: pillars(stale) }, icon: 'warning', tooltip: 'Pillars: Space not responding', told: [] },
@@ -133,7 +140,13 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
     steps: [
       {
         at: 0,
-        input: { server: { connection: 'connected', status: status([job('flux-backup', 'restic-backup', run('flux-backup', 'succeeded', { finishedAt: hoursAgo(50) }), { overdue: true, lastSuccessAt: hoursAgo(50) }), ...healthyJobs().slice(1)]), host: 'motoko' } },
+        input: {
+          server: {
+            connection: 'connected',
+            status: status([job('flux-backup', 'restic-backup', run('flux-backup', 'succeeded', { finishedAt: hoursAgo(50) }), { overdue: true, lastSuccessAt: hoursAgo(50) }), ...healthyJobs().slice(1)]),
+            host: 'motoko',
+          },
+        },
         icon: 'error',
         tooltip: 'Pillars: Flux snapshot overdue',
         menuHas: ['Flux snapshot: OVERDUE, last ok 2 d ago'],
@@ -180,7 +193,13 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
         menuHas: ['Flux: away from home', 'Remount all', 'Flux snapshot: 3 h ago, succeeded'],
         told: [],
       },
-      { at: 3_600_000, input: { location: 'away', pillars: awayPillars, server: { connection: 'unreachable', status: status(healthyJobs()), host: 'motoko' } }, icon: 'offline', tooltip: 'Pillars: away from home, pillars unmounted', told: [] },
+      {
+        at: 3_600_000,
+        input: { location: 'away', pillars: awayPillars, server: { connection: 'unreachable', status: status(healthyJobs()), host: 'motoko' } },
+        icon: 'offline',
+        tooltip: 'Pillars: away from home, pillars unmounted',
+        told: [],
+      },
       { at: 3_700_000, icon: 'ok', tooltip: 'Pillars: all good', told: [] },
     ],
   },
@@ -190,13 +209,28 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
       { at: 0, icon: 'ok', tooltip: 'Pillars: all good', told: [] },
       { at: 1_000, input: { server: { connection: 'unreachable', status: status(healthyJobs()), host: 'motoko' } }, icon: 'warning', tooltip: 'Pillars: motoko unreachable', told: [] },
       { at: 122_000, input: { server: { connection: 'unreachable', status: status(healthyJobs()), host: 'motoko' } }, icon: 'warning', tooltip: 'Pillars: motoko unreachable', told: [['warning', 'motoko unreachable']] },
-      { at: 200_000, input: { server: { connection: 'unreachable', status: null, host: 'motoko' } }, icon: 'warning', tooltip: 'Pillars: motoko unreachable', menuHas: ['Backups: no status from the server yet'], told: [] },
+      {
+        at: 200_000,
+        input: { server: { connection: 'unreachable', status: null, host: 'motoko' } },
+        icon: 'warning',
+        tooltip: 'Pillars: motoko unreachable',
+        menuHas: ['Backups: no status from the server yet'],
+        told: [],
+      },
       { at: 300_000, icon: 'ok', tooltip: 'Pillars: all good', told: [['info', 'motoko is back']] },
     ],
   },
   {
     name: 'a revoked token is told at once and stays red',
-    steps: [{ at: 0, input: { server: { connection: 'unauthorized', status: null, host: 'motoko' } }, icon: 'error', tooltip: 'Pillars: motoko refused this device: pair again', told: [['critical', 'motoko refused the connection']] }],
+    steps: [
+      {
+        at: 0,
+        input: { server: { connection: 'unauthorized', status: null, host: 'motoko' } },
+        icon: 'error',
+        tooltip: 'Pillars: motoko refused this device: pair again',
+        told: [['critical', 'motoko refused the connection']],
+      },
+    ],
   },
   {
     name: 'connected, but no status yet: working, not green',
@@ -204,7 +238,17 @@ const SCENARIOS: Array<{ name: string; steps: Step[] }> = [
   },
   {
     name: 'first run (not paired)',
-    steps: [{ at: 0, input: { server: { connection: 'unpaired', status: null, host: null }, pillars: [] }, icon: 'warning', tooltip: 'Pillars: not set up: open Preferences', menuHas: ['Set up Pillars…', 'Quit Pillars'], menuLacks: ['Remount all', 'Backups: no status from the server yet'], told: [] }],
+    steps: [
+      {
+        at: 0,
+        input: { server: { connection: 'unpaired', status: null, host: null }, pillars: [] },
+        icon: 'warning',
+        tooltip: 'Pillars: not set up: open Preferences',
+        menuHas: ['Set up Pillars…', 'Quit Pillars'],
+        menuLacks: ['Remount all', 'Backups: no status from the server yet'],
+        told: [],
+      },
+    ],
   },
   {
     name: 'several problems: the worst leads the tooltip',
@@ -301,7 +345,10 @@ describe('tray model and notification policy over the scenarios', () => {
   });
 
   it('sync conflicts in a hot-set reach the tray as a warning', () => {
-    const st = { ...status(healthyJobs()), hotSets: [{ id: 'hot-notes', label: 'notes', path: '/flux/hot/notes', state: 'idle', completion: 100, errors: 0, conflicts: ['todo.sync-conflict-20261204-120000-ABCDEFG.txt'] }] };
+    const st = {
+      ...status(healthyJobs()),
+      hotSets: [{ id: 'hot-notes', label: 'notes', path: '/flux/hot/notes', state: 'idle', completion: 100, errors: 0, conflicts: ['todo.sync-conflict-20261204-120000-ABCDEFG.txt'] }],
+    };
     const m = buildTrayModel(input({ server: { connection: 'connected', status: st, host: 'motoko' } }));
     expect(m.icon).toBe('warning');
     expect(m.problems).toEqual([{ severity: 'warning', text: 'hot-set notes: 1 sync conflict' }]);

@@ -68,7 +68,8 @@ export function toConfigEdits(file: string, jobId: string, edits: readonly JobSe
     const base = e.section === 'notifications' ? ['notifications', 'jobs', jobId] : ['jobs', jobId];
     const path = [...base, ...e.path];
     if (e.path.length === 0) wrong.push({ path: path.join('.'), message: 'names no setting' });
-    else if (e.section !== 'notifications' && LOCKED.includes(String(e.path[0]))) wrong.push({ path: path.join('.'), message: 'cannot be changed: a job of another type is another job (add it under jobs: in pillarsd.yaml)' });
+    else if (e.section !== 'notifications' && LOCKED.includes(String(e.path[0])))
+      wrong.push({ path: path.join('.'), message: 'cannot be changed: a job of another type is another job (add it under jobs: in pillarsd.yaml)' });
     else if (e.value === HIDDEN || (typeof e.value === 'object' && e.value !== null && JSON.stringify(e.value).includes(JSON.stringify(HIDDEN))))
       wrong.push({ path: path.join('.'), message: `"${HIDDEN}" stands for a value the pane is not shown; send the new value, or leave the key out` });
     return { path, value: e.value };
@@ -76,4 +77,3 @@ export function toConfigEdits(file: string, jobId: string, edits: readonly JobSe
   if (wrong.length) throw new ConfigError(wrong.map((w) => ({ file, line: null, path: w.path, message: w.message })));
   return out;
 }
-

@@ -168,7 +168,15 @@ function crossCheck(c: Config): Array<{ path: Array<string | number>; message: s
   }
   const seed = c.b2plan?.seedJob;
   if (seed !== undefined && c.jobs[seed]?.type !== 'rclone-copy') {
-    out.push({ path: ['b2plan', 'seedJob'], message: `names no rclone-copy job "${seed}" (copy jobs: ${Object.entries(c.jobs).filter(([, j]) => j.type === 'rclone-copy').map(([id]) => id).join(', ') || 'none'})` });
+    out.push({
+      path: ['b2plan', 'seedJob'],
+      message: `names no rclone-copy job "${seed}" (copy jobs: ${
+        Object.entries(c.jobs)
+          .filter(([, j]) => j.type === 'rclone-copy')
+          .map(([id]) => id)
+          .join(', ') || 'none'
+      })`,
+    });
   }
   if (c.restore?.area) where(c.restore.area, ['restore', 'area'], false);
   if (c.syncthing) where(c.syncthing.hotRoot, ['syncthing', 'hotRoot'], false);

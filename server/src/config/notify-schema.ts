@@ -83,7 +83,12 @@ export const jobNotify = z.strictObject({
   /** overdue when the last success is older than this, whatever the schedule says */
   maxAge: duration.optional(),
   /** per channel, what this job sends there (overrides the channel's events; [] sends nothing) */
-  send: z.record(z.string(), kinds.refine((a) => a.every((k) => (JOB_KINDS as readonly string[]).includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` })).default({}),
+  send: z
+    .record(
+      z.string(),
+      kinds.refine((a) => a.every((k) => (JOB_KINDS as readonly string[]).includes(k)), { message: `a job sends only ${JOB_KINDS.join(', ')}` }),
+    )
+    .default({}),
 });
 export type JobNotifyConfig = z.infer<typeof jobNotify>;
 
@@ -103,9 +108,7 @@ export const notificationsSchema = z.strictObject({
   retry: z
     .strictObject({ firstSeconds: z.number().positive().default(10), maxSeconds: z.number().positive().default(600), giveUpHours: z.number().positive().default(168) })
     .default({ firstSeconds: 10, maxSeconds: 600, giveUpHours: 168 }),
-  capacity: z
-    .strictObject({ usedPercent: z.number().min(1).max(100).optional(), fullWithinDays: z.number().positive().default(14) })
-    .default({ fullWithinDays: 14 }),
+  capacity: z.strictObject({ usedPercent: z.number().min(1).max(100).optional(), fullWithinDays: z.number().positive().default(14) }).default({ fullWithinDays: 14 }),
   /** a Mac's Time Machine backup older than this many days (default: the pillar's staleDays) */
   timeMachineDays: z.number().positive().optional(),
   channels: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes, starting with a letter'), channelSchema).default({}),

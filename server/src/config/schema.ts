@@ -8,9 +8,7 @@ import { sizeProblem } from '../domain/size';
 import { metricsSchema, notificationsSchema } from './notify-schema';
 
 const SECRET_REF = /^(akv:\/\/[A-Za-z0-9-]{3,24}\/[A-Za-z0-9-]{1,127}|env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+)+)$/;
-export const secretRef = z
-  .string()
-  .regex(SECRET_REF, 'must be a secret reference: akv://VAULT/NAME, env:NAME, file:/absolute/path or op://vault/item/field');
+export const secretRef = z.string().regex(SECRET_REF, 'must be a secret reference: akv://VAULT/NAME, env:NAME, file:/absolute/path or op://vault/item/field');
 
 const ID = /^[a-z][a-z0-9-]{0,39}$/;
 const id = z.string().regex(ID, 'must be lower-case letters, digits and dashes, starting with a letter');
@@ -80,7 +78,10 @@ const keepPolicy = z
     weekly: z.number().int().positive().optional(),
     monthly: z.number().int().positive().optional(),
     yearly: z.number().int().positive().optional(),
-    within: z.string().regex(/^(\d+[ymdh])+$/, 'must be a duration such as 1y2m3d').optional(),
+    within: z
+      .string()
+      .regex(/^(\d+[ymdh])+$/, 'must be a duration such as 1y2m3d')
+      .optional(),
   })
   .refine((k) => Object.values(k).some((v) => v !== undefined), { message: 'keep needs at least one rule (last, daily, weekly, …), or forget would remove every snapshot' });
 export type KeepPolicy = z.infer<typeof keepPolicy>;
@@ -95,13 +96,19 @@ const resticBackup = z.strictObject({
   password: z.string(),
   exclude: z.array(z.string()).default([]),
   tags: z.array(z.string().regex(/^[\w.-]+$/)).default([]),
-  host: z.string().regex(/^[\w.-]+$/).optional(),
+  host: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .optional(),
   // restic -x: a disk mounted inside the source (a USB disk, a tmpfs, another pillar) is not taken
   oneFileSystem: z.boolean().default(true),
   // a small typed set of restic backup options; those a restic version lacks are refused when it runs
   options: z
     .strictObject({
-      excludeLargerThan: z.string().regex(/^\d+[kKmMgGtT]?$/, 'must be a size restic reads, such as 500M or 2G').optional(),
+      excludeLargerThan: z
+        .string()
+        .regex(/^\d+[kKmMgGtT]?$/, 'must be a size restic reads, such as 500M or 2G')
+        .optional(),
       excludeCaches: z.boolean().optional(),
       excludeIfPresent: z.array(z.string().regex(/^[^/\0]+$/, 'must be a file name (no folder)')).optional(),
       ignoreInode: z.boolean().optional(),
@@ -110,9 +117,7 @@ const resticBackup = z.strictObject({
     .default({}),
   // rule 3: a snapshot with this share fewer files or bytes than the previous one of the same path
   // waits for approval (100 switches that measure off)
-  shrinkGuard: z
-    .strictObject({ maxFilesDropPercent: z.number().min(0).max(100).default(50), maxBytesDropPercent: z.number().min(0).max(100).default(50) })
-    .default({ maxFilesDropPercent: 50, maxBytesDropPercent: 50 }),
+  shrinkGuard: z.strictObject({ maxFilesDropPercent: z.number().min(0).max(100).default(50), maxBytesDropPercent: z.number().min(0).max(100).default(50) }).default({ maxFilesDropPercent: 50, maxBytesDropPercent: 50 }),
 });
 const resticForget = z.strictObject({
   type: z.literal('restic-forget'),
@@ -221,7 +226,10 @@ export const configSchema = z.strictObject({
   server: z
     // loose: the HTTP layer may read settings of its own here (listen, tls, allowedHosts are ours)
     .looseObject({
-      listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT').default('0.0.0.0:8443'),
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be HOST:PORT')
+        .default('0.0.0.0:8443'),
       tls: tls.default('auto'),
       allowedHosts: z.array(z.string()).default([]),
       // plain HTTP beyond loopback only when forced (the HTTP layer refuses it otherwise)
@@ -314,9 +322,7 @@ export const configSchema = z.strictObject({
   // issue 17: channels, what is worth a message, heartbeat pings; who may read /metrics
   notifications: notificationsSchema.optional(),
   metrics: metricsSchema.optional(),
-  history: z
-    .strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) })
-    .default({ keepDays: 180, keepRuns: 5000 }),
+  history: z.strictObject({ keepDays: z.number().int().positive().default(180), keepRuns: z.number().int().positive().default(5000) }).default({ keepDays: 180, keepRuns: 5000 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

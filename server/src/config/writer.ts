@@ -40,7 +40,11 @@ export function configWriter(file: string, loadedText: string): ConfigWriter {
         next = edit(current);
       } catch (e) {
         // each field that was wrong, by its key path, for a form to show next to the field
-        if (e instanceof ConfigError) throw new BadRequestError(e.problems.map(formatProblem).join('; '), e.problems.map((p) => ({ path: p.path, message: p.message })));
+        if (e instanceof ConfigError)
+          throw new BadRequestError(
+            e.problems.map(formatProblem).join('; '),
+            e.problems.map((p) => ({ path: p.path, message: p.message })),
+          );
         throw new ConflictError(`${(e as Error).message}; nothing was written`);
       }
       try {

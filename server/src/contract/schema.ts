@@ -67,7 +67,7 @@ export const RclonePlanSummary = named(
     sourceBytes: z.number(),
     destinationFiles: z.number(),
     destinationBytes: z.number(),
-    toCopy: z.number().describe('files new at the source or different from the destination\'s copy: the copy list'),
+    toCopy: z.number().describe("files new at the source or different from the destination's copy: the copy list"),
     toCopyBytes: z.number(),
     overwrites: z.number().describe('of toCopy, files the destination has in another version'),
     deletions: z.number().describe('files at the destination the source no longer has (a sync deletes them)'),
@@ -77,7 +77,9 @@ export const RclonePlanSummary = named(
     firstCopy: z
       .boolean()
       .optional()
-      .describe("the destination's listing found no file, so nothing could be deleted or overwritten: rclone walked the source itself and copied what the destination lacked; the source figures are what that copy found (files that turned up at the destination meanwhile count as source files, not their bytes)"),
+      .describe(
+        "the destination's listing found no file, so nothing could be deleted or overwritten: rclone walked the source itself and copied what the destination lacked; the source figures are what that copy found (files that turned up at the destination meanwhile count as source files, not their bytes)",
+      ),
   }),
   "What an rclone run's listings found (one listing of each side) and what it set out to do.",
 );
@@ -127,15 +129,8 @@ export const RecoverPair = named(
     repositories: z.array(z.string()).describe('restic repositories (pillar:/path) inside it, checked after the copy'),
   }),
 );
-export const RecoverTask = named(
-  'RecoverTask',
-  z.object({ kind: z.literal('recover'), pillar: z.string(), remote: z.string(), bwlimit: z.string().nullable(), pairs: z.array(RecoverPair) }),
-);
-export const RunTask = named(
-  'RunTask',
-  z.discriminatedUnion('kind', [RestoreTask, RecoverTask]),
-  'A run that is not a configured job (its jobId is `restore:<job>` or `recover:<pillar>`): what it was asked to do.',
-);
+export const RecoverTask = named('RecoverTask', z.object({ kind: z.literal('recover'), pillar: z.string(), remote: z.string(), bwlimit: z.string().nullable(), pairs: z.array(RecoverPair) }));
+export const RunTask = named('RunTask', z.discriminatedUnion('kind', [RestoreTask, RecoverTask]), 'A run that is not a configured job (its jobId is `restore:<job>` or `recover:<pillar>`): what it was asked to do.');
 
 export const RestoreSummary = named(
   'RestoreSummary',
@@ -358,11 +353,7 @@ export const StatusResponse = named(
 
 export const RunsPage = named('RunsPage', z.object({ runs: z.array(Run), next: z.string().nullable().describe("the next page's `before`, or null") }));
 export const HealthResponse = named('HealthResponse', z.object({ ok: z.literal(true), version: z.string() }));
-export const FieldProblem = named(
-  'FieldProblem',
-  z.object({ path: z.string().describe('the key path in pillarsd.yaml, e.g. jobs.flux-retention.keep.daily'), message: z.string() }),
-  'A field a request got wrong.',
-);
+export const FieldProblem = named('FieldProblem', z.object({ path: z.string().describe('the key path in pillarsd.yaml, e.g. jobs.flux-retention.keep.daily'), message: z.string() }), 'A field a request got wrong.');
 
 export const Problem = named(
   'Problem',
@@ -382,7 +373,7 @@ export const JobSettings = named(
   z.object({
     jobId: z.string(),
     type: JobType,
-    values: jsonObject.describe("the job's mapping as written in pillarsd.yaml; each hook environment value is \"(set)\" (they may be secrets)"),
+    values: jsonObject.describe('the job\'s mapping as written in pillarsd.yaml; each hook environment value is "(set)" (they may be secrets)'),
     effective: jsonObject.describe('the same with every default filled in: what the next run uses'),
     schema: jsonObject.describe("JSON Schema (2020-12) of a job of this type: the pane's form is built from it"),
     locked: z.array(z.string()).describe('keys an edit may not change'),
@@ -427,15 +418,9 @@ export const TokenInfo = named(
   }),
 );
 
-export const AuditEntry = named(
-  'AuditEntry',
-  z.object({ id: z.number(), at: iso, actor: z.string().describe('token name and id'), action: z.string(), target: z.string().nullable(), detail: z.string().nullable() }),
-);
+export const AuditEntry = named('AuditEntry', z.object({ id: z.number(), at: iso, actor: z.string().describe('token name and id'), action: z.string(), target: z.string().nullable(), detail: z.string().nullable() }));
 
-export const PairResponse = named(
-  'PairResponse',
-  z.object({ token: z.string(), role: Role, fingerprint: z.string().nullable().describe('SHA-256 of the server certificate, hex with colons') }),
-);
+export const PairResponse = named('PairResponse', z.object({ token: z.string(), role: Role, fingerprint: z.string().nullable().describe('SHA-256 of the server certificate, hex with colons') }));
 
 export const SambaState = named(
   'SambaState',
@@ -447,11 +432,7 @@ export const SambaState = named(
     valid: z.boolean(),
     messages: z.array(z.string()),
     versions: z.array(z.object({ id: z.string(), at: iso })),
-    bonjour: z
-      .object({ file: z.string(), rendered: z.string(), live: z.string().nullable() })
-      .nullable()
-      .optional()
-      .describe('the avahi service file pillarsd owns (Bonjour for Time Machine); null when it is off'),
+    bonjour: z.object({ file: z.string(), rendered: z.string(), live: z.string().nullable() }).nullable().optional().describe('the avahi service file pillarsd owns (Bonjour for Time Machine); null when it is off'),
   }),
 );
 
@@ -477,18 +458,10 @@ export const RunLog = named(
   'GET /api/v1/runs/:id/log (`?tail=N` for the last N lines; `?follow=1` streams it as SSE).',
 );
 export const WhoAmI = named('WhoAmI', z.object({ tokenId: z.string(), name: z.string(), role: Role }), 'GET /api/v1/me: who the presented token is.');
-export const EventTicket = named(
-  'EventTicket',
-  z.object({ ticket: z.string(), expiresAt: iso }),
-  'POST /api/v1/events/ticket: a single-use ticket for `EventSource` (`?ticket=`), valid 30 s.',
-);
+export const EventTicket = named('EventTicket', z.object({ ticket: z.string(), expiresAt: iso }), 'POST /api/v1/events/ticket: a single-use ticket for `EventSource` (`?ticket=`), valid 30 s.');
 export const AuditPage = named('AuditPage', z.object({ entries: z.array(AuditEntry), next: z.string().nullable() }));
 export const TokensResponse = named('TokensResponse', z.object({ tokens: z.array(TokenInfo) }));
-export const PairingCodeResponse = named(
-  'PairingCodeResponse',
-  z.object({ code: z.string(), role: Role, expiresAt: iso }),
-  'POST /api/v1/pair/codes (admin) and `pillarsd pair`: a code valid 10 minutes, usable once.',
-);
+export const PairingCodeResponse = named('PairingCodeResponse', z.object({ code: z.string(), role: Role, expiresAt: iso }), 'POST /api/v1/pair/codes (admin) and `pillarsd pair`: a code valid 10 minutes, usable once.');
 
 export const OpenApiDocument = named(
   'OpenApiDocument',
@@ -550,10 +523,7 @@ export const ChannelState = named(
   }),
 );
 
-export const IncidentInfo = named(
-  'IncidentInfo',
-  z.object({ key: z.string(), kind: NoticeKind, title: z.string(), jobId: z.string().nullable(), openedAt: iso, lastAt: iso, count: z.number() }),
-);
+export const IncidentInfo = named('IncidentInfo', z.object({ key: z.string(), kind: NoticeKind, title: z.string(), jobId: z.string().nullable(), openedAt: iso, lastAt: iso, count: z.number() }));
 
 /** per message channel: the kinds a job sends there, or null for the channel's default */
 const sendChoices = z.record(z.string(), z.array(NoticeKind).nullable());
@@ -571,11 +541,7 @@ export const JobNotifyChoices = named(
 
 export const NotificationsResponse = named('NotificationsResponse', z.object({ channels: z.array(ChannelState), jobs: z.array(JobNotifyChoices), open: z.array(IncidentInfo) }), 'GET /api/v1/notifications');
 
-export const NotifyTestResult = named(
-  'NotifyTestResult',
-  z.object({ channel: z.string(), ok: z.boolean(), error: z.string().nullable(), at: iso }),
-  'POST /api/v1/notifications/test → the outcome of one test delivery',
-);
+export const NotifyTestResult = named('NotifyTestResult', z.object({ channel: z.string(), ok: z.boolean(), error: z.string().nullable(), at: iso }), 'POST /api/v1/notifications/test → the outcome of one test delivery');
 
 export const NotifyTestResults = named('NotifyTestResults', z.object({ results: z.array(NotifyTestResult) }), 'POST /api/v1/notifications/test');
 
@@ -616,7 +582,7 @@ export const ChangeSetPage = named(
     entries: z.array(ChangeEntry),
     folders: z.array(FolderTotal).describe('per-folder totals, first and second level'),
   }),
-  'GET /api/v1/runs/:id/deletions and /overwrites: one page of the run\'s change set in path order, with its totals. `set=approval` (the default while there is one) is what the run was blocked with.',
+  "GET /api/v1/runs/:id/deletions and /overwrites: one page of the run's change set in path order, with its totals. `set=approval` (the default while there is one) is what the run was blocked with.",
 );
 
 // ---- requests ----------------------------------------------------------------------------------
@@ -659,7 +625,10 @@ export const RunsQuery = z.strictObject({
 
 export const RunLogQuery = z.strictObject({
   tail: z.int().min(1).max(100_000).optional().describe('only the last N lines'),
-  follow: z.union([z.literal(0), z.literal(1)]).optional().describe('1: stream the log as server-sent events until the run ends'),
+  follow: z
+    .union([z.literal(0), z.literal(1)])
+    .optional()
+    .describe('1: stream the log as server-sent events until the run ends'),
 });
 
 export const ScheduleRequest = z.strictObject({ schedule: z.string().min(1).max(200).nullable().describe('a cron expression, or null for none') });
@@ -747,7 +716,7 @@ export const SnapshotInfo = named(
     username: z.string().nullable(),
     paths: z.array(z.string()),
     tags: z.array(z.string()),
-    root: z.string().describe('where browsing starts: the folder the snapshot\'s paths share'),
+    root: z.string().describe("where browsing starts: the folder the snapshot's paths share"),
     runId: z.string().nullable().describe('the backup run that made it, when pillarsd made it'),
     jobId: z.string().nullable(),
     files: z.number().nullable().describe('files in it, where known (from the run that made it)'),
@@ -763,7 +732,7 @@ export const SnapshotsResponse = named(
     refreshedAt: iso.describe('when `restic snapshots` was last read; it is read again after every backup, forget and prune, and on ?refresh=1'),
     snapshots: z.array(SnapshotInfo).describe('oldest first'),
   }),
-  'GET /api/v1/jobs/:id/snapshots: the snapshots of the job\'s repository, from the repository itself.',
+  "GET /api/v1/jobs/:id/snapshots: the snapshots of the job's repository, from the repository itself.",
 );
 export const SnapshotEntry = named(
   'SnapshotEntry',
@@ -783,7 +752,7 @@ export const DirListing = named(
     path: z.string(),
     parent: z.string().nullable().describe('the folder above, null at the snapshot root'),
     root: z.string(),
-    entries: z.array(SnapshotEntry).describe('in restic\'s order (by name)'),
+    entries: z.array(SnapshotEntry).describe("in restic's order (by name)"),
     offset: z.number(),
     total: z.number().nullable().describe('entries in the folder; null while the rest of a large folder is still being read'),
     more: z.boolean().describe('entries follow this page'),
@@ -810,18 +779,20 @@ export const RestorePlan = named(
   }),
   'What a restore will write where, shown before it starts.',
 );
-export const RestoreAccepted = named('RestoreAccepted', z.object({ runId: z.string(), plan: RestorePlan }), 'POST …/restore → 202: the restore run, queued behind the repository\'s lock');
+export const RestoreAccepted = named('RestoreAccepted', z.object({ runId: z.string(), plan: RestorePlan }), "POST …/restore → 202: the restore run, queued behind the repository's lock");
 
 export const RecoverPlan = named(
   'RecoverPlan',
   z.object({
     task: RecoverTask,
     remoteHolds: z.array(z.object({ from: z.string(), files: z.number(), bytes: z.number() })).describe('what the remote holds, per folder'),
-    pillarState: z.object({ path: z.string(), mounted: z.boolean(), sentinel: z.string().nullable().describe('the .pillar sentinel as it reads; null on a new disk'), empty: z.boolean().describe('nothing but .pillar and lost+found') }),
-    resumes: z
-      .object({ remote: z.string(), startedAt: z.string() })
-      .nullable()
-      .describe('a recovery started here earlier and not verified yet (its marker .pillars-recover): this one goes on with it'),
+    pillarState: z.object({
+      path: z.string(),
+      mounted: z.boolean(),
+      sentinel: z.string().nullable().describe('the .pillar sentinel as it reads; null on a new disk'),
+      empty: z.boolean().describe('nothing but .pillar and lost+found'),
+    }),
+    resumes: z.object({ remote: z.string(), startedAt: z.string() }).nullable().describe('a recovery started here earlier and not verified yet (its marker .pillars-recover): this one goes on with it'),
     refusal: z.string().nullable().describe('why a recovery may not start (the pillar holds data it did not bring); null when it may'),
   }),
   'GET /api/v1/recover/plan: what a recovery would copy back, listed from the remote.',
@@ -843,7 +814,12 @@ export const SnapshotParams = z.strictObject({
     .regex(/^(latest|[0-9a-f]{8,64})$/)
     .describe('a snapshot id (8 to 64 hex digits) or latest'),
 });
-export const SnapshotsQuery = z.strictObject({ refresh: z.union([z.literal(0), z.literal(1)]).optional().describe('1: read the repository again now') });
+export const SnapshotsQuery = z.strictObject({
+  refresh: z
+    .union([z.literal(0), z.literal(1)])
+    .optional()
+    .describe('1: read the repository again now'),
+});
 export const LsQuery = z.strictObject({
   path: ABS_PATH.optional().describe('the folder (default: the snapshot root)'),
   offset: z.int().min(0).max(10_000_000).default(0),
@@ -863,13 +839,7 @@ export const RestoreRequest = named(
   'RestoreRequest',
   z.strictObject({
     paths: z.array(ABS_PATH).min(1).max(100).describe('absolute paths in the snapshot; the snapshot root for all of it'),
-    to: z
-      .string()
-      .min(1)
-      .max(4096)
-      .regex(NO_CONTROLS)
-      .default('new')
-      .describe('`new` (a new folder in the restore area), `original` (back where each path came from), or a folder as pillar:/path'),
+    to: z.string().min(1).max(4096).regex(NO_CONTROLS).default('new').describe('`new` (a new folder in the restore area), `original` (back where each path came from), or a folder as pillar:/path'),
     existing: ExistingChoice.optional().describe('required unless `to` is `new`'),
   }),
   'POST /api/v1/jobs/:id/snapshots/:snapshot/restore (and …/restore/preview) body.',

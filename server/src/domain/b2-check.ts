@@ -55,10 +55,15 @@ export function bucketFindings(b: BucketFacts): Finding[] {
   const covering = b.rules.filter((r) => b.prefix.startsWith(r.fileNamePrefix));
   const rule = covering.sort((x, y) => y.fileNamePrefix.length - x.fileNamePrefix.length)[0];
   if (!rule || rule.daysFromHidingToDeleting === null) {
-    out.push({ ok: true, warn: true, detail: `bucket ${b.bucket} has no lifecycle rule that deletes hidden versions${b.prefix ? ` under ${b.prefix}` : ''}: B2 keeps (and bills) every old version for ever. Set one (e.g. daysFromHidingToDeleting 30)` });
+    out.push({
+      ok: true,
+      warn: true,
+      detail: `bucket ${b.bucket} has no lifecycle rule that deletes hidden versions${b.prefix ? ` under ${b.prefix}` : ''}: B2 keeps (and bills) every old version for ever. Set one (e.g. daysFromHidingToDeleting 30)`,
+    });
   } else {
     out.push({ ok: true, detail: `lifecycle: hidden versions${rule.fileNamePrefix ? ` under ${rule.fileNamePrefix}` : ''} are kept ${rule.daysFromHidingToDeleting} day(s), then deleted` });
-    if (rule.daysFromUploadingToHiding !== null) out.push({ ok: false, detail: `bucket ${b.bucket} hides every file ${rule.daysFromUploadingToHiding} day(s) after its upload (daysFromUploadingToHiding): the offsite copy would empty itself` });
+    if (rule.daysFromUploadingToHiding !== null)
+      out.push({ ok: false, detail: `bucket ${b.bucket} hides every file ${rule.daysFromUploadingToHiding} day(s) after its upload (daysFromUploadingToHiding): the offsite copy would empty itself` });
     if (b.plannedDays !== undefined && b.plannedDays !== rule.daysFromHidingToDeleting) {
       out.push({ ok: true, warn: true, detail: `b2plan.keepVersionsDays is ${b.plannedDays} but the bucket keeps hidden versions ${rule.daysFromHidingToDeleting} day(s): the cost estimate is off` });
     }

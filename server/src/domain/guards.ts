@@ -139,9 +139,7 @@ export function changeGuard(f: ChangeFacts): BlockInfo | null {
     deletes: { count: f.deletes.count, bytes: f.deletes.bytes, percent: delPercent, sample: f.deletes.sample },
     changes: { count: f.overwrites.count, bytes: f.overwrites.bytes, percent: share(f.overwrites.count), sample: f.overwrites.sample },
     approval: f.approval,
-    message:
-      `the run would ${parts.join(' and ')}: ${why}. Nothing was changed. ` +
-      `See the whole set (${f.approval.count} files) and approve exactly it with: pillarsd approve ${f.runId}`,
+    message: `the run would ${parts.join(' and ')}: ${why}. Nothing was changed. ` + `See the whole set (${f.approval.count} files) and approve exactly it with: pillarsd approve ${f.runId}`,
   };
 }
 

@@ -47,6 +47,9 @@ export function recoverRefusal(pillar: string, pillarPath: string, entries: read
   if (marker) return null;
   const data = entries.filter((e) => !DISK_OWN.includes(e)).sort();
   if (!data.length) return null;
-  const shown = data.slice(0, 5).map((e) => JSON.stringify(e)).join(', ');
+  const shown = data
+    .slice(0, 5)
+    .map((e) => JSON.stringify(e))
+    .join(', ');
   return `pillar ${pillar} (${pillarPath}) is not empty (${shown}${data.length > 5 ? `, and ${data.length - 5} more` : ''}): a recovery only writes into an empty or new disk, never over data it did not bring`;
 }

@@ -22,7 +22,7 @@ export class TransitionError extends Error {
     readonly from: RunStatus,
     readonly to: RunStatus,
   ) {
-    super(`${/^[aeiou]/.test(from) ? "an" : "a"} ${from} run cannot become ${to}`);
+    super(`${/^[aeiou]/.test(from) ? 'an' : 'a'} ${from} run cannot become ${to}`);
   }
 }
 

@@ -1,7 +1,24 @@
 // What routes share: their access level, the principal of a request and the route config shape.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../ports/clock';
-import type { AuditSink, EngineApi, EventHub, HotSetsApi, JobSettingsApi, MetricsApi, NotificationsApi, Pairing, Principal, SambaApi, ScheduleApi, RecoveryApi, SnapshotsApi, StatusApi, TokenAuth, UpdatesApi } from '../ports/services';
+import type {
+  AuditSink,
+  EngineApi,
+  EventHub,
+  HotSetsApi,
+  JobSettingsApi,
+  MetricsApi,
+  NotificationsApi,
+  Pairing,
+  Principal,
+  SambaApi,
+  ScheduleApi,
+  RecoveryApi,
+  SnapshotsApi,
+  StatusApi,
+  TokenAuth,
+  UpdatesApi,
+} from '../ports/services';
 import type { TicketBook } from './tickets';
 import type { DeclaredSchemas } from './schema';
 import type { FailureLimitOptions } from './limiter';

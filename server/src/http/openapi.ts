@@ -69,13 +69,19 @@ function operationWith(r: RouteEntry, stream: 'events' | 'run-log' | undefined, 
   const s = r.schemas;
   const responses: Json = { ...extra };
   for (const [code, schema] of Object.entries(s.response ?? {})) {
-    responses[code] = { description: components.get(schema)?.description ?? `${code === '201' ? 'created' : code === '202' ? 'accepted' : 'the answer'}`, content: { 'application/json': { schema: schemaOf(schema, 'output') } } };
+    responses[code] = {
+      description: components.get(schema)?.description ?? `${code === '201' ? 'created' : code === '202' ? 'accepted' : 'the answer'}`,
+      content: { 'application/json': { schema: schemaOf(schema, 'output') } },
+    };
   }
   if (stream) {
     const data = stream === 'events' ? StoredEvent : RunLog;
     const ok = (responses['200'] ?? { description: 'the stream', content: {} }) as { description: string; content: Json };
     ok.content['text/event-stream'] = {
-      schema: { type: 'string', description: `server-sent events (Accept: text/event-stream); each \`data:\` is JSON: ${stream === 'events' ? 'a StoredEvent (`event:` is its type, `id:` its id)' : 'first a RunLog (`event: log`), then `run.log` events, then `event: end`'}` },
+      schema: {
+        type: 'string',
+        description: `server-sent events (Accept: text/event-stream); each \`data:\` is JSON: ${stream === 'events' ? 'a StoredEvent (`event:` is its type, `id:` its id)' : 'first a RunLog (`event: log`), then `run.log` events, then `event: end`'}`,
+      },
       'x-event-data': schemaOf(data, 'output'),
     };
     responses['200'] = ok;
@@ -83,7 +89,10 @@ function operationWith(r: RouteEntry, stream: 'events' | 'run-log' | undefined, 
   responses.default = { description: 'a problem: what was wrong, in `detail`', content: { [PROBLEM_TYPE.split(';')[0]!]: { schema: schemaOf(Problem, 'output') } } };
   const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
   const op: Json = {
-    operationId: `${r.method.toLowerCase()}${path.replace(/^\/api\/v1/, '').replace(/[{}]/g, '').replace(/[/-]+([a-z])/g, (_m, c: string) => c.toUpperCase())}`,
+    operationId: `${r.method.toLowerCase()}${path
+      .replace(/^\/api\/v1/, '')
+      .replace(/[{}]/g, '')
+      .replace(/[/-]+([a-z])/g, (_m, c: string) => c.toUpperCase())}`,
     tags: [TAGS.find(([re]) => re.test(r.url))?.[1] ?? 'server'],
     security: r.access === 'none' ? [] : [{ bearer: [] }],
     'x-pillars-access': r.access,

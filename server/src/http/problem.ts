@@ -88,7 +88,10 @@ export function makeErrorHandler(log: (msg: string, err: unknown) => void) {
       return sendProblem(reply, 400, `${msg}${extra}${allowed}`);
     }
     if (err instanceof BadRequestError && err.fields.length) {
-      return reply.code(400).type(PROBLEM_TYPE).send({ ...problem(400, err.message), errors: err.fields });
+      return reply
+        .code(400)
+        .type(PROBLEM_TYPE)
+        .send({ ...problem(400, err.message), errors: err.fields });
     }
     const mapped = (err.code && FRAMEWORK[err.code]) ?? clientStatus(err);
     if (mapped) {

@@ -1,7 +1,6 @@
 // The real clock behind the Clock seam (ports/clock.ts).
 import type { Clock } from '../ports/clock';
 
-
 export const systemClock: Clock = {
   now: () => new Date(),
   setTimeout(fn, ms) {

@@ -156,8 +156,7 @@ export function createSambaHost(opts: SambaHostOptions): SambaHost {
     },
     testparm: (confPath) => run(opts.testparmBin ?? 'testparm', ['-s', confPath]),
     reload: (configFile) => run(opts.smbcontrolBin ?? 'smbcontrol', [`--configfile=${configFile}`, 'smbd', 'reload-config']),
-    setSmbPassword: (configFile, user, password) =>
-      run(opts.smbpasswdBin ?? 'smbpasswd', ['-c', configFile, '-s', '-a', user], `${password}\n${password}\n`),
+    setSmbPassword: (configFile, user, password) => run(opts.smbpasswdBin ?? 'smbpasswd', ['-c', configFile, '-s', '-a', user], `${password}\n${password}\n`),
   };
 }
 

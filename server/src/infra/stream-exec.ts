@@ -53,9 +53,7 @@ export const nodeStreamSpawn: StreamSpawn = (req) => {
   return { stdout: child.stdout, done, kill };
 };
 
-export type OpenedStream =
-  | { ok: true; stream: Readable; kill(): void }
-  | { ok: false; code: number | null; stderr: string };
+export type OpenedStream = { ok: true; stream: Readable; kill(): void } | { ok: false; code: number | null; stderr: string };
 
 /**
  * Starts the child and waits for its first bytes (or its end), so a failure that comes before any

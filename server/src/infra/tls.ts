@@ -51,17 +51,23 @@ export function ensureSelfSigned(stateDir: string, hosts: readonly string[] = []
   const altNames = [...new Set(['localhost', ...names])].map((value) => ({ type: 2, value })).concat([...new Set(['127.0.0.1', '::1', ...ips])].map((ip) => ({ type: 7, ip }) as never));
   const cn = names[0] ?? 'pillarsd';
   const selfsigned = requireLazy('selfsigned') as typeof SelfSigned;
-  const gen = selfsigned.generate([{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'pillarsd' }], {
-    days,
-    algorithm: 'sha256',
-    keyPair: { privateKey: pair.privateKey, publicKey: pair.publicKey },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
+  const gen = selfsigned.generate(
+    [
+      { name: 'commonName', value: cn },
+      { name: 'organizationName', value: 'pillarsd' },
     ],
-  } as Parameters<typeof selfsigned.generate>[1]);
+    {
+      days,
+      algorithm: 'sha256',
+      keyPair: { privateKey: pair.privateKey, publicKey: pair.publicKey },
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames },
+      ],
+    } as Parameters<typeof selfsigned.generate>[1],
+  );
   writeAtomic(keyPath, gen.private, 0o600);
   writeAtomic(certPath, gen.cert, 0o644);
   return { cert: gen.cert, key: gen.private, fingerprint: fingerprintOf(gen.cert), certPath, keyPath, created: true };

@@ -54,7 +54,10 @@ export class UpdateFiles {
 
   feedNames(channel: string): string[] {
     try {
-      return fs.readdirSync(this.feedDir(channel)).filter((n) => !n.startsWith('.')).sort();
+      return fs
+        .readdirSync(this.feedDir(channel))
+        .filter((n) => !n.startsWith('.'))
+        .sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;

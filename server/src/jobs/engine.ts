@@ -260,16 +260,16 @@ export class Engine implements EngineApi {
     const r = this.runs.get(runId);
     if (!r) throw new NotFoundError(`no run ${runId}`);
     if (r.status !== 'blocked' || !r.block?.needsApproval) {
-      throw new ConflictError(r.status === 'blocked' ? `run ${runId} is blocked by ${r.block?.guard ?? 'a guard'}, which an approval cannot lift: ${r.block?.message ?? ''}` : `run ${runId} is ${r.status}, not waiting for approval`);
+      throw new ConflictError(
+        r.status === 'blocked' ? `run ${runId} is blocked by ${r.block?.guard ?? 'a guard'}, which an approval cannot lift: ${r.block?.message ?? ''}` : `run ${runId} is ${r.status}, not waiting for approval`,
+      );
     }
     const listed = r.block.approval;
     // a block from before approvals named their set (or without one) can only be listed again
     if (!listed) throw new ConflictError(`run ${runId} lists no set an approval could name: run ${r.jobId} again to list it`);
     if (!seen) throw new BadRequestError(`approving run ${runId} names the set you were shown: its count (${listed.count}) and digest (GET /api/v1/runs/${runId}/deletions)`);
     if (seen.count !== listed.count || seen.digest !== listed.digest) {
-      throw new ConflictError(
-        `run ${runId} lists ${listed.count} file(s) with digest ${listed.digest.slice(0, 12)}…, not the ${seen.count} (digest ${seen.digest.slice(0, 12)}…) you approved: look at the set again`,
-      );
+      throw new ConflictError(`run ${runId} lists ${listed.count} file(s) with digest ${listed.digest.slice(0, 12)}…, not the ${seen.count} (digest ${seen.digest.slice(0, 12)}…) you approved: look at the set again`);
     }
     // the set on disk is what the run will work from: it must still be the one named
     const stored = this.changeSets.summary(runId, 'approval');

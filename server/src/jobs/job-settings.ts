@@ -27,7 +27,10 @@ export interface JobSettingsDeps {
 
 /** A 400 naming each field that was wrong, by its key path in pillarsd.yaml. */
 function badSettings(e: ConfigError): BadRequestError {
-  return new BadRequestError(e.problems.map(formatProblem).join('; '), e.problems.map((p) => ({ path: p.path, message: p.message })));
+  return new BadRequestError(
+    e.problems.map(formatProblem).join('; '),
+    e.problems.map((p) => ({ path: p.path, message: p.message })),
+  );
 }
 
 export function jobSettingsService(d: JobSettingsDeps): JobSettingsApi & ScheduleApi {

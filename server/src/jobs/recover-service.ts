@@ -45,7 +45,17 @@ export class RecoverService implements RecoveryApi {
         for (const pair of pairs) {
           const r = await runTool(ctx, rcloneSizeOf(bin, env, pair.from, pair.exclude), { quiet: true });
           const s = r.code === 0 ? rclone.parseRcloneSize(r.stdout) : null;
-          if (!s) throw new ConflictError(rclone.rcloneFailureMessage(`rclone size of ${pair.from}`, r.code, r.stderr.split('\n').filter((l) => l.trim()).slice(-3)));
+          if (!s)
+            throw new ConflictError(
+              rclone.rcloneFailureMessage(
+                `rclone size of ${pair.from}`,
+                r.code,
+                r.stderr
+                  .split('\n')
+                  .filter((l) => l.trim())
+                  .slice(-3),
+              ),
+            );
           remoteHolds.push({ from: pair.from, files: s.count, bytes: s.bytes });
         }
       });

@@ -64,7 +64,11 @@ export function seedJobOf(c: Config): string | null {
 /** Syncs to b2 remotes: bytes a day they hid at the destination over their recent runs, or null with none. */
 export function hiddenBytesPerDay(c: Config, runs: readonly RunRecord[], now: Date, days = 30): number | null {
   const since = now.getTime() - days * 86_400_000;
-  const b2Syncs = new Set(Object.entries(c.jobs).filter(([, j]) => j.type === 'rclone-sync' && c.remotes[j.destination.split(':')[0]!]?.type === 'b2').map(([id]) => id));
+  const b2Syncs = new Set(
+    Object.entries(c.jobs)
+      .filter(([, j]) => j.type === 'rclone-sync' && c.remotes[j.destination.split(':')[0]!]?.type === 'b2')
+      .map(([id]) => id),
+  );
   let bytes = 0;
   let first = Infinity;
   for (const r of runs) {

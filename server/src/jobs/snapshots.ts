@@ -142,7 +142,8 @@ export class SnapshotService implements SnapshotsApi {
     if (!hits.length && snapshot !== 'latest') hits = find((await this.records(jobId, true)).snapshots);
     if (hits.length > 1) throw new BadRequestError(`snapshot id "${snapshot}" is ambiguous (${hits.length} snapshots start with it): give more digits`);
     const s = hits[0];
-    if (!s) throw new NotFoundError(snapshot === 'latest' ? `the repository of ${jobId} holds no snapshot yet` : `no snapshot "${snapshot}" in the repository of ${jobId} (forgotten? pillarsd snapshots ${jobId} lists them)`);
+    if (!s)
+      throw new NotFoundError(snapshot === 'latest' ? `the repository of ${jobId} holds no snapshot yet` : `no snapshot "${snapshot}" in the repository of ${jobId} (forgotten? pillarsd snapshots ${jobId} lists them)`);
     return { ...s, root: snapshotRoot(s.paths) };
   }
 
@@ -317,7 +318,8 @@ export class SnapshotService implements SnapshotsApi {
     const to = req.to ?? 'new';
     const mode: RestoreMode = to === 'new' ? 'new' : to === 'original' ? 'original' : 'folder';
     if (mode === 'new' && req.existing) throw new BadRequestError('existing applies to a restore into an existing place (to: original or a folder); a new folder has nothing to skip or overwrite');
-    if (mode !== 'new' && !req.existing) throw new BadRequestError(`restoring ${mode === 'original' ? 'to the original place' : `into ${to}`} needs an explicit choice for what exists there: existing skip, keep-both or overwrite`);
+    if (mode !== 'new' && !req.existing)
+      throw new BadRequestError(`restoring ${mode === 'original' ? 'to the original place' : `into ${to}`} needs an explicit choice for what exists there: existing skip, keep-both or overwrite`);
 
     let destination: string | null = null;
     let writes: string[];

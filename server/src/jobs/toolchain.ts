@@ -5,7 +5,10 @@ import { parseRcloneVersion, parseResticVersion, rcloneCaps, resticCaps, fmtVers
 import type { RcloneCaps, ResticCaps } from '../tools/versions';
 
 export class ToolMissingError extends Error {
-  constructor(readonly tool: string, why: string) {
+  constructor(
+    readonly tool: string,
+    why: string,
+  ) {
     super(why);
     this.name = 'ToolMissingError';
   }

@@ -3,17 +3,7 @@ import { posix } from 'node:path';
 import { expectedFolders, isIgnored, type LayoutPolicy } from './policy';
 import type { LayoutFs } from './port';
 
-export type DriftKind =
-  | 'pillar-missing'
-  | 'not-mounted'
-  | 'missing-sentinel'
-  | 'wrong-sentinel'
-  | 'missing-folder'
-  | 'not-a-folder'
-  | 'unknown-folder'
-  | 'wrong-owner'
-  | 'wrong-group'
-  | 'wrong-mode';
+export type DriftKind = 'pillar-missing' | 'not-mounted' | 'missing-sentinel' | 'wrong-sentinel' | 'missing-folder' | 'not-a-folder' | 'unknown-folder' | 'wrong-owner' | 'wrong-group' | 'wrong-mode';
 
 export interface Drift {
   pillar: string;
@@ -42,9 +32,12 @@ const oct = (m: number) => m.toString(8).padStart(4, '0');
 
 export async function auditLayout(policy: LayoutPolicy, pillars: readonly LayoutPillar[], users: readonly string[], fs: LayoutFs): Promise<AuditResult> {
   const drift: Drift[] = [];
-  const add = (pillar: string, path: string, kind: DriftKind, expected: string | null, actual: string | null, message: string) =>
-    drift.push({ pillar, path, kind, expected, actual, message });
-  const expected = expectedFolders(policy, pillars.map((p) => p.id), users);
+  const add = (pillar: string, path: string, kind: DriftKind, expected: string | null, actual: string | null, message: string) => drift.push({ pillar, path, kind, expected, actual, message });
+  const expected = expectedFolders(
+    policy,
+    pillars.map((p) => p.id),
+    users,
+  );
   let checked = 0;
   for (const p of pillars) {
     const root = await fs.stat(p.path);

@@ -16,7 +16,11 @@ export interface InitAction {
 
 export async function initLayout(policy: LayoutPolicy, pillars: readonly LayoutPillar[], users: readonly string[], fs: LayoutFs): Promise<InitAction[]> {
   const actions: InitAction[] = [];
-  const expected = expectedFolders(policy, pillars.map((p) => p.id), users);
+  const expected = expectedFolders(
+    policy,
+    pillars.map((p) => p.id),
+    users,
+  );
   for (const p of pillars) {
     if (!policy.pillars[p.id]) {
       actions.push({ pillar: p.id, path: p.path, action: 'skipped', detail: `the policy has no section for pillar ${p.id}` });

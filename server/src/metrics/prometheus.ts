@@ -60,9 +60,9 @@ function fill(prom: PromClient, reg: Registry, st: StatusResponse, blockedRuns: 
   gauge(prom, reg, 'pillars_build_info', 'pillarsd version (always 1)', ['version']).set({ version: VERSION }, 1);
 
   const lastSuccess = gauge(prom, reg, 'pillars_job_last_success_timestamp_seconds', 'when the job last succeeded (with or without warnings)', ['job_id']);
-  const lastStatus = gauge(prom, reg, 'pillars_job_last_run_status', 'the status of the job\'s last run: 1 for its status, 0 for the others', ['job_id', 'status']);
-  const lastEnd = gauge(prom, reg, 'pillars_job_last_run_timestamp_seconds', 'when the job\'s last run ended (or was blocked)', ['job_id']);
-  const duration = gauge(prom, reg, 'pillars_job_last_run_duration_seconds', 'how long the job\'s last run took', ['job_id']);
+  const lastStatus = gauge(prom, reg, 'pillars_job_last_run_status', "the status of the job's last run: 1 for its status, 0 for the others", ['job_id', 'status']);
+  const lastEnd = gauge(prom, reg, 'pillars_job_last_run_timestamp_seconds', "when the job's last run ended (or was blocked)", ['job_id']);
+  const duration = gauge(prom, reg, 'pillars_job_last_run_duration_seconds', "how long the job's last run took", ['job_id']);
   const bytes = gauge(prom, reg, 'pillars_job_last_run_bytes_added', 'bytes the last run added (restic backup: new data; rclone: transferred)', ['job_id']);
   const files = gauge(prom, reg, 'pillars_job_last_run_files_added', 'files the last run added (restic backup: new files; rclone: transferred)', ['job_id']);
   const overdue = gauge(prom, reg, 'pillars_job_overdue', '1 when the job has not succeeded within its expected window (schedule or maxAge)', ['job_id']);
@@ -93,7 +93,7 @@ function fill(prom: PromClient, reg: Registry, st: StatusResponse, blockedRuns: 
     }
   }
 
-  const size = gauge(prom, reg, 'pillars_pillar_size_bytes', 'the pillar\'s file system size', ['pillar']);
+  const size = gauge(prom, reg, 'pillars_pillar_size_bytes', "the pillar's file system size", ['pillar']);
   const free = gauge(prom, reg, 'pillars_pillar_free_bytes', 'bytes free for ordinary users on the pillar', ['pillar']);
   const used = gauge(prom, reg, 'pillars_pillar_used_bytes', 'bytes used on the pillar', ['pillar']);
   const online = gauge(prom, reg, 'pillars_pillar_online', '1 when the pillar is mounted (or allowed as a folder) and carries its sentinel', ['pillar']);
@@ -105,9 +105,9 @@ function fill(prom: PromClient, reg: Registry, st: StatusResponse, blockedRuns: 
     if (p.usedBytes !== null) used.set(pillar, p.usedBytes);
   }
 
-  const tmLast = gauge(prom, reg, 'pillars_time_machine_last_backup_timestamp_seconds', 'when the Mac\'s last Time Machine backup finished', ['mac']);
-  const tmAge = gauge(prom, reg, 'pillars_time_machine_age_seconds', 'how old the Mac\'s last Time Machine backup is', ['mac']);
-  const tmSize = gauge(prom, reg, 'pillars_time_machine_size_bytes', 'the size of the Mac\'s Time Machine bundle', ['mac']);
+  const tmLast = gauge(prom, reg, 'pillars_time_machine_last_backup_timestamp_seconds', "when the Mac's last Time Machine backup finished", ['mac']);
+  const tmAge = gauge(prom, reg, 'pillars_time_machine_age_seconds', "how old the Mac's last Time Machine backup is", ['mac']);
+  const tmSize = gauge(prom, reg, 'pillars_time_machine_size_bytes', "the size of the Mac's Time Machine bundle", ['mac']);
   const now = Date.parse(st.time) / 1000;
   for (const b of st.timeMachine) {
     const mac = { mac: `${b.folder ? `${b.folder}/` : ''}${b.name.replace(/\.(sparsebundle|backupbundle)$/, '')}` };

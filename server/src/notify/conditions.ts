@@ -76,7 +76,14 @@ export function capacityCondition(p: StatusResponse['pillars'][number], daysUnti
 export function timeMachineCondition(b: StatusResponse['timeMachine'][number], now: Date, s: ConditionSettings): Condition {
   const mac = b.name.replace(/\.(sparsebundle|backupbundle)$/, '');
   const who = b.folder ? `${b.folder}/${mac}` : mac;
-  const base = { key: `time-machine:${b.folder ? `${b.folder}/` : ''}${b.name}`, kind: 'time-machine' as const, jobId: null, subject: who, severity: 'warning' as const, clearTitle: `${who} backs up to Time Machine again` };
+  const base = {
+    key: `time-machine:${b.folder ? `${b.folder}/` : ''}${b.name}`,
+    kind: 'time-machine' as const,
+    jobId: null,
+    subject: who,
+    severity: 'warning' as const,
+    clearTitle: `${who} backs up to Time Machine again`,
+  };
   if (b.lastBackupAt === null) return { ...base, state: 'unknown', title: `${who}: no finished Time Machine backup`, text: `${who} has no finished Time Machine backup on record` };
   const ageDays = (now.getTime() - Date.parse(b.lastBackupAt)) / 86_400_000;
   const stale = s.timeMachineDays === null ? b.stale : ageDays > s.timeMachineDays;
@@ -122,9 +129,14 @@ export function sambaCondition(state: { drift: boolean; messages: string[] } | n
     state: state === null ? 'unknown' : state.drift ? 'active' : 'clear',
     severity: 'warning',
     title: 'the Samba config was edited outside pillarsd',
-    text: state === null ? (error ?? 'the Samba state could not be read') : state.drift ? (state.messages.find((m) => /drift/.test(m)) ?? 'the live smb.conf differs from the last apply') : 'the live Samba config is the one pillarsd applied',
+    text:
+      state === null
+        ? (error ?? 'the Samba state could not be read')
+        : state.drift
+          ? (state.messages.find((m) => /drift/.test(m)) ?? 'the live smb.conf differs from the last apply')
+          : 'the live Samba config is the one pillarsd applied',
     jobId: null,
     subject: 'samba',
-    clearTitle: 'the Samba config is pillarsd\'s again',
+    clearTitle: "the Samba config is pillarsd's again",
   };
 }

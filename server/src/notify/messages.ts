@@ -30,7 +30,10 @@ export function withLink(n: NoticeDraft, paneUrl: string | undefined): Notice {
 
 export function deliveryKey(channel: string, itemIds: readonly string[]): string {
   if (itemIds.length === 1) return itemIds[0]!;
-  return `g-${createHash('sha256').update(`${channel}\u0000${itemIds.join('\u0000')}`).digest('hex').slice(0, 32)}`;
+  return `g-${createHash('sha256')
+    .update(`${channel}\u0000${itemIds.join('\u0000')}`)
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
@@ -42,7 +45,6 @@ const headline = (n: Notice) => `${PHASE_WORD[n.phase]}${n.title}`;
 export function subjectLine(server: string, ns: readonly Notice[]): string {
   return ns.length === 1 ? `[${server}] ${headline(ns[0]!)}` : `[${server}] ${ns.length} notices: ${ns.map((n) => n.title).join('; ')}`.slice(0, 200);
 }
-
 
 function detailLines(n: Notice): string[] {
   const out = [n.text];

@@ -109,8 +109,18 @@ export class Outbox {
       const now = this.d.clock.now();
       if (!ch || !ch.enabled) {
         const why = ch ? `channel ${name} is disabled` : `channel ${name} is no longer in pillarsd.yaml`;
-        const key = rows[0]!.batch ?? deliveryKey(name, rows.map((r) => r.itemId));
-        this.d.store.atomically(() => this.d.store.formBatch(rows.map((r) => r.id), key));
+        const key =
+          rows[0]!.batch ??
+          deliveryKey(
+            name,
+            rows.map((r) => r.itemId),
+          );
+        this.d.store.atomically(() =>
+          this.d.store.formBatch(
+            rows.map((r) => r.id),
+            key,
+          ),
+        );
         this.d.store.batchFailed(name, key, now.toISOString(), why, null);
         continue;
       }
@@ -139,8 +149,16 @@ export class Outbox {
     }
     // pings go one by one (each is its own URL); messages of a burst go together
     const taken = ch.type === 'heartbeat' ? [head] : rows.filter((r) => r.batch === null);
-    const key = deliveryKey(name, taken.map((r) => r.itemId));
-    this.d.store.atomically(() => this.d.store.formBatch(taken.map((r) => r.id), key));
+    const key = deliveryKey(
+      name,
+      taken.map((r) => r.itemId),
+    );
+    this.d.store.atomically(() =>
+      this.d.store.formBatch(
+        taken.map((r) => r.id),
+        key,
+      ),
+    );
     return { key, rows: taken };
   }
 

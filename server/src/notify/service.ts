@@ -205,7 +205,12 @@ export class Notifier implements NotificationsApi {
     }
     if (st) {
       const s = this.settings();
-      const open = new Set(this.d.store.incidents().filter((i) => i.key.startsWith('job:') && i.jobId).map((i) => i.jobId!));
+      const open = new Set(
+        this.d.store
+          .incidents()
+          .filter((i) => i.key.startsWith('job:') && i.jobId)
+          .map((i) => i.jobId!),
+      );
       const trends = new Map(st.pillars.map((p) => [p.id, this.d.daysUntilFull?.(p.id) ?? null] as const));
       const warnFree = this.config.capacity?.warnFreePercent ?? 10;
       conditions.push(
@@ -316,7 +321,11 @@ export class Notifier implements NotificationsApi {
     const writer = this.d.writer;
     const config = writer.apply((text) => withJobNotify(text, writer.file, jobId, send), `set notifications.jobs.${jobId}.send`);
     this.config = { ...this.config, notifications: config.notifications };
-    this.d.log(`${actor} set what ${jobId} sends where: ${Object.entries(send).map(([c, k]) => `${c}=${k ? `[${k.join(',')}]` : 'default'}`).join(' ')} in ${writer.file}`);
+    this.d.log(
+      `${actor} set what ${jobId} sends where: ${Object.entries(send)
+        .map(([c, k]) => `${c}=${k ? `[${k.join(',')}]` : 'default'}`)
+        .join(' ')} in ${writer.file}`,
+    );
     return this.choices(jobId);
   }
 
@@ -341,7 +350,13 @@ export class Notifier implements NotificationsApi {
           if (!bases.length) throw new Error('only explicit ping URLs: a test ping would report a run to the monitor, so none is sent');
           for (const [jobId, ref] of bases) {
             const url = `${(await secrets.get(ref)).replace(/\/+$/, '')}/log`;
-            await this.d.transport.http({ url, method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `test from pillarsd on ${this.server()} for ${jobId}`, timeoutMs: this.d.timeoutMs ?? 15_000 });
+            await this.d.transport.http({
+              url,
+              method: 'POST',
+              headers: { 'content-type': 'text/plain; charset=utf-8' },
+              body: `test from pillarsd on ${this.server()} for ${jobId}`,
+              timeoutMs: this.d.timeoutMs ?? 15_000,
+            });
           }
         } else {
           const draft: NoticeDraft = {

@@ -1,7 +1,28 @@
 // What the server's transports (the HTTP API today) call on the rest of the server. The engine
 // (jobs/), the Samba manager (samba/), the watchers (watch/) and the stores (store/) implement
 // these; the composition root (cli/) wires them. Errors are the ones in ./errors.
-import type { ApproveRequest, AuditEntry, ChangeSetPage, HotSetStatus, JobInfo, JobNotifyChoices, JobSettings, JobSettingsEdit, NoticeKind, NotificationsResponse, NotifyTestResult, Role, Run, RunsPage, RunStatus, SambaActionResult, SambaState, StatusResponse, StoredEvent, TokenInfo } from '../contract/api';
+import type {
+  ApproveRequest,
+  AuditEntry,
+  ChangeSetPage,
+  HotSetStatus,
+  JobInfo,
+  JobNotifyChoices,
+  JobSettings,
+  JobSettingsEdit,
+  NoticeKind,
+  NotificationsResponse,
+  NotifyTestResult,
+  Role,
+  Run,
+  RunsPage,
+  RunStatus,
+  SambaActionResult,
+  SambaState,
+  StatusResponse,
+  StoredEvent,
+  TokenInfo,
+} from '../contract/api';
 import type { DirListing, FindResponse, RecoverPlan, RestorePlan, SnapshotsResponse } from '../contract/api';
 
 export interface RunQuery {

@@ -33,13 +33,7 @@ export function bonjourRecords(model: Pick<SambaModel, 'timeMachine' | 'bonjour'
 /** The service file's text, or null when Bonjour is off. Values are validated by buildModel; escaped anyway. */
 export function renderBonjour(model: Pick<SambaModel, 'timeMachine' | 'bonjour'>): string | null {
   if (!model.bonjour) return null;
-  const service = (type: string, port: number, txt: string[]) => [
-    '  <service>',
-    `    <type>${type}</type>`,
-    `    <port>${port}</port>`,
-    ...txt.map((t) => `    <txt-record>${xml(t)}</txt-record>`),
-    '  </service>',
-  ];
+  const service = (type: string, port: number, txt: string[]) => ['  <service>', `    <type>${type}</type>`, `    <port>${port}</port>`, ...txt.map((t) => `    <txt-record>${xml(t)}</txt-record>`), '  </service>'];
   const records = bonjourRecords(model);
   return [
     `<?xml version="1.0" standalone='no'?>`,

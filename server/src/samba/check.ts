@@ -31,7 +31,9 @@ export async function sambaCheckItems(manager: SambaManager, host: SambaHost): P
       detail: other.length === 0 ? `${plan.model.targetFile} as rendered passes testparm (${plan.model.shares.length} shares)` : other.join('; '),
     },
     { what: 'smbd vfs modules', ok: missing.length === 0, detail: missing.length === 0 ? `smbd can load ${modules.join(', ')}` : missing.join('; ') },
-    ...(plan.model.bonjour ? await bonjourCheckItems(bonjourRecords(plan.model), host, plan.model.bonjour.file) : [{ what: 'bonjour', ok: true, detail: 'off (samba.bonjour: false): Macs do not find Time Machine by themselves' }]),
+    ...(plan.model.bonjour
+      ? await bonjourCheckItems(bonjourRecords(plan.model), host, plan.model.bonjour.file)
+      : [{ what: 'bonjour', ok: true, detail: 'off (samba.bonjour: false): Macs do not find Time Machine by themselves' }]),
   ];
 }
 
@@ -48,7 +50,12 @@ export function parseBrowse(stdout: string): Array<{ name: string; type: string;
     // =;iface;proto;name;type;domain;host;address;port;txt — the name may hold an escaped ';' only as \059.
     const f = line.split(';');
     if (f.length < 10) continue;
-    const txt = [...f.slice(9).join(';').matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+    const txt = [
+      ...f
+        .slice(9)
+        .join(';')
+        .matchAll(/"((?:[^"\\]|\\.)*)"/g),
+    ].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
     out.push({ name: unescapeName(f[3]!), type: f[4]!, txt });
   }
   return out;

@@ -67,9 +67,7 @@ export function sambaFromConfig(config: Config, deps: SambaComposeDeps = {}): Sa
   };
 
   const check = config.samba?.check;
-  const probe = check
-    ? createSmbclientProbe({ exec, host: check.host, user: check.user, password: () => passwordSecret(check.user).get(), configFile: check.smbclientConf })
-    : undefined;
+  const probe = check ? createSmbclientProbe({ exec, host: check.host, user: check.user, password: () => passwordSecret(check.user).get(), configFile: check.smbclientConf }) : undefined;
   const manager = new SambaManager({
     host,
     clock: deps.clock ?? systemClock,

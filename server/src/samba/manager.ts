@@ -148,11 +148,21 @@ export class SambaManager {
     try {
       model = buildModel(this.d.input());
     } catch (e) {
-      if (e instanceof SambaValidationError) throw new SambaApplyError('invalid', `invalid Samba settings: ${e.message}`, e.problems.map((p) => `${p.field}: ${p.message}`));
+      if (e instanceof SambaValidationError)
+        throw new SambaApplyError(
+          'invalid',
+          `invalid Samba settings: ${e.message}`,
+          e.problems.map((p) => `${p.field}: ${p.message}`),
+        );
       throw e;
     }
     const facts = await checkFacts(model, this.d.host);
-    if (facts.length > 0) throw new SambaApplyError('invalid', `invalid Samba settings: ${facts.map((p) => `${p.field}: ${p.message}`).join('; ')}`, facts.map((p) => `${p.field}: ${p.message}`));
+    if (facts.length > 0)
+      throw new SambaApplyError(
+        'invalid',
+        `invalid Samba settings: ${facts.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+        facts.map((p) => `${p.field}: ${p.message}`),
+      );
     return { model, text: renderModel(model), bonjour: renderBonjour(model) };
   }
 
@@ -312,7 +322,10 @@ export class SambaManager {
       const svcDrift = svcFile !== null && isDrift(svcLive, svcApplied) && !svcSame;
       if ((drift || svcDrift) && !opts.force) {
         const which = [drift ? model.targetFile : null, svcDrift ? svcFile : null].filter(Boolean).join(' and ');
-        throw new SambaApplyError('drift', `${which} ${drift && svcDrift ? 'were' : 'was'} changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`);
+        throw new SambaApplyError(
+          'drift',
+          `${which} ${drift && svcDrift ? 'were' : 'was'} changed outside pillarsd since the last apply; review with 'pillarsd samba diff', then apply with --force (the hand-edited file is kept in the version history)`,
+        );
       }
       await this.d.host.mkdirp(this.dir);
       const backup = live === null ? null : await this.saveVersion(live, drift || svcDrift ? 'drift' : 'previous', svcFile ? svcLive : undefined);
@@ -332,7 +345,12 @@ export class SambaManager {
       let reloaded: boolean | null = null;
       let answered: boolean | null = null;
       const restartNeeded = confSame ? [] : startOnlyChanges(live, text);
-      if (!confSame) ({ reloaded, answered } = await this.reloadAndProbe(model.configFile, model.shares.map((s) => s.name), messages));
+      if (!confSame)
+        ({ reloaded, answered } = await this.reloadAndProbe(
+          model.configFile,
+          model.shares.map((s) => s.name),
+          messages,
+        ));
       if (restartNeeded.length > 0) {
         messages.push(`smbd reads ${restartNeeded.join(', ')} only when it starts: restart it to apply (systemctl restart smbd; connected Macs reconnect by themselves)`);
       }

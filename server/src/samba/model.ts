@@ -196,7 +196,7 @@ export function buildModel(input: SambaModelInput): SambaModel {
   const g = (key: string, value: string, field: string) => global.params.push({ key, value, field });
   const gi = input.global ?? {};
   if (input.mode !== 'whole' && Object.values(gi).some((v) => v !== undefined)) {
-    check('samba.global', "is only used with samba.mode: whole; in include mode the [global] section of your smb.conf is yours");
+    check('samba.global', 'is only used with samba.mode: whole; in include mode the [global] section of your smb.conf is yours');
   }
   if (input.mode === 'whole') {
     const wg = gi.workgroup ?? 'WORKGROUP';
@@ -234,7 +234,7 @@ export function buildModel(input: SambaModelInput): SambaModel {
   let bonjour: SambaModel['bonjour'] = null;
   if (input.bonjour) {
     if (check('samba.bonjour.serviceFile', checkAbsolutePath(input.bonjour.serviceFile))) {
-      if (!input.bonjour.serviceFile.endsWith('.service')) check('samba.bonjour.serviceFile', "must end in .service (avahi-daemon reads only those)");
+      if (!input.bonjour.serviceFile.endsWith('.service')) check('samba.bonjour.serviceFile', 'must end in .service (avahi-daemon reads only those)');
       bonjour = { file: input.bonjour.serviceFile, model: fruitModel };
     }
     // pillarsd's service file is the one advertisement: smbd's own would register _smb._tcp a

@@ -58,14 +58,14 @@ export async function setSmbPasswordFromSecret(d: PasswdDeps, user: string, opts
   if (!password || /[\r\n\0]/.test(password)) throw new PasswdError(`the secret ${d.secret.ref} is empty or contains a line break; smbpasswd reads one line`, 1);
   const r = await d.host.setSmbPassword(d.configFile, user, password);
   if (r.code !== 0) {
-    const why = (r.stderr || r.stdout).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit ${r.code}`;
+    const why =
+      (r.stderr || r.stdout)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .pop() ?? `exit ${r.code}`;
     const safe = why.replaceAll(password, '***');
-    throw new PasswdError(
-      opts.rotate
-        ? `the vault holds the new password but smbpasswd failed (${safe}); run 'pillarsd samba passwd ${user}' to set Samba from the vault`
-        : `smbpasswd failed for ${user}: ${safe}`,
-      1,
-    );
+    throw new PasswdError(opts.rotate ? `the vault holds the new password but smbpasswd failed (${safe}); run 'pillarsd samba passwd ${user}' to set Samba from the vault` : `smbpasswd failed for ${user}: ${safe}`, 1);
   }
   return { rotated: !!opts.rotate };
 }

@@ -1,9 +1,5 @@
 // Secret references (never values) as written in pillarsd.yaml.
-export type SecretRef =
-  | { kind: 'akv'; vault: string; name: string }
-  | { kind: 'env'; name: string }
-  | { kind: 'file'; path: string }
-  | { kind: 'op'; ref: string };
+export type SecretRef = { kind: 'akv'; vault: string; name: string } | { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'op'; ref: string };
 
 export function parseSecretRef(ref: string): SecretRef {
   let m = /^akv:\/\/([A-Za-z0-9-]+)\/([A-Za-z0-9-]+)$/.exec(ref);

@@ -66,12 +66,14 @@ export function migrate(db: Db, migrations: readonly Migration[]): number[] {
     if (applied.has(m.id)) continue;
     // asked again under the write lock: another process opening the same new database (serve and
     // the CLI started together) may have applied it since the list above was read
-    const ran = db.transaction(() => {
-      if (isApplied.get(m.id)) return false;
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction(() => {
+        if (isApplied.get(m.id)) return false;
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+        return true;
+      })
+      .immediate();
     if (ran) done.push(m.id);
   }
   return done;

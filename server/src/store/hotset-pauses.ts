@@ -13,9 +13,11 @@ export class HotSetPauseStore {
   constructor(private readonly db: Db) {}
 
   list(): PauseRow[] {
-    return (this.db.prepare('SELECT folder_id, run_id, paused_at FROM hotset_pauses ORDER BY paused_at, folder_id').all() as Array<{ folder_id: string; run_id: string | null; paused_at: string }>).map(
-      (r) => ({ folderId: r.folder_id, runId: r.run_id, pausedAt: r.paused_at }),
-    );
+    return (this.db.prepare('SELECT folder_id, run_id, paused_at FROM hotset_pauses ORDER BY paused_at, folder_id').all() as Array<{ folder_id: string; run_id: string | null; paused_at: string }>).map((r) => ({
+      folderId: r.folder_id,
+      runId: r.run_id,
+      pausedAt: r.paused_at,
+    }));
   }
 
   add(folderIds: readonly string[], runId: string | null, at: string): void {

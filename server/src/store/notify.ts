@@ -88,9 +88,11 @@ export class NotifyStore {
    * and log lines in between are skipped, not re-read). Call inside `atomically`.
    */
   eventsAfter(cursor: number, limit: number): { events: StoredEvent[]; upTo: number } {
-    const rows = this.db
-      .prepare("SELECT id, at, data_json FROM events WHERE id > ? AND type IN ('run.queued', 'run.started', 'run.finished', 'run.blocked') ORDER BY id LIMIT ?")
-      .all(cursor, limit) as Array<{ id: number; at: string; data_json: string }>;
+    const rows = this.db.prepare("SELECT id, at, data_json FROM events WHERE id > ? AND type IN ('run.queued', 'run.started', 'run.finished', 'run.blocked') ORDER BY id LIMIT ?").all(cursor, limit) as Array<{
+      id: number;
+      at: string;
+      data_json: string;
+    }>;
     const events = rows.map((r) => ({ id: r.id, at: r.at, event: JSON.parse(r.data_json) as ServerEvent }));
     if (rows.length === limit) return { events, upTo: rows[rows.length - 1]!.id };
     const max = (this.db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? cursor;
@@ -177,8 +179,7 @@ export class NotifyStore {
 
   channel(name: string): ChannelRow | undefined {
     return this.db.prepare('SELECT name, last_attempt_at AS lastAttemptAt, last_success_at AS lastSuccessAt, last_error AS lastError, last_error_at AS lastErrorAt FROM notify_channels WHERE name = ?').get(name) as
-      | ChannelRow
-      | undefined;
+      ChannelRow | undefined;
   }
 
   /** Delivered and dropped rows older than the cut-off go. */
@@ -187,8 +188,8 @@ export class NotifyStore {
   }
 
   rows(channel?: string): OutboxRow[] {
-    return (channel
-      ? this.db.prepare(`SELECT ${OUTBOX_COLS} FROM notify_outbox WHERE channel = ? ORDER BY id`).all(channel)
-      : this.db.prepare(`SELECT ${OUTBOX_COLS} FROM notify_outbox ORDER BY id`).all()) as OutboxRow[];
+    return (
+      channel ? this.db.prepare(`SELECT ${OUTBOX_COLS} FROM notify_outbox WHERE channel = ? ORDER BY id`).all(channel) : this.db.prepare(`SELECT ${OUTBOX_COLS} FROM notify_outbox ORDER BY id`).all()
+    ) as OutboxRow[];
   }
 }

@@ -48,9 +48,7 @@ export class PairingStore {
     for (let i = 0; i < 8; i++) code += ALPHABET[bytes[i]! & 31];
     const created = this.now();
     const expiresAt = new Date(created.getTime() + PAIRING_TTL_MS).toISOString();
-    this.db
-      .prepare('INSERT INTO pairing_codes (code_hash, role, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(this.hash(code), opts.role, opts.name ?? null, created.toISOString(), expiresAt);
+    this.db.prepare('INSERT INTO pairing_codes (code_hash, role, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(this.hash(code), opts.role, opts.name ?? null, created.toISOString(), expiresAt);
     return { code: `${code.slice(0, 4)}-${code.slice(4)}`, role: opts.role, expiresAt };
   }
 
@@ -63,9 +61,7 @@ export class PairingStore {
     if (!code) return null;
     const tx = this.db.transaction((): CreatedToken | null => {
       const row = this.db
-        .prepare<[Buffer], { role: Role; name: string | null; expires_at: string; used_at: string | null }>(
-          'SELECT role, name, expires_at, used_at FROM pairing_codes WHERE code_hash = ?',
-        )
+        .prepare<[Buffer], { role: Role; name: string | null; expires_at: string; used_at: string | null }>('SELECT role, name, expires_at, used_at FROM pairing_codes WHERE code_hash = ?')
         .get(this.hash(code));
       const now = this.now();
       if (!row || row.used_at || Date.parse(row.expires_at) <= now.getTime()) return null;

@@ -160,9 +160,7 @@ export class RunStore {
 
   create(r: { id: string; jobId: string; trigger: RunTrigger; queuedAt: string; resources: Resource[]; ownerPid: number | null; ownerStart: string | null; attempt?: number; task?: RunTask }): RunRecord {
     this.db
-      .prepare(
-        'INSERT INTO runs (id, job_id, status, trigger, attempt, queued_at, resources_json, owner_pid, owner_start, task_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO runs (id, job_id, status, trigger, attempt, queued_at, resources_json, owner_pid, owner_start, task_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(r.id, r.jobId, 'queued', r.trigger, r.attempt ?? 1, r.queuedAt, JSON.stringify(r.resources), r.ownerPid, r.ownerStart, r.task ? JSON.stringify(r.task) : null);
     return this.get(r.id)!;
   }
@@ -198,9 +196,7 @@ export class RunStore {
     if (q.status) add('status = ?', q.status);
     if (q.before) add('id < ?', q.before);
     const limit = Math.max(1, Math.min(500, q.limit));
-    const rows = this.db
-      .prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
-      .all(...vals, limit + 1) as Row[];
+    const rows = this.db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...vals, limit + 1) as Row[];
     const records = rows.slice(0, limit).map(toRecord);
     return { records, runs: records.map(toWire), next: rows.length > limit ? records[records.length - 1]!.id : null };
   }
@@ -222,7 +218,7 @@ export class RunStore {
   /** Files of restic backups this store knows (snapshot id → files processed), for the retention guard. */
   snapshotFileCounts(): Map<string, number> {
     const m = new Map<string, number>();
-    const rows = this.db.prepare("SELECT summary_json FROM runs WHERE summary_json LIKE '%\"restic-backup\"%'").all() as Array<{ summary_json: string }>;
+    const rows = this.db.prepare('SELECT summary_json FROM runs WHERE summary_json LIKE \'%"restic-backup"%\'').all() as Array<{ summary_json: string }>;
     for (const r of rows) {
       const s = JSON.parse(r.summary_json) as { snapshotId?: string; totalFilesProcessed?: number };
       if (s.snapshotId) m.set(s.snapshotId, s.totalFilesProcessed ?? 0);
@@ -234,9 +230,11 @@ export class RunStore {
   snapshotRuns(jobIds: readonly string[]): Map<string, { runId: string; jobId: string; files: number; bytes: number }> {
     const m = new Map<string, { runId: string; jobId: string; files: number; bytes: number }>();
     if (!jobIds.length) return m;
-    const rows = this.db
-      .prepare(`SELECT id, job_id, summary_json FROM runs WHERE job_id IN (${jobIds.map(() => '?').join(',')}) AND summary_json LIKE '%"restic-backup"%'`)
-      .all(...jobIds) as Array<{ id: string; job_id: string; summary_json: string }>;
+    const rows = this.db.prepare(`SELECT id, job_id, summary_json FROM runs WHERE job_id IN (${jobIds.map(() => '?').join(',')}) AND summary_json LIKE '%"restic-backup"%'`).all(...jobIds) as Array<{
+      id: string;
+      job_id: string;
+      summary_json: string;
+    }>;
     for (const r of rows) {
       const s = JSON.parse(r.summary_json) as { snapshotId?: string; totalFilesProcessed?: number; totalBytesProcessed?: number };
       if (s.snapshotId) m.set(s.snapshotId, { runId: r.id, jobId: r.job_id, files: s.totalFilesProcessed ?? 0, bytes: s.totalBytesProcessed ?? 0 });
@@ -260,11 +258,7 @@ export class RunStore {
   prune(opts: { keepDays: number; keepRuns: number; now: Date }): string[] {
     const cutoff = new Date(opts.now.getTime() - opts.keepDays * 86_400_000).toISOString();
     const finished = `status IN (${TERMINAL_STATUSES.map((s) => `'${s}'`).join(',')})`;
-    const old = this.db
-      .prepare(
-        `SELECT id FROM runs WHERE ${finished} AND (queued_at < ? OR id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?))`,
-      )
-      .all(cutoff, opts.keepRuns) as Array<{ id: string }>;
+    const old = this.db.prepare(`SELECT id FROM runs WHERE ${finished} AND (queued_at < ? OR id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?))`).all(cutoff, opts.keepRuns) as Array<{ id: string }>;
     const ids = old.map((r) => r.id);
     const del = this.db.prepare('DELETE FROM runs WHERE id = ?');
     this.db.transaction(() => ids.forEach((id) => del.run(id)))();

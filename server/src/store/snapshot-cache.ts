@@ -18,7 +18,9 @@ export class SnapshotCache {
 
   put<T>(repository: string, refreshedAt: string, snapshots: readonly T[]): void {
     this.db
-      .prepare('INSERT INTO snapshot_cache (repository, refreshed_at, snapshots_json) VALUES (?, ?, ?) ON CONFLICT(repository) DO UPDATE SET refreshed_at = excluded.refreshed_at, snapshots_json = excluded.snapshots_json')
+      .prepare(
+        'INSERT INTO snapshot_cache (repository, refreshed_at, snapshots_json) VALUES (?, ?, ?) ON CONFLICT(repository) DO UPDATE SET refreshed_at = excluded.refreshed_at, snapshots_json = excluded.snapshots_json',
+      )
       .run(repository, refreshedAt, JSON.stringify(snapshots));
   }
 }

@@ -16,7 +16,6 @@ export interface CreatedToken {
   info: TokenInfo;
 }
 
-
 interface Row {
   id: string;
   name: string;
@@ -75,9 +74,7 @@ export class TokenStore implements TokenAuth {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = this.now().toISOString();
-    this.db
-      .prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, name, opts.role, sha256(secret), createdAt);
+    this.db.prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, opts.role, sha256(secret), createdAt);
     return { id, token: `pil_${id}_${secret}`, info: { id, name, role: opts.role, createdAt, lastUsedAt: null, revokedAt: null, clientVersion: null, clientOs: null, updateChannel: 'stable' } };
   }
 

@@ -271,7 +271,10 @@ export function rcloneProgress(s: RcloneStats): Progress {
     filesTotal: s.totalTransfers ?? null,
     rate: s.speed ?? null,
     etaSeconds: typeof s.eta === 'number' ? s.eta : null,
-    current: (s.transferring ?? []).map((x) => x.name ?? '').filter(Boolean).slice(0, 8),
+    current: (s.transferring ?? [])
+      .map((x) => x.name ?? '')
+      .filter(Boolean)
+      .slice(0, 8),
   };
 }
 
@@ -336,7 +339,8 @@ export function explainProbeFailure(remote: string, type: string, stderr: string
   const flag = /unknown (?:flag|shorthand flag): ('?-[^\s']+'?)/.exec(stderr);
   if (flag) return `rclone ${flag[1]} is not a flag this rclone knows (pillarsd chooses flags by rclone's version: report it)`;
   const creds = `remotes.${remote}.{${CREDENTIALS[type] ?? 'its credentials'}}`;
-  if (/\b401\b|unauthorized|bad_auth_token|InvalidAccessKeyId|SignatureDoesNotMatch|unable to authenticate|permission denied|authentication failed|invalid credentials/i.test(stderr)) return `the far end refused the credentials in ${creds}`;
+  if (/\b401\b|unauthorized|bad_auth_token|InvalidAccessKeyId|SignatureDoesNotMatch|unable to authenticate|permission denied|authentication failed|invalid credentials/i.test(stderr))
+    return `the far end refused the credentials in ${creds}`;
   if (/AccessDenied|\b403\b|forbidden/i.test(stderr)) return `the credentials in ${creds} are not allowed to list this path`;
   if (/undecryptable|failed to decrypt|not decrypting/i.test(stderr)) return `names here do not decrypt with remotes.${remote}.password/password2`;
   if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|TLS handshake|x509/i.test(stderr)) return `cannot reach the endpoint of remotes.${remote}`;

@@ -105,12 +105,7 @@ export function keepArgs(k: KeepPolicy): string[] {
   return a;
 }
 
-export function resticForget(
-  bin: string,
-  t: ResticTarget,
-  base: Record<string, string | undefined>,
-  o: { keep: KeepPolicy; prune: boolean; dryRun: boolean; caps: ResticCaps | null },
-): Command {
+export function resticForget(bin: string, t: ResticTarget, base: Record<string, string | undefined>, o: { keep: KeepPolicy; prune: boolean; dryRun: boolean; caps: ResticCaps | null }): Command {
   const args = ['forget', '--json', ...lockArgs(o.caps), ...keepArgs(o.keep)];
   if (o.dryRun) args.push('--dry-run');
   else if (o.prune) args.push('--prune');
@@ -177,11 +172,7 @@ interface ResticErrorLine {
   item?: string;
 }
 
-export type ResticBackupLine =
-  | { kind: 'progress'; progress: Progress }
-  | { kind: 'summary'; summary: ResticBackupSummary }
-  | { kind: 'error'; error: ResticItemError }
-  | { kind: 'text'; text: string };
+export type ResticBackupLine = { kind: 'progress'; progress: Progress } | { kind: 'summary'; summary: ResticBackupSummary } | { kind: 'error'; error: ResticItemError } | { kind: 'text'; text: string };
 
 /** A JSON object on one line of a tool's output (restic's and rclone's JSON modes), or null. */
 export function parseJsonObject(line: string): Record<string, unknown> | null {

@@ -35,7 +35,6 @@ export function capacityWarnings(pillar: string, u: FsUsage, t: CapacityThreshol
   return [];
 }
 
-
 export interface Trend {
   /** Growth of used bytes per day (least squares over the samples); null with fewer than 2 samples. */
   bytesPerDay: number | null;
@@ -66,14 +65,16 @@ export function trend(samples: readonly CapacitySample[]): Trend {
 export class CapacityStore {
   constructor(private readonly db: Db) {}
   insert(s: CapacitySample): void {
-    this.db
-      .prepare('INSERT INTO capacity_samples (pillar, at, total_bytes, free_bytes, used_bytes) VALUES (?, ?, ?, ?, ?)')
-      .run(s.pillar, s.at, s.totalBytes, s.freeBytes, s.usedBytes);
+    this.db.prepare('INSERT INTO capacity_samples (pillar, at, total_bytes, free_bytes, used_bytes) VALUES (?, ?, ?, ?, ?)').run(s.pillar, s.at, s.totalBytes, s.freeBytes, s.usedBytes);
   }
   since(pillar: string, sinceIso: string): CapacitySample[] {
-    const rows = this.db
-      .prepare('SELECT pillar, at, total_bytes, free_bytes, used_bytes FROM capacity_samples WHERE pillar = ? AND at >= ? ORDER BY at')
-      .all(pillar, sinceIso) as Array<{ pillar: string; at: string; total_bytes: number; free_bytes: number; used_bytes: number }>;
+    const rows = this.db.prepare('SELECT pillar, at, total_bytes, free_bytes, used_bytes FROM capacity_samples WHERE pillar = ? AND at >= ? ORDER BY at').all(pillar, sinceIso) as Array<{
+      pillar: string;
+      at: string;
+      total_bytes: number;
+      free_bytes: number;
+      used_bytes: number;
+    }>;
     return rows.map((r) => ({ pillar: r.pillar, at: r.at, totalBytes: r.total_bytes, freeBytes: r.free_bytes, usedBytes: r.used_bytes }));
   }
   /** Drops samples older than the cut-off; returns how many. */

@@ -221,7 +221,10 @@ export async function createHotSet(client: SyncthingClient, hotRoot: string, inp
   const abs = posix.normalize(input.path.startsWith('/') ? input.path : posix.join(hotRoot, input.path));
   if (!isUnder(hotRoot, abs)) throw new HotSetError(`path: ${abs} is not inside the hot root ${hotRoot}`);
   const rel = posix.relative(hotRoot, abs);
-  const id = `hot-${rel.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}`.slice(0, 64);
+  const id = `hot-${rel
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()}`.slice(0, 64);
   const label = input.label ?? rel;
   if (!/^[\x20-\x7e]{1,64}$/.test(label)) throw new HotSetError('label: must be 1-64 printable ASCII characters');
   for (const d of input.devices ?? []) if (!/^[A-Z0-9]{7}(-[A-Z0-9]{7}){7}$/.test(d)) throw new HotSetError(`devices: '${String(d).slice(0, 70)}' is not a Syncthing device ID`);

@@ -56,10 +56,7 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
     const stale = last === null || o.now.getTime() - last > staleMs;
     let warning: string | null = null;
     if (stale) {
-      warning =
-        last === null
-          ? `Time Machine: ${s.rel} shows no completed backup`
-          : `Time Machine: ${s.rel} last backed up ${Math.floor((o.now.getTime() - last) / 86_400_000)} days ago (more than ${o.staleDays})`;
+      warning = last === null ? `Time Machine: ${s.rel} shows no completed backup` : `Time Machine: ${s.rel} last backed up ${Math.floor((o.now.getTime() - last) / 86_400_000)} days ago (more than ${o.staleDays})`;
       warnings.push(warning);
     }
     return {
@@ -88,7 +85,7 @@ export function evaluateBundles(scans: readonly BundleScan[], o: { capBytes: num
       const w = `Time Machine: bundles${who} use ${formatBytes(bytes)} of the ${formatBytes(o.capBytes)} cap (${percentText((bytes / o.capBytes) * 100)}%)`;
       warnings.push(w);
       // Each Mac of that folder carries it too, unless it already has a stale warning.
-      for (const b of bundles) if (!b.warning && (o.perUser ? (b.folder ?? '').split('/')[0] ?? '' : '') === group) b.warning = w;
+      for (const b of bundles) if (!b.warning && (o.perUser ? ((b.folder ?? '').split('/')[0] ?? '') : '') === group) b.warning = w;
     }
   }
   return { bundles, warnings, totalBytes };

@@ -64,10 +64,7 @@ export interface ClientOptions {
  */
 export async function preloadClientModules(settings?: Pick<ClientSettings, 'secret'>): Promise<void> {
   const vault = !settings || settings.secret.source === 'akv';
-  await Promise.all([
-    import('keytar').catch(() => undefined),
-    ...(vault ? [import('@azure/identity').catch(() => undefined), import('@azure/keyvault-secrets').catch(() => undefined)] : []),
-  ]);
+  await Promise.all([import('keytar').catch(() => undefined), ...(vault ? [import('@azure/identity').catch(() => undefined), import('@azure/keyvault-secrets').catch(() => undefined)] : [])]);
 }
 
 function checked(store: SettingsStore, settings = store.get()): ClientSettings {

@@ -24,4 +24,3 @@ export function fileHomeStore(file: string): HomeNetworkStore {
     },
   };
 }
-

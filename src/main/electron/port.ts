@@ -21,7 +21,20 @@ export type SessionPort = Pick<E.Session, 'setPermissionRequestHandler' | 'setPe
 export interface ElectronPort {
   app: Pick<
     E.App,
-    'whenReady' | 'on' | 'once' | 'quit' | 'relaunch' | 'requestSingleInstanceLock' | 'setAppUserModelId' | 'setLoginItemSettings' | 'getLoginItemSettings' | 'getPath' | 'getAppPath' | 'isPackaged' | 'getVersion' | 'getName'
+    | 'whenReady'
+    | 'on'
+    | 'once'
+    | 'quit'
+    | 'relaunch'
+    | 'requestSingleInstanceLock'
+    | 'setAppUserModelId'
+    | 'setLoginItemSettings'
+    | 'getLoginItemSettings'
+    | 'getPath'
+    | 'getAppPath'
+    | 'isPackaged'
+    | 'getVersion'
+    | 'getName'
   > & { dock?: Pick<E.Dock, 'hide'> };
   Tray: new (image: E.NativeImage) => TrayPort;
   Menu: Pick<typeof E.Menu, 'buildFromTemplate'>;

@@ -64,4 +64,3 @@ export function createWindowManager(electron: Pick<ElectronPort, 'BrowserWindow'
     },
   };
 }
-

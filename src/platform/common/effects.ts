@@ -43,7 +43,12 @@ export function redact(text: string, secret: string | undefined): string {
 }
 
 export function firstLine(text: string): string {
-  return text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return (
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? ''
+  );
 }
 
 /** JSON.stringify, then \uXXXX for everything outside printable ASCII: safe in any code page. */

@@ -6,7 +6,9 @@ export class BusyError extends Error {
     readonly path: string,
     readonly openFiles: number,
   ) {
-    super(`${openFiles} ${openFiles === 1 ? 'file or folder is' : 'files or folders are'} open on ${path}: unmounting would close ${openFiles === 1 ? 'it' : 'them'} under the programs using ${openFiles === 1 ? 'it' : 'them'}`);
+    super(
+      `${openFiles} ${openFiles === 1 ? 'file or folder is' : 'files or folders are'} open on ${path}: unmounting would close ${openFiles === 1 ? 'it' : 'them'} under the programs using ${openFiles === 1 ? 'it' : 'them'}`,
+    );
     this.name = 'BusyError';
   }
 }

@@ -94,7 +94,11 @@ function negotiate(host: string, port: number, timeoutMs: number, keep: boolean)
     };
     const timer = setTimeout(() => {
       const s = (timeoutMs / 1000).toFixed(1);
-      finish(connected ? { ok: false, kind: 'hung', reason: `${host} accepts connections on port ${port} but does not answer SMB within ${s} s (hung)` } : { ok: false, kind: 'timeout', reason: `no answer from ${host} on port ${port} within ${s} s` });
+      finish(
+        connected
+          ? { ok: false, kind: 'hung', reason: `${host} accepts connections on port ${port} but does not answer SMB within ${s} s (hung)` }
+          : { ok: false, kind: 'timeout', reason: `no answer from ${host} on port ${port} within ${s} s` },
+      );
     }, timeoutMs);
     sock.once('connect', () => {
       connected = true;

@@ -120,7 +120,11 @@ export function createLinuxPlatform(o: LinuxOptions): Platform & {
     // 200 ms busy stretches under load); only the few smbnetfs processes' argv is read here
     const r = await exec({ cmd: 'pgrep', args: ['-x', 'smbnetfs'], timeoutMs: 5_000 });
     const pids: number[] = [];
-    for (const pid of r.stdout.split('\n').map(Number).filter((n) => n > 0)) if (await daemonAlive(pid, mp)) pids.push(pid);
+    for (const pid of r.stdout
+      .split('\n')
+      .map(Number)
+      .filter((n) => n > 0))
+      if (await daemonAlive(pid, mp)) pids.push(pid);
     return pids;
   }
 

@@ -99,7 +99,8 @@ export function createGvfsPlatform(o: GvfsOptions): Platform {
     async list(): Promise<MountedShare[]> {
       const r = await exec({ cmd: 'gio', args: ['mount', '--list'], timeoutMs: 5_000 });
       const out: MountedShare[] = [];
-      for (const m of r.stdout.matchAll(/-> smb:\/\/([^/\s]+)\/([^/\s]+)\/?/g)) out.push({ host: m[1] ?? '', share: decodeURIComponent(m[2] ?? ''), path: `${o.gvfsRoot}/smb-share:server=${m[1]},share=${m[2]}`, healthy: null });
+      for (const m of r.stdout.matchAll(/-> smb:\/\/([^/\s]+)\/([^/\s]+)\/?/g))
+        out.push({ host: m[1] ?? '', share: decodeURIComponent(m[2] ?? ''), path: `${o.gvfsRoot}/smb-share:server=${m[1]},share=${m[2]}`, healthy: null });
       return out;
     },
     async probe(p, deadlineMs): Promise<ProbeResult> {

@@ -5,12 +5,7 @@
 import type { Exec, SmbServer } from '../types';
 
 export type LoginVerdict =
-  | { kind: 'ok' }
-  | { kind: 'wrong-password'; reason: string }
-  | { kind: 'account'; reason: string }
-  | { kind: 'no-access'; reason: string }
-  | { kind: 'no-share'; reason: string }
-  | { kind: 'unknown'; reason: string };
+  { kind: 'ok' } | { kind: 'wrong-password'; reason: string } | { kind: 'account'; reason: string } | { kind: 'no-access'; reason: string } | { kind: 'no-share'; reason: string } | { kind: 'unknown'; reason: string };
 
 export const SMBCLIENT_APT = 'sudo apt-get install smbclient';
 
@@ -26,8 +21,17 @@ export async function checkLogin(exec: Exec, server: SmbServer, share: string, p
   if (/NT_STATUS_LOGON_FAILURE|NT_STATUS_WRONG_PASSWORD/.test(text)) return { kind: 'wrong-password', reason: `${server.host} rejected the password of ${server.username}` };
   const account = /NT_STATUS_(ACCOUNT_DISABLED|ACCOUNT_LOCKED_OUT|ACCOUNT_EXPIRED|PASSWORD_EXPIRED|PASSWORD_MUST_CHANGE|ACCOUNT_RESTRICTION)/.exec(text);
   if (account) return { kind: 'account', reason: `${server.host} refuses the account ${server.username} (${account[0]}): the server's administrator must unlock or renew it` };
-  if (/NT_STATUS_ACCESS_DENIED|NT_STATUS_NETWORK_ACCESS_DENIED/.test(text)) return { kind: 'no-access', reason: `${server.host} accepted the login of ${server.username}, but share ${share} does not let this user in (valid users or the folder's permissions on the server)` };
+  if (/NT_STATUS_ACCESS_DENIED|NT_STATUS_NETWORK_ACCESS_DENIED/.test(text))
+    return { kind: 'no-access', reason: `${server.host} accepted the login of ${server.username}, but share ${share} does not let this user in (valid users or the folder's permissions on the server)` };
   if (/NT_STATUS_BAD_NETWORK_NAME/.test(text)) return { kind: 'no-share', reason: `share ${share} does not exist on ${server.host}` };
   if (r.code === 0) return { kind: 'ok' };
-  return { kind: 'unknown', reason: (text.trim().split('\n').find((l) => /NT_STATUS|failed/i.test(l)) ?? `smbclient exited with ${r.code}`).trim() };
+  return {
+    kind: 'unknown',
+    reason: (
+      text
+        .trim()
+        .split('\n')
+        .find((l) => /NT_STATUS|failed/i.test(l)) ?? `smbclient exited with ${r.code}`
+    ).trim(),
+  };
 }

@@ -11,7 +11,31 @@ const glob = (s: string) => s.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
 export async function openFilesUnder(exec: Exec, proc: string, dir: string): Promise<number | null> {
   const r = await exec({
     cmd: 'find',
-    args: [proc, '-mindepth', '2', '-maxdepth', '3', '(', '-path', `${proc}/[0-9]*/fd/*`, '-o', '-path', `${proc}/[0-9]*/cwd`, '-o', '-path', `${proc}/[0-9]*/root`, ')', '(', '-lname', glob(dir), '-o', '-lname', `${glob(dir)}/*`, ')', '-print'],
+    args: [
+      proc,
+      '-mindepth',
+      '2',
+      '-maxdepth',
+      '3',
+      '(',
+      '-path',
+      `${proc}/[0-9]*/fd/*`,
+      '-o',
+      '-path',
+      `${proc}/[0-9]*/cwd`,
+      '-o',
+      '-path',
+      `${proc}/[0-9]*/root`,
+      ')',
+      '(',
+      '-lname',
+      glob(dir),
+      '-o',
+      '-lname',
+      `${glob(dir)}/*`,
+      ')',
+      '-print',
+    ],
     timeoutMs: 10_000,
   });
   // find exits 1 for the processes it may not read (other users', those that ended meanwhile)

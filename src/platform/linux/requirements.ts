@@ -29,7 +29,13 @@ export async function linuxMountRequirements(fs: FsPort, pathVar: string, uid: n
   out.push(fusermount ? { name: 'fuse', ok: true, detail: fusermount } : { name: 'fuse', ok: false, detail: 'fusermount is not installed (FUSE tools)', fix: SMBNETFS_APT });
   const dev = await fs.lstat('/dev/fuse');
   if (!dev) out.push({ name: '/dev/fuse', ok: false, detail: '/dev/fuse is missing: the kernel has no FUSE', fix: 'sudo modprobe fuse (in a container: give it --device /dev/fuse)' });
-  else if (uid !== 0 && (dev.mode & 0o006) !== 0o006) out.push({ name: '/dev/fuse', ok: false, detail: `/dev/fuse is mode ${(dev.mode & 0o777).toString(8)}: only root may mount`, fix: 'sudo chmod 0666 /dev/fuse (what Debian\'s udev rule sets; in a container: fix the device\'s mode where it is created)' });
+  else if (uid !== 0 && (dev.mode & 0o006) !== 0o006)
+    out.push({
+      name: '/dev/fuse',
+      ok: false,
+      detail: `/dev/fuse is mode ${(dev.mode & 0o777).toString(8)}: only root may mount`,
+      fix: "sudo chmod 0666 /dev/fuse (what Debian's udev rule sets; in a container: fix the device's mode where it is created)",
+    });
   else out.push({ name: '/dev/fuse', ok: true, detail: `/dev/fuse mode ${(dev.mode & 0o777).toString(8)}` });
   return out;
 }

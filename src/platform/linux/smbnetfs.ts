@@ -29,15 +29,7 @@ export function fsName(server: SmbServer, p: PillarSpec): string {
  * FUSE option and fails to mount while exiting 0; the auth file is consulted first anyway.)
  */
 export function smbnetfsArgs(server: SmbServer, p: PillarSpec, mountPoint: string): string[] {
-  const opts = [
-    'smb_timeout=3000',
-    'reply_timeout=10',
-    'max_retry_count=1',
-    'modules=subdir',
-    `subdir=/${server.host}/${p.share}`,
-    `fsname=${fsName(server, p)}`,
-    'subtype=smbnetfs',
-  ];
+  const opts = ['smb_timeout=3000', 'reply_timeout=10', 'max_retry_count=1', 'modules=subdir', `subdir=/${server.host}/${p.share}`, `fsname=${fsName(server, p)}`, 'subtype=smbnetfs'];
   for (const o of opts) if (o.includes(',')) throw new Error(`mount option ${o} may not contain a comma`);
   return [mountPoint, '-o', opts.join(',')];
 }

@@ -96,8 +96,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
   /** The table as the round's look just read it (the core guards right after looking), else a fresh one. */
   const recentTable = async (): Promise<SmbfsMount[] | null> => (lastTable && now() - lastTable.at < 1_500 ? lastTable.table : readTable());
 
-  const sameShare = (m: SmbfsMount, host: string, share: string): boolean =>
-    m.host.toLowerCase() === host.toLowerCase() && m.share.toLowerCase() === share.toLowerCase();
+  const sameShare = (m: SmbfsMount, host: string, share: string): boolean => m.host.toLowerCase() === host.toLowerCase() && m.share.toLowerCase() === share.toLowerCase();
 
   async function ensureDir(path: string): Promise<string | null> {
     let st = await fs.lstat(path);
@@ -242,9 +241,7 @@ export function createMacPlatform(deps: MacPlatformDeps): Platform & { timeMachi
         return {
           ok: false,
           kind: 'busy',
-          reason: elsewhere
-            ? `${where} is already mounted at ${elsewhere.path}; eject it there (Finder) and Pillars will mount it at ${path}`
-            : `${where} is already mounted (EEXIST, NetFS 17)`,
+          reason: elsewhere ? `${where} is already mounted at ${elsewhere.path}; eject it there (Finder) and Pillars will mount it at ${path}` : `${where} is already mounted (EEXIST, NetFS 17)`,
         };
       }
       return netfsFailure(parsed.status, server.host, p.share, path);

@@ -32,7 +32,10 @@ export function parseMountOutput(text: string): SmbfsMount[] {
     const m = LINE.exec(raw.trim());
     if (!m) continue;
     const [, source, path, opts] = m as unknown as [string, string, string, string];
-    const options = opts.split(',').map((o) => o.trim()).filter(Boolean);
+    const options = opts
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     if (options[0] !== 'smbfs' || !source.startsWith('//')) continue;
     const rest = source.slice(2);
     const slash = rest.indexOf('/');
@@ -63,7 +66,10 @@ export interface DfSizes {
 // Capacity Mounted-on. The file system column never contains spaces for smbfs (it is %-encoded),
 // so the sizes are tokens 2..4 of the last line.
 export function parseDfOutput(text: string): DfSizes | null {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length < 2) return null;
   const tokens = lines[lines.length - 1]!.split(/\s+/);
   if (tokens.length < 6) return null;

@@ -30,7 +30,6 @@ export interface NetfsMountInput {
   password: string;
 }
 
-
 /** smb://[DOMAIN;]user@host/share, every part %-encoded (RFC 3986 as NetFS parses it). */
 export function smbUrl(host: string, share: string, user: string, domain?: string): string {
   const who = `${domain ? `${encodeURIComponent(domain)};` : ''}${encodeURIComponent(user)}@`;
@@ -67,7 +66,10 @@ export type NetfsResult = { status: number; mountpoints: string[] } | { error: s
 
 /** osascript prints run()'s return value on stdout; anything else there is noise we skip. */
 export function parseMountScriptOutput(stdout: string): NetfsResult | null {
-  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   for (const line of lines.reverse()) {
     try {
       const v = JSON.parse(line) as Record<string, unknown>;

@@ -58,14 +58,9 @@ export function describeDestination(d: TmDestination): string | null {
   return d.name ?? d.mountPoint ?? d.id;
 }
 
-export type LatestBackup =
-  | { kind: 'ok'; path: string; at: string | null }
-  | { kind: 'none'; reason: string }
-  | { kind: 'full-disk-access'; reason: string }
-  | { kind: 'error'; reason: string };
+export type LatestBackup = { kind: 'ok'; path: string; at: string | null } | { kind: 'none'; reason: string } | { kind: 'full-disk-access'; reason: string } | { kind: 'error'; reason: string };
 
-export const FULL_DISK_ACCESS_HINT =
-  'Time Machine details need Full Disk Access for Pillars: System Settings → Privacy & Security → Full Disk Access, then turn Pillars on.';
+export const FULL_DISK_ACCESS_HINT = 'Time Machine details need Full Disk Access for Pillars: System Settings → Privacy & Security → Full Disk Access, then turn Pillars on.';
 
 // Backups are named YYYY-MM-DD-HHMMSS (HFS+ Backups.backupdb folders) or the same with a `.backup`
 // suffix (APFS snapshots mounted under /Volumes/.timemachine), in the Mac's local time.
@@ -88,7 +83,10 @@ export function backupTimeFromPath(path: string): string | null {
 export function parseLatestBackup(code: number | null, stdout: string, stderr: string): LatestBackup {
   const all = `${stdout}\n${stderr}`;
   if (/requires Full Disk Access/i.test(all)) return { kind: 'full-disk-access', reason: FULL_DISK_ACCESS_HINT };
-  const path = stdout.split(/\r?\n/).map((l) => l.trim()).find((l) => l.startsWith('/'));
+  const path = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('/'));
   if (code === 0 && path) return { kind: 'ok', path, at: backupTimeFromPath(path) };
   if (/No machine directory found|No backups found|Failed to mount backup destination|Unable to locate machine directory/i.test(all)) {
     return { kind: 'none', reason: all.trim().split(/\r?\n/)[0]!.trim() };

@@ -39,7 +39,10 @@ export function setMismatch(approval: NonNullable<BlockInfo['approval']>, pages:
 /** The sentence a confirmation restates: exactly what would be approved. */
 export function approvalSentence(pages: SetPages): string {
   const { deletions: d, overwrites: o } = pages;
-  const parts = [d.files > 0 ? `delete ${count(d.files)} file${d.files === 1 ? '' : 's'} (${formatBytes(d.bytes)})` : '', o.files > 0 ? `overwrite ${count(o.files)} file${o.files === 1 ? '' : 's'} (${formatBytes(o.bytes)})` : ''].filter(Boolean);
+  const parts = [
+    d.files > 0 ? `delete ${count(d.files)} file${d.files === 1 ? '' : 's'} (${formatBytes(d.bytes)})` : '',
+    o.files > 0 ? `overwrite ${count(o.files)} file${o.files === 1 ? '' : 's'} (${formatBytes(o.bytes)})` : '',
+  ].filter(Boolean);
   const total = d.files + o.files;
   return `Approve exactly ${count(total)} file${total === 1 ? '' : 's'} (set ${shortDigest(d.digest)}): the run will ${parts.join(' and ') || 'change nothing'} at the destination.`;
 }
@@ -201,13 +204,8 @@ export function ApprovalView({ run, readOnly }: { run: Run; readOnly: string | u
     <div className="approval">
       <p>
         Approving lets this run change exactly <strong className="delete-count">{count(total)} files</strong> at the destination
-        {b.deletes && (
-          <>
-            {' '}
-            ({formatShare(b.deletes.percent / 100)} of it deleted)
-          </>
-        )}
-        , the set <code className="digest">{pages.deletions.digest}</code>. A deletion the run finds that is not in this set is left for a later run, which asks again.
+        {b.deletes && <> ({formatShare(b.deletes.percent / 100)} of it deleted)</>}, the set <code className="digest">{pages.deletions.digest}</code>. A deletion the run finds that is not in this set is left for a later
+        run, which asks again.
       </p>
       {pages.deletions.files > 0 && <ChangeList runId={run.id} first={pages.deletions} />}
       {pages.overwrites.files > 0 && <ChangeList runId={run.id} first={pages.overwrites} />}

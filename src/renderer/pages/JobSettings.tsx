@@ -95,7 +95,15 @@ function Field({ jobId, path, schema, value, fallback, problems, onChange }: Fie
           {items.map((item, i) => (
             <div className="list-item" key={i}>
               <Field jobId={jobId} path={[...path, i]} schema={w.item} value={item} fallback={undefined} problems={problems} onChange={onChange} />
-              <button type="button" onClick={() => onChange(path, items.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                onClick={() =>
+                  onChange(
+                    path,
+                    items.filter((_, j) => j !== i),
+                  )
+                }
+              >
                 Remove {labelOf(key).toLowerCase()} {i + 1}
               </button>
             </div>
@@ -131,7 +139,12 @@ function Field({ jobId, path, schema, value, fallback, problems, onChange }: Fie
                 e.target.value.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1),
               )
             }
-            onBlur={(e) => onChange(path, e.target.value.split('\n').filter((l) => l.trim() !== ''))}
+            onBlur={(e) =>
+              onChange(
+                path,
+                e.target.value.split('\n').filter((l) => l.trim() !== ''),
+              )
+            }
           />
           {helpText}
           <Problem id={id} text={problem} />
@@ -204,7 +217,8 @@ function NotifyChoices({ jobId, n, draft, onChange }: { jobId: string; n: NonNul
           return (
             <div key={c.name} className="notify-channel">
               <label>
-                <input type="checkbox" id={id} checked={own} onChange={(e) => onChange(setAt(draft, ['send', c.name], e.target.checked ? undefined : ['failed', 'blocked']))} /> {c.name} ({c.type}): the channel's own events
+                <input type="checkbox" id={id} checked={own} onChange={(e) => onChange(setAt(draft, ['send', c.name], e.target.checked ? undefined : ['failed', 'blocked']))} /> {c.name} ({c.type}): the channel's own
+                events
               </label>
               {!own && (
                 <div className="kinds" role="group" aria-label={`What ${jobId} sends to ${c.name}`}>
@@ -223,7 +237,15 @@ function NotifyChoices({ jobId, n, draft, onChange }: { jobId: string; n: NonNul
             </div>
           );
         })}
-      <Field jobId={jobId} path={['maxAge']} schema={(n.schema.properties as Json).maxAge as Json} value={draft.maxAge} fallback={undefined} problems={new Map()} onChange={(_, v) => onChange(setAt(draft, ['maxAge'], v))} />
+      <Field
+        jobId={jobId}
+        path={['maxAge']}
+        schema={(n.schema.properties as Json).maxAge as Json}
+        value={draft.maxAge}
+        fallback={undefined}
+        problems={new Map()}
+        onChange={(_, v) => onChange(setAt(draft, ['maxAge'], v))}
+      />
     </fieldset>
   );
 }
@@ -279,9 +301,7 @@ export function JobSettingsForm({ jobId, onClose }: { jobId: string; onClose: ()
         }
       }}
     >
-      <p className="muted">
-        Saved into pillarsd.yaml (comments kept); the next run uses it. A blank field takes the default shown in grey.
-      </p>
+      <p className="muted">Saved into pillarsd.yaml (comments kept); the next run uses it. A blank field takes the default shown in grey.</p>
       {props.map(([k, s]) => (
         <Field key={k} jobId={jobId} path={[k]} schema={s} value={draft[k]} fallback={loaded.effective[k]} problems={problems} onChange={(path, v) => (setSaved(false), setDraft((d) => setAt(d, path, v)))} />
       ))}

@@ -102,32 +102,32 @@ function Clients() {
   return (
     <Section title="Clients">
       <TableBox label="Clients, scrollable">
-      <table className="data">
-        <caption className="sr-only">Each paired client, the version it last reported and the builds it is offered</caption>
-        <thead>
-          <tr>
-            <th scope="col">Client</th>
-            <th scope="col">Version</th>
-            <th scope="col">System</th>
-            <th scope="col">Updates</th>
-            <th scope="col">Last contact</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>
-                {t.clientVersion}
-                {compareVersions(t.clientVersion!, newest) < 0 ? <span className="muted"> (behind {newest})</span> : null}
-              </td>
-              <td>{{ darwin: 'macOS', win32: 'Windows', linux: 'Linux' }[t.clientOs ?? ''] ?? '—'}</td>
-              <td>{t.updateChannel}</td>
-              <td>{formatDateTime(t.lastUsedAt)}</td>
+        <table className="data">
+          <caption className="sr-only">Each paired client, the version it last reported and the builds it is offered</caption>
+          <thead>
+            <tr>
+              <th scope="col">Client</th>
+              <th scope="col">Version</th>
+              <th scope="col">System</th>
+              <th scope="col">Updates</th>
+              <th scope="col">Last contact</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {tokens.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  {t.clientVersion}
+                  {compareVersions(t.clientVersion!, newest) < 0 ? <span className="muted"> (behind {newest})</span> : null}
+                </td>
+                <td>{{ darwin: 'macOS', win32: 'Windows', linux: 'Linux' }[t.clientOs ?? ''] ?? '—'}</td>
+                <td>{t.updateChannel}</td>
+                <td>{formatDateTime(t.lastUsedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </TableBox>
     </Section>
   );
@@ -153,31 +153,31 @@ function RecentActions() {
   return (
     <Section title="Recent actions">
       <TableBox label="Recent actions, scrollable">
-      <table className="data">
-        <caption className="sr-only">The last actions taken through the API</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.id}>
-              <td>{formatDateTime(e.at)}</td>
-              <td>{e.actor}</td>
-              <td>
-                <code>{e.action}</code>
-              </td>
-              <td>{e.target ?? '—'}</td>
-              <td>{e.detail ?? ''}</td>
+        <table className="data">
+          <caption className="sr-only">The last actions taken through the API</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Detail</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.at)}</td>
+                <td>{e.actor}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>{e.target ?? '—'}</td>
+                <td>{e.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </TableBox>
     </Section>
   );
@@ -231,7 +231,7 @@ export function Jobs({ status }: { status: StatusResponse }) {
                     <div>{describeSchedule(j.schedule)}</div>
                     {j.schedule && <code>{j.schedule}</code>}
                   </td>
-                  <td data-label="Next run">{j.enabled ? (j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : j.after.length ? `after ${j.after.join(', ')}` : 'on demand') : 'disabled'}</td>
+                  <td data-label="Next run">{j.enabled ? j.nextRunAt ? <span title={j.nextRunAt}>{formatDateTime(j.nextRunAt)}</span> : j.after.length ? `after ${j.after.join(', ')}` : 'on demand' : 'disabled'}</td>
                   <td data-label="Last run" className="lastrun">
                     {j.lastRun ? (
                       <a href={runHref(j.lastRun.id)}>

@@ -18,10 +18,21 @@ export function Login() {
       >
         <h1>Pillars</h1>
         <p>
-          Open a login link (<code>pillarsd login-link</code> prints one) or enter an admin or viewer token for this pillarsd (from <code>pillarsd demo</code> or <code>pillarsd token create</code>). It is kept in this tab only.
+          Open a login link (<code>pillarsd login-link</code> prints one) or enter an admin or viewer token for this pillarsd (from <code>pillarsd demo</code> or <code>pillarsd token create</code>). It is kept in this
+          tab only.
         </p>
         <label htmlFor="token">Token</label>
-        <input id="token" type="password" autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} autoFocus aria-invalid={loginError ? true : undefined} aria-describedby={loginError ? 'login-error' : undefined} />
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          autoFocus
+          aria-invalid={loginError ? true : undefined}
+          aria-describedby={loginError ? 'login-error' : undefined}
+        />
         {signingIn && (
           <p className="muted" role="status">
             Signing in with the login link…

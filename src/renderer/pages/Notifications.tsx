@@ -35,7 +35,15 @@ function ChannelRow({ c, now, onTested }: { c: ChannelState; now: number; onTest
         <code>{c.target}</code>
       </td>
       <td>{told}</td>
-      <td>{c.lastSuccessAt ? <time dateTime={c.lastSuccessAt} title={formatDateTime(c.lastSuccessAt)}>{formatAge(c.lastSuccessAt, now)}</time> : 'never'}</td>
+      <td>
+        {c.lastSuccessAt ? (
+          <time dateTime={c.lastSuccessAt} title={formatDateTime(c.lastSuccessAt)}>
+            {formatAge(c.lastSuccessAt, now)}
+          </time>
+        ) : (
+          'never'
+        )}
+      </td>
       <td>
         {c.lastError ? (
           <span className="bad">
@@ -190,7 +198,11 @@ export function Notifications() {
             <ul className="incidents">
               {view.open.map((i) => (
                 <li key={i.key}>
-                  <strong>{i.title}</strong> <span className="muted small">since {formatAge(i.openedAt, now)}{i.count > 1 ? `, ${i.count} times` : ''}</span>
+                  <strong>{i.title}</strong>{' '}
+                  <span className="muted small">
+                    since {formatAge(i.openedAt, now)}
+                    {i.count > 1 ? `, ${i.count} times` : ''}
+                  </span>
                 </li>
               ))}
             </ul>

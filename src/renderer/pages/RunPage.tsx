@@ -62,7 +62,13 @@ function SummaryView({ run }: { run: Run }) {
   switch (s.kind) {
     case 'restic-backup':
       // the snapshot opens in the snapshot browser (its folders, restore, download)
-      rows.push(['Snapshot', <a href={snapshotHref(run.jobId, s.snapshotId)}>{s.snapshotId}</a>], ['Data added', formatBytes(s.bytesAdded)], ['Files new / changed / unmodified', `${s.filesNew} / ${s.filesChanged} / ${s.filesUnmodified}`], ['Processed', `${formatBytes(s.totalBytesProcessed)} in ${s.totalFilesProcessed} files`], ['Duration', formatDuration(s.durationSeconds)]);
+      rows.push(
+        ['Snapshot', <a href={snapshotHref(run.jobId, s.snapshotId)}>{s.snapshotId}</a>],
+        ['Data added', formatBytes(s.bytesAdded)],
+        ['Files new / changed / unmodified', `${s.filesNew} / ${s.filesChanged} / ${s.filesUnmodified}`],
+        ['Processed', `${formatBytes(s.totalBytesProcessed)} in ${s.totalFilesProcessed} files`],
+        ['Duration', formatDuration(s.durationSeconds)],
+      );
       if (s.unreadableFiles) rows.push(['Unreadable files', String(s.unreadableFiles)]);
       break;
     case 'restic-forget':
@@ -72,10 +78,21 @@ function SummaryView({ run }: { run: Run }) {
       rows.push(['Result', s.ok ? 'no errors' : (run.error ?? 'the check found damage in the repository')], ['Data read', s.readDataSubset ?? 'metadata only']);
       break;
     case 'restore':
-      rows.push(['Snapshot', s.snapshotId.slice(0, 8)], ['Restored into', s.destination ?? 'the original places'], ['Written', `${s.files} entries, ${formatBytes(s.bytes)}`], ['Skipped / kept both / overwritten', `${s.skippedCount} / ${s.keptBothCount} / ${s.overwrittenCount}`]);
+      rows.push(
+        ['Snapshot', s.snapshotId.slice(0, 8)],
+        ['Restored into', s.destination ?? 'the original places'],
+        ['Written', `${s.files} entries, ${formatBytes(s.bytes)}`],
+        ['Skipped / kept both / overwritten', `${s.skippedCount} / ${s.keptBothCount} / ${s.overwrittenCount}`],
+      );
       break;
     case 'restic-drill':
-      rows.push(['Snapshot', s.snapshotId.slice(0, 8)], ['Sampled / restored / compared', `${s.sampled} / ${s.restored} / ${s.compared}`], ['Differ', s.mismatches.join(', ') || 'none'], ['Not restored', s.unreadable.join(', ') || 'none'], ['Data read', s.readDataSubset ?? 'none']);
+      rows.push(
+        ['Snapshot', s.snapshotId.slice(0, 8)],
+        ['Sampled / restored / compared', `${s.sampled} / ${s.restored} / ${s.compared}`],
+        ['Differ', s.mismatches.join(', ') || 'none'],
+        ['Not restored', s.unreadable.join(', ') || 'none'],
+        ['Data read', s.readDataSubset ?? 'none'],
+      );
       break;
     case 'recover':
       rows.push(['From', s.remote], ['Verified', s.verified ? 'yes' : 'no']);

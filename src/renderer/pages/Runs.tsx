@@ -172,8 +172,12 @@ export function Runs({ jobs, job, statusFilter }: { jobs: string[]; job: string;
                 <th scope="col">Queued</th>
                 <th scope="col">Job</th>
                 <th scope="col">Status</th>
-                <th scope="col" className="opt">Trigger</th>
-                <th scope="col" className="opt">Duration</th>
+                <th scope="col" className="opt">
+                  Trigger
+                </th>
+                <th scope="col" className="opt">
+                  Duration
+                </th>
                 <th scope="col">Result</th>
               </tr>
             </thead>

@@ -18,7 +18,10 @@ const FIND_LIMIT = 200;
 export function crumbs(root: string, dir: string): Array<{ name: string; path: string }> {
   const out = [{ name: root, path: root }];
   if (dir === root || !dir.startsWith(root)) return out;
-  const rest = dir.slice(root === '/' ? 1 : root.length + 1).split('/').filter(Boolean);
+  const rest = dir
+    .slice(root === '/' ? 1 : root.length + 1)
+    .split('/')
+    .filter(Boolean);
   let at = root === '/' ? '' : root;
   for (const part of rest) {
     at = `${at}/${part}`;
@@ -152,7 +155,9 @@ function FindBox({ job, id, readOnly, onRestore }: { job: string; id: string; re
       {found && (
         <>
           <p className="muted small" role="status">
-            {found.matches.length === 0 ? `Nothing named ${found.pattern}.` : `${found.matches.length} ${found.matches.length === 1 ? 'match' : 'matches'} for ${found.pattern}${found.truncated ? ` (the first ${found.matches.length}; narrow the name for the rest)` : ''}`}
+            {found.matches.length === 0
+              ? `Nothing named ${found.pattern}.`
+              : `${found.matches.length} ${found.matches.length === 1 ? 'match' : 'matches'} for ${found.pattern}${found.truncated ? ` (the first ${found.matches.length}; narrow the name for the rest)` : ''}`}
           </p>
           {found.matches.length > 0 && <EntryTable job={job} id={id} entries={found.matches} label={`Matches for ${found.pattern}`} readOnly={readOnly} onRestore={onRestore} showPath />}
         </>
@@ -161,7 +166,23 @@ function FindBox({ job, id, readOnly, onRestore }: { job: string; id: string; re
   );
 }
 
-function EntryTable({ job, id, entries, label, readOnly, onRestore, showPath = false }: { job: string; id: string; entries: SnapshotEntry[]; label: string; readOnly: string | undefined; onRestore: (i: RestoreItem) => void; showPath?: boolean }) {
+function EntryTable({
+  job,
+  id,
+  entries,
+  label,
+  readOnly,
+  onRestore,
+  showPath = false,
+}: {
+  job: string;
+  id: string;
+  entries: SnapshotEntry[];
+  label: string;
+  readOnly: string | undefined;
+  onRestore: (i: RestoreItem) => void;
+  showPath?: boolean;
+}) {
   if (entries.length === 0) return null;
   return (
     <table className="data cards entries">

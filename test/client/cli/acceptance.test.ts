@@ -43,8 +43,7 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
   let sampler: ReturnType<typeof spawn>;
   const mkt = () => path.join(home, '.mkt');
 
-  const cli = (args: string[], timeoutMs = 60_000) =>
-    run(process.execPath, [cliJs, '--config', settingsFile, ...args], { env: { ...process.env, ...env }, cwd: home, timeoutMs });
+  const cli = (args: string[], timeoutMs = 60_000) => run(process.execPath, [cliJs, '--config', settingsFile, ...args], { env: { ...process.env, ...env }, cwd: home, timeoutMs });
 
   beforeAll(async () => {
     const dir = cleanup.tempDir('pillars-accept-').path;
@@ -135,7 +134,11 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     process.env.AZURE_CLIENT_SECRET = vault.clientSecret;
     process.env.HOME = home;
     process.env.XDG_RUNTIME_DIR = runtime;
-    core = await createClient({ settingsFile, log: (m) => console.error(`[core] ${m}`), manager: { checkIntervalMs: 1_000, probeDeadlineMs: 2_500, serverTimeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000, staleGraceMs: 2_500 } } });
+    core = await createClient({
+      settingsFile,
+      log: (m) => console.error(`[core] ${m}`),
+      manager: { checkIntervalMs: 1_000, probeDeadlineMs: 2_500, serverTimeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000, staleGraceMs: 2_500 } },
+    });
     await core.manager.check();
     expect(core.manager.status().map((p) => p.state)).toEqual(['mounted', 'mounted', 'mounted']);
 
@@ -143,7 +146,10 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     vault.setSecret('smb-mike', PW2);
     const vaultReads = vault.requests.length;
     const after = await core.manager.remount(['flux']);
-    expect(after.find((p) => p.id === 'flux'), JSON.stringify(after)).toMatchObject({ state: 'mounted' });
+    expect(
+      after.find((p) => p.id === 'flux'),
+      JSON.stringify(after),
+    ).toMatchObject({ state: 'mounted' });
     expect(core.manager.attempts.get('flux')).toBe(2); // the cached (old) password, then the vault's
     expect(vault.requests.length).toBeGreaterThan(vaultReads);
     const keytar = (await import('keytar')).default;
@@ -194,7 +200,10 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     const watch = spawnProcess(process.execPath, [cliJs, '--config', settingsFile, '--json', 'watch', '--loop-stats'], { env, cwd: home });
     cleanup.add(() => watch.stop());
     const latest = () => {
-      const lines = watch.stdout().split('\n').filter((l) => l.startsWith('{"pillars"'));
+      const lines = watch
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{"pillars"'));
       const last = lines[lines.length - 1];
       return last ? (JSON.parse(last) as { pillars: Array<{ id: string; state: string }> }).pillars : [];
     };
@@ -209,7 +218,11 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     };
     const allMounted = () => states().length === 3 && states().every((s) => s === 'mounted');
     const noneMounted = () => states().length === 3 && states().every((s) => s !== 'mounted' && s !== 'mounting');
-    const idle = spawn(process.execPath, ['-e', "const h=require('perf_hooks').monitorEventLoopDelay({resolution:10});h.enable();process.stdin.resume();process.on('SIGTERM',()=>{process.stdout.write(String(h.max/1e6));process.exit(0)})"], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const idle = spawn(
+      process.execPath,
+      ['-e', "const h=require('perf_hooks').monitorEventLoopDelay({resolution:10});h.enable();process.stdin.resume();process.on('SIGTERM',()=>{process.stdout.write(String(h.max/1e6));process.exit(0)})"],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
     let idleOut = '';
     idle.stdout!.on('data', (b: Buffer) => (idleOut += b.toString()));
     try {
@@ -262,7 +275,10 @@ describe('pillars on Linux: mount from the vault, heal, detect, guard', () => {
     // stalls any process for 100 ms and more now and then): see stallBoundMs. The share is held
     // for up to 15 s here, so a call waiting on it would fail this by far.
     const bound = stallBoundMs(idleMax, 50);
-    expect(stats.eventLoop.maxMs, `core event loop max delay ${stats.eventLoop.maxMs.toFixed(1)} ms (p99 ${stats.eventLoop.p99Ms.toFixed(1)} ms); idle process on the same machine ${idleMax.toFixed(1)} ms; bound ${bound.toFixed(0)} ms`).toBeLessThan(bound);
+    expect(
+      stats.eventLoop.maxMs,
+      `core event loop max delay ${stats.eventLoop.maxMs.toFixed(1)} ms (p99 ${stats.eventLoop.p99Ms.toFixed(1)} ms); idle process on the same machine ${idleMax.toFixed(1)} ms; bound ${bound.toFixed(0)} ms`,
+    ).toBeLessThan(bound);
   });
 
   it('while unmounted, a write into the Flux mount folder fails and nothing lands on the local disk', async () => {

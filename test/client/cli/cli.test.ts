@@ -36,7 +36,16 @@ describe('pillars CLI', () => {
       f,
       JSON.stringify({
         smb: { host: smbd.address, username: USER, domain: '' },
-        secret: { source: 'akv', vaultUrl: vault.url, name: 'smb', credential: 'client-secret', tenantId: vault.tenantId, clientId: vault.clientId, authorityHost: vault.authorityHost, disableChallengeResourceVerification: true },
+        secret: {
+          source: 'akv',
+          vaultUrl: vault.url,
+          name: 'smb',
+          credential: 'client-secret',
+          tenantId: vault.tenantId,
+          clientId: vault.clientId,
+          authorityHost: vault.authorityHost,
+          disableChallengeResourceVerification: true,
+        },
         pillars: [
           { id: 'flux', share: 'flux', label: 'Flux' },
           { id: 'space', share: 'space', label: 'Space' },
@@ -48,7 +57,11 @@ describe('pillars CLI', () => {
     return f;
   };
   const pillars = (args: string[], env: Record<string, string> = {}) =>
-    run(process.execPath, [js, ...args], { env: { ...process.env, HOME: path.join(dir, 'home'), XDG_RUNTIME_DIR: path.join(dir, 'run'), ...keyring.env, AZURE_CLIENT_SECRET: vault.clientSecret, ...env }, cwd: dir, timeoutMs: 60_000 });
+    run(process.execPath, [js, ...args], {
+      env: { ...process.env, HOME: path.join(dir, 'home'), XDG_RUNTIME_DIR: path.join(dir, 'run'), ...keyring.env, AZURE_CLIENT_SECRET: vault.clientSecret, ...env },
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
 
   beforeAll(async () => {
     dir = cleanup.tempDir('pillars-cli-').path;
@@ -115,24 +128,59 @@ describe('pillars CLI', () => {
 
   it('doctor: each failure with its fix, exit 1', async () => {
     vault.setSecret('smb', 'not-the-server-password');
-    const r = await pillars(['--config', settings('wrongpw', { pillars: [{ id: 'flux', share: 'flux', label: 'Flux' }, { id: 'gone', share: 'gone', label: 'Gone' }] }), 'doctor']);
+    const r = await pillars([
+      '--config',
+      settings('wrongpw', {
+        pillars: [
+          { id: 'flux', share: 'flux', label: 'Flux' },
+          { id: 'gone', share: 'gone', label: 'Gone' },
+        ],
+      }),
+      'doctor',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL login flux +\/\/\S+\/flux: \S+ rejected the password of pillarsd6\n {5}fix: set the same password in the vault and on the server/m);
     expect(r.stdout).not.toContain('not-the-server-password');
     vault.setSecret('smb', PW);
-    const gone = await pillars(['--config', settings('gone', { pillars: [{ id: 'flux', share: 'flux', label: 'Flux' }, { id: 'gone', share: 'gone', label: 'Gone' }, { id: 'locked', share: 'locked', label: 'Locked' }] }), 'doctor']);
+    const gone = await pillars([
+      '--config',
+      settings('gone', {
+        pillars: [
+          { id: 'flux', share: 'flux', label: 'Flux' },
+          { id: 'gone', share: 'gone', label: 'Gone' },
+          { id: 'locked', share: 'locked', label: 'Locked' },
+        ],
+      }),
+      'doctor',
+    ]);
     expect(gone.stdout).toMatch(/^ok {3}login flux/m);
     expect(gone.stdout).toMatch(/^FAIL login gone +share gone does not exist on \S+\n {5}fix: check pillars\[\]\.share/m);
     // the password is right, the share just does not let this user in: not a password problem
-    expect(gone.stdout).toMatch(/^FAIL login locked +\S+ accepted the login of pillarsd6, but share locked does not let this user in \(valid users or the folder's permissions on the server\)\n {5}fix: on \S+: add pillarsd6 to the share's users/m);
+    expect(gone.stdout).toMatch(
+      /^FAIL login locked +\S+ accepted the login of pillarsd6, but share locked does not let this user in \(valid users or the folder's permissions on the server\)\n {5}fix: on \S+: add pillarsd6 to the share's users/m,
+    );
 
-    const noVault = await pillars(['--config', settings('novault', { secret: { source: 'akv', vaultUrl: vault.url, name: 'absent', credential: 'client-secret', tenantId: vault.tenantId, clientId: vault.clientId, authorityHost: vault.authorityHost, disableChallengeResourceVerification: true } }), 'doctor']);
+    const noVault = await pillars([
+      '--config',
+      settings('novault', {
+        secret: {
+          source: 'akv',
+          vaultUrl: vault.url,
+          name: 'absent',
+          credential: 'client-secret',
+          tenantId: vault.tenantId,
+          clientId: vault.clientId,
+          authorityHost: vault.authorityHost,
+          disableChallengeResourceVerification: true,
+        },
+      }),
+      'doctor',
+    ]);
     expect(noVault.code).toBe(1);
     expect(noVault.stdout).toMatch(/^FAIL vault +secret absent in https:\/\/127\.0\.0\.1:\d+ not found \(404 SecretNotFound\)\n {5}fix: create the secret absent/m);
   }, 120_000);
 
   it('doctor names the server problem: not running, not found; and what this machine lacks to mount, with the apt line', async () => {
-
     const down = await pillars(['--config', settings('down', { smb: { host: '127.0.0.9', username: USER, domain: '' } }), 'doctor']);
     expect(down.stdout).toMatch(/^FAIL smb server +127\.0\.0\.9 refuses connections on port 445 \(SMB server not running\)\n {5}fix: start Samba on 127\.0\.0\.9/m);
     const nowhere = await pillars(['--config', settings('nowhere', { smb: { host: 'pillars-no-such-host.invalid', username: USER, domain: '' } }), 'doctor']);
@@ -149,14 +197,17 @@ describe('pillars CLI', () => {
       const r = await pillars(['--config', settings('hung'), '--json', 'doctor']);
       expect(r.code).toBe(1);
       const j = JSON.parse(r.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string; fix?: string }>; ms: number };
-      expect(j.checks.find((c) => c.name === 'smb server')).toMatchObject({ ok: false, detail: expect.stringMatching(/accepts connections on port 445 but does not answer SMB within 3\.0 s \(hung\)$/), fix: expect.stringMatching(/^the server is hung: restart Samba/) });
+      expect(j.checks.find((c) => c.name === 'smb server')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/accepts connections on port 445 but does not answer SMB within 3\.0 s \(hung\)$/),
+        fix: expect.stringMatching(/^the server is hung: restart Samba/),
+      });
       expect(r.stdout).not.toMatch(/exit null/);
       expect(j.ms, r.stdout).toBeLessThan(5_000); // from the doctor's first check to its last, in the process itself
     } finally {
       await smbd.resume();
     }
   });
-
 
   it('status --json: the pillars and the pinned server; exit 1 while a pillar is not mounted', async () => {
     const f = settings('status', { server: { url: healthUrl, fingerprint } });

@@ -39,7 +39,11 @@ describe('one running core, headless, and the guard', () => {
   let js: string;
   let base: string;
 
-  const argv = (c: Client, args: string[]) => (c.as ? ['setpriv', ['--reuid', c.as, '--regid', c.as, '--init-groups', '--', process.execPath, js, '--config', c.settings, ...args]] : [process.execPath, [js, '--config', c.settings, ...args]]) as [string, string[]];
+  const argv = (c: Client, args: string[]) =>
+    (c.as ? ['setpriv', ['--reuid', c.as, '--regid', c.as, '--init-groups', '--', process.execPath, js, '--config', c.settings, ...args]] : [process.execPath, [js, '--config', c.settings, ...args]]) as [
+      string,
+      string[],
+    ];
   // no D-Bus session, no keyring: what an SSH host has
   const envOf = (c: Client) => ({ HOME: c.home, XDG_RUNTIME_DIR: c.run, PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: undefined as unknown as string, NO_COLOR: '1' });
   const cli = (c: Client, args: string[], timeoutMs = 60_000) => {
@@ -51,7 +55,11 @@ describe('one running core, headless, and the guard', () => {
     return cleanup.track(spawnProcess(cmd, a, { env: envOf(c), cwd: c.home }));
   };
   const states = (w: SpawnedCli) => {
-    const last = w.stdout().split('\n').filter((l) => l.startsWith('{"pillars"')).pop();
+    const last = w
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{"pillars"'))
+      .pop();
     return last ? Object.fromEntries((JSON.parse(last) as { pillars: Array<{ id: string; state: string }> }).pillars.map((p) => [p.id, p.state])) : {};
   };
   const waitFor = async (pred: () => boolean, ms: number) => {
@@ -63,14 +71,31 @@ describe('one running core, headless, and the guard', () => {
     return Date.now() - t0;
   };
   /** a shell command in a child, as the client's user (this test process never touches a mount) */
-  const sh = (c: Client, script: string, ...args: string[]) => (c.as ? run('setpriv', ['--reuid', c.as, '--regid', c.as, '--init-groups', '--', 'sh', '-c', script, 'sh', ...args], { timeoutMs: 15_000 }) : run('sh', ['-c', script, 'sh', ...args], { timeoutMs: 15_000 }));
+  const sh = (c: Client, script: string, ...args: string[]) =>
+    c.as ? run('setpriv', ['--reuid', c.as, '--regid', c.as, '--init-groups', '--', 'sh', '-c', script, 'sh', ...args], { timeoutMs: 15_000 }) : run('sh', ['-c', script, 'sh', ...args], { timeoutMs: 15_000 });
 
   const client = (name: string, as?: string): Client => {
     const dir = path.join(base, name);
-    const c: Client = { home: path.join(dir, 'home'), run: path.join(dir, 'run'), settings: path.join(dir, 'settings.json'), pwFile: path.join(dir, 'smb-password'), mkt: path.join(dir, 'home', '.mkt'), ...(as ? { as } : {}) };
+    const c: Client = {
+      home: path.join(dir, 'home'),
+      run: path.join(dir, 'run'),
+      settings: path.join(dir, 'settings.json'),
+      pwFile: path.join(dir, 'smb-password'),
+      mkt: path.join(dir, 'home', '.mkt'),
+      ...(as ? { as } : {}),
+    };
     mkdirSync(c.home, { recursive: true });
     mkdirSync(c.run, { mode: 0o700 });
-    writeFileSync(c.settings, JSON.stringify({ smb: { host: smbd.address, username: SMB_USER, domain: '' }, secret: { source: 'keychain' }, pillars: IDS.map((id) => ({ id, share: id, label: id[0]!.toUpperCase() + id.slice(1) })), mountRoot: c.mkt, links: false }));
+    writeFileSync(
+      c.settings,
+      JSON.stringify({
+        smb: { host: smbd.address, username: SMB_USER, domain: '' },
+        secret: { source: 'keychain' },
+        pillars: IDS.map((id) => ({ id, share: id, label: id[0]!.toUpperCase() + id.slice(1) })),
+        mountRoot: c.mkt,
+        links: false,
+      }),
+    );
     writeFileSync(c.pwFile, `${PW}\n`, { mode: 0o600 });
     if (as) {
       const uid = Number(execFileSync('id', ['-u', as]).toString());
@@ -173,7 +198,10 @@ describe('one running core, headless, and the guard', () => {
     expect(statSync(path.join(c.mkt, 'space')).mode & 0o777).toBe(0o555);
     // another user cannot reach this core: its token is in the user's private folder
     await ensureUnixUser('pillarsu2');
-    const other = await run('setpriv', ['--reuid', 'pillarsu2', '--regid', 'pillarsu2', '--init-groups', '--', process.execPath, js, '--config', c.settings, 'status', '--json'], { env: { HOME: '/tmp', XDG_RUNTIME_DIR: c.run, PATH: process.env.PATH ?? '' }, timeoutMs: 30_000 });
+    const other = await run('setpriv', ['--reuid', 'pillarsu2', '--regid', 'pillarsu2', '--init-groups', '--', process.execPath, js, '--config', c.settings, 'status', '--json'], {
+      env: { HOME: '/tmp', XDG_RUNTIME_DIR: c.run, PATH: process.env.PATH ?? '' },
+      timeoutMs: 30_000,
+    });
     expect(other.stdout + other.stderr).not.toContain(`"core"`);
     await guardHolds(c, w);
     await w.stop();

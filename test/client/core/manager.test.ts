@@ -49,10 +49,13 @@ describe('mount manager', () => {
     // the first rounds may be slow on a busy machine: wait for both pillars to settle, then give
     // the manager a few more rounds (checkIntervalMs 200) in which it must stay calm
     const away = () => m.status().every((p) => p.state === 'away');
-    for (const t0 = Date.now(); !away() && Date.now() - t0 < 30_000; ) await sleep(50);
+    for (const t0 = Date.now(); !away() && Date.now() - t0 < 30_000;) await sleep(50);
     await sleep(1_000);
     await m.stop();
-    expect(m.status().map((p) => [p.id, p.state])).toEqual([['flux', 'away'], ['space', 'away']]);
+    expect(m.status().map((p) => [p.id, p.state])).toEqual([
+      ['flux', 'away'],
+      ['space', 'away'],
+    ]);
     expect(m.status()[0]!.reason).toBe('away from home: 127.0.0.3 is not reachable from this network');
     expect(changes.length).toBe(2);
     expect([...m.attempts.values()]).toEqual([]);

@@ -83,14 +83,20 @@ describe('secrets chain', () => {
     expect(e.message).toMatch(/akv: secret nope in https:\/\/127\.0\.0\.1:\d+ not found \(404 SecretNotFound\)/);
 
     vault.failNext(403, 1);
-    const d = (await akv().get().catch((x: Error) => x)) as Error;
+    const d = (await akv()
+      .get()
+      .catch((x: Error) => x)) as Error;
     expect(d.message).toMatch(/^akv: access to secret smb-mike in .* denied \(403/);
 
-    const badCred = (await akv({ clientSecret: async () => 'wrong-client-secret' }).get().catch((x: Error) => x)) as Error;
+    const badCred = (await akv({ clientSecret: async () => 'wrong-client-secret' })
+      .get()
+      .catch((x: Error) => x)) as Error;
     expect(badCred.message).toMatch(/^akv: credential client-secret could not sign in/);
     expect(badCred.message).not.toContain('wrong-client-secret');
 
-    const noSecret = (await akv({ clientSecret: async () => null }).get().catch((x: Error) => x)) as Error;
+    const noSecret = (await akv({ clientSecret: async () => null })
+      .get()
+      .catch((x: Error) => x)) as Error;
     expect(noSecret.message).toMatch(/AZURE_CLIENT_SECRET/);
     for (const m of [e.message, d.message, badCred.message, noSecret.message]) {
       expect(m).not.toContain(V1);
@@ -112,9 +118,13 @@ describe('secrets chain', () => {
     writeFileSync(op, `#!/bin/sh\necho '[ERROR] 2026/11/25 you are not currently signed in' >&2\nexit 1\n`);
     const e = (await src.get().catch((x: Error) => x)) as Error;
     expect(e.message).toMatch(/^1password: op read op:\/\/Private\/motoko smb\/password failed: .*not currently signed in.*op signin/);
-    const missing = (await onePasswordSource({ ref: 'op://a/b/c', exec: createExec(), bin: path.join(dir, 'absent') }).get().catch((x: Error) => x)) as Error;
+    const missing = (await onePasswordSource({ ref: 'op://a/b/c', exec: createExec(), bin: path.join(dir, 'absent') })
+      .get()
+      .catch((x: Error) => x)) as Error;
     expect(missing.message).toMatch(/not installed/);
-    const bad = (await onePasswordSource({ ref: 'vault/item', exec: createExec(), bin: op }).get().catch((x: Error) => x)) as Error;
+    const bad = (await onePasswordSource({ ref: 'vault/item', exec: createExec(), bin: op })
+      .get()
+      .catch((x: Error) => x)) as Error;
     expect(bad.message).toMatch(/not an op:\/\/ reference/);
   });
 

@@ -25,7 +25,15 @@ const valid = { smb: { host: 'motoko', username: 'mike' }, secret: { source: 'st
 /** files as users write them, good and bad (the keys, patterns, enums, lengths and types of the schema) */
 const CASES: Record<string, string> = {
   'a partial file': JSON.stringify({ smb: { host: 'motoko', username: 'mike' } }),
-  'a complete file': JSON.stringify({ ...valid, server: { url: 'https://motoko:8443', fingerprint: 'ab'.repeat(32) }, mountRoot: '~/m', links: false, startAtLogin: false, notifications: true, linux: { backend: 'smbnetfs' } }),
+  'a complete file': JSON.stringify({
+    ...valid,
+    server: { url: 'https://motoko:8443', fingerprint: 'ab'.repeat(32) },
+    mountRoot: '~/m',
+    links: false,
+    startAtLogin: false,
+    notifications: true,
+    linux: { backend: 'smbnetfs' },
+  }),
   'an empty object': '{}',
   'a password where none belongs': JSON.stringify({ smb: { host: 'motoko', username: 'mike', password: 'hunter2' } }),
   'an unknown top-level key': JSON.stringify({ ...valid, theme: 'dark' }),
@@ -54,7 +62,7 @@ describe('readSettings matches conf', () => {
     else process.env.XDG_CONFIG_HOME = savedXdg;
   });
 
-  it('the compiled validator is what scripts/settings-validator.ts generates from today\'s schema', () => {
+  it("the compiled validator is what scripts/settings-validator.ts generates from today's schema", () => {
     expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(settingsValidatorSource());
   });
 

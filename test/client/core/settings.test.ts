@@ -21,7 +21,11 @@ describe('client settings', () => {
     expect(s.mountRoot).toBe('~/.mkt');
     expect(s.links).toBe(true);
     expect(s.secret.source).toBe('akv');
-    expect(s.pillars.map((p) => [p.id, p.drive])).toEqual([['flux', 'X:'], ['space', 'S:'], ['time', 'T:']]);
+    expect(s.pillars.map((p) => [p.id, p.drive])).toEqual([
+      ['flux', 'X:'],
+      ['space', 'S:'],
+      ['time', 'T:'],
+    ]);
   });
 
   it('rejects a password in the file, naming file and key', async () => {

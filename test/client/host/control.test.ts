@@ -12,7 +12,7 @@ import { CoreRunningError, askControl, controlPaths, listenControl } from '../..
 describe('control channel', () => {
   const cleanup = useCleanup();
 
-  it('answers a command from the core; the socket, token and folder are the user\'s alone', async () => {
+  it("answers a command from the core; the socket, token and folder are the user's alone", async () => {
     const dir = path.join(cleanup.tempDir().path, 'run');
     const seen: Array<[string, unknown]> = [];
     const server = await listenControl(dir, async (cmd, args) => {

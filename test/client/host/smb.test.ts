@@ -56,7 +56,10 @@ describe('SMB server check', () => {
         connections++;
         const up = net.connect(445, smbd.address);
         open.add(c);
-        for (const [a, b] of [[c, up], [up, c]] as const) {
+        for (const [a, b] of [
+          [c, up],
+          [up, c],
+        ] as const) {
           a.pipe(b);
           a.on('error', () => b.destroy());
           a.on('close', () => b.destroy());

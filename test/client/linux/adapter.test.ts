@@ -34,7 +34,15 @@ describe('Linux adapter (smbnetfs)', () => {
     srv = path.join(dir, 'srv');
     mkdirSync(home, { recursive: true });
     cleanup.add(() => releaseMounts(path.join(home, '.mkt')));
-    smbd = cleanup.track(await startSmbd({ users: [{ name: USER, password: PW }], shares: [{ name: 'flux', path: path.join(srv, 'flux') }, { name: 'space', path: path.join(srv, 'space') }] }));
+    smbd = cleanup.track(
+      await startSmbd({
+        users: [{ name: USER, password: PW }],
+        shares: [
+          { name: 'flux', path: path.join(srv, 'flux') },
+          { name: 'space', path: path.join(srv, 'space') },
+        ],
+      }),
+    );
     server = { host: smbd.address, username: USER };
     platform = createLinuxPlatform({ exec: createExec(), fs: createFs(), home, uid: 0, mountRoot: path.join(home, '.mkt'), runtimeDir: runtime, links: true, verifyTimeoutMs: 8_000 });
   });

@@ -26,7 +26,13 @@ export function runJxa(script: string, netfs: (call: NetfsCall) => { status: num
     return { setObjectForKey: (v: unknown, k: unknown) => void (d[String(unwrap(k))] = unwrap(v)), __dict: d };
   };
   const $ = Object.assign((v: unknown): Wrapped => ({ __v: v }), {
-    NSMutableDictionary: { alloc: { get init() { return dict(); } } },
+    NSMutableDictionary: {
+      alloc: {
+        get init() {
+          return dict();
+        },
+      },
+    },
     NSNumber: { numberWithBool: (b: boolean): Wrapped => ({ __v: b }) },
     NSURL: {
       URLWithString: (s: unknown) => ({ url: unwrap(s) }),
@@ -57,7 +63,9 @@ export function runJxa(script: string, netfs: (call: NetfsCall) => { status: num
 
 export class FakeMac {
   /** Raw `mount` lines, in order. */
-  table: string[] = fixture('mac/mount.txt').split('\n').filter((l) => l && !l.includes('/.mkt/'));
+  table: string[] = fixture('mac/mount.txt')
+    .split('\n')
+    .filter((l) => l && !l.includes('/.mkt/'));
   immutable = new Set<string>();
   netfsStatus = 0;
   netfsCalls: NetfsCall[] = [];

@@ -73,7 +73,13 @@ describe('macOS mount', () => {
   });
 
   it('maps NetFS failures, restores the guard, and never echoes the password', async () => {
-    for (const [status, kind] of [[80, 'auth'], [13, 'auth'], [65, 'network'], [60, 'network'], [2, 'error']] as const) {
+    for (const [status, kind] of [
+      [80, 'auth'],
+      [13, 'auth'],
+      [65, 'network'],
+      [60, 'network'],
+      [2, 'error'],
+    ] as const) {
       const { mac, platform } = setup();
       mac.netfsStatus = status;
       const outcome = await platform.mount(SERVER, FLUX, SECRET);
@@ -89,7 +95,10 @@ describe('macOS mount', () => {
     const mac = new FakeMac();
     const platform = createMacPlatform({
       exec: async (req) => (req.cmd === '/usr/bin/osascript' ? { code: 0, stdout: '{"status":0,"mountpoints":["/Volumes/flux"]}\n', stderr: '', timedOut: false } : mac.rec.exec(req)),
-      fs: new MemoryFs(['/Users', HOME]), home: HOME, user: 'alice', runtimeDir: '/tmp',
+      fs: new MemoryFs(['/Users', HOME]),
+      home: HOME,
+      user: 'alice',
+      runtimeDir: '/tmp',
     });
     expect(await platform.mount(SERVER, FLUX, SECRET)).toMatchObject({ ok: false, kind: 'busy', reason: expect.stringContaining('/Volumes/flux') });
   });
@@ -108,7 +117,11 @@ describe('macOS mount', () => {
     const base = mac.rec.exec;
     const platform = createMacPlatform({
       exec: (req) => (req.cmd === '/usr/bin/osascript' ? new Promise(() => {}) : base(req)),
-      fs, home: HOME, user: 'alice', runtimeDir: '/tmp', timeouts: { mountMs: 50 },
+      fs,
+      home: HOME,
+      user: 'alice',
+      runtimeDir: '/tmp',
+      timeouts: { mountMs: 50 },
     });
     const t0 = Date.now();
     const outcome = await platform.mount(SERVER, FLUX, SECRET);
@@ -121,7 +134,10 @@ describe('macOS mount', () => {
     const mac = new FakeMac();
     const platform = createMacPlatform({
       exec: async (req) => (req.cmd === '/usr/bin/osascript' ? { code: 1, stdout: '', stderr: `execution error: ${SECRET} (-2700)`, timedOut: false } : mac.rec.exec(req)),
-      fs, home: HOME, user: 'alice', runtimeDir: '/tmp',
+      fs,
+      home: HOME,
+      user: 'alice',
+      runtimeDir: '/tmp',
     });
     const outcome = await platform.mount(SERVER, FLUX, SECRET);
     expect(outcome).toMatchObject({ ok: false, kind: 'error' });
@@ -171,12 +187,7 @@ describe('macOS guard (rule 9)', () => {
   it('makes the empty mount point and ~/.mkt read-only and immutable while unmounted: the folder can be neither written, removed nor replaced', async () => {
     const { mac, fs, platform } = setup();
     await platform.guard(FLUX);
-    expect(argvOf(mac.rec.calls)).toEqual([
-      ['/sbin/mount'],
-      ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt`],
-      ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt`],
-      ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt/flux`],
-    ]);
+    expect(argvOf(mac.rec.calls)).toEqual([['/sbin/mount'], ['/usr/bin/chflags', 'nouchg', `${HOME}/.mkt`], ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt`], ['/usr/bin/chflags', 'uchg', `${HOME}/.mkt/flux`]]);
     expect((await fs.lstat(`${HOME}/.mkt/flux`))?.mode).toBe(0o555);
     expect((await fs.lstat(`${HOME}/.mkt`))?.mode).toBe(0o555);
     expect([...mac.immutable].sort()).toEqual([`${HOME}/.mkt`, `${HOME}/.mkt/flux`]);
@@ -280,7 +291,10 @@ describe('macOS unmount, list, probe, open', () => {
     const umount = mac.rec.exec;
     const p2 = createMacPlatform({
       exec: (req) => (req.cmd === '/sbin/umount' ? Promise.resolve({ code: 1, stdout: '', stderr: 'umount: busy', timedOut: false }) : umount(req)),
-      fs: new MemoryFs(['/Users', HOME]), home: HOME, user: 'alice', runtimeDir: '/tmp',
+      fs: new MemoryFs(['/Users', HOME]),
+      home: HOME,
+      user: 'alice',
+      runtimeDir: '/tmp',
     });
     await expect(p2.unmount(FLUX)).rejects.toThrow(/could not unmount .*busy/);
   });
@@ -380,7 +394,10 @@ describe('macOS Time Machine', () => {
     mac.tmutil['destinationinfo -X'] = { stdout: fixture('mac/tmutil-destinationinfo.plist') };
     mac.tmutil['latestbackup'] = { stdout: fixture('mac/tmutil-latestbackup-apfs.txt') };
     expect(await platform.timeMachine()).toEqual({ destination: 'smb://motoko._smb._tcp.local./time', latestBackupAt: new Date(2026, 10, 24, 18, 4, 55).toISOString() });
-    expect(argvOf(mac.rec.calls)).toEqual([['/usr/bin/tmutil', 'destinationinfo', '-X'], ['/usr/bin/tmutil', 'latestbackup']]);
+    expect(argvOf(mac.rec.calls)).toEqual([
+      ['/usr/bin/tmutil', 'destinationinfo', '-X'],
+      ['/usr/bin/tmutil', 'latestbackup'],
+    ]);
   });
 
   it('null without a destination; a clear problem without Full Disk Access', async () => {

@@ -100,9 +100,26 @@ describe('the PowerShell helper', () => {
   });
 
   it('gets the environment PowerShell needs to start and find its modules, and nothing else of ours', () => {
-    const win = { Path: 'C:\\Windows\\system32', SystemRoot: 'C:\\Windows', SystemDrive: 'C:', ProgramFiles: 'C:\\Program Files', 'ProgramFiles(x86)': 'C:\\Program Files (x86)', PSModulePath: 'C:\\Program Files\\WindowsPowerShell\\Modules', windir: 'C:\\Windows', USERPROFILE: 'C:\\Users\\alice', LOCALAPPDATA: 'C:\\Users\\alice\\AppData\\Local', APPDATA: 'C:\\Users\\alice\\AppData\\Roaming', TEMP: 'C:\\Users\\alice\\AppData\\Local\\Temp', ComSpec: 'C:\\Windows\\system32\\cmd.exe', PATHEXT: '.COM;.EXE', AZURE_CLIENT_SECRET: 'x', PILLARS_TOKEN: 'y' };
+    const win = {
+      Path: 'C:\\Windows\\system32',
+      SystemRoot: 'C:\\Windows',
+      SystemDrive: 'C:',
+      ProgramFiles: 'C:\\Program Files',
+      'ProgramFiles(x86)': 'C:\\Program Files (x86)',
+      PSModulePath: 'C:\\Program Files\\WindowsPowerShell\\Modules',
+      windir: 'C:\\Windows',
+      USERPROFILE: 'C:\\Users\\alice',
+      LOCALAPPDATA: 'C:\\Users\\alice\\AppData\\Local',
+      APPDATA: 'C:\\Users\\alice\\AppData\\Roaming',
+      TEMP: 'C:\\Users\\alice\\AppData\\Local\\Temp',
+      ComSpec: 'C:\\Windows\\system32\\cmd.exe',
+      PATHEXT: '.COM;.EXE',
+      AZURE_CLIENT_SECRET: 'x',
+      PILLARS_TOKEN: 'y',
+    };
     const env = baseEnv(win);
-    for (const k of ['SystemRoot', 'SystemDrive', 'ProgramFiles', 'ProgramFiles(x86)', 'PSModulePath', 'windir', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA', 'TEMP', 'ComSpec', 'PATHEXT']) expect(env[k], k).toBe(win[k as keyof typeof win]);
+    for (const k of ['SystemRoot', 'SystemDrive', 'ProgramFiles', 'ProgramFiles(x86)', 'PSModulePath', 'windir', 'USERPROFILE', 'LOCALAPPDATA', 'APPDATA', 'TEMP', 'ComSpec', 'PATHEXT'])
+      expect(env[k], k).toBe(win[k as keyof typeof win]);
     expect(env).not.toHaveProperty('AZURE_CLIENT_SECRET');
     expect(env).not.toHaveProperty('PILLARS_TOKEN');
   });
@@ -142,7 +159,11 @@ describe('Windows mount', () => {
     await platform.mount({ ...SERVER, domain: 'HOME' }, { id: 'space', share: 'space', label: 'Space' }, SECRET);
     await platform.mount(SERVER, { id: 'time', share: 'time', label: 'Time' }, SECRET);
     await platform.mount(SERVER, { ...FLUX, drive: 'f:' }, SECRET);
-    expect(requests.map((r) => [r['drive'], r['user']])).toEqual([['S:', 'HOME\\alice'], ['T:', 'alice'], ['F:', 'alice']]);
+    expect(requests.map((r) => [r['drive'], r['user']])).toEqual([
+      ['S:', 'HOME\\alice'],
+      ['T:', 'alice'],
+      ['F:', 'alice'],
+    ]);
     expect(platform.mountPath({ id: 'x', share: 'x', label: 'X', drive: 'Q:' })).toBe('Q:');
   });
 
@@ -174,7 +195,17 @@ describe('Windows mount', () => {
   });
 
   it('maps Windows errors to outcomes, with a clear 1219 message and no password', async () => {
-    const cases: Array<[number, string]> = [[1326, 'auth'], [86, 'auth'], [53, 'network'], [67, 'network'], [1231, 'network'], [85, 'busy'], [1219, 'busy'], [5, 'error'], [31, 'error']];
+    const cases: Array<[number, string]> = [
+      [1326, 'auth'],
+      [86, 'auth'],
+      [53, 'network'],
+      [67, 'network'],
+      [1231, 'network'],
+      [85, 'busy'],
+      [1219, 'busy'],
+      [5, 'error'],
+      [31, 'error'],
+    ];
     for (const [code, kind] of cases) {
       const { platform } = setup(() => ({ ok: false, code, message: `failed for ${SECRET}` }));
       const o = await platform.mount(SERVER, FLUX, SECRET);
@@ -253,14 +284,20 @@ describe('Windows look, probe, unmount, list, open, labels, guard', () => {
       { host: 'nas', share: 'Música', path: 'M:', healthy: null },
     ]);
     expect(requests).toEqual([{ op: 'list' }]);
-    const fallback = setup(() => ({ ok: false, code: null, message: "The term 'Get-SmbMapping' is not recognized" }), (call) => (call.cmd === 'net.exe' ? { stdout: fixture('win/net-use.txt') } : {}));
+    const fallback = setup(
+      () => ({ ok: false, code: null, message: "The term 'Get-SmbMapping' is not recognized" }),
+      (call) => (call.cmd === 'net.exe' ? { stdout: fixture('win/net-use.txt') } : {}),
+    );
     const list = await fallback.platform.list();
     expect(argvOf(fallback.rec.calls).at(-1)).toEqual(['net.exe', 'use']);
     expect(list.map((m) => m.path)).toEqual(['X:', 'S:', 'T:', 'P:', 'Z:']);
   });
 
   it('opens X:\\ in Explorer (exit code 1 is not a failure), labels through the helper, and needs no guard', async () => {
-    const { rec, platform, requests } = setup(() => ({ ok: true }), () => ({ code: 1 }));
+    const { rec, platform, requests } = setup(
+      () => ({ ok: true }),
+      () => ({ code: 1 }),
+    );
     await platform.open(FLUX);
     expect(argvOf(rec.calls)).toEqual([['explorer.exe', 'X:\\']]);
     expect(await platform.decorate(SERVER, { id: 'space', share: 'space', label: 'Space' })).toEqual({ ok: true });
@@ -292,13 +329,24 @@ describe('the mount manager on Windows: a drive is never taken away on a probe t
   };
 
   it('a probe that times out, again and again, on a mapped drive: stale, and no Remove-SmbMapping', async () => {
-    const { requests, status } = await run((req) => (req['op'] === 'look' ? { ok: true, drives: [{ drive: 'X:', mapped: true, remote: '\\\\motoko\\flux', status: 0, opens: 0 }] } : req['op'] === 'probe' ? { ok: true, mapped: true, timedOut: true, status: 0 } : { ok: true }), probes(5));
+    const { requests, status } = await run(
+      (req) =>
+        req['op'] === 'look'
+          ? { ok: true, drives: [{ drive: 'X:', mapped: true, remote: '\\\\motoko\\flux', status: 0, opens: 0 }] }
+          : req['op'] === 'probe'
+            ? { ok: true, mapped: true, timedOut: true, status: 0 }
+            : { ok: true },
+      probes(5),
+    );
     expect(requests.map((r) => r['op'])).not.toContain('unmount');
     expect(status.state).toBe('stale');
   });
 
   it('a helper too slow to answer the probe at all: no unmount either', async () => {
-    const { requests } = await run((req) => (req['op'] === 'look' ? { ok: true, drives: [{ drive: 'X:', mapped: true, remote: '\\\\motoko\\flux', status: 0, opens: 0 }] } : req['op'] === 'probe' ? 'hang' : { ok: true }), probes(3));
+    const { requests } = await run(
+      (req) => (req['op'] === 'look' ? { ok: true, drives: [{ drive: 'X:', mapped: true, remote: '\\\\motoko\\flux', status: 0, opens: 0 }] } : req['op'] === 'probe' ? 'hang' : { ok: true }),
+      probes(3),
+    );
     expect(requests.map((r) => r['op'])).not.toContain('unmount');
   });
 
@@ -321,5 +369,4 @@ describe('the mount manager on Windows: a drive is never taken away on a probe t
     expect(freed.requests.filter((r) => r['op'] === 'unmount')).toEqual([{ op: 'unmount', drive: 'X:', force: true }]);
     expect(freed.requests.map((r) => r['op'])).toContain('mount');
   });
-
 });

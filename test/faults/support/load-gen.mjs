@@ -9,11 +9,13 @@ import http from 'node:http';
 const [url, rateArg, secondsArg] = process.argv.slice(2);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
-const token = (await new Promise((resolve) => {
-  let s = '';
-  process.stdin.on('data', (b) => (s += b));
-  process.stdin.on('end', () => resolve(s.trim()));
-})).toString();
+const token = (
+  await new Promise((resolve) => {
+    let s = '';
+    process.stdin.on('data', (b) => (s += b));
+    process.stdin.on('end', () => resolve(s.trim()));
+  })
+).toString();
 const PATHS = ['/api/v1/status', '/api/v1/jobs', '/api/v1/runs?limit=20', '/api/v1/status', '/api/v1/health'];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const base = new URL(url);
@@ -35,23 +37,20 @@ function one(p, scheduledAt) {
       latencies.push(performance.now() - scheduledAt);
     }
   };
-  const req = http.request(
-    { host: base.hostname, port: base.port, path: p, agent, headers: { authorization: `Bearer ${token}` } },
-    (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return done(`HTTP ${res.statusCode} ${body.slice(0, 200)}`);
-        try {
-          JSON.parse(body);
-          done(null);
-        } catch {
-          done(`not JSON: ${body.slice(0, 200)}`);
-        }
-      });
-    },
-  );
+  const req = http.request({ host: base.hostname, port: base.port, path: p, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c) => (body += c));
+    res.on('end', () => {
+      if (res.statusCode !== 200) return done(`HTTP ${res.statusCode} ${body.slice(0, 200)}`);
+      try {
+        JSON.parse(body);
+        done(null);
+      } catch {
+        done(`not JSON: ${body.slice(0, 200)}`);
+      }
+    });
+  });
   req.on('error', (e) => done(e.message));
   req.end();
 }
@@ -80,8 +79,6 @@ const graceEnd = performance.now() + 10_000;
 while (pending > 0 && performance.now() < graceEnd) await new Promise((r) => setTimeout(r, 20));
 latencies.sort((a, b) => a - b);
 const q = (f) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))] : null);
-process.stdout.write(
-  `${JSON.stringify({ sent, ok, unfinished: pending, errors, seconds: (performance.now() - t0) / 1000, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? null })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ sent, ok, unfinished: pending, errors, seconds: (performance.now() - t0) / 1000, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? null })}\n`);
 agent.destroy();
 process.exit(0);

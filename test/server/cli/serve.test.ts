@@ -71,7 +71,7 @@ describe('serve', () => {
   });
 });
 
-describe('schedule changes through the API (the admin pane\'s editor)', () => {
+describe("schedule changes through the API (the admin pane's editor)", () => {
   async function served(prepare?: (file: string) => string) {
     const sb = makeSandbox(reg);
     const { chmodSync, writeFileSync } = await import('node:fs');
@@ -147,7 +147,7 @@ describe('schedule changes through the API (the admin pane\'s editor)', () => {
   });
 });
 
-describe('job settings through the API (the admin pane\'s editor)', () => {
+describe("job settings through the API (the admin pane's editor)", () => {
   it('retention and excludes changed over the API go into pillarsd.yaml (comments kept) and the next runs use them', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const sb = makeSandbox(reg);
@@ -165,7 +165,12 @@ describe('job settings through the API (the admin pane\'s editor)', () => {
     expect(got).toMatchObject({ type: 'restic-forget', values: { keep: { last: 1 } }, effective: { prune: true }, locked: ['type'] });
     expect(Object.keys(got.schema.properties)).toEqual(expect.arrayContaining(['keep', 'prune', 'schedule', 'pre', 'post', 'retries']));
 
-    const kept = await call('PATCH', 'flux-retention', { edits: [{ path: ['keep', 'last'], value: 2 }, { path: ['keep', 'daily'], value: 7 }] });
+    const kept = await call('PATCH', 'flux-retention', {
+      edits: [
+        { path: ['keep', 'last'], value: 2 },
+        { path: ['keep', 'daily'], value: 7 },
+      ],
+    });
     expect(kept.status, await kept.clone().text()).toBe(200);
     expect(((await kept.json()) as { values: unknown }).values).toMatchObject({ keep: { last: 2, daily: 7 } });
     const ex = await call('PATCH', 'flux-backup', { edits: [{ path: ['exclude'], value: ['**/node_modules', 'scratch/'] }] });

@@ -112,14 +112,12 @@ describe('pillarsd.yaml loader', () => {
   });
 
   it('checks references between sections', () => {
-    const p = problems(
-      DESIGN_EXAMPLE.replace('source: flux:/\n', 'source: flx:/\n').replace('password: restic\n    keep', 'password: nope\n    keep').replace('after: [flux-backup]', 'after: [flux-bakup]'),
-    );
+    const p = problems(DESIGN_EXAMPLE.replace('source: flux:/\n', 'source: flx:/\n').replace('password: restic\n    keep', 'password: nope\n    keep').replace('after: [flux-backup]', 'after: [flux-bakup]'));
     const byPath = Object.fromEntries(p.map((x) => [x.path, x]));
     expect(byPath['jobs.flux-backup.source']!.message).toMatch(/names no pillar "flx"/);
     expect(byPath['jobs.flux-retention.password']!.message).toMatch(/names no entry of secrets: "nope"/);
     expect(byPath['jobs.space-offsite.after.0']!.message).toMatch(/names no job "flux-bakup"/);
-    expect(byPath["jobs.space-offsite.after.0"]!.line).toBe(45);
+    expect(byPath['jobs.space-offsite.after.0']!.line).toBe(45);
   });
 
   it('finds dependency cycles and bad time zones', () => {
@@ -153,7 +151,13 @@ describe('pillarsd.yaml loader', () => {
       expect(p[0]!.message, v).toMatch(why);
     }
     // What the schema (and so check) accepts, render accepts, in the form Samba reads exactly.
-    for (const [v, samba] of [['4TiB', '4T'], ['4T', '4T'], ['4096G', '4T'], ['"3.5 TB"', '3417968750K'], ['2199023255552', '2T']] as const) {
+    for (const [v, samba] of [
+      ['4TiB', '4T'],
+      ['4T', '4T'],
+      ['4096G', '4T'],
+      ['"3.5 TB"', '3417968750K'],
+      ['2199023255552', '2T'],
+    ] as const) {
       const c = parseConfig(DESIGN_EXAMPLE.replace('maxSize: 4T', `maxSize: ${v}`), '/etc/pillars/pillarsd.yaml');
       const input = sambaInputFromConfig(c);
       const model = buildModel(input);

@@ -101,7 +101,9 @@ describe('retention health gate (rule 3)', () => {
     ['interrupted', 'was interrupted'],
   ] as const)('waits after a backup that %s', (status, words) => {
     const b = retentionHealthGate(facts({ backups: [{ jobId: 'backup', run: run('r3', status) }] }));
-    expect(b?.message).toBe(`retention of space:/backups/restic/flux waits: the latest backup into it (backup, run r3 of 2026-12-01 03:00) ${words}. It goes on once backup saves a snapshot (healthGate in pillarsd.yaml turns this off)`);
+    expect(b?.message).toBe(
+      `retention of space:/backups/restic/flux waits: the latest backup into it (backup, run r3 of 2026-12-01 03:00) ${words}. It goes on once backup saves a snapshot (healthGate in pillarsd.yaml turns this off)`,
+    );
   });
   it('names every reason, and each side can be turned off', () => {
     const both = facts({ checks: [{ jobId: 'verify', run: run('r1', 'failed') }], backups: [{ jobId: 'backup', run: run('r3', 'failed') }] });

@@ -11,8 +11,14 @@ describe('rclone bandwidth', () => {
   it('reads a daily and a weekly timetable', () => {
     const daily = parseBwlimit('08:00,4M 23:00,off');
     expect(daily).toHaveLength(14);
-    expect(daily.slice(0, 2)).toEqual([{ minuteOfWeek: 480, bytesPerSecond: 4 * MiB }, { minuteOfWeek: 1380, bytesPerSecond: null }]);
-    expect(parseBwlimit('Mon-00:00,512 Sat-00:00,off')).toEqual([{ minuteOfWeek: 0, bytesPerSecond: 512 * 1024 }, { minuteOfWeek: 5 * 1440, bytesPerSecond: null }]);
+    expect(daily.slice(0, 2)).toEqual([
+      { minuteOfWeek: 480, bytesPerSecond: 4 * MiB },
+      { minuteOfWeek: 1380, bytesPerSecond: null },
+    ]);
+    expect(parseBwlimit('Mon-00:00,512 Sat-00:00,off')).toEqual([
+      { minuteOfWeek: 0, bytesPerSecond: 512 * 1024 },
+      { minuteOfWeek: 5 * 1440, bytesPerSecond: null },
+    ]);
     expect(parseBwlimit('10M')).toEqual([{ minuteOfWeek: 0, bytesPerSecond: 10 * MiB }]);
     expect(() => parseBwlimit('25:00,1M 08:00,off')).toThrow(/no such time of day/);
   });

@@ -14,7 +14,9 @@ describe('sort keys', () => {
     for (const n of names) expect(keyPath(pathKey(n))).toBe(n);
     const keyed = names.map((n) => sortLine({ path: n, size: 1, modTime: 't' }));
     for (const k of keyed) expect(k.split('\t')[0]).toMatch(/^[\x20-\x7e]+$/);
-    const bySort = spawnSync('sort', [], { input: keyed.join('\n') + '\n', env: { LC_ALL: 'C', PATH: process.env.PATH }, encoding: 'utf8' }).stdout.trim().split('\n');
+    const bySort = spawnSync('sort', [], { input: keyed.join('\n') + '\n', env: { LC_ALL: 'C', PATH: process.env.PATH }, encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     expect(bySort.map((l) => l.split('\t')[0])).toEqual(keyed.map((l) => l.split('\t')[0]).sort());
   });
 });

@@ -69,7 +69,8 @@ describe('API v1', () => {
   it('approves, rejects and cancels blocked runs, and audits who did it', async () => {
     const a = s.engine.runNow('space-offsite');
     s.engine.block(a.id);
-    const approve = (id: string, payload?: Record<string, unknown>) => s.app.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, headers: { ...H, ...bearer(s.admin) }, ...(payload === undefined ? {} : { payload }) });
+    const approve = (id: string, payload?: Record<string, unknown>) =>
+      s.app.inject({ method: 'POST', url: `/api/v1/runs/${id}/approve`, headers: { ...H, ...bearer(s.admin) }, ...(payload === undefined ? {} : { payload }) });
     // an approval names what was shown: no body, a wrong count or a malformed digest is refused
     expect((await approve(a.id)).statusCode).toBe(400);
     expect((await approve(a.id, { count: 12 })).statusCode).toBe(400);

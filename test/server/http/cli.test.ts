@@ -86,7 +86,16 @@ describe('pillarsd systemd unit', { timeout: 240_000 }, () => {
   it('prints a unit systemd-analyze verify accepts without a warning', async () => {
     const r = await pillarsd('systemd', 'unit', '--exec', '/usr/bin/true');
     expect(r.code, r.stderr).toBe(0);
-    for (const key of ['ProtectSystem=strict', 'PrivateTmp=yes', 'NoNewPrivileges=yes', `ReadWritePaths=${state} ${dir.path}/flux`, '-/etc/samba', '-/run/samba', '-/var/lib/samba', `RequiresMountsFor=${dir.path}/flux`]) {
+    for (const key of [
+      'ProtectSystem=strict',
+      'PrivateTmp=yes',
+      'NoNewPrivileges=yes',
+      `ReadWritePaths=${state} ${dir.path}/flux`,
+      '-/etc/samba',
+      '-/run/samba',
+      '-/var/lib/samba',
+      `RequiresMountsFor=${dir.path}/flux`,
+    ]) {
       expect(r.stdout).toContain(key);
     }
     expect(r.stdout).toContain(`ExecStart=/usr/bin/true serve --config ${conf}`);

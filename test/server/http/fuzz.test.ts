@@ -36,8 +36,32 @@ function generator(seed: number, admin: string) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const junk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(33 + Math.floor(r() * 94))).join('');
   const enc = (x: string) => encodeURIComponent(x);
-  const routes = ['/api/v1/status', '/api/v1/jobs', '/api/v1/jobs/flux-backup', '/api/v1/runs', '/api/v1/runs/r0', '/api/v1/runs/r0/log', '/api/v1/audit', '/api/v1/tokens', '/api/v1/samba', '/api/v1/me', '/api/v1/health', '/'];
-  const posts = ['/api/v1/jobs/flux-backup/run', '/api/v1/jobs/nope/run', '/api/v1/runs/r0/cancel', '/api/v1/runs/r0/approve', '/api/v1/runs/r0/reject', '/api/v1/events/ticket', '/api/v1/samba/apply', '/api/v1/samba/rollback', '/api/v1/pair', '/api/v1/pair/codes'];
+  const routes = [
+    '/api/v1/status',
+    '/api/v1/jobs',
+    '/api/v1/jobs/flux-backup',
+    '/api/v1/runs',
+    '/api/v1/runs/r0',
+    '/api/v1/runs/r0/log',
+    '/api/v1/audit',
+    '/api/v1/tokens',
+    '/api/v1/samba',
+    '/api/v1/me',
+    '/api/v1/health',
+    '/',
+  ];
+  const posts = [
+    '/api/v1/jobs/flux-backup/run',
+    '/api/v1/jobs/nope/run',
+    '/api/v1/runs/r0/cancel',
+    '/api/v1/runs/r0/approve',
+    '/api/v1/runs/r0/reject',
+    '/api/v1/events/ticket',
+    '/api/v1/samba/apply',
+    '/api/v1/samba/rollback',
+    '/api/v1/pair',
+    '/api/v1/pair/codes',
+  ];
   const values = ['', '-1', '0', '1e999', 'NaN', 'null', 'true', '[]', '{}', '%00', enc('\u0000'), enc('\u202e'), enc("' OR 1=1 --"), enc('../../etc/passwd'), junk(8), junk(300), '9'.repeat(40), enc('😀'.repeat(50))];
   const keys = ['limit', 'status', 'before', 'job', 'tail', 'follow', 'ticket', 'lastEventId', 'x', '__proto__', 'constructor'];
   const pathTricks = [
@@ -82,7 +106,7 @@ function generator(seed: number, admin: string) {
     '{"a":1,"a":2}',
     `{"code":"${'A'.repeat(30)}"}`,
     '{'.repeat(5000),
-    '[' .repeat(5000),
+    '['.repeat(5000),
   ];
   const types = ['application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=latin1'];
   const auth = { host: 'localhost', ...bearer(admin) };
@@ -118,7 +142,12 @@ function generator(seed: number, admin: string) {
           body: r() < 0.5 ? '{}' : undefined,
         };
       case 5: // other methods
-        return { method: pick(['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']), path: pick([...routes, ...posts, '/api/v1/tokens/0123456789abcdef', '/api/v1/tokens/XYZ']), headers: auth, body: r() < 0.5 ? '{}' : undefined };
+        return {
+          method: pick(['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']),
+          path: pick([...routes, ...posts, '/api/v1/tokens/0123456789abcdef', '/api/v1/tokens/XYZ']),
+          headers: auth,
+          body: r() < 0.5 ? '{}' : undefined,
+        };
       default: {
         // well-formed shape, hostile values
         const v = pick(values);
@@ -195,7 +224,13 @@ it('answers 10,000 generated bad requests without a 5xx and stays up', async () 
     agent.destroy();
   }
   // Malformed HTTP on raw sockets: Node's parser answers 400 and the server carries on.
-  for (const bytes of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n', 'POST /api/v1/pair HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: localhost\r\n' + 'X: y\r\n'.repeat(5000) + '\r\n']) {
+  for (const bytes of [
+    'GARBAGE\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n',
+    'POST /api/v1/pair HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n',
+    `GET /${'a'.repeat(100_000)} HTTP/1.1\r\n\r\n`,
+    'GET / HTTP/1.1\r\nHost: localhost\r\n' + 'X: y\r\n'.repeat(5000) + '\r\n',
+  ]) {
     const out = await raw(port, bytes);
     expect(out.slice(0, 12), JSON.stringify(bytes.slice(0, 40))).not.toMatch(/ 5\d\d/);
   }

@@ -137,9 +137,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(verdict.valid).toBe(true);
     expect((doc as unknown as { openapi: string }).openapi).toMatch(/^3\.1\./);
 
-    const routes = s.http.app.routeTable
-      .filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD')
-      .map((r) => `${r.method.toLowerCase()} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    const routes = s.http.app.routeTable.filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD').map((r) => `${r.method.toLowerCase()} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
 
@@ -201,7 +199,10 @@ describe('GET /api/v1/openapi.json', () => {
     await call('get', '/api/v1/updates/{file}', { url: '/api/v1/updates/latest.yml', token: viewer, expect: 404 });
     const release = writeTrayRelease(cloud, '1.0.0', 1024);
     await new UpdateService(stateDir).add(release.files, 'stable');
-    for (const [file, media] of [['latest.yml', 'text/yaml'], [release.builds['latest.yml'], 'application/octet-stream']] as const) {
+    for (const [file, media] of [
+      ['latest.yml', 'text/yaml'],
+      [release.builds['latest.yml'], 'application/octet-stream'],
+    ] as const) {
       const got = await fetch(`${s.url}/api/v1/updates/${file}`, { headers: { authorization: `Bearer ${viewer}` } });
       expect(got.status).toBe(200);
       check('get', '/api/v1/updates/{file}', 200, got.headers.get('content-type')!.split(';')[0]!, await got.text());
@@ -291,7 +292,7 @@ describe('GET /api/v1/openapi.json', () => {
 });
 
 describe('docs/api.md', () => {
-  it("lists every operation of the document in its route table, and no other", () => {
+  it('lists every operation of the document in its route table, and no other', () => {
     const text = readFileSync(path.resolve(import.meta.dirname, '../../../docs/api.md'), 'utf8');
     const listed = new Set<string>();
     for (const line of text.split('\n')) {

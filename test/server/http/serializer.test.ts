@@ -22,7 +22,18 @@ const base = {
   logTail: 'done\n',
 };
 const summaries = [
-  { kind: 'restic-backup', snapshotId: 'abc', filesNew: 1, filesChanged: 2, filesUnmodified: 3, bytesAdded: 4, totalBytesProcessed: 5, totalFilesProcessed: 6, durationSeconds: 7.5, unreadable: [{ path: '/a', reason: 'EACCES' }] },
+  {
+    kind: 'restic-backup',
+    snapshotId: 'abc',
+    filesNew: 1,
+    filesChanged: 2,
+    filesUnmodified: 3,
+    bytesAdded: 4,
+    totalBytesProcessed: 5,
+    totalFilesProcessed: 6,
+    durationSeconds: 7.5,
+    unreadable: [{ path: '/a', reason: 'EACCES' }],
+  },
   { kind: 'restic-forget', kept: 3, removed: 1, pruned: true },
   { kind: 'restic-check', ok: true, readDataSubset: null },
   { kind: 'rclone-sync', bytesTransferred: 9, filesTransferred: 1, filesDeleted: 0, errors: 0, durationSeconds: 2, windowEnded: false },

@@ -63,11 +63,7 @@ const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'POST /api/
 const VIEWER_WRITES = new Set(['POST /api/v1/events/ticket']);
 
 function concrete(url: string, runId: string): string {
-  return url
-    .replace('/jobs/:id', '/jobs/flux-backup')
-    .replace('/runs/:id', `/runs/${runId}`)
-    .replace('/tokens/:id', '/tokens/0123456789abcdef')
-    .replace('*', 'index.html');
+  return url.replace('/jobs/:id', '/jobs/flux-backup').replace('/runs/:id', `/runs/${runId}`).replace('/tokens/:id', '/tokens/0123456789abcdef').replace('*', 'index.html');
 }
 
 describe('every registered route', () => {

@@ -80,7 +80,7 @@ describe('GET /api/v1/events', () => {
     expect(plain.status).toBe(406);
   });
 
-  it('answers HEAD with the stream\'s headers and no body instead of holding the request open', async () => {
+  it("answers HEAD with the stream's headers and no body instead of holding the request open", async () => {
     const head = await request(t, { method: 'HEAD', path: '/api/v1/events', headers: { ...H, ...bearer(s.viewer), accept: 'text/event-stream' }, signal: AbortSignal.timeout(5_000) });
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toMatch(/^text\/event-stream/);

@@ -45,7 +45,7 @@ describe('exec line splitting', () => {
     // "é" is 0xC3 0xA9: the child writes the two bytes in separate writes, a pause between
     const r = await nodeExec({
       cmd: process.execPath,
-      args: ['-e', "process.stdout.write(Buffer.from([0x63,0x61,0x66,0xc3])); setTimeout(() => process.stdout.write(Buffer.from([0xa9,0x0a,0x78])), 200)"],
+      args: ['-e', 'process.stdout.write(Buffer.from([0x63,0x61,0x66,0xc3])); setTimeout(() => process.stdout.write(Buffer.from([0xa9,0x0a,0x78])), 200)'],
       onStdoutLine: (l) => lines.push(l),
     });
     expect(r.code).toBe(0);

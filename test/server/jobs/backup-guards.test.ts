@@ -174,7 +174,10 @@ describe('what a backup takes', () => {
     expect(log).toContain(`$ restic backup --json --one-file-system --exclude ${sb.flux}/scratch/ --exclude cache --exclude-larger-than 1M --exclude-caches -- ${sb.flux}`);
     expect(log).toMatch(/warning: exclude cache is not anchored: restic drops it at any depth \(write \/cache for the top of the source, or \*\*\/cache to mean everywhere\)/);
     const ls = (await runOk('restic', ['ls', '--json', 'latest'], { env: { ...process.env, ...sb.resticEnv } })).stdout;
-    const paths = ls.split('\n').filter((l) => l.includes('"struct_type":"node"')).map((l) => (JSON.parse(l) as { path: string }).path);
+    const paths = ls
+      .split('\n')
+      .filter((l) => l.includes('"struct_type":"node"'))
+      .map((l) => (JSON.parse(l) as { path: string }).path);
     expect(paths).toContain(`${sb.flux}/active-dev/proj/scratch/notes.txt`);
     expect(paths.filter((p) => p.includes('/scratch/tmp.bin') || p.includes('huge.bin') || p.includes('on-the-other-disk'))).toEqual([]);
   });

@@ -16,7 +16,6 @@ const reg = useCleanup();
 
 const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof openRuntime>[1] = {}): Runtime => sandboxRuntime(reg, sb, o);
 
-
 describe('restic backup', () => {
   it('backs up a tree of awkward names (and a 100 MB file) that plain restic restores byte-identical', async () => {
     const sb = makeSandbox(reg);
@@ -244,7 +243,12 @@ describe('secrets stay out of argv, logs and the database (rule 6)', () => {
     expect(samples).toBeGreaterThan(100);
     expect(leaks).toEqual([]);
     rt.db.pragma('wal_checkpoint(TRUNCATE)');
-    const files = [...readdirSync(path.join(sb.state, 'logs')).map((f) => path.join(sb.state, 'logs', f)), ...readdirSync(sb.state).filter((f) => f.startsWith('pillarsd.db')).map((f) => path.join(sb.state, f))];
+    const files = [
+      ...readdirSync(path.join(sb.state, 'logs')).map((f) => path.join(sb.state, 'logs', f)),
+      ...readdirSync(sb.state)
+        .filter((f) => f.startsWith('pillarsd.db'))
+        .map((f) => path.join(sb.state, f)),
+    ];
     expect(files.length).toBeGreaterThan(4);
     for (const f of files) expect(readFileSync(f).includes(Buffer.from(sb.password)), f).toBe(false);
     // and no password file is left in the runtime folder
@@ -292,7 +296,9 @@ describe('retries and rclone remotes', () => {
       ({ attempt, status } = rt.runs.get(q.id)!);
     }
     expect(attempt, `${status}: ${await rt.engine.readLog(q.id)}`).toBe(2);
-    expect(await rt.engine.readLog(q.id)).toMatch(/attempt 1 failed \(restic backup: the repository at \S+ is locked by another restic process \(PID \d+ on \S+, since [^)]+\); a lock left by a process that died is removed by the next run\); retrying in 1s/);
+    expect(await rt.engine.readLog(q.id)).toMatch(
+      /attempt 1 failed \(restic backup: the repository at \S+ is locked by another restic process \(PID \d+ on \S+, since [^)]+\); a lock left by a process that died is removed by the next run\); retrying in 1s/,
+    );
     // the other restic dies without removing its lock: the next attempt unlocks the stale lock
     // (owner gone on this host) and goes through
     process.kill(check.pid, 'SIGKILL');
@@ -334,7 +340,11 @@ describe('retries and rclone remotes', () => {
     // a restic that died of SIGPIPE after pillarsd was killed: a zombie until something reaps it.
     // Here its parent blocks for 2 s before it can reap, as a slow init does.
     const { spawn } = await import('node:child_process');
-    const parent = spawn(process.execPath, ['-e', "const c = require('node:child_process').spawn('/bin/true', { stdio: 'ignore' }); process.stdout.write(c.pid + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(
+      process.execPath,
+      ['-e', "const c = require('node:child_process').spawn('/bin/true', { stdio: 'ignore' }); process.stdout.write(c.pid + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     reg.add(() => parent.kill('SIGKILL'));
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
     for (let i = 0; i < 100 && processState(zombie) !== 'Z'; i++) await sleep(10);
@@ -357,7 +367,9 @@ describe('retries and rclone remotes', () => {
     });
     const store = path.join(sb.dir, 'crypt-store');
     const cryptPw = `crypt-${Date.now().toString(36)}-secret`;
-    const yaml = sb.yaml.replace('  cloud: { type: local }', `  cloud: { type: local }\n  vault: { type: crypt, remote: "${store}", password: cryptpw }`).replace('secrets:\n', 'secrets:\n  cryptpw: env:PILLARS_TEST_CRYPT_PW\n');
+    const yaml = sb.yaml
+      .replace('  cloud: { type: local }', `  cloud: { type: local }\n  vault: { type: crypt, remote: "${store}", password: cryptpw }`)
+      .replace('secrets:\n', 'secrets:\n  cryptpw: env:PILLARS_TEST_CRYPT_PW\n');
     const { parseConfig } = await import('../../../server/src/config/load');
     writeFileSync(path.join(sb.space, 'secret plan.txt'), 'the plan');
     const rt = openRuntime({ file: sb.configFile, config: parseConfig(yaml, sb.configFile) }, { env: { ...process.env, PILLARS_TEST_CRYPT_PW: cryptPw } });

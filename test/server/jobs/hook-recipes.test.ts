@@ -54,7 +54,10 @@ describe('SQLite recipe', () => {
   it('dumps a live database into the snapshot; a missing database fails the run and keeps the last dump', { timeout: 120_000 }, async () => {
     const dbDir = reg.tempDir('pillars-sqlite-').path;
     const db = path.join(dbDir, 'library.db');
-    await runOk('sqlite3', [db, "PRAGMA journal_mode=WAL; CREATE TABLE photo(id INTEGER PRIMARY KEY, name TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 5000) INSERT INTO photo(name) SELECT 'img-' || i || '.jpg' FROM n;"]);
+    await runOk('sqlite3', [
+      db,
+      "PRAGMA journal_mode=WAL; CREATE TABLE photo(id INTEGER PRIMARY KEY, name TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 5000) INSERT INTO photo(name) SELECT 'img-' || i || '.jpg' FROM n;",
+    ]);
     const sb = backupWith(recipe('sqlite', (dumps) => ({ DB: db, OUT: path.join(dumps, 'photos.sqlite') })));
     const out = path.join(sb.flux, 'db-dumps', 'photos.sqlite');
     writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');

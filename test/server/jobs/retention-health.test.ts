@@ -38,7 +38,9 @@ describe('retention gated on health', () => {
     expect(ret.status).toBe('blocked');
     expect(ret.block).toMatchObject({ guard: 'repository-unhealthy', needsApproval: false });
     expect(ret.block!.message).toMatch(
-      new RegExp(`^retention of space:/backups/restic/flux waits: the latest check \\(flux-verify, run ${check.id} of [0-9-]+ [0-9:]+\\) failed: restic check: the repository at \\S+ has errors: pack ${path.basename(lost)}: does not exist\\. It goes on once a check passes`),
+      new RegExp(
+        `^retention of space:/backups/restic/flux waits: the latest check \\(flux-verify, run ${check.id} of [0-9-]+ [0-9:]+\\) failed: restic check: the repository at \\S+ has errors: pack ${path.basename(lost)}: does not exist\\. It goes on once a check passes`,
+      ),
     );
     expect(await rt.engine.readLog(ret.id)).not.toMatch(/\$ restic/);
     const snaps = JSON.parse((await runOk('restic', ['snapshots', '--json'], { env: { ...process.env, ...sb.resticEnv } })).stdout) as unknown[];

@@ -19,7 +19,6 @@ const reg = useCleanup();
 
 const runtime = (sb: ReturnType<typeof makeSandbox>, o: Parameters<typeof sandboxRuntime>[2] = {}) => sandboxRuntime(reg, sb, o);
 
-
 /** A tree's files (rclone carries no empty folder without --create-empty-src-dirs), without the sentinel. */
 const files = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k, v]) => k !== '.pillar' && v !== 'dir'));
 
@@ -37,7 +36,7 @@ function recording(before?: (args: readonly string[]) => void): { exec: Exec; co
 }
 
 describe('one listing of each side, then exactly the lists', () => {
-  it('first sync, then a day\'s changes: lsjson once per side, copy and delete of the lists only, no dry run, no per-file log', async () => {
+  it("first sync, then a day's changes: lsjson once per side, copy and delete of the lists only, no dry run, no per-file log", async () => {
     const sb = makeSandbox(reg);
     await makeTree(path.join(sb.space, 'tree'), { symlinks: false });
     for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `d${i}`);
@@ -47,7 +46,12 @@ describe('one listing of each side, then exactly the lists', () => {
     expect(first.status, first.error ?? '').toBe('succeeded');
     const sourceFiles = Object.keys(files(await hashTree(sb.space))).length;
     // an empty destination: only it is listed, and the first copy walks the source itself
-    expect(first.summary).toMatchObject({ kind: 'rclone-sync', filesDeleted: 0, filesTransferred: sourceFiles, plan: { firstCopy: true, destinationFiles: 0, deletions: 0, overwrites: 0, sourceFiles, toCopy: sourceFiles } });
+    expect(first.summary).toMatchObject({
+      kind: 'rclone-sync',
+      filesDeleted: 0,
+      filesTransferred: sourceFiles,
+      plan: { firstCopy: true, destinationFiles: 0, deletions: 0, overwrites: 0, sourceFiles, toCopy: sourceFiles },
+    });
     const firstRclone = commands.filter((c) => c[0] === 'rclone');
     expect(firstRclone.map((c) => c[1]).filter((c) => c !== 'version')).toEqual(['lsjson', 'copy']);
     expect(firstRclone.find((c) => c[1] === 'lsjson')).toContain(`cloud:${sb.cloud}`);
@@ -238,7 +242,7 @@ describe('the mass-change guard (issue 14)', () => {
   });
 });
 
-describe('the prune\'s own deletions are expected (issue 22)', () => {
+describe("the prune's own deletions are expected (issue 22)", () => {
   it('a prune that removes 2,000 packs does not block the next sync; 2,000 user files removed still do', { timeout: 300_000 }, async () => {
     const sb = makeSandbox(reg);
     for (let i = 0; i < 2000; i++) {

@@ -17,7 +17,10 @@ import { notifySandbox, type NotifySandbox } from './support';
 
 const reg = useCleanup();
 
-async function served(web: HttpReceiver, extra = ''): Promise<{ sb: NotifySandbox; s: Served; admin: string; viewer: string; call: (method: string, url: string, body?: unknown, token?: string | null) => Promise<Response> }> {
+async function served(
+  web: HttpReceiver,
+  extra = '',
+): Promise<{ sb: NotifySandbox; s: Served; admin: string; viewer: string; call: (method: string, url: string, body?: unknown, token?: string | null) => Promise<Response> }> {
   const sb = notifySandbox(reg, {
     notifications: () => `  groupSeconds: 0
   channels:
@@ -43,7 +46,7 @@ ${extra}`,
 }
 
 describe('the Notifications API', () => {
-  it('shows each channel, sends a test, and writes a job\'s choices into pillarsd.yaml', async () => {
+  it("shows each channel, sends a test, and writes a job's choices into pillarsd.yaml", async () => {
     const web = reg.track(await startHttpReceiver());
     const { sb, s, call, viewer } = await served(web);
 

@@ -137,6 +137,10 @@ describe('reminders while a block waits', () => {
       if (notices().length > before) at.push(m / 60);
     }
     expect(at).toEqual([1, 6, 24]);
-    expect(notices().slice(1).every((n) => n.phase === 'reminder' && n.runId === run.id)).toBe(true);
+    expect(
+      notices()
+        .slice(1)
+        .every((n) => n.phase === 'reminder' && n.runId === run.id),
+    ).toBe(true);
   });
 });

@@ -57,7 +57,10 @@ describe('pillarsd killed between the event and the send', () => {
     await sleep(2000);
     const notices = web.requests.flatMap((r) => (JSON.parse(r.body) as WebhookBody).notices);
     expect(notices.map((n) => `${n.jobId}:${n.kind}:${n.phase}`).sort()).toEqual(['nightly:failed:opened', 'weekly:failed:opened']);
-    expect(outbox().map((o) => o.state), JSON.stringify(outbox())).toEqual(['sent', 'sent']);
+    expect(
+      outbox().map((o) => o.state),
+      JSON.stringify(outbox()),
+    ).toEqual(['sent', 'sent']);
     expect(web.requests.every((r) => r.status === 200)).toBe(true);
     await second.stop();
   }, 90_000);

@@ -51,7 +51,10 @@ async function failOnce(rt: Runtime): Promise<string> {
   return run.id;
 }
 
-const SECRET_FREE_FILES = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.name.endsWith('.secret')).map((d) => path.join(d.parentPath, d.name));
+const SECRET_FREE_FILES = (dir: string) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.endsWith('.secret'))
+    .map((d) => path.join(d.parentPath, d.name));
 
 describe('a failed run reaches every channel', () => {
   it('webhook (signed), ntfy, SMTP over STARTTLS with AUTH, and heartbeat start then fail', async () => {
@@ -80,7 +83,11 @@ describe('a failed run reaches every channel', () => {
 
     // webhook: the documented body, an idempotency key, and a signature over "<t>.<body>"
     const body = JSON.parse(hook!.body) as WebhookBody;
-    expect(body).toMatchObject({ version: 1, server: 'motoko', notices: [{ kind: 'failed', phase: 'opened', severity: 'critical', jobId: 'nightly', runId, title: 'nightly failed', count: 1, link: `https://motoko.lan:8443/#/runs/${runId}` }] });
+    expect(body).toMatchObject({
+      version: 1,
+      server: 'motoko',
+      notices: [{ kind: 'failed', phase: 'opened', severity: 'critical', jobId: 'nightly', runId, title: 'nightly failed', count: 1, link: `https://motoko.lan:8443/#/runs/${runId}` }],
+    });
     expect(body.notices[0]!.text).toMatch(/pre hook|false|exit/i);
     expect(hook!.headers['idempotency-key']).toBe(body.id);
     const sig = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hook!.headers['pillars-signature']));
@@ -89,7 +96,13 @@ describe('a failed run reaches every channel', () => {
     expect(Math.abs(Number(sig![1]) - Date.now() / 1000)).toBeLessThan(120);
 
     // ntfy: title, priority, tags, the click link and the token
-    expect(ntfy!.headers).toMatchObject({ title: 'nightly failed', priority: 'high', click: `https://motoko.lan:8443/#/runs/${runId}`, authorization: `Bearer ${sb.secrets.ntfyToken}`, 'x-sequence-id': body.notices[0]!.id });
+    expect(ntfy!.headers).toMatchObject({
+      title: 'nightly failed',
+      priority: 'high',
+      click: `https://motoko.lan:8443/#/runs/${runId}`,
+      authorization: `Bearer ${sb.secrets.ntfyToken}`,
+      'x-sequence-id': body.notices[0]!.id,
+    });
     expect(ntfy!.body).toContain(body.notices[0]!.text);
 
     // mail: through STARTTLS, logged in, both bodies, the key as Message-ID
@@ -216,7 +229,7 @@ describe('nothing lost, no noise', () => {
 });
 
 describe('email over implicit TLS', () => {
-  it('delivers; a wrong password is refused with the server\'s answer, never the password', async () => {
+  it("delivers; a wrong password is refused with the server's answer, never the password", async () => {
     let smtpPort = 0;
     const sb = notifySandbox(reg, {
       notifications: () => `  channels:

@@ -47,7 +47,7 @@ function replay(steps: Array<(inc: Incident | undefined) => Transition>): { inc:
   return { inc, notices };
 }
 
-describe('a job\'s runs', () => {
+describe("a job's runs", () => {
   it('100 failures are one notice; the success after them is one "back to normal"', () => {
     const steps = Array.from({ length: 100 }, (_, i) => (inc: Incident | undefined) => onRun(inc, run(`r${i}`, 'failed'), iso(T0 + i * 500)));
     const { inc, notices } = replay([...steps, (i) => onRun(i, run('ok', 'succeeded'), iso(T0 + 60_000))]);
@@ -146,8 +146,19 @@ describe('conditions from the watchers', () => {
     expect(onCondition(worse.next!, capacityCondition(pillar(70), null, settings), iso(T0 + 2 * H)).notice).toMatchObject({ phase: 'resolved', title: 'space has room again' });
   });
 
-  it('a Mac\'s Time Machine backup older than N days', () => {
-    const bundle = (daysAgo: number | null) => ({ name: 'count-zero.sparsebundle', mac: 'count-zero', staleAfterDays: 7, warning: null, folder: 'mike', sizeBytes: 1, capBytes: null, capShare: null, stale: daysAgo === null || daysAgo > 7, lastBackupAt: daysAgo === null ? null : iso(T0 - daysAgo * 24 * H) });
+  it("a Mac's Time Machine backup older than N days", () => {
+    const bundle = (daysAgo: number | null) => ({
+      name: 'count-zero.sparsebundle',
+      mac: 'count-zero',
+      staleAfterDays: 7,
+      warning: null,
+      folder: 'mike',
+      sizeBytes: 1,
+      capBytes: null,
+      capShare: null,
+      stale: daysAgo === null || daysAgo > 7,
+      lastBackupAt: daysAgo === null ? null : iso(T0 - daysAgo * 24 * H),
+    });
     const now = new Date(T0);
     expect(timeMachineCondition(bundle(9), now, settings)).toMatchObject({ state: 'active', key: 'time-machine:mike/count-zero.sparsebundle', title: "mike/count-zero's last Time Machine backup is 9 days old" });
     expect(timeMachineCondition(bundle(2), now, settings)).toMatchObject({ state: 'clear' });
@@ -160,7 +171,13 @@ describe('conditions from the watchers', () => {
     expect(overdueCondition(job, settings)).toMatchObject({ state: 'active', key: 'overdue:flux-backup', title: 'flux-backup is overdue' });
     expect(overdueCondition(job, { ...settings, jobsInTrouble: new Set(['flux-backup']) })).toMatchObject({ state: 'unknown' });
     expect(overdueCondition({ ...job, overdue: false }, settings)).toMatchObject({ state: 'clear' });
-    const st = { time: iso(T0), jobs: [job], pillars: [], timeMachine: [], hotSets: [{ id: 'notes', label: 'notes', path: '/flux/hot/notes', state: 'idle', completion: 100, errors: 0, conflicts: ['a.sync-conflict-1.md'] }] } as unknown as StatusResponse;
+    const st = {
+      time: iso(T0),
+      jobs: [job],
+      pillars: [],
+      timeMachine: [],
+      hotSets: [{ id: 'notes', label: 'notes', path: '/flux/hot/notes', state: 'idle', completion: 100, errors: 0, conflicts: ['a.sync-conflict-1.md'] }],
+    } as unknown as StatusResponse;
     expect(conditionsFromStatus(st, new Map(), settings).map((c) => `${c.key}=${c.state}`)).toEqual(['overdue:flux-backup=active', 'conflicts:notes=active']);
   });
 });
@@ -176,7 +193,7 @@ describe('routing', () => {
   });
   const n = (kind: 'failed' | 'blocked' | 'capacity', jobId: string | null) => ({ ...onRun(undefined, run('r', 'failed'), iso(T0)).notice!, kind, jobId });
 
-  it('each channel\'s events, a job\'s own choices over them, never a disabled channel', () => {
+  it("each channel's events, a job's own choices over them, never a disabled channel", () => {
     expect(channelsFor(n('failed', 'flux-backup'), null, cfg)).toEqual(['phone', 'mail']);
     expect(channelsFor(n('capacity', null), null, cfg)).toEqual(['mail']);
     expect(channelsFor(n('blocked', 'space-offsite'), null, cfg)).toEqual(['mail']);

@@ -46,7 +46,12 @@ export function notifySandbox(reg: CleanupRegistry, o: { notifications: (s: Noti
     return `file:${p}`;
   };
   const refs = () =>
-    [`  hookKey: ${file('hook', secrets.hookKey)}`, `  ntfyToken: ${file('ntfy', secrets.ntfyToken)}`, `  smtpPassword: ${file('smtp', secrets.smtpPassword)}`, `  pingBase: ${file('ping', secrets.pingUrl || 'http://127.0.0.1:9/none')}`].join('\n');
+    [
+      `  hookKey: ${file('hook', secrets.hookKey)}`,
+      `  ntfyToken: ${file('ntfy', secrets.ntfyToken)}`,
+      `  smtpPassword: ${file('smtp', secrets.smtpPassword)}`,
+      `  pingBase: ${file('ping', secrets.pingUrl || 'http://127.0.0.1:9/none')}`,
+    ].join('\n');
   const build = () => `${sb.yaml.replace('secrets:\n', `secrets:\n${refs()}\n`)}\nnotifications:\n${o.notifications(secrets)}`;
   const out: NotifySandbox = {
     ...sb,

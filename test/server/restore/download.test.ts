@@ -70,7 +70,8 @@ describe('download', () => {
     }
 
     // a browser link: a ticket instead of the header (single use)
-    const ticket = ((await (await fetch(`${s.url}/api/v1/events/ticket`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { ticket: string }).ticket;
+    const ticket = ((await (await fetch(`${s.url}/api/v1/events/ticket`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { ticket: string })
+      .ticket;
     const viaTicket = await get(url(path.join(work, 'plain.txt'), `&ticket=${ticket}`), null);
     expect(viaTicket.status).toBe(200);
     expect(await viaTicket.text()).toBe('plain text\n');
@@ -88,7 +89,10 @@ describe('download', () => {
     // the CLI: stdout redirected to a file holds the same bytes
     await s.stop();
     const target = path.join(dir, 'cli-big.bin');
-    await runOk('sh', ['-c', `"${process.execPath}" --import tsx "${PILLARSD_MAIN}" dump flux-backup ${snap} "${path.join(work, 'big.bin')}" --config "${sb.configFile}" > "${target}"`], { cwd: REPO_ROOT, timeoutMs: 180_000 });
+    await runOk('sh', ['-c', `"${process.execPath}" --import tsx "${PILLARSD_MAIN}" dump flux-backup ${snap} "${path.join(work, 'big.bin')}" --config "${sb.configFile}" > "${target}"`], {
+      cwd: REPO_ROOT,
+      timeoutMs: 180_000,
+    });
     expect(sha(readFileSync(target))).toBe(sha(big));
   }, 300_000);
 });

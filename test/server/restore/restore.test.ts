@@ -208,8 +208,7 @@ describe('restore through the API', () => {
     const admin = s.tokens.create({ role: 'admin', name: 'restore admin' }).token;
     const viewer = s.tokens.create({ role: 'viewer', name: 'restore viewer' }).token;
     const snap = await backup(s.rt);
-    const post = (url: string, token: string, body: unknown) =>
-      fetch(`${s.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (url: string, token: string, body: unknown) => fetch(`${s.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const body = { paths: [work], to: 'space:/from-api', existing: 'skip' };
 
     expect((await post(`/api/v1/jobs/flux-backup/snapshots/${snap}/restore`, viewer, body)).status).toBe(403);

@@ -94,7 +94,14 @@ describe('Samba model and render', () => {
 
   it('rejects two Time Machine targets and duplicate shares', () => {
     expect(() =>
-      buildModel(validInput({ pillars: [{ id: 'a', path: '/a', timeMachine: { maxSize: '1T' } }, { id: 'A', path: '/b', timeMachine: { maxSize: '1T' } }] })),
+      buildModel(
+        validInput({
+          pillars: [
+            { id: 'a', path: '/a', timeMachine: { maxSize: '1T' } },
+            { id: 'A', path: '/b', timeMachine: { maxSize: '1T' } },
+          ],
+        }),
+      ),
     ).toThrow(/defined twice|only one pillar/);
   });
 

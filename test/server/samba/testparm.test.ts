@@ -62,7 +62,16 @@ describe('rendered config through the real testparm', () => {
 
   it('every samba.global option renders as Samba reads it; a hostile value in any of them is refused by name, nothing written', async () => {
     const text = renderModel(buildModel(input));
-    for (const line of ['hosts allow = 192.168.1. 10.0.0.0/8 127.0.0.1 fe80::/10 count-zero.local', 'hosts deny = 0.0.0.0/0', 'server min protocol = SMB3', 'server signing = required', 'server smb encrypt = desired', 'log level = 2', 'log file = /var/log/samba/pillars.log', 'multicast dns register = No']) {
+    for (const line of [
+      'hosts allow = 192.168.1. 10.0.0.0/8 127.0.0.1 fe80::/10 count-zero.local',
+      'hosts deny = 0.0.0.0/0',
+      'server min protocol = SMB3',
+      'server signing = required',
+      'server smb encrypt = desired',
+      'log level = 2',
+      'log file = /var/log/samba/pillars.log',
+      'multicast dns register = No',
+    ]) {
       expect(text).toContain(`\t${line}\n`);
     }
     expect(text).toMatch(/\[space\]\n(\t.*\n)*\tserver smb encrypt = required\n/);

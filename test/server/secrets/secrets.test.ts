@@ -29,10 +29,7 @@ describe('resolution', () => {
     writeFileSync(good, 'file-secret-value\n', { mode: 0o600 });
     writeFileSync(loose, 'loose-secret-value', { mode: 0o600 });
     chmodSync(loose, 0o644);
-    const s = runSecrets(
-      { a: 'env:PILLARS_T_A', b: `file:${good}`, c: `file:${loose}`, d: `file:${dir}/missing`, e: 'env:PILLARS_T_UNSET' },
-      realBackends({ env: { PILLARS_T_A: 'env-secret-value' }, exec: nodeExec }),
-    );
+    const s = runSecrets({ a: 'env:PILLARS_T_A', b: `file:${good}`, c: `file:${loose}`, d: `file:${dir}/missing`, e: 'env:PILLARS_T_UNSET' }, realBackends({ env: { PILLARS_T_A: 'env-secret-value' }, exec: nodeExec }));
     expect(await s.get('a')).toBe('env-secret-value');
     expect(await s.get('b')).toBe('file-secret-value');
     const c = await s.get('c').catch((e: unknown) => e);

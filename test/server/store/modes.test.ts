@@ -20,7 +20,12 @@ import { makeSandbox } from '../jobs/sandbox';
 const reg = useCleanup();
 const mode = (p: string) => statSync(p).mode & 0o777;
 /** every file of the database (the db, -wal, -shm) with its mode */
-const dbFiles = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f.startsWith('pillarsd.db')).map((f) => [f, mode(path.join(dir, f))]));
+const dbFiles = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('pillarsd.db'))
+      .map((f) => [f, mode(path.join(dir, f))]),
+  );
 
 let umask: number;
 beforeAll(() => {

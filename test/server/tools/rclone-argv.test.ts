@@ -32,7 +32,11 @@ async function remotes(dir: string): Promise<Record<string, { defs: rclone.Remot
   const sftp: rclone.RemoteDef = { name: 'box', type: 'sftp', options: { host: '127.0.0.1', port: '1', user: 'backup', pass: await obscure('pw') } };
   return {
     b2: { defs: [{ name: 'b2', type: 'b2', options: { account: '0012345abcdef0000000001', key: 'K001secretsecretsecretsecret', endpoint: `http://${REFUSED}` } }], target: 'b2:miket-space/space', network: true },
-    s3: { defs: [{ name: 's3', type: 's3', options: { provider: 'Other', access_key_id: 'AKIA', secret_access_key: 'secret', endpoint: `http://${REFUSED}`, region: 'us-east-1' } }], target: 's3:miket-space/space', network: true },
+    s3: {
+      defs: [{ name: 's3', type: 's3', options: { provider: 'Other', access_key_id: 'AKIA', secret_access_key: 'secret', endpoint: `http://${REFUSED}`, region: 'us-east-1' } }],
+      target: 's3:miket-space/space',
+      network: true,
+    },
     sftp: { defs: [sftp], target: 'box:backups/space', network: true },
     crypt: { defs: [sftp, { name: 'vault', type: 'crypt', options: { remote: 'box:crypt', password: await obscure('pw1'), password2: await obscure('pw2') } }], target: 'vault:space', network: true },
     local: { defs: [{ name: 'disk', type: 'local', options: {} }], target: `disk:${path.join(dir, 'no such folder')}`, network: false },
@@ -49,7 +53,19 @@ function commands(env: Record<string, string>, target: string, type: string, cap
     ['copy (defaults)', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps })],
     // the first copy into a destination whose listing found nothing (no list: rclone walks the
     // source, here a folder holding what the list copy copies, so neither disturbs the other's checks)
-    ['first copy', rclone.rcloneCopyNew('rclone', env, { ...sides, source: path.join(source, 'src'), destination: target, caps, exclude: ['/.pillar', '/backups/restic/**'], bwlimit: '08:00,4M 23:00,off', transfers: 16, checkers: 8 })],
+    [
+      'first copy',
+      rclone.rcloneCopyNew('rclone', env, {
+        ...sides,
+        source: path.join(source, 'src'),
+        destination: target,
+        caps,
+        exclude: ['/.pillar', '/backups/restic/**'],
+        bwlimit: '08:00,4M 23:00,off',
+        transfers: 16,
+        checkers: 8,
+      }),
+    ],
     ['delete', rclone.rcloneDeleteList('rclone', env, { destination: target, filesFrom: list, maxDelete: 3, checkers: 8 })],
     ['rmdirs', rclone.rcloneRmdirs('rclone', env, `${target}/old album`)],
     ['probe', rclone.rcloneProbe('rclone', env, target)],
@@ -98,7 +114,11 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
     const installed = await installedCaps();
     // the argv an rclone 1.66 gets, handed to the installed one
     const newer = rcloneCaps(parseRcloneVersion('rclone v1.66.0')!);
-    const env = { ...rclone.rcloneEnv([{ name: 'b2', type: 'b2', options: { account: 'a', key: 'k', endpoint: `http://${REFUSED}` } }], { PATH: process.env.PATH, HOME: dir }), RCLONE_RETRIES: '1', RCLONE_LOW_LEVEL_RETRIES: '1' };
+    const env = {
+      ...rclone.rcloneEnv([{ name: 'b2', type: 'b2', options: { account: 'a', key: 'k', endpoint: `http://${REFUSED}` } }], { PATH: process.env.PATH, HOME: dir }),
+      RCLONE_RETRIES: '1',
+      RCLONE_LOW_LEVEL_RETRIES: '1',
+    };
     const c = rclone.rcloneCopyList('rclone', env, { source: dir, destination: 'b2:bucket', filesFrom: list, caps: newer, sourceType: 'local', destinationType: 'b2' });
     expect(c.args).toContain('--b2-upload-concurrency');
     const res = await run(c.cmd, c.args, { env: c.env, timeoutMs: 60_000 });
@@ -116,6 +136,20 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
     const flags = (await runOk('rclone', ['help', 'flags'])).stdout;
     expect(/--b2-upload-concurrency\b/.test(flags)).toBe(caps.b2UploadConcurrency);
     // what pillarsd passes to every version it accepts (1.60+)
-    for (const f of ['--files-from-raw', '--no-traverse', '--ignore-existing', '--max-delete', '--max-duration', '--cutoff-mode', '--fast-list', '--bwlimit', '--use-json-log', '--stats-log-level', '--contimeout', '--low-level-retries']) expect(flags, f).toContain(f);
+    for (const f of [
+      '--files-from-raw',
+      '--no-traverse',
+      '--ignore-existing',
+      '--max-delete',
+      '--max-duration',
+      '--cutoff-mode',
+      '--fast-list',
+      '--bwlimit',
+      '--use-json-log',
+      '--stats-log-level',
+      '--contimeout',
+      '--low-level-retries',
+    ])
+      expect(flags, f).toContain(f);
   });
 });

@@ -18,19 +18,44 @@ describe('rclone builders', () => {
     });
   });
 
-  it('lists a bucket with --fast-list under the job\'s filters, a folder without', () => {
+  it("lists a bucket with --fast-list under the job's filters, a folder without", () => {
     expect(rcloneList('rclone', {}, 'b2:miket-space', { type: 'b2', exclude: ['/.pillar'] }).args).toEqual([
-      'lsjson', '-R', '--files-only', '--no-mimetype', '--use-json-log', '--log-level', 'ERROR', '--fast-list', '--exclude', '/.pillar', 'b2:miket-space',
+      'lsjson',
+      '-R',
+      '--files-only',
+      '--no-mimetype',
+      '--use-json-log',
+      '--log-level',
+      'ERROR',
+      '--fast-list',
+      '--exclude',
+      '/.pillar',
+      'b2:miket-space',
     ]);
     expect(rcloneList('rclone', {}, '/space', { type: 'local', exclude: [] }).args).not.toContain('--fast-list');
   });
 
-  it('passes --b2-upload-concurrency only to an rclone that has it (1.64+), never to Debian 12\'s 1.60', () => {
+  it("passes --b2-upload-concurrency only to an rclone that has it (1.64+), never to Debian 12's 1.60", () => {
     const o = { source: '/space', destination: 'b2:miket-space', filesFrom: '/s/copy.list', sourceType: 'local', destinationType: 'b2', bwlimit: '08:00,4M 23:00,off' };
     const old = rcloneCopyList('rclone', {}, { ...o, caps: v160 }).args;
     expect(old).toEqual([
-      'copy', '/space', 'b2:miket-space', '--files-from-raw', '/s/copy.list', '--no-traverse', '--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE',
-      '--transfers', '16', '--bwlimit', '08:00,4M 23:00,off',
+      'copy',
+      '/space',
+      'b2:miket-space',
+      '--files-from-raw',
+      '/s/copy.list',
+      '--no-traverse',
+      '--use-json-log',
+      '--log-level',
+      'NOTICE',
+      '--stats',
+      '1s',
+      '--stats-log-level',
+      'NOTICE',
+      '--transfers',
+      '16',
+      '--bwlimit',
+      '08:00,4M 23:00,off',
     ]);
     expect(old).not.toContain('--b2-upload-concurrency');
     expect(rcloneCopyList('rclone', {}, { ...o, caps: v166 }).args).toContain('--b2-upload-concurrency');
@@ -40,7 +65,19 @@ describe('rclone builders', () => {
 
   it('deletes a list with --max-delete at its length and a line per deleted file', () => {
     expect(rcloneDeleteList('rclone', {}, { destination: 'b2:x', filesFrom: '/s/delete.list', maxDelete: 12 }).args).toEqual([
-      'delete', 'b2:x', '--files-from-raw', '/s/delete.list', '--no-traverse', '--max-delete', '12', '--use-json-log', '-v', '--stats', '1s', '--stats-log-level', 'NOTICE',
+      'delete',
+      'b2:x',
+      '--files-from-raw',
+      '/s/delete.list',
+      '--no-traverse',
+      '--max-delete',
+      '12',
+      '--use-json-log',
+      '-v',
+      '--stats',
+      '1s',
+      '--stats-log-level',
+      'NOTICE',
     ]);
   });
 });
@@ -54,7 +91,7 @@ describe('rclone parsers', () => {
     expect(() => parseListingLine('{"Name":"x"}')).toThrow(/unexpected rclone lsjson entry/);
   });
 
-  it('reads a remote\'s precision from backend features', () => {
+  it("reads a remote's precision from backend features", () => {
     expect(parseFeatures('{"Name":"local","Precision":1,"Hashes":["md5"],"Features":{"CanHaveEmptyDirectories":true}}')).toEqual({ precisionNs: 1, hashes: ['md5'], emptyDirs: true });
     expect(parseFeatures('{"Name":"b2","Precision":1000000,"Features":{"CanHaveEmptyDirectories":false}}')?.emptyDirs).toBe(false);
     expect(parseFeatures('{"Name":"b2","Precision":1000000}')?.precisionNs).toBe(1e6);

@@ -99,7 +99,12 @@ describe('UpdateService.add refusals', () => {
     const svc = new UpdateService(path.join(work, 'state2'));
     const r = writeTrayRelease(work, '2.0.0');
     await svc.add([path.join(r.dir, 'latest.yml')], 'beta'); // its build is found beside it
-    expect(svc.list().find((c) => c.channel === 'beta')!.feeds.map((f) => f.version)).toEqual(['2.0.0']);
+    expect(
+      svc
+        .list()
+        .find((c) => c.channel === 'beta')!
+        .feeds.map((f) => f.version),
+    ).toEqual(['2.0.0']);
     // again, the same: nothing to do, nothing refused
     expect(await svc.add([path.join(r.dir, 'latest.yml')], 'beta')).toMatchObject({ published: [], unchanged: ['latest.yml'] });
 
@@ -119,7 +124,12 @@ describe('UpdateService.add refusals', () => {
     expect(reasons).toContain('latest-linux.yml names pillars_2.1.0_amd64.deb, which was neither given nor found beside latest-linux.yml');
     expect(reasons).toContain(`${r.builds['latest.yml']} is already published with other content`);
     expect(reasons).toContain('latest.yml: version 2.0.0 is already published on the beta channel with other files');
-    expect(svc.list().find((c) => c.channel === 'beta')!.feeds.map((f) => f.version)).toEqual(['2.0.0']);
+    expect(
+      svc
+        .list()
+        .find((c) => c.channel === 'beta')!
+        .feeds.map((f) => f.version),
+    ).toEqual(['2.0.0']);
   });
 });
 

@@ -145,7 +145,9 @@ describe('Syncthing hot-sets', () => {
     // while the run is live, its pause is not a leftover
     expect(leftovers.leftovers()).toEqual([]);
     live.delete('r-crashed');
-    expect(leftovers.warnings()).toEqual([expect.stringMatching(new RegExp(`^hot-set ${FOLDER} is still paused since .*: pillarsd paused it for run r-crashed, which did not resume it; it is resumed as soon as Syncthing answers$`))]);
+    expect(leftovers.warnings()).toEqual([
+      expect.stringMatching(new RegExp(`^hot-set ${FOLDER} is still paused since .*: pillarsd paused it for run r-crashed, which did not resume it; it is resumed as soon as Syncthing answers$`)),
+    ]);
     // A backup runs before the leftovers were resumed (Syncthing was down at the start): it takes
     // the leftover pause over and resumes it after itself, instead of leaving it for good.
     const logs: string[] = [];
@@ -196,7 +198,10 @@ syncthing: { url: "${a.url}", apiKey: "env:ST_KEY", hotRoot: "flux:/hot", pollSe
     const hs = hotSetsFromConfig(config, { journal: new HotSetPauseStore(openDb(':memory:')), isRunLive: () => false, clock: systemClock, exec: nodeExec, env: { ST_KEY: a.apiKey } })!;
     const events: ServerEvent[] = [];
     let ticks = 0;
-    const stop = hs.watch((e) => events.push(e), () => ticks++);
+    const stop = hs.watch(
+      (e) => events.push(e),
+      () => ticks++,
+    );
     try {
       const before = (await hotSetStatus(client, hotRoot, conflictFinder)).hotSets.find((h) => h.id === FOLDER)!.conflicts.length;
       await new Promise((r) => setTimeout(r, 1000));

@@ -80,7 +80,11 @@ describe('hot-sets are never left behind', () => {
     const leftoverWarnings = (s: StatusResponse) => s.warnings.filter((w) => /^hot-set hot-(notes|papers) is still paused/.test(w));
     let s = await status();
     expect(leftoverWarnings(s)).toHaveLength(2);
-    expect(leftoverWarnings(s)[0]).toMatch(new RegExp(`^hot-set hot-notes is still paused since [0-9-]+ [0-9:]+: pillarsd paused it for run ${killedRun}, which did not resume it \\(Syncthing at ${st.url.replace(/[.]/g, '\\.')} did not answer .*\\); it is resumed as soon as Syncthing answers$`));
+    expect(leftoverWarnings(s)[0]).toMatch(
+      new RegExp(
+        `^hot-set hot-notes is still paused since [0-9-]+ [0-9:]+: pillarsd paused it for run ${killedRun}, which did not resume it \\(Syncthing at ${st.url.replace(/[.]/g, '\\.')} did not answer .*\\); it is resumed as soon as Syncthing answers$`,
+      ),
+    );
     const runs = async (job: string) => ((await request(t, { path: `/api/v1/runs?job=${job}&limit=5`, headers: auth })).json() as RunsPage).runs;
     expect((await runs('flux-backup')).find((r) => r.id === killedRun)?.status).toBe('interrupted');
     const log1 = (await request(t, { path: `/api/v1/runs/${killedRun}/log`, headers: auth })).json() as { log: string };

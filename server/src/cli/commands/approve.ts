@@ -59,7 +59,11 @@ export function registerApprove(program: Command): void {
           const run = rt.engine.getRun(runId);
           if (!run) throw new CliExit(2, `no run ${runId} (pillarsd runs lists them)`);
           jobId = run.jobId;
-          if (run.status !== 'blocked' || !run.block?.needsApproval) throw new CliExit(2, `run ${runId} of ${run.jobId} is ${run.status}${run.status === 'blocked' ? ` by ${run.block?.guard}, which an approval cannot lift: ${run.block?.message}` : ', not waiting for approval'}`);
+          if (run.status !== 'blocked' || !run.block?.needsApproval)
+            throw new CliExit(
+              2,
+              `run ${runId} of ${run.jobId} is ${run.status}${run.status === 'blocked' ? ` by ${run.block?.guard}, which an approval cannot lift: ${run.block?.message}` : ', not waiting for approval'}`,
+            );
           if (!run.block.approval) throw new CliExit(2, `run ${runId} lists no set an approval could name: pillarsd run ${run.jobId} lists it again`);
           approval = run.block.approval;
           process.stdout.write(`run ${runId} of ${run.jobId} is blocked: ${run.block.message}\n`);
@@ -67,7 +71,7 @@ export function registerApprove(program: Command): void {
           for (const kind of ['deletions', 'overwrites'] as const) {
             const first = rt.engine.changeSet(runId, kind, { offset: 0, limit: opts.all ? 1000 : SHOWN, set: 'approval' });
             const page = { ...first, entries: [...first.entries] };
-            for (let next = first.next; opts.all && next !== null; ) {
+            for (let next = first.next; opts.all && next !== null;) {
               const more = rt.engine.changeSet(runId, kind, { offset: next, limit: 1000, set: 'approval' });
               page.entries.push(...more.entries);
               next = more.next;

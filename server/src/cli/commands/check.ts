@@ -37,7 +37,8 @@ export function registerCheck(program: Command): void {
         const needed = new Set(Object.values(c.jobs).map((j) => JOB_TYPES[j.type].tool));
         if (needed.has('restic')) {
           await tools.restic().then(
-            (r) => items.push({ what: 'restic', ok: true, detail: `restic ${fmtVersion(r.caps.version)}${r.caps.exitCodes ? '' : ' (before 0.17: exit codes 10-12 and --retry-lock unavailable, messages used instead)'}` }),
+            (r) =>
+              items.push({ what: 'restic', ok: true, detail: `restic ${fmtVersion(r.caps.version)}${r.caps.exitCodes ? '' : ' (before 0.17: exit codes 10-12 and --retry-lock unavailable, messages used instead)'}` }),
             (e: Error) => items.push({ what: 'restic', ok: false, detail: e.message }),
           );
         }

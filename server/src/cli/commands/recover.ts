@@ -63,7 +63,9 @@ export function registerRecover(program: Command): void {
               if (now - shownAt < 5000) return;
               shownAt = now;
               const p = e.event.progress;
-              process.stderr.write(`  ${p.percent === null ? '?' : p.percent.toFixed(1)}%  ${formatBytes(p.bytesDone)} of ${p.bytesTotal === null ? '?' : formatBytes(p.bytesTotal)}${p.rate ? `, ${formatBytes(p.rate)}/s` : ''}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds / 60)} min left` : ''}\n`);
+              process.stderr.write(
+                `  ${p.percent === null ? '?' : p.percent.toFixed(1)}%  ${formatBytes(p.bytesDone)} of ${p.bytesTotal === null ? '?' : formatBytes(p.bytesTotal)}${p.rate ? `, ${formatBytes(p.rate)}/s` : ''}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds / 60)} min left` : ''}\n`,
+              );
             });
             if (!opts.json) {
               printPlan(plan);
@@ -76,7 +78,10 @@ export function registerRecover(program: Command): void {
                 process.stdout.write(`recover ${pillar}: ${done.status}${done.error ? ` — ${done.error}` : ''}\n`);
                 const s = done.summary;
                 if (s?.kind === 'recover') {
-                  for (const p of s.pairs) process.stdout.write(`${p.from} → ${p.to}: ${p.transferredFiles} files (${formatBytes(p.transferredBytes)}) copied now; here ${p.localFiles ?? '?'} files, ${p.localBytes === null ? '?' : formatBytes(p.localBytes)}; remote ${p.remoteFiles} files, ${formatBytes(p.remoteBytes)}\n`);
+                  for (const p of s.pairs)
+                    process.stdout.write(
+                      `${p.from} → ${p.to}: ${p.transferredFiles} files (${formatBytes(p.transferredBytes)}) copied now; here ${p.localFiles ?? '?'} files, ${p.localBytes === null ? '?' : formatBytes(p.localBytes)}; remote ${p.remoteFiles} files, ${formatBytes(p.remoteBytes)}\n`,
+                    );
                   for (const r of s.repositories) process.stdout.write(`restic check of ${r.repository}: ${r.checkOk ? 'ok' : 'FAILED'}\n`);
                   if (done.status === 'succeeded' && s.repositories.length) process.stdout.write(`next: pillarsd snapshots JOB, then pillarsd restore JOB latest PATH --to original --existing skip\n`);
                 }

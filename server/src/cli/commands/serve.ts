@@ -114,10 +114,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
       s.warnings.push(...notifier.sambaWarnings());
     });
     // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
-    const settings =
-      writer
-        ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: logAs('settings') })
-        : undefined;
+    const settings = writer ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: logAs('settings') }) : undefined;
     const http = await startHttpServer({
       server: { listen: c.server.listen, tls: o.tls ?? c.server.tls, allowedHosts: c.server.allowedHosts, insecureListen: c.server.insecureListen },
       stateDir: c.stateDir,

@@ -119,7 +119,9 @@ export function registerSnapshots(program: Command): void {
             process.once('SIGINT', stop);
             process.once('SIGTERM', stop);
             if (!opts.json) {
-              process.stderr.write(`restore run ${run.id} queued: snapshot ${plan.task.snapshotId.slice(0, 8)} → ${plan.task.destination ?? 'the original places'}${plan.task.existing ? ` (existing: ${plan.task.existing})` : ''}\n`);
+              process.stderr.write(
+                `restore run ${run.id} queued: snapshot ${plan.task.snapshotId.slice(0, 8)} → ${plan.task.destination ?? 'the original places'}${plan.task.existing ? ` (existing: ${plan.task.existing})` : ''}\n`,
+              );
               for (const i of plan.items) process.stderr.write(`  ${shown(i.path)} → ${shown(i.target)}${i.exists ? ' (exists)' : ''}\n`);
             }
             const done = toWire(await rt.engine.waitFor(run.id));
@@ -128,7 +130,9 @@ export function registerSnapshots(program: Command): void {
               process.stdout.write(`restore: ${done.status}${done.error ? ` — ${done.error}` : ''}\n`);
               const s = done.summary;
               if (s?.kind === 'restore') {
-                process.stdout.write(`${s.files} entries (${formatBytes(s.bytes)}) written ${s.destination ? `into ${shown(s.destination)}` : 'to their original places'}; ${s.skippedCount} skipped, ${s.keptBothCount} kept both, ${s.overwrittenCount} overwritten\n`);
+                process.stdout.write(
+                  `${s.files} entries (${formatBytes(s.bytes)}) written ${s.destination ? `into ${shown(s.destination)}` : 'to their original places'}; ${s.skippedCount} skipped, ${s.keptBothCount} kept both, ${s.overwrittenCount} overwritten\n`,
+                );
                 for (const p of s.keptBoth) process.stdout.write(`kept both: ${shown(p)}\n`);
               }
               if (done.status !== 'succeeded') process.stdout.write(`log: pillarsd runs --job restore:${jobId} (run ${done.id})\n`);

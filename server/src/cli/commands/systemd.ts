@@ -40,11 +40,7 @@ export function renderUnit(u: UnitInput): string {
   // /etc would open all of /etc, and there the editor answers that it cannot write instead.
   const configDir = path.dirname(path.resolve(u.configFile));
   const ownConfigDir = configDir.split('/').filter(Boolean).length >= 2;
-  const writable = [
-    ...(stateIsDefault ? [] : [u.stateDir]),
-    ...u.pillars,
-    ...(ownConfigDir ? [configDir] : []),
-  ];
+  const writable = [...(stateIsDefault ? [] : [u.stateDir]), ...u.pillars, ...(ownConfigDir ? [configDir] : [])];
   // Samba's runtime folders differ between distributions; '-' lets a missing one pass.
   const sambaRuntime = [...u.sambaConfigDirs, '/var/lib/samba', '/run/samba', '/var/run/samba', '/var/cache/samba', '/var/log/samba'].map((p) => `-${quote(p)}`);
   const lines = [

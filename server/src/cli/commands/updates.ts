@@ -64,11 +64,7 @@ export function registerUpdates(program: Command): void {
   );
 
   withCommon(
-    updates
-      .command('channel')
-      .description("set which builds a client is offered, by its token id (pillarsd token list)")
-      .argument('<token-id>', 'the client token id')
-      .argument('<channel>', 'stable or beta'),
+    updates.command('channel').description('set which builds a client is offered, by its token id (pillarsd token list)').argument('<token-id>', 'the client token id').argument('<channel>', 'stable or beta'),
   ).action(
     action(async (id: string, ch: string, opts: CommonOpts) => {
       if (!/^[0-9a-f]{16}$/.test(id)) throw new CliExit(2, `"${id.slice(0, 40)}" is not a token id (16 hex digits, see pillarsd token list)`);

@@ -41,13 +41,9 @@ export function adminRoutes(fastify: FastifyInstance, { deps }: RouteContext): v
     return t;
   });
 
-  app.post(
-    '/api/v1/pair/codes',
-    { config: { access: 'admin', audit: 'pair.code' }, schema: { querystring: NoInput, body: PairingCodeRequest, response: { 200: PairingCodeResponse } } },
-    async (req) => {
-      const c = deps.pairing.create({ role: req.body.role, name: req.body.name });
-      req.auditDetail = `role ${c.role}, expires ${c.expiresAt}`;
-      return c;
-    },
-  );
+  app.post('/api/v1/pair/codes', { config: { access: 'admin', audit: 'pair.code' }, schema: { querystring: NoInput, body: PairingCodeRequest, response: { 200: PairingCodeResponse } } }, async (req) => {
+    const c = deps.pairing.create({ role: req.body.role, name: req.body.name });
+    req.auditDetail = `role ${c.role}, expires ${c.expiresAt}`;
+    return c;
+  });
 }

@@ -34,15 +34,11 @@ export function notificationRoutes(fastify: FastifyInstance, { deps, streams }: 
 
   app.get('/api/v1/notifications', { config: { access: 'admin' }, schema: { querystring: NoInput, response: { 200: NotificationsResponse } } }, async () => api().view());
 
-  app.post(
-    '/api/v1/notifications/test',
-    { config: { access: 'admin', audit: 'notify.test' }, schema: { querystring: NoInput, body: NotifyTestRequest, response: { 200: NotifyTestResults } } },
-    async (req) => {
-      const results = await api().test(req.body.channel, actorOf(req.principal));
-      req.auditDetail = results.map((r) => `${r.channel} ${r.ok ? 'delivered' : 'failed'}`).join(', ');
-      return { results };
-    },
-  );
+  app.post('/api/v1/notifications/test', { config: { access: 'admin', audit: 'notify.test' }, schema: { querystring: NoInput, body: NotifyTestRequest, response: { 200: NotifyTestResults } } }, async (req) => {
+    const results = await api().test(req.body.channel, actorOf(req.principal));
+    req.auditDetail = results.map((r) => `${r.channel} ${r.ok ? 'delivered' : 'failed'}`).join(', ');
+    return { results };
+  });
 
   app.put(
     '/api/v1/notifications/jobs/:id',

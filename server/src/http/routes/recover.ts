@@ -16,14 +16,10 @@ export function recoverRoutes(fastify: FastifyInstance, { deps }: RouteContext):
 
   app.get('/api/v1/recover/plan', { config: { access: 'admin' }, schema: { querystring: RecoverQuery, response: { 200: RecoverPlan } } }, async (req) => api().plan(req.query.pillar, req.query.from));
 
-  app.post(
-    '/api/v1/recover',
-    { config: { access: 'admin', audit: 'recover.start' }, schema: { querystring: NoInput, body: RecoverRequest, response: { 202: RecoverAccepted } } },
-    async (req, reply) => {
-      const { run, plan } = await api().start(req.body);
-      req.auditDetail = `run ${run.id}: pillar ${plan.task.pillar} from ${plan.task.remote}${plan.task.bwlimit ? ` (bwlimit ${plan.task.bwlimit})` : ''}${plan.resumes ? `, going on with the recovery started ${plan.resumes.startedAt}` : ''}`;
-      reply.code(202);
-      return { runId: run.id, plan };
-    },
-  );
+  app.post('/api/v1/recover', { config: { access: 'admin', audit: 'recover.start' }, schema: { querystring: NoInput, body: RecoverRequest, response: { 202: RecoverAccepted } } }, async (req, reply) => {
+    const { run, plan } = await api().start(req.body);
+    req.auditDetail = `run ${run.id}: pillar ${plan.task.pillar} from ${plan.task.remote}${plan.task.bwlimit ? ` (bwlimit ${plan.task.bwlimit})` : ''}${plan.resumes ? `, going on with the recovery started ${plan.resumes.startedAt}` : ''}`;
+    reply.code(202);
+    return { runId: run.id, plan };
+  });
 }

@@ -56,17 +56,13 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
 
   if (deps.schedules) {
     const schedules = deps.schedules;
-    app.put(
-      '/api/v1/jobs/:id/schedule',
-      { config: { access: 'admin', audit: 'job.schedule' }, schema: { params: JobParams, querystring: NoInput, body: ScheduleRequest, response: { 200: JobInfo } } },
-      async (req) => {
-        const { id } = req.params;
-        job(id);
-        const { schedule } = req.body;
-        req.auditDetail = schedule === null ? 'no schedule' : schedule;
-        return schedules.setSchedule(id, schedule, actorOf(req.principal));
-      },
-    );
+    app.put('/api/v1/jobs/:id/schedule', { config: { access: 'admin', audit: 'job.schedule' }, schema: { params: JobParams, querystring: NoInput, body: ScheduleRequest, response: { 200: JobInfo } } }, async (req) => {
+      const { id } = req.params;
+      job(id);
+      const { schedule } = req.body;
+      req.auditDetail = schedule === null ? 'no schedule' : schedule;
+      return schedules.setSchedule(id, schedule, actorOf(req.principal));
+    });
   }
 
   if (deps.settings) {
@@ -83,7 +79,10 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
         job(id);
         const { edits } = req.body;
         // what changed, by key: values may be long (hook commands) and the file has them
-        req.auditDetail = edits.map((e) => `${e.section === 'notifications' ? 'notifications.' : ''}${e.path.join('.')}${e.value === null ? ' removed' : ''}`).join(', ').slice(0, 500);
+        req.auditDetail = edits
+          .map((e) => `${e.section === 'notifications' ? 'notifications.' : ''}${e.path.join('.')}${e.value === null ? ' removed' : ''}`)
+          .join(', ')
+          .slice(0, 500);
         return settings.update(id, edits, actorOf(req.principal));
       },
     );
@@ -93,7 +92,10 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
   if (enabledSetter.setEnabled) {
     // written into pillarsd.yaml when it can be (serve), else kept in the state database
     const setEnabled = enabledSetter.setEnabled.bind(enabledSetter);
-    for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    for (const [verb, enabled] of [
+      ['enable', true],
+      ['disable', false],
+    ] as const) {
       app.post(`/api/v1/jobs/:id/${verb}`, { config: { access: 'admin', audit: `job.${verb}` }, schema: { params: JobParams, querystring: NoInput, body: NoInput, response: { 200: JobInfo } } }, async (req) => {
         const { id } = req.params;
         job(id);
@@ -109,38 +111,34 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
 
   app.get('/api/v1/runs/:id', { config: { access: 'viewer' }, schema: { params: RunParams, querystring: NoInput, response: { 200: RunSchema } } }, async (req) => run(req.params.id));
 
-  app.get(
-    '/api/v1/runs/:id/log',
-    { config: { access: 'viewer', stream: 'run-log' }, sse: SSE_ROUTE, schema: { params: RunParams, querystring: RunLogQuery, response: { 200: RunLogSchema } } },
-    async (req, reply) => {
-      const { id } = req.params;
-      const q = req.query;
-      const r = run(id);
-      const log = await engine.readLog(id, q.tail ? { tailLines: q.tail } : undefined);
-      // @fastify/sse sets reply.sse only when the client accepts text/event-stream.
-      const sse = (reply as { sse?: typeof reply.sse }).sse;
-      if (!sse) {
-        if (q.follow) throw new HttpProblem(406, 'follow=1 streams server-sent events: send Accept: text/event-stream');
-        return { runId: id, log, tail: q.tail ?? null };
-      }
-      // Live: the current log, then this run's log lines as they come, ending with the run.
-      if (TERMINAL_STATUSES.includes(r.status)) {
-        await sse.send({ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog });
-        await sse.send({ event: 'end', data: { runId: id, status: r.status } });
-        return;
-      }
-      streamEvents(reply, {
-        hub: deps.events,
-        streams,
-        after: null,
-        maxQueued: deps.sse?.maxQueued ?? 1000,
-        preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],
-        filter: (e) => (e.event.type === 'run.log' && e.event.runId === id) || (e.event.type === 'run.finished' && e.event.run.id === id),
-        endAfter: (e) => e.event.type === 'run.finished' && e.event.run.id === id,
-      });
+  app.get('/api/v1/runs/:id/log', { config: { access: 'viewer', stream: 'run-log' }, sse: SSE_ROUTE, schema: { params: RunParams, querystring: RunLogQuery, response: { 200: RunLogSchema } } }, async (req, reply) => {
+    const { id } = req.params;
+    const q = req.query;
+    const r = run(id);
+    const log = await engine.readLog(id, q.tail ? { tailLines: q.tail } : undefined);
+    // @fastify/sse sets reply.sse only when the client accepts text/event-stream.
+    const sse = (reply as { sse?: typeof reply.sse }).sse;
+    if (!sse) {
+      if (q.follow) throw new HttpProblem(406, 'follow=1 streams server-sent events: send Accept: text/event-stream');
+      return { runId: id, log, tail: q.tail ?? null };
+    }
+    // Live: the current log, then this run's log lines as they come, ending with the run.
+    if (TERMINAL_STATUSES.includes(r.status)) {
+      await sse.send({ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog });
+      await sse.send({ event: 'end', data: { runId: id, status: r.status } });
       return;
-    },
-  );
+    }
+    streamEvents(reply, {
+      hub: deps.events,
+      streams,
+      after: null,
+      maxQueued: deps.sse?.maxQueued ?? 1000,
+      preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],
+      filter: (e) => (e.event.type === 'run.log' && e.event.runId === id) || (e.event.type === 'run.finished' && e.event.run.id === id),
+      endAfter: (e) => e.event.type === 'run.finished' && e.event.run.id === id,
+    });
+    return;
+  });
 
   const action = (name: 'cancel' | 'reject', fn: (id: string, actor: string) => Run) =>
     app.post(`/api/v1/runs/:id/${name}`, { config: { access: 'admin', audit: `run.${name}` }, schema: { params: RunParams, querystring: NoInput, body: NoInput, response: { 200: RunSchema } } }, async (req) => {

@@ -39,7 +39,8 @@ export function snapshotRoutes(fastify: FastifyInstance, { deps }: RouteContext)
       const { run, plan } = await api().restore(req.params.id, req.params.snapshot, req.body);
       const t = plan.task;
       // JSON strings: a name may hold a newline, which must not forge a line of the audit log
-      req.auditDetail = `run ${run.id}: snapshot ${t.snapshotId.slice(0, 8)} ${t.paths.map((p) => JSON.stringify(p)).join(' ')} → ${t.destination ?? 'original places'}${t.existing ? ` (existing: ${t.existing})` : ''}`.slice(0, 1000);
+      req.auditDetail =
+        `run ${run.id}: snapshot ${t.snapshotId.slice(0, 8)} ${t.paths.map((p) => JSON.stringify(p)).join(' ')} → ${t.destination ?? 'original places'}${t.existing ? ` (existing: ${t.existing})` : ''}`.slice(0, 1000);
       reply.code(202);
       return { runId: run.id, plan };
     },

@@ -67,9 +67,7 @@ async function statsSize(ctx: RunContext, r: ShrinkTarget, id: string): Promise<
 export async function guardShrink(ctx: RunContext, job: ResticBackupJob, r: ShrinkTarget, previous: PreviousSnapshot, summary: ResticBackupSummary): Promise<void> {
   const prevId = previous.id.slice(0, 8);
   // sizes from two backup summaries, or else from restic stats for both (it counts folders too)
-  const [before, after] = previous.size
-    ? [previous.size, { files: summary.totalFilesProcessed, bytes: summary.totalBytesProcessed }]
-    : [await statsSize(ctx, r, previous.id), await statsSize(ctx, r, summary.snapshotId)];
+  const [before, after] = previous.size ? [previous.size, { files: summary.totalFilesProcessed, bytes: summary.totalBytesProcessed }] : [await statsSize(ctx, r, previous.id), await statsSize(ctx, r, summary.snapshotId)];
   const shown = ctx.approvedBlock?.guard === 'backup-shrunk' ? ctx.approvedBlock.shrink : undefined;
   const verdict = shrinkGuard({
     previous: { id: previous.id, ...before },

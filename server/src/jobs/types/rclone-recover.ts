@@ -38,7 +38,18 @@ async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
   const size = async (where: string, exclude: readonly string[], what: string) => {
     const r = await runTool(ctx, rcloneSizeOf(bin, env, where, exclude), { quiet: true });
     const s = r.code === 0 ? rclone.parseRcloneSize(r.stdout) : null;
-    if (!s) return fail(rclone.rcloneFailureMessage(`rclone size of ${what}`, r.code, r.stderr.split('\n').filter((l) => l.trim()).slice(-3)), { exitCode: r.code });
+    if (!s)
+      return fail(
+        rclone.rcloneFailureMessage(
+          `rclone size of ${what}`,
+          r.code,
+          r.stderr
+            .split('\n')
+            .filter((l) => l.trim())
+            .slice(-3),
+        ),
+        { exitCode: r.code },
+      );
     return s;
   };
 
@@ -84,7 +95,8 @@ async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
     const s = stats as rclone.RcloneStats | null;
     sp.transferredFiles = s?.transfers ?? 0;
     sp.transferredBytes = s?.bytes ?? 0;
-    if (r.code !== 0) return { status: 'failed', summary, exitCode: r.code, error: `${rclone.rcloneFailureMessage(`rclone copy ${p.from} → ${p.to}`, r.code, errors.last)}; run the recovery again to go on where it stopped` };
+    if (r.code !== 0)
+      return { status: 'failed', summary, exitCode: r.code, error: `${rclone.rcloneFailureMessage(`rclone copy ${p.from} → ${p.to}`, r.code, errors.last)}; run the recovery again to go on where it stopped` };
     doneBytes += sp.remoteBytes;
     ctx.log(`${p.from} → ${p.to}: ${sp.transferredFiles} files (${sp.transferredBytes} bytes) copied now`);
   }
@@ -126,9 +138,10 @@ async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
 
 export const rcloneRecover: JobType<RecoverJob> = {
   tool: 'rclone',
-  refs: (job) => job.task.pairs.flatMap((p): JobRef[] => [
-    { ref: p.from, mode: 'r' },
-    { ref: p.to, mode: 'w' },
-  ]),
+  refs: (job) =>
+    job.task.pairs.flatMap((p): JobRef[] => [
+      { ref: p.from, mode: 'r' },
+      { ref: p.to, mode: 'w' },
+    ]),
   run,
 };

@@ -98,7 +98,17 @@ async function firstCopy(ctx: RunContext, job: Job, bin: string, env: Record<str
   ctx.changeSets.commit(ctx.runId, 'run');
   const c = await copyStep(
     ctx,
-    rclone.rcloneCopyNew(bin, env, { source: target(sides.src), destination: target(sides.dst), exclude: sides.exclude, caps: sides.caps, sourceType: sides.sourceType, destinationType: sides.destinationType, bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers }),
+    rclone.rcloneCopyNew(bin, env, {
+      source: target(sides.src),
+      destination: target(sides.dst),
+      exclude: sides.exclude,
+      caps: sides.caps,
+      sourceType: sides.sourceType,
+      destinationType: sides.destinationType,
+      bwlimit: job.bwlimit,
+      transfers: job.transfers,
+      checkers: job.checkers,
+    }),
     errors,
   );
   const summary: RcloneSummary = { ...rclone.rcloneSummary(job.type, c.stats), filesDeleted: 0 };
@@ -171,7 +181,18 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
   if (plan.totals.toCopy > 0) {
     const c = await copyStep(
       ctx,
-      rclone.rcloneCopyList(bin, env, { source: target(src), destination: target(dst), filesFrom: path.join(runDir, COPY_LIST), caps, sourceType: sides.sourceType, destinationType: sides.destinationType, bwlimit: job.bwlimit, transfers: job.transfers, checkers: job.checkers, maxDuration: job.maxDuration }),
+      rclone.rcloneCopyList(bin, env, {
+        source: target(src),
+        destination: target(dst),
+        filesFrom: path.join(runDir, COPY_LIST),
+        caps,
+        sourceType: sides.sourceType,
+        destinationType: sides.destinationType,
+        bwlimit: job.bwlimit,
+        transfers: job.transfers,
+        checkers: job.checkers,
+        maxDuration: job.maxDuration,
+      }),
       errors,
     );
     const windowEnded = c.windowEnded;

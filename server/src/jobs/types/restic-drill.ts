@@ -103,7 +103,10 @@ async function run(ctx: RunContext, job: ResticDrillJob): Promise<Outcome> {
       checkPillar(ctx.config, scratchLoc);
       // the sample is data of the backup: an offsite copy must not carry it to the cloud mid-run
       const uploaders = offsiteJobsUploading(ctx.config, scratchLoc.path);
-      if (uploaders.length) return fail(`the drill's scratch ${scratchRef(ctx, job)} would be uploaded by ${uploaders.join(', ')}: add an anchored exclude for it there (for example "/restores/**") or set scratch: to a folder no offsite job copies`);
+      if (uploaders.length)
+        return fail(
+          `the drill's scratch ${scratchRef(ctx, job)} would be uploaded by ${uploaders.join(', ')}: add an anchored exclude for it there (for example "/restores/**") or set scratch: to a folder no offsite job copies`,
+        );
       const scratch = await makeOwnDir(scratchLoc.path, ctx.runId);
       try {
         const r = await runTool(ctx, resticRestore(bin, t, ctx.env, { snapshotId: latest.id, target: scratch, paths: picked.map((n) => n.path) }), { quiet: true });

@@ -15,8 +15,7 @@ import { jobsOfRepository, repositoryRef, resticTarget, unlock } from './restic-
 
 /** Rule 3: the latest check and backup of the repository, judged before anything runs. */
 function checkHealth(ctx: RunContext, job: ResticForgetJob): void {
-  const of = (type: 'restic-check' | 'restic-backup', statuses: typeof CHECK_VERDICTS) =>
-    jobsOfRepository(ctx.config, job.repository, type).map((jobId) => ({ jobId, run: ctx.lastRun(jobId, statuses) }));
+  const of = (type: 'restic-check' | 'restic-backup', statuses: typeof CHECK_VERDICTS) => jobsOfRepository(ctx.config, job.repository, type).map((jobId) => ({ jobId, run: ctx.lastRun(jobId, statuses) }));
   const b = retentionHealthGate({ repository: job.repository, checks: of('restic-check', CHECK_VERDICTS), backups: of('restic-backup', BACKUP_VERDICTS), gate: job.healthGate });
   if (b) block(b);
 }

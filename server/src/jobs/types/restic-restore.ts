@@ -46,7 +46,13 @@ async function selection(ctx: RunContext, bin: string, t: ResticTarget, caps: Re
   if (!snapshotSeen) return fail(`snapshot ${task.snapshotId.slice(0, 8)} is not in the repository (forgotten since the restore was asked for?)`);
   // the root of a snapshot of several folders (often `/`) has no node of its own
   const missing = task.paths.filter((p) => !found.has(p) && p !== task.root);
-  if (missing.length) return fail(`not in snapshot ${task.snapshotId.slice(0, 8)}: ${missing.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}`);
+  if (missing.length)
+    return fail(
+      `not in snapshot ${task.snapshotId.slice(0, 8)}: ${missing
+        .slice(0, 5)
+        .map((p) => JSON.stringify(p))
+        .join(', ')}`,
+    );
   return { files, bytes };
 }
 

@@ -293,7 +293,11 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
   const sr = new LineReader(src.sorted);
   const dr = new LineReader(dst.sorted);
   try {
-    for (const step of mergeListings(() => sr.next(), () => dr.next(), windowNs)) {
+    for (const step of mergeListings(
+      () => sr.next(),
+      () => dr.next(),
+      windowNs,
+    )) {
       if (step.kind === 'same') continue;
       const p = keyPath(step.key);
       if (step.kind === 'new' || step.kind === 'update') {

@@ -44,5 +44,5 @@ export class UnreadableFiles {
 export function warningLine(snapshotId: string, count: number, listed: ReadonlyArray<{ path: string; reason: string }>): string {
   const first = listed.slice(0, 3).map((u) => `${u.path} (${u.reason})`);
   const more = count > first.length ? `, and ${count - first.length} more (see the run's log)` : '';
-  return `snapshot ${snapshotId} saved, but ${count} file${count === 1 ? '' : 's'} could not be read${first.length ? `: ${first.join(', ')}${more}` : ' (see the run\'s log)'}`;
+  return `snapshot ${snapshotId} saved, but ${count} file${count === 1 ? '' : 's'} could not be read${first.length ? `: ${first.join(', ')}${more}` : " (see the run's log)"}`;
 }

@@ -119,7 +119,17 @@ export class MountManager {
     return this.cfg.pillars.map((p) => {
       const r = this.rt.get(p.id) ?? initial(this.now(), false);
       const refused = this.watch.get(p.id)?.refused;
-      return { id: p.id, label: p.label, state: r.state, reason: r.reason, path: this.cfg.platform.mountPath(p), freeBytes: r.freeBytes, since: new Date(r.since).toISOString(), wanted: r.wanted, ...(refused ? { openFiles: refused } : {}) };
+      return {
+        id: p.id,
+        label: p.label,
+        state: r.state,
+        reason: r.reason,
+        path: this.cfg.platform.mountPath(p),
+        freeBytes: r.freeBytes,
+        since: new Date(r.since).toISOString(),
+        wanted: r.wanted,
+        ...(refused ? { openFiles: refused } : {}),
+      };
     });
   }
 
@@ -155,10 +165,14 @@ export class MountManager {
     const ps = this.select(ids);
     await Promise.all(
       ps.map((p) =>
-        this.exclusive(p, async () => {
-          if (!(await this.release(p, opts.force === true))) return;
-          this.apply(p, { type: 'unmounted', wanted: false });
-        }, true),
+        this.exclusive(
+          p,
+          async () => {
+            if (!(await this.release(p, opts.force === true))) return;
+            this.apply(p, { type: 'unmounted', wanted: false });
+          },
+          true,
+        ),
       ),
     );
     return this.status();
@@ -170,11 +184,15 @@ export class MountManager {
     const released: string[] = [];
     await Promise.all(
       ps.map((p) =>
-        this.exclusive(p, async () => {
-          if (!(await this.release(p, opts.force === true))) return;
-          released.push(p.id);
-          this.apply(p, { type: 'unmounted', wanted: true });
-        }, true),
+        this.exclusive(
+          p,
+          async () => {
+            if (!(await this.release(p, opts.force === true))) return;
+            released.push(p.id);
+            this.apply(p, { type: 'unmounted', wanted: true });
+          },
+          true,
+        ),
       ),
     );
     return released.length ? this.mount(released, opts.secrets ? { secrets: opts.secrets } : {}) : this.status();
@@ -238,13 +256,17 @@ export class MountManager {
     // the old mounts go with the old platform and server, gently (open files keep a pillar)
     await Promise.all(
       leaving.map((p) =>
-        this.exclusive(p, async () => {
-          try {
-            await prev.platform.unmount(p);
-          } catch (e) {
-            this.log(`${p.id}: not unmounted for the new settings: ${firstLine(e)}`);
-          }
-        }, true),
+        this.exclusive(
+          p,
+          async () => {
+            try {
+              await prev.platform.unmount(p);
+            } catch (e) {
+              this.log(`${p.id}: not unmounted for the new settings: ${firstLine(e)}`);
+            }
+          },
+          true,
+        ),
       ),
     );
     const wanted = new Map(prev.pillars.map((p) => [p.id, this.rt.get(p.id)?.wanted ?? false]));
@@ -477,7 +499,10 @@ export class MountManager {
     let here: string | null;
     if (known !== undefined) here = known;
     else if (this.o.network.known) {
-      void this.o.network.signature().catch(() => null).then(() => this.nudgeSoon());
+      void this.o.network
+        .signature()
+        .catch(() => null)
+        .then(() => this.nudgeSoon());
       return false;
     } else here = await this.o.network.signature().catch(() => null);
     if (here === null) return true; // no network at all: nothing to fix from here

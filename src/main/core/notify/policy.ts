@@ -157,7 +157,16 @@ export function decide(prev: PolicyState, input: PolicyInput): { state: PolicySt
     } else if (p.state === 'failed-auth') {
       if (!s.pillarTold[p.id]) {
         s.pillarTold[p.id] = true;
-        tell({ key: `pillar:${p.id}:auth`, severity: 'critical', title: `${p.label}: password rejected`, body: p.reason ?? 'The SMB password was refused. Check the vault settings in Preferences.', action: { kind: 'preferences' } }, false);
+        tell(
+          {
+            key: `pillar:${p.id}:auth`,
+            severity: 'critical',
+            title: `${p.label}: password rejected`,
+            body: p.reason ?? 'The SMB password was refused. Check the vault settings in Preferences.',
+            action: { kind: 'preferences' },
+          },
+          false,
+        );
       }
     } else if (LOST.has(p.state) && s.pillarWasMounted[p.id]) {
       const since = (s.pillarDownSince[p.id] ??= input.now);
@@ -186,7 +195,8 @@ export function decide(prev: PolicyState, input: PolicyInput): { state: PolicySt
   }
   if ((input.connection === 'unauthorized' || input.connection === 'pin-mismatch') && s.refusedTold !== input.connection) {
     s.refusedTold = input.connection;
-    const body = input.connection === 'unauthorized' ? 'Its token was revoked or is unknown. Pair again in Preferences.' : 'Its certificate is not the one this device paired with. Pair again in Preferences only if you changed it.';
+    const body =
+      input.connection === 'unauthorized' ? 'Its token was revoked or is unknown. Pair again in Preferences.' : 'Its certificate is not the one this device paired with. Pair again in Preferences only if you changed it.';
     tell({ key: `server:${input.connection}`, severity: 'critical', title: `${host} refused the connection`, body, action: { kind: 'preferences' } }, false);
   }
 

@@ -57,15 +57,13 @@ export function explainAkvError(e: unknown, o: Pick<AkvOptions, 'vaultUrl' | 'na
     const fix = o.credential === 'azure-cli' ? ' (run `az login`)' : '';
     return new SecretSourceError('akv', `credential ${o.credential} unavailable: ${firstLine(e)}${fix}`);
   }
-  if (err.name === 'AuthenticationError' || err.name === 'AuthenticationRequiredError')
-    return new SecretSourceError('akv', `credential ${o.credential} could not sign in: ${firstLine(e)}`);
+  if (err.name === 'AuthenticationError' || err.name === 'AuthenticationRequiredError') return new SecretSourceError('akv', `credential ${o.credential} could not sign in: ${firstLine(e)}`);
   if (err.name === 'AbortError') return new SecretSourceError('akv', `no answer for ${where} in time`, true);
   if (err.statusCode === 404) return new SecretSourceError('akv', `${where} not found (404 ${err.code ?? 'SecretNotFound'})`);
   if (err.statusCode === 401 || err.statusCode === 403)
     return new SecretSourceError('akv', `access to ${where} denied (${err.statusCode} ${err.code ?? ''}): grant the identity "Key Vault Secrets User" on the vault`.replace(' )', ')'));
   if (typeof err.statusCode === 'number') return new SecretSourceError('akv', `${where}: HTTP ${err.statusCode} ${err.code ?? ''}`.trim(), err.statusCode >= 500);
-  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN|certificate|self.signed/i.test(err.message ?? ''))
-    return new SecretSourceError('akv', `cannot reach ${o.vaultUrl}: ${firstLine(e)}`, true);
+  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN|certificate|self.signed/i.test(err.message ?? '')) return new SecretSourceError('akv', `cannot reach ${o.vaultUrl}: ${firstLine(e)}`, true);
   return new SecretSourceError('akv', `${where}: ${firstLine(e)}`);
 }
 

@@ -14,7 +14,7 @@ interface Keytar {
 
 let keytarPromise: Promise<Keytar> | null = null;
 async function loadKeytar(): Promise<Keytar> {
-  keytarPromise ??= import('keytar').then((m) => ((m as { default?: Keytar }).default ?? (m as unknown as Keytar)));
+  keytarPromise ??= import('keytar').then((m) => (m as { default?: Keytar }).default ?? (m as unknown as Keytar));
   return keytarPromise;
 }
 

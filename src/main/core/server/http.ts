@@ -41,7 +41,10 @@ export class HttpStatusError extends Error {
 
 /** "ab cd:EF…" or "abcdef…" → "AB:CD:EF:…"; throws when it is not 32 bytes of hex. */
 export function normalizeFingerprint(fp: string): string {
-  const hex = fp.replace(/^sha-?256[:/ ]?/i, '').replace(/[\s:]/g, '').toUpperCase();
+  const hex = fp
+    .replace(/^sha-?256[:/ ]?/i, '')
+    .replace(/[\s:]/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) throw new Error(`not a SHA-256 fingerprint (64 hex digits expected): '${fp.slice(0, 100)}'`);
   return hex.match(/../g)!.join(':');
 }

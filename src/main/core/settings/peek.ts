@@ -43,7 +43,6 @@ export function peekSettings(file?: string): SettingsStore {
   };
 }
 
-
 /** `~` and `~/x` expanded against the home folder; other paths resolved as given. */
 export function expandHome(p: string, home = os.homedir()): string {
   if (p === '~') return home;

@@ -268,7 +268,13 @@ export function createTrayController(d: TrayControllerDeps): TrayController {
     for (const p of ps) {
       if (!p.openFiles) continue;
       const n = `${p.openFiles} ${p.openFiles === 1 ? 'file or folder is' : 'files or folders are'}`;
-      show({ key: `remount:${p.id}:busy`, severity: 'warning', title: `${p.label}: not remounted`, body: `${n} open on it. Click to remount anyway (they are closed under the programs using them).`, action: { kind: 'remount', id: p.id, force: true } });
+      show({
+        key: `remount:${p.id}:busy`,
+        severity: 'warning',
+        title: `${p.label}: not remounted`,
+        body: `${n} open on it. Click to remount anyway (they are closed under the programs using them).`,
+        action: { kind: 'remount', id: p.id, force: true },
+      });
     }
   };
 

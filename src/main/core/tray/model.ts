@@ -178,7 +178,11 @@ export function buildTrayModel(input: TrayInput): TrayModel {
     { type: 'action', label: 'Quit Pillars', action: { kind: 'quit' } },
   );
 
-  const icon = pickIcon(input, problems, healths.map((h) => h.health));
+  const icon = pickIcon(
+    input,
+    problems,
+    healths.map((h) => h.health),
+  );
   const header = headline(input, problems);
   menu.unshift({ type: 'text', label: header }, { type: 'separator' });
   return { icon, tooltip: clip(`Pillars: ${header}`), menu, problems };

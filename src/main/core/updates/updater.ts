@@ -65,10 +65,12 @@ export function createUpdater(o: UpdaterOptions): Updater {
 
   const schedule = (ms: number) => {
     if (timer !== null) o.timers.clearTimeout(timer);
-    timer = stopped ? null : o.timers.setTimeout(() => {
-      timer = null;
-      void run(false);
-    }, ms);
+    timer = stopped
+      ? null
+      : o.timers.setTimeout(() => {
+          timer = null;
+          void run(false);
+        }, ms);
   };
 
   const failed = (what: 'check' | 'download', e: unknown) => {
@@ -126,7 +128,13 @@ export function createUpdater(o: UpdaterOptions): Updater {
     if (stopped) return;
     failures = 0;
     set({ kind: 'ready', version: found.version });
-    ctx?.notify({ key: `update:ready:${found.version}`, severity: 'info', title: `Pillars ${found.version} is ready`, body: 'It installs when you quit Pillars, or choose “Update ready – restart” in the menu.', action: { kind: 'subsystem', name: UPDATER_NAME, action: 'restart' } });
+    ctx?.notify({
+      key: `update:ready:${found.version}`,
+      severity: 'info',
+      title: `Pillars ${found.version} is ready`,
+      body: 'It installs when you quit Pillars, or choose “Update ready – restart” in the menu.',
+      action: { kind: 'subsystem', name: UPDATER_NAME, action: 'restart' },
+    });
   };
 
   const restart = async () => {
@@ -138,7 +146,10 @@ export function createUpdater(o: UpdaterOptions): Updater {
         key: 'update:files-open',
         severity: 'warning',
         title: 'Pillars did not restart',
-        body: open === null ? 'It could not tell whether files are open on your pillars. Close them and quit Pillars: the update installs then.' : `${open} file${open === 1 ? ' is' : 's are'} open on your pillars. Close ${open === 1 ? 'it' : 'them'}, then choose “Update ready – restart” again.`,
+        body:
+          open === null
+            ? 'It could not tell whether files are open on your pillars. Close them and quit Pillars: the update installs then.'
+            : `${open} file${open === 1 ? ' is' : 's are'} open on your pillars. Close ${open === 1 ? 'it' : 'them'}, then choose “Update ready – restart” again.`,
         action: null,
       });
       return;

@@ -76,9 +76,7 @@ export class MiniEngine implements EngineApi {
     return r;
   }
   block(id: string): Run {
-    const r = toWire(
-      this.runs.update(id, { status: 'blocked', block: { guard: 'delete-threshold', message: '12 deletions exceed the guard', needsApproval: true, approval: MINI_APPROVAL } }),
-    );
+    const r = toWire(this.runs.update(id, { status: 'blocked', block: { guard: 'delete-threshold', message: '12 deletions exceed the guard', needsApproval: true, approval: MINI_APPROVAL } }));
     this.hub.publish({ type: 'run.blocked', run: r });
     return r;
   }
