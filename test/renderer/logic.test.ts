@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { StatusResponse } from '../../server/src/contract/api';
 import { formatAge, formatBytes, formatDuration, formatRate, formatShare, parseBytes } from '../../src/shared/format';
 import { byUrgency, deriveAlerts, overviewAlerts, sambaAlerts } from '../../src/renderer/alerts';
+import { seedLine } from '../../src/renderer/seed';
 import { activeRunOf, applyEvent, withStatus, type LiveModel } from '../../src/renderer/model';
 import { describeSchedule, previewSchedule } from '../../src/renderer/schedule';
 import { parseRoute, runsHref, snapshotHref } from '../../src/renderer/route';
@@ -81,6 +82,15 @@ describe('format', () => {
 function status(p: Partial<StatusResponse> = {}): StatusResponse {
   return { version: '1', time: '2026-11-25T12:00:00Z', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [], ...p };
 }
+
+describe('seed progress', () => {
+  test('how far a seed is over its nights, and how long to go; no rate yet is said; a finished seed says so', () => {
+    const seed = { bytesTotal: 12 * 2 ** 40, bytesDone: 3 * 2 ** 40, filesTotal: 400_000, filesDone: 100_000, complete: false, updatedAt: '2026-11-25T06:00:00Z', etaSeconds: 9 * 86400 + 3 * 3600, history: [] };
+    expect(seedLine(seed)).toBe('seed 25 %: 3.0 TiB of 12.0 TiB (100000 of 400000 files), about 9 d 3 h to go');
+    expect(seedLine({ ...seed, etaSeconds: null })).toMatch(/, no estimate yet$/);
+    expect(seedLine({ ...seed, bytesDone: seed.bytesTotal, filesDone: seed.filesTotal, complete: true })).toBe('seed complete: 12.0 TiB in 400000 files offsite');
+  });
+});
 
 describe('alerts', () => {
   test('Samba: an invalid config is an error, a hand-edited live file a warning, an unreadable state is said; all linked to the Samba page', () => {

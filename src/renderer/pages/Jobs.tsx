@@ -9,6 +9,7 @@ import { useNow } from '../hooks';
 import { activeRunOf, isActive } from '../model';
 import { runHref, runsHref } from '../route';
 import { describeSchedule, previewSchedule } from '../schedule';
+import { seedLine } from '../seed';
 import { store, usePane, viewerReason } from '../store';
 
 function ScheduleEditor({ job, onClose }: { job: JobInfo; onClose: () => void }) {
@@ -239,6 +240,11 @@ export function Jobs({ status }: { status: StatusResponse }) {
                       </a>
                     ) : (
                       <span className="muted">never</span>
+                    )}
+                    {j.seed && (
+                      <div className="small seed">
+                        <progress value={j.seed.bytesDone} max={Math.max(1, j.seed.bytesTotal)} aria-label={`${j.id}: seed progress`} /> {seedLine(j.seed)}
+                      </div>
                     )}
                   </td>
                   <td data-label="State">
