@@ -20,7 +20,9 @@ export function zodSchemas(app: FastifyInstance): void {
   if (converting.has(app)) return;
   converting.add(app);
   app.addHook('onRoute', (r) => {
-    toFastifySchemas(r.schema, `${[r.method].flat().join(',')} ${r.url}`);
+    // an app of ours has converted them already, lazily (app.ts, with the compilers that make them
+    // on first use); any other Fastify app's compilers need the JSON Schema itself
+    toFastifySchemas(r.schema, `${[r.method].flat().join(',')} ${r.url}`, { lazy: false });
   });
 }
 
@@ -109,7 +111,8 @@ const converted = new WeakMap<object, DeclaredSchemas>();
  * Replaces the zod schemas of a route's options by their JSON Schema (pending until the route's
  * first use, headers at once), in place, and returns the zod originals. A route with hand-written JSON Schema is refused: the API is declared once.
  */
-export function toFastifySchemas(schema: FastifySchema | undefined, where: string): DeclaredSchemas {
+export function toFastifySchemas(schema: FastifySchema | undefined, where: string, o: { lazy: boolean } = { lazy: true }): DeclaredSchemas {
+  const later = (make: () => unknown) => (o.lazy ? new PendingJsonSchema(make) : make());
   const declared: DeclaredSchemas = {};
   if (!schema) return declared;
   const done = converted.get(schema);
@@ -121,7 +124,7 @@ export function toFastifySchemas(schema: FastifySchema | undefined, where: strin
     if (v === undefined) continue;
     if (!isZod(v)) throw new Error(`${where}: schema.${part} must be a zod schema from contract/schema.ts`);
     declared[part] = v;
-    s[part] = part === 'headers' ? jsonSchemaOf(v, 'input') : new PendingJsonSchema(() => jsonSchemaOf(v, 'input'));
+    s[part] = part === 'headers' ? jsonSchemaOf(v, 'input') : later(() => jsonSchemaOf(v, 'input'));
   }
   if (s.response) {
     const out: Record<string, unknown> = {};
@@ -129,7 +132,7 @@ export function toFastifySchemas(schema: FastifySchema | undefined, where: strin
     for (const [code, v] of Object.entries(s.response as Record<string, unknown>)) {
       if (!isZod(v)) throw new Error(`${where}: schema.response.${code} must be a zod schema from contract/schema.ts`);
       declared.response[code] = v;
-      out[code] = new PendingJsonSchema(() => serializerSchema(jsonSchemaOf(v, 'output')));
+      out[code] = later(() => serializerSchema(jsonSchemaOf(v, 'output')));
     }
     s.response = out;
   }
