@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('compileValidators', validators.compileAll);
   app.decorateRequest('principal', null);
   app.decorateRequest('auditDetail', null);
-  zodSchemas(app);
+  zodSchemas(app, { lazy: true });
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const schemas = toFastifySchemas(r.schema, `${methods.join(',')} ${r.url}`);

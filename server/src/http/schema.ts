@@ -15,14 +15,16 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
 /** Apps whose routes get their zod schemas turned into JSON Schema as they are registered. */
 const converting = new WeakSet<FastifyInstance>();
 
-/** Makes the routes registered on `app` from now on take zod schemas (once per app). */
-export function zodSchemas(app: FastifyInstance): void {
+/**
+ * Makes the routes registered on `app` from now on take zod schemas (once per app). `lazy`: the
+ * JSON Schema is made on the route's first use, which only pillarsd's own app can take (app.ts, with
+ * compilers that make it then); any other Fastify app's compilers need it at once.
+ */
+export function zodSchemas(app: FastifyInstance, o: { lazy: boolean } = { lazy: false }): void {
   if (converting.has(app)) return;
   converting.add(app);
   app.addHook('onRoute', (r) => {
-    // an app of ours has converted them already, lazily (app.ts, with the compilers that make them
-    // on first use); any other Fastify app's compilers need the JSON Schema itself
-    toFastifySchemas(r.schema, `${[r.method].flat().join(',')} ${r.url}`, { lazy: false });
+    toFastifySchemas(r.schema, `${[r.method].flat().join(',')} ${r.url}`, o);
   });
 }
 

@@ -6,7 +6,8 @@ import build from 'fast-json-stringify';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RunsPage } from '../../../server/src/contract/schema';
-import { serializerSchema } from '../../../server/src/http/schema';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { PendingJsonSchema, serializerSchema, typed, zodSchemas } from '../../../server/src/http/schema';
 
 const base = {
   jobId: 'flux-backup',
@@ -73,5 +74,36 @@ describe('answers written without unions', () => {
     const out = build(schema)({ runs: [stray], next: null });
     expect(out).not.toContain('s3cret');
     expect(JSON.parse(out).runs[0].summary).toEqual(summaries[1]);
+  });
+});
+
+describe("route schemas: lazily only on pillarsd's own app", () => {
+  const route = (app: FastifyInstance, seen: unknown[]) => {
+    // the conversion's hook first (as a route module's typed() adds it), then the one that looks
+    const t = typed(app);
+    app.addHook('onRoute', (r) => {
+      seen.push((r.schema as { body?: unknown } | undefined)?.body);
+    });
+    t.post('/n', { schema: { body: z.strictObject({ n: z.number() }) } }, async (req) => req.body);
+  };
+
+  it('with lazy compilers the JSON Schema waits for first use; a bare Fastify app gets it at once and validates with it', async () => {
+    const lazy = Fastify();
+    const pending: unknown[] = [];
+    zodSchemas(lazy, { lazy: true });
+    route(lazy, pending);
+    expect(pending[0]).toBeInstanceOf(PendingJsonSchema);
+
+    const bare = Fastify();
+    const made: unknown[] = [];
+    route(bare, made);
+    expect(made[0]).not.toBeInstanceOf(PendingJsonSchema);
+    expect(made[0]).toMatchObject({ type: 'object', properties: { n: { type: 'number' } } });
+    try {
+      expect((await bare.inject({ method: 'POST', url: '/n', payload: { n: 2 } })).json()).toEqual({ n: 2 });
+      expect((await bare.inject({ method: 'POST', url: '/n', payload: { n: 'two' } })).statusCode).toBe(400);
+    } finally {
+      await bare.close();
+    }
   });
 });
