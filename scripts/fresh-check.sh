@@ -166,7 +166,7 @@ in_root() { # command...
       r=$1; shift
       # the root a mount point of its own, as / is on any machine (ip netns exec remounts / as a
       # slave, and the status reads whether / is a mount point)
-      mount --bind "$r" "$r"
+      mount --rbind "$r" "$r"
       mount --rbind /sys "$r/sys"; mount --make-rslave "$r/sys"
       mount --rbind /dev "$r/dev"; mount --make-rslave "$r/dev"
       mount -t tmpfs -o mode=0755 tmpfs "$r/run"
