@@ -69,6 +69,22 @@ export async function launchChromium(home: string): Promise<Browser> {
   });
 }
 
+/**
+ * page.goto, tried again when Chromium aborts the load with ERR_NETWORK_CHANGED: it does so when
+ * the machine's interfaces change, and other tests add loopback addresses and network namespaces
+ * all the time. That is the machine, not the page; any other failure is the test's.
+ */
+export async function gotoSteady(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (e) {
+      if (attempt >= 4 || !/ERR_NETWORK_CHANGED/.test(String(e))) throw e;
+    }
+  }
+}
+
 /** Collects console errors and CSP violations so a test can assert the page ran clean under the CSP. */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];

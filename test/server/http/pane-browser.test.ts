@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { startStack, type LiveStack } from './support/stack';
 import { tempDir } from '../../support/tmp';
+import { gotoSteady } from '../../renderer/browser';
 
 const pane = tempDir('pillars-pane-csp-');
 const home = tempDir('pillars-chromium-');
@@ -54,7 +55,7 @@ it('runs the pane’s own script and blocks inline code and foreign connections'
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
   });
-  await page.goto(`${s.srv.url}/`);
+  await gotoSteady(page, `${s.srv.url}/`);
   await page.waitForSelector('body[data-done="1"]', { timeout: 20_000 });
   expect(await page.getAttribute('body', 'data-health')).toBe('true');
   expect(await page.getAttribute('body', 'data-foreign')).toBe('blocked');
