@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync,
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { run, runOk } from '../../support/proc';
+import { idsOf, run, runOk } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 
@@ -91,7 +91,7 @@ describe('PostgreSQL recipe', () => {
     // a private cluster on a socket folder of its own, no TCP: it meets no other PostgreSQL here
     const dir = reg.tempDir('pillars-pg-').path;
     chmodSync(dir, 0o755);
-    const [uid, gid] = postgresIds();
+    const { uid, gid } = await idsOf('postgres'); // the postgresql package's user (scripts/packages.sh)
     const data = path.join(dir, 'data');
     const sock = path.join(dir, 'sock');
     const logs = path.join(dir, 'log');
@@ -127,9 +127,3 @@ describe('PostgreSQL recipe', () => {
     expect((await psql('cloud_back', 'SELECT count(*), max(id) FROM files')).stdout.trim()).toBe('3000|3000');
   });
 });
-
-function postgresIds(): [number, number] {
-  const m = /^postgres:[^:]*:(\d+):(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'));
-  if (!m) throw new Error('no postgres user: install the postgresql package (scripts/packages.sh)');
-  return [Number(m[1]), Number(m[2])];
-}
