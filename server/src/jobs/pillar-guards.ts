@@ -29,7 +29,7 @@ export function checkPillar(c: Config, loc: Location): void {
 /** A source pillar a recovery is still filling: nothing reads it, hooks included. */
 export function checkRecovery(loc: Location): void {
   if (loc.kind !== 'pillar') return;
-  const r = recoveryGuard({ pillar: loc.pillar, marker: exists(path.join(loc.root, RECOVER_MARKER)) ? RECOVER_MARKER : null });
+  const r = recoveryGuard({ pillar: loc.pillar, recovering: exists(path.join(loc.root, RECOVER_MARKER)) });
   if (r) block(r);
 }
 
