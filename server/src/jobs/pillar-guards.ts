@@ -27,7 +27,7 @@ export function checkPillar(c: Config, loc: Location): void {
 
 export function checkSource(loc: Location): void {
   if (loc.kind !== 'pillar') return;
-  const r = recoveryGuard({ pillar: loc.pillar, marker: exists(path.join(loc.root, RECOVER_MARKER)) ? RECOVER_MARKER : null });
+  const r = recoveryGuard({ pillar: loc.pillar, recovering: exists(path.join(loc.root, RECOVER_MARKER)) });
   if (r) block(r);
   const there = isDirectory(loc.path);
   const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, isPillarRoot(loc) ? ['.pillar'] : []) : exists(loc.path) });
