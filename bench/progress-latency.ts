@@ -15,6 +15,7 @@ import { TokenStore } from '../server/src/store/tokens';
 import { parseResticBackupLine } from '../server/src/tools/restic';
 import type { Progress } from '../server/src/contract/api';
 import { spawnPillarsd } from '../test/support/cli';
+import { makeMotokoFolders, motokoConfig } from '../test/support/motoko';
 import { fmt, stats, writeSection } from './lib/report';
 import { sleep, verdict, isMet } from './lib/measure';
 import { sse } from './lib/sse';
@@ -31,28 +32,10 @@ const key = (p: Progress) => JSON.stringify([p.bytesDone, p.filesDone, p.filesTo
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pillars-bench-latency-'));
 try {
   const root = path.join(tmp, 'motoko');
-  for (const p of ['flux', 'space', 'time']) {
-    mkdirSync(path.join(root, p), { recursive: true });
-    writeFileSync(path.join(root, p, '.pillar'), `${p}\n`);
-  }
+  makeMotokoFolders(root);
   const pwFile = path.join(tmp, 'restic.pw');
   writeFileSync(pwFile, randomBytes(16).toString('hex'), { mode: 0o600 });
-  const yaml = `stateDir: ${root}/state
-server: { listen: "127.0.0.1:0", tls: "off" }
-pillars:
-  flux: { path: ${root}/flux, requireMount: false }
-  space: { path: ${root}/space, requireMount: false }
-  time: { path: ${root}/time, requireMount: false }
-secrets:
-  restic: file:${pwFile}
-jobs:
-  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-`;
+  const yaml = motokoConfig({ root, resticSecret: `file:${pwFile}`, jobs: { backup: {} } });
   const configFile = path.join(root, 'pillarsd.yaml');
   writeFileSync(configFile, yaml);
 

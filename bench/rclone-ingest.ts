@@ -91,18 +91,15 @@ exec ${JSON.stringify(process.execPath)} ${JSON.stringify(replay)}
 
   // 3. the engine, from a pillarsd.yaml like any other
   const root = path.join(tmp, 'motoko');
-  const { loaded } = benchMotoko(
-    root,
-    `remotes:
-  cloud: { type: local }
-jobs:
-  space-copy:
+  const { loaded } = benchMotoko(root, {
+    remotes: {},
+    jobs: `  space-copy:
     type: rclone-copy
     source: space:/
     destination: cloud:${root}/cloud
     retries: { count: 0 }
 `,
-  );
+  });
   const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const growth: number[] = [];
   const cpu: number[] = [];

@@ -67,19 +67,7 @@ out(2, JSON.stringify({ level: 'notice', msg: 'stats', stats: st }) + '\\n');
   chmodSync(path.join(bin, 'rclone'), 0o755);
 
   const root = path.join(tmp, 'motoko');
-  const { loaded } = benchMotoko(
-    root,
-    `remotes:
-  cloud: { type: local }
-jobs:
-  space-offsite:
-    type: rclone-sync
-    source: space:/
-    destination: cloud:${root}/cloud
-    guard: { maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }
-    retries: { count: 0 }
-`,
-  );
+  const { loaded } = benchMotoko(root, { remotes: {}, jobs: { offsite: { guard: '{ maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }' } } });
   const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const results = new Map<number, { growth: number[]; secs: number[]; planSecs: number[] }>();
   try {

@@ -21,19 +21,7 @@ export interface ResticMotoko {
 export async function resticMotoko(root: string, fill: (flux: string) => void | Promise<void>): Promise<ResticMotoko> {
   const pw = path.join(root, 'restic.pw');
   writeFileSync(pw, `bench-${randomBytes(8).toString('hex')}`, { mode: 0o600 });
-  const { loaded } = benchMotoko(
-    root,
-    `secrets:
-  restic: file:${pw}
-jobs:
-  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-`,
-  );
+  const { loaded } = benchMotoko(root, { resticSecret: `file:${pw}`, jobs: { backup: {} } });
   const flux = path.join(root, 'flux');
   await fill(flux);
   const rt = openRuntime(loaded);

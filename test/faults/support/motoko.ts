@@ -1,12 +1,13 @@
 // A motoko for fault tests, under the run's root (kept until the final secret scan): flux, space,
 // time as folders with sentinels (or real-mount checks, `requireMount`), a local folder as the
-// "cloud", a restic password in a 0600 file, pillarsd.yaml. Also the `pillarsd` runners with their
+// "cloud", a restic password in a 0600 file, pillarsd.yaml (test/support/motoko.ts). Also the `pillarsd` runners with their
 // output captured to files the secret scan reads.
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { faultDir, registerSecrets } from './run';
 import { spawnProcess } from '../../support/cli';
+import { makeMotokoFolders, motokoConfig } from '../../support/motoko';
 import type { CliResult, SpawnedCli } from '../../support/cli';
 import { run } from '../../support/proc';
 
@@ -34,8 +35,9 @@ export interface Motoko {
 }
 
 export interface MotokoOptions {
-  /** YAML of the pillars (default: three plain folders with sentinels) */
+  /** the pillars are plain folders unless these say a mount is required */
   requireMount?: { flux?: boolean; space?: boolean };
+  /** space-offsite's guard (a YAML flow map) */
   guard?: string;
   /** no sentinels written */
   sentinels?: boolean;
@@ -43,54 +45,20 @@ export interface MotokoOptions {
 
 export function makeMotoko(name: string, o: MotokoOptions = {}): Motoko {
   const dir = faultDir(name);
-  const flux = path.join(dir, 'flux');
-  const space = path.join(dir, 'space');
-  const cloud = path.join(dir, 'cloud');
-  const state = path.join(dir, 'state');
-  for (const d of [flux, space, cloud, path.join(dir, 'time')]) mkdirSync(d, { recursive: true });
-  if (o.sentinels !== false) {
-    writeFileSync(path.join(flux, '.pillar'), 'flux\n');
-    writeFileSync(path.join(space, '.pillar'), 'space\n');
-  }
-  writeFileSync(path.join(dir, 'time', '.pillar'), 'time\n');
+  const { flux, space, cloud, state, repo } = makeMotokoFolders(dir, { sentinels: o.sentinels });
   const password = `restic-${randomBytes(12).toString('hex')}`;
   registerSecrets(password);
   const secretsDir = path.join(dir, 'secrets');
   mkdirSync(secretsDir, { mode: 0o700 });
   const passwordFile = path.join(secretsDir, 'restic.pw');
   writeFileSync(passwordFile, password, { mode: 0o600 });
-  const repo = path.join(space, 'backups/restic/flux');
-  const yaml = `stateDir: ${state}
-server: { listen: "127.0.0.1:0", tls: "off" }
-pillars:
-  flux: { path: ${flux}, requireMount: ${o.requireMount?.flux ?? false} }
-  space: { path: ${space}, requireMount: ${o.requireMount?.space ?? false} }
-  time: { path: ${path.join(dir, 'time')}, requireMount: false }
-secrets:
-  restic: file:${passwordFile}
-remotes:
-  cloud: { type: local }
-jobs:
-  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-  flux-retention:
-    type: restic-forget
-    repository: space:/backups/restic/flux
-    password: restic
-    keep: { last: 2 }
-    prune: true
-    retries: { count: 0 }
-  space-offsite:
-    type: rclone-sync
-    source: space:/
-    destination: cloud:${cloud}
-    guard: ${o.guard ?? '{ maxDeletePercent: 1, maxDeleteCount: 1000 }'}
-    retries: { count: 0 }
-`;
+  const yaml = motokoConfig({
+    root: dir,
+    requireMount: o.requireMount,
+    resticSecret: `file:${passwordFile}`,
+    remotes: {},
+    jobs: { backup: {}, retention: { keep: { last: 2 } }, offsite: { guard: o.guard ?? '{ maxDeletePercent: 1, maxDeleteCount: 1000 }' } },
+  });
   const configFile = path.join(dir, 'pillarsd.yaml');
   writeFileSync(configFile, yaml);
   const env = { HOME: dir };

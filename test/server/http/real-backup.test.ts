@@ -15,6 +15,7 @@ import { TokenStore } from '../../../server/src/store/tokens';
 import { AuditLog } from '../../../server/src/store/audit';
 import { PairingStore } from '../../../server/src/store/pairing';
 import { tempDir } from '../../support/tmp';
+import { makeMotokoFolders, motokoConfig } from '../../support/motoko';
 import { request, sse, type Target } from './support/client';
 
 const work = tempDir('pillars-http-backup-');
@@ -25,10 +26,7 @@ let admin: string;
 
 beforeAll(async () => {
   const root = work.path;
-  for (const p of ['flux', 'space', 'time']) {
-    mkdirSync(path.join(root, p));
-    writeFileSync(path.join(root, p, '.pillar'), `${p}\n`);
-  }
+  makeMotokoFolders(root);
   // ~48 MB of incompressible data: enough for restic to report progress several times
   for (let d = 0; d < 3; d++) {
     mkdirSync(path.join(root, 'flux', `d${d}`));
@@ -37,25 +35,7 @@ beforeAll(async () => {
   const pw = path.join(root, 'restic.pw');
   writeFileSync(pw, randomBytes(16).toString('hex'), { mode: 0o600 });
   const conf = path.join(root, 'pillarsd.yaml');
-  writeFileSync(
-    conf,
-    `stateDir: ${root}/state
-server: { listen: "127.0.0.1:0", tls: auto, allowedHosts: [motoko] }
-pillars:
-  flux: { path: ${root}/flux, requireMount: false }
-  space: { path: ${root}/space, requireMount: false }
-  time: { path: ${root}/time, requireMount: false }
-secrets:
-  restic: file:${pw}
-jobs:
-  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-`,
-  );
+  writeFileSync(conf, motokoConfig({ root, server: '{ listen: "127.0.0.1:0", tls: auto, allowedHosts: [motoko] }', resticSecret: `file:${pw}`, jobs: { backup: {} } }));
   const loaded = loadConfigFile(conf);
   rt = openRuntime(loaded, { env: { ...process.env, HOME: root } });
   await rt.engine.recover();

@@ -1,6 +1,7 @@
-// A motoko in a temp folder for engine tests: flux/space/time as plain folders with sentinels, a
-// local folder as the "cloud" remote, a restic password in a 0600 file, and pillarsd.yaml.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// A motoko in a temp folder for engine tests (test/support/motoko.ts): flux/space/time as plain
+// folders with sentinels, a local folder as the "cloud" remote, a restic password in a 0600 file,
+// and pillarsd.yaml with the four standard jobs unless the test names its own.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../../server/src/config/load';
@@ -8,6 +9,7 @@ import type { LoadedConfig } from '../../../server/src/config/load';
 import { openRuntime } from '../../../server/src/jobs/runtime';
 import type { Runtime } from '../../../server/src/jobs/runtime';
 import type { CleanupRegistry } from '../../support/tmp';
+import { makeMotokoFolders, motokoConfig } from '../../support/motoko';
 
 export interface Sandbox {
   dir: string;
@@ -28,7 +30,7 @@ export interface Sandbox {
 export function makeSandbox(
   reg: CleanupRegistry,
   opts: {
-    /** YAML under jobs:, or a function of the sandbox folder that returns it */
+    /** YAML under jobs: after the standard ones (ignored with `jobs`), or a function of the sandbox folder that returns it */
     extraJobs?: string | ((dir: string) => string);
     /** YAML replacing the jobs (or a function of the sandbox folder that returns it) */
     jobs?: string | ((dir: string) => string);
@@ -39,61 +41,18 @@ export function makeSandbox(
   } = {},
 ): Sandbox {
   const dir = reg.tempDir('pillars-engine-').path;
-  const flux = path.join(dir, 'flux');
-  const space = path.join(dir, 'space');
-  const cloud = path.join(dir, 'cloud');
-  const state = path.join(dir, 'state');
-  for (const d of [flux, space, cloud, path.join(dir, 'time')]) mkdirSync(d, { recursive: true });
-  if (opts.sentinels !== false) {
-    writeFileSync(path.join(flux, '.pillar'), 'flux\n');
-    writeFileSync(path.join(space, '.pillar'), 'space\n');
-  }
-  writeFileSync(path.join(dir, 'time', '.pillar'), 'time\n');
+  const { flux, space, cloud, state, repo } = makeMotokoFolders(dir, { sentinels: opts.sentinels });
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const passwordFile = path.join(dir, 'restic.pw');
   writeFileSync(passwordFile, password, { mode: 0o600 });
-  const repo = path.join(space, 'backups/restic/flux');
-  const jobs =
-    (typeof opts.jobs === 'function' ? opts.jobs(dir) : opts.jobs) ??
-    `  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    exclude: ["**/node_modules"]
-    retries: { count: 0 }
-  flux-retention:
-    type: restic-forget
-    repository: space:/backups/restic/flux
-    password: restic
-    keep: { last: 1 }
-    prune: true
-    retries: { count: 0 }
-  flux-verify:
-    type: restic-check
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-  space-offsite:
-    type: rclone-sync
-    source: space:/
-    destination: cloud:${cloud}
-    guard: { maxDeletePercent: 5, maxDeleteCount: 1000 }
-    retries: { count: 0 }
-${typeof opts.extraJobs === 'function' ? opts.extraJobs(dir) : (opts.extraJobs ?? '')}`;
-  const yaml = `stateDir: ${state}
-server: { listen: "127.0.0.1:0", tls: "off" }
-pillars:
-  flux: { path: ${flux}, requireMount: false }
-  space: { path: ${space}, requireMount: false }
-  time: { path: ${path.join(dir, 'time')}, requireMount: false }
-secrets:
-  restic: ${opts.passwordRef ?? `file:${passwordFile}`}
-remotes:
-  cloud: { type: local }
-${opts.remotes ?? ''}
-jobs:
-${jobs}`;
+  const jobs = typeof opts.jobs === 'function' ? opts.jobs(dir) : opts.jobs;
+  const yaml = motokoConfig({
+    root: dir,
+    resticSecret: opts.passwordRef ?? `file:${passwordFile}`,
+    remotes: { more: opts.remotes },
+    jobs: jobs ?? { backup: { exclude: ['**/node_modules'] }, retention: { keep: { last: 1 } }, verify: {}, offsite: { guard: '{ maxDeletePercent: 5, maxDeleteCount: 1000 }' } },
+    extraJobs: jobs === undefined ? (typeof opts.extraJobs === 'function' ? opts.extraJobs(dir) : opts.extraJobs) : undefined,
+  });
   const configFile = path.join(dir, 'pillarsd.yaml');
   writeFileSync(configFile, yaml);
   return {
