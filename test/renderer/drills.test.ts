@@ -78,7 +78,7 @@ describe('restore drills in the pane', () => {
     await expect.poll(() => card.locator('.drill-verdict').textContent()).toMatch(/^No drill has run yet\./);
 
     // Run now: the run page opens and follows the drill to its end
-    await card.getByRole('button', { name: 'Run the drill flux-drill now' }).click();
+    await card.getByRole('button', { name: 'Run now: the drill flux-drill' }).click();
     await expect.poll(() => page.url()).toMatch(/#\/runs\/[^/]+$/);
     const runId = decodeURIComponent(page.url().split('#/runs/')[1]!);
     expect(engine.getRun(runId)?.jobId).toBe('flux-drill');
@@ -132,7 +132,7 @@ describe('restore drills in the pane', () => {
     const card = page.getByRole('region', { name: 'Restore drill flux-drill' });
     await expect.poll(() => card.locator('.drill-verdict').textContent()).toMatch(/^Last drill failed /);
     await card.getByRole('group', { name: 'What failed' }).getByText(big).waitFor();
-    const run = card.getByRole('button', { name: 'Run the drill flux-drill now' });
+    const run = card.getByRole('button', { name: 'Run now: the drill flux-drill' });
     expect(await run.isDisabled()).toBe(true);
     expect(await run.getAttribute('title')).toMatch(/viewer token/);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);

@@ -51,7 +51,7 @@ function DrillCard({ job, runs }: { job: JobInfo; runs: Run[] }) {
       actions={
         <ActionButton
           title={readOnly}
-          label={`Run the drill ${job.id} now`}
+          label={`Run now: the drill ${job.id}`}
           disabled={!!readOnly || !!active}
           action={async () => {
             const { runId } = await store.api.runNow(job.id);
