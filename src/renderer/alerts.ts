@@ -132,15 +132,16 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   // pillarsd repeats job problems in its warnings; those already have their own alert above.
   const alerted = new Set(out.map((a) => a.id.split(':')[1]));
   for (const w of s.warnings) {
-    // pillarsd's open Samba incidents, for every role (the Samba page itself is admin-only)
-    if (w.startsWith(SAMBA_WARNING)) {
-      const drift = w.startsWith(`${SAMBA_WARNING}${SAMBA_DRIFT}`);
-      out.push({ id: drift ? 'samba:status-drift' : 'samba:status', severity: 'warning', title: 'Samba', detail: sentence(w.slice(SAMBA_WARNING.length)), href: '#/samba' });
-      continue;
-    }
     const about = /^job (\S+) /.exec(w)?.[1];
     if ((about && alerted.has(about)) || told.has(w)) continue;
     out.push({ id: `w:${w}`, severity: 'warning', title: 'pillarsd', detail: w, href: '#/' });
+  }
+  // pillarsd's open Samba incidents, for every role (the Samba page itself is admin-only)
+  for (const [id, i] of [
+    [SAMBA_STATUS_DRIFT, s.samba.drift],
+    ['samba:status-reload', s.samba.reloadFailed],
+  ] as const) {
+    if (i) out.push({ id, severity: 'warning', title: 'Samba', detail: sentence(`${i.title} (${i.text})`), href: '#/samba' });
   }
   if (s.b2) {
     const b = s.b2;
@@ -152,9 +153,8 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
   return byUrgency(out);
 }
 
-/** How pillarsd's status words an open Samba incident, and its drift incident's title. */
-const SAMBA_WARNING = 'samba: ';
-const SAMBA_DRIFT = 'the Samba config was edited outside pillarsd';
+/** The alert of the status's drift incident, which an admin's own drift alert stands for. */
+const SAMBA_STATUS_DRIFT = 'samba:status-drift';
 
 /**
  * The Overview's alerts: the status's, and Samba's own state where this token may read it. That
@@ -162,7 +162,7 @@ const SAMBA_DRIFT = 'the Samba config was edited outside pillarsd';
  */
 export function overviewAlerts(status: StatusResponse, now: number, samba: SambaState | null, error: string | null): Alert[] {
   const own = sambaAlerts(samba, error);
-  const fromStatus = deriveAlerts(status, now).filter((a) => !(samba && a.id === 'samba:status-drift'));
+  const fromStatus = deriveAlerts(status, now).filter((a) => !(samba && a.id === SAMBA_STATUS_DRIFT));
   return byUrgency([...fromStatus, ...own]);
 }
 

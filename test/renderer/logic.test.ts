@@ -82,7 +82,7 @@ describe('format', () => {
 });
 
 function status(p: Partial<StatusResponse> = {}): StatusResponse {
-  return { version: '1', time: '2026-11-25T12:00:00Z', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [], ...p };
+  return { version: '1', time: '2026-11-25T12:00:00Z', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, samba: { drift: null, reloadFailed: null }, warnings: [], ...p };
 }
 
 describe('seed progress', () => {
@@ -119,17 +119,26 @@ describe('alerts', () => {
 
   test("Samba incidents in the status reach a viewer (no Samba state to read); an admin's own drift alert stands for the status's", () => {
     const st = status({
-      warnings: ['samba: the Samba config was edited outside pillarsd (/etc/samba/smb.conf was edited outside pillarsd (drift))', 'samba: smbd did not reload the Samba config (smbcontrol: no smbd running)'],
+      samba: {
+        drift: { title: 'the Samba config was edited outside pillarsd', text: '/etc/samba/smb.conf was edited outside pillarsd (drift)' },
+        reloadFailed: { title: 'smbd did not reload the Samba config', text: 'smbcontrol: no smbd running' },
+      },
+      // a server warning that merely mentions Samba is no Samba incident
+      warnings: ['samba: the Samba config was edited outside pillarsd (by hand)'],
     });
     const t = Date.parse('2026-11-25T12:00:00Z');
     const viewer = overviewAlerts(st, t, null, null);
     expect(viewer.map((a) => [a.id, a.title, a.href])).toEqual([
+      ['w:samba: the Samba config was edited outside pillarsd (by hand)', 'pillarsd', '#/'],
       ['samba:status-drift', 'Samba', '#/samba'],
-      ['samba:status', 'Samba', '#/samba'],
+      ['samba:status-reload', 'Samba', '#/samba'],
     ]);
-    expect(viewer[1]!.detail).toBe('smbd did not reload the Samba config (smbcontrol: no smbd running).');
+    expect(viewer[1]!.detail).toBe('the Samba config was edited outside pillarsd (/etc/samba/smb.conf was edited outside pillarsd (drift)).');
+    expect(viewer[2]!.detail).toBe('smbd did not reload the Samba config (smbcontrol: no smbd running).');
     const live: SambaState = { rendered: '', live: '', diff: '', drift: true, valid: true, messages: ['/etc/samba/smb.conf was edited outside pillarsd (drift)'], versions: [] };
-    expect(overviewAlerts(st, t, live, null).map((a) => a.id)).toEqual(['samba:status', 'samba:drift']);
+    expect(overviewAlerts(st, t, live, null).map((a) => a.id)).toEqual(['w:samba: the Samba config was edited outside pillarsd (by hand)', 'samba:status-reload', 'samba:drift']);
+    // no open incident, no Samba alert
+    expect(overviewAlerts(status({}), t, null, null)).toEqual([]);
   });
 
   const now = Date.parse('2026-11-25T12:00:00Z');

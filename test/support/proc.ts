@@ -73,6 +73,13 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
   return r;
 }
 
+/** A Unix user's uid and primary gid, as `id` reports them (through NSS, not /etc/passwd alone). */
+export async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
+  const uid = Number((await runOk('id', ['-u', user])).stdout.trim());
+  const gid = Number((await runOk('id', ['-g', user])).stdout.trim());
+  return { uid, gid };
+}
+
 /** Sends a signal to a whole process group; a group that is already gone is not an error. */
 export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {

@@ -63,6 +63,7 @@ export function status(jobs: JobInfo[]): StatusResponse {
     timeMachine: [],
     hotSets: [],
     b2: null,
+    samba: { drift: null, reloadFailed: null },
     warnings: [],
   };
 }

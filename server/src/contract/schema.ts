@@ -344,6 +344,24 @@ export const B2Plan = named(
   }),
 );
 
+export const SambaIncident = named(
+  'SambaIncident',
+  z.object({
+    title: z.string().describe('what is wrong, as the notifications word it'),
+    text: z.string().describe("the detail: the Samba state's drift line, or why smbd did not reload"),
+  }),
+  "An open Samba incident of pillarsd's notifications.",
+);
+
+export const SambaIncidents = named(
+  'SambaIncidents',
+  z.object({
+    drift: SambaIncident.nullable().describe('the live smb.conf was edited outside pillarsd'),
+    reloadFailed: SambaIncident.nullable().describe('an apply was written but smbd did not reload it'),
+  }),
+  "pillarsd's open Samba incidents, in every role's status: GET /api/v1/samba, which says more, is admin-only.",
+);
+
 export const StatusResponse = named(
   'StatusResponse',
   z.object({
@@ -354,6 +372,7 @@ export const StatusResponse = named(
     timeMachine: z.array(TimeMachineBundle),
     hotSets: z.array(HotSetStatus),
     b2: B2Plan.nullable(),
+    samba: SambaIncidents,
     warnings: z.array(z.string()),
   }),
 );

@@ -1,5 +1,6 @@
 // Guards' decisions (rules 1–3 of docs/architecture.md), pure: the runner gathers the facts, these decide.
 import type { BlockInfo, RunStatus } from '../contract/api';
+import { RECOVER_MARKER } from './recover-plan';
 
 export interface PillarFacts {
   id: string;
@@ -68,12 +69,12 @@ export function sourceGuard(s: { path: string; exists: boolean; hasEntries: bool
  * that reads it would take a half-made disk for the truth, and an offsite sync would delete the
  * cloud copies of files not recovered yet (below its deletion threshold, unasked).
  */
-export function recoveryGuard(p: { pillar: string; marker: string | null }): BlockInfo | null {
-  if (p.marker === null) return null;
+export function recoveryGuard(p: { pillar: string; recovering: boolean }): BlockInfo | null {
+  if (!p.recovering) return null;
   return {
     guard: 'recovery-in-progress',
     needsApproval: false,
-    message: `pillar ${p.pillar} is being recovered (its ${p.marker} marker is there): nothing is backed up or synced from it until the recovery has been verified (pillarsd recover ${p.pillar} --from REMOTE finishes it)`,
+    message: `pillar ${p.pillar} is being recovered (its ${RECOVER_MARKER} marker is there): nothing is backed up or synced from it until the recovery has been verified (pillarsd recover ${p.pillar} --from REMOTE finishes it)`,
   };
 }
 

@@ -1,9 +1,10 @@
-// One attempt of one job: guards first (rules 1 and 3), then pre hooks, the job type's run, post
-// hooks. It decides nothing about queues or retries (execution.ts) and stores nothing.
+// One attempt of one job: the pillar guards first (rule 1, and no source under recovery), then pre
+// hooks, the source guard (rule 3: on what the hooks left), the job type's run, post hooks. It
+// decides nothing about queues or retries (execution.ts) and stores nothing.
 import type { JobType, Outcome, RunContext } from './job-type';
 import { fail, Stop, cancelled } from './job-type';
 import { runHook } from './hooks';
-import { preflight } from './pillar-guards';
+import { preflight, sourcesBeforeTool } from './pillar-guards';
 import { jobTypeOf } from './types/registry';
 import { ToolMissingError } from './toolchain';
 
@@ -12,13 +13,16 @@ export async function runAttempt(ctx: RunContext): Promise<Outcome> {
   let outcome: Outcome;
   let preRan = false;
   try {
-    preflight(ctx.config, type.refs(ctx.job));
+    const refs = type.refs(ctx.job);
+    preflight(ctx.config, refs);
     preRan = ctx.job.pre.length > 0;
     for (const h of ctx.job.pre) {
       const err = await runHook(ctx, 'pre', h, 'running');
       if (err && ctx.signal.aborted) cancelled(ctx);
       if (err) fail(err);
     }
+    // blocked here, the tool never runs; the post hooks still do once a pre hook ran (below)
+    sourcesBeforeTool(ctx.config, refs);
     outcome = await type.run(ctx, ctx.job);
   } catch (e) {
     if (e instanceof Stop) outcome = e.outcome;

@@ -1,7 +1,7 @@
 // One interface for every job type (the shape of Backrest's tasks): what the job touches, so the
-// engine can queue it (rule 4) and guard its pillars before any hook runs (rules 1 and 3), and
-// how one attempt of it runs. A new job type is a module in types/ and a line in types/registry.ts
-// (plus its YAML schema in config/schema.ts).
+// engine can queue it (rule 4), guard its pillars before any hook runs (rule 1) and its source
+// before the tool (rule 3), and how one attempt of it runs. A new job type is a module in types/
+// and a line in types/registry.ts (plus its YAML schema in config/schema.ts).
 import type { BlockInfo, Progress, Run, RunStatus, RunSummary } from '../contract/api';
 import type { Config } from '../config/schema';
 import type { Exec } from '../infra/exec';
@@ -27,7 +27,7 @@ export interface JobRef {
   ref: string;
   /** r: reads it; w: writes it. Runs where one writes what another reads or writes never overlap. */
   mode: 'r' | 'w';
-  /** the job's source: it must exist and hold something (rule 3) */
+  /** the job's source: it must exist and hold something once the pre hooks ran (rule 3) */
   source?: boolean;
   /** locations inside `ref` the job leaves alone (an rclone job's anchored excludes): no conflict there */
   except?: string[];
@@ -81,7 +81,7 @@ export interface JobType<J extends RunnableJob = RunnableJob> {
    * repository's next user removes stale locks first. The job then has a `repository`.
    */
   leavesStaleLocks?: boolean;
-  /** One attempt past the preflight and the pre hooks. Ends early through `fail`/`block`/`cancelled`. */
+  /** One attempt past the preflight, the pre hooks and the source guard. Ends early through `fail`/`block`/`cancelled`. */
   run(ctx: RunContext, job: J): Promise<Outcome>;
 }
 

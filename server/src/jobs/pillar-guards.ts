@@ -1,6 +1,7 @@
-// The guards a run meets before it touches anything: every pillar it names is there, mounted and
-// carries its sentinel (rule 1), and a source exists and is not empty (rule 3). Pure decisions in
-// domain/guards.ts; the facts are read here.
+// The guards a run meets: before it touches anything (hooks included), every pillar it names is
+// there, mounted and carries its sentinel (rule 1) and no source pillar is being recovered; after
+// the pre hooks, right before the tool, a source exists and is not empty (rule 3). Pure decisions
+// in domain/guards.ts; the facts are read here.
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import { resolveLocation } from '../config/locations';
@@ -25,10 +26,16 @@ export function checkPillar(c: Config, loc: Location): void {
   if (b) block(b);
 }
 
+/** A source pillar a recovery is still filling: nothing reads it, hooks included. */
+export function checkRecovery(loc: Location): void {
+  if (loc.kind !== 'pillar') return;
+  const r = recoveryGuard({ pillar: loc.pillar, recovering: exists(path.join(loc.root, RECOVER_MARKER)) });
+  if (r) block(r);
+}
+
 export function checkSource(loc: Location): void {
   if (loc.kind !== 'pillar') return;
-  const r = recoveryGuard({ pillar: loc.pillar, marker: exists(path.join(loc.root, RECOVER_MARKER)) ? RECOVER_MARKER : null });
-  if (r) block(r);
+  checkRecovery(loc);
   const there = isDirectory(loc.path);
   const b = sourceGuard({ path: loc.path, exists: there || exists(loc.path), hasEntries: there ? hasEntries(loc.path, isPillarRoot(loc) ? ['.pillar'] : []) : exists(loc.path) });
   if (b) block(b);
@@ -43,8 +50,22 @@ export function checkSourceHoldsFiles(loc: Location): void {
 
 const isPillarRoot = (loc: Extract<Location, { kind: 'pillar' }>) => loc.path === loc.root || loc.path === `${loc.root}/`;
 
-/** Every pillar first, then the sources: a blocked run touches nothing, hooks included. */
+/**
+ * Before any hook: every pillar first, then no source pillar under recovery. A run blocked here
+ * touches nothing, hooks included (a pre hook never writes into a pillar that is not there).
+ */
 export function preflight(c: Config, refs: readonly JobRef[]): void {
   for (const r of refs) checkPillar(c, resolveLocation(c, r.ref));
+  for (const r of refs) if (r.source) checkRecovery(resolveLocation(c, r.ref));
+}
+
+/**
+ * After the pre hooks, right before the tool: each source exists and holds something (rule 3),
+ * judged on what the tool will read. A dump a pre hook writes may be all a source holds (and the
+ * hook may make its folder), so an earlier look would block such a job's first run for good. A
+ * job without pre hooks meets this at the moment preflight ends, with nothing run in between: the
+ * same check, so there is one, not an early one and a late one.
+ */
+export function sourcesBeforeTool(c: Config, refs: readonly JobRef[]): void {
   for (const r of refs) if (r.source) checkSource(resolveLocation(c, r.ref));
 }

@@ -67,7 +67,7 @@ export class EngineStatus implements StatusApi {
       ...jobs.filter((j) => j.overdue).map((j) => `job ${j.id} is overdue: its last scheduled run did not succeed`),
       ...jobs.filter((j) => j.state === 'blocked').map((j) => `job ${j.id} is blocked: ${j.lastRun?.error ?? 'a guard refused it'}`),
     ];
-    const s: StatusResponse = { version: VERSION, time: this.clock.now().toISOString(), pillars, jobs, timeMachine: [], hotSets: [], b2: null, warnings };
+    const s: StatusResponse = { version: VERSION, time: this.clock.now().toISOString(), pillars, jobs, timeMachine: [], hotSets: [], b2: null, samba: { drift: null, reloadFailed: null }, warnings };
     for (const fn of this.contributors) {
       try {
         await fn(s);

@@ -122,9 +122,13 @@ export function conditionsFromStatus(st: StatusResponse, trends: ReadonlyMap<str
   ];
 }
 
+/** The incident keys of Samba's two conditions; the status's `samba` field is read from them. */
+export const SAMBA_DRIFT_KEY = 'samba:drift';
+export const SAMBA_RELOAD_KEY = 'samba:reload';
+
 export function sambaCondition(state: { drift: boolean; messages: string[] } | null, error: string | null): Condition {
   return {
-    key: 'samba:drift',
+    key: SAMBA_DRIFT_KEY,
     kind: 'samba',
     state: state === null ? 'unknown' : state.drift ? 'active' : 'clear',
     severity: 'warning',
@@ -138,5 +142,20 @@ export function sambaCondition(state: { drift: boolean; messages: string[] } | n
     jobId: null,
     subject: 'samba',
     clearTitle: "the Samba config is pillarsd's again",
+  };
+}
+
+/** A samba apply that smbd did not reload (`message`), or did (null). */
+export function sambaReloadCondition(message: string | null): Condition {
+  return {
+    key: SAMBA_RELOAD_KEY,
+    kind: 'samba',
+    state: message === null ? 'clear' : 'active',
+    severity: 'critical',
+    title: 'smbd did not reload the Samba config',
+    text: message ?? 'smbd reloaded the Samba config',
+    jobId: null,
+    subject: 'samba',
+    clearTitle: 'smbd reloaded the Samba config',
   };
 }

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema';
 import type { NotificationsConfig } from '../config/notify-schema';
 import { durationMs } from '../config/notify-schema';
-import type { ChannelState, IncidentInfo, JobNotifyChoices, Notice, NoticeKind, NotificationsResponse, NotifyTestResult, Run, StatusResponse, StoredEvent } from '../contract/api';
+import type { ChannelState, IncidentInfo, JobNotifyChoices, Notice, NoticeKind, NotificationsResponse, NotifyTestResult, Run, SambaIncident, SambaIncidents, StatusResponse, StoredEvent } from '../contract/api';
 import { JOB_NOTICE_KINDS, NOTICE_KINDS, SUCCESS_STATUSES } from '../contract/api';
 import type { EventHub, NotificationsApi, SambaApi, StatusApi } from '../ports/services';
 import { BadRequestError, NotFoundError } from '../ports/errors';
@@ -16,7 +16,7 @@ import type { NotifyTransport } from '../infra/notify-transport';
 import { runSecrets, type SecretBackends } from '../secrets/resolver';
 import type { NotifyStore } from '../store/notify';
 import { describeTarget, deliver } from './channels';
-import { conditionsFromStatus, sambaCondition } from './conditions';
+import { conditionsFromStatus, SAMBA_DRIFT_KEY, SAMBA_RELOAD_KEY, sambaCondition, sambaReloadCondition } from './conditions';
 import { noticeId, onCondition, onRun, onTick, type Condition, type Incident, type NoticeDraft, type Transition } from './incidents';
 import { channelsFor, withLink, type Ping } from './messages';
 import { masked, Outbox } from './outbox';
@@ -243,31 +243,22 @@ export class Notifier implements NotificationsApi {
   }
 
   /**
-   * The open Samba incidents as status warnings. Reading Samba's state is admin-only (it holds the
-   * whole smb.conf), so without this a viewer's Overview, the tray and /metrics said all is well
-   * while smbd ran a hand-edited config or had not taken the last apply.
+   * The open Samba incidents, for the status's `samba` field. Reading Samba's state is admin-only
+   * (it holds the whole smb.conf), so without this a viewer's Overview said all is well while smbd
+   * ran a hand-edited config or had not taken the last apply.
    */
-  sambaWarnings(): string[] {
-    return this.d.store
-      .incidents()
-      .filter((i) => i.kind === 'samba')
-      .map((i) => `samba: ${i.title} (${i.text})`);
+  sambaIncidents(): SambaIncidents {
+    const open = (key: string): SambaIncident | null => {
+      const i = this.d.store.incident(key);
+      return i ? { title: i.title, text: i.text } : null;
+    };
+    return { drift: open(SAMBA_DRIFT_KEY), reloadFailed: open(SAMBA_RELOAD_KEY) };
   }
 
   /** A samba apply that did not reload smbd (the composition root reports it). */
   sambaReloadFailed(message: string | null): void {
     const touched = new Set<string>();
-    const c: Condition = {
-      key: 'samba:reload',
-      kind: 'samba',
-      state: message === null ? 'clear' : 'active',
-      severity: 'critical',
-      title: 'smbd did not reload the Samba config',
-      text: message ?? 'smbd reloaded the Samba config',
-      jobId: null,
-      subject: 'samba',
-      clearTitle: 'smbd reloaded the Samba config',
-    };
+    const c = sambaReloadCondition(message);
     this.d.store.atomically(() => this.apply(c.key, onCondition(this.d.store.incident(c.key), c, this.d.clock.now().toISOString()), touched));
     if (touched.size) this.outbox.kick(touched);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { changeGuard, pillarGuard, retentionGuard, retentionHealthGate, sentinelId, shrinkGuard, sourceGuard } from '../../../server/src/domain/guards';
+import { changeGuard, pillarGuard, recoveryGuard, retentionGuard, retentionHealthGate, sentinelId, shrinkGuard, sourceGuard } from '../../../server/src/domain/guards';
+import { RECOVER_MARKER } from '../../../server/src/domain/recover-plan';
 import type { RetentionHealthFacts } from '../../../server/src/domain/guards';
 import type { RunStatus } from '../../../server/src/contract/api';
 import { assertTransition, backoffSeconds, canTransition, exitCodeFor, followsAfter } from '../../../server/src/domain/run-state';
@@ -31,6 +32,17 @@ describe('rule 3: empty or vanished source', () => {
     expect(sourceGuard({ path: '/flux', exists: false, hasEntries: false })?.guard).toBe('missing-source');
     expect(sourceGuard({ path: '/flux', exists: true, hasEntries: false })?.guard).toBe('empty-source');
     expect(sourceGuard({ path: '/flux', exists: true, hasEntries: true })).toBeNull();
+  });
+});
+
+describe('recovery in progress', () => {
+  it('blocks a pillar being recovered, naming its marker file and how the recovery ends; passes one that is not', () => {
+    expect(recoveryGuard({ pillar: 'space', recovering: false })).toBeNull();
+    expect(recoveryGuard({ pillar: 'space', recovering: true })).toEqual({
+      guard: 'recovery-in-progress',
+      needsApproval: false,
+      message: `pillar space is being recovered (its ${RECOVER_MARKER} marker is there): nothing is backed up or synced from it until the recovery has been verified (pillarsd recover space --from REMOTE finishes it)`,
+    });
   });
 });
 

@@ -135,7 +135,7 @@ describe('GET /api/v1/status', () => {
         async status() {
           calls++;
           await new Promise((r) => setTimeout(r, 20));
-          return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [`call ${calls}`] };
+          return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, samba: { drift: null, reloadFailed: null }, warnings: [`call ${calls}`] };
         },
       },
     });

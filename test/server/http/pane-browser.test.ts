@@ -4,10 +4,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startStack, type LiveStack } from './support/stack';
 import { tempDir } from '../../support/tmp';
-import { gotoSteady } from '../../renderer/browser';
+import { gotoSteady, launchChromium } from '../../renderer/browser';
 
 const pane = tempDir('pillars-pane-csp-');
 const home = tempDir('pillars-chromium-');
@@ -33,11 +33,7 @@ document.body.dataset.foreign = foreign;
 document.body.dataset.done = '1';`,
   );
   s = await startStack({ adminDir: pane.path });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    env: { HOME: home.path, XDG_CONFIG_HOME: home.path, XDG_CACHE_HOME: home.path },
-  });
+  browser = await launchChromium(home.path);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,9 +1,11 @@
 // The guards of a restic backup against the real restic 0.14 (rule 3): a source with its sentinel
 // but no file in its folders is refused like an empty one, never "succeeded with 0 files".
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECOVER_MARKER } from '../../../server/src/domain/recover-plan';
 import { runOk } from '../../support/proc';
+import { hashTree } from '../../support/trees';
 import { useCleanup } from '../../support/tmp';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 
@@ -199,5 +201,87 @@ describe('what a backup takes', () => {
     expect(r.status).toBe('failed');
     expect(r.error).toBe('jobs.flux-backup.options.readConcurrency (--read-concurrency) needs restic 0.15 or newer (installed: restic 0.14.0)');
     expect(await rt.engine.readLog(r.id)).not.toMatch(/\$ restic backup/);
+  });
+});
+
+describe('pre hooks and the source guard (issue 22)', () => {
+  // a dump folder only the pre hook fills, as docs/hook-recipes.md recommends; the post hook leaves
+  // the run's status where the test reads it
+  const dumpJobs = (preScript: string) => (dir: string) => {
+    const post = [{ argv: ['sh', '-c', 'echo "$PILLARS_RUN_STATUS" > "$MARK"'], env: { MARK: path.join(dir, 'post-ran') }, timeoutSeconds: 30 }];
+    const job = (id: string, folder: string) => `  ${id}:
+    type: restic-backup
+    source: flux:/${folder}
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 0 }
+    pre: ${JSON.stringify([{ argv: ['sh', '-c', preScript], env: { OUT: path.join(dir, 'flux', folder, 'app.sql') }, timeoutSeconds: 30 }])}
+    post: ${JSON.stringify(post)}
+`;
+    return job('db-backup', 'db-dumps') + job('new-db-backup', 'new-dumps');
+  };
+  const DUMP = 'mkdir -p "$(dirname "$OUT")"; echo "dump of run $PILLARS_RUN_ID" > "$OUT.part"; mv -f "$OUT.part" "$OUT"';
+  const dumped = async (sb: ReturnType<typeof makeSandbox>, file: string) => (await runOk('restic', ['dump', 'latest', file], { env: { ...process.env, ...sb.resticEnv } })).stdout;
+
+  it('a source only the pre hook fills: the first run succeeds and its snapshot holds the dump (also when the hook makes the folder)', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg, { jobs: dumpJobs(DUMP) });
+    mkdirSync(path.join(sb.flux, 'db-dumps'));
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'db-backup');
+    expect(r.status, await rt.engine.readLog(r.id)).toBe('succeeded');
+    expect(await dumped(sb, `${sb.flux}/db-dumps/app.sql`)).toBe(`dump of run ${r.id}\n`);
+    expect(readFileSync(path.join(sb.dir, 'post-ran'), 'utf8')).toBe('succeeded\n');
+
+    // a source folder that is not there before the hook makes it
+    const n = await runJob(rt, 'new-db-backup');
+    expect(n.status, await rt.engine.readLog(n.id)).toBe('succeeded');
+    expect(await dumped(sb, `${sb.flux}/new-dumps/app.sql`)).toBe(`dump of run ${n.id}\n`);
+  });
+
+  it('a pre hook that writes nothing: blocked as an empty source, restic never runs, the post hook still does', { timeout: 120_000 }, async () => {
+    const sb = makeSandbox(reg, { jobs: dumpJobs('echo "nothing to dump today"') });
+    mkdirSync(path.join(sb.flux, 'db-dumps'));
+    await runOk('restic', ['init'], { env: { ...process.env, ...sb.resticEnv } });
+    const repoBefore = await hashTree(sb.repo);
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'db-backup');
+    expect(r.status).toBe('blocked');
+    expect(r.block).toEqual({ guard: 'empty-source', needsApproval: false, message: `source ${sb.flux}/db-dumps is empty: refusing to back up or sync nothing over real data` });
+    expect(r.error).toBe(r.block!.message);
+    const log = await rt.engine.readLog(r.id);
+    expect(log).toContain('[pre] nothing to dump today');
+    expect(log).not.toMatch(/\$ restic/);
+    expect(await hashTree(sb.repo)).toEqual(repoBefore);
+    expect(await snapshots(sb.resticEnv)).toEqual([]);
+    // a pre hook ran, so its post hook runs too (what a pause would be undone by), told the status
+    expect(readFileSync(path.join(sb.dir, 'post-ran'), 'utf8')).toBe('blocked\n');
+
+    // a source the hook did not even make: the same block, for a missing source
+    const n = await runJob(rt, 'new-db-backup');
+    expect(n.block).toEqual({ guard: 'missing-source', needsApproval: false, message: `source ${sb.flux}/new-dumps does not exist` });
+    expect(await snapshots(sb.resticEnv)).toEqual([]);
+  });
+
+  it('a pillar without its sentinel, or under recovery, blocks before the pre hook: the hook writes nothing', { timeout: 60_000 }, async () => {
+    const sb = makeSandbox(reg, { jobs: dumpJobs(DUMP) });
+    mkdirSync(path.join(sb.flux, 'db-dumps'));
+    const dump = path.join(sb.flux, 'db-dumps/app.sql');
+    const rt = sandboxRuntime(reg, sb);
+
+    rmSync(path.join(sb.flux, '.pillar'));
+    const r = await runJob(rt, 'db-backup');
+    expect(r.status).toBe('blocked');
+    expect(r.block?.guard).toBe('pillar-sentinel');
+    expect(existsSync(dump)).toBe(false);
+    expect(await rt.engine.readLog(r.id)).not.toMatch(/pre hook/);
+    // no pre hook ran: nothing to undo, no post hook
+    expect(existsSync(path.join(sb.dir, 'post-ran'))).toBe(false);
+
+    writeFileSync(path.join(sb.flux, '.pillar'), 'flux\n');
+    writeFileSync(path.join(sb.flux, RECOVER_MARKER), '');
+    const rec = await runJob(rt, 'db-backup');
+    expect(rec.block?.guard).toBe('recovery-in-progress');
+    expect(existsSync(dump)).toBe(false);
+    expect(existsSync(path.join(sb.dir, 'post-ran'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Run, RunsPage } from '../../../server/src/contract/api';
 import { runPillarsd, spawnPillarsd } from '../../support/cli';
-import { runOk } from '../../support/proc';
+import { idsOf, runOk } from '../../support/proc';
 import { ensureUnixUser } from '../../support/smbd';
 import { useCleanup } from '../../support/tmp';
 import { request, type Target } from '../http/support/client';
@@ -16,17 +16,11 @@ import { makeSandbox } from './sandbox';
 
 const USER = 'pillarsbk1';
 
-async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
-  await ensureUnixUser(user);
-  const uid = Number((await runOk('id', ['-u', user])).stdout.trim());
-  const gid = Number((await runOk('id', ['-g', user])).stdout.trim());
-  return { uid, gid };
-}
-
 describe('a backup that could not read some files', () => {
   const cleanup = useCleanup();
 
   it('ends succeeded-with-warnings naming the files; the offsite sync after it still runs, one with afterWarnings: skip does not', { timeout: 180_000 }, async () => {
+    await ensureUnixUser(USER);
     const who = await idsOf(USER);
     const sb = makeSandbox(cleanup, {
       jobs: `  flux-backup:

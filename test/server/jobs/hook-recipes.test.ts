@@ -1,12 +1,13 @@
 // The database recipes of docs/hook-recipes.md, read from the document as an owner would copy them,
 // run as pre hooks of a real Flux backup against a real SQLite 3.40 and a real PostgreSQL 15
 // cluster the test starts: the dump reaches the snapshot and restores into the same rows, and a
-// database that is not there fails the run and keeps the previous dump.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// database that is not there fails the run and keeps the previous dump. Flux holds nothing but what
+// the hook writes: the source guard judges the source after the pre hooks (issue 22).
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { run, runOk } from '../../support/proc';
+import { idsOf, run, runOk } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 
@@ -60,7 +61,6 @@ describe('SQLite recipe', () => {
     ]);
     const sb = backupWith(recipe('sqlite', (dumps) => ({ DB: db, OUT: path.join(dumps, 'photos.sqlite') })));
     const out = path.join(sb.flux, 'db-dumps', 'photos.sqlite');
-    writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');
     const rt = sandboxRuntime(reg, sb);
 
     const ok = await runJob(rt, 'flux-backup');
@@ -91,7 +91,7 @@ describe('PostgreSQL recipe', () => {
     // a private cluster on a socket folder of its own, no TCP: it meets no other PostgreSQL here
     const dir = reg.tempDir('pillars-pg-').path;
     chmodSync(dir, 0o755);
-    const [uid, gid] = postgresIds();
+    const { uid, gid } = await idsOf('postgres'); // the postgresql package's user (scripts/packages.sh)
     const data = path.join(dir, 'data');
     const sock = path.join(dir, 'sock');
     const logs = path.join(dir, 'log');
@@ -113,7 +113,6 @@ describe('PostgreSQL recipe', () => {
 
     const sb = backupWith(recipe('postgresql', (dumps) => ({ DB: 'cloud', OUT: path.join(dumps, 'cloud.pgdump'), PGHOST: sock, PGPORT: port })));
     const out = path.join(sb.flux, 'db-dumps', 'cloud.pgdump');
-    writeFileSync(path.join(sb.flux, 'notes.txt'), 'n');
     const rt = sandboxRuntime(reg, sb);
     const r = await runJob(rt, 'flux-backup');
     expect(r.status, await rt.engine.readLog(r.id)).toBe('succeeded');
@@ -127,9 +126,3 @@ describe('PostgreSQL recipe', () => {
     expect((await psql('cloud_back', 'SELECT count(*), max(id) FROM files')).stdout.trim()).toBe('3000|3000');
   });
 });
-
-function postgresIds(): [number, number] {
-  const m = /^postgres:[^:]*:(\d+):(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'));
-  if (!m) throw new Error('no postgres user: install the postgresql package (scripts/packages.sh)');
-  return [Number(m[1]), Number(m[2])];
-}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServe, type Served } from '../../../server/src/cli/commands/serve';
 import { loadConfigFile, parseConfig } from '../../../server/src/config/load';
-import type { NotificationsResponse, NotifyTestResult, WebhookBody } from '../../../server/src/contract/api';
+import type { NotificationsResponse, NotifyTestResult, StatusResponse, WebhookBody } from '../../../server/src/contract/api';
 import { REPO_ROOT, runPillarsd } from '../../support/cli';
 import { run } from '../../support/proc';
 import { freePort } from '../../support/net';
@@ -197,10 +197,12 @@ describe('pillarsd notify test', () => {
 });
 
 describe('Samba', () => {
-  it('an apply that smbd did not reload is an incident, told once', async () => {
+  it('an apply that smbd did not reload is an incident, told once; it and a hand edit reach every reader of the status', async () => {
     const web = reg.track(await startHttpReceiver());
     const sb = notifySandbox(reg, {
+      // Samba's state is read at every poll (the test's polls, not a timer, decide when)
       notifications: () => `  groupSeconds: 0
+  sambaPollMinutes: 0.000001
   channels:
     hook: { type: webhook, url: "${web.url}/hook" }
 `,
@@ -219,12 +221,25 @@ describe('Samba', () => {
     expect(s.notifier.view().open.map((i) => i.key)).toContain('samba:reload');
     // every reader of the status sees it, not only an admin on the Samba page
     const viewer = s.tokens.create({ role: 'viewer', name: 'phone' }).token;
-    const st = (await (await fetch(`${s.url}/api/v1/status`, { headers: { authorization: `Bearer ${viewer}` } })).json()) as { warnings: string[] };
-    expect(st.warnings.filter((w) => w.startsWith('samba:'))).toEqual([expect.stringMatching(/^samba: smbd did not reload the Samba config \(.+\)$/)]);
+    const st = (await (await fetch(`${s.url}/api/v1/status`, { headers: { authorization: `Bearer ${viewer}` } })).json()) as StatusResponse;
+    expect(st.samba).toEqual({ drift: null, reloadFailed: { title: 'smbd did not reload the Samba config', text: expect.stringMatching(/\S/) as unknown } });
+    expect(st.samba.reloadFailed!.text).not.toBe('smbd reloaded the Samba config');
     // applied again (nothing new to write): no second message for the same incident
     await fetch(`${s.url}/api/v1/samba/apply`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     await s.notifier.poll();
     await s.notifier.idle();
     expect(web.requests.filter((r) => r.url === '/hook')).toHaveLength(1);
+    // the live file edited by hand: the drift incident joins it in the status, by its field
+    writeFileSync(path.join(sb.dir, 'pillars.conf'), '[global]\n   # edited by hand\n');
+    await s.notifier.poll(); // joins a timer's poll that may have read the file before the edit…
+    await new Promise((r) => setTimeout(r, 2));
+    await s.notifier.poll(); // …this one reads it after
+    const drifted = await s.rt.status.status();
+    expect(drifted.samba.drift).toEqual({
+      title: 'the Samba config was edited outside pillarsd',
+      text: `${path.join(sb.dir, 'pillars.conf')} was edited outside pillarsd (drift): apply refuses to overwrite it without --force`,
+    });
+    expect(drifted.samba.reloadFailed).not.toBeNull();
+    expect(drifted.warnings.filter((w) => /samba|smbd/i.test(w))).toEqual([]);
   });
 });

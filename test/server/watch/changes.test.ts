@@ -24,6 +24,7 @@ const status = (sentinel: boolean, freeBytes = 50): StatusResponse => ({
   timeMachine: [],
   hotSets: [],
   b2: null,
+  samba: { drift: null, reloadFailed: null },
   warnings: sentinel ? [] : ['pillar time: /time/.pillar is missing'],
 });
 

@@ -163,6 +163,7 @@ describe('Time Machine bundles', () => {
       timeMachine: [],
       hotSets: [],
       b2: null,
+      samba: { drift: null, reloadFailed: null },
       warnings: [],
     };
     await watchStatusContributor(deps)(s);
@@ -214,7 +215,7 @@ jobs:
     );
     expect(ran).toBe(true);
     expect(log).toEqual([expect.stringMatching(/^hot-sets: could not pause every hot-set \(Syncthing at http:\/\/127\.0\.0\.1:9 did not answer GET \/rest\/config\/folders: .*\); the backup runs anyway$/)]);
-    const s: StatusResponse = { version: 't', time: '', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, warnings: [] };
+    const s: StatusResponse = { version: 't', time: '', pillars: [], jobs: [], timeMachine: [], hotSets: [], b2: null, samba: { drift: null, reloadFailed: null }, warnings: [] };
     await w.contributor(s);
     expect(s.b2!.uplinkMbps).toBe(50);
     expect(s.timeMachine[0]!.capBytes).toBe(1024 ** 4);

@@ -111,7 +111,7 @@ export async function startServe(loaded: LoadedConfig, o: ServeOptions = {}): Pr
     // a job's maxAge counts in every status answer (pane, tray, metrics), not only in messages
     rt.status.contributors.push(maxAgeContributor(() => notifier.settings()));
     rt.status.contributors.push((s) => {
-      s.warnings.push(...notifier.sambaWarnings());
+      s.samba = notifier.sambaIncidents();
     });
     // every job setting the pane edits goes into pillarsd.yaml and to the engine, scheduler and notifier
     const settings = writer ? jobSettingsService({ writer, engine: rt.engine, scheduler, onConfig: (next) => notifier.setConfig(next), log: logAs('settings') }) : undefined;

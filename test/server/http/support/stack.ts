@@ -54,7 +54,7 @@ function parts(over: Partial<AppDeps>): Parts {
   const engine = new MiniEngine(new RunStore(db), hub, [job('flux-backup'), job('space-offsite', { type: 'rclone-sync', repository: null, source: 'space:/', destination: 'b2:miket-space' })]);
   const status = {
     async status(): Promise<StatusResponse> {
-      return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: engine.listJobs(), timeMachine: [], hotSets: [], b2: null, warnings: [] };
+      return { version: 'test', time: new Date().toISOString(), pillars: [], jobs: engine.listJobs(), timeMachine: [], hotSets: [], b2: null, samba: { drift: null, reloadFailed: null }, warnings: [] };
     },
   };
   const admin = tokens.create({ role: 'admin', name: 'test admin' }).token;
