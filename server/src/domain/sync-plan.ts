@@ -3,18 +3,24 @@
 // `sortLine` writes, and a merge walks both in step, so memory stays the same for ten files or ten
 // million. rclone itself still decides, file by file, what is equal (the copy runs with the list).
 
+const PLAIN_KEY = /^[ !#-[\]-~]*$/;
+
 /**
  * A sort key for a path that sorts the same way in `sort` (C locale, bytes) and in JavaScript
  * (`<` on UTF-16 units): the path as a JSON string body with every non-ASCII character escaped, so
  * the key is printable ASCII and holds no tab or newline. `keyPath` reverses it.
  */
 export function pathKey(p: string): string {
+  // printable ASCII without a quote or backslash is its own JSON string body (most paths: no work)
+  if (PLAIN_KEY.test(p)) return p;
   return JSON.stringify(p)
     .slice(1, -1)
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function keyPath(key: string): string {
+  // a key with no escape in it is the path itself
+  if (!key.includes('\\')) return key;
   return JSON.parse(`"${key}"`) as string;
 }
 
@@ -42,21 +48,25 @@ export function parseSortLine(line: string): SortedEntry {
  */
 export const MODTIME_NOT_SUPPORTED_NS = 100 * 365 * 24 * 3600 * 1e9;
 
+const RFC3339 = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
+
+/** An RFC 3339 time as [whole ms since the epoch, ns within the second]. */
+function splitTime(s: string): [number, number] {
+  const m = RFC3339.exec(s);
+  if (!m) {
+    const ms = Date.parse(s);
+    if (Number.isNaN(ms)) throw new Error(`unreadable modification time "${s}"`);
+    return [ms, 0];
+  }
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) throw new Error(`unreadable modification time "${s}"`);
+  return [ms, Number((m[2] ?? '').padEnd(9, '0'))];
+}
+
 /** Nanoseconds between two RFC 3339 times (b − a), exact to the nanosecond within ±104 days. */
 export function modTimeDiffNs(a: string, b: string): number {
-  const split = (s: string): [number, number] => {
-    const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
-    if (!m) {
-      const ms = Date.parse(s);
-      if (Number.isNaN(ms)) throw new Error(`unreadable modification time "${s}"`);
-      return [ms, 0];
-    }
-    const ms = Date.parse(`${m[1]}${m[3]}`);
-    if (Number.isNaN(ms)) throw new Error(`unreadable modification time "${s}"`);
-    return [ms, Number((m[2] ?? '').padEnd(9, '0'))];
-  };
-  const [ams, ans] = split(a);
-  const [bms, bns] = split(b);
+  const [ams, ans] = splitTime(a);
+  const [bms, bns] = splitTime(b);
   return (bms - ams) * 1e6 + (bns - ans);
 }
 
@@ -103,7 +113,8 @@ export function* mergeListings(source: () => string | null, destination: () => s
       yield { kind: 'delete', key: d.key, size: d.size };
       d = dst();
     } else {
-      const differs = s!.size < 0 || d!.size < 0 || s!.size !== d!.size || (!sizeOnly && Math.abs(modTimeDiffNs(d!.modTime, s!.modTime)) >= windowNs);
+      // the same text is the same time (an unchanged file, listed the same way on both sides): nothing to parse
+      const differs = s!.size < 0 || d!.size < 0 || s!.size !== d!.size || (!sizeOnly && s!.modTime !== d!.modTime && Math.abs(modTimeDiffNs(d!.modTime, s!.modTime)) >= windowNs);
       const sameSize = s!.size >= 0 && s!.size === d!.size;
       yield differs ? { kind: 'update', key: s!.key, size: s!.size, destinationSize: d!.size, sameSize } : { kind: 'same', key: s!.key, size: s!.size };
       s = src();

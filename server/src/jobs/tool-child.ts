@@ -18,6 +18,8 @@ export interface ToolRunOptions {
   onStderr?: (l: string) => void;
   /** stdout is not logged (a dry run's listing) */
   quiet?: boolean;
+  /** ends this child alone (the run's own signal ends every child); the attempt then ends cancelled */
+  signal?: AbortSignal;
 }
 
 export async function runTool(ctx: RunContext, c: Command, opts: ToolRunOptions = {}): Promise<ExecResult> {
@@ -29,7 +31,7 @@ export async function runTool(ctx: RunContext, c: Command, opts: ToolRunOptions 
       args: c.args,
       ...runChild(ctx, c),
       stdin: opts.stdin,
-      signal: ctx.signal,
+      signal: opts.signal ? AbortSignal.any([ctx.signal, opts.signal]) : ctx.signal,
       onStdoutLine: opts.onStdout ?? ((l) => !opts.quiet && l.trim() && ctx.log(l)),
       onStderrLine: opts.onStderr ?? ((l) => l.trim() && ctx.log(l)),
       keepBytes: 256 << 10,

@@ -10,7 +10,7 @@ const f = (p: string, size: number, t = '2026-01-01T00:00:00.000000001Z') => sor
 
 describe('sort keys', () => {
   it('round-trip awkward names and sort in JavaScript as sort(1) sorts them in the C locale', () => {
-    const names = ['b', 'a b', 'a', 'a/b', 'a-b', 'Z', 'été/x', 'é', 'e\u0301', '😀/y', '\uffff', 'tab\there', 'new␊line', 'q"uote', 'back\\slash', 'ä', '~'];
+    const names = ['b', 'a b', 'a', 'a/b', 'a-b', 'Z', 'été/x', 'é', 'e\u0301', '😀/y', '\uffff', 'tab\there', 'new␊line', 'q"uote', 'back\\slash', 'ä', '~', 'ctl\u0001', 'del\u007f', 'a!', 'a#'];
     for (const n of names) expect(keyPath(pathKey(n))).toBe(n);
     const keyed = names.map((n) => sortLine({ path: n, size: 1, modTime: 't' }));
     for (const k of keyed) expect(k.split('\t')[0]).toMatch(/^[\x20-\x7e]+$/);
@@ -18,6 +18,8 @@ describe('sort keys', () => {
       .stdout.trim()
       .split('\n');
     expect(bySort.map((l) => l.split('\t')[0])).toEqual(keyed.map((l) => l.split('\t')[0]).sort());
+    // a short listing is sorted in memory: whole lines, as sort(1) orders them
+    expect([...keyed].sort()).toEqual(bySort);
   });
 });
 

@@ -92,6 +92,20 @@ describe('one listing of each side, then exactly the lists', () => {
     const idle = await runJob(rt, 'space-offsite');
     expect(idle.summary).toMatchObject({ filesTransferred: 0, filesDeleted: 0, plan: { toCopy: 0, deletions: 0 } });
     expect(commands.filter((c) => c[1] === 'copy' || c[1] === 'delete')).toEqual([]);
+    // both sides listed again, but the remotes' features as rclone reported them at the run before
+    expect(commands.filter((c) => c[1] === 'lsjson')).toHaveLength(2);
+    expect(commands.filter((c) => c[1] === 'backend')).toEqual([]);
+    expect(await rt.engine.readLog(idle.id)).toMatch(/rclone backend features of cloud:.*: as rclone reported them earlier \(precision \d+ ns/);
+    // the destination emptied behind pillarsd's back: the guess that it still holds files (the source
+    // listed at once) is dropped, and the run is the first copy an empty destination gets
+    for (const e of readdirSync(sb.cloud)) rmSync(path.join(sb.cloud, e), { recursive: true });
+    commands.length = 0;
+    const again = await runJob(rt, 'space-offsite');
+    expect(again.status, again.error ?? '').toBe('succeeded');
+    expect(again.summary).toMatchObject({ filesDeleted: 0, plan: { firstCopy: true, destinationFiles: 0, overwrites: 0, deletions: 0 } });
+    expect(commands.find((c) => c[1] === 'copy')).toEqual(expect.arrayContaining(['--ignore-existing']));
+    expect(await rt.engine.readLog(again.id)).toMatch(/holds none now: the listing of the source started on that guess is stopped and not used/);
+    expect(files(await hashTree(sb.cloud))).toEqual(files(await hashTree(sb.space)));
   });
 
   it('a first copy overwrites nothing that turns up at the destination after its listing', async () => {

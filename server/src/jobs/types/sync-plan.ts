@@ -3,17 +3,19 @@
 // into the run's plan: the copy list, the delete list and the change set (store/change-sets) the
 // guards judge and an approval names. rclone's own lists are what the copy and delete then take.
 // A destination whose listing finds no file ends the plan early (FirstCopy): nothing there can be
-// deleted or overwritten, and the first copy walks the source itself.
+// deleted or overwritten, and the first copy walks the source itself. What decides nothing (when the
+// source's listing starts, a remote's features read once per process) is only about time.
 import path from 'node:path';
 import type { Location } from '../../config/locations';
+import { SUCCESS_STATUSES } from '../../contract/api';
 import type { RclonePlanSummary } from '../../contract/api';
 import type { ChangeCount } from '../../domain/guards';
 import { keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
-import { removeFile, renameReplacing } from '../../infra/fs';
+import { removeFile } from '../../infra/fs';
 import { LineReader, LineWriter } from '../../infra/line-files';
 import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
 import * as rclone from '../../tools/rclone';
-import { fail } from '../job-type';
+import { cancelled, fail } from '../job-type';
 import type { RunContext } from '../job-type';
 import { runTool } from '../tool-child';
 import { target } from './rclone-remotes';
@@ -65,10 +67,17 @@ const add = (c: ChangeCount, p: string, size: number) => {
 };
 
 /**
- * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a file sorted by `sort(1)`
- * (C locale, bounded memory); returns it with how many files and bytes were listed. `missingOk`:
- * rclone's "directory not found" (exit 3) for the root means nothing is there yet. `onFirst`: called
- * once, when the first file is listed.
+ * Listings up to this many files are sorted in memory (a few MB of short ASCII lines); longer ones go
+ * through a file and `sort(1)`, whose memory is bounded. Each `sort` is a process the server spawns.
+ */
+const SORT_IN_MEMORY = 50_000;
+
+/**
+ * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a sorted file (byte
+ * order: in memory for a short listing, else by `sort(1)` in the C locale); returns it with how many
+ * files and bytes were listed. `missingOk`: rclone's "directory not found" (exit 3) for the root
+ * means nothing is there yet. `onFirst`: called once, when the first file is listed. `signal`: ends
+ * the listing (the attempt's signal always does).
  */
 async function listSorted(
   ctx: RunContext,
@@ -77,35 +86,50 @@ async function listSorted(
   name: string,
   toLine: (f: rclone.ListedFile) => string,
   errors: RcloneErrors,
-  o: { missingOk?: boolean; onFirst?: () => void } = {},
+  o: { missingOk?: boolean; onFirst?: () => void; signal?: AbortSignal } = {},
 ): Promise<{ sorted: string; files: number; bytes: number }> {
   const raw = path.join(dir, `${name}.listing`);
   const sorted = path.join(dir, `${name}.sorted`);
-  const out = new LineWriter(raw);
+  // the lines are printable ASCII (pathKey), so JavaScript's default sort is sort(1)'s byte order
+  let mem: string[] | null = [];
+  let out: LineWriter | null = null;
+  const put = (line: string) => {
+    if (!mem) return out!.write(line);
+    mem.push(line);
+    if (mem.length <= SORT_IN_MEMORY) return;
+    out = new LineWriter(raw);
+    for (const l of mem) out.write(l);
+    mem = null;
+  };
   let files = 0;
   let bytes = 0;
   let bad: Error | null = null;
-  const r = await runTool(ctx, cmd, {
-    quiet: true,
-    onStdout: (l) => {
-      if (bad) return;
-      try {
-        const f = rclone.parseListingLine(l);
-        if (!f) return;
-        out.write(toLine(f));
-        if (files++ === 0) o.onFirst?.();
-        bytes += Math.max(0, f.size);
-        if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing: ${name}`] });
-      } catch (e) {
-        bad = e as Error;
-      }
-    },
-    onStderr: (l) => {
-      const p = rclone.parseRcloneLine(l);
-      if (p?.kind !== 'stats') errors.keep(l, p);
-    },
-  });
-  out.close();
+  let r: Awaited<ReturnType<typeof runTool>>;
+  try {
+    r = await runTool(ctx, cmd, {
+      quiet: true,
+      signal: o.signal,
+      onStdout: (l) => {
+        if (bad) return;
+        try {
+          const f = rclone.parseListingLine(l);
+          if (!f) return;
+          put(toLine(f));
+          if (files++ === 0) o.onFirst?.();
+          bytes += Math.max(0, f.size);
+          if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing: ${name}`] });
+        } catch (e) {
+          bad = e as Error;
+        }
+      },
+      onStderr: (l) => {
+        const p = rclone.parseRcloneLine(l);
+        if (p?.kind !== 'stats') errors.keep(l, p);
+      },
+    });
+  } finally {
+    (out as LineWriter | null)?.close();
+  }
   if (bad) fail(`rclone lsjson (${name}): ${(bad as Error).message}`);
   if (r.code !== 0) {
     // an error is never read as an empty listing: only a root that is not there yet is
@@ -113,9 +137,10 @@ async function listSorted(
     if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson (${name})`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
     ctx.log(`${name}: the folder does not exist yet: nothing there to compare with`);
   }
-  // an empty listing is sorted already
-  if (files === 0) {
-    renameReplacing(raw, sorted);
+  if (mem) {
+    const w = new LineWriter(sorted);
+    for (const l of (mem as string[]).sort()) w.write(l);
+    w.close();
     return { sorted, files, bytes };
   }
   const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
@@ -125,8 +150,19 @@ async function listSorted(
 }
 
 /** Lists one side into a sorted file (the destination of a first sync may not exist yet). */
-async function listSide(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, type: string, sides: PlanSides, dir: string, name: 'source' | 'destination', errors: RcloneErrors, onFirst?: () => void) {
-  const r = await listSorted(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), dir, name, sortLine, errors, { missingOk: name === 'destination', onFirst });
+async function listSide(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  loc: Location,
+  type: string,
+  sides: PlanSides,
+  dir: string,
+  name: 'source' | 'destination',
+  errors: RcloneErrors,
+  o: { onFirst?: () => void; signal?: AbortSignal } = {},
+) {
+  const r = await listSorted(ctx, rclone.rcloneList(bin, env, target(loc), { type, exclude: sides.exclude, checkers: sides.checkers }), dir, name, sortLine, errors, { missingOk: name === 'destination', ...o });
   ctx.log(`listed the ${name}: ${r.files} file(s)`);
   return r;
 }
@@ -198,15 +234,43 @@ async function confirmByHash(
   return timeOnly;
 }
 
-async function featuresOf(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, errors: RcloneErrors): Promise<rclone.RemoteFeatures> {
-  const r = await runTool(ctx, rclone.rcloneFeatures(bin, env, target(loc)), { quiet: true, onStdout: () => {}, onStderr: (l) => errors.keep(l, rclone.parseRcloneLine(l)) });
+/**
+ * What `rclone backend features` said, per rclone binary, environment (which holds the remotes'
+ * definitions) and target. A remote's precision, hashes and folders follow from its definition, so
+ * one read per process is enough; each read is an rclone start (and for B2 an authorisation call)
+ * that every nightly run paid twice. A changed definition, binary or target is a new key.
+ */
+const featuresSeen = new Map<string, rclone.RemoteFeatures>();
+/** distinct keys kept at most (a few per job; past that the map starts again) */
+const FEATURES_KEPT = 64;
+
+async function featuresOf(ctx: RunContext, bin: string, env: Record<string, string>, loc: Location, errors: RcloneErrors, signal?: AbortSignal): Promise<rclone.RemoteFeatures> {
+  const key = JSON.stringify([bin, target(loc), Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  const seen = featuresSeen.get(key);
+  if (seen) {
+    ctx.log(`rclone backend features of ${target(loc)}: as rclone reported them earlier (precision ${seen.precisionNs} ns, hashes ${seen.hashes.join(' ') || 'none'})`);
+    return seen;
+  }
+  const r = await runTool(ctx, rclone.rcloneFeatures(bin, env, target(loc)), { quiet: true, signal, onStdout: () => {}, onStderr: (l) => errors.keep(l, rclone.parseRcloneLine(l)) });
   if (r.code !== 0) fail(rclone.rcloneFailureMessage(`rclone backend features of ${target(loc)}`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
   const f = rclone.parseFeatures(r.stdout);
   if (!f) {
     ctx.log(`rclone backend features of ${target(loc)} named no precision; comparing times to the second`);
     return { precisionNs: FALLBACK_WINDOW_NS, hashes: [], emptyDirs: true };
   }
+  if (featuresSeen.size >= FEATURES_KEPT) featuresSeen.clear();
+  featuresSeen.set(key, f);
   return f;
+}
+
+/**
+ * The job's last successful run found files at the destination, which most likely holds them still:
+ * the source's listing need not wait for the destination's first file (an rclone start and its first
+ * folder, on every nightly run). A wrong guess costs the source's listing, stopped; never a decision.
+ */
+function destinationHeldFiles(ctx: RunContext): boolean {
+  const s = ctx.lastRun(ctx.jobId, SUCCESS_STATUSES)?.summary;
+  return (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') && (s.plan?.destinationFiles ?? 0) > 0;
 }
 
 /** Walks a sorted change set beside the plan: "is this key in it?" for keys asked in order. */
@@ -227,21 +291,28 @@ function membership(r: ChangeSetReader | null): (key: string) => boolean {
  */
 export async function planTransfer(ctx: RunContext, bin: string, env: Record<string, string>, sides: PlanSides, opts: { deletions: boolean; firstCopy: boolean }, errors: RcloneErrors): Promise<Plan | FirstCopy> {
   const { dir, writer } = ctx.changeSets.begin(ctx.runId);
-  // The source's listing and the feature reads start when the destination shows its first file, so
-  // they still run beside its listing, but an empty destination costs no listing of the source.
+  // The source's listing and the feature reads run beside the destination's listing. Where a first
+  // copy is possible they start once the destination shows its first file (an empty destination
+  // costs no listing of the source), or at once when its last listing found files.
   let rest: Promise<[Awaited<ReturnType<typeof listSide>>, rclone.RemoteFeatures, rclone.RemoteFeatures]> | null = null;
+  const stopRest = new AbortController();
   const startRest = () => {
     if (!rest) {
-      rest = Promise.all([listSide(ctx, bin, env, sides.src, sides.sourceType, sides, dir, 'source', errors), featuresOf(ctx, bin, env, sides.src, errors), featuresOf(ctx, bin, env, sides.dst, errors)]);
+      const signal = stopRest.signal;
+      rest = Promise.all([
+        listSide(ctx, bin, env, sides.src, sides.sourceType, sides, dir, 'source', errors, { signal }),
+        featuresOf(ctx, bin, env, sides.src, errors, signal),
+        featuresOf(ctx, bin, env, sides.dst, errors, signal),
+      ]);
       // awaited below, after the destination's listing: a failure before then must not go unhandled
       rest.catch(() => {});
     }
     return rest;
   };
-  if (!opts.firstCopy) startRest();
+  if (!opts.firstCopy || destinationHeldFiles(ctx)) startRest();
   let dst: Awaited<ReturnType<typeof listSide>>;
   try {
-    dst = await listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors, startRest);
+    dst = await listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors, { onFirst: startRest });
   } catch (e) {
     // the run ends with the destination's error once the children started beside it have ended
     await (rest as Promise<unknown> | null)?.catch(() => {});
@@ -249,6 +320,14 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
   }
   if (dst.files === 0 && opts.firstCopy) {
     removeFile(dst.sorted);
+    if (rest) {
+      // started on the guess that the destination still held files: what it found is not needed
+      stopRest.abort();
+      await (rest as Promise<unknown>).catch(() => {});
+      if (ctx.signal.aborted) cancelled(ctx);
+      for (const f of ['source.listing', 'source.sorted']) removeFile(path.join(dir, f));
+      ctx.log('the destination held files at the last run and holds none now: the listing of the source started on that guess is stopped and not used');
+    }
     ctx.log('plan: the destination holds no file, so there is nothing to delete or overwrite: a first copy of what the source has');
     return { kind: 'first-copy', set: writer.finish() };
   }
