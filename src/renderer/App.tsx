@@ -14,6 +14,7 @@ const Jobs = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.Jobs })
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })));
 const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
 const SnapshotBrowser = lazy(() => import('./pages/SnapshotBrowser').then((m) => ({ default: m.SnapshotBrowser })));
+const Recover = lazy(() => import('./pages/Recover').then((m) => ({ default: m.Recover })));
 const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
 const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
 const Notifications = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.Notifications })));
@@ -27,6 +28,7 @@ const NAV: Array<{ page: Route['page']; href: string; label: string; trayOnly?: 
   { page: 'jobs', href: '#/jobs', label: 'Jobs' },
   { page: 'runs', href: '#/runs', label: 'Runs' },
   { page: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
+  { page: 'recover', href: '#/recover', label: 'Recover' },
   { page: 'samba', href: '#/samba', label: 'Samba' },
   { page: 'hotsets', href: '#/hotsets', label: 'Hot-sets' },
   { page: 'notifications', href: '#/notifications', label: 'Notifications' },
@@ -127,6 +129,8 @@ export function App() {
             <Jobs status={status} />
           ) : route.page === 'snapshots' ? (
             <Snapshots status={status} />
+          ) : route.page === 'recover' ? (
+            <Recover status={status} />
           ) : route.page === 'samba' ? (
             <Samba status={status} />
           ) : route.page === 'hotsets' ? (

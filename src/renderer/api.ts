@@ -15,6 +15,9 @@ import type {
   NotificationsResponse,
   NotifyTestResult,
   Problem,
+  RecoverAccepted,
+  RecoverPlan,
+  RecoverRequest,
   RestorePlan,
   RestoreRequest,
   Run,
@@ -250,6 +253,16 @@ export class Api {
     const q = new URLSearchParams({ path: file, ticket });
     if (format) q.set('format', format);
     return `${this.baseUrl}${snapshotsPath(jobId, snapshot)}/dump?${q}`;
+  }
+
+  /** What a recovery of the pillar from the remote would copy back (listed from the remote now); nothing is written. */
+  recoverPlan(pillar: string, from: string): Promise<RecoverPlan> {
+    return this.get(`/api/v1/recover/plan?${new URLSearchParams({ pillar, from })}`);
+  }
+
+  /** Starts the recovery as a run (recover:<pillar>); its id opens the run page. */
+  recover(req: RecoverRequest): Promise<RecoverAccepted> {
+    return this.post('/api/v1/recover', req);
   }
 
   eventTicket(): Promise<{ ticket: string }> {

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'run'; id: string }
   | { page: 'snapshots' }
   | { page: 'snapshot'; job: string; id: string; path: string }
+  | { page: 'recover' }
   | { page: 'samba' }
   | { page: 'hotsets' }
   | { page: 'notifications' }
@@ -29,6 +30,8 @@ export function parseRoute(hash: string): Route {
       // #/snapshots/JOB/SNAPSHOT?path=/folder: one folder of a snapshot (the snapshot's root without a path)
       if (parts[1] && parts[2]) return { page: 'snapshot', job: parts[1], id: parts[2], path: q.get('path') ?? '' };
       return { page: 'snapshots' };
+    case 'recover':
+      return { page: 'recover' };
     case 'samba':
       return { page: 'samba' };
     case 'hotsets':

@@ -4,13 +4,14 @@
 // fold into a menu that opens, and the actions stay reachable.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { launchChromium, paneBuild, watchConsole } from './browser';
 import { blockedSync, seedHistory, startPaneServer, type PaneServer } from './pillarsd';
 import { runOk } from '../support/proc';
+import { newRunId } from '../../server/src/store/runs';
 
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
@@ -39,6 +40,51 @@ async function axeViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`).join('; ')}`);
 }
 
+/** The demo with a weekly restore drill and an empty pillar `archive` whose offsite copy the cloud holds (long names, to test wrapping). */
+function withDrillAndArchive(config: string, dir: string): string {
+  const archive = path.join(dir, 'archive');
+  const cloud = path.join(dir, 'cloud-archive');
+  mkdirSync(archive, { recursive: true });
+  writeFileSync(path.join(archive, '.pillar'), 'archive\n');
+  mkdirSync(path.join(cloud, 'a folder with a rather long name that has to wrap on a phone'), { recursive: true });
+  writeFileSync(path.join(cloud, 'a folder with a rather long name that has to wrap on a phone/notes.txt'), 'notes\n');
+  return config
+    .replace('  time:  {', `  archive: { path: ${archive}, requireMount: false }\n  time:  {`)
+    .replace(
+      '  media-seed:\n',
+      `  flux-drill:\n    type: restic-drill\n    repository: space:/backups/restic/flux\n    password: restic\n    scratch: time:/drills\n    schedule: "0 6 * * 1"\n  archive-offsite:\n    type: rclone-copy\n    source: archive:/\n    destination: cloud:${cloud}\n    enabled: false\n  media-seed:\n`,
+    );
+}
+
+/** A drill that failed as a damaged pack fails one (what the drills test makes for real), with long paths. */
+function failedDrill(server: PaneServer): void {
+  const runs = server.served.rt.runs;
+  const at = new Date(Date.now() - 3600_000);
+  const lost = path.join(server.layout.flux, 'models/llama-finetune/a-checkpoint-with-a-long-name-0400.bin');
+  const r = runs.create({ id: newRunId(at), jobId: 'flux-drill', trigger: 'schedule', queuedAt: at.toISOString(), resources: [], ownerPid: null, ownerStart: null });
+  runs.update(r.id, {
+    status: 'failed',
+    startedAt: at.toISOString(),
+    finishedAt: new Date(at.getTime() + 60_000).toISOString(),
+    exitCode: 1,
+    error: `1 of 20 sampled file(s) could not be restored: ${lost}`,
+    summary: {
+      kind: 'restic-drill',
+      snapshotId: '0123456789abcdef',
+      sampled: 20,
+      restored: 19,
+      compared: 18,
+      changedSinceSnapshot: 1,
+      mismatches: [],
+      unreadable: [lost],
+      checkOk: false,
+      readDataSubset: '2%',
+      damaged: [lost, path.join(server.layout.flux, 'models/other.bin')],
+    },
+    logTail: '',
+  });
+}
+
 describe('every page at desktop and phone sizes', () => {
   const cleanup = useCleanup();
   let browser: Browser;
@@ -54,10 +100,13 @@ describe('every page at desktop and phone sizes', () => {
         dir: dir.path,
         paneDir: await paneBuild(),
         // channels for the Notifications page (at a port nothing listens on: a delivery fails and is retried, as the page may show)
-        config: (t) => `${t}notifications:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/hook" }\n    phone: { type: ntfy, url: "http://127.0.0.1:9/motoko", events: [failed, blocked] }\n`,
+        // a restore drill (its failed run below) and an empty pillar the cloud holds a copy of, for the Recover page
+        config: (t) =>
+          `${withDrillAndArchive(t, dir.path)}notifications:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/hook" }\n    phone: { type: ntfy, url: "http://127.0.0.1:9/motoko", events: [failed, blocked] }\n`,
       }),
     );
     seedHistory(server.served.rt.db, server.served.rt.runs, 300, { spacingMs: 6 * 3600_000 });
+    failedDrill(server);
     // a real blocked sync and a finished run to show
     blocked = await blockedSync(server);
     finished = server.served.rt.runs.list({ limit: 1, job: 'flux-backup' }).runs[0]!.id;
@@ -109,6 +158,18 @@ describe('every page at desktop and phone sizes', () => {
         await p.getByRole('radio', { name: 'Back to the original place' }).check();
         await p.getByRole('radio', { name: /^Keep both/ }).check();
         await p.getByRole('heading', { name: 'What will be written' }).waitFor();
+      },
+    },
+    { name: 'snapshots with a failed drill', hash: '#/snapshots', ready: (p) => p.getByRole('group', { name: 'What failed' }).waitFor() },
+    { name: 'recover', hash: '#/recover', ready: (p) => p.getByRole('group', { name: 'Recover archive from cloud' }).getByRole('button', { name: 'Show the plan' }).waitFor() },
+    {
+      name: 'a recovery being confirmed',
+      hash: '#/recover',
+      ready: async (p) => {
+        const g = p.getByRole('group', { name: 'Recover archive from cloud' });
+        await g.getByRole('button', { name: 'Show the plan' }).click();
+        await g.getByRole('button', { name: 'Recover…' }).click();
+        await g.getByRole('button', { name: 'Start the recovery' }).waitFor();
       },
     },
     { name: 'samba', hash: '#/samba', ready: (p) => p.locator('pre.diff, .no-diff').first().waitFor() },

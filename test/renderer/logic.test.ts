@@ -13,7 +13,9 @@ import { restoreRequest } from '../../src/renderer/pages/RestorePanel';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
 import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
-import type { Run, RunsPage, SambaState } from '../../server/src/contract/api';
+import type { DrillSummary, JobInfo, RecoverPlan, Run, RunsPage, SambaState } from '../../server/src/contract/api';
+import { drillChecks, drillFindings, drillVerdict } from '../../src/renderer/drills';
+import { planTotals, recoverChoices, samePlan } from '../../src/renderer/recovery';
 
 const TiB = 1024 ** 4;
 
@@ -566,5 +568,75 @@ describe('history loader', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(published).toBe(0);
     expect(s.asked.length).toBe(1);
+  });
+});
+
+describe('restore drills and recovery', () => {
+  const drill = (p: Partial<DrillSummary>): DrillSummary => ({
+    kind: 'restic-drill',
+    snapshotId: 'abcdef0123456789',
+    sampled: 20,
+    restored: 20,
+    compared: 19,
+    changedSinceSnapshot: 1,
+    mismatches: [],
+    unreadable: [],
+    checkOk: true,
+    readDataSubset: '2%',
+    damaged: [],
+    ...p,
+  });
+
+  test('what a drill checked and, on a failure, what failed: a lost file in a damaged pack first, a changed file, the other damaged files', () => {
+    expect(drillChecks(drill({}))).toEqual([
+      '20 files picked at random from the snapshot, 20 restored, 19 compared byte for byte with their source, 1 changed since the snapshot (checked by size)',
+      'restic check read 2% of the pack data: no damage found',
+    ]);
+    const ok = makeRun({ id: 'r1', jobId: 'flux-drill', status: 'succeeded', summary: drill({}) });
+    expect(drillFindings(ok)).toEqual([]);
+    expect(drillVerdict(ok)).toBe('passed');
+    expect(drillVerdict(null)).toBe('never run');
+    const s = drill({ restored: 18, unreadable: ['/flux/media/big.bin'], mismatches: ['/flux/docs/a.txt'], checkOk: false, damaged: ['/flux/media/big.bin', '/flux/media/other.bin'] });
+    const bad = makeRun({ id: 'r2', jobId: 'flux-drill', status: 'failed', error: '…', summary: s });
+    expect(drillVerdict(bad)).toBe('failed');
+    expect(drillFindings(bad)).toEqual([
+      { text: 'Could not be restored: the data of this file lies in a damaged pack of the repository', paths: ['/flux/media/big.bin'] },
+      { text: 'Restored, but different from the file, which has not changed since the snapshot (the backup holds other bytes than the disk)', paths: ['/flux/docs/a.txt'] },
+      { text: 'restic check found damaged pack data; these files have data in the damaged packs too', paths: ['/flux/media/other.bin'] },
+    ]);
+    expect(drillChecks(s)[1]).toBe('restic check read 2% of the pack data: damage found');
+    // a failure the summary does not explain is told by the run's error
+    const refused = makeRun({ id: 'r3', jobId: 'flux-drill', status: 'failed', error: 'the repository holds no snapshot: nothing to drill' });
+    expect(drillFindings(refused)).toEqual([{ text: 'the repository holds no snapshot: nothing to drill', paths: [] }]);
+  });
+
+  test('a pillar can come back from each remote its rclone jobs copy it to; a plan read again must say what the one shown said', () => {
+    const job = (id: string, type: JobInfo['type'], source: string, destination: string) => ({ id, type, source, destination }) as JobInfo;
+    const st = status({
+      pillars: [{ id: 'space' }, { id: 'flux' }] as StatusResponse['pillars'],
+      jobs: [
+        job('space-offsite', 'rclone-sync', 'space:/', 'b2:bucket/space'),
+        job('repo-offsite', 'rclone-sync', 'space:/backups/restic/flux', 'b2:bucket/space/backups/restic/flux'),
+        job('flux-to-space', 'rclone-copy', 'flux:/x', 'space:/y'),
+        job('flux-backup', 'restic-backup', 'flux:/', ''),
+      ],
+    });
+    expect(recoverChoices(st)).toEqual([{ pillar: 'space', remote: 'b2', jobs: ['space-offsite', 'repo-offsite'] }]);
+    const plan: RecoverPlan = {
+      task: { kind: 'recover', pillar: 'space', remote: 'b2', bwlimit: null, pairs: [{ job: 'space-offsite', from: 'b2:bucket/space', to: 'space:/', exclude: [], repositories: [] }] },
+      remoteHolds: [{ from: 'b2:bucket/space', files: 10, bytes: 1000 }],
+      pillarState: { path: '/space', mounted: true, sentinel: 'space', empty: true },
+      resumes: null,
+      refusal: null,
+    };
+    expect(planTotals(plan)).toEqual({ files: 10, bytes: 1000 });
+    expect(samePlan(plan, structuredClone(plan))).toBe(true);
+    expect(samePlan(plan, { ...plan, remoteHolds: [{ from: 'b2:bucket/space', files: 11, bytes: 1000 }] })).toBe(false);
+    expect(samePlan(plan, { ...plan, resumes: { remote: 'b2', startedAt: '2026-12-05T01:00:00Z' } })).toBe(false);
+    expect(samePlan(plan, { ...plan, pillarState: { ...plan.pillarState, empty: false } })).toBe(false);
+  });
+
+  test('the recovery page has its route', () => {
+    expect(parseRoute('#/recover')).toEqual({ page: 'recover' });
   });
 });

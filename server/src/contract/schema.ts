@@ -287,6 +287,13 @@ export const PillarStatus = named(
     freeBytes: z.number().nullable(),
     usedBytes: z.number().nullable(),
     warnings: z.array(z.string()),
+    recovery: z
+      .object({ remote: z.string().nullable(), startedAt: z.string().nullable() })
+      .nullable()
+      .optional()
+      .describe(
+        'a recovery from the cloud is filling this pillar (its .pillars-recover marker is there; remote and startedAt null when the marker cannot be read): backups and syncs reading it are blocked until the recovery is verified',
+      ),
   }),
 );
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PillarStatus, StatusResponse } from '../contract/api';
 import type { StatusApi } from '../ports/services';
 import { pillarGuard } from '../domain/guards';
+import { RECOVER_MARKER } from '../domain/recover-plan';
 import { diskSpace, isDirectory, isMountPoint, mountPoints, readSmallFile } from '../infra/fs';
 import type { Clock } from '../ports/clock';
 import type { Engine } from './engine';
@@ -17,6 +18,13 @@ export function pillarStatus(id: string, p: { path: string; requireMount: boolea
   const sentinelText = existsDir ? readSmallFile(path.join(p.path, '.pillar')) : null;
   const block = pillarGuard({ id, path: p.path, requireMount: p.requireMount, exists: existsDir, mounted, sentinel: sentinelText });
   const space = existsDir ? diskSpace(p.path) : null;
+  const recovery = existsDir ? recoveryState(readSmallFile(path.join(p.path, RECOVER_MARKER))) : null;
+  const warnings = block ? [block.message] : [];
+  // told as a warning too: the Overview and its change detection read warnings
+  if (recovery)
+    warnings.push(
+      `pillar ${id} is being recovered${recovery.remote ? ` from ${recovery.remote}` : ''}${recovery.startedAt ? ` (started ${recovery.startedAt})` : ''}: backups and syncs reading it wait until the recovery has been verified`,
+    );
   return {
     id,
     path: p.path,
@@ -26,8 +34,20 @@ export function pillarStatus(id: string, p: { path: string; requireMount: boolea
     totalBytes: space?.totalBytes ?? null,
     freeBytes: space?.freeBytes ?? null,
     usedBytes: space ? space.totalBytes - space.freeBytes : null,
-    warnings: block ? [block.message] : [],
+    warnings,
+    recovery,
   };
+}
+
+/** A recovery marker as the status tells it (rclone-recover writes it; unreadable: both null). */
+function recoveryState(text: string | null): PillarStatus['recovery'] {
+  if (text === null) return null;
+  try {
+    const m = JSON.parse(text) as { remote?: unknown; startedAt?: unknown };
+    return { remote: typeof m.remote === 'string' ? m.remote : null, startedAt: typeof m.startedAt === 'string' ? m.startedAt : null };
+  } catch {
+    return { remote: null, startedAt: null };
+  }
 }
 
 export class EngineStatus implements StatusApi {

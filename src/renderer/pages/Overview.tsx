@@ -142,6 +142,11 @@ export function Overview({ status }: { status: StatusResponse }) {
                   <strong className="pillar-name">{p.id}</strong>
                   <code>{p.path}</code>
                   <span className={`badge ${p.online && p.sentinel ? 'st-succeeded' : 'st-failed'}`}>{!p.online ? 'unavailable' : !p.sentinel ? 'no sentinel' : 'online'}</span>
+                  {p.recovery && (
+                    <a className="badge st-running" href="#/recover">
+                      being recovered{p.recovery.remote ? ` from ${p.recovery.remote}` : ''}
+                    </a>
+                  )}
                 </div>
                 <CapacityBar label={p.id} used={p.usedBytes ?? (p.totalBytes != null && p.freeBytes != null ? p.totalBytes - p.freeBytes : null)} total={p.totalBytes} />
                 <div className="pillar-figures">

@@ -95,7 +95,14 @@ function SummaryView({ run }: { run: Run }) {
       );
       break;
     case 'recover':
-      rows.push(['From', s.remote], ['Verified', s.verified ? 'yes' : 'no']);
+      rows.push(['From', s.remote], ['Into', `pillar ${s.pillar}`]);
+      for (const p of s.pairs)
+        rows.push([
+          p.from,
+          `→ ${p.to}: ${p.transferredFiles} files (${formatBytes(p.transferredBytes)}) copied; the remote holds ${p.remoteFiles} (${formatBytes(p.remoteBytes)})${p.localFiles !== null ? `, the pillar now ${p.localFiles} (${formatBytes(p.localBytes)})` : ''}`,
+        ]);
+      for (const c of s.repositories) rows.push([`restic check ${c.repository}`, c.checkOk ? 'passed' : 'failed']);
+      rows.push(['Verified', s.verified ? 'yes: counts and sizes match the remote and every repository passed restic check' : 'no']);
       break;
     default:
       rows.push(['Transferred', `${formatBytes(s.bytesTransferred)} in ${s.filesTransferred} files`], ['Deleted', String(s.filesDeleted)], ['Errors', String(s.errors)], ['Duration', formatDuration(s.durationSeconds)]);

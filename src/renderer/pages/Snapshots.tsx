@@ -1,13 +1,14 @@
 // The snapshots of every restic repository a backup job writes, as the repository itself lists
 // them (GET /api/v1/jobs/:id/snapshots): pillarsd caches the list and reads it again after each
 // backup, forget or prune of the repository, or when Refresh asks. A pruned snapshot is gone here
-// as soon as restic no longer lists it.
+// as soon as restic no longer lists it. The restore drills of the repositories come first.
 import { useEffect, useState } from 'react';
 import type { SnapshotsResponse, StatusResponse } from '../../../server/src/contract/api';
 import { formatBytes, formatDateTime } from '../../shared/format';
 import { ActionButton, ErrorNote, PageHeader, Section } from '../components/ui';
 import { runHref, snapshotHref } from '../route';
 import { store, usePane } from '../store';
+import { Drills } from './Drills';
 
 /** One job per repository: the snapshots are the repository's, whichever of its jobs asks. */
 export function repositories(status: StatusResponse): Array<{ repository: string; job: string }> {
@@ -21,6 +22,7 @@ export function Snapshots({ status }: { status: StatusResponse }) {
   return (
     <div className="page snapshots">
       <PageHeader title="Snapshots" />
+      <Drills status={status} />
       {repos.length === 0 && <p className="muted">No restic backup jobs are configured.</p>}
       {repos.map((r) => (
         <RepositorySnapshots key={r.repository} job={r.job} repository={r.repository} />
