@@ -32,7 +32,7 @@ export function planTotals(plan: RecoverPlan): { files: number; bytes: number } 
 
 /** What the owner was shown of a plan: where from, where to, how much, the disk's state. */
 function shown(p: RecoverPlan): string {
-  return JSON.stringify([p.task.pillar, p.task.remote, p.task.pairs.map((x) => [x.from, x.to, x.repositories]), p.remoteHolds, p.pillarState, p.resumes, p.refusal]);
+  return JSON.stringify([p.task.pillar, p.task.remote, p.task.pairs.map((x) => [x.from, x.to, x.repositories]), p.remoteHolds, p.notOnRemote, p.pillarState, p.resumes, p.refusal]);
 }
 
 /** The plan read again says what the one shown said. */

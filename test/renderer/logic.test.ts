@@ -625,6 +625,7 @@ describe('restore drills and recovery', () => {
     const plan: RecoverPlan = {
       task: { kind: 'recover', pillar: 'space', remote: 'b2', bwlimit: null, pairs: [{ job: 'space-offsite', from: 'b2:bucket/space', to: 'space:/', exclude: [], repositories: [] }] },
       remoteHolds: [{ from: 'b2:bucket/space', files: 10, bytes: 1000 }],
+      notOnRemote: [],
       pillarState: { path: '/space', mounted: true, sentinel: 'space', empty: true },
       resumes: null,
       refusal: null,
@@ -634,6 +635,8 @@ describe('restore drills and recovery', () => {
     expect(samePlan(plan, { ...plan, remoteHolds: [{ from: 'b2:bucket/space', files: 11, bytes: 1000 }] })).toBe(false);
     expect(samePlan(plan, { ...plan, resumes: { remote: 'b2', startedAt: '2026-12-05T01:00:00Z' } })).toBe(false);
     expect(samePlan(plan, { ...plan, pillarState: { ...plan.pillarState, empty: false } })).toBe(false);
+    // a folder that went missing from the remote since the plan was shown changes what comes back
+    expect(samePlan(plan, { ...plan, notOnRemote: [{ job: 'media-seed', from: 'b2:bucket/media' }] })).toBe(false);
   });
 
   test('the recovery page has its route', () => {

@@ -118,6 +118,7 @@ export type DirListing = z.output<typeof S.DirListing>;
 export type FindResponse = z.output<typeof S.FindResponse>;
 export type RestorePlan = z.output<typeof S.RestorePlan>;
 export type RestoreAccepted = z.output<typeof S.RestoreAccepted>;
+export type NotOnRemote = z.output<typeof S.NotOnRemote>;
 export type RecoverPlan = z.output<typeof S.RecoverPlan>;
 
 // ---- requests (what a client sends) ------------------------------------------------------------

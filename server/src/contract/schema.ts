@@ -129,7 +129,25 @@ export const RecoverPair = named(
     repositories: z.array(z.string()).describe('restic repositories (pillar:/path) inside it, checked after the copy'),
   }),
 );
-export const RecoverTask = named('RecoverTask', z.object({ kind: z.literal('recover'), pillar: z.string(), remote: z.string(), bwlimit: z.string().nullable(), pairs: z.array(RecoverPair) }));
+export const NotOnRemote = named(
+  'NotOnRemote',
+  z.object({
+    job: z.string().describe('the rclone job that would copy this folder offsite'),
+    from: z.string().describe('remote:path, which the remote does not hold (rclone: directory not found)'),
+  }),
+  'A folder of the pillar whose offsite job has never finished a copy: the remote does not hold it, so nothing of it comes back.',
+);
+export const RecoverTask = named(
+  'RecoverTask',
+  z.object({
+    kind: z.literal('recover'),
+    pillar: z.string(),
+    remote: z.string(),
+    bwlimit: z.string().nullable(),
+    pairs: z.array(RecoverPair),
+    notOnRemote: z.array(NotOnRemote).optional().describe('folders left out: not on the remote, their job never finished a copy there'),
+  }),
+);
 export const RunTask = named('RunTask', z.discriminatedUnion('kind', [RestoreTask, RecoverTask]), 'A run that is not a configured job (its jobId is `restore:<job>` or `recover:<pillar>`): what it was asked to do.');
 
 export const RestoreSummary = named(
@@ -812,6 +830,7 @@ export const RecoverPlan = named(
   z.object({
     task: RecoverTask,
     remoteHolds: z.array(z.object({ from: z.string(), files: z.number(), bytes: z.number() })).describe('what the remote holds, per folder'),
+    notOnRemote: z.array(NotOnRemote).describe('folders the remote does not hold because their job never finished a copy there: nothing of them comes back'),
     pillarState: z.object({
       path: z.string(),
       mounted: z.boolean(),

@@ -4,7 +4,8 @@
 // owner asks for it; a disk holding data the recovery did not bring is refused here already, as the
 // run itself would refuse it.
 import path from 'node:path';
-import type { RecoverPlan, RecoverTask } from '../contract/api';
+import type { NotOnRemote, RecoverPair, RecoverPlan, RecoverTask } from '../contract/api';
+import { SUCCESS_STATUSES } from '../contract/api';
 import { RECOVER_MARKER, recoverPairs, recoverRefusal } from '../domain/recover-plan';
 import { isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
 import { readRecoverMarker, topEntries, writeSentinel } from '../infra/recover-fs';
@@ -12,7 +13,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
 import type { RecoveryApi } from '../ports/services';
 import type { RunRecord, RunStore } from '../store/runs';
 import * as rclone from '../tools/rclone';
-import { rcloneSizeOf } from '../tools/rclone-recover';
+import { RCLONE_DIR_NOT_FOUND, rcloneSizeOf } from '../tools/rclone-recover';
 import { adhocContext } from './adhoc';
 import type { AdhocDeps } from './adhoc';
 import { runTool } from './tool-child';
@@ -34,10 +35,10 @@ export class RecoverService implements RecoveryApi {
     if (!c.remotes[remote]) throw new NotFoundError(`no remote "${remote}" in remotes: (known: ${Object.keys(c.remotes).join(', ') || 'none'})`);
     const pairs = recoverPairs(c, pillar, remote);
     if (!pairs.length) throw new BadRequestError(`no rclone job copies pillar ${pillar} to ${remote}: nothing to bring back from there`);
-    const task: RecoverTask = { kind: 'recover', pillar, remote, bwlimit: o.bwlimit ?? null, pairs };
-
     const ctx = adhocContext(this.d, `recover-plan:${pillar}`);
     const remoteHolds: RecoverPlan['remoteHolds'] = [];
+    const present: RecoverPair[] = [];
+    const notOnRemote: NotOnRemote[] = [];
     try {
       await guarded(async () => {
         const { bin } = await ctx.tools.rclone();
@@ -45,28 +46,39 @@ export class RecoverService implements RecoveryApi {
         for (const pair of pairs) {
           const r = await runTool(ctx, rcloneSizeOf(bin, env, pair.from, pair.exclude), { quiet: true });
           const s = r.code === 0 ? rclone.parseRcloneSize(r.stdout) : null;
-          if (!s)
+          const lastErrors = r.stderr
+            .split('\n')
+            .filter((l) => l.trim())
+            .slice(-3);
+          if (!s && r.code === RCLONE_DIR_NOT_FOUND) {
+            // A job that never finished a copy (a seed not run yet, one just added) has nothing
+            // there: that folder is left out and shown as such. Once a copy finished, a missing
+            // folder is a loss at the remote the owner must hear of, never "nothing to bring".
+            const copied = this.lastCopy(pair.job);
+            if (copied === null) {
+              notOnRemote.push({ job: pair.job, from: pair.from });
+              continue;
+            }
             throw new ConflictError(
-              rclone.rcloneFailureMessage(
-                `rclone size of ${pair.from}`,
-                r.code,
-                r.stderr
-                  .split('\n')
-                  .filter((l) => l.trim())
-                  .slice(-3),
-              ),
+              `${pair.from} is not on the remote (rclone: directory not found), though job ${pair.job} finished a copy there at ${copied}: check the remote and the job's destination before recovering`,
             );
+          }
+          if (!s) throw new ConflictError(rclone.rcloneFailureMessage(`rclone size of ${pair.from}`, r.code, lastErrors));
+          present.push(pair);
           remoteHolds.push({ from: pair.from, files: s.count, bytes: s.bytes });
         }
       });
     } finally {
       ctx.dispose();
     }
+    if (!present.length) throw new ConflictError(`${remote} holds none of pillar ${pillar}'s folders: ${notOnRemote.map((n) => `${n.from} (job ${n.job})`).join(', ')} — none of these jobs has finished a copy there`);
+    const task: RecoverTask = { kind: 'recover', pillar, remote, bwlimit: o.bwlimit ?? null, pairs: present, ...(notOnRemote.length ? { notOnRemote } : {}) };
     const entries = isDirectory(p.path) ? await topEntries(p.path) : [];
     const marker = await readRecoverMarker(path.join(p.path, RECOVER_MARKER));
     return {
       task,
       remoteHolds,
+      notOnRemote,
       pillarState: {
         path: p.path,
         mounted: isMountPoint(p.path),
@@ -76,6 +88,15 @@ export class RecoverService implements RecoveryApi {
       resumes: marker ? { remote: marker.remote, startedAt: marker.startedAt } : null,
       refusal: recoverRefusal(pillar, p.path, entries, marker, remote),
     };
+  }
+
+  /** When the job last finished a copy (this pillarsd's history), or null if it never did. */
+  private lastCopy(job: string): string | null {
+    for (const status of SUCCESS_STATUSES) {
+      const r = this.d.runs.list({ job, status, limit: 1 }).records[0];
+      if (r) return r.finishedAt ?? r.startedAt ?? 'an earlier run';
+    }
+    return null;
   }
 
   async start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: RunRecord; plan: RecoverPlan }> {

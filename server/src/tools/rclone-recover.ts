@@ -20,6 +20,9 @@ export function rcloneCopyBack(bin: string, env: Record<string, string>, o: Copy
   return { cmd: bin, args, env };
 }
 
+/** rclone's documented exit code for "directory not found" (a path the remote does not hold). */
+export const RCLONE_DIR_NOT_FOUND = 3;
+
 export function rcloneSizeOf(bin: string, env: Record<string, string>, target: string, exclude: readonly string[]): Command {
   return { cmd: bin, args: ['size', '--json', target, ...excludes(exclude)], env };
 }

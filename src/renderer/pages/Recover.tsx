@@ -205,6 +205,18 @@ function PlanView({ plan }: { plan: RecoverPlan }) {
           })}
         </tbody>
       </table>
+      {plan.notOnRemote.length > 0 && (
+        <p className="not-on-remote">
+          Not on the remote, so nothing of {plan.notOnRemote.length === 1 ? 'it' : 'them'} comes back:{' '}
+          {plan.notOnRemote.map((n, i) => (
+            <span key={n.from}>
+              {i > 0 && ', '}
+              <code>{n.from}</code> (job {n.job} never finished a copy there)
+            </span>
+          ))}
+          .
+        </p>
+      )}
       <p className="pillar-state">
         Target <code>{st.path}</code>: {st.mounted ? 'mounted' : 'not a mount point'}, {st.sentinel === null ? 'no .pillar sentinel (a new disk)' : `sentinel ${st.sentinel}`}, {st.empty ? 'empty' : 'holds data'}
         {plan.resumes ? `; a recovery from ${plan.resumes.remote} started ${formatDateTime(plan.resumes.startedAt)} and did not finish: this one goes on with it` : ''}.
@@ -235,6 +247,11 @@ function Restatement({ plan, bwlimit, writeSentinel }: { plan: RecoverPlan; bwli
         ))}
       </ul>
       <ul>
+        {plan.notOnRemote.map((n) => (
+          <li key={n.from}>
+            <code>{n.from}</code> is not on the remote (job {n.job} never finished a copy there): nothing of it comes back.
+          </li>
+        ))}
         <li>
           {plan.resumes
             ? `It goes on with the recovery from ${plan.resumes.remote} started ${formatDateTime(plan.resumes.startedAt)}: files already there and whole are kept.`

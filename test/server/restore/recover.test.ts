@@ -148,4 +148,58 @@ describe('pillarsd recover', () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/is not empty/);
   });
+
+  it('leaves out a folder whose offsite job never finished a copy, saying so; once that job has copied, its folder missing from the remote is refused', { timeout: 300_000 }, async () => {
+    // the demo's media-seed: a seed copy that has not run yet has nothing on the remote, and that
+    // must not stop the recovery of everything else (rclone size answers "directory not found")
+    const sb = makeSandbox(reg, { extraJobs: (dir) => `  media-seed:\n    type: rclone-copy\n    source: space:/media\n    destination: cloud:${dir}/seed-media\n    retries: { count: 0 }\n` });
+    const seedDir = path.join(sb.dir, 'seed-media');
+    mkdirSync(path.join(sb.space, 'media'));
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(sb.space, 'media', `m${i}.bin`), randomBytes(4096));
+    writeFileSync(path.join(sb.flux, 'notes.txt'), 'kept in the repository inside Space');
+    const cfg = ['--config', sb.configFile];
+    const backup = await runPillarsd(['run', 'flux-backup', '--json', ...cfg], { timeoutMs: 120_000 });
+    expect(backup.code, backup.stderr).toBe(0);
+    const off = await runPillarsd(['run', 'space-offsite', '--json', ...cfg], { timeoutMs: 120_000 });
+    expect(off.code, off.stderr).toBe(0);
+    const lose = () => {
+      rmSync(sb.space, { recursive: true });
+      mkdirSync(sb.space);
+    };
+    lose();
+
+    const plan = await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', '--json', ...cfg]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { remoteHolds: Array<{ from: string }>; notOnRemote: Array<{ job: string; from: string }>; task: { pairs: Array<{ job: string }>; notOnRemote?: unknown } };
+    expect(planned.notOnRemote).toEqual([{ job: 'media-seed', from: `cloud:${seedDir}` }]);
+    expect(planned.task.pairs.map((x) => x.job)).toEqual(['space-offsite']);
+    expect(planned.remoteHolds.map((h) => h.from)).toEqual([`cloud:${sb.cloud}`]);
+    expect(planned.task.notOnRemote).toEqual(planned.notOnRemote);
+    const shown = await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', ...cfg]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toContain(`cloud:${seedDir}: not on the remote, job media-seed never finished a copy there`);
+
+    const rec = await runPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', '--json', ...cfg], { timeoutMs: 180_000 });
+    expect(rec.code, rec.stderr + rec.stdout).toBe(0);
+    const done = JSON.parse(rec.stdout) as Run;
+    expect(done.status).toBe('succeeded');
+    expect((done.summary as Extract<Run['summary'], { kind: 'recover' }>).pairs.map((x) => x.from)).toEqual([`cloud:${sb.cloud}`]);
+    expect(readdirSync(path.join(sb.space, 'media')).sort()).toEqual(['m0.bin', 'm1.bin', 'm2.bin']);
+    const { openDb } = await import('../../../server/src/store/db');
+    const db = openDb(path.join(sb.state, 'pillarsd.db'));
+    const logFile = (db.prepare('SELECT log_file FROM runs WHERE id = ?').get(done.id) as { log_file: string }).log_file;
+    db.close();
+    expect(readFileSync(logFile, 'utf8')).toContain(`left out: cloud:${seedDir} is not on the remote and job media-seed never finished a copy there`);
+
+    // the seed runs once; later its folder is gone from the remote: a loss there, never "nothing to bring"
+    const seed = await runPillarsd(['run', 'media-seed', '--json', ...cfg], { timeoutMs: 120_000 });
+    expect(seed.code, seed.stderr).toBe(0);
+    expect(readdirSync(seedDir).sort()).toEqual(['m0.bin', 'm1.bin', 'm2.bin']);
+    rmSync(seedDir, { recursive: true });
+    lose();
+    const refused = await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', ...cfg]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(new RegExp(`cloud:${seedDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not on the remote \\(rclone: directory not found\\), though job media-seed finished a copy there at \\d{4}-`));
+    expect(existsSync(path.join(sb.space, '.pillars-recover'))).toBe(false);
+  });
 });

@@ -22,6 +22,7 @@ function printPlan(plan: RecoverPlan): void {
     const h = plan.remoteHolds[i]!;
     err(`  ${p.from} (${h.files} files, ${formatBytes(h.bytes)}) → ${p.to}${p.repositories.length ? `  [restic: ${p.repositories.join(', ')}]` : ''}`);
   }
+  for (const n of plan.notOnRemote) err(`  ${n.from}: not on the remote, job ${n.job} never finished a copy there — nothing of it comes back`);
   if (plan.refusal) err(`refused: ${plan.refusal}`);
 }
 

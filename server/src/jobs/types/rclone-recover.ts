@@ -31,6 +31,7 @@ async function run(ctx: RunContext, job: RecoverJob): Promise<Outcome> {
   if (refusal) return fail(refusal);
   if (marker) ctx.log(`going on with the recovery from ${marker.remote} started ${marker.startedAt}: what is already here with its size and time is not copied again`);
   else await writeRecoverMarker(markerFile, { remote: task.remote, startedAt: new Date().toISOString() });
+  for (const n of task.notOnRemote ?? []) ctx.log(`left out: ${n.from} is not on the remote and job ${n.job} never finished a copy there (shown in the plan): nothing of it comes back`);
   const { bin } = await ctx.tools.rclone();
   const env = rclone.rcloneEnv(await remoteDefs(ctx, bin, [task.remote]), ctx.env);
   const local = (ref: string) => target(resolveLocation(ctx.config, ref));
