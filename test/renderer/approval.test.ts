@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ChangeSetPage } from '../../server/src/contract/api';
 import { formatBytes } from '../../src/shared/format';
 import { useCleanup } from '../support/tmp';
-import { launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
 import { blockedSync, startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
@@ -66,7 +66,7 @@ describe('approving a blocked sync in the pane', () => {
     const total = dels.files + over.files;
     expect(approval.count).toBe(total);
 
-    await page.goto(`${server.url}/#/runs/${run}`);
+    await gotoSteady(page, `${server.url}/#/runs/${run}`);
     const block = page.getByRole('region', { name: /Blocked/ });
     await expect.poll(() => block.getByText(/^Approving lets this run change exactly/).textContent()).toContain(`${total.toLocaleString('en')} files`);
     expect(await block.locator('code.digest').textContent()).toBe(approval.digest);

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'nod
 import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { runPillarsd, spawnPillarsd } from '../support/cli';
-import { buildPane, launchChromium, ROOT, watchConsole } from './browser';
+import { buildPane, gotoSteady, launchChromium, ROOT, watchConsole } from './browser';
 import { TERMINAL_STATUSES, type RunsPage } from '../../server/src/contract/api';
 
 const DIST = path.join(ROOT, 'dist/renderer');
@@ -62,7 +62,7 @@ describe('admin pane against pillarsd demo', () => {
   });
 
   test("the demo's login link signs in with one click, leaves no code behind, and works once", async () => {
-    await page.goto(loginLink);
+    await gotoSteady(page, loginLink);
     const pillars = page.getByRole('region', { name: 'Pillars' });
     for (const id of ['flux', 'space', 'time']) await expect.poll(() => pillars.getByText(id, { exact: true }).count(), { timeout: 15_000 }).toBe(1);
     const jobs = page.getByRole('region', { name: 'Jobs' });
@@ -84,7 +84,7 @@ describe('admin pane against pillarsd demo', () => {
     const other = await browser.newContext();
     try {
       const p = await other.newPage();
-      await p.goto(loginLink);
+      await gotoSteady(p, loginLink);
       await expect.poll(() => p.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('already used or has expired');
       expect(p.url()).toBe(`${url}/#/`);
       expect(await p.getByLabel('Token').count()).toBe(1);

@@ -9,7 +9,7 @@ import { parseConfig } from '../../server/src/config/load';
 import { freePort } from '../support/net';
 import { startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import { useCleanup } from '../support/tmp';
-import { launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
 import { startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
@@ -48,7 +48,7 @@ describe('the Notifications page', () => {
   afterAll(() => expect(problems).toEqual([]));
 
   test('shows the channels; Send test delivers, or says why not', async () => {
-    await page.goto(`${server.url}/#/notifications`);
+    await gotoSteady(page, `${server.url}/#/notifications`);
     const channels = page.getByRole('table', { name: 'Notification channels' });
     await expect.poll(() => channels.getByRole('row').count()).toBe(3);
     await expect.poll(() => channels.getByRole('row', { name: /phone/ }).textContent()).toContain('failed, blocked');
@@ -79,7 +79,7 @@ describe('the Notifications page', () => {
     const ctx = await browser.newContext();
     await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(server.viewerToken)})`);
     const p = await ctx.newPage();
-    await p.goto(`${server.url}/#/notifications`);
+    await gotoSteady(p, `${server.url}/#/notifications`);
     await expect.poll(() => p.getByRole('alert').first().textContent()).toMatch(/admin token/);
     await ctx.close();
     problems.splice(0, problems.length, ...problems.filter((x) => !x.includes('status of 403')));

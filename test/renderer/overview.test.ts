@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useCleanup } from '../support/tmp';
-import { launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
 import { startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
@@ -38,7 +38,7 @@ describe('Samba on the Overview', () => {
     // each check waits for the pane's own read of Samba's state, so a quiet page is no false pass
     const sambaRead = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/samba' && r.status() === 200);
     let read = sambaRead();
-    await page.goto(`${server.url}/#/`);
+    await gotoSteady(page, `${server.url}/#/`);
     await read;
     await page.getByRole('region', { name: 'Pillars' }).waitFor();
     expect(await page.getByRole('link', { name: /^Samba:/ }).count()).toBe(0);

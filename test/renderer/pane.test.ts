@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { RunsPage } from '../../server/src/contract/api';
 import { newRunId } from '../../server/src/store/runs';
 import { useCleanup } from '../support/tmp';
-import { launchChromium, paneBuild, recordRequests, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, recordRequests, watchConsole } from './browser';
 import { blockedSync, seedHistory, startPaneServer, type PaneServer } from './pillarsd';
 
 const HISTORY = 10_000;
@@ -64,7 +64,7 @@ describe('admin pane against the real pillarsd', () => {
   test('a wrong token is refused with a message; the right one opens the overview', async () => {
     const script = page.waitForResponse((r) => /\/assets\/index-[\w-]+\.js$/.test(r.url()));
     const html = page.waitForResponse((r) => r.url() === `${server.url}/`);
-    await page.goto(server.url + '/');
+    await gotoSteady(page, server.url + '/');
     // the pane's script travels compressed and is kept for good (its name changes with its content)
     const js = await (await script).allHeaders();
     expect(js['content-encoding']).toBe('br');
@@ -94,11 +94,11 @@ describe('admin pane against the real pillarsd', () => {
     await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(server.viewerToken)})`);
     const p = await ctx.newPage();
     try {
-      await p.goto(`${server.url}/#/jobs`);
+      await gotoSteady(p, `${server.url}/#/jobs`);
       const run = p.getByRole('row', { name: /^flux-backup/ }).getByRole('button', { name: 'Run now' });
       await expect.poll(() => run.getAttribute('title')).toBe('This token is a viewer token: actions need an admin token.');
       expect(await run.isDisabled()).toBe(true);
-      await p.goto(`${server.url}/#/runs/${blockedRun}`);
+      await gotoSteady(p, `${server.url}/#/runs/${blockedRun}`);
       await expect.poll(() => p.getByRole('button', { name: 'Approve' }).count()).toBe(1);
       expect(await p.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
       expect(await p.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
@@ -106,7 +106,7 @@ describe('admin pane against the real pillarsd', () => {
       await ctx.close();
     }
 
-    await page.goto(`${server.url}/#/runs/${blockedRun}`);
+    await gotoSteady(page, `${server.url}/#/runs/${blockedRun}`);
     const block = page.getByRole('region', { name: /Blocked/ });
     await expect.poll(() => block.textContent()).toMatch(/Approving lets this run change exactly [\d,]+ files/);
     await block.getByRole('button', { name: 'Reject' }).click();
@@ -176,7 +176,7 @@ describe('admin pane against the real pillarsd', () => {
     const p = await ctx.newPage();
     const pageProblems = watchConsole(p);
     try {
-      await p.goto(`${server.url}/#/runs`);
+      await gotoSteady(p, `${server.url}/#/runs`);
       const alert = p.getByRole('alert').filter({ hasText: 'Older runs could not be loaded' });
       await expect.poll(() => alert.textContent()).toBe('Older runs could not be loaded: Service Unavailable: the run store is busy');
       expect(await p.locator('.runs-table tbody tr:not(.spacer)').count()).toBeGreaterThan(10);
@@ -318,7 +318,7 @@ describe('admin pane against the real pillarsd', () => {
     const p = await ctx.newPage();
     const pageProblems = watchConsole(p);
     try {
-      await p.goto(`${server.url}/#/preferences`);
+      await gotoSteady(p, `${server.url}/#/preferences`);
       await p.getByLabel('Server URL').fill('https://motoko:8443');
       await p.getByRole('button', { name: 'Check server' }).click();
       await expect.poll(() => p.locator('code.fingerprint').textContent()).toBe('AB:CD:EF');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../server/src/config/load';
 import { useCleanup } from '../support/tmp';
-import { launchChromium, paneBuild, recordRequests, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, recordRequests, watchConsole } from './browser';
 import { startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
@@ -35,7 +35,7 @@ describe('job settings in the pane', () => {
   afterAll(() => expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]));
 
   const open = async (job: string) => {
-    await page.goto(`${server.url}/#/jobs`);
+    await gotoSteady(page, `${server.url}/#/jobs`);
     await page
       .getByRole('row', { name: new RegExp(`^${job}`) })
       .getByRole('button', { name: 'Settings' })

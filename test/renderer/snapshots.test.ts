@@ -13,7 +13,7 @@ import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { runOk } from '../support/proc';
 import { hashTree } from '../support/trees';
-import { launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
 import { startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 30_000 } } });
@@ -67,7 +67,7 @@ describe('snapshots, browse, restore and download in the pane', () => {
     const { page } = await open(server.token);
     const repo = page.getByRole('region', { name: REPO_REGION });
     const rows = repo.locator('tbody tr');
-    await page.goto(`${server.url}/#/snapshots`);
+    await gotoSteady(page, `${server.url}/#/snapshots`);
     const two = await resticSnapshots();
     expect(two).toHaveLength(2);
     // newest first, each linked to its folder view
@@ -167,13 +167,13 @@ describe('snapshots, browse, restore and download in the pane', () => {
     // the backup run's page links its snapshot to the snapshot's folders
     const [id] = await resticSnapshots();
     const backup = server.served.rt.runs.list({ limit: 1, job: 'flux-backup' }).runs[0]!;
-    await page.goto(`${server.url}/#/runs/${backup.id}`);
+    await gotoSteady(page, `${server.url}/#/runs/${backup.id}`);
     await page
       .getByRole('region', { name: 'Summary' })
       .getByRole('link', { name: new RegExp(`^${id}`) })
       .click();
     await page.getByRole('heading', { level: 1, name: `Snapshot ${id}` }).waitFor();
-    await page.goto(`${server.url}/#/snapshots`);
+    await gotoSteady(page, `${server.url}/#/snapshots`);
     const repo = page.getByRole('region', { name: REPO_REGION });
     await repo.getByRole('link', { name: `Browse snapshot ${id}` }).click();
     const folder = page.getByRole('region', { name: `Folder ${server.layout.flux}` });
