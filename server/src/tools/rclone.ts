@@ -97,6 +97,8 @@ export interface CopyListOptions extends SideTypes {
   checkers?: number;
   /** a window: rclone starts no new transfer after this long and lets those under way finish */
   maxDuration?: string;
+  /** the list holds files the destination lacked when listed: one that turned up there since is left as it is */
+  ignoreExisting?: boolean;
 }
 
 const copyOutput = ['--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE'];
@@ -124,7 +126,7 @@ function transferArgs(o: Omit<CopyListOptions, 'filesFrom' | 'source' | 'destina
  * Output is errors and rclone's stats (`--log-level NOTICE`), never a line per file.
  */
 export function rcloneCopyList(bin: string, env: Record<string, string>, o: CopyListOptions): Command {
-  return { cmd: bin, args: ['copy', o.source, o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', ...copyOutput, ...transferArgs(o)], env };
+  return { cmd: bin, args: ['copy', o.source, o.destination, '--files-from-raw', o.filesFrom, '--no-traverse', ...(o.ignoreExisting ? ['--ignore-existing'] : []), ...copyOutput, ...transferArgs(o)], env };
 }
 
 /**

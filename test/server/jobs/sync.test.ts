@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, w
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openRuntime } from '../../../server/src/jobs/runtime';
+import { windowLeft } from '../../../server/src/jobs/types/rclone-transfer';
 import { nodeExec } from '../../../server/src/infra/exec';
 import type { Exec } from '../../../server/src/infra/exec';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
@@ -81,6 +82,12 @@ describe('one listing of each side, then exactly the lists', () => {
     const copy = commands.find((c) => c[1] === 'copy')!;
     expect(copy).toEqual(expect.arrayContaining(['--files-from-raw', '--no-traverse', '--log-level', 'NOTICE']));
     expect(copy).not.toContain('-v');
+    // the overwrite (doc-50) and the new file go in two lists: only the new one's copy ignores what exists
+    const copies = commands.filter((c) => c[1] === 'copy');
+    expect(copies.map((c) => [path.basename(c[c.indexOf('--files-from-raw') + 1]!), c.includes('--ignore-existing')])).toEqual([
+      ['copy.list', false],
+      ['copy-new.list', true],
+    ]);
     const del = commands.find((c) => c[1] === 'delete')!;
     expect(del.slice(del.indexOf('--max-delete'), del.indexOf('--max-delete') + 2)).toEqual(['--max-delete', '4']);
     const log = await rt.engine.readLog(r.id);
@@ -122,6 +129,37 @@ describe('one listing of each side, then exactly the lists', () => {
     expect(readFileSync(path.join(sb.cloud, 'doc-8.txt'), 'utf8')).toBe('source 8');
     expect(r.summary).toMatchObject({ filesTransferred: 19, filesDeleted: 0, plan: { firstCopy: true, sourceFiles: 20, toCopy: 19, overwrites: 0 } });
     expect(await rt.engine.readLog(r.id)).toMatch(/1 that turned up at the destination after its listing were left as they were/);
+  });
+
+  it('a nightly sync overwrites no new file that turns up at the destination after its listing; the overwrites it judged it makes', async () => {
+    const sb = makeSandbox(reg);
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `source ${i}`);
+    const before = await runJob(runtime(sb), 'space-offsite');
+    expect(before.status, before.error ?? '').toBe('succeeded');
+    writeFileSync(path.join(sb.space, 'doc-0.txt'), 'changed at the source, and longer');
+    for (const n of ['new-1', 'new-2', 'new-3']) writeFileSync(path.join(sb.space, `${n}.txt`), `source ${n}`);
+    // someone writes new-2 into the cloud folder between pillarsd's listing (it lacked new-2) and the copy
+    const { exec, commands } = recording((args) => {
+      if (args[0] === 'copy' && args.includes('--ignore-existing')) writeFileSync(path.join(sb.cloud, 'new-2.txt'), 'written at the destination meanwhile');
+    });
+    const rt = runtime(sb, { exec });
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status, r.error ?? '').toBe('succeeded');
+    expect(readFileSync(path.join(sb.cloud, 'new-2.txt'), 'utf8')).toBe('written at the destination meanwhile');
+    expect(readFileSync(path.join(sb.cloud, 'new-1.txt'), 'utf8')).toBe('source new-1');
+    expect(readFileSync(path.join(sb.cloud, 'new-3.txt'), 'utf8')).toBe('source new-3');
+    expect(readFileSync(path.join(sb.cloud, 'doc-0.txt'), 'utf8')).toBe('changed at the source, and longer');
+    expect(r.summary).toMatchObject({ filesTransferred: 3, filesDeleted: 0, plan: { toCopy: 4, overwrites: 1, deletions: 0 } });
+    expect(commands.filter((c) => c[1] === 'copy')).toHaveLength(2);
+    expect(await rt.engine.readLog(r.id)).toMatch(/1 new file\(s\) that turned up at the destination after its listing were left as they were/);
+  });
+
+  it("a window spans both copy lists: the second gets what the first left of it, as rclone's --max-duration reads it", () => {
+    expect(windowLeft('6h', 0)).toBe('21600000ms');
+    expect(windowLeft('5h30m', 30 * 60_000)).toBe('18000000ms');
+    expect(windowLeft('1.5s', 1000)).toBe('500ms');
+    expect(windowLeft('90s', 90_000)).toBeNull();
+    expect(windowLeft('250ms', 300)).toBeNull();
   });
 
   it('a listing that fails is an error, never an empty side', async () => {

@@ -51,6 +51,7 @@ function commands(env: Record<string, string>, target: string, type: string, cap
     ['features', rclone.rcloneFeatures('rclone', env, target)],
     ['copy', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps, bwlimit: '08:00,4M 23:00,off', transfers: 16, checkers: 8, maxDuration: '6h' })],
     ['copy (defaults)', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps })],
+    ['copy (new files)', rclone.rcloneCopyList('rclone', env, { ...sides, source, destination: target, filesFrom: list, caps, ignoreExisting: true, maxDuration: '5400000ms' })],
     // the first copy into a destination whose listing found nothing (no list: rclone walks the
     // source, here a folder holding what the list copy copies, so neither disturbs the other's checks)
     [

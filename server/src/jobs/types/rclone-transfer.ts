@@ -15,7 +15,7 @@ import type { JobRef, JobType, Outcome, RunContext } from '../job-type';
 import { checkPillar, checkSource } from '../pillar-guards';
 import { runTool } from '../tool-child';
 import { rcloneErrors, remoteDefs, target, withWrapped } from './rclone-remotes';
-import { COPY_LIST, DELETE_LIST, planTransfer } from './sync-plan';
+import { COPY_LIST, DELETE_LIST, NEW_LIST, planTransfer } from './sync-plan';
 import type { PlanSides } from './sync-plan';
 import type { RcloneCaps } from '../../tools/versions';
 
@@ -34,6 +34,18 @@ export function excludedFolders(exclude: readonly string[]): string[] {
 /** The excludes a job's rclone runs use: the job's, and the source pillar's sentinel. */
 function excludesOf(job: Job, src: Location): string[] {
   return [...job.exclude, ...(src.kind === 'pillar' ? ['/.pillar'] : [])];
+}
+
+/**
+ * What is left of a window (`maxDuration`, as rclone writes durations: 6h, 5h30m, 90s, 250ms) after
+ * `usedMs`, as rclone's --max-duration takes it; null when nothing is left.
+ */
+export function windowLeft(maxDuration: string, usedMs: number): string | null {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = 0;
+  for (const m of maxDuration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]!]!;
+  const left = Math.floor(ms - usedMs);
+  return left > 0 ? `${left}ms` : null;
 }
 
 /** Most folders a run removes after its deletions; a sync that emptied more leaves the rest for later runs. */
@@ -177,35 +189,71 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
   const runDir = ctx.changeSets.commit(ctx.runId, 'run');
   const summary: RcloneSummary = { ...rclone.rcloneSummary(job.type, null), plan: plan.totals };
 
-  // 1. copy what is new or different, as rclone judges each listed file
+  // 1. copy what is new or different, as rclone judges each listed file: first the files the
+  // destination holds another version of (the overwrites the guards judged), then those it lacked,
+  // with --ignore-existing, so a file that turns up there meanwhile is never replaced unjudged
   if (plan.totals.toCopy > 0) {
-    const c = await copyStep(
-      ctx,
-      rclone.rcloneCopyList(bin, env, {
-        source: target(src),
-        destination: target(dst),
-        filesFrom: path.join(runDir, COPY_LIST),
-        caps,
-        sourceType: sides.sourceType,
-        destinationType: sides.destinationType,
-        bwlimit: job.bwlimit,
-        transfers: job.transfers,
-        checkers: job.checkers,
-        maxDuration: job.maxDuration,
-      }),
-      errors,
-    );
-    const windowEnded = c.windowEnded;
-    const s = rclone.rcloneSummary(job.type, c.stats);
-    Object.assign(summary, { bytesTransferred: s.bytesTransferred, filesTransferred: s.filesTransferred, errors: s.errors, durationSeconds: s.durationSeconds });
-    if (c.code !== 0 && !(windowEnded && c.code === 7)) {
-      return { status: 'failed', summary, exitCode: c.code, transient: rclone.rcloneTransient(c.code), error: `${rclone.rcloneFailureMessage('rclone copy', c.code, errors.last)}${sync ? '; nothing was deleted' : ''}` };
+    const started = Date.now();
+    let windowEnded = false;
+    let lastCode: number | null = 0;
+    let copied = 0;
+    let leftAsTheyWere = 0;
+    const steps = [
+      { list: COPY_LIST, files: plan.copyLists.updates, ignoreExisting: false },
+      { list: NEW_LIST, files: plan.copyLists.additions, ignoreExisting: true },
+    ].filter((st) => st.files > 0);
+    for (const st of steps) {
+      // one window for the whole copy: the second step gets what the first left of it
+      const window = job.maxDuration ? windowLeft(job.maxDuration, Date.now() - started) : undefined;
+      if (window === null) {
+        windowEnded = true;
+        break;
+      }
+      const c = await copyStep(
+        ctx,
+        rclone.rcloneCopyList(bin, env, {
+          source: target(src),
+          destination: target(dst),
+          filesFrom: path.join(runDir, st.list),
+          ignoreExisting: st.ignoreExisting,
+          caps,
+          sourceType: sides.sourceType,
+          destinationType: sides.destinationType,
+          bwlimit: job.bwlimit,
+          transfers: job.transfers,
+          checkers: job.checkers,
+          maxDuration: window,
+        }),
+        errors,
+      );
+      const s = rclone.rcloneSummary(job.type, c.stats);
+      summary.bytesTransferred += s.bytesTransferred;
+      summary.filesTransferred += s.filesTransferred;
+      summary.errors += s.errors;
+      summary.durationSeconds += s.durationSeconds;
+      copied += s.filesTransferred;
+      lastCode = c.code;
+      if (st.ignoreExisting) leftAsTheyWere += Math.max(0, st.files - s.filesTransferred - s.errors);
+      if (c.code !== 0 && !(c.windowEnded && c.code === 7)) {
+        return {
+          status: 'failed',
+          summary,
+          exitCode: c.code,
+          transient: rclone.rcloneTransient(c.code),
+          error: `${rclone.rcloneFailureMessage('rclone copy', c.code, errors.last)}${sync ? '; nothing was deleted' : ''}`,
+        };
+      }
+      if (c.windowEnded) {
+        windowEnded = true;
+        break;
+      }
     }
     if (windowEnded) {
       summary.windowEnded = true;
-      ctx.log(`the window (${job.maxDuration}) ended: ${summary.filesTransferred} of ${plan.totals.toCopy} file(s) copied; the next run goes on from there${sync ? ' (deletions wait for a complete copy)' : ''}`);
-      return { status: 'succeeded', summary, exitCode: c.code };
+      ctx.log(`the window (${job.maxDuration}) ended: ${copied} of ${plan.totals.toCopy} file(s) copied; the next run goes on from there${sync ? ' (deletions wait for a complete copy)' : ''}`);
+      return { status: 'succeeded', summary, exitCode: lastCode };
     }
+    if (leftAsTheyWere) ctx.log(`${leftAsTheyWere} new file(s) that turned up at the destination after its listing were left as they were`);
   }
 
   // 2. a sync deletes exactly its delete list (the whole plan, or the approved part of it)

@@ -30,8 +30,14 @@ export interface PlanSides {
   checkers?: number;
 }
 
-/** In the plan's folder: paths for `rclone copy --files-from-raw`. */
+/** In the plan's folder: paths for `rclone copy --files-from-raw`, files the destination holds another version of. */
 export const COPY_LIST = 'copy.list';
+/**
+ * In the plan's folder: paths for `rclone copy --files-from-raw --ignore-existing`, files the
+ * destination lacked when listed. Apart from the updates so that one that turns up there before the
+ * copy reaches it is left as it is: no guard judged overwriting it.
+ */
+export const NEW_LIST = 'copy-new.list';
 /** In the plan's folder: paths for `rclone delete --files-from-raw`, only what this run may delete. */
 export const DELETE_LIST = 'delete.list';
 
@@ -44,6 +50,8 @@ export interface Plan {
   destinationFolders: boolean;
   /** what the guards count: unexpected deletions, and overwrites no approval named */
   guarded: { deletes: ChangeCount; overwrites: ChangeCount };
+  /** lines in COPY_LIST (files the destination holds another version of) and NEW_LIST (files it lacked) */
+  copyLists: { updates: number; additions: number };
 }
 
 /**
@@ -338,6 +346,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
   const inApprovedDeletions = membership(approved?.d ?? null);
   const inApprovedOverwrites = membership(approved?.o ?? null);
   const copy = new LineWriter(path.join(dir, COPY_LIST));
+  const additions = new LineWriter(path.join(dir, NEW_LIST));
   const del = new LineWriter(path.join(dir, DELETE_LIST));
   // rclone compares hashes where only the times differ: pillarsd does the same before it calls
   // such a file an overwrite (a `touch` of every file is not a mass change)
@@ -381,7 +390,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
       const p = keyPath(step.key);
       if (step.kind === 'new' || step.kind === 'update') {
         if (!listable(p)) continue;
-        copy.write(p);
+        (step.kind === 'new' ? additions : copy).write(p);
         totals.toCopy++;
         totals.toCopyBytes += Math.max(0, step.size);
         if (step.kind === 'update') {
@@ -412,6 +421,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
     dr.close();
     approved?.d.close();
     copy.close();
+    additions.close();
     del.close();
     sized.close();
     unsureList.close();
@@ -463,5 +473,5 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
       (totals.deferredDeletions ? `, ${totals.deferredDeletions} not in the approved set (left for the next run)` : '') +
       ` — source ${totals.sourceFiles} file(s), destination ${totals.destinationFiles}`,
   );
-  return { kind: 'plan', set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded };
+  return { kind: 'plan', set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded, copyLists: { updates: copy.lines, additions: additions.lines } };
 }
