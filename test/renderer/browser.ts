@@ -1,7 +1,7 @@
 // Browser plumbing for the pane's tests and benchmarks: build the pane into a temp folder (never
 // the shared dist/, which other tests may be serving) and drive Debian's Chromium with
 // playwright-core, launched as FIELD-NOTES "Browser tests" describes.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -93,6 +93,18 @@ export function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
+}
+
+/**
+ * A page signed in with `token` (as the pane keeps it, in sessionStorage) in a context of its own at
+ * width × height; its console problems go into `consoles` for the test to assert clean at the end.
+ */
+export async function openSignedIn(browser: Browser, token: string, consoles: string[][], o: { width?: number; height?: number; acceptDownloads?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, ...(o.acceptDownloads ? { acceptDownloads: true } : {}) });
+  await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(token)})`);
+  const page = await ctx.newPage();
+  consoles.push(watchConsole(page));
+  return { ctx, page };
 }
 
 /** Records every request the page makes as `METHOD /path?query`, so a test can assert what the pane asked pillarsd. */

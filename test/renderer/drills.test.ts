@@ -6,14 +6,14 @@
 // linked to that run, and the Overview's verdict line counts the failed drill. A viewer sees the
 // card with Run now disabled, and at 390 px nothing scrolls sideways.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { DrillSummary } from '../../server/src/contract/api';
 import { useCleanup } from '../support/tmp';
 import { runOk } from '../support/proc';
-import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, openSignedIn, paneBuild } from './browser';
 import { startPaneServer, waitUntil, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 30_000 } } });
@@ -37,13 +37,7 @@ describe('restore drills in the pane', () => {
   let big: string;
   const consoles: string[][] = [];
 
-  async function open(token: string, width = 1280, height = 900): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width, height } });
-    await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(token)})`);
-    const page = await ctx.newPage();
-    consoles.push(watchConsole(page));
-    return { ctx, page };
-  }
+  const open = (token: string, width = 1280, height = 900) => openSignedIn(browser, token, consoles, { width, height });
 
   /** The id of the latest snapshot as restic itself lists it. */
   async function latestSnapshot(): Promise<string> {

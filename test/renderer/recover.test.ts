@@ -9,13 +9,13 @@
 // what the cloud holds and the state clears. A viewer on a phone sees the state and the recovery
 // run, with no plan or start of their own; nothing scrolls sideways.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RecoverSummary } from '../../server/src/contract/api';
 import { useCleanup } from '../support/tmp';
 import { hashTree } from '../support/trees';
-import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, openSignedIn, paneBuild } from './browser';
 import { startPaneServer, waitUntil, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 30_000 } } });
@@ -44,13 +44,7 @@ describe('recovery from the cloud in the pane', () => {
   let cloudSpace: string;
   const consoles: string[][] = [];
 
-  async function open(token: string, width = 1280, height = 900): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width, height } });
-    await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(token)})`);
-    const page = await ctx.newPage();
-    consoles.push(watchConsole(page));
-    return { ctx, page };
-  }
+  const open = (token: string, width = 1280, height = 900) => openSignedIn(browser, token, consoles, { width, height });
 
   const idle = () => server.served.rt.runs.list({ limit: 20 }).runs.every((r) => r.status !== 'queued' && r.status !== 'running');
 

@@ -7,13 +7,13 @@
 // A viewer sees the list and the folders, with every restore and download disabled; at 390 px the
 // page does not scroll sideways.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { useCleanup } from '../support/tmp';
 import { runOk } from '../support/proc';
 import { hashTree } from '../support/trees';
-import { gotoSteady, launchChromium, paneBuild, watchConsole } from './browser';
+import { gotoSteady, launchChromium, openSignedIn, paneBuild } from './browser';
 import { startPaneServer, type PaneServer } from './pillarsd';
 
 vi.setConfig({ expect: { poll: { timeout: 30_000 } } });
@@ -41,13 +41,7 @@ describe('snapshots, browse, restore and download in the pane', () => {
     expect(done.status, await engine.readLog(run.id)).toBe('succeeded');
   }
 
-  async function open(token: string, width = 1280, height = 900): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
-    await ctx.addInitScript(`sessionStorage.setItem('pillars.token', ${JSON.stringify(token)})`);
-    const page = await ctx.newPage();
-    consoles.push(watchConsole(page));
-    return { ctx, page };
-  }
+  const open = (token: string, width = 1280, height = 900) => openSignedIn(browser, token, consoles, { width, height, acceptDownloads: true });
 
   beforeAll(async () => {
     const dir = cleanup.tempDir('pillars-snapshots-');
