@@ -233,7 +233,8 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
       summary.durationSeconds += s.durationSeconds;
       copied += s.filesTransferred;
       lastCode = c.code;
-      if (st.ignoreExisting) leftAsTheyWere += Math.max(0, st.files - s.filesTransferred - s.errors);
+      // rclone counts a listed file it found at the destination as a check (one gone from the source is skipped silently: not counted)
+      if (st.ignoreExisting) leftAsTheyWere += c.stats?.checks ?? 0;
       if (c.code !== 0 && !(c.windowEnded && c.code === 7)) {
         return {
           status: 'failed',
