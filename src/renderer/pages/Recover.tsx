@@ -20,8 +20,8 @@ export function Recover({ status }: { status: StatusResponse }) {
     <div className="page recover">
       <PageHeader title="Recover from the cloud" />
       <p className="muted">
-        After a lost disk, a pillar's folders come back from the remote its offsite jobs copy them to. A recovery only copies (it deletes nothing, here or on the remote), and only into an empty or new disk only, or into
-        one where a recovery from the same remote started and did not finish: it then goes on, copying only what is missing. Until it has been verified, backups and syncs reading the pillar wait.
+        After a lost disk, a pillar's folders come back from the remote its offsite jobs copy them to. A recovery only copies (it deletes nothing, here or on the remote), and only into an empty or new disk, or into one
+        where a recovery from the same remote started and did not finish: it then goes on, copying only what is missing. Until it has been verified, backups and syncs reading the pillar wait.
       </p>
       {status.pillars.map((p) => (
         <PillarRecovery key={p.id} pillar={p} choices={choices.filter((c) => c.pillar === p.id)} />
