@@ -249,6 +249,13 @@ export class Store {
     }, 250);
   }
 
+  /** Runs a job now and shows its run queued at once (the event stream brings the rest); its id, for the page to open. */
+  async runNow(jobId: string): Promise<string> {
+    const { runId } = await this.api.runNow(jobId);
+    this.putRun(await this.api.run(runId));
+    return runId;
+  }
+
   putRun(run: Run): void {
     this.set({ model: withRun(this.state.model, run) });
   }

@@ -54,9 +54,7 @@ function DrillCard({ job, runs }: { job: JobInfo; runs: Run[] }) {
           label={`Run now: the drill ${job.id}`}
           disabled={!!readOnly || !!active}
           action={async () => {
-            const { runId } = await store.api.runNow(job.id);
-            store.putRun(await store.api.run(runId));
-            window.location.hash = runHref(runId);
+            window.location.hash = runHref(await store.runNow(job.id));
           }}
         >
           Run now

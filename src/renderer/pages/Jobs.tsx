@@ -260,10 +260,7 @@ export function Jobs({ status }: { status: StatusResponse }) {
                       disabled={!!readOnly || j.state === 'running' || j.state === 'queued'}
                       action={async () => {
                         setError(null);
-                        const { runId } = await store.api.runNow(j.id);
-                        // Show it queued at once and open it; the event stream brings the rest.
-                        store.putRun(await store.api.run(runId));
-                        window.location.hash = runHref(runId);
+                        window.location.hash = runHref(await store.runNow(j.id));
                       }}
                     >
                       {manual ? 'Run once' : 'Run now'}
