@@ -149,6 +149,8 @@ const text = (parts: Uint8Array[]) => Buffer.concat(parts).toString('utf8');
 
 /** The spawner as the core sees it: a worker thread, or on Linux a process of its own (see the top). */
 interface SpawnerHost {
+  /** the spawner process (Linux); null for a worker thread */
+  readonly pid: number | null;
   post(m: object): void;
   ref(): void;
   unref(): void;
@@ -165,6 +167,7 @@ function startHost(onMessage: (m: WorkerMessage) => void, onGone: (why: string) 
     c.on('error', (e) => onGone(`the spawning process failed: ${e.message}`));
     c.on('exit', (code, signal) => onGone(`the spawning process exited (${signal ?? code})`));
     return {
+      pid: c.pid ?? null,
       post: (m) => void c.send(m),
       ref: () => {
         c.ref();
@@ -182,7 +185,7 @@ function startHost(onMessage: (m: WorkerMessage) => void, onGone: (why: string) 
   w.on('message', onMessage);
   w.on('error', (e) => onGone(`the spawning thread failed: ${e.message}`));
   w.on('exit', (code) => onGone(`the spawning thread exited (${code})`));
-  return { post: (m) => w.postMessage(m), ref: () => w.ref(), unref: () => w.unref(), end: () => void w.terminate(), keep: false };
+  return { pid: null, post: (m) => w.postMessage(m), ref: () => w.ref(), unref: () => w.unref(), end: () => void w.terminate(), keep: false };
 }
 
 /** One spawner per process, shared by every Exec. */
@@ -268,6 +271,11 @@ const spawner = {
     });
   },
 };
+
+/** The live spawner process's pid (Linux), for measuring what the children it starts cost. */
+export function spawnerPid(): number | null {
+  return spawner.worker?.pid ?? null;
+}
 
 export function createExec(opts: { env?: NodeJS.ProcessEnv } = {}): Exec {
   const base = baseEnv(opts.env);
