@@ -14,6 +14,8 @@ import { memoryHomeStore, systemNetworkLocator } from '../../../src/main/core/mo
 import { secretsChain } from '../../../src/main/core/secrets';
 import { releaseMounts } from '../../support/guarded';
 
+const UNREADABLE = 'unreadable';
+
 describe('mount manager', () => {
   const cleanup = useCleanup();
 
@@ -34,7 +36,7 @@ describe('mount manager', () => {
         { id: 'space', share: 'space', label: 'Space' },
       ],
       serverProbe: smbProbe,
-      network: { signature: async () => here },
+      network: { signature: async () => (here === UNREADABLE ? Promise.reject(new Error('the network signature could not be read: it did not answer in time')) : here) },
       home: memoryHomeStore(home),
       checkIntervalMs: 200,
       serverTimeoutMs: 300,
@@ -69,6 +71,29 @@ describe('mount manager', () => {
     const offline = setup(null, '{"gateway":"192.168.1.1"}');
     expect((await offline.m.check()).map((p) => p.state)).toEqual(['unmounted', 'unmounted']); // not wanted yet
     expect((await offline.m.mount()).map((p) => p.state)).toEqual(['away', 'away']);
+  });
+
+  it('a network signature that cannot be read is unknown, not away: an unreachable server stays failed-network', async () => {
+    const { m } = setup(UNREADABLE, '{"gateway":"192.168.1.1"}');
+    expect((await m.mount()).map((p) => p.state)).toEqual(['failed-network', 'failed-network']);
+  });
+
+  it('the real locator: a child that does not answer is an error, not "no network", and is not kept', async () => {
+    let asked = 0;
+    const answers = [
+      { code: null, stdout: '', stderr: '', timedOut: true },
+      { code: 1, stdout: '', stderr: 'Error: boom', timedOut: false },
+      { code: 0, stdout: '{"gateway":"","ssid":"","iface":""}', stderr: '', timedOut: false },
+    ];
+    const loc = systemNetworkLocator({ cacheMs: 60_000, exec: async () => answers[asked++]! });
+    await expect(loc.signature()).rejects.toThrow(/could not be read: it did not answer in time/);
+    expect(loc.known?.()).toBeUndefined();
+    await expect(loc.signature()).rejects.toThrow(/could not be read: it exited 1 \(Error: boom\)/);
+    expect(loc.known?.()).toBeUndefined();
+    // an answer with no gateway and no Wi-Fi is no network at all, and is kept
+    expect(await loc.signature()).toBeNull();
+    expect(loc.known?.()).toBeNull();
+    expect(asked).toBe(3);
   });
 
   it('the real locator answers with a signature (or null) and caches it', async () => {

@@ -504,7 +504,15 @@ export class MountManager {
         .catch(() => null)
         .then(() => this.nudgeSoon());
       return false;
-    } else here = await this.o.network.signature().catch(() => null);
+    } else {
+      // unreadable is unknown, not away: the pillars then show the failure they have
+      const read = await this.o.network.signature().then(
+        (v) => ({ v }),
+        () => null,
+      );
+      if (!read) return false;
+      here = read.v;
+    }
     if (here === null) return true; // no network at all: nothing to fix from here
     return home !== null && here !== home;
   }

@@ -8,7 +8,7 @@ import { createExec } from '../../../platform/host';
 // state, rather than failed.
 
 export interface NetworkLocator {
-  /** null when there is no network at all */
+  /** null when there is no network at all; rejects when the signature could not be read (unknown) */
   signature(): Promise<string | null>;
   /** The network changed (the OS said so): the next signature is read afresh. */
   invalidate?(): void;
@@ -48,13 +48,21 @@ export function systemNetworkLocator(opts: { exec?: Exec; cacheMs?: number; time
       const si = createRequire(import.meta.url).resolve('systeminformation');
       const script = `const si=require(${JSON.stringify(si)});Promise.all([si.networkGatewayDefault().catch(()=>''),si.networkInterfaces().catch(()=>[]),si.wifiConnections().catch(()=>[])]).then(([g,i,w])=>{const l=Array.isArray(i)?i:[i];const d=l.find((x)=>x.default);process.stdout.write(JSON.stringify({gateway:g||'',ssid:w.map((x)=>x.ssid).filter(Boolean).sort().join(','),iface:d?d.iface:''}))})`;
       const r = await exec({ cmd: process.execPath, args: ['-e', script], env: { ELECTRON_RUN_AS_NODE: '1' }, timeoutMs: opts.timeoutMs ?? 10_000 });
-      let value: string | null;
+      // No answer (a deadline missed on a loaded machine, a crash) is not "no network": read as that,
+      // a dead server at home would show as a calm "away" for the hour the answer is kept. It is
+      // unknown: nothing is kept, and the caller decides without it.
+      type Answer = { gateway?: unknown; ssid?: unknown; iface?: unknown };
+      let j: Answer | null;
       try {
-        const j = JSON.parse(r.stdout) as { gateway: string; ssid: string; iface: string };
-        value = j.gateway || j.ssid ? JSON.stringify(j) : null;
+        j = r.code === 0 && !r.timedOut ? (JSON.parse(r.stdout) as Answer | null) : null;
       } catch {
-        value = null; // no answer: treated as no network, never as an error storm
+        j = null;
       }
+      if (!j || typeof j !== 'object') {
+        const why = r.timedOut ? 'it did not answer in time' : r.code !== 0 ? `it exited ${r.code ?? 'on a signal'}` : 'its answer was not JSON';
+        throw new Error(`the network's signature could not be read: ${why}${r.stderr.trim() ? ` (${r.stderr.trim().slice(0, 200)})` : ''}`);
+      }
+      const value = j.gateway || j.ssid ? JSON.stringify(j) : null;
       cached = { at: Date.now(), value };
       return value;
     },
