@@ -5,8 +5,9 @@
 // data; after the disk is lost (Space emptied but for its sentinel, a half-done recovery's marker and
 // one folder) the pillar shows the recovery in progress (Recover page and Overview), the plan says
 // it goes on with it, the confirmation restates it, a plan that changed since it was shown starts
-// nothing, and the confirmed one runs: the run page opens, the recovery is verified, Space holds
-// what the cloud holds and the state clears. A viewer on a phone sees the state and the recovery
+// nothing (pillarsd refuses the confirmed plan's digest, naming what changed), and the confirmed one
+// runs: the run page opens, the recovery is verified, Space holds what the cloud holds and the state
+// clears. A viewer on a phone sees the state and the recovery
 // run, with no plan or start of their own; nothing scrolls sideways.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -140,7 +141,14 @@ describe('recovery from the cloud in the pane', () => {
     // the cloud changes after the plan was shown: nothing starts, the new plan is shown instead
     writeFileSync(path.join(cloudSpace, 'photos/added after the plan.jpg'), 'new\n');
     await confirm.getByRole('button', { name: 'Start the recovery' }).click();
-    await from.getByRole('alert').filter({ hasText: 'The plan changed since it was shown' }).waitFor();
+    // pillarsd lists the plan again, refuses the digest confirmed and names what changed
+    const changed = from.getByRole('alert').filter({ hasText: 'changed since it was shown' });
+    await changed.waitFor();
+    expect(await changed.textContent()).toMatch(
+      new RegExp(
+        `^Conflict: the plan to recover pillar space from cloud changed since it was shown: cloud:${cloudSpace} now holds ${(spaceFiles + 1).toLocaleString('en')} files, .*, not ${spaceFiles.toLocaleString('en')} files, .*\\. Nothing was started or written`,
+      ),
+    );
     expect(server.served.rt.runs.list({ job: 'recover:space', limit: 5 }).runs).toEqual([]);
     expect(await cell(2, 'Files')).toBe((spaceFiles + 1).toLocaleString('en'));
 
