@@ -13,7 +13,7 @@ import { restoreRequest } from '../../src/renderer/pages/RestorePanel';
 import { runDuration, summaryText } from '../../src/renderer/pages/Runs';
 import { labelOf, setAt, settingsEdits, widgetFor } from '../../src/renderer/settings';
 import { FIRST_PAGE, HistoryLoader, PAGE, type HistoryProgress } from '../../src/renderer/history';
-import type { DrillSummary, JobInfo, RecoverPlan, Run, RunsPage, SambaState } from '../../server/src/contract/api';
+import type { DrillSummary, JobInfo, PillarStatus, RecoverPlan, Run, RunsPage, SambaState } from '../../server/src/contract/api';
 import { drillChecks, drillFindings, drillVerdict } from '../../src/renderer/drills';
 import { planTotals, recoverChoices } from '../../src/renderer/recovery';
 
@@ -232,6 +232,27 @@ describe('alerts', () => {
     );
     expect(alerts.map((a) => a.title)).toEqual(['time is missing its .pillar sentinel', 'flux is offline', 'space is not mounted', 'other holds a different disk']);
     expect(alerts[0]!.detail).toBe('/time/.pillar is missing, so /time may not be the time pillar (write "time" into /time/.pillar once it is). Jobs touching it are refused until it is back.');
+  });
+  test("a recovery in progress is one alert from the pillar's recovery field, linking to the Recover page", () => {
+    const pillar = (id: string, recovery: PillarStatus['recovery']): PillarStatus => ({
+      id,
+      path: `/${id}`,
+      online: true,
+      sentinel: true,
+      mounted: true,
+      totalBytes: 100,
+      freeBytes: 50,
+      usedBytes: 50,
+      warnings: [],
+      recovery,
+    });
+    const alerts = deriveAlerts(status({ pillars: [pillar('space', { remote: 'cloud', startedAt: '2026-12-05T01:00:00.000Z' }), pillar('flux', null), pillar('time', { remote: null, startedAt: null })] }), now);
+    expect(alerts.map((a) => [a.id, a.severity, a.title, a.href])).toEqual([
+      ['recovery:space', 'warning', 'space is being recovered from cloud', '#/recover'],
+      ['recovery:time', 'warning', 'time is being recovered', '#/recover'],
+    ]);
+    expect(alerts[0]!.detail).toMatch(/^Started .+: backups and syncs reading space are blocked until the recovery has been verified\.$/);
+    expect(alerts[1]!.detail).toBe('Its .pillars-recover marker cannot be read: backups and syncs reading time are blocked until the recovery has been verified.');
   });
 });
 
