@@ -138,4 +138,13 @@ describe('GET /api/v1/runs/:id/log?follow=1', () => {
     expect(JSON.parse(c.messages[0]!.data)).toMatchObject({ runId: r.id, log: 'scan\nupload a' });
     expect(c.messages[1]!.data).toContain('upload b');
   });
+
+  // An empty 200 stream would make an EventSource reconnect to a run that does not exist forever.
+  it('answers 404 naming the run, not an empty stream, when the run does not exist', async () => {
+    const c = await sse(t, '/api/v1/runs/r-nope/log?follow=1', { ...H, ...bearer(s.viewer) });
+    await c.ended;
+    expect(c.status).toBe(404);
+    expect(c.res.headers['content-type']).toMatch(/json/);
+    expect(c.messages).toEqual([]);
+  });
 });

@@ -1,13 +1,14 @@
 // The database recipes of docs/hook-recipes.md, read from the document as an owner would copy them,
-// run as pre hooks of a real Flux backup against a real SQLite 3.40 and a real PostgreSQL 15
-// cluster the test starts: the dump reaches the snapshot and restores into the same rows, and a
+// run as pre hooks of a real Flux backup against a real SQLite 3.40, and a real PostgreSQL 15 cluster
+// and a real MariaDB 10.11 server the test starts: the dump reaches the snapshot and restores into the same rows, and a
 // database that is not there fails the run and keeps the previous dump. Flux holds nothing but what
 // the hook writes: the source guard judges the source after the pre hooks (issue 22).
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { idsOf, run, runOk } from '../../support/proc';
+import { spawn } from 'node:child_process';
+import { idsOf, killGroup, run, runOk, sleep, tail } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 
@@ -26,8 +27,8 @@ function recipe(name: string, env: (dumps: string) => Record<string, string>) {
   const hook = (parse(m[1]!) as { pre: Hook[] }).pre[0]!;
   return (dumps: string): Hook => {
     const values = env(dumps);
-    // only the recipe's own keys are filled in (plus where the cluster's socket is)
-    expect(Object.keys(values).filter((k) => !(k in hook.env) && !['PGHOST', 'PGPORT'].includes(k))).toEqual([]);
+    // only the recipe's own keys are filled in (plus where the server's socket is)
+    expect(Object.keys(values).filter((k) => !(k in hook.env) && !['PGHOST', 'PGPORT', 'SOCKET'].includes(k))).toEqual([]);
     return { ...hook, env: { ...hook.env, ...values } };
   };
 }
@@ -124,5 +125,58 @@ describe('PostgreSQL recipe', () => {
     await psql('postgres', 'CREATE DATABASE cloud_back');
     await runOk('runuser', ['-u', 'postgres', '--', 'pg_restore', '--exit-on-error', '--dbname=cloud_back', back], { env: pgEnv });
     expect((await psql('cloud_back', 'SELECT count(*), max(id) FROM files')).stdout.trim()).toBe('3000|3000');
+  });
+});
+
+describe('MariaDB recipe', () => {
+  it('mariadb-dump as root over the unix socket into the snapshot, restored with mariadb into the same rows', { timeout: 180_000 }, async () => {
+    // a private server on a socket of its own, no TCP: it meets no other MariaDB here
+    const dir = reg.tempDir('pillars-mariadb-').path;
+    chmodSync(dir, 0o755);
+    const { uid, gid } = await idsOf('mysql'); // the mariadb-server package's user (scripts/packages.sh)
+    const data = path.join(dir, 'data');
+    mkdirSync(data);
+    chownSync(data, uid, gid);
+    const runDir = path.join(dir, 'run'); // the server writes its socket and pid as mysql
+    mkdirSync(runDir);
+    chownSync(runDir, uid, gid);
+    const sock = path.join(runDir, 'mysqld.sock');
+    await runOk('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db']);
+    const out = tail();
+    const server = spawn('mariadbd', ['--no-defaults', '--user=mysql', `--datadir=${data}`, `--socket=${sock}`, '--skip-networking', `--pid-file=${path.join(runDir, 'mysqld.pid')}`, '--innodb-buffer-pool-size=16M'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout.on('data', out.push);
+    server.stderr.on('data', out.push);
+    let exited = false;
+    server.on('exit', () => (exited = true));
+    reg.add(async () => {
+      if (!exited && server.pid) killGroup(server.pid, 'SIGKILL');
+    });
+    const sql = (statements: string, db?: string) => runOk('mariadb', ['--no-defaults', `--socket=${sock}`, '-N', '-B', ...(db ? [db] : []), '-e', statements]);
+    // ready when it answers a query; it may take long on a loaded machine, never forever
+    for (let i = 0; ; i++) {
+      if (exited) throw new Error(`mariadbd exited before answering:\n${out.text()}`);
+      if ((await run('mariadb-admin', ['--no-defaults', `--socket=${sock}`, 'ping'])).code === 0) break;
+      if (i === 600) throw new Error(`mariadbd did not answer within 60 s:\n${out.text()}`);
+      await sleep(100);
+    }
+    await sql('CREATE DATABASE wiki');
+    await sql("CREATE TABLE page(id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200) NOT NULL) ENGINE=InnoDB; INSERT INTO page(title) SELECT CONCAT('Page ', seq) FROM seq_1_to_4000", 'wiki');
+
+    const sb = backupWith(recipe('mariadb', (dumps) => ({ DB: 'wiki', OUT: path.join(dumps, 'wiki.sql'), SOCKET: sock })));
+    const dump = path.join(sb.flux, 'db-dumps', 'wiki.sql');
+    const rt = sandboxRuntime(reg, sb);
+    const r = await runJob(rt, 'flux-backup');
+    expect(r.status, await rt.engine.readLog(r.id)).toBe('succeeded');
+    expect(readdirSync(path.dirname(dump))).toEqual(['wiki.sql']);
+
+    // the database is lost; the dump from the snapshot brings it back under its own name
+    await sql('DROP DATABASE wiki');
+    const back = path.join(dir, 'back.sql');
+    await fromSnapshot(sb, dump, back);
+    await runOk('sh', ['-c', 'mariadb --no-defaults --socket="$1" < "$2"', 'sh', sock, back]);
+    expect((await sql('SELECT count(*), max(id) FROM page', 'wiki')).stdout.trim()).toBe('4000\t4000');
   });
 });

@@ -111,34 +111,45 @@ export function runRoutes(fastify: FastifyInstance, { deps, streams }: RouteCont
 
   app.get('/api/v1/runs/:id', { config: { access: 'viewer' }, schema: { params: RunParams, querystring: NoInput, response: { 200: RunSchema } } }, async (req) => run(req.params.id));
 
-  app.get('/api/v1/runs/:id/log', { config: { access: 'viewer', stream: 'run-log' }, sse: SSE_ROUTE, schema: { params: RunParams, querystring: RunLogQuery, response: { 200: RunLogSchema } } }, async (req, reply) => {
-    const { id } = req.params;
-    const q = req.query;
-    const r = run(id);
-    const log = await engine.readLog(id, q.tail ? { tailLines: q.tail } : undefined);
-    // @fastify/sse sets reply.sse only when the client accepts text/event-stream.
-    const sse = (reply as { sse?: typeof reply.sse }).sse;
-    if (!sse) {
-      if (q.follow) throw new HttpProblem(406, 'follow=1 streams server-sent events: send Accept: text/event-stream');
-      return { runId: id, log, tail: q.tail ?? null };
-    }
-    // Live: the current log, then this run's log lines as they come, ending with the run.
-    if (TERMINAL_STATUSES.includes(r.status)) {
-      await sse.send({ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog });
-      await sse.send({ event: 'end', data: { runId: id, status: r.status } });
+  // The run is looked up before @fastify/sse takes the reply: once it has, a thrown 404 can only end
+  // an empty 200 stream, which an EventSource reconnects to for ever.
+  app.get(
+    '/api/v1/runs/:id/log',
+    {
+      config: { access: 'viewer', stream: 'run-log' },
+      sse: SSE_ROUTE,
+      preHandler: async (req) => void run(req.params.id),
+      schema: { params: RunParams, querystring: RunLogQuery, response: { 200: RunLogSchema } },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const q = req.query;
+      const r = run(id);
+      const log = await engine.readLog(id, q.tail ? { tailLines: q.tail } : undefined);
+      // @fastify/sse sets reply.sse only when the client accepts text/event-stream.
+      const sse = (reply as { sse?: typeof reply.sse }).sse;
+      if (!sse) {
+        if (q.follow) throw new HttpProblem(406, 'follow=1 streams server-sent events: send Accept: text/event-stream');
+        return { runId: id, log, tail: q.tail ?? null };
+      }
+      // Live: the current log, then this run's log lines as they come, ending with the run.
+      if (TERMINAL_STATUSES.includes(r.status)) {
+        await sse.send({ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog });
+        await sse.send({ event: 'end', data: { runId: id, status: r.status } });
+        return;
+      }
+      streamEvents(reply, {
+        hub: deps.events,
+        streams,
+        after: null,
+        maxQueued: deps.sse?.maxQueued ?? 1000,
+        preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],
+        filter: (e) => (e.event.type === 'run.log' && e.event.runId === id) || (e.event.type === 'run.finished' && e.event.run.id === id),
+        endAfter: (e) => e.event.type === 'run.finished' && e.event.run.id === id,
+      });
       return;
-    }
-    streamEvents(reply, {
-      hub: deps.events,
-      streams,
-      after: null,
-      maxQueued: deps.sse?.maxQueued ?? 1000,
-      preamble: [{ event: 'log', data: { runId: id, log, tail: q.tail ?? null } satisfies RunLog }],
-      filter: (e) => (e.event.type === 'run.log' && e.event.runId === id) || (e.event.type === 'run.finished' && e.event.run.id === id),
-      endAfter: (e) => e.event.type === 'run.finished' && e.event.run.id === id,
-    });
-    return;
-  });
+    },
+  );
 
   const action = (name: 'cancel' | 'reject', fn: (id: string, actor: string) => Run) =>
     app.post(`/api/v1/runs/:id/${name}`, { config: { access: 'admin', audit: `run.${name}` }, schema: { params: RunParams, querystring: NoInput, body: NoInput, response: { 200: RunSchema } } }, async (req) => {
