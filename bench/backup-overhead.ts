@@ -477,13 +477,13 @@ jobs:
     const end = at(log, (l) => l.startsWith('run ended'), 'run ended');
     return { before: list - s.postAt, plan: planned - list, between: copy - planned, copy: end - copy, after: s.finAt - end };
   });
-  // the nightly cases: listings and plan (first lsjson logged → the plan's line), then the rest
+  // the nightly cases: the plan (rclone's dry run logged → the plan's line), then the rest
   const phasesNightly = Object.fromEntries(
     NIGHTLY.map((k) => [
       k,
       rn[k].daemon.map((s) => {
         const log = readLog(path.join(stateD, 'logs', `${s.run.id}.log`));
-        const list = at(log, (l) => l.startsWith('$ rclone lsjson'), '$ rclone lsjson');
+        const list = at(log, (l) => l.startsWith('$ rclone sync') && l.includes('--dry-run'), '$ rclone sync … --dry-run');
         const planned = at(log, (l) => l.startsWith('plan: '), 'plan: …');
         const end = at(log, (l) => l.startsWith('run ended'), 'run ended');
         return { before: list - s.postAt, plan: planned - list, rest: end - planned, after: s.finAt - end };
@@ -555,8 +555,8 @@ ${ratioRow(
   ),
 )}`,
 ).join('\n')}
-${row('CPU, rclone daemon path, nothing changed: server + its children (listings, sort)', S(rn.same.daemon, 'cpu'), '', cpuRatio(rn.same.daemon, rn.same.raw))}
-${row('of which the server itself (utime + stime): reading the listings, the plan', selfCpu(rn.same.daemon))}
+${row('CPU, rclone daemon path, nothing changed: server + its children (the dry run)', S(rn.same.daemon, 'cpu'), '', cpuRatio(rn.same.daemon, rn.same.raw))}
+${row("of which the server itself (utime + stime): reading the dry run's lines, the plan", selfCpu(rn.same.daemon))}
 ${row('CPU, raw rclone sync, nothing changed', S(rn.same.raw, 'cpu'))}
 ${row(`cold CLI: \`pillarsd run flux-backup\`, Node start included (${CLI_ROUNDS} rounds; information, the timer path)`, sCli, '', `ratio to raw ${fmt(sCli.median / sRaw.median, 3)} (minimums ${fmt(sCli.min / sRaw.min, 3)})`)}
 ${row('of which fixed: `pillarsd --version` (Node start + bundle load, 5 runs)', sBoot)}
@@ -574,8 +574,8 @@ ${row('CPU, raw rclone sync', S(r.sync, 'cpu'))}`;
 logged ${ms(med(phasesRestic.map((p) => p.before)))}, restic until \`run ended\` is logged ${s(med(phasesRestic.map((p) => p.tool)))}, then → \`run.finished\` at the
 client ${ms(med(phasesRestic.map((p) => p.after)))}; rclone into the empty destination: POST → \`$ rclone lsjson\` (of the destination) logged ${ms(med(phasesSync.map((p) => p.before)))}, its listing (no file, so no listing
 of the source) and the plan ${s(med(phasesSync.map((p) => p.plan)))}, the verdict → copy started ${ms(med(phasesSync.map((p) => p.between)))}, the first copy (\`rclone copy --ignore-existing\`, rclone walks the source) until \`run ended\` ${s(med(phasesSync.map((p) => p.copy)))}, → \`run.finished\` ${ms(med(phasesSync.map((p) => p.after)))}.
-With the destination populated (the nightly case) both sides are listed side by side, each streamed as a JSON line per file, sorted
-by the server and merged: ${NIGHTLY.map((k) => `${k}: POST → first \`$ rclone lsjson\` ${ms(med(phasesNightly[k].map((p) => p.before)))}, listings and plan ${s(med(phasesNightly[k].map((p) => p.plan)))}, then copy/delete until \`run ended\` ${s(med(phasesNightly[k].map((p) => p.rest)))}`).join('; ')}. The copy is quiet (\`--log-level NOTICE\`: errors and rclone's stats, no line per file), like the raw baseline;
+With the destination populated (the nightly case) one \`rclone sync --dry-run --suffix\` lists and compares both sides and names only the files
+it would change, which the server sorts and folds into the plan: ${NIGHTLY.map((k) => `${k}: POST → \`$ rclone sync … --dry-run\` ${ms(med(phasesNightly[k].map((p) => p.before)))}, dry run and plan ${s(med(phasesNightly[k].map((p) => p.plan)))}, then copy/delete until \`run ended\` ${s(med(phasesNightly[k].map((p) => p.rest)))}`).join('; ')}. The copy is quiet (\`--log-level NOTICE\`: errors and rclone's stats, no line per file), like the raw baseline;
 the server reads a few stats lines. The fastest raw sync used ${fmt(fastest.cpu, 2)} s of CPU in
 ${fmt(fastest.ms / 1000, 2)} s of wall time, so on ${os.cpus().length} cores the server's CPU competes with rclone's rather than running beside it.`;
   const md = `## Backup overhead, pillarsd against raw restic and rclone (\`bench/backup-overhead.ts\`)
@@ -589,10 +589,12 @@ shipped bundle (\`scripts/bundle.mjs\` \`bundleServer\`, as \`node scripts/build
 (\`/api/v1/events\`, not polling). Nightly runs happen inside the daemon, so this is the orchestration
 overhead the target is about: queue and claim in SQLite, guards (sentinels, empty source), the 0600
 password file, parsing the tool's output, progress through the event hub, the run log, and for
-\`rclone-sync\` the guards of rule 2 of docs/architecture.md and issue 14 from one listing of each side (\`rclone lsjson\` of the destination,
-and of the source beside it — at once when the job's last listing found files at the destination, else once the destination shows a file —,
-sorted (in memory up to 50,000 files, by \`sort(1)\` above) and merged by the server into the copy and delete lists and the change set
-the guards judge; each remote's \`rclone backend features\` read once per server process), then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list
+\`rclone-sync\` the guards of rule 2 of docs/architecture.md and issue 14 on a plan: when the job's last run found files at the destination
+(every nightly case here) one \`rclone sync --dry-run --suffix .pillars-plan\` under the job's filters lists and compares both sides and
+logs a line per file it would copy, set aside (an overwrite), delete or re-time, which the server sorts and folds into the copy and delete
+lists and the change set the guards judge (rclone's final stats must agree with those lines; the destination's \`rclone backend features\`
+read once per server process); otherwise \`rclone lsjson\` of the destination, and of the source once the destination shows a file, merged
+by the server. Then \`rclone copy --files-from-raw LIST --no-traverse\` of exactly the list
 and \`rclone delete --files-from-raw LIST --no-traverse --max-delete N\`, each only when its list is not empty; a destination whose listing finds no file
 has nothing to delete or overwrite, so the source is not listed and the first copy is \`rclone copy --ignore-existing\`
 under the job's filters, rclone walking the source itself as a raw sync does.

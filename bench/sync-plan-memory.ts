@@ -67,7 +67,9 @@ out(2, JSON.stringify({ level: 'notice', msg: 'stats', stats: st }) + '\\n');
   chmodSync(path.join(bin, 'rclone'), 0o755);
 
   const root = path.join(tmp, 'motoko');
-  const { loaded } = benchMotoko(root, { remotes: {}, jobs: { offsite: { guard: '{ maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }' } } });
+  // a window keeps every run on the two listings (the plan whose memory grows with the listings; a
+  // nightly plan from rclone's dry run holds only the files that changed)
+  const { loaded } = benchMotoko(root, { remotes: {}, jobs: { offsite: { guard: '{ maxDeleteCount: 100000000, maxDeletePercent: 100, maxChangePercent: 100 }', maxDuration: '100h' } } });
   const rt = openRuntime(loaded, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   const results = new Map<number, { growth: number[]; secs: number[]; planSecs: number[] }>();
   try {

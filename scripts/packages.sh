@@ -21,8 +21,11 @@
 # mariadb-server: the MariaDB recipe runs against a real MariaDB 10.11 server the test starts on a
 #   private socket with no TCP (under systemd the package starts its own server too:
 #   `systemctl disable --now mariadb` if unwanted);
+# docker.io: the docker recipe pauses a container of a real docker 20.10 daemon the test starts on a
+#   private socket, without bridge or iptables (under systemd the package starts its own daemon too:
+#   `systemctl disable --now docker docker.socket` if unwanted);
 # python3, make, g++: npm ci builds better-sqlite3 and keytar from source (node-gyp);
 # prometheus: promtool checks GET /metrics (Debian 12 ships promtool only in this package, 19 MB;
 #   the tests start no Prometheus, but on a machine run by systemd the package enables one on
 #   :9090: `systemctl disable --now prometheus` if it is not wanted).
-PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs unzip systemd sqlite3 postgresql mariadb-server python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"
+PILLARS_APT_PACKAGES="samba samba-vfs-modules smbclient restic rclone smbnetfs fuse3 syncthing gnome-keyring libsecret-1-dev libsecret-tools dbus-x11 chromium iproute2 openssl procps psmisc attr e2fsprogs unzip systemd sqlite3 postgresql mariadb-server docker.io python3 make g++ git ca-certificates prometheus avahi-daemon avahi-utils dbus-bin dbus-daemon"

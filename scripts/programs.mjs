@@ -93,7 +93,12 @@ export const DYNAMIC = [
   { file: 'test/server/tools/rclone-argv.test.ts', expr: 'c.cmd', programs: ['rclone'], why: 'every rclone argv the builders make, run through the installed rclone' },
   { file: 'server/src/infra/stream-exec.ts', expr: 'req.cmd', programs: [], why: 'the streamed child (restic dump, find): callers pass `cmd`' },
   { file: 'server/src/jobs/snapshots.ts', expr: 'c.cmd', programs: [], why: 'restic find and dump, built by server/src/tools' },
-  { file: 'server/src/jobs/hooks.ts', expr: 'h.argv[0]!', programs: [], why: "a hook's argv from pillarsd.yaml: the operator's own program" },
+  {
+    file: 'server/src/jobs/hooks.ts',
+    expr: 'h.argv[0]!',
+    programs: ['/usr/bin/docker'],
+    why: "a hook's argv from pillarsd.yaml: the operator's own program (the tests run docs/hook-recipes.md's docker recipe with Debian's CLI)",
+  },
   { file: 'server/src/jobs/toolchain.ts', expr: 'bin', programs: ['restic', 'rclone'], why: 'tools.restic / tools.rclone from pillarsd.yaml, default restic and rclone' },
   { file: 'src/platform/mac/macPlatform.ts', expr: /^MAC_BIN\.\w+$/, programs: [], why: 'macOS binaries by absolute path, never started on Linux' },
   { file: 'src/platform/win/helper.ts', expr: 'o.powershell', programs: ['powershell.exe'], why: 'Windows PowerShell, the long-lived helper (a fake StartProcess in tests)' },

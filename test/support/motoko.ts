@@ -54,8 +54,8 @@ export interface MotokoJobs {
   retention?: { keep: Record<string, number> };
   /** `flux-verify`: restic-check */
   verify?: Record<string, never>;
-  /** `space-offsite`: rclone-sync of space:/ to the cloud folder; `guard` is its YAML flow map */
-  offsite?: { guard: string };
+  /** `space-offsite`: rclone-sync of space:/ to the cloud folder; `guard` is its YAML flow map; `maxDuration` a window */
+  offsite?: { guard: string; maxDuration?: string };
 }
 
 export interface MotokoConfigOptions {
@@ -90,7 +90,8 @@ function standardJobs(j: MotokoJobs, cloud: string): string {
     y += `  flux-retention:\n    type: restic-forget\n    repository: ${FLUX_REPOSITORY}\n    password: restic\n    keep: { ${keep.join(', ')} }\n    prune: true\n${noRetries}`;
   }
   if (j.verify) y += `  flux-verify:\n    type: restic-check\n    repository: ${FLUX_REPOSITORY}\n    password: restic\n${noRetries}`;
-  if (j.offsite) y += `  space-offsite:\n    type: rclone-sync\n    source: space:/\n    destination: cloud:${cloud}\n    guard: ${j.offsite.guard}\n${noRetries}`;
+  if (j.offsite)
+    y += `  space-offsite:\n    type: rclone-sync\n    source: space:/\n    destination: cloud:${cloud}\n    guard: ${j.offsite.guard}\n${j.offsite.maxDuration ? `    maxDuration: ${j.offsite.maxDuration}\n` : ''}${noRetries}`;
   return y;
 }
 

@@ -64,9 +64,9 @@ export const RclonePlanSummary = named(
   'RclonePlanSummary',
   z.object({
     sourceFiles: z.number(),
-    sourceBytes: z.number(),
+    sourceBytes: z.number().optional().describe("absent when rclone's dry run made the plan: it names the sizes of the files it would change, not of the others"),
     destinationFiles: z.number(),
-    destinationBytes: z.number(),
+    destinationBytes: z.number().optional().describe('absent as sourceBytes'),
     toCopy: z.number().describe("files new at the source or different from the destination's copy: the copy list"),
     toCopyBytes: z.number(),
     overwrites: z.number().describe('of toCopy, files the destination has in another version'),
@@ -81,7 +81,7 @@ export const RclonePlanSummary = named(
         "the destination's listing found no file, so nothing could be deleted or overwritten: rclone walked the source itself and copied what the destination lacked; the source figures are what that copy found (files that turned up at the destination meanwhile count as source files, not their bytes)",
       ),
   }),
-  "What an rclone run's listings found (one listing of each side) and what it set out to do.",
+  "What an rclone run's plan found (one listing of each side, or one `rclone sync --dry-run` that lists both) and what it set out to do.",
 );
 export const RcloneSummary = named(
   'RcloneSummary',

@@ -77,6 +77,8 @@ export type PlanStep =
    * differ (`sameSize`) and the hashes are equal, fixes the destination's time without a copy
    */
   | { kind: 'update'; key: string; size: number; destinationSize: number; sameSize: boolean }
+  /** on both sides, equal but for the time (rclone's dry run found the hashes equal): rclone only sets the time */
+  | { kind: 'touch'; key: string; size: number }
   | { kind: 'same'; key: string; size: number }
   | { kind: 'delete'; key: string; size: number };
 
@@ -121,6 +123,58 @@ export function* mergeListings(source: () => string | null, destination: () => s
       d = dst();
     }
   }
+}
+
+/** What a plan's dry run said of one file, by the letter it sorts under. */
+const DRY_RUN_CODE = { copy: 'c', delete: 'd', replace: 'r', touch: 't' } as const;
+type DryRunKind = keyof typeof DRY_RUN_CODE;
+const DRY_RUN_KIND: Record<string, DryRunKind> = { c: 'copy', d: 'delete', r: 'replace', t: 'touch' };
+
+/**
+ * One file a dry run named, as a line for `sort`: key, what rclone would do, size. All lines of a key
+ * sort together (the tab sorts below every character a key holds), so `dryRunSteps` sees a file's
+ * "replace" and "copy" side by side however rclone's checkers interleaved them.
+ */
+export function dryRunLine(f: { kind: DryRunKind; path: string; size: number }): string {
+  return `${pathKey(f.path)}\t${DRY_RUN_CODE[f.kind]}\t${f.size}`;
+}
+
+/**
+ * The plan steps of a dry run's sorted lines (dryRunLine), in key order: a copy alone is a new file, a
+ * copy beside a replace an overwrite (the replace has the destination's size), a delete and a touch
+ * are what they say. Any other mix for one file (a replace with no copy, a copy and a delete) throws:
+ * rclone said something pillarsd cannot turn into one judged change.
+ */
+export function* dryRunSteps(next: () => string | null): Generator<PlanStep> {
+  let pending: { key: string; kinds: Partial<Record<DryRunKind, number>> } | null = null;
+  const step = (p: { key: string; kinds: Partial<Record<DryRunKind, number>> }): PlanStep => {
+    const k = p.kinds;
+    const named = Object.keys(k).sort().join(' + ');
+    if (named === 'copy') return { kind: 'new', key: p.key, size: k.copy! };
+    if (named === 'copy + replace') return { kind: 'update', key: p.key, size: k.copy!, destinationSize: k.replace!, sameSize: k.copy! >= 0 && k.copy === k.replace };
+    if (named === 'delete') return { kind: 'delete', key: p.key, size: k.delete! };
+    if (named === 'touch') return { kind: 'touch', key: p.key, size: k.touch! };
+    throw new Error(`rclone's dry run named "${keyPath(p.key)}" for ${named}: not one change pillarsd can judge`);
+  };
+  let last: string | null = null;
+  for (let l = next(); l !== null; l = next()) {
+    if (l === '') continue;
+    const a = l.indexOf('\t');
+    const b = l.indexOf('\t', a + 1);
+    const kind = DRY_RUN_KIND[l.slice(a + 1, b)];
+    if (a < 0 || b < 0 || !kind) throw new Error(`malformed dry-run line: ${l.slice(0, 200)}`);
+    const key = l.slice(0, a);
+    if (last !== null && key < last) throw new Error(`dry-run lines not sorted at "${keyPath(key)}"`);
+    last = key;
+    if (pending && pending.key !== key) {
+      yield step(pending);
+      pending = null;
+    }
+    pending ??= { key, kinds: {} };
+    if (pending.kinds[kind] !== undefined) throw new Error(`rclone's dry run named "${keyPath(key)}" twice for ${kind}`);
+    pending.kinds[kind] = Number(l.slice(b + 1));
+  }
+  if (pending) yield step(pending);
 }
 
 /** The folder a path is counted under for per-folder totals: its first `depth` components. */

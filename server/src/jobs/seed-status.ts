@@ -10,8 +10,9 @@ const HISTORY = 60;
 
 function point(r: RunRecord): { at: string; bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number; s: RcloneSummary } | null {
   const s = r.summary;
-  if (s?.kind !== 'rclone-copy' || !s.plan || !r.finishedAt) return null;
-  const p = s.plan;
+  // a seed's plan comes from listings, which size the source (a dry run's plan does not)
+  if (s?.kind !== 'rclone-copy' || !s.plan || s.plan.sourceBytes === undefined || !r.finishedAt) return null;
+  const p = { ...s.plan, sourceBytes: s.plan.sourceBytes };
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max, v));
   return {
     at: r.finishedAt,

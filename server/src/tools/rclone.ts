@@ -76,6 +76,29 @@ export function rcloneHashes(bin: string, env: Record<string, string>, target: s
   return { cmd: bin, args, env };
 }
 
+/**
+ * What a plan's dry run names as rclone's `--suffix`. A dry run renames nothing; the suffix only makes
+ * rclone 1.60 say, at NOTICE, what it would do to the destination's version of each file: "move" it
+ * aside before a copy (an overwrite, with the destination's size) or "move into backup dir" (a
+ * deletion). Without it a new file and an overwrite both log only "Skipped copy", and telling them
+ * apart needs `-vv`, whose line per unchanged file costs as much CPU as the sync itself.
+ */
+export const PLAN_SUFFIX = '.pillars-plan';
+
+/**
+ * `rclone sync SRC DST --dry-run --suffix PLAN_SUFFIX` under the job's filters: one rclone process
+ * lists both sides and compares them by its own rules (modify window, hashes where only the times
+ * differ), and logs a line per file it would copy, replace, delete or re-time (parseSyncPlanLine),
+ * nothing per unchanged file. Its last stats line counts what it compared (checks).
+ */
+export function rcloneSyncPlan(bin: string, env: Record<string, string>, o: SideTypes & { source: string; destination: string; exclude: readonly string[]; checkers?: number }): Command {
+  const args = ['sync', o.source, o.destination, '--dry-run', '--suffix', PLAN_SUFFIX, '--use-json-log', '--log-level', 'NOTICE', '--stats', '1s', '--stats-log-level', 'NOTICE'];
+  if (BUCKET_BASED.has(o.sourceType) || BUCKET_BASED.has(o.destinationType)) args.push('--fast-list');
+  if (o.checkers) args.push('--checkers', String(o.checkers));
+  for (const e of o.exclude) args.push('--exclude', e);
+  return { cmd: bin, args, env };
+}
+
 /** The hash both sides have, in rclone's order of preference; null when they share none (crypt has none). */
 export function commonHash(a: readonly string[], b: readonly string[]): string | null {
   return ['md5', 'sha1', 'sha256', 'crc32', 'quickxor', 'dropbox', 'whirlpool'].find((h) => a.includes(h) && b.includes(h)) ?? null;
@@ -239,6 +262,8 @@ export interface RcloneStats {
   transfers?: number;
   totalTransfers?: number;
   deletes?: number;
+  /** moves; in a plan's dry run, the destination's versions it would set aside (rcloneSyncPlan) */
+  renames?: number;
   errors?: number;
   checks?: number;
   elapsedTime?: number;
@@ -250,9 +275,47 @@ export type RcloneLine = { kind: 'stats'; stats: RcloneStats } | { kind: 'log'; 
 /** One stderr line of `--use-json-log`. Non-JSON lines (the last error, panics) give null. */
 export function parseRcloneLine(line: string): RcloneLine | null {
   const o = parseJsonObject(line);
-  if (!o) return null;
+  return o ? rcloneLineOf(o) : null;
+}
+
+function rcloneLineOf(o: Record<string, unknown>): RcloneLine {
   if (o.stats && typeof o.stats === 'object') return { kind: 'stats', stats: o.stats as RcloneStats };
   return { kind: 'log', level: String(o.level ?? 'info'), msg: String(o.msg ?? ''), object: typeof o.object === 'string' ? o.object : null };
+}
+
+/**
+ * One file a plan's dry run (rcloneSyncPlan) names: `copy` (the source's version, its size), `replace`
+ * (the destination's version moved aside before that copy: an overwrite, the destination's size),
+ * `delete` (only the destination has it), `touch` (equal but for the time, hashes equal: rclone only
+ * sets the time). Sizes are -1 when rclone does not know them.
+ */
+export type SyncPlanFile = { kind: 'copy' | 'replace' | 'delete' | 'touch'; path: string; size: number };
+export type SyncPlanLine = SyncPlanFile | { kind: 'folder' } | RcloneLine;
+
+const PLAN_ACTIONS: Record<string, SyncPlanFile['kind'] | 'folder'> = {
+  copy: 'copy',
+  move: 'replace',
+  'move into backup dir': 'delete',
+  'update modification time': 'touch',
+  // folders follow their files (a sync removes the emptied ones after its deletions: rclone-transfer)
+  'make directory': 'folder',
+  'remove directory': 'folder',
+};
+
+/**
+ * One stderr line of a plan's dry run: rclone 1.60 logs `"skipped":"<action>"` with `"object"` and
+ * `"size"` for every change it would make. An action pillarsd does not know throws: a plan with a
+ * change nobody judged must not go ahead. Other lines as parseRcloneLine.
+ */
+export function parseSyncPlanLine(line: string): SyncPlanLine | null {
+  const o = parseJsonObject(line);
+  if (!o) return null;
+  if (typeof o.skipped !== 'string') return rcloneLineOf(o);
+  const kind = PLAN_ACTIONS[o.skipped];
+  if (!kind) throw new Error(`rclone's dry run would ${o.skipped} ${JSON.stringify(o.object)}, which pillarsd cannot judge: ${line.slice(0, 300)}`);
+  if (kind === 'folder') return { kind };
+  if (typeof o.object !== 'string' || (o.size !== undefined && typeof o.size !== 'number')) throw new Error(`unexpected rclone dry-run line: ${line.slice(0, 300)}`);
+  return { kind, path: o.object, size: typeof o.size === 'number' ? o.size : -1 };
 }
 
 /** What `rclone delete -v` logs for each file it deleted. */

@@ -1,15 +1,17 @@
-// The database recipes of docs/hook-recipes.md, read from the document as an owner would copy them,
-// run as pre hooks of a real Flux backup against a real SQLite 3.40, and a real PostgreSQL 15 cluster
-// and a real MariaDB 10.11 server the test starts: the dump reaches the snapshot and restores into the same rows, and a
+// The recipes of docs/hook-recipes.md, read from the document as an owner would copy them, run as
+// hooks of a real Flux backup against a real SQLite 3.40, and a real PostgreSQL 15 cluster, a real
+// MariaDB 10.11 server and a real docker 20.10 daemon the test starts. The database recipes: the dump reaches the snapshot and restores into the same rows, and a
 // database that is not there fails the run and keeps the previous dump. Flux holds nothing but what
-// the hook writes: the source guard judges the source after the pre hooks (issue 22).
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+// the hook writes: the source guard judges the source after the pre hooks (issue 22). The docker
+// recipe: the container is paused while restic reads and runs again after, success or failure.
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { spawn } from 'node:child_process';
 import { idsOf, killGroup, run, runOk, sleep, tail } from '../../support/proc';
 import { useCleanup } from '../../support/tmp';
+import { DOCKER_CLI, startDocker } from '../../support/docker';
 import { makeSandbox, runJob, sandboxRuntime } from './sandbox';
 
 const reg = useCleanup();
@@ -20,11 +22,16 @@ interface Hook {
   env: Record<string, string>;
 }
 
-/** The `pre` hook of the recipe named NAME in the document, its env values replaced as an owner would. */
-function recipe(name: string, env: (dumps: string) => Record<string, string>) {
+/** The hooks of the recipe named NAME in the document, as written there. */
+function hooksOf(name: string): { pre: Hook[]; post?: Hook[] } {
   const m = new RegExp(`<!-- recipe: ${name} -->\\n\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(readFileSync(DOC, 'utf8'));
   if (!m) throw new Error(`docs/hook-recipes.md has no recipe "${name}"`);
-  const hook = (parse(m[1]!) as { pre: Hook[] }).pre[0]!;
+  return parse(m[1]!) as { pre: Hook[]; post?: Hook[] };
+}
+
+/** The `pre` hook of the recipe named NAME in the document, its env values replaced as an owner would. */
+function recipe(name: string, env: (dumps: string) => Record<string, string>) {
+  const hook = hooksOf(name).pre[0]!;
   return (dumps: string): Hook => {
     const values = env(dumps);
     // only the recipe's own keys are filled in (plus where the server's socket is)
@@ -178,5 +185,75 @@ describe('MariaDB recipe', () => {
     await fromSnapshot(sb, dump, back);
     await runOk('sh', ['-c', 'mariadb --no-defaults --socket="$1" < "$2"', 'sh', sock, back]);
     expect((await sql('SELECT count(*), max(id) FROM page', 'wiki')).stdout.trim()).toBe('4000\t4000');
+  });
+});
+
+describe('docker recipe', () => {
+  it('pauses the container while restic reads its volume and lets it go on after, whether the backup succeeded or failed', { timeout: 240_000 }, async () => {
+    const docker = await startDocker(reg);
+    const { pre, post } = hooksOf('docker');
+    expect(post).toBeDefined();
+    // the owner's machine talks to its one daemon; this one is private to the test. The hooks run
+    // Debian's docker CLI by its path, as motoko's PATH finds it (a machine may have another first)
+    const hookEnv = { DOCKER_HOST: docker.host, DOCKER: DOCKER_CLI };
+    const withHost = (h: Hook): Hook => {
+      expect(h.argv[0]).toBe('docker');
+      return { ...h, argv: [DOCKER_CLI, ...h.argv.slice(1)], env: { ...h.env, ...hookEnv } };
+    };
+    const seen = reg.tempDir('pillars-docker-seen-').path;
+    // what the container looked like after the recipe's pre hooks, i.e. while restic reads
+    const probe: Hook = {
+      argv: ['sh', '-c', '"$DOCKER" inspect -f "{{.State.Paused}}" paperless > "$SEEN/paused" && cp "$VOLUME/counter" "$SEEN/counter-before" && sleep 1 && cp "$VOLUME/counter" "$SEEN/counter-after"'],
+      env: { ...hookEnv, SEEN: seen },
+    };
+    const sb = makeSandbox(reg, {
+      jobs: (dir) => `  flux-backup:
+    type: restic-backup
+    source: flux:/
+    repository: space:/backups/restic/flux
+    password: restic
+    retries: { count: 0 }
+    pre: ${JSON.stringify([...pre.map(withHost), { ...probe, env: { ...probe.env, VOLUME: path.join(dir, 'flux', 'paperless') } }])}
+    post: ${JSON.stringify(post!.map(withHost))}
+`,
+    });
+    const volume = path.join(sb.flux, 'paperless');
+    mkdirSync(volume);
+    await docker.cli('run', '-d', '--name', 'paperless', '--network', 'none', '-v', `${volume}:/data`, docker.image, '/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /data/counter; sleep 0.05; done');
+    const state = () => docker.cli('inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'paperless');
+    const counter = () => readFileSync(path.join(volume, 'counter'), 'utf8');
+    // the container is writing before the backup starts
+    for (let i = 0; !existsSync(path.join(volume, 'counter')); i++) {
+      if (i === 600) throw new Error('the container wrote no counter within 60 s');
+      await sleep(100);
+    }
+    const rt = sandboxRuntime(reg, sb);
+
+    const ok = await runJob(rt, 'flux-backup');
+    expect(ok.status, await rt.engine.readLog(ok.id)).toBe('succeeded');
+    expect(readFileSync(path.join(seen, 'paused'), 'utf8').trim()).toBe('true');
+    // frozen: a second later the volume holds the same count
+    expect(readFileSync(path.join(seen, 'counter-after'), 'utf8')).toBe(readFileSync(path.join(seen, 'counter-before'), 'utf8'));
+    expect(await state()).toBe('running false');
+    // and it goes on writing after the backup
+    const after = counter();
+    for (let i = 0; counter() === after; i++) {
+      if (i === 600) throw new Error('the container wrote nothing within 60 s of the backup');
+      await sleep(100);
+    }
+    // the snapshot holds what was on the volume while the container was paused
+    const snap = path.join(seen, 'counter-snapshot');
+    await fromSnapshot(sb, path.join(volume, 'counter'), snap);
+    expect(readFileSync(snap, 'utf8')).toBe(readFileSync(path.join(seen, 'counter-before'), 'utf8'));
+
+    // restic fails after the pause (the repository's keys are gone): the post hook still lets it go on
+    const keys = path.join(sb.space, 'backups', 'restic', 'flux', 'keys');
+    renameSync(keys, `${keys}.away`);
+    rmSync(path.join(seen, 'paused'));
+    const bad = await runJob(rt, 'flux-backup');
+    expect(bad.status).toBe('failed');
+    expect(await rt.engine.readLog(bad.id)).toMatch(/\$ restic backup/);
+    expect(readFileSync(path.join(seen, 'paused'), 'utf8').trim()).toBe('true');
+    expect(await state()).toBe('running false');
   });
 });

@@ -67,6 +67,8 @@ function commands(env: Record<string, string>, target: string, type: string, cap
         checkers: 8,
       }),
     ],
+    // the nightly plan: one dry run of the sync lists and compares both sides (the source as the first copy's)
+    ['sync plan', rclone.rcloneSyncPlan('rclone', env, { ...sides, source: path.join(source, 'src'), destination: target, exclude: ['/.pillar', '/backups/restic/**'], checkers: 8 })],
     ['delete', rclone.rcloneDeleteList('rclone', env, { destination: target, filesFrom: list, maxDelete: 3, checkers: 8 })],
     ['rmdirs', rclone.rcloneRmdirs('rclone', env, `${target}/old album`)],
     ['probe', rclone.rcloneProbe('rclone', env, target)],
@@ -100,7 +102,7 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
             // a command that needs the far end fails on the network; one that does not (the features
             // of an S3 remote) may succeed, and a local folder that is not there is "not found"
             if (res.code !== 0) expect(res.stderr, out).toMatch(r.network ? NETWORK : /not found|no such file/i);
-            if (r.network && (what === 'list' || what === 'probe')) expect(res.stderr, out).toMatch(NETWORK);
+            if (r.network && (what === 'list' || what === 'probe' || what === 'sync plan')) expect(res.stderr, out).toMatch(NETWORK);
           }),
         );
       }
@@ -140,6 +142,8 @@ describe('every rclone argv pillarsd builds, through the installed rclone', () =
     for (const f of [
       '--files-from-raw',
       '--no-traverse',
+      '--dry-run',
+      '--suffix',
       '--ignore-existing',
       '--max-delete',
       '--max-duration',

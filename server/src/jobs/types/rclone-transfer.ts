@@ -170,8 +170,8 @@ async function run(ctx: RunContext, job: Job): Promise<Outcome> {
   }
 
   // a job with a window lists the source even into an empty destination: its progress over the
-  // nights is measured against the source's total
-  const plan = await planTransfer(ctx, bin, env, sides, { deletions: sync, firstCopy: !job.maxDuration }, errors);
+  // nights is measured against the source's total (which rclone's dry run does not size)
+  const plan = await planTransfer(ctx, bin, env, sides, { deletions: sync, firstCopy: !job.maxDuration, dryRun: sync && !job.maxDuration }, errors);
   if (plan.kind === 'first-copy') return firstCopy(ctx, job, bin, env, { ...sides, caps }, errors);
   const b = changeGuard({
     runId: ctx.runId,

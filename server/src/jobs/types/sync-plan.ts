@@ -10,10 +10,11 @@ import type { Location } from '../../config/locations';
 import { SUCCESS_STATUSES } from '../../contract/api';
 import type { RclonePlanSummary } from '../../contract/api';
 import type { ChangeCount } from '../../domain/guards';
-import { keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
+import { dryRunLine, dryRunSteps, keyPath, mergeListings, pathKey, sortLine } from '../../domain/sync-plan';
+import type { PlanStep } from '../../domain/sync-plan';
 import { removeFile } from '../../infra/fs';
 import { LineReader, LineWriter } from '../../infra/line-files';
-import type { ChangeSetReader, ChangeSetSummary } from '../../store/change-sets';
+import type { ChangeSetReader, ChangeSetSummary, ChangeSetWriter } from '../../store/change-sets';
 import * as rclone from '../../tools/rclone';
 import { cancelled, fail } from '../job-type';
 import type { RunContext } from '../job-type';
@@ -81,11 +82,49 @@ const add = (c: ChangeCount, p: string, size: number) => {
 const SORT_IN_MEMORY = 50_000;
 
 /**
- * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a sorted file (byte
- * order: in memory for a short listing, else by `sort(1)` in the C locale); returns it with how many
- * files and bytes were listed. `missingOk`: rclone's "directory not found" (exit 3) for the root
- * means nothing is there yet. `onFirst`: called once, when the first file is listed. `signal`: ends
- * the listing (the attempt's signal always does).
+ * Lines put one by one, then sorted into `dir/name.sorted` (byte order: in memory for a short run of
+ * lines, else by `sort(1)` in the C locale). Lines must be printable ASCII (pathKey), so that
+ * JavaScript's default sort is sort(1)'s byte order.
+ */
+function sortedLines(ctx: RunContext, dir: string, name: string) {
+  const raw = path.join(dir, `${name}.listing`);
+  const sorted = path.join(dir, `${name}.sorted`);
+  let mem: string[] | null = [];
+  let out: LineWriter | null = null;
+  return {
+    sorted,
+    put(line: string) {
+      if (!mem) return out!.write(line);
+      mem.push(line);
+      if (mem.length <= SORT_IN_MEMORY) return;
+      out = new LineWriter(raw);
+      for (const l of mem) out.write(l);
+      mem = null;
+    },
+    /** ends the writing (always, also when the child failed) */
+    close() {
+      (out as LineWriter | null)?.close();
+    },
+    async sort(): Promise<string> {
+      if (mem) {
+        const w = new LineWriter(sorted);
+        for (const l of mem.sort()) w.write(l);
+        w.close();
+        return sorted;
+      }
+      const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
+      removeFile(raw);
+      if (s.code !== 0) fail(`sort of the ${name} listing exited ${s.code}: ${s.stderr.trim().slice(0, 200)}`);
+      return sorted;
+    },
+  };
+}
+
+/**
+ * Runs an `rclone lsjson` and writes a line per listed file (`toLine`) into a sorted file
+ * (sortedLines); returns it with how many files and bytes were listed. `missingOk`: rclone's
+ * "directory not found" (exit 3) for the root means nothing is there yet. `onFirst`: called once,
+ * when the first file is listed. `signal`: ends the listing (the attempt's signal always does).
  */
 async function listSorted(
   ctx: RunContext,
@@ -96,19 +135,7 @@ async function listSorted(
   errors: RcloneErrors,
   o: { missingOk?: boolean; onFirst?: () => void; signal?: AbortSignal } = {},
 ): Promise<{ sorted: string; files: number; bytes: number }> {
-  const raw = path.join(dir, `${name}.listing`);
-  const sorted = path.join(dir, `${name}.sorted`);
-  // the lines are printable ASCII (pathKey), so JavaScript's default sort is sort(1)'s byte order
-  let mem: string[] | null = [];
-  let out: LineWriter | null = null;
-  const put = (line: string) => {
-    if (!mem) return out!.write(line);
-    mem.push(line);
-    if (mem.length <= SORT_IN_MEMORY) return;
-    out = new LineWriter(raw);
-    for (const l of mem) out.write(l);
-    mem = null;
-  };
+  const lines = sortedLines(ctx, dir, name);
   let files = 0;
   let bytes = 0;
   let bad: Error | null = null;
@@ -122,7 +149,7 @@ async function listSorted(
         try {
           const f = rclone.parseListingLine(l);
           if (!f) return;
-          put(toLine(f));
+          lines.put(toLine(f));
           if (files++ === 0) o.onFirst?.();
           bytes += Math.max(0, f.size);
           if (files % 10_000 === 0) ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: files, filesTotal: null, rate: null, etaSeconds: null, current: [`listing: ${name}`] });
@@ -136,7 +163,7 @@ async function listSorted(
       },
     });
   } finally {
-    (out as LineWriter | null)?.close();
+    lines.close();
   }
   if (bad) fail(`rclone lsjson (${name}): ${(bad as Error).message}`);
   if (r.code !== 0) {
@@ -145,16 +172,7 @@ async function listSorted(
     if (!missingRoot) fail(rclone.rcloneFailureMessage(`rclone lsjson (${name})`, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
     ctx.log(`${name}: the folder does not exist yet: nothing there to compare with`);
   }
-  if (mem) {
-    const w = new LineWriter(sorted);
-    for (const l of (mem as string[]).sort()) w.write(l);
-    w.close();
-    return { sorted, files, bytes };
-  }
-  const s = await runTool(ctx, { cmd: 'sort', args: ['-S', '64M', '-T', dir, '-o', sorted, raw], env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } }, { quiet: true });
-  removeFile(raw);
-  if (s.code !== 0) fail(`sort of the ${name} listing exited ${s.code}: ${s.stderr.trim().slice(0, 200)}`);
-  return { sorted, files, bytes };
+  return { sorted: await lines.sort(), files, bytes };
 }
 
 /** Lists one side into a sorted file (the destination of a first sync may not exist yet). */
@@ -272,13 +290,14 @@ async function featuresOf(ctx: RunContext, bin: string, env: Record<string, stri
 }
 
 /**
- * The job's last successful run found files at the destination, which most likely holds them still:
- * the source's listing need not wait for the destination's first file (an rclone start and its first
- * folder, on every nightly run). A wrong guess costs the source's listing, stopped; never a decision.
+ * The job's last successful run left files at the destination (it found some there, or copied some),
+ * which most likely holds them still: the plan need not first find out whether the destination is
+ * empty (a first copy). A wrong guess costs time, never a decision: the plan then finds the
+ * destination empty and the run is the first copy.
  */
 function destinationHeldFiles(ctx: RunContext): boolean {
   const s = ctx.lastRun(ctx.jobId, SUCCESS_STATUSES)?.summary;
-  return (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') && (s.plan?.destinationFiles ?? 0) > 0;
+  return (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') && ((s.plan?.destinationFiles ?? 0) > 0 || s.filesTransferred > 0);
 }
 
 /** Walks a sorted change set beside the plan: "is this key in it?" for keys asked in order. */
@@ -292,13 +311,366 @@ function membership(r: ChangeSetReader | null): (key: string) => boolean {
 }
 
 /**
- * Lists both sides and writes the run's plan. `deletions`: a sync (a copy never deletes). With an
- * approval, only deletions in the approved set go to the delete list, and only overwrites outside
- * it are counted for the guards. `firstCopy`: a destination whose listing finds no file ends the
- * plan there (FirstCopy), before the source is listed.
+ * Turns plan steps, in key order, into the run's lists and change set, however they were found (two
+ * listings merged, or rclone's dry run): the copy list (files the destination holds another version
+ * of), the list of new files, the delete list, the deletions and overwrites for the guards. With an
+ * approval, only deletions in the approved set go to the delete list, and only overwrites outside it
+ * are counted for the guards. An update whose sizes are equal (only the times differ) is an
+ * overwrite only once the hashes differ: `confirmByHash` unless the step's finder compared them.
  */
-export async function planTransfer(ctx: RunContext, bin: string, env: Record<string, string>, sides: PlanSides, opts: { deletions: boolean; firstCopy: boolean }, errors: RcloneErrors): Promise<Plan | FirstCopy> {
-  const { dir, writer } = ctx.changeSets.begin(ctx.runId);
+class PlanLists {
+  readonly totals: RclonePlanSummary;
+  readonly guarded = { deletes: count(), overwrites: count() };
+  private readonly copy: LineWriter;
+  private readonly additions: LineWriter;
+  private readonly del: LineWriter;
+  private readonly sized: LineWriter;
+  private readonly unsureList: LineWriter;
+  private readonly unsureKeys: LineWriter;
+  readonly unsure: { list: string; keys: string };
+  private readonly approved: { d: ChangeSetReader; o: ChangeSetReader } | null;
+  private readonly inApprovedDeletions: (key: string) => boolean;
+  private readonly inApprovedOverwrites: (key: string) => boolean;
+  private readonly srcRoot: string | null;
+  private unlisted = 0;
+  /** files equal but for the time, their hashes equal (rclone only sets the time) */
+  timeOnly = 0;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly dir: string,
+    private readonly writer: ChangeSetWriter,
+    private readonly sides: PlanSides,
+    private readonly deletions: boolean,
+    /** the hash equal-sized updates are confirmed with; null when the finder compared hashes itself */
+    private readonly hash: string | null,
+  ) {
+    this.approved = ctx.approval && ctx.changeSets.has(ctx.runId, 'approval') ? { d: ctx.changeSets.reader(ctx.runId, 'approval', 'deletions'), o: ctx.changeSets.reader(ctx.runId, 'approval', 'overwrites') } : null;
+    this.inApprovedDeletions = membership(this.approved?.d ?? null);
+    this.inApprovedOverwrites = membership(this.approved?.o ?? null);
+    this.copy = new LineWriter(path.join(dir, COPY_LIST));
+    this.additions = new LineWriter(path.join(dir, NEW_LIST));
+    this.del = new LineWriter(path.join(dir, DELETE_LIST));
+    this.sized = new LineWriter(path.join(dir, 'overwrites.sized'));
+    this.unsure = { list: path.join(dir, 'unsure.list'), keys: path.join(dir, 'overwrites.unsure') };
+    this.unsureList = new LineWriter(this.unsure.list);
+    this.unsureKeys = new LineWriter(this.unsure.keys);
+    this.srcRoot = sides.src.kind === 'pillar' ? sides.src.path : null;
+    this.totals = {
+      sourceFiles: 0,
+      destinationFiles: 0,
+      toCopy: 0,
+      toCopyBytes: 0,
+      overwrites: 0,
+      deletions: 0,
+      expectedDeletions: 0,
+      deferredDeletions: 0,
+      hiddenBytes: 0,
+    };
+  }
+
+  private listable(p: string): boolean {
+    // --files-from-raw takes one path a line: a name with a line break cannot be named there
+    if (!/[\r\n]/.test(p)) return true;
+    this.unlisted++;
+    this.ctx.log(`skipped (a line break in its name cannot go into rclone's file list): ${JSON.stringify(p)}`);
+    return false;
+  }
+
+  add(step: PlanStep): void {
+    if (step.kind === 'same') return;
+    const p = keyPath(step.key);
+    if (step.kind === 'new' || step.kind === 'update' || step.kind === 'touch') {
+      if (!this.listable(p)) return;
+      // a touched file goes to the copy list too: rclone's copy sets its time, as a sync would
+      (step.kind === 'new' ? this.additions : this.copy).write(p);
+      this.totals.toCopy++;
+      this.totals.toCopyBytes += Math.max(0, step.size);
+      if (step.kind === 'touch') this.timeOnly++;
+      if (step.kind === 'update') {
+        const line = overwriteLine(step.key, step.size, step.destinationSize);
+        if (step.sameSize && this.hash) {
+          this.unsureList.write(p);
+          this.unsureKeys.write(line);
+        } else this.sized.write(line);
+      }
+      return;
+    }
+    if (!this.deletions) return;
+    this.totals.deletions++;
+    const prunedBy = this.srcRoot ? this.ctx.expectedDeletions.runOf(path.join(this.srcRoot, p)) : null;
+    this.writer.addDeletion(step.key, step.size, prunedBy !== null);
+    if (prunedBy !== null) this.totals.expectedDeletions++;
+    const allowed = prunedBy !== null || !this.ctx.approval || this.inApprovedDeletions(step.key);
+    if (!allowed) {
+      this.totals.deferredDeletions++;
+      return;
+    }
+    if (prunedBy === null && !this.ctx.approval) add(this.guarded.deletes, p, step.size);
+    this.totals.hiddenBytes! += Math.max(0, step.size);
+    if (this.listable(p)) this.del.write(p);
+  }
+
+  /** Ends the step lists (always, also when a step threw). */
+  close(): void {
+    this.approved?.d.close();
+    this.copy.close();
+    this.additions.close();
+    this.del.close();
+    this.sized.close();
+    this.unsureList.close();
+    this.unsureKeys.close();
+  }
+
+  /**
+   * After close(): confirms the equal-sized updates by hash (`confirm`, when there are any), writes
+   * the overwrites into the change set in key order, logs the plan and returns it.
+   */
+  async finish(confirm: (unsure: { list: string; keys: string }, confirmed: LineWriter) => Promise<number>, destinationFolders: boolean, timeOnlyHow: string): Promise<Plan> {
+    const { ctx, dir, totals } = this;
+    const confirmedFile = path.join(dir, 'overwrites.confirmed');
+    const confirmed = new LineWriter(confirmedFile);
+    try {
+      if (this.unsureKeys.lines > 0) this.timeOnly += await confirm(this.unsure, confirmed);
+    } finally {
+      confirmed.close();
+    }
+    if (this.timeOnly) ctx.log(`${this.timeOnly} file(s) differ from the destination's only in time (${timeOnlyHow}): rclone sets their times, nothing is overwritten`);
+    // the overwrites, in key order: those of another size, and those whose hash differs
+    const a = new LineReader(path.join(dir, 'overwrites.sized'));
+    const b = new LineReader(confirmedFile);
+    try {
+      let x = a.next();
+      let y = b.next();
+      while (x || y) {
+        let l: string;
+        if (x && (!y || x < y)) {
+          l = x;
+          x = a.next();
+        } else {
+          l = y!;
+          y = b.next();
+        }
+        const o = readOverwrite(l);
+        totals.overwrites++;
+        totals.hiddenBytes! += Math.max(0, o.destinationSize);
+        this.writer.addOverwrite(o.key, o.size, o.destinationSize);
+        if (!this.inApprovedOverwrites(o.key)) add(this.guarded.overwrites, keyPath(o.key), o.destinationSize);
+      }
+    } finally {
+      a.close();
+      b.close();
+      this.approved?.o.close();
+      for (const f of ['overwrites.sized', 'overwrites.confirmed', 'overwrites.unsure', 'unsure.list']) removeFile(path.join(dir, f));
+    }
+    const set = this.writer.finish();
+    if (this.unlisted) ctx.log(`${this.unlisted} file(s) with a line break in their name were left out of the lists`);
+    ctx.log(
+      `plan: ${totals.toCopy} file(s) to copy (${totals.overwrites} overwrite(s)), ${totals.deletions} deletion(s)` +
+        (totals.expectedDeletions ? ` of which ${totals.expectedDeletions} removed by a prune of pillarsd` : '') +
+        (totals.deferredDeletions ? `, ${totals.deferredDeletions} not in the approved set (left for the next run)` : '') +
+        ` — source ${totals.sourceFiles} file(s), destination ${totals.destinationFiles}`,
+    );
+    return { kind: 'plan', set, totals, toDelete: this.del.lines, destinationFolders, guarded: this.guarded, copyLists: { updates: this.copy.lines, additions: this.additions.lines } };
+  }
+}
+
+/** rclone 1.60's fatal error when `--suffix` meets a destination that can neither move nor copy server-side. */
+const NO_SERVER_SIDE_MOVE = /doesn't support server-side move or copy/;
+
+/**
+ * Whether a finished dry run can be planned from: its exit code, a line pillarsd could not read, its
+ * final stats (errors, and counts that must agree with the lines it named). Returns the files at the
+ * destination (its checks less its renames: each compared pair, each deletion and each set-aside is
+ * a check), or null when the destination cannot take `--suffix` (the caller lists instead).
+ */
+function judgeDryRun(
+  ctx: RunContext,
+  what: string,
+  r: { code: number | null },
+  bad: Error | null,
+  noMove: boolean,
+  s: rclone.RcloneStats | null,
+  named: { copy: number; replace: number; delete: number },
+  errors: RcloneErrors,
+): { destinationFiles: number } | null {
+  if (ctx.signal.aborted) cancelled(ctx);
+  if (bad) fail(`${what}: ${bad.message}`);
+  if (r.code !== 0) {
+    if (noMove) return null;
+    fail(rclone.rcloneFailureMessage(what, r.code, errors.last), { exitCode: r.code, transient: rclone.rcloneTransient(r.code) });
+  }
+  if (!s || typeof s.checks !== 'number') return fail(`${what}: rclone printed no final stats, so the files at the destination cannot be counted; nothing was changed`);
+  const counted = { transfers: s.transfers ?? 0, renames: s.renames ?? 0, deletes: s.deletes ?? 0, errors: s.errors ?? 0 };
+  if (counted.errors > 0) fail(`${what}: rclone counted ${counted.errors} error(s)${errors.last.length ? `: ${errors.last[errors.last.length - 1]}` : ''}; nothing was changed`);
+  if (counted.transfers !== named.copy || counted.renames !== named.replace || counted.deletes !== named.delete) {
+    fail(
+      `${what}: rclone counted ${counted.transfers} copies, ${counted.renames} set aside and ${counted.deletes} deletions but named ${named.copy}, ${named.replace} and ${named.delete}: the plan is not trusted; nothing was changed`,
+    );
+  }
+  return { destinationFiles: s.checks - counted.renames };
+}
+
+/**
+ * The plan from one rclone process: `rclone sync --dry-run` (rcloneSyncPlan) lists both sides and
+ * compares them as the sync itself would, and names each file it would copy, replace, delete or
+ * re-time; those lines are sorted by key and folded (dryRunSteps) into the same lists and change
+ * set as the two listings give. rclone's final stats must agree with the lines (transfers = copies,
+ * renames = replaces, deletes = deletions): its checks minus its renames are the destination's files.
+ * The bytes of unchanged files are not in a dry run's output: sourceBytes and destinationBytes stay
+ * out of the summary. null: the destination cannot take `--suffix` (no server-side move or copy);
+ * the caller lists both sides instead.
+ */
+async function planByDryRun(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  sides: PlanSides,
+  opts: { deletions: boolean; firstCopy: boolean },
+  begun: { dir: string; writer: ChangeSetWriter },
+  errors: RcloneErrors,
+): Promise<Plan | FirstCopy | null> {
+  const { dir, writer } = begun;
+  // read beside the dry run (and once per process): whether emptied folders must be removed after deletions
+  const stop = new AbortController();
+  const features = featuresOf(ctx, bin, env, sides.dst, errors, stop.signal);
+  features.catch(() => {});
+  const lines = sortedLines(ctx, dir, 'dry-run');
+  let stats: rclone.RcloneStats | null = null;
+  let bad: Error | null = null;
+  let noMove = false;
+  const named = { copy: 0, replace: 0, delete: 0, touch: 0 };
+  let r: Awaited<ReturnType<typeof runTool>>;
+  try {
+    r = await runTool(
+      ctx,
+      rclone.rcloneSyncPlan(bin, env, {
+        source: target(sides.src),
+        destination: target(sides.dst),
+        sourceType: sides.sourceType,
+        destinationType: sides.destinationType,
+        exclude: sides.exclude,
+        checkers: sides.checkers,
+      }),
+      {
+        quiet: true,
+        onStderr: (l) => {
+          if (bad) return;
+          if (NO_SERVER_SIDE_MOVE.test(l)) noMove = true;
+          let p: rclone.SyncPlanLine | null;
+          try {
+            p = rclone.parseSyncPlanLine(l);
+          } catch (e) {
+            bad = e as Error;
+            return;
+          }
+          if (p?.kind === 'folder') return;
+          if (p?.kind === 'stats') {
+            stats = p.stats;
+            ctx.onProgress({ percent: null, bytesDone: 0, bytesTotal: null, filesDone: p.stats.checks ?? 0, filesTotal: null, rate: null, etaSeconds: null, current: ['comparing both sides'] });
+            return;
+          }
+          if (p && 'path' in p) {
+            named[p.kind]++;
+            lines.put(dryRunLine(p));
+            return;
+          }
+          errors.keep(l, p);
+          if (p?.kind === 'log') ctx.log(`${p.level}: ${p.object ? `${p.object}: ` : ''}${p.msg}`);
+          else if (l.trim()) ctx.log(l);
+        },
+      },
+    );
+  } finally {
+    lines.close();
+  }
+  const what = 'rclone sync --dry-run (the plan)';
+  let judged: { destinationFiles: number } | null;
+  try {
+    judged = judgeDryRun(ctx, what, r, bad, noMove, stats, named, errors);
+  } catch (e) {
+    // the run ends with the dry run's error once the feature read started beside it has ended
+    stop.abort();
+    await features.catch(() => {});
+    if (ctx.signal.aborted) cancelled(ctx);
+    throw e;
+  }
+  if (!judged) {
+    for (const f of ['dry-run.listing', 'dry-run.sorted']) removeFile(path.join(dir, f));
+    ctx.log(`${target(sides.dst)} has no server-side move or copy, which rclone's dry run needs to tell an overwrite from a new file: both sides are listed instead`);
+    await features.catch(() => {});
+    return null;
+  }
+  const { destinationFiles } = judged;
+  if (destinationFiles === 0 && opts.firstCopy) {
+    for (const f of ['dry-run.listing', 'dry-run.sorted']) removeFile(path.join(dir, f));
+    stop.abort();
+    await features.catch(() => {});
+    if (ctx.signal.aborted) cancelled(ctx);
+    ctx.log('the destination held files at the last run and holds none now: the plan of the dry run started on that guess is not used');
+    ctx.log('plan: the destination holds no file, so there is nothing to delete or overwrite: a first copy of what the source has');
+    return { kind: 'first-copy', set: writer.finish() };
+  }
+  const sorted = await lines.sort();
+  const dstFeatures = await features;
+  const plan = new PlanLists(ctx, dir, writer, sides, opts.deletions, null);
+  let newFiles = 0;
+  const reader = new LineReader(sorted);
+  try {
+    for (const step of dryRunSteps(() => reader.next())) {
+      if (step.kind === 'new') newFiles++;
+      plan.add(step);
+    }
+  } catch (e) {
+    fail(`${what}: ${(e as Error).message}; nothing was changed`);
+  } finally {
+    reader.close();
+    plan.close();
+    removeFile(sorted);
+  }
+  plan.totals.destinationFiles = destinationFiles;
+  plan.totals.sourceFiles = destinationFiles - named.delete + newFiles;
+  return plan.finish(() => Promise.resolve(0), dstFeatures.emptyDirs, 'equal hashes, as rclone compared them');
+}
+
+/**
+ * Writes the run's plan. `dryRun`: a sync whose last successful run found files at the destination
+ * plans from rclone's dry run (planByDryRun: one rclone process lists and compares both sides);
+ * otherwise, or when the destination cannot take the dry run's --suffix, both sides are listed with
+ * `rclone lsjson` and merged here. `deletions`: a sync (a copy never deletes). `firstCopy`: a
+ * destination found to hold no file ends the plan there (FirstCopy).
+ */
+export async function planTransfer(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  sides: PlanSides,
+  opts: { deletions: boolean; firstCopy: boolean; dryRun: boolean },
+  errors: RcloneErrors,
+): Promise<Plan | FirstCopy> {
+  const begun = ctx.changeSets.begin(ctx.runId);
+  const held = destinationHeldFiles(ctx);
+  if (opts.dryRun && held) {
+    const p = await planByDryRun(ctx, bin, env, sides, opts, begun, errors);
+    if (p) return p;
+  }
+  return planByListings(ctx, bin, env, sides, { ...opts, held }, begun, errors);
+}
+
+/**
+ * Lists both sides and merges the listings into the run's plan. `firstCopy`: a destination whose
+ * listing finds no file ends the plan there (FirstCopy), before the source is listed.
+ */
+async function planByListings(
+  ctx: RunContext,
+  bin: string,
+  env: Record<string, string>,
+  sides: PlanSides,
+  opts: { deletions: boolean; firstCopy: boolean; held: boolean },
+  begun: { dir: string; writer: ChangeSetWriter },
+  errors: RcloneErrors,
+): Promise<Plan | FirstCopy> {
+  const { dir, writer } = begun;
   // The source's listing and the feature reads run beside the destination's listing. Where a first
   // copy is possible they start once the destination shows its first file (an empty destination
   // costs no listing of the source), or at once when its last listing found files.
@@ -317,7 +689,7 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
     }
     return rest;
   };
-  if (!opts.firstCopy || destinationHeldFiles(ctx)) startRest();
+  if (!opts.firstCopy || opts.held) startRest();
   let dst: Awaited<ReturnType<typeof listSide>>;
   try {
     dst = await listSide(ctx, bin, env, sides.dst, sides.destinationType, sides, dir, 'destination', errors, { onFirst: startRest });
@@ -341,43 +713,14 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
   }
   const [src, srcFeatures, dstFeatures] = await startRest();
   const windowNs = Math.max(1, srcFeatures.precisionNs, dstFeatures.precisionNs);
-
-  const approved = ctx.approval && ctx.changeSets.has(ctx.runId, 'approval') ? { d: ctx.changeSets.reader(ctx.runId, 'approval', 'deletions'), o: ctx.changeSets.reader(ctx.runId, 'approval', 'overwrites') } : null;
-  const inApprovedDeletions = membership(approved?.d ?? null);
-  const inApprovedOverwrites = membership(approved?.o ?? null);
-  const copy = new LineWriter(path.join(dir, COPY_LIST));
-  const additions = new LineWriter(path.join(dir, NEW_LIST));
-  const del = new LineWriter(path.join(dir, DELETE_LIST));
   // rclone compares hashes where only the times differ: pillarsd does the same before it calls
   // such a file an overwrite (a `touch` of every file is not a mass change)
   const hash = rclone.commonHash(srcFeatures.hashes, dstFeatures.hashes);
-  const sized = new LineWriter(path.join(dir, 'overwrites.sized'));
-  const unsure = { list: path.join(dir, 'unsure.list'), keys: path.join(dir, 'overwrites.unsure') };
-  const unsureList = new LineWriter(unsure.list);
-  const unsureKeys = new LineWriter(unsure.keys);
-  const srcRoot = sides.src.kind === 'pillar' ? sides.src.path : null;
-  const guarded = { deletes: count(), overwrites: count() };
-  const totals: RclonePlanSummary = {
-    sourceFiles: src.files,
-    sourceBytes: src.bytes,
-    destinationFiles: dst.files,
-    destinationBytes: dst.bytes,
-    toCopy: 0,
-    toCopyBytes: 0,
-    overwrites: 0,
-    deletions: 0,
-    expectedDeletions: 0,
-    deferredDeletions: 0,
-    hiddenBytes: 0,
-  };
-  let unlisted = 0;
-  const listable = (p: string) => {
-    // --files-from-raw takes one path a line: a name with a line break cannot be named there
-    if (!/[\r\n]/.test(p)) return true;
-    unlisted++;
-    ctx.log(`skipped (a line break in its name cannot go into rclone's file list): ${JSON.stringify(p)}`);
-    return false;
-  };
+  const plan = new PlanLists(ctx, dir, writer, sides, opts.deletions, hash);
+  plan.totals.sourceFiles = src.files;
+  plan.totals.sourceBytes = src.bytes;
+  plan.totals.destinationFiles = dst.files;
+  plan.totals.destinationBytes = dst.bytes;
   const sr = new LineReader(src.sorted);
   const dr = new LineReader(dst.sorted);
   try {
@@ -385,93 +728,14 @@ export async function planTransfer(ctx: RunContext, bin: string, env: Record<str
       () => sr.next(),
       () => dr.next(),
       windowNs,
-    )) {
-      if (step.kind === 'same') continue;
-      const p = keyPath(step.key);
-      if (step.kind === 'new' || step.kind === 'update') {
-        if (!listable(p)) continue;
-        (step.kind === 'new' ? additions : copy).write(p);
-        totals.toCopy++;
-        totals.toCopyBytes += Math.max(0, step.size);
-        if (step.kind === 'update') {
-          const line = overwriteLine(step.key, step.size, step.destinationSize);
-          if (step.sameSize && hash) {
-            unsureList.write(p);
-            unsureKeys.write(line);
-          } else sized.write(line);
-        }
-        continue;
-      }
-      if (!opts.deletions) continue;
-      totals.deletions++;
-      const prunedBy = srcRoot ? ctx.expectedDeletions.runOf(path.join(srcRoot, p)) : null;
-      writer.addDeletion(step.key, step.size, prunedBy !== null);
-      if (prunedBy !== null) totals.expectedDeletions++;
-      const allowed = prunedBy !== null || !ctx.approval || inApprovedDeletions(step.key);
-      if (!allowed) {
-        totals.deferredDeletions++;
-        continue;
-      }
-      if (prunedBy === null && !ctx.approval) add(guarded.deletes, p, step.size);
-      totals.hiddenBytes! += Math.max(0, step.size);
-      if (listable(p)) del.write(p);
-    }
+    ))
+      plan.add(step);
   } finally {
     sr.close();
     dr.close();
-    approved?.d.close();
-    copy.close();
-    additions.close();
-    del.close();
-    sized.close();
-    unsureList.close();
-    unsureKeys.close();
+    plan.close();
     removeFile(src.sorted);
     removeFile(dst.sorted);
   }
-  let timeOnly = 0;
-  const confirmedFile = path.join(dir, 'overwrites.confirmed');
-  const confirmed = new LineWriter(confirmedFile);
-  try {
-    if (unsureKeys.lines > 0) timeOnly = await confirmByHash(ctx, bin, env, sides, dir, hash!, unsure, confirmed, errors);
-  } finally {
-    confirmed.close();
-  }
-  if (timeOnly) ctx.log(`${timeOnly} file(s) differ from the destination's only in time (equal ${hash}): rclone sets their times, nothing is overwritten`);
-  // the overwrites, in key order: those of another size, and those whose hash differs
-  const a = new LineReader(path.join(dir, 'overwrites.sized'));
-  const b = new LineReader(confirmedFile);
-  try {
-    let x = a.next();
-    let y = b.next();
-    while (x || y) {
-      let l: string;
-      if (x && (!y || x < y)) {
-        l = x;
-        x = a.next();
-      } else {
-        l = y!;
-        y = b.next();
-      }
-      const o = readOverwrite(l);
-      totals.overwrites++;
-      totals.hiddenBytes! += Math.max(0, o.destinationSize);
-      writer.addOverwrite(o.key, o.size, o.destinationSize);
-      if (!inApprovedOverwrites(o.key)) add(guarded.overwrites, keyPath(o.key), o.destinationSize);
-    }
-  } finally {
-    a.close();
-    b.close();
-    approved?.o.close();
-    for (const f of ['overwrites.sized', 'overwrites.confirmed', 'overwrites.unsure', 'unsure.list']) removeFile(path.join(dir, f));
-  }
-  const set = writer.finish();
-  if (unlisted) ctx.log(`${unlisted} file(s) with a line break in their name were left out of the lists`);
-  ctx.log(
-    `plan: ${totals.toCopy} file(s) to copy (${totals.overwrites} overwrite(s)), ${totals.deletions} deletion(s)` +
-      (totals.expectedDeletions ? ` of which ${totals.expectedDeletions} removed by a prune of pillarsd` : '') +
-      (totals.deferredDeletions ? `, ${totals.deferredDeletions} not in the approved set (left for the next run)` : '') +
-      ` — source ${totals.sourceFiles} file(s), destination ${totals.destinationFiles}`,
-  );
-  return { kind: 'plan', set, totals, toDelete: del.lines, destinationFolders: dstFeatures.emptyDirs, guarded, copyLists: { updates: copy.lines, additions: additions.lines } };
+  return plan.finish((unsure, confirmed) => confirmByHash(ctx, bin, env, sides, dir, hash!, unsure, confirmed, errors), dstFeatures.emptyDirs, `equal ${hash}`);
 }
