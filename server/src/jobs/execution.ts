@@ -99,7 +99,7 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
   const minutes = job.timeoutMinutes;
   const timer = minutes ? d.clock.setTimeout(() => abortRun(a, { kind: 'timed-out', minutes }), minutes * 60_000) : null;
 
-  let outcome: Outcome = { status: 'failed', error: 'not run' };
+  let outcome: Outcome;
   const approval = rec.approvedCount !== null && rec.approvedDigest ? { count: rec.approvedCount, digest: rec.approvedDigest } : null;
   const maxAttempts = 1 + job.retries.count;
   const unlockKey = staleLockKey(d.config, job);
