@@ -164,7 +164,10 @@ describe('recovery from the cloud in the pane', () => {
     // Chromium logs the 409 it was answered as a console error: that one is expected, and only it
     const logged = consoles.at(-1)!;
     await expect.poll(() => logged.filter((m) => m.includes('status of 409')).length).toBe(1);
-    logged.splice(logged.findIndex((m) => m.includes('status of 409')), 1);
+    logged.splice(
+      logged.findIndex((m) => m.includes('status of 409')),
+      1,
+    );
     expect(server.served.rt.runs.list({ job: 'recover:space', limit: 5 }).runs).toEqual([]);
     expect(await cell(2, 'Files')).toBe((spaceFiles + 1).toLocaleString('en'));
 
