@@ -2,12 +2,12 @@
 // while nothing happens (issue 19: under 1 % of one core). Three parts:
 //
 // 1. Linux, measured: `pillars watch` (the shipped bundle) keeps three real smbnetfs mounts of a
-//    private smbd for a steady-state window; its CPU time (user + system, its own threads and the
-//    children it reaped: probe `ls`, pgrep) is read from /proc over the window.
+//    private smbd for a steady-state window; its CPU time (user + system, its own threads, its
+//    spawner process and the children they reaped: probe `ls`, pgrep) is read from /proc over the window.
 // 2. Per-call costs, measured here: one SMB2 ECHO on the kept connection (the core's server check;
 //    a NEGOTIATE over a fresh connection, what it cost before, for comparison), one look at the three
 //    mounts (mountinfo, the smbnetfs process, FUSE's counter), one probe (`ls` in a child, spawned
-//    from the worker thread), one small child (what /sbin/mount or df costs to start).
+//    by the spawner process), one small child (what /sbin/mount or df costs to start).
 // 3. Windows and macOS, from recorded per-call costs: the real MountManager runs with the Windows
 //    and macOS adapters over recording stand-ins (no PowerShell, no Mac here), with every interval
 //    divided by 100 so an hour passes in 36 s; the calls it makes per hour, by kind, times the
@@ -18,13 +18,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fmt, writeSection } from './lib/report';
-import { cpuOf, sleep, verdict } from './lib/measure';
+import { cpuOf, cpuOfTree, sleep, verdict } from './lib/measure';
 import { WIN_COSTS_MS, MAC_COSTS_MS, SOURCES } from './lib/platform-costs';
 import { startSmbd, type Smbd } from '../test/support/smbd';
 import { spawnProcess, type SpawnedCli } from '../test/support/cli';
 import { releaseMounts, removeTree } from '../test/support/guarded';
 import { bundleFile } from '../scripts/bundle.mjs';
-import { createExec, createFs, createServerProbe, smbProbe } from '../src/platform/host';
+import { createExec, createFs, createServerProbe, smbProbe, spawnerPid } from '../src/platform/host';
 import { createLinuxPlatform } from '../src/platform/linux/adapter';
 import { createWinPlatform } from '../src/platform/win/winPlatform';
 import { createMacPlatform } from '../src/platform/mac/macPlatform';
@@ -47,11 +47,12 @@ mkdirSync(home);
 mkdirSync(runtime, { mode: 0o700 });
 const outDir = path.join(ROOT, 'dist', `bench-probe-${process.pid}`);
 
-/** CPU milliseconds this process (with reaped children) spends per call of fn, over n calls. */
+/** CPU milliseconds this process (with its children and its spawner's) spends per call of fn, over n calls. */
 async function perCall(n: number, fn: () => Promise<unknown>): Promise<number> {
-  const c0 = cpuOf(process.pid, true)!;
+  const cpu = () => cpuOf(process.pid, true)! + (cpuOf(spawnerPid() ?? -1, true) ?? 0);
+  const c0 = cpu();
   for (let i = 0; i < n; i++) await fn();
-  return ((cpuOf(process.pid, true)! - c0) * 1000) / n;
+  return ((cpu() - c0) * 1000) / n;
 }
 
 const pillars: PillarSpec[] = IDS.map((id) => ({ id, share: id, label: id }));
@@ -82,10 +83,10 @@ try {
     await sleep(100);
   }
   await sleep(10_000); // past the start: module loading, the first mounts and their first probes
-  const c0 = cpuOf(w.pid, true)!;
+  const c0 = cpuOfTree(w.pid)!;
   const t0 = performance.now();
   await sleep(WINDOW_S * 1000);
-  measured = { cpuS: cpuOf(w.pid, true)! - c0, wallS: (performance.now() - t0) / 1000 };
+  measured = { cpuS: cpuOfTree(w.pid)! - c0, wallS: (performance.now() - t0) / 1000 };
   if (!mounted()) throw new Error(`a pillar left the mounted state during the window: ${w.stdout().slice(-1500)}`);
 
   // ---- 2. per-call costs, measured here -------------------------------------------------------

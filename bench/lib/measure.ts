@@ -1,7 +1,7 @@
 // Measurement helpers for the benches that are not timings: resident memory and CPU time of a
 // process read from /proc (Linux; the benches run on the server's OS), and target verdicts in the
 // one wording bench/run.ts looks for ("met" / "MISSED").
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) is 100 on every Linux Node supports
 
@@ -27,6 +27,23 @@ export function cpuOf(pid: number, children = false): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of a process, the children it reaped and its live child processes with theirs: the
+ * client core on Linux starts its children from a spawner process of its own (src/platform/host/exec.ts),
+ * so what those children cost is reaped there, not in the core.
+ */
+export function cpuOfTree(pid: number): number | null {
+  const own = cpuOf(pid, true);
+  if (own === null) return null;
+  let kids: number[] = [];
+  try {
+    kids = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    /* no /proc children lists: the process alone */
+  }
+  return kids.reduce((sum, k) => sum + (cpuOf(k, true) ?? 0), own);
 }
 
 export const MB = 1024 * 1024;

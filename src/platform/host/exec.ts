@@ -3,13 +3,24 @@
 // process stuck in D state on a hung network mount ignores even SIGKILL, so we kill, detach and
 // stop waiting instead of awaiting its exit (rule 8 of docs/architecture.md).
 //
-// The spawning itself happens on a worker thread. libuv's uv_spawn forks and then blocks its
+// The spawning itself happens away from the main thread. libuv's uv_spawn forks and then blocks its
 // caller until the child has exec'd; under load that wait is however long the scheduler takes to
 // run the child (a --cpu-prof of `pillars watch` in the fault suite showed 150-200 ms stretches
-// in spawn()), which on the main thread is an event-loop stall. On the worker only the worker
-// waits. The worker starts with the first command and ends after a few idle seconds, so a core
-// that spawns nothing in its steady state pays no memory for it (a Node worker is about 10 MB).
+// in spawn()), which on the main thread is an event-loop stall. On macOS (posix_spawn) and Windows
+// (CreateProcess) a worker thread is enough: only the worker waits. On Linux libuv fork()s, and a
+// fork write-locks the whole address space of the process until the copy of its page tables is
+// done: every page fault, mmap or mprotect of the main thread (allocation, GC, JIT code) waits for
+// the worker's fork, and on a loaded machine the forking thread is preempted while it holds the
+// lock. The fault suite's profile showed exactly that: the main thread stuck for 200-480 ms in
+// postMessage and the garbage collector while the worker sat in ChildProcess.spawn. So on Linux
+// the spawner is a small Node process of its own (about 7 MB private memory): its forks copy its
+// own address space, never the core's. The core forks once, to start it, and keeps it for its
+// life (unref'd, it never holds the process open; it ends when the core's IPC channel closes).
+// The worker starts with the first command and ends after a few idle seconds, so a core that
+// spawns nothing in its steady state pays no memory for it (a Node worker is about 10 MB).
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Exec, ExecRequest, ExecResult } from '../types';
 
 /** Variables a child may inherit; anything else (tokens, secrets in our own env) stays out. */
@@ -68,13 +79,22 @@ export function baseEnv(from: NodeJS.ProcessEnv = process.env): Record<string, s
   return env;
 }
 
-// The worker's whole program, CommonJS evaluated from a string: nothing to resolve from a bundle
-// or an asar archive. It spawns, collects output (capped), and on 'abandon' kills the process
-// group and stops caring about the child (pipes destroyed, child unref'd). Output travels to the
-// main thread as it arrives, so a deadline there settles with what the child said so far.
+// The spawner's whole program, CommonJS evaluated from a string: nothing to resolve from a bundle
+// or an asar archive; the same program runs as a worker (parentPort) or as a process (its IPC
+// channel). It spawns, collects output (capped), and on 'abandon' kills the process group and
+// stops caring about the child (pipes destroyed, child unref'd). Output travels to the core as it
+// arrives, so a deadline there settles with what the child said so far. As a process it outlives
+// nothing: it ends when the core's channel closes, and a Ctrl-C meant for the core is the core's.
 const WORKER = String.raw`
-const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
+const parentPort = require('node:worker_threads').parentPort || {
+  on: (e, f) => process.on(e, f),
+  postMessage: (m) => process.send(m),
+};
+if (!require('node:worker_threads').parentPort) {
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGINT', () => {});
+}
 const MAX_OUTPUT = 4 * 1024 * 1024;
 const isWin = process.platform === 'win32';
 const live = new Map();
@@ -127,32 +147,70 @@ type WorkerMessage = { id: number; o?: Uint8Array; e?: Uint8Array; r?: { code: n
 
 const text = (parts: Uint8Array[]) => Buffer.concat(parts).toString('utf8');
 
-/** One spawning thread per process, shared by every Exec. */
+/** The spawner as the core sees it: a worker thread, or on Linux a process of its own (see the top). */
+interface SpawnerHost {
+  /** the spawner process (Linux); null for a worker thread */
+  readonly pid: number | null;
+  post(m: object): void;
+  ref(): void;
+  unref(): void;
+  end(): void;
+  /** kept for the life of the core (the process); a worker ends after an idle spell */
+  readonly keep: boolean;
+}
+
+function startHost(onMessage: (m: WorkerMessage) => void, onGone: (why: string) => void): SpawnerHost {
+  if (process.platform === 'linux') {
+    // the one fork of the core's address space; ELECTRON_RUN_AS_NODE: the tray's binary as Node
+    const c: ChildProcess = spawn(process.execPath, ['-e', WORKER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', env: { ELECTRON_RUN_AS_NODE: '1' } });
+    c.on('message', onMessage);
+    c.on('error', (e) => onGone(`the spawning process failed: ${e.message}`));
+    c.on('exit', (code, signal) => onGone(`the spawning process exited (${signal ?? code})`));
+    return {
+      pid: c.pid ?? null,
+      post: (m) => void c.send(m),
+      ref: () => {
+        c.ref();
+        c.channel?.ref();
+      },
+      unref: () => {
+        c.unref();
+        c.channel?.unref();
+      },
+      end: () => void c.kill(),
+      keep: true,
+    };
+  }
+  const w = new Worker(WORKER, { eval: true, stdout: false, stderr: false });
+  w.on('message', onMessage);
+  w.on('error', (e) => onGone(`the spawning thread failed: ${e.message}`));
+  w.on('exit', (code) => onGone(`the spawning thread exited (${code})`));
+  return { pid: null, post: (m) => w.postMessage(m), ref: () => w.ref(), unref: () => w.unref(), end: () => void w.terminate(), keep: false };
+}
+
+/** One spawner per process, shared by every Exec. */
 const spawner = {
-  worker: null as Worker | null,
+  worker: null as SpawnerHost | null,
   seq: 0,
   pending: new Map<number, Pending>(),
   idle: null as ReturnType<typeof setTimeout> | null,
 
-  ensure(): Worker {
+  ensure(): SpawnerHost {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     if (this.worker) return this.worker;
-    const w = new Worker(WORKER, { eval: true, stdout: false, stderr: false });
-    w.on('message', (m: WorkerMessage) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      if (m.o) p.out.push(m.o);
-      else if (m.e) p.err.push(m.e);
-      else if (m.r) this.settle(m.id, m.r);
-    });
     const fail = (why: string) => {
       if (this.worker !== w) return;
       this.worker = null;
       for (const id of [...this.pending.keys()]) this.settle(id, { code: null, stdout: '', stderr: why, timedOut: false });
     };
-    w.on('error', (e) => fail(`the spawning thread failed: ${e.message}`));
-    w.on('exit', (code) => fail(`the spawning thread exited (${code})`));
+    const w: SpawnerHost = startHost((m) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.o) p.out.push(m.o);
+      else if (m.e) p.err.push(m.e);
+      else if (m.r) this.settle(m.id, m.r);
+    }, fail);
     this.worker = w;
     return w;
   },
@@ -164,13 +222,14 @@ const spawner = {
     this.pending.delete(id);
     p.resolve({ code: r.code, stdout: r.stdout ?? text(p.out), stderr: r.stderr ?? text(p.err), timedOut: r.timedOut });
     if (this.pending.size === 0 && this.worker) {
-      // nothing in flight: the worker may not keep the process alive, and goes after a quiet spell
+      // nothing in flight: the spawner may not keep the process alive; a worker goes after a quiet spell
       this.worker.unref();
       const w = this.worker;
+      if (w.keep) return;
       this.idle = setTimeout(() => {
         if (this.worker === w && this.pending.size === 0) {
           this.worker = null;
-          void w.terminate();
+          w.end();
         }
       }, IDLE_MS);
       this.idle.unref();
@@ -189,7 +248,7 @@ const spawner = {
       };
       const abandon = () => {
         if (!this.pending.has(id)) return;
-        this.worker?.postMessage({ type: 'abandon', id });
+        this.worker?.post({ type: 'abandon', id });
         this.settle(id, { code: null, timedOut: true });
       };
       this.pending.set(id, { resolve: finish, out: [], err: [] });
@@ -198,7 +257,7 @@ const spawner = {
         finish({ code: null, stdout: '', stderr: '', timedOut: true });
         return;
       }
-      let w: Worker;
+      let w: SpawnerHost;
       try {
         w = this.ensure();
       } catch (e) {
@@ -208,10 +267,15 @@ const spawner = {
       w.ref();
       timer = setTimeout(abandon, req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       req.signal?.addEventListener('abort', onAbort, { once: true });
-      w.postMessage({ type: 'spawn', id, cmd: req.cmd, args: [...req.args], env: { ...env, ...req.env }, cwd: req.cwd, stdin: req.stdin ?? '' });
+      w.post({ type: 'spawn', id, cmd: req.cmd, args: [...req.args], env: { ...env, ...req.env }, cwd: req.cwd, stdin: req.stdin ?? '' });
     });
   },
 };
+
+/** The live spawner process's pid (Linux), for measuring what the children it starts cost. */
+export function spawnerPid(): number | null {
+  return spawner.worker?.pid ?? null;
+}
 
 export function createExec(opts: { env?: NodeJS.ProcessEnv } = {}): Exec {
   const base = baseEnv(opts.env);

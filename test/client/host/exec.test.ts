@@ -1,5 +1,6 @@
 // The real Exec: argv (never a shell), env merged over a minimal base, stdin, and a deadline that
 // settles the promise whatever the child does — including children that keep the pipes open.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createExec } from '../../../src/platform/host';
 import { diesWithin } from '../../support/proc';
@@ -11,6 +12,16 @@ describe('host Exec', () => {
     const r = await exec({ cmd: 'sh', args: ['-c', 'printf "%s|" "$1" "$EXTRA" "${SECRET_OF_PARENT:-none}" "$LC_ALL"; cat', 'sh', '$(touch /tmp/never); *'], env: { EXTRA: 'e' }, stdin: 'from stdin' });
     expect(r).toMatchObject({ code: 0, timedOut: false });
     expect(r.stdout).toBe('$(touch /tmp/never); *|e|none|C|from stdin');
+  });
+
+  it('on Linux forks children from a spawner process, never from this one (a fork locks the whole address space)', async () => {
+    const r = await exec({ cmd: 'sh', args: ['-c', 'echo $PPID'] });
+    const spawnerPid = Number(r.stdout.trim());
+    expect(spawnerPid).toBeGreaterThan(0);
+    expect(spawnerPid).not.toBe(process.pid);
+    // the spawner is our child, it does not outlive us, and a second command uses the same one
+    expect(readFileSync(`/proc/${spawnerPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]).toBe(String(process.pid));
+    expect((await exec({ cmd: 'sh', args: ['-c', 'echo $PPID'] })).stdout.trim()).toBe(String(spawnerPid));
   });
 
   it('reports a missing program without throwing', async () => {
