@@ -36,8 +36,19 @@ function recording(before?: (args: readonly string[]) => void): { exec: Exec; co
   };
 }
 
+/** A first copy, then a run that lists both sides and finds them equal: from then on the job's runs plan from rclone's dry run. */
+async function seeded(rt: ReturnType<typeof runtime>): Promise<void> {
+  for (const what of ['first copy', 'listed run']) {
+    const r = await runJob(rt, 'space-offsite');
+    expect(r.status, `${what}: ${r.error ?? ''}`).toBe('succeeded');
+  }
+}
+
+/** What a run's log says it planned from. */
+const DRY_RUN = /\$ rclone sync .* --dry-run --suffix \.pillars-plan/;
+
 describe('one listing of each side, then exactly the lists', () => {
-  it("first sync (an empty destination listed once), then a day's changes from one dry run of rclone: copy and delete of the lists only, no per-file log", async () => {
+  it("first sync (an empty destination listed once), a listed run, then a day's changes from one dry run of rclone: copy and delete of the lists only, no per-file log", async () => {
     const sb = makeSandbox(reg);
     await makeTree(path.join(sb.space, 'tree'), { symlinks: false });
     for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `d${i}`);
@@ -62,6 +73,12 @@ describe('one listing of each side, then exactly the lists', () => {
     expect(rt.engine.changeSet(first.id, 'deletions', { set: 'run', offset: 0, limit: 10 })).toMatchObject({ files: 0 });
     // everything but the sentinel, awkward names included (the newline name rides as rclone's ␊)
     expect(files(await hashTree(sb.cloud))).toEqual(files(await hashTree(sb.space)));
+    commands.length = 0;
+    // the run after a first copy lists both sides (the first copy found no file at the destination)
+    const listed = await runJob(rt, 'space-offsite');
+    expect(listed.summary).toMatchObject({ filesTransferred: 0, filesDeleted: 0, plan: { toCopy: 0, deletions: 0, destinationFiles: sourceFiles, sourceFiles } });
+    expect(commands.filter((c) => c[1] === 'lsjson')).toHaveLength(2);
+    expect(commands.some((c) => c.includes('--dry-run'))).toBe(false);
     commands.length = 0;
 
     for (let i = 0; i < 3; i++) rmSync(path.join(sb.space, `doc-${i}.txt`));
@@ -138,8 +155,7 @@ describe('one listing of each side, then exactly the lists', () => {
   it('a nightly sync overwrites no new file that turns up at the destination after its listing; the overwrites it judged it makes', async () => {
     const sb = makeSandbox(reg);
     for (let i = 0; i < 20; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `source ${i}`);
-    const before = await runJob(runtime(sb), 'space-offsite');
-    expect(before.status, before.error ?? '').toBe('succeeded');
+    await seeded(runtime(sb));
     writeFileSync(path.join(sb.space, 'doc-0.txt'), 'changed at the source, and longer');
     for (const n of ['new-1', 'new-2', 'new-3']) writeFileSync(path.join(sb.space, `${n}.txt`), `source ${n}`);
     // someone writes new-2 into the cloud folder between pillarsd's listing (it lacked new-2) and the copy
@@ -194,7 +210,7 @@ describe('approval binds to what was shown (issue 14)', () => {
     const sb = makeSandbox(reg);
     for (let i = 0; i < 40; i++) writeFileSync(path.join(sb.space, `photo-${i}.jpg`), `p${i}`);
     const rt = runtime(sb);
-    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    await seeded(rt);
     for (let i = 0; i < 12; i++) rmSync(path.join(sb.space, `photo-${i}.jpg`));
     const cloudBefore = await hashTree(sb.cloud);
     const blocked = await runJob(rt, 'space-offsite');
@@ -233,7 +249,7 @@ describe('approval binds to what was shown (issue 14)', () => {
       }
     });
     const rt = runtime(sb, { exec });
-    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    await seeded(rt);
     const name = (i: number) => `f-${String(i).padStart(3, '0')}.txt`;
     for (let i = 0; i < 150; i++) rmSync(path.join(sb.space, name(i)));
     const blocked = await runJob(rt, 'space-offsite');
@@ -256,6 +272,7 @@ describe('approval binds to what was shown (issue 14)', () => {
     expect(gone).toHaveLength(148);
     expect(after.has(name(0)) && after.has(name(1)) && after.has(name(150)) && after.has(name(151))).toBe(true);
     expect(done.summary).toMatchObject({ filesDeleted: 148, plan: { deletions: 150, deferredDeletions: 2 } });
+    expect(await rt.engine.readLog(done.id)).toMatch(DRY_RUN);
     expect(await rt.engine.readLog(done.id)).toMatch(/2 not in the approved set \(left for the next run\)/);
     // the next run lists the 5 that vanished since; they are under the guard's 1000 files but 5 % of 52: blocked
     const next = await runJob(rt, 'space-offsite');
@@ -269,12 +286,13 @@ describe('the mass-change guard (issue 14)', () => {
     const sb = makeSandbox(reg);
     for (let i = 0; i < 100; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), `precious ${i}`);
     const rt = runtime(sb);
-    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    await seeded(rt);
     const cloudBefore = await hashTree(sb.cloud);
     for (let i = 0; i < 60; i++) writeFileSync(path.join(sb.space, `doc-${i}.txt`), randomBytes(64));
     const r = await runJob(rt, 'space-offsite');
     expect(r.status).toBe('blocked');
     expect(r.block).toMatchObject({ guard: 'mass-change', needsApproval: true, changes: { count: 60, percent: 60 }, approval: { count: 60 } });
+    expect(await rt.engine.readLog(r.id)).toMatch(DRY_RUN);
     expect(r.error).toMatch(/overwrite 60 files .*60% of the 100 files at the destination, above the mass-change guard \(25%\)/);
     expect(await hashTree(sb.cloud)).toEqual(cloudBefore);
     expect(rt.engine.changeSet(r.id, 'overwrites', { offset: 0, limit: 1 }).entries[0]).toMatchObject({ path: 'doc-0.txt', size: 64, destinationSize: 10 });
@@ -285,7 +303,7 @@ describe('the mass-change guard (issue 14)', () => {
     const name = (i: number) => path.join(sb.space, `doc-${String(i).padStart(2, '0')}.txt`);
     for (let i = 0; i < 100; i++) writeFileSync(name(i), `precious ${String(i).padStart(2, '0')}`);
     const rt = runtime(sb);
-    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    await seeded(rt);
     const later = new Date(Date.now() + 3_600_000);
     for (let i = 0; i < 100; i++) utimesSync(name(i), later, later);
     const touched = await runJob(rt, 'space-offsite');
@@ -321,7 +339,7 @@ describe("the prune's own deletions are expected (issue 22)", () => {
       mkdirSync(path.join(sb.repo, 'data', h.slice(0, 2)), { recursive: true });
       writeFileSync(path.join(sb.repo, 'data', h.slice(0, 2), h), randomBytes(16));
     }
-    expect((await runJob(rt, 'space-offsite')).status).toBe('succeeded');
+    await seeded(rt);
     const prune = await runJob(rt, 'flux-retention');
     expect(prune.status, prune.error ?? '').toBe('succeeded');
     expect(await rt.engine.readLog(prune.id)).toMatch(/recorded (\d{4,}) file\(s\) the prune removed/);
@@ -330,6 +348,7 @@ describe("the prune's own deletions are expected (issue 22)", () => {
     const plan = (after.summary as { plan: { deletions: number; expectedDeletions: number } }).plan;
     expect(plan.expectedDeletions).toBeGreaterThanOrEqual(2000);
     expect(plan.deletions).toBe(plan.expectedDeletions);
+    expect(await rt.engine.readLog(after.id)).toMatch(DRY_RUN);
     expect(after.summary).toMatchObject({ filesDeleted: plan.deletions });
     expect(files(await hashTree(path.join(sb.cloud, 'backups')))).toEqual(files(await hashTree(path.join(sb.space, 'backups'))));
     // the same number of user files gone is a mass deletion

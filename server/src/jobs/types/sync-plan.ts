@@ -290,14 +290,14 @@ async function featuresOf(ctx: RunContext, bin: string, env: Record<string, stri
 }
 
 /**
- * The job's last successful run left files at the destination (it found some there, or copied some),
- * which most likely holds them still: the plan need not first find out whether the destination is
- * empty (a first copy). A wrong guess costs time, never a decision: the plan then finds the
- * destination empty and the run is the first copy.
+ * The job's last successful run found files at the destination, which most likely holds them still:
+ * the plan need not first find out whether the destination is empty (a first copy). A wrong guess
+ * costs time, never a decision: the plan then finds the destination empty and the run is the first
+ * copy. (Files a first copy put there do not count: the run after it lists, and finds them.)
  */
 function destinationHeldFiles(ctx: RunContext): boolean {
   const s = ctx.lastRun(ctx.jobId, SUCCESS_STATUSES)?.summary;
-  return (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') && ((s.plan?.destinationFiles ?? 0) > 0 || s.filesTransferred > 0);
+  return (s?.kind === 'rclone-sync' || s?.kind === 'rclone-copy') && (s.plan?.destinationFiles ?? 0) > 0;
 }
 
 /** Walks a sorted change set beside the plan: "is this key in it?" for keys asked in order. */
