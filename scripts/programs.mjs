@@ -91,6 +91,7 @@ export const DYNAMIC = [
   { file: 'server/src/jobs/remote-check.ts', expr: 'cmd.cmd', programs: [], why: 'rclone obscure, built by server/src/tools' },
   { file: 'server/src/jobs/remote-check.ts', expr: 'probe.cmd', programs: [], why: "pillarsd check's read-only rclone listing, built by server/src/tools" },
   { file: 'test/server/tools/rclone-argv.test.ts', expr: 'c.cmd', programs: ['rclone'], why: 'every rclone argv the builders make, run through the installed rclone' },
+  { file: 'test/server/tools/rclone-plan.test.ts', expr: 'c.cmd', programs: ['rclone'], why: "the plan's dry run as the builder makes it, run through the installed rclone" },
   { file: 'server/src/infra/stream-exec.ts', expr: 'req.cmd', programs: [], why: 'the streamed child (restic dump, find): callers pass `cmd`' },
   { file: 'server/src/jobs/snapshots.ts', expr: 'c.cmd', programs: [], why: 'restic find and dump, built by server/src/tools' },
   {

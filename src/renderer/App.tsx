@@ -2,23 +2,24 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './components/ui';
 import { onTrayPage } from './bridge';
 import { Runs } from './pages/Runs';
+import { pageModules } from './pages';
 
 // Only the Runs page is in the entry chunk: its first rows are what the pane must show fastest
 // (bench/renderer-bundle.ts), and every byte of the entry is parsed before the history's first
 // page is even requested. Every other page (the Overview with its alerts and charts, the login
-// form, and cronstrue/croner, which only the Jobs page needs) loads on first visit: a small chunk
-// from the same server, one round trip after the entry.
-const Login = lazy(() => import('./pages/Login').then((m) => ({ default: m.Login })));
-const Overview = lazy(() => import('./pages/Overview').then((m) => ({ default: m.Overview })));
-const Jobs = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.Jobs })));
-const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })));
-const Snapshots = lazy(() => import('./pages/Snapshots').then((m) => ({ default: m.Snapshots })));
-const SnapshotBrowser = lazy(() => import('./pages/SnapshotBrowser').then((m) => ({ default: m.SnapshotBrowser })));
-const Recover = lazy(() => import('./pages/Recover').then((m) => ({ default: m.Recover })));
-const Samba = lazy(() => import('./pages/Samba').then((m) => ({ default: m.Samba })));
-const HotSets = lazy(() => import('./pages/HotSets').then((m) => ({ default: m.HotSets })));
-const Notifications = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.Notifications })));
-const Preferences = lazy(() => import('./pages/Preferences').then((m) => ({ default: m.Preferences })));
+// form, and cronstrue/croner, which only the Jobs page needs) loads on first visit (pages.ts); the
+// page a session opens on starts loading with the entry's first requests (prefetch.ts).
+const Login = lazy(() => pageModules.login().then((m) => ({ default: m.Login })));
+const Overview = lazy(() => pageModules.overview().then((m) => ({ default: m.Overview })));
+const Jobs = lazy(() => pageModules.jobs().then((m) => ({ default: m.Jobs })));
+const RunPage = lazy(() => pageModules.run().then((m) => ({ default: m.RunPage })));
+const Snapshots = lazy(() => pageModules.snapshots().then((m) => ({ default: m.Snapshots })));
+const SnapshotBrowser = lazy(() => pageModules.snapshot().then((m) => ({ default: m.SnapshotBrowser })));
+const Recover = lazy(() => pageModules.recover().then((m) => ({ default: m.Recover })));
+const Samba = lazy(() => pageModules.samba().then((m) => ({ default: m.Samba })));
+const HotSets = lazy(() => pageModules.hotsets().then((m) => ({ default: m.HotSets })));
+const Notifications = lazy(() => pageModules.notifications().then((m) => ({ default: m.Notifications })));
+const Preferences = lazy(() => pageModules.preferences().then((m) => ({ default: m.Preferences })));
 import { useRoute } from './hooks';
 import type { Route } from './route';
 import { store, usePane } from './store';

@@ -40,7 +40,7 @@ export interface LoaderDeps {
   /** Publishes one page's runs; `first` for the page that fills the screen. */
   onRuns: (runs: readonly Run[], first: boolean) => void;
   onProgress: (p: HistoryProgress) => void;
-  /** The first page when it was requested already (first-page.ts); else the loader asks for it. */
+  /** The first page when it was requested already (early.ts); else the loader asks for it. */
   firstPage?: Promise<RunsPage> | null;
   cap?: number;
 }

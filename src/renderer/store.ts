@@ -2,13 +2,15 @@
 // with useSyncExternalStore; every server event goes through model.applyEvent, and every
 // (re)connection of the event stream triggers a resync so nothing missed while away stays stale.
 import { useSyncExternalStore } from 'react';
-import { TERMINAL_STATUSES, type PairResponse, type Role, type Run, type RunStatus, type ServerEvent, type ServerEventType } from '../../server/src/contract/api';
+import { TERMINAL_STATUSES, type PairResponse, type Role, type Run, type RunStatus, type ServerEvent, type ServerEventType, type StatusResponse, type WhoAmI } from '../../server/src/contract/api';
 import { Api, ApiError, storedToken, TOKEN_KEY } from './api';
-import { historyPages, takeFirstPage } from './first-page';
+import { historyPages, takeEarly, takeFirstPage } from './early';
 import { HistoryLoader, historyKey, type HistoryProgress } from './history';
 import { applyEvent, withRun, withRuns, withStatus, type LiveModel } from './model';
 import { bridge } from './bridge';
 import { takeLoginCode } from './login-link';
+
+const TOKEN_REFUSED = 'Your token was not accepted (it may have been revoked). Enter a valid token.';
 
 export type Connection = 'offline' | 'connecting' | 'live';
 
@@ -61,7 +63,7 @@ export class Store {
     this.api = new Api(
       baseUrl,
       () => this.state.token,
-      () => this.logout('Your token was not accepted (it may have been revoked). Enter a valid token.'),
+      () => this.logout(TOKEN_REFUSED),
     );
   }
 
@@ -218,25 +220,37 @@ export class Store {
       if (fromTray) this.set({ token: fromTray });
     }
     if (!this.state.token) return;
-    void this.loadRole();
-    await this.refreshStatus();
-    if (this.state.token) this.connect();
+    // All at once: the stream's ticket does not wait for the status (its first open fetches the
+    // status again anyway), and the status and role sent by the entry (early.ts) are taken over.
+    void this.loadRole(takeEarly('me'));
+    this.connect();
+    await this.refreshStatus(takeEarly('status'));
   }
 
-  private async loadRole(): Promise<void> {
+  private async loadRole(sent: Promise<WhoAmI> | null = null): Promise<void> {
     try {
-      this.set({ role: (await this.api.me()).role });
+      this.set({ role: (await this.unlessRefused(sent ?? this.api.me())).role });
     } catch {
       // an older pillarsd without /me: leave the decision to the server
     }
   }
 
-  async refreshStatus(): Promise<void> {
+  async refreshStatus(sent: Promise<StatusResponse> | null = null): Promise<void> {
     try {
-      const status = await this.api.status();
+      const status = await this.unlessRefused(sent ?? this.api.status());
       this.set({ model: withStatus(this.state.model, status), statusError: null });
     } catch (e) {
       this.set({ statusError: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** The entry's early requests went out through an Api of their own: a refused token ends the session here, as this.api's would. */
+  private async unlessRefused<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401 && this.state.token) this.logout(TOKEN_REFUSED);
+      throw e;
     }
   }
 
