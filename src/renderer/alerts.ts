@@ -1,7 +1,7 @@
 // What needs the owner's attention, derived from one status snapshot. Pure, so the rules are tested
 // without a browser. Order: errors first, then warnings, then information.
 import type { SambaState, StatusResponse } from '../../server/src/contract/api';
-import { formatAge, formatBytes, formatDuration, formatMoney, formatShare } from '../shared/format';
+import { formatAge, formatBytes, formatDateTime, formatDuration, formatMoney, formatShare } from '../shared/format';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -92,6 +92,17 @@ export function deriveAlerts(s: StatusResponse, now: number): Alert[] {
         title: `${p.id} is low on space`,
         detail: `${formatBytes(p.freeBytes)} free of ${formatBytes(p.totalBytes)} (${formatShare(p.freeBytes / p.totalBytes)}).`,
         href: '#/',
+      });
+    }
+    // from the status's own field (its marker), where the owner follows and finishes it
+    if (p.recovery) {
+      const r = p.recovery;
+      out.push({
+        id: `recovery:${p.id}`,
+        severity: 'warning',
+        title: `${p.id} is being recovered${r.remote ? ` from ${r.remote}` : ''}`,
+        detail: `${r.startedAt ? `Started ${formatDateTime(r.startedAt)}` : 'Its .pillars-recover marker cannot be read'}: backups and syncs reading ${p.id} are blocked until the recovery has been verified.`,
+        href: '#/recover',
       });
     }
     for (const w of p.warnings) {

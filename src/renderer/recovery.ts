@@ -1,6 +1,5 @@
 // Recovery from the cloud in the pane (pure: tested without a browser): which pillar can come back
-// from which remote, as the offsite jobs in the status say, and whether a plan read again is still
-// the one the owner was shown (a recovery starts only on exactly what was confirmed).
+// from which remote, as the offsite jobs in the status say, and what a plan adds up to.
 import type { RecoverPlan, StatusResponse } from '../../server/src/contract/api';
 
 export interface RecoverChoice {
@@ -28,14 +27,4 @@ export function recoverChoices(status: StatusResponse): RecoverChoice[] {
 
 export function planTotals(plan: RecoverPlan): { files: number; bytes: number } {
   return plan.remoteHolds.reduce((t, h) => ({ files: t.files + h.files, bytes: t.bytes + h.bytes }), { files: 0, bytes: 0 });
-}
-
-/** What the owner was shown of a plan: where from, where to, how much, the disk's state. */
-function shown(p: RecoverPlan): string {
-  return JSON.stringify([p.task.pillar, p.task.remote, p.task.pairs.map((x) => [x.from, x.to, x.repositories]), p.remoteHolds, p.notOnRemote, p.pillarState, p.resumes, p.refusal]);
-}
-
-/** The plan read again says what the one shown said. */
-export function samePlan(a: RecoverPlan, b: RecoverPlan): boolean {
-  return shown(a) === shown(b);
 }

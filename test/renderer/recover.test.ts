@@ -5,14 +5,15 @@
 // data; after the disk is lost (Space emptied but for its sentinel, a half-done recovery's marker and
 // one folder) the pillar shows the recovery in progress (Recover page and Overview), the plan says
 // it goes on with it, the confirmation restates it, a plan that changed since it was shown starts
-// nothing, and the confirmed one runs: the run page opens, the recovery is verified, Space holds
-// what the cloud holds and the state clears. A viewer on a phone sees the state and the recovery
+// nothing (pillarsd refuses the confirmed plan's digest, naming what changed), and the confirmed one
+// runs: the run page opens, the recovery is verified, Space holds what the cloud holds and the state
+// clears. A viewer on a phone sees the state and the recovery
 // run, with no plan or start of their own; nothing scrolls sideways.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RecoverSummary } from '../../server/src/contract/api';
+import type { RecoverSummary, StatusResponse } from '../../server/src/contract/api';
 import { useCleanup } from '../support/tmp';
 import { hashTree } from '../support/trees';
 import { gotoSteady, launchChromium, openSignedIn, paneBuild } from './browser';
@@ -93,12 +94,24 @@ describe('recovery from the cloud in the pane', () => {
     writeFileSync(path.join(space, '.pillars-recover'), `${JSON.stringify({ remote: 'cloud', startedAt: STARTED })}\n`);
     cpSync(path.join(cloudSpace, 'projects'), path.join(space, 'projects'), { recursive: true, preserveTimestamps: true });
 
-    // the Overview shows it on the pillar and on its verdict line
+    // the Overview shows it on the pillar, as an alert (from the status's recovery field, not a
+    // warning string) and on its verdict line, each linking to the Recover page
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     const onPillar = page.getByRole('region', { name: 'Pillars' }).getByRole('link', { name: 'being recovered from cloud' });
     await onPillar.waitFor();
-    await expect.poll(() => page.locator('.verdict').textContent()).toMatch(/pillar space is being recovered from cloud|needs? you: .*space/);
-    await onPillar.click();
+    expect(await onPillar.getAttribute('href')).toBe('#/recover');
+    const alert = page
+      .getByRole('region', { name: 'Alerts' })
+      .getByRole('link', { name: /^space is being recovered from cloud Started .*: backups and syncs reading space are blocked until the recovery has been verified\.$/ });
+    await alert.waitFor();
+    expect(await alert.getAttribute('href')).toBe('#/recover');
+    const st = (await (await fetch(`${server.url}/api/v1/status`, { headers: { authorization: `Bearer ${server.token}` } })).json()) as StatusResponse;
+    expect(st.pillars.find((p) => p.id === 'space')).toMatchObject({ recovery: { remote: 'cloud', startedAt: STARTED }, warnings: [] });
+    expect(st.warnings.filter((w) => /recover/.test(w))).toEqual([]);
+    await expect.poll(() => page.locator('.verdict').textContent()).toMatch(/needs? you: .*space is being recovered from cloud/);
+    expect(await page.locator('.verdict').getByRole('link', { name: 'space is being recovered from cloud' }).getAttribute('href')).toBe('#/recover');
+    await alert.click();
+    await expect.poll(() => page.url()).toMatch(/#\/recover$/);
     await expect.poll(() => pillar.getByRole('status').textContent()).toMatch(/^Recovery in progress from cloud, started .*: backups and syncs reading space are blocked until it has been verified\.$/);
 
     // the plan: each folder as the remote holds it, the disk's state, going on with the recovery
@@ -140,7 +153,21 @@ describe('recovery from the cloud in the pane', () => {
     // the cloud changes after the plan was shown: nothing starts, the new plan is shown instead
     writeFileSync(path.join(cloudSpace, 'photos/added after the plan.jpg'), 'new\n');
     await confirm.getByRole('button', { name: 'Start the recovery' }).click();
-    await from.getByRole('alert').filter({ hasText: 'The plan changed since it was shown' }).waitFor();
+    // pillarsd lists the plan again, refuses the digest confirmed and names what changed
+    const changed = from.getByRole('alert').filter({ hasText: 'changed since it was shown' });
+    await changed.waitFor();
+    expect(await changed.textContent()).toMatch(
+      new RegExp(
+        `^Conflict: the plan to recover pillar space from cloud changed since it was shown: cloud:${cloudSpace} now holds ${(spaceFiles + 1).toLocaleString('en')} files, .*, not ${spaceFiles.toLocaleString('en')} files, .*\\. Nothing was started or written`,
+      ),
+    );
+    // Chromium logs the 409 it was answered as a console error: that one is expected, and only it
+    const logged = consoles.at(-1)!;
+    await expect.poll(() => logged.filter((m) => m.includes('status of 409')).length).toBe(1);
+    logged.splice(
+      logged.findIndex((m) => m.includes('status of 409')),
+      1,
+    );
     expect(server.served.rt.runs.list({ job: 'recover:space', limit: 5 }).runs).toEqual([]);
     expect(await cell(2, 'Files')).toBe((spaceFiles + 1).toLocaleString('en'));
 
@@ -173,6 +200,7 @@ describe('recovery from the cloud in the pane', () => {
         .getByRole('link', { name: /being recovered/ })
         .count(),
     ).toBe(0);
+    expect(await page.getByRole('link', { name: /is being recovered/ }).count()).toBe(0);
   }, 400_000);
 
   test('a viewer on a phone sees the state and the recovery run, with no plan or start; nothing scrolls sideways', async () => {

@@ -839,6 +839,11 @@ export const RecoverPlan = named(
     }),
     resumes: z.object({ remote: z.string(), startedAt: z.string() }).nullable().describe('a recovery started here earlier and not verified yet (its marker .pillars-recover): this one goes on with it'),
     refusal: z.string().nullable().describe('why a recovery may not start (the pillar holds data it did not bring); null when it may'),
+    digest: z
+      .string()
+      .describe(
+        'sha256 (hex) of what this plan would do: each folder from where into where with the totals the remote holds, the folders left out, the disk (path, mounted, sentinel, empty) and the recovery it goes on with. POST /api/v1/recover must name it; a start whose plan, listed again, has another digest is refused (409).',
+      ),
   }),
   'GET /api/v1/recover/plan: what a recovery would copy back, listed from the remote.',
 );
@@ -905,6 +910,10 @@ export const RecoverRequest = named(
       .optional()
       .describe('rclone --bwlimit, e.g. 8M'),
     writeSentinel: z.boolean().optional().describe('the pillar is a new, empty disk without .pillar: write it first'),
+    digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe('the digest of the plan the owner confirmed (GET /api/v1/recover/plan): the plan is listed again and the recovery starts only if it is still that one'),
   }),
   'POST /api/v1/recover body.',
 );

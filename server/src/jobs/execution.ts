@@ -15,7 +15,7 @@ import type { ChangeSetStore } from '../store/change-sets';
 import type { ExpectedDeletions } from '../store/expected-deletions';
 import { toWire } from '../store/runs';
 import type { RunRecord, RunStore, StateStore } from '../store/runs';
-import { runAttempt } from './attempt';
+import { runAttempt, type AttemptAround } from './attempt';
 import type { Outcome } from './job-type';
 import { abortMessage, finalStatus } from './final-status';
 import type { AbortCause } from './final-status';
@@ -99,53 +99,54 @@ export async function executeRun(d: ExecutionDeps, a: ActiveRun): Promise<RunRec
   const minutes = job.timeoutMinutes;
   const timer = minutes ? d.clock.setTimeout(() => abortRun(a, { kind: 'timed-out', minutes }), minutes * 60_000) : null;
 
-  let outcome: Outcome = { status: 'failed', error: 'not run' };
+  let outcome: Outcome;
   const approval = rec.approvedCount !== null && rec.approvedDigest ? { count: rec.approvedCount, digest: rec.approvedDigest } : null;
   const maxAttempts = 1 + job.retries.count;
   const unlockKey = staleLockKey(d.config, job);
   let attempt = rec.attempt;
   try {
     for (;;) {
-      const attemptOnce = async () => {
-        outcome = await runAttempt({
-          config: d.config,
-          jobId: rec.jobId,
-          job,
-          runId: rec.id,
-          exec: d.exec,
-          env: d.env,
-          tools: d.tools,
-          secrets,
-          log: (l) => {
-            log.write(l);
-            saveTail();
-          },
-          signal: a.abort.signal,
-          onProgress: (p) => progress.push(p),
-          onChild: (pid) => {
-            a.childPid = pid;
-            d.runs.update(rec.id, { childPid: pid });
-          },
-          runtimeDir: d.runtimeDir,
-          cacheDir: d.cacheDir,
-          approval,
-          changeSets: d.changeSets,
-          expectedDeletions: { runOf: (p) => d.expected.runOf(p), record: (paths) => d.expected.record(paths, rec.id, d.clock.now()) },
-          approvedBlock: approval ? rec.block : null,
-          snapshotFiles: d.runs.snapshotFileCounts(),
-          lastRun: (jobId, statuses) => {
-            const r = d.runs.last(jobId, statuses);
-            return r ? toWire(r) : undefined;
-          },
-          unlockFirst: unlockKey !== null && d.state.get(unlockKey) === '1',
-          onUnlocked: () => unlockKey && d.state.set(unlockKey, '0'),
-        });
-      };
       const info = { runId: rec.id, log: (l: string) => log.write(l) };
-      // the wrappers are about configured jobs (hot-sets paused around the Flux backup)
-      const wrapped = isTaskJob(job) ? attemptOnce : d.aroundRun.reduceRight<() => Promise<void>>((inner, w) => () => w({ id: rec.jobId, config: job }, inner, info), attemptOnce);
+      // the wrappers are about configured jobs (hot-sets paused around the Flux backup), and wrap
+      // only what runs after the pillar guards (attempt.ts)
+      const around: AttemptAround = isTaskJob(job) ? (inner) => inner() : (inner) => d.aroundRun.reduceRight<() => Promise<void>>((next, w) => () => w({ id: rec.jobId, config: job }, next, info), inner)();
       try {
-        await wrapped();
+        outcome = await runAttempt(
+          {
+            config: d.config,
+            jobId: rec.jobId,
+            job,
+            runId: rec.id,
+            exec: d.exec,
+            env: d.env,
+            tools: d.tools,
+            secrets,
+            log: (l) => {
+              log.write(l);
+              saveTail();
+            },
+            signal: a.abort.signal,
+            onProgress: (p) => progress.push(p),
+            onChild: (pid) => {
+              a.childPid = pid;
+              d.runs.update(rec.id, { childPid: pid });
+            },
+            runtimeDir: d.runtimeDir,
+            cacheDir: d.cacheDir,
+            approval,
+            changeSets: d.changeSets,
+            expectedDeletions: { runOf: (p) => d.expected.runOf(p), record: (paths) => d.expected.record(paths, rec.id, d.clock.now()) },
+            approvedBlock: approval ? rec.block : null,
+            snapshotFiles: d.runs.snapshotFileCounts(),
+            lastRun: (jobId, statuses) => {
+              const r = d.runs.last(jobId, statuses);
+              return r ? toWire(r) : undefined;
+            },
+            unlockFirst: unlockKey !== null && d.state.get(unlockKey) === '1',
+            onUnlocked: () => unlockKey && d.state.set(unlockKey, '0'),
+          },
+          around,
+        );
       } catch (e) {
         outcome = { status: 'failed', error: `around-run hook failed: ${(e as Error).message}` };
       }

@@ -2,15 +2,17 @@
 // pillar's folders and the state of the pillar, then the recovery queued as a run (`recover:<pillar>`)
 // that copies it back (types/rclone-recover.ts). A new, empty disk gets its sentinel first when the
 // owner asks for it; a disk holding data the recovery did not bring is refused here already, as the
-// run itself would refuse it.
+// run itself would refuse it. A plan carries the digest of what it would do, and a start names the
+// digest of the plan the owner confirmed: the plan is listed again and a different one starts nothing.
 import path from 'node:path';
 import type { NotOnRemote, RecoverPair, RecoverPlan, RecoverTask } from '../contract/api';
 import { SUCCESS_STATUSES } from '../contract/api';
-import { RECOVER_MARKER, recoverPairs, recoverRefusal } from '../domain/recover-plan';
+import { describeRecoverPlan, RECOVER_MARKER, recoverPairs, recoverPlanChanges, recoverPlanText, recoverRefusal } from '../domain/recover-plan';
 import { isDirectory, isMountPoint, readSmallFile } from '../infra/fs';
 import { readRecoverMarker, topEntries, writeSentinel } from '../infra/recover-fs';
 import { BadRequestError, ConflictError, NotFoundError } from '../ports/errors';
 import type { RecoveryApi } from '../ports/services';
+import { approvalDigest } from '../store/change-sets';
 import type { RunRecord, RunStore } from '../store/runs';
 import * as rclone from '../tools/rclone';
 import { RCLONE_DIR_NOT_FOUND, rcloneSizeOf } from '../tools/rclone-recover';
@@ -25,7 +27,31 @@ export interface RecoverServiceDeps extends AdhocDeps {
   enqueueTask(task: RecoverTask): RunRecord;
 }
 
+/** Plans kept by digest so that a refused start can say what changed (the pane and the CLI show, then start, in one process). */
+const KEPT_PLANS = 20;
+
+export interface RecoverStart {
+  pillar: string;
+  from: string;
+  bwlimit?: string;
+  writeSentinel?: boolean;
+  /** the digest of the plan the owner confirmed */
+  digest: string;
+}
+
+/** Why this plan may not start as asked (the CLI asks before it asks the owner), or null. */
+export function startRefusal(plan: RecoverPlan, req: Pick<RecoverStart, 'writeSentinel'>): Error | null {
+  if (plan.refusal) return new ConflictError(plan.refusal);
+  if (plan.pillarState.sentinel !== null) return null;
+  if (!req.writeSentinel) return new BadRequestError(`${plan.pillarState.path} has no .pillar sentinel: if it is the new, empty disk for ${plan.task.pillar}, ask for the sentinel to be written (--write-sentinel)`);
+  if (!plan.pillarState.empty) return new ConflictError(`${plan.pillarState.path} is not empty: the sentinel is only written on a new, empty disk`);
+  if (!isDirectory(plan.pillarState.path)) return new BadRequestError(`${plan.pillarState.path} does not exist: mount the new disk for ${plan.task.pillar} there first`);
+  return null;
+}
+
 export class RecoverService implements RecoveryApi {
+  private readonly shown = new Map<string, RecoverPlan>();
+
   constructor(private readonly d: RecoverServiceDeps) {}
 
   async plan(pillar: string, remote: string, o: { bwlimit?: string } = {}): Promise<RecoverPlan> {
@@ -75,7 +101,7 @@ export class RecoverService implements RecoveryApi {
     const task: RecoverTask = { kind: 'recover', pillar, remote, bwlimit: o.bwlimit ?? null, pairs: present, ...(notOnRemote.length ? { notOnRemote } : {}) };
     const entries = isDirectory(p.path) ? await topEntries(p.path) : [];
     const marker = await readRecoverMarker(path.join(p.path, RECOVER_MARKER));
-    return {
+    const plan: Omit<RecoverPlan, 'digest'> = {
       task,
       remoteHolds,
       notOnRemote,
@@ -88,6 +114,11 @@ export class RecoverService implements RecoveryApi {
       resumes: marker ? { remote: marker.remote, startedAt: marker.startedAt } : null,
       refusal: recoverRefusal(pillar, p.path, entries, marker, remote),
     };
+    const done = { ...plan, digest: approvalDigest(recoverPlanText(plan)) };
+    this.shown.delete(done.digest);
+    this.shown.set(done.digest, done);
+    if (this.shown.size > KEPT_PLANS) this.shown.delete(this.shown.keys().next().value!);
+    return done;
   }
 
   /** When the job last finished a copy (this pillarsd's history), or null if it never did. */
@@ -99,18 +130,20 @@ export class RecoverService implements RecoveryApi {
     return null;
   }
 
-  async start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: RunRecord; plan: RecoverPlan }> {
+  async start(req: RecoverStart): Promise<{ run: RunRecord; plan: RecoverPlan }> {
     const live = this.d.runs.list({ job: `recover:${req.pillar}`, limit: 5 }).records.find((r) => r.status === 'queued' || r.status === 'running');
     if (live) throw new ConflictError(`a recovery of ${req.pillar} is already ${live.status} (run ${live.id})`);
+    const was = this.shown.get(req.digest);
     const plan = await this.plan(req.pillar, req.from, { bwlimit: req.bwlimit });
-    if (plan.refusal) throw new ConflictError(plan.refusal);
-    if (plan.pillarState.sentinel === null) {
-      if (!req.writeSentinel) throw new BadRequestError(`${plan.pillarState.path} has no .pillar sentinel: if it is the new, empty disk for ${req.pillar}, ask for the sentinel to be written (--write-sentinel)`);
-      if (!plan.pillarState.empty) throw new ConflictError(`${plan.pillarState.path} is not empty: the sentinel is only written on a new, empty disk`);
-      if (!isDirectory(plan.pillarState.path)) throw new BadRequestError(`${plan.pillarState.path} does not exist: mount the new disk for ${req.pillar} there first`);
-      await writeSentinel(plan.pillarState.path, req.pillar);
-      plan.pillarState.sentinel = req.pillar;
+    if (plan.digest !== req.digest) {
+      const changes = was ? recoverPlanChanges(was, plan) : [];
+      const what = changes.length ? `changed since it was shown: ${changes.join('; ')}` : `is not the one confirmed (digest ${req.digest.slice(0, 12)}…): listed again now, ${describeRecoverPlan(plan)}`;
+      throw new ConflictError(`the plan to recover pillar ${req.pillar} from ${req.from} ${what}. Nothing was started or written: look at the plan again (its digest is now ${plan.digest.slice(0, 12)}…)`);
     }
-    return { run: this.d.enqueueTask(plan.task), plan };
+    const refused = startRefusal(plan, req);
+    if (refused) throw refused;
+    if (plan.pillarState.sentinel !== null) return { run: this.d.enqueueTask(plan.task), plan };
+    await writeSentinel(plan.pillarState.path, req.pillar);
+    return { run: this.d.enqueueTask(plan.task), plan: { ...plan, pillarState: { ...plan.pillarState, sentinel: req.pillar } } };
   }
 }

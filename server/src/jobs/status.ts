@@ -19,12 +19,8 @@ export function pillarStatus(id: string, p: { path: string; requireMount: boolea
   const block = pillarGuard({ id, path: p.path, requireMount: p.requireMount, exists: existsDir, mounted, sentinel: sentinelText });
   const space = existsDir ? diskSpace(p.path) : null;
   const recovery = existsDir ? recoveryState(readSmallFile(path.join(p.path, RECOVER_MARKER))) : null;
+  // a recovery is told by its own field (`recovery`), not repeated as a warning string
   const warnings = block ? [block.message] : [];
-  // told as a warning too: the Overview and its change detection read warnings
-  if (recovery)
-    warnings.push(
-      `pillar ${id} is being recovered${recovery.remote ? ` from ${recovery.remote}` : ''}${recovery.startedAt ? ` (started ${recovery.startedAt})` : ''}: backups and syncs reading it wait until the recovery has been verified`,
-    );
   return {
     id,
     path: p.path,

@@ -191,8 +191,12 @@ export interface SnapshotsApi {
 export interface RecoveryApi {
   /** What the remote holds of the pillar's folders, and the pillar's state; BadRequestError when no job copies the pillar there. */
   plan(pillar: string, remote: string, o?: { bwlimit?: string }): Promise<RecoverPlan>;
-  /** Queues the recovery as a run (`recover:<pillar>`), after writing the sentinel of a new, empty disk when asked. */
-  start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean }): Promise<{ run: { id: string }; plan: RecoverPlan }>;
+  /**
+   * Queues the recovery as a run (`recover:<pillar>`), after writing the sentinel of a new, empty disk
+   * when asked; only when the plan, listed again, has the digest the owner confirmed (ConflictError
+   * naming what changed otherwise, and nothing is written).
+   */
+  start(req: { pillar: string; from: string; bwlimit?: string; writeSentinel?: boolean; digest: string }): Promise<{ run: { id: string }; plan: RecoverPlan }>;
 }
 
 /** A tray build or feed file on its way to a paired client (GET /api/v1/updates/:file). */

@@ -2,7 +2,8 @@
 // nothing announced a sentinel written back, a disk remounted, space freed or a Time Machine bundle
 // that caught up: an open pane kept the alert until its next full refresh. So the status is
 // computed every `intervalMs`, and when anything an alert is made of changed (a pillar's
-// availability, the warnings, a bundle's staleness, a hot-set's state, an open Samba incident),
+// availability, a recovery's marker, the warnings, a bundle's staleness, a hot-set's state, an open
+// Samba incident),
 // `status.changed` goes out and every pane and tray fetches the status again.
 import type { StatusResponse } from '../contract/api';
 import type { Clock } from '../ports/clock';
@@ -18,7 +19,7 @@ export interface StatusChangeDeps {
 /** What the alerts of a status are made of, as one comparable string. */
 function alertFacts(s: StatusResponse): string {
   return JSON.stringify({
-    pillars: s.pillars.map((p) => [p.id, p.online, p.sentinel, p.mounted, p.warnings]),
+    pillars: s.pillars.map((p) => [p.id, p.online, p.sentinel, p.mounted, p.warnings, p.recovery ?? null]),
     warnings: [...s.warnings].sort(),
     samba: s.samba,
     timeMachine: s.timeMachine.map((t) => [t.name, t.stale]),

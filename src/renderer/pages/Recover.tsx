@@ -1,16 +1,18 @@
 // Recovery from the cloud (issue 16): a pillar's folders copied back from the remote its offsite
 // jobs copy to, after a lost disk. The plan is read from the remote (GET /api/v1/recover/plan: what
 // would be copied from where into where, its size, whether the disk is empty or a recovery there
-// may go on); the owner confirms a restatement of exactly that plan, it is read again and started
-// only if it still says the same (POST /api/v1/recover), and the run page follows it live. While a
+// may go on); the owner confirms a restatement of exactly that plan, and the start names its digest:
+// pillarsd lists the plan again and refuses (409, naming what changed) unless it is still that one
+// (POST /api/v1/recover); the new plan is then shown. The run page follows a started one live. While a
 // recovery's marker is on a pillar, the status says so and backups and syncs reading it are
 // blocked. Viewers see the state and the recovery runs; the plan and the start are an admin's.
 import { useState } from 'react';
 import type { PillarStatus, RecoverPlan, StatusResponse } from '../../../server/src/contract/api';
 import { formatAge, formatBytes, formatDateTime } from '../../shared/format';
+import { ApiError } from '../api';
 import { ActionButton, ErrorNote, PageHeader, Section, StatusBadge } from '../components/ui';
 import { useJobRuns, useNow } from '../hooks';
-import { planTotals, recoverChoices, samePlan, type RecoverChoice } from '../recovery';
+import { planTotals, recoverChoices, type RecoverChoice } from '../recovery';
 import { runHref } from '../route';
 import { store, usePane, viewerReason } from '../store';
 
@@ -139,18 +141,21 @@ function RecoverFrom({ choice }: { choice: RecoverChoice }) {
               onError={setError}
               action={async () => {
                 setError(null);
-                // what starts must be what was confirmed: the plan is read again first
-                const now = await readPlan();
-                if (!samePlan(stage.plan, now)) {
-                  setStage({ step: 'plan', plan: now, note: 'The plan changed since it was shown (above is the new one): nothing was started. Look at it again.' });
+                let runId: string;
+                try {
+                  ({ runId } = await store.api.recover({
+                    pillar,
+                    from: remote,
+                    digest: stage.plan.digest,
+                    ...(bwlimit ? { bwlimit } : {}),
+                    ...(stage.plan.pillarState.sentinel === null && writeSentinel ? { writeSentinel: true } : {}),
+                  }));
+                } catch (e) {
+                  // pillarsd listed the plan again and it is not the one confirmed: show the new one
+                  if (!(e instanceof ApiError) || e.status !== 409) throw e;
+                  setStage({ step: 'plan', plan: await readPlan(), note: `${e.message} Above is the plan as it is now.` });
                   return;
                 }
-                const { runId } = await store.api.recover({
-                  pillar,
-                  from: remote,
-                  ...(bwlimit ? { bwlimit } : {}),
-                  ...(stage.plan.pillarState.sentinel === null && writeSentinel ? { writeSentinel: true } : {}),
-                });
                 store.putRun(await store.api.run(runId));
                 window.location.hash = runHref(runId);
               }}

@@ -218,13 +218,17 @@ describe('GET /api/v1/openapi.json', () => {
     expect(s.rt.runs.get(restored.runId)?.status).toBe('succeeded');
     await call('get', '/api/v1/runs/{id}', { url: `/api/v1/runs/${restored.runId}`, expect: 200 });
 
-    // a recovery from the offsite remote: the plan, refusals (viewer, unknown pillar, a pillar holding data), one queued
-    await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=time&from=cloud', expect: 200 });
+    // a recovery from the offsite remote: the plan, refusals (viewer, unknown pillar, no digest, a
+    // pillar holding data, a digest that is not the plan's), one queued on the plan's digest
+    const timePlan = (await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=time&from=cloud', expect: 200 })).body as { digest: string };
     await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=time&from=cloud', token: viewer, expect: 403 });
     await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=nope&from=cloud', expect: 404 });
-    await call('post', '/api/v1/recover', { body: { pillar: 'space', from: 'cloud' }, expect: 409 });
-    await call('post', '/api/v1/recover', { body: { pillar: 'flux', from: 'cloud' }, expect: 400 });
-    const recovered = (await call('post', '/api/v1/recover', { body: { pillar: 'time', from: 'cloud' }, expect: 202 })).body as { runId: string };
+    await call('post', '/api/v1/recover', { body: { pillar: 'time', from: 'cloud' }, expect: 400 });
+    const spacePlan = (await call('get', '/api/v1/recover/plan', { url: '/api/v1/recover/plan?pillar=space&from=cloud', expect: 200 })).body as { digest: string };
+    await call('post', '/api/v1/recover', { body: { pillar: 'space', from: 'cloud', digest: spacePlan.digest }, expect: 409 });
+    await call('post', '/api/v1/recover', { body: { pillar: 'flux', from: 'cloud', digest: timePlan.digest }, expect: 400 });
+    await call('post', '/api/v1/recover', { body: { pillar: 'time', from: 'cloud', digest: spacePlan.digest }, expect: 409 });
+    const recovered = (await call('post', '/api/v1/recover', { body: { pillar: 'time', from: 'cloud', digest: timePlan.digest }, expect: 202 })).body as { runId: string };
     await settled(recovered.runId, (st) => st === 'succeeded' || st === 'failed');
     expect(s.rt.runs.get(recovered.runId)?.status).toBe('succeeded');
 

@@ -5,7 +5,8 @@
 // the empty "new disk", is killed -9 in the middle, run again and goes on without copying again what
 // it had; restic check passes on the recovered repository and Flux restores from it identical to
 // its snapshot. The remote is only read, and a pillar holding data the recovery did not bring is
-// refused.
+// refused. A recovery starts only on the plan confirmed (asked, or named by its digest): a plan
+// that changed since it was shown (the remote, the disk) starts nothing and writes nothing.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -49,7 +50,12 @@ describe('pillarsd recover', () => {
     mkdirSync(sb.space);
     const plan = await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', '--json', ...cfg]);
     expect(plan.code, plan.stderr).toBe(0);
-    const planned = JSON.parse(plan.stdout) as { remoteHolds: Array<{ files: number; bytes: number }>; pillarState: { empty: boolean; sentinel: string | null }; task: { pairs: Array<{ repositories: string[] }> } };
+    const planned = JSON.parse(plan.stdout) as {
+      digest: string;
+      remoteHolds: Array<{ files: number; bytes: number }>;
+      pillarState: { empty: boolean; sentinel: string | null };
+      task: { pairs: Array<{ repositories: string[] }> };
+    };
     expect(planned.pillarState).toMatchObject({ empty: true, sentinel: null });
     // every file of the offsite copy but a sentinel (the disk's own, never taken from the remote)
     const remoteFiles = Object.entries(cloudBefore).filter(([k, v]) => v.startsWith('file:') && k !== '.pillar');
@@ -61,7 +67,7 @@ describe('pillarsd recover', () => {
     expect(noSentinel.stderr).toMatch(/no \.pillar sentinel: .*--write-sentinel/);
 
     // the first attempt, slowed to 1 MiB/s so that it is met in the middle, and killed -9
-    const p = reg.track(spawnPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', '--bwlimit', '1M', ...cfg]));
+    const p = reg.track(spawnPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', '--bwlimit', '1M', '--digest', planned.digest, ...cfg]));
     const { openDb } = await import('../../../server/src/store/db');
     const runRow = () => {
       const db = openDb(path.join(sb.state, 'pillarsd.db'));
@@ -108,8 +114,18 @@ describe('pillarsd recover', () => {
     expect(JSON.parse(sync.stdout)).toMatchObject({ status: 'blocked', block: { guard: 'recovery-in-progress', message: expect.stringContaining('pillar space is being recovered') } });
     expect(await hashTree(sb.cloud)).toEqual(cloudNow);
 
+    // the plan confirmed first is not the plan now (it goes on with a started recovery): refused,
+    // naming the plan as it is (another process listed the first one, so only the digest is known)
+    const stale = await runPillarsd(['recover', 'space', '--from', 'cloud', '--digest', planned.digest, '--json', ...cfg]);
+    expect(stale.code, stale.stderr).toBe(2);
+    expect(stale.stderr).toMatch(
+      /the plan to recover pillar space from cloud is not the one confirmed \(digest [0-9a-f]{12}…\): listed again now, it copies .*sentinel "space"\) going on with the recovery from cloud started .*Nothing was started or written/,
+    );
+    const replanned = JSON.parse((await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', '--json', ...cfg])).stdout) as { digest: string; resumes: unknown };
+    expect(replanned.resumes).toMatchObject({ remote: 'cloud' });
+
     // run again: the orphan rclone dies, the run goes on with what is here, and verifies
-    const again = await runPillarsd(['recover', 'space', '--from', 'cloud', '--json', ...cfg], { timeoutMs: 180_000 });
+    const again = await runPillarsd(['recover', 'space', '--from', 'cloud', '--digest', replanned.digest, '--json', ...cfg], { timeoutMs: 180_000 });
     expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(isAlive(rclone!)).toBe(false);
     const done = JSON.parse(again.stdout) as Run;
@@ -170,7 +186,12 @@ describe('pillarsd recover', () => {
 
     const plan = await runPillarsd(['recover', 'space', '--from', 'cloud', '--plan', '--json', ...cfg]);
     expect(plan.code, plan.stderr).toBe(0);
-    const planned = JSON.parse(plan.stdout) as { remoteHolds: Array<{ from: string }>; notOnRemote: Array<{ job: string; from: string }>; task: { pairs: Array<{ job: string }>; notOnRemote?: unknown } };
+    const planned = JSON.parse(plan.stdout) as {
+      digest: string;
+      remoteHolds: Array<{ from: string; files: number }>;
+      notOnRemote: Array<{ job: string; from: string }>;
+      task: { pairs: Array<{ job: string }>; notOnRemote?: unknown };
+    };
     expect(planned.notOnRemote).toEqual([{ job: 'media-seed', from: `cloud:${seedDir}` }]);
     expect(planned.task.pairs.map((x) => x.job)).toEqual(['space-offsite']);
     expect(planned.remoteHolds.map((h) => h.from)).toEqual([`cloud:${sb.cloud}`]);
@@ -179,9 +200,31 @@ describe('pillarsd recover', () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stderr).toContain(`cloud:${seedDir}: not on the remote, job media-seed never finished a copy there`);
 
-    const rec = await runPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', '--json', ...cfg], { timeoutMs: 180_000 });
+    expect(shown.stderr).toContain(`plan digest ${planned.digest}`);
+    expect(shown.stderr).toContain(`to start exactly this plan: pillarsd recover space --from cloud --digest ${planned.digest} --write-sentinel`);
+
+    // a start is confirmed: not answered yes, nothing starts
+    const no = await runPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', ...cfg], { input: 'n\n' });
+    expect(no.code, no.stderr).toBe(2);
+    expect(no.stderr).toContain('Start this recovery of space from cloud? [y/N] not started ("n" is not yes): nothing was written');
+    expect(readdirSync(sb.space)).toEqual([]);
+
+    // the remote changes after the plan was shown: its digest starts nothing, and nothing is written
+    writeFileSync(path.join(sb.cloud, 'added after the plan.txt'), 'new\n');
+    const stale = await runPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', '--digest', planned.digest, '--json', ...cfg]);
+    expect(stale.code, stale.stderr).toBe(2);
+    expect(stale.stderr).toContain(`listed again now, it copies cloud:${sb.cloud} → space:/ (${planned.remoteHolds[0]!.files + 1} files, `);
+    expect(stale.stderr).toContain(`leaves out cloud:${seedDir} (job media-seed) (not on the remote)`);
+    expect(readdirSync(sb.space)).toEqual([]);
+    const none = JSON.parse((await runPillarsd(['runs', '--job', 'recover:space', '--json', ...cfg])).stdout) as { runs: unknown[] };
+    expect(none.runs).toEqual([]);
+
+    // the plan shown now, answered yes: it starts (the same process lists it again and finds it unchanged)
+    const rec = await runPillarsd(['recover', 'space', '--from', 'cloud', '--write-sentinel', ...cfg], { input: 'y\n', timeoutMs: 180_000 });
     expect(rec.code, rec.stderr + rec.stdout).toBe(0);
-    const done = JSON.parse(rec.stdout) as Run;
+    expect(rec.stderr).toContain(`cloud:${sb.cloud} (${planned.remoteHolds[0]!.files + 1} files, `);
+    expect(rec.stdout).toMatch(/^recover space: succeeded\n/);
+    const done = (JSON.parse((await runPillarsd(['runs', '--job', 'recover:space', '--json', ...cfg])).stdout) as { runs: Run[] }).runs[0]!;
     expect(done.status).toBe('succeeded');
     expect((done.summary as Extract<Run['summary'], { kind: 'recover' }>).pairs.map((x) => x.from)).toEqual([`cloud:${sb.cloud}`]);
     expect(readdirSync(path.join(sb.space, 'media')).sort()).toEqual(['m0.bin', 'm1.bin', 'm2.bin']);

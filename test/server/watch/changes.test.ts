@@ -1,5 +1,5 @@
 // status.changed goes out when what an alert is made of changes (a sentinel written back, a
-// warning gone), and not on every check: a manual clock drives the checks.
+// warning gone, a recovery's marker), and not on every check: a manual clock drives the checks.
 import { describe, expect, test } from 'vitest';
 import type { PillarStatus, StatusResponse } from '../../../server/src/contract/api';
 import type { Clock } from '../../../server/src/ports/clock';
@@ -63,6 +63,21 @@ describe('watchStatusChanges', () => {
     expect(published).toEqual(['alerts changed']);
     stop();
     expect(t.pending()).toBe(0);
+  });
+
+  test('publishes when a recovery marker appears or goes (no warning string tells it)', async () => {
+    const t = timers();
+    let current = status(true);
+    const published: string[] = [];
+    const stop = watchStatusChanges({ status: async () => current, publish: (r) => published.push(r), clock: t.clock, intervalMs: 1000 });
+    await t.tick();
+    current = { ...current, pillars: [{ ...current.pillars[0]!, recovery: { remote: 'cloud', startedAt: '2026-12-05T01:00:00.000Z' } }] };
+    await t.tick();
+    expect(published).toEqual(['alerts changed']);
+    current = status(true);
+    await t.tick();
+    expect(published).toEqual(['alerts changed', 'alerts changed']);
+    stop();
   });
 
   test('a failing status is logged and the checks go on', async () => {

@@ -16,7 +16,8 @@ import { foregroundRun } from './foreground';
 export const CONFIRM_BY_COUNT_ABOVE = 20;
 const SHOWN = 50;
 
-async function ask(question: string): Promise<string> {
+/** One line from stdin after the question (on stderr); empty when stdin ends first. */
+export async function ask(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   process.stderr.write(question);
   try {
