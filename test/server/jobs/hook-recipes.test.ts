@@ -40,8 +40,8 @@ function recipe(name: string, env: (dumps: string) => Record<string, string>) {
   };
 }
 
-/** A sandbox whose flux-backup runs the hook first; the hook gets the sandbox's Flux dump folder. */
-function backupWith(hook: (dumps: string) => Hook) {
+/** A sandbox whose flux-backup runs the hooks; `pre` gets the sandbox's folder (Flux is DIR/flux). */
+function backupWithHooks(pre: (dir: string) => Hook[], post: Hook[] = []) {
   return makeSandbox(reg, {
     jobs: (dir) => `  flux-backup:
     type: restic-backup
@@ -49,10 +49,13 @@ function backupWith(hook: (dumps: string) => Hook) {
     repository: space:/backups/restic/flux
     password: restic
     retries: { count: 0 }
-    pre: ${JSON.stringify([hook(path.join(dir, 'flux', 'db-dumps'))])}
-`,
+    pre: ${JSON.stringify(pre(dir))}
+${post.length ? `    post: ${JSON.stringify(post)}\n` : ''}`,
   });
 }
+
+/** A sandbox whose flux-backup runs the hook first; the hook gets the sandbox's Flux dump folder. */
+const backupWith = (hook: (dumps: string) => Hook) => backupWithHooks((dir) => [hook(path.join(dir, 'flux', 'db-dumps'))]);
 
 async function fromSnapshot(sb: ReturnType<typeof makeSandbox>, file: string, to: string) {
   const r = await run('sh', ['-c', 'restic dump latest "$1" > "$2"', 'sh', file, to], { env: { ...process.env, ...sb.resticEnv } });
@@ -206,17 +209,7 @@ describe('docker recipe', () => {
       argv: ['sh', '-c', '"$DOCKER" inspect -f "{{.State.Paused}}" paperless > "$SEEN/paused" && cp "$VOLUME/counter" "$SEEN/counter-before" && sleep 1 && cp "$VOLUME/counter" "$SEEN/counter-after"'],
       env: { ...hookEnv, SEEN: seen },
     };
-    const sb = makeSandbox(reg, {
-      jobs: (dir) => `  flux-backup:
-    type: restic-backup
-    source: flux:/
-    repository: space:/backups/restic/flux
-    password: restic
-    retries: { count: 0 }
-    pre: ${JSON.stringify([...pre.map(withHost), { ...probe, env: { ...probe.env, VOLUME: path.join(dir, 'flux', 'paperless') } }])}
-    post: ${JSON.stringify(post!.map(withHost))}
-`,
-    });
+    const sb = backupWithHooks((dir) => [...pre.map(withHost), { ...probe, env: { ...probe.env, VOLUME: path.join(dir, 'flux', 'paperless') } }], post!.map(withHost));
     const volume = path.join(sb.flux, 'paperless');
     mkdirSync(volume);
     await docker.cli('run', '-d', '--name', 'paperless', '--network', 'none', '-v', `${volume}:/data`, docker.image, '/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /data/counter; sleep 0.05; done');
